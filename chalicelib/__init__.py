@@ -1,0 +1,1 @@
+"""Careline: the domain (pure rules) and its AWS adapters."""

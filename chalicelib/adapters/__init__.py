@@ -1,0 +1,1 @@
+"""AWS adapters: the only code that talks to DynamoDB, SES and Scheduler."""

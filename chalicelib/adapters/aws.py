@@ -1,0 +1,26 @@
+"""boto3 clients, created lazily once per container.
+
+No endpoint is ever passed here: botocore reads AWS_ENDPOINT_URL (and
+AWS_ENDPOINT_URL_<SERVICE>) itself, so the local stack and tests point every
+client at the emulator by environment alone.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+# Short timeouts and few retries: a request path must not hang on a slow
+# dependency; what fails is retried by the outbox and the reconciler instead.
+_RETRIES = {"mode": "standard", "max_attempts": 3}
+
+
+@lru_cache(maxsize=None)
+def client(service: str):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        service, config=Config(retries=_RETRIES, connect_timeout=2, read_timeout=5))
+
+
+def reset_clients() -> None:
+    client.cache_clear()

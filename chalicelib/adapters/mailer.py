@@ -1,0 +1,59 @@
+"""SES v2 mailer: sends an `Email` as raw MIME, so both parts and every
+header (Message-ID, Reply-To, Auto-Submitted) reach the recipient."""
+from __future__ import annotations
+
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+from datetime import datetime
+
+from ..domain.emails import Email
+from .aws import client
+
+
+class MailerError(Exception):
+    """SES did not accept the message; it stays in the outbox and is retried."""
+
+
+def new_message_id(sender: str) -> str:
+    return make_msgid(domain=sender.rpartition("@")[2])
+
+
+def to_mime(email: Email, *, sender: str, sender_name: str, reply_to: str, message_id: str,
+            date: datetime) -> bytes:
+    message = EmailMessage(policy=SMTP)
+    message["From"] = Address(sender_name, addr_spec=sender)
+    message["To"] = Address(email.to_name, addr_spec=email.to_address)
+    message["Reply-To"] = reply_to
+    message["Subject"] = email.subject
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = message_id
+    for name, value in email.headers.items():
+        message[name] = value
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    return message.as_bytes()
+
+
+class SesMailer:
+    def __init__(self, sender: str, sender_name: str, reply_to: str) -> None:
+        self._sender = sender
+        self._sender_name = sender_name
+        self._reply_to = reply_to
+
+    def send(self, email: Email, *, message_id: str, date: datetime) -> str:
+        """Hand the message to SES; its SES message id, or MailerError."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        raw = to_mime(email, sender=self._sender, sender_name=self._sender_name,
+                      reply_to=self._reply_to, message_id=message_id, date=date)
+        try:
+            answer = client("sesv2").send_email(
+                FromEmailAddress=self._sender,
+                Destination={"ToAddresses": [email.to_address]},
+                Content={"Raw": {"Data": raw}},
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise MailerError(str(error)) from error
+        return answer["MessageId"]

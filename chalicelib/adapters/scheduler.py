@@ -1,0 +1,71 @@
+"""EventBridge Scheduler one-time schedules: each fires the `on_schedule`
+Lambda once, at an exact time, with a small JSON payload."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from .aws import client
+
+
+class SchedulerError(Exception):
+    """Scheduler did not take the change; the reconciler repairs it later."""
+
+
+def at_expression(moment: datetime) -> str:
+    return f"at({moment.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S})"
+
+
+def schedule_name(ticket_id: str, purpose: str) -> str:
+    # Real Scheduler allows 1-64 of [0-9a-zA-Z-_.]; a ULID is 26 characters.
+    name = f"cl-{ticket_id}-{purpose}"
+    assert len(name) <= 64, name
+    return name
+
+
+class Scheduler:
+    def __init__(self, group: str, target_arn: str, role_arn: str) -> None:
+        self._group = group
+        self._target_arn = target_arn
+        self._role_arn = role_arn
+
+    def put(self, name: str, at: datetime, payload: dict) -> None:
+        """Create the schedule, or move it if it exists (idempotent by name)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        # UpdateSchedule resets every omitted field, so both calls send them all.
+        spec = dict(
+            Name=name,
+            GroupName=self._group,
+            ScheduleExpression=at_expression(at),
+            ScheduleExpressionTimezone="UTC",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            ActionAfterCompletion="DELETE",
+            Target={
+                "Arn": self._target_arn,
+                "RoleArn": self._role_arn,
+                "Input": json.dumps(payload, separators=(",", ":")),
+                "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400},
+            },
+        )
+        scheduler = client("scheduler")
+        try:
+            try:
+                scheduler.create_schedule(**spec)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConflictException":
+                    raise
+                scheduler.update_schedule(**spec)
+        except (ClientError, BotoCoreError) as error:
+            raise SchedulerError(str(error)) from error
+
+    def delete(self, name: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            client("scheduler").delete_schedule(Name=name, GroupName=self._group)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise SchedulerError(str(error)) from error
+        except BotoCoreError as error:
+            raise SchedulerError(str(error)) from error

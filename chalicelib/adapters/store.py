@@ -1,0 +1,147 @@
+"""The ticket store: every DynamoDB read and write the services make."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from .tables import Claim, Customer, Entry, Ticket
+
+PENDING = "pending"
+
+
+class ReferenceTaken(Exception):
+    pass
+
+
+class IdempotencyKeyUsed(Exception):
+    pass
+
+
+class RateLimited(Exception):
+    def __init__(self, window: "RateWindow") -> None:
+        super().__init__(window.key)
+        self.window = window
+
+
+class StoreBusy(Exception):
+    """Concurrent transactions kept colliding; the caller may retry."""
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    key: str
+    limit: int
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class CustomerContact:
+    email: str
+    name: str
+    phone: str | None
+    locale: str | None
+    timezone: str | None
+
+
+class TicketStore:
+    def record_intake(self, ticket: Ticket, entries: list[Entry], contact: CustomerContact,
+                      idempotency: Claim | None, windows: list[RateWindow], now: datetime) -> None:
+        """Store a new ticket, its thread, the customer and the claims in one
+        transaction: all of it, or (with the reason raised) none of it."""
+        # pynamodb sends puts before updates; labels follow that order.
+        labels: list[object] = []
+        try:
+            with TransactWrite(connection=Connection()) as tx:
+                tx.save(ticket)
+                labels.append("ticket")
+                for entry in entries:
+                    tx.save(entry, condition=Entry.sk.does_not_exist())
+                    labels.append("entry")
+                tx.save(Claim(key=f"ref#{ticket.reference}", ticket_id=ticket.id),
+                        condition=Claim.key.does_not_exist())
+                labels.append(ReferenceTaken)
+                if idempotency is not None:
+                    tx.save(idempotency, condition=Claim.key.does_not_exist())
+                    labels.append(IdempotencyKeyUsed)
+                tx.update(Customer(contact.email), actions=_customer_actions(contact, now))
+                labels.append("customer")
+                for window in windows:
+                    tx.update(
+                        Claim(window.key),
+                        actions=[Claim.hits.set((Claim.hits | 0) + 1),
+                                 Claim.expires_at.set(window.ends_at + timedelta(minutes=1))],
+                        condition=Claim.hits.does_not_exist() | (Claim.hits < window.limit))
+                    labels.append(window)
+        except TransactWriteError as error:
+            _raise_cancellation(error, labels)
+            raise
+
+    def get_claim(self, key: str) -> Claim | None:
+        try:
+            return Claim.get(key, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def get_ticket(self, ticket_id: str) -> Ticket | None:
+        try:
+            return Ticket.get(ticket_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def thread(self, ticket_id: str) -> list[Entry]:
+        return list(Entry.query(ticket_id, consistent_read=True))
+
+    # The outbox: outgoing emails are entries first, then sent.
+
+    def mark_sent(self, entry: Entry, ses_message_id: str, now: datetime) -> None:
+        entry.update(actions=[Entry.outbox.remove(), Entry.next_attempt_at.remove(),
+                              Entry.sent_at.set(now), Entry.ses_message_id.set(ses_message_id),
+                              Entry.last_error.remove()])
+
+    def defer(self, entry: Entry, next_attempt_at: datetime, error: str) -> None:
+        entry.update(actions=[Entry.next_attempt_at.set(next_attempt_at),
+                              Entry.last_error.set(error[:500])])
+
+    def due_outgoing(self, now: datetime, limit: int) -> list[Entry]:
+        return list(Entry.pending.query(PENDING, Entry.next_attempt_at <= now, limit=limit))
+
+    def claim_attempt(self, entry: Entry, next_attempt_at: datetime) -> bool:
+        """Take one delivery attempt for this worker: moves the next attempt
+        on only if nobody else did since `entry` was read."""
+        try:
+            entry.update(
+                actions=[Entry.next_attempt_at.set(next_attempt_at), Entry.attempts.add(1)],
+                condition=(Entry.outbox == PENDING) & (Entry.next_attempt_at == entry.next_attempt_at))
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+def _customer_actions(contact: CustomerContact, now: datetime) -> list:
+    actions = [Customer.name.set(contact.name), Customer.last_seen.set(now),
+               Customer.first_seen.set(Customer.first_seen | now), Customer.ticket_count.add(1)]
+    for attribute, value in ((Customer.phone, contact.phone), (Customer.locale, contact.locale),
+                             (Customer.timezone, contact.timezone)):
+        if value:
+            actions.append(attribute.set(value))
+    return actions
+
+
+def _raise_cancellation(error: TransactWriteError, labels: list[object]) -> None:
+    """Turn a cancelled transaction into the reason that matters to the caller."""
+    codes = [r.code if r else None for r in error.cancellation_reasons or []]
+    if "TransactionConflict" in codes:
+        raise StoreBusy() from error
+    for label, code in zip(labels, codes):
+        if code != "ConditionalCheckFailed":
+            continue
+        if isinstance(label, RateWindow):
+            raise RateLimited(label) from error
+        if label in (ReferenceTaken, IdempotencyKeyUsed):
+            raise label() from error

@@ -1,0 +1,158 @@
+"""The DynamoDB tables: one definition serves the app, `make run` and infra/.
+
+Table names carry a per-stage prefix bound at runtime (`bind_tables`), since
+the stage is known only from the environment. docs/data-model.md lists every
+access pattern and the key or index that serves it.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (JSONAttribute, MapAttribute, NumberAttribute, TTLAttribute,
+                                 UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute,
+                                 VersionAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+PAY_PER_REQUEST = "PAY_PER_REQUEST"
+
+
+
+
+class TicketsByCustomer(GlobalSecondaryIndex):
+    """A customer's ticket history, newest first."""
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+    customer_email = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+
+
+class TicketsByStatus(GlobalSecondaryIndex):
+    """The inbox per status, newest first (ids are time-ordered)."""
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+    status = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+
+
+class Ticket(Model):
+    class Meta:
+        table_name = "tickets"
+        billing_mode = PAY_PER_REQUEST
+
+    id = UnicodeAttribute(hash_key=True)
+    reference = UnicodeAttribute()
+    status = UnicodeAttribute()
+    priority = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    category = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    customer_email = UnicodeAttribute()
+    customer_name = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    order_id = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(null=True)
+    callback = MapAttribute(null=True)
+    assignee = UnicodeAttribute(null=True)
+    tags = UnicodeSetAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    first_response_due = UTCDateTimeAttribute()
+    resolution_due = UTCDateTimeAttribute()
+    first_responded_at = UTCDateTimeAttribute(null=True)
+    resolved_at = UTCDateTimeAttribute(null=True)
+    # SLA events already handled, as "metric:kind"; the next one is scheduled.
+    sla_done = UnicodeSetAttribute(null=True)
+    next_sla_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+
+    by_customer = TicketsByCustomer()
+    by_status = TicketsByStatus()
+
+
+class Outbox(GlobalSecondaryIndex):
+    """Sparse: only outgoing emails not yet accepted by SES, by next attempt."""
+    class Meta:
+        index_name = "outbox"
+        projection = AllProjection()
+    outbox = UnicodeAttribute(hash_key=True)
+    next_attempt_at = UTCDateTimeAttribute(range_key=True)
+
+
+class Entry(Model):
+    """The ticket's thread in one item collection: customer and operator
+    messages, internal notes and events, in time order (`sk`)."""
+    class Meta:
+        table_name = "entries"
+        billing_mode = PAY_PER_REQUEST
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # message | note | event
+    created_at = UTCDateTimeAttribute()
+    author = UnicodeAttribute(null=True)
+    direction = UnicodeAttribute(null=True)  # in (from the customer) | out (to them)
+    event = UnicodeAttribute(null=True)
+    data = JSONAttribute(null=True)
+    body = UnicodeAttribute(null=True)
+    # An outgoing email, rendered once so a retry sends exactly the same mail.
+    email = JSONAttribute(null=True)
+    outbox = UnicodeAttribute(null=True)  # "pending" until SES accepts it
+    next_attempt_at = UTCDateTimeAttribute(null=True)
+    attempts = NumberAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    sent_at = UTCDateTimeAttribute(null=True)
+    ses_message_id = UnicodeAttribute(null=True)
+
+    pending = Outbox()
+
+
+class Customer(Model):
+    """Contact data saved for next time; history via Ticket.by_customer."""
+    class Meta:
+        table_name = "customers"
+        billing_mode = PAY_PER_REQUEST
+
+    email = UnicodeAttribute(hash_key=True)  # lower-cased
+    name = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(null=True)
+    first_seen = UTCDateTimeAttribute()
+    last_seen = UTCDateTimeAttribute()
+    ticket_count = NumberAttribute(default=0)
+
+
+class Claim(Model):
+    """Keys claimed with a conditional write: idempotency keys, rate-limit
+    windows (both expire by TTL) and ticket references (permanent)."""
+    class Meta:
+        table_name = "claims"
+        billing_mode = PAY_PER_REQUEST
+
+    key = UnicodeAttribute(hash_key=True)
+    ticket_id = UnicodeAttribute(null=True)
+    body_hash = UnicodeAttribute(null=True)
+    response = JSONAttribute(null=True)
+    hits = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+MODELS: dict[str, type[Model]] = {"tickets": Ticket, "entries": Entry, "customers": Customer, "claims": Claim}
+
+
+def bind_tables(prefix: str) -> None:
+    """Point every model at this stage's tables."""
+    for base, model in MODELS.items():
+        if model.Meta.table_name != prefix + base:
+            model.Meta.table_name = prefix + base
+            model._connection = None
+
+
+def create_tables() -> None:
+    """Create the bound tables where missing (local stack and tests; AWS
+    stages get them from infra/)."""
+    for model in MODELS.values():
+        if not model.exists():
+            model.create_table(wait=True, billing_mode=PAY_PER_REQUEST)

@@ -1,0 +1,58 @@
+"""Time is injected, never read ad hoc: SLA logic is testable and the local
+stage can move time forward."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class OffsetClock:
+    """Real time plus an offset that only moves forward (the local stage's
+    dev clock: `POST /_dev/clock`)."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta()
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + self._offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        if delta < timedelta():
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._offset += delta
+        return self.now()
+
+
+class FixedClock:
+    """A clock that stands still until told to move (tests)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start.astimezone(timezone.utc)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._now += delta
+        return self._now
+
+
+def iso(moment: datetime) -> str:
+    """ISO-8601 UTC with a Z, second precision: the contract's due-time format."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)

@@ -1,0 +1,72 @@
+"""Routes of the local stage only (registered by app.py when CARELINE_STAGE=local)."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from chalice import Blueprint
+
+from ..api.http import errors_response, json_response
+from ..auth import ROLES, issue_local_token
+from ..clock import iso
+from ..container import container
+from ..domain.errors import FieldError
+from ..domain.formats import is_email
+
+dev = Blueprint(__name__)
+# `curl -d '{...}'` sends a form content type; the dev routes read JSON whatever it says.
+ANY_BODY = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
+MAX_ADVANCE_MINUTES = 366 * 24 * 60
+
+
+def _json_object(request) -> dict | None:
+    try:
+        body = json.loads(request.raw_body or b"{}")
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+@dev.route("/_dev/mail")
+def mailbox():
+    from .mailbox import sent_messages
+
+    return json_response(200, sent_messages())
+
+
+@dev.route("/_dev/clock", methods=["POST"], content_types=ANY_BODY)
+def advance_clock():
+    body = _json_object(dev.current_request)
+    minutes = None if body is None else body.get("advance_minutes", 0)
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 <= minutes <= MAX_ADVANCE_MINUTES:
+        return errors_response(400, [FieldError(
+            "advance_minutes", f"must be a number of minutes from 0 to {MAX_ADVANCE_MINUTES}")])
+    services = container()
+    services.clock.advance(timedelta(minutes=minutes))
+    return json_response(200, {"now": iso(services.clock.now()), "fired": run_due(services)})
+
+
+@dev.route("/_dev/token", methods=["POST"], content_types=ANY_BODY)
+def token():
+    body = _json_object(dev.current_request) or {}
+    errors = []
+    if not is_email(body.get("email")):
+        errors.append(FieldError("email", "must be a valid email address"))
+    if body.get("role") not in ROLES:
+        errors.append(FieldError("role", "must be one of: " + ", ".join(ROLES)))
+    if errors:
+        return errors_response(400, errors)
+    services = container()
+    return json_response(200, {"token": issue_local_token(
+        body["email"], body["role"], services.settings.public_url, services.clock.now())})
+
+
+def run_due(services) -> list[dict]:
+    """Everything AWS would have run by now: due one-time schedules, and the
+    outbox sweeper Chalice schedules every minute."""
+    from .local_scheduler import fire_due
+
+    fired = fire_due(services.settings.scheduler_group, services.clock.now, services.sla.handle)
+    for sent in services.outbox.retry_due():
+        fired.append({"schedule": "retry_outbox", "at": iso(services.clock.now()), "payload": {"sent": sent}})
+    return fired

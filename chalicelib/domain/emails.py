@@ -1,0 +1,135 @@
+"""Email composition: what each email says, in text and HTML. Pure: the
+mailer turns an `Email` into MIME and sends it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from ..clock import iso
+
+AUTO_REPLIED = {"Auto-Submitted": "auto-replied"}
+
+
+@dataclass(frozen=True)
+class Email:
+    to_address: str
+    to_name: str
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AcknowledgementFacts:
+    brand: str
+    reference: str
+    name: str
+    email: str
+    message: str
+    subject: str | None
+    order_id: str | None
+    callback_phone: str | None
+    callback_window: str | None
+    first_response_due: datetime
+    timezone: str
+
+
+def customer_subject(text: str, reference: str) -> str:
+    """Every customer email's subject carries `[<reference>]` so replies find their ticket."""
+    return f"{text} [{reference}]"
+
+
+def readable_time(moment: datetime, timezone: str) -> str:
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local:%A, %-d %B %Y at %H:%M} ({local:%Z}, {timezone})"
+
+
+def acknowledgement(facts: AcknowledgementFacts) -> Email:
+    due_readable = readable_time(facts.first_response_due, facts.timezone)
+    due_iso = iso(facts.first_response_due)
+    subject = customer_subject(
+        f"We received your request: {facts.subject}" if facts.subject else "We received your request",
+        facts.reference)
+    details = [("Reference", facts.reference)]
+    if facts.subject:
+        details.append(("Subject", facts.subject))
+    if facts.order_id:
+        details.append(("Order", facts.order_id))
+    if facts.callback_phone:
+        window = f" ({facts.callback_window})" if facts.callback_window else ""
+        details.append(("Call back", facts.callback_phone + window))
+
+    quoted = "\n".join(f"> {line}" for line in facts.message.splitlines() or [""])
+    text = "\n".join([
+        f"Hello {facts.name},",
+        "",
+        f"thank you for contacting {facts.brand}. We have received your request and "
+        f"someone from our team is looking after it.",
+        "",
+        f"You will hear from us by {due_readable} at the latest ({due_iso}).",
+        "",
+        *(f"{label}: {value}" for label, value in details),
+        "",
+        "Your message, as we received it:",
+        quoted,
+        "",
+        f"To add anything, just reply to this email and keep [{facts.reference}] in the subject.",
+        "",
+        "Kind regards,",
+        f"{facts.brand} customer care",
+    ]) + "\n"
+
+    rows = "".join(
+        f"<tr><th align=\"left\" style=\"padding:2px 12px 2px 0\">{escape(label)}</th>"
+        f"<td>{escape(value)}</td></tr>" for label, value in details)
+    html = (
+        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1a1a1a\">"
+        f"<p>Hello {escape(facts.name)},</p>"
+        f"<p>thank you for contacting {escape(facts.brand)}. We have received your request and "
+        "someone from our team is looking after it.</p>"
+        f"<p><strong>You will hear from us by <time datetime=\"{due_iso}\">{escape(due_readable)}"
+        "</time> at the latest.</strong></p>"
+        f"<table>{rows}</table>"
+        "<p>Your message, as we received it:</p>"
+        "<blockquote style=\"white-space:pre-wrap;border-left:3px solid #ccc;margin:0;padding-left:12px\">"
+        f"{escape(facts.message)}</blockquote>"
+        f"<p>To add anything, just reply to this email and keep [{escape(facts.reference)}] in the subject.</p>"
+        f"<p>Kind regards,<br>{escape(facts.brand)} customer care</p>"
+        "</body></html>"
+    )
+    return Email(facts.email, facts.name, subject, text, html, dict(AUTO_REPLIED))
+
+
+@dataclass(frozen=True)
+class SlaNoticeFacts:
+    reference: str
+    ticket_url: str
+    customer: str
+    metric: str
+    kind: str
+    due: datetime
+    now: datetime
+    timezone: str
+    to_address: str
+
+
+def sla_notice(facts: SlaNoticeFacts) -> Email:
+    """The warning before, and the notice at, a missed due time (to operators)."""
+    what = "first response" if facts.metric == "first_response" else "resolution"
+    minutes = int(abs((facts.due - facts.now).total_seconds()) // 60)
+    if facts.kind == "warning":
+        headline = f"SLA warning: {what} due in {minutes} min"
+    else:
+        headline = f"SLA breached: {what} overdue by {minutes} min"
+    due = readable_time(facts.due, facts.timezone)
+    text = (f"{headline}\n\nTicket: {facts.reference}\nCustomer: {facts.customer}\n"
+            f"Due: {due} ({iso(facts.due)})\n\nOpen the ticket: {facts.ticket_url}\n")
+    html = (f"<!doctype html><html><body><p><strong>{escape(headline)}</strong></p>"
+            f"<p>Ticket: {escape(facts.reference)}<br>Customer: {escape(facts.customer)}<br>"
+            f"Due: {escape(due)}</p><p><a href=\"{escape(facts.ticket_url)}\">Open the ticket</a></p>"
+            "</body></html>")
+    return Email(facts.to_address, "", f"{headline} [{facts.reference}]", text, html,
+                 {"Auto-Submitted": "auto-generated"})

@@ -1,0 +1,34 @@
+"""Thread entries, built the same way wherever a ticket changes."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict
+from datetime import datetime, timedelta
+
+from ..adapters.mailer import new_message_id
+from ..adapters.store import PENDING
+from ..adapters.tables import Entry
+from ..domain.emails import Email
+
+# The request that writes an outgoing email sends it at once; the outbox
+# sweeper only takes what is still pending after this grace period.
+SEND_GRACE = timedelta(minutes=2)
+
+
+def sort_key(now: datetime, seq: int) -> str:
+    # Time order first; seq orders entries written together; the random tail
+    # keeps two writers in the same millisecond apart.
+    return f"{now:%Y-%m-%dT%H:%M:%S.%f}Z#{seq:02d}#{secrets.token_hex(3)}"
+
+
+def event_entry(ticket_id: str, now: datetime, seq: int, event: str, actor: str, **data) -> Entry:
+    return Entry(ticket_id, sort_key(now, seq), kind="event", created_at=now, author=actor,
+                 event=event, data=data)
+
+
+def outgoing_entry(ticket_id: str, now: datetime, seq: int, email: Email, *, sender: str,
+                   author: str, purpose: str) -> Entry:
+    rendered = asdict(email) | {"message_id": new_message_id(sender), "purpose": purpose}
+    return Entry(ticket_id, sort_key(now, seq), kind="message", direction="out", created_at=now,
+                 author=author, body=email.text, email=rendered, outbox=PENDING,
+                 next_attempt_at=now + SEND_GRACE, attempts=0)

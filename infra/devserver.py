@@ -1,0 +1,95 @@
+"""`make run`: the whole stack in one foreground process.
+
+moto's server on AWS_PORT (the AWS of the local stage), the Chalice app in
+stage `local` on PORT, and a local scheduler that fires due EventBridge
+schedules and the outbox sweeper every second. Ctrl-C stops all of it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
+    "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+}
+TICK_SECONDS = 1.0
+
+
+def local_environment(port: int, aws_port: int) -> dict[str, str]:
+    """Everything the app reads, pointed at the emulator: no real AWS endpoint is reachable."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    env = dict(config.get("environment_variables", {}))
+    env.update(config["stages"]["local"].get("environment_variables", {}))
+    env.update(FAKE_AWS)
+    env.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}",
+                "CARELINE_PUBLIC_URL": f"http://127.0.0.1:{port}"})
+    return env
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    aws_port = int(os.environ.get("AWS_PORT", "5000"))
+    os.environ.update(local_environment(port, aws_port))
+    for name in [k for k in os.environ if k.startswith("AWS_PROFILE") or k == "AWS_CONFIG_FILE"]:
+        del os.environ[name]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    sys.path.insert(0, str(ROOT))
+
+    from moto.server import ThreadedMotoServer
+
+    emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
+    emulator.start()
+
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import create_local_server
+
+    from chalicelib.container import container
+    from chalicelib.dev.provision import provision
+    from chalicelib.dev.routes import run_due
+
+    services = container()
+    provision(services.settings)
+    config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="local")
+    api = create_local_server(config.chalice_app, config, "127.0.0.1", port)
+
+    stopping = threading.Event()
+
+    def tick() -> None:
+        while not stopping.wait(TICK_SECONDS):
+            try:
+                for item in run_due(services):
+                    logging.info("fired %s", item["schedule"])
+            except Exception:
+                logging.exception("local scheduler tick failed")
+
+    threading.Thread(target=tick, name="local-scheduler", daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+
+    base = f"http://127.0.0.1:{port}"
+    print(f"AWS emulator   http://127.0.0.1:{aws_port}", flush=True)
+    print(f"API            {base}  (stage local)", flush=True)
+    print(f"Dev mailbox    {base}/_dev/mail", flush=True)
+    print(f"Dev clock      POST {base}/_dev/clock  {{\"advance_minutes\": N}}", flush=True)
+    print(f"Careline ready on {base}", flush=True)
+    try:
+        api.server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stopping.set()
+        api.server.server_close()
+        emulator.stop()
+        print("Careline stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
