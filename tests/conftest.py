@@ -1,0 +1,100 @@
+"""Test setup: fake credentials, no endpoint URL (so mock_aws intercepts every
+call and nothing can reach real AWS), the local stage, a fixed clock."""
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+os.environ.update({
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "CARELINE_STAGE": "local",
+})
+for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_CONFIG_FILE", "CARELINE_PUBLIC_URL"):
+    os.environ.pop(_name, None)
+
+# Tuesday 24 November 2026, 09:00 UTC.
+START = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def clock():
+    from chalicelib.clock import FixedClock
+
+    return FixedClock(START)
+
+
+@pytest.fixture
+def aws():
+    from moto import mock_aws
+
+    from chalicelib.adapters.aws import reset_clients
+
+    with mock_aws():
+        reset_clients()
+        yield
+    reset_clients()
+
+
+@pytest.fixture
+def settings():
+    from chalicelib.config import load_settings
+
+    return load_settings()
+
+
+@pytest.fixture
+def services(aws, clock, settings):
+    """The app's services on emulated AWS, with resources provisioned as `make run` does."""
+    from chalicelib import container as wiring
+    from chalicelib.dev.provision import provision
+
+    provision(settings)
+    built = wiring.Container(settings, clock)
+    wiring.use(built)
+    yield built
+    wiring.use(None)
+
+
+@pytest.fixture
+def client(services):
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app, stage_name="local", project_dir=str(ROOT)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def mailbox(services):
+    from chalicelib.dev.mailbox import sent_messages
+
+    return sent_messages
+
+
+@pytest.fixture
+def failing():
+    """Make one AWS operation answer with an AWS error code, the way a
+    throttled or broken service does (botocore raises a ClientError)."""
+    from botocore.awsrequest import AWSResponse
+
+    from chalicelib.adapters.aws import client as aws_client
+
+    registered = []
+
+    def fail(service: str, operation: str, code: str = "ThrottlingException"):
+        def answer(**_):
+            return (AWSResponse("https://aws.invalid", 400, {}, None),
+                    {"Error": {"Code": code, "Message": f"{operation} failed in a test"},
+                     "ResponseMetadata": {"HTTPStatusCode": 400}})
+        events = aws_client(service).meta.events
+        name = f"before-call.{service}.{operation}"
+        events.register(name, answer)
+        registered.append((events, name, answer))
+
+    yield fail
+    for events, name, handler in registered:
+        events.unregister(name, handler)

@@ -1,0 +1,58 @@
+"""Every stage's settings validate; a broken one fails loudly, naming the place."""
+import copy
+
+import pytest
+
+from chalicelib.config import ConfigError, load_stage_document, settings_from
+
+AWS_ENV = {"CARELINE_SCHEDULER_TARGET_ARN": "arn:t", "CARELINE_SCHEDULER_ROLE_ARN": "arn:r",
+           "CARELINE_PUBLIC_URL": "https://api.example"}
+
+
+@pytest.mark.parametrize("stage", ["local", "dev", "staging", "prod"])
+def test_every_stage_is_valid(stage):
+    settings = settings_from(stage, load_stage_document(stage), AWS_ENV)
+    assert settings.targets["normal"].first_response.minutes <= 24 * 60
+    assert settings.table_prefix == f"careline-{stage}-"
+    assert settings.dev_routes is (stage == "local")
+
+
+def broken(change):
+    document = copy.deepcopy(load_stage_document("prod"))
+    change(document)
+    with pytest.raises(ConfigError) as raised:
+        settings_from("prod", document, AWS_ENV)
+    return str(raised.value)
+
+
+def test_normal_first_response_may_not_exceed_24_hours():
+    def slow(d):
+        d["sla"]["targets"]["normal"]["first_response"]["minutes"] = 1500
+        d["sla"]["targets"]["low"]["first_response"]["minutes"] = 1500
+    assert "normal/first_response" in broken(slow)
+
+
+def test_urgent_may_not_be_slower_than_high():
+    assert "urgent/first_response" in broken(
+        lambda d: d["sla"]["targets"]["urgent"]["first_response"].update(minutes=300))
+
+
+def test_schema_errors_name_the_path():
+    assert "timezone" in broken(lambda d: d.update(timezone="Mars/Olympus"))
+    assert "sender" in broken(lambda d: d.update(sender="nobody"))
+    assert "limits/per_email/requests" in broken(lambda d: d["limits"]["per_email"].update(requests=0))
+
+
+def test_rules_may_only_name_configured_categories():
+    assert "'vip-lounge'" in broken(lambda d: d["priority_rules"].append(
+        {"when": {"category": ["vip-lounge"]}, "priority": "high"}))
+
+
+def test_aws_stages_need_their_deployment_values():
+    with pytest.raises(ConfigError, match="CARELINE_SCHEDULER_TARGET_ARN"):
+        settings_from("prod", load_stage_document("prod"), {})
+
+
+def test_unknown_stage_is_named():
+    with pytest.raises(ConfigError, match="'qa'"):
+        load_stage_document("qa")

@@ -1,0 +1,84 @@
+"""End to end: `make run` as a newcomer starts it, used over HTTP by the
+contract alone, then stopped with Ctrl-C."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(base, method, path, body=None, content_type="application/json"):
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method,
+                                     headers={"Content-Type": content_type} if data is not None else {})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as answer:
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+@pytest.fixture(scope="module")
+def stack():
+    port, aws_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CARELINE_"))}
+    env |= {"PORT": str(port), "AWS_PORT": str(aws_port)}
+    process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines = []
+    deadline = time.monotonic() + 120
+    for line in process.stdout:
+        lines.append(line)
+        if "ready" in line or time.monotonic() > deadline:
+            break
+    assert any("ready" in line for line in lines), "".join(lines)
+    yield {"base": f"http://127.0.0.1:{port}", "process": process, "ports": (port, aws_port), "lines": lines}
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_inquiry_acknowledgement_and_sla_through_the_running_stack(stack):
+    base = stack["base"]
+    assert call(base, "GET", "/health") == (200, {"status": "ok"})
+
+    status, ticket = call(base, "POST", "/inquiries", b"name=Ann+Lee&email=ann%40example.com&message=Where+is+my+parcel%3F",
+                          "application/x-www-form-urlencoded")
+    assert status == 201 and ticket["status"] == "new"
+
+    status, mail = call(base, "GET", "/_dev/mail")
+    [ack] = [m for m in mail if f"[{ticket['reference']}]" in m["subject"]]
+    assert ack["to"] == ["Ann Lee <ann@example.com>"] and ticket["first_response_due"] in ack["text"]
+
+    status, moved = call(base, "POST", "/_dev/clock", {"advance_minutes": 24 * 60 + 1})
+    assert status == 200
+    fired = {(f["payload"].get("ticket_id"), f["result"]["action"]) for f in moved["fired"]}
+    assert {(ticket["id"], "sla_warning"), (ticket["id"], "sla_breach")} <= fired
+
+    status, token = call(base, "POST", "/_dev/token", {"email": "op@shop.example", "role": "agent"})
+    assert status == 200 and token["token"].count(".") == 2
+
+
+def test_ctrl_c_stops_everything(stack):
+    process = stack["process"]
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=30) in (0, 2, -signal.SIGINT)
+    for port in stack["ports"]:
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # no process of the group is left
