@@ -1,0 +1,31 @@
+"""Every AWS client honours AWS_ENDPOINT_URL: set it, and nothing can reach real AWS."""
+import pytest
+
+
+@pytest.fixture
+def endpoint(monkeypatch):
+    from chalicelib.adapters.aws import reset_clients
+    from chalicelib.adapters.tables import MODELS
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5999")
+    reset_clients()
+    for model in MODELS.values():
+        model._connection = None
+    yield "http://127.0.0.1:5999"
+    reset_clients()
+    for model in MODELS.values():
+        model._connection = None
+
+
+@pytest.mark.parametrize("service", ["sesv2", "scheduler", "dynamodb"])
+def test_boto3_clients_use_the_endpoint(endpoint, service):
+    from chalicelib.adapters.aws import client
+
+    assert client(service).meta.endpoint_url == endpoint
+
+
+def test_pynamodb_tables_use_the_endpoint(endpoint):
+    from chalicelib.adapters.tables import MODELS
+
+    for model in MODELS.values():
+        assert model._get_connection().connection.client.meta.endpoint_url == endpoint
