@@ -3,7 +3,7 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib.api import inquiries
+from chalicelib.api import inquiries, operators
 from chalicelib.api.http import preflight
 from chalicelib.container import container
 
@@ -27,16 +27,55 @@ def inquiries_preflight():
     return preflight(app.current_request, container().settings.cors_origins, "POST, OPTIONS")
 
 
+@app.route("/tickets")
+def list_tickets():
+    return operators.list_tickets(app.current_request)
+
+
+@app.route("/tickets/{ticket_id}")
+def get_ticket(ticket_id):
+    return operators.get_ticket(app.current_request, ticket_id)
+
+
+@app.route("/tickets/{ticket_id}", methods=["PATCH"])
+def patch_ticket(ticket_id):
+    return operators.patch_ticket(app.current_request, ticket_id)
+
+
+@app.route("/tickets/{ticket_id}/replies", methods=["POST"])
+def reply(ticket_id):
+    return operators.reply(app.current_request, ticket_id)
+
+
+@app.route("/tickets/{ticket_id}/notes", methods=["POST"])
+def note(ticket_id):
+    return operators.note(app.current_request, ticket_id)
+
+
 @app.lambda_function(name="on_schedule")
 def on_schedule(event, context):
     """EventBridge Scheduler's one-time schedules invoke this with their payload."""
     return container().sla.handle(event)
 
 
+@app.lambda_function(name="on_inbound_email")
+def on_inbound_email(event, context):
+    """SES receipt rule stores the mail in S3; the bucket's event brings it here."""
+    from chalicelib.adapters.inbox import stored_messages
+
+    return [container().inbound.handle(raw) for raw in stored_messages(event)]
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def retry_outbox(event):
     """Send every outgoing email SES has not yet accepted."""
     container().outbox.retry_due()
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def reconcile_sla(event):
+    """Repair SLA schedules that failed or went missing."""
+    container().sla.reconcile()
 
 
 # The local stage's dev routes (mailbox, clock, tokens) are never deployed:

@@ -13,10 +13,15 @@ ROLES = ("agent", "admin")
 LOCAL_KID = "careline-local"
 LOCAL_AUDIENCE = "careline-local"
 LOCAL_LIFETIME = timedelta(days=365)  # the dev clock may move by days
+CLOCK_SKEW_SECONDS = 60
 
 
 class Unauthorized(Exception):
     """401: no token, or one that does not verify."""
+
+
+class Forbidden(Exception):
+    """403: a valid token whose role may not make this call."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class Principal:
     subject: str
     email: str
     roles: frozenset[str]
+    name: str = ""
 
 
 class TokenVerifier:
@@ -41,18 +47,22 @@ class TokenVerifier:
             key = self._keys(kid)
             if key is None:
                 raise Unauthorized("unknown signing key")
-            # Expiry is checked against the injected clock, not time.time().
+            # Times are checked against the injected clock, not time.time().
             claims = jwt.decode(token, key, algorithms=["RS256"], audience=self._audience,
-                                issuer=self._issuer, options={"verify_exp": False,
+                                issuer=self._issuer, options={"verify_exp": False, "verify_iat": False,
+                                                              "verify_nbf": False,
                                                               "require": ["exp", "iss", "aud", "sub"]})
         except jwt.PyJWTError as error:
             raise Unauthorized(str(error)) from None
         if claims.get("token_use") != "id":
             raise Unauthorized("not an id token")
-        if claims["exp"] <= self._clock.now().timestamp():
+        now = self._clock.now().timestamp()
+        if claims["exp"] <= now:
             raise Unauthorized("token expired")
+        if claims.get("iat", 0) > now + CLOCK_SKEW_SECONDS or claims.get("nbf", 0) > now + CLOCK_SKEW_SECONDS:
+            raise Unauthorized("token not yet valid")
         roles = frozenset(g for g in claims.get("cognito:groups", ()) if g in ROLES)
-        return Principal(claims["sub"], claims.get("email", ""), roles)
+        return Principal(claims["sub"], claims.get("email", ""), roles, claims.get("name", ""))
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,10 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from .domain.sla import Policy
 
 PRIORITIES = ("low", "normal", "high", "urgent")  # ascending urgency
 CHANNELS = ("web", "email", "chat", "phone", "social")
@@ -21,17 +24,6 @@ SCHEMAS_DIR = Path(__file__).parent / "schemas"
 
 class ConfigError(Exception):
     """The stage's configuration is unusable; the message says where."""
-
-
-@dataclass(frozen=True)
-class Target:
-    minutes: int
-
-
-@dataclass(frozen=True)
-class PriorityTargets:
-    first_response: Target
-    resolution: Target
 
 
 @dataclass(frozen=True)
@@ -64,8 +56,7 @@ class Settings:
     per_email: Limit
     per_sender: Limit
     idempotency_hours: int
-    warning_percent: int
-    targets: Mapping[str, PriorityTargets]
+    sla: "Policy"
     rules: tuple[Rule, ...]
     vip_customers: tuple[str, ...]
     table_prefix: str
@@ -73,6 +64,9 @@ class Settings:
     scheduler_target_arn: str
     scheduler_role_arn: str
     public_url: str
+    cognito_issuer: str | None = None
+    cognito_client_id: str | None = None
+    secret_parameter: str | None = None
     dev_routes: bool = field(default=False)
 
 
@@ -85,14 +79,7 @@ def load_stage_document(stage: str) -> dict:
 
 def settings_from(stage: str, document: dict, env: Mapping[str, str]) -> Settings:
     _validate(document)
-    targets = {
-        name: PriorityTargets(
-            first_response=Target(spec["first_response"]["minutes"]),
-            resolution=Target(spec["resolution"]["minutes"]),
-        )
-        for name, spec in document["sla"]["targets"].items()
-    }
-    _check_targets(targets)
+    policy = _policy(document["sla"])
     categories = tuple(document["categories"])
     rules = tuple(_rule(raw, categories) for raw in document["priority_rules"])
 
@@ -117,8 +104,7 @@ def settings_from(stage: str, document: dict, env: Mapping[str, str]) -> Setting
         per_email=Limit(**document["limits"]["per_email"]),
         per_sender=Limit(**document["limits"]["per_sender"]),
         idempotency_hours=document["idempotency_hours"],
-        warning_percent=document["sla"]["warning_percent"],
-        targets=targets,
+        sla=policy,
         rules=rules,
         vip_customers=tuple(v.lower() for v in document.get("vip_customers", ())),
         table_prefix=env.get("CARELINE_TABLE_PREFIX") or f"careline-{stage}-",
@@ -129,6 +115,9 @@ def settings_from(stage: str, document: dict, env: Mapping[str, str]) -> Setting
         scheduler_role_arn=need(
             "CARELINE_SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/careline-local-scheduler"),
         public_url=need("CARELINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        cognito_issuer=env.get("CARELINE_COGNITO_ISSUER"),
+        cognito_client_id=env.get("CARELINE_COGNITO_CLIENT_ID"),
+        secret_parameter=None if stage == "local" else need("CARELINE_SECRET_PARAMETER", ""),
         dev_routes=stage == "local",
     )
 
@@ -154,19 +143,37 @@ def _validate(document: dict) -> None:
             f"{'/'.join(map(str, p.absolute_path)) or '(root)'}: {p.message}" for p in problems))
 
 
-def _check_targets(targets: Mapping[str, PriorityTargets]) -> None:
-    # Customer-care practice: a reply within 24 hours for normal requests,
-    # never slower for a more urgent one.
-    if targets["normal"].first_response.minutes > 24 * 60:
+def _policy(raw: dict) -> "Policy":
+    from .domain.calendar import BusinessCalendar, calendar_from_config
+    from .domain.sla import METRICS, Policy, Target, Warning
+
+    targets = {priority: {metric: Target(spec[metric]["minutes"], spec[metric].get("clock") == "business")
+                          for metric in METRICS}
+               for priority, spec in raw["targets"].items()}
+    if "calendar" in raw:
+        try:
+            calendar = calendar_from_config(raw["calendar"])
+        except ValueError as error:
+            raise ConfigError(f"sla/calendar: {error}") from None
+    elif any(t.business for spec in targets.values() for t in spec.values()):
+        raise ConfigError("sla/calendar: business-time targets need a calendar")
+    else:
+        calendar = BusinessCalendar.always()
+    # Customer-care practice: a reply within 24 hours for normal requests, never
+    # slower for a more urgent one (compared where both count the same time).
+    normal = targets["normal"]["first_response"]
+    if not normal.business and normal.minutes > 24 * 60:
         raise ConfigError("sla/targets/normal/first_response: must be at most 1440 minutes (24 hours)")
     for slower, faster in zip(PRIORITIES, PRIORITIES[1:]):
-        for metric in ("first_response", "resolution"):
-            if getattr(targets[faster], metric).minutes > getattr(targets[slower], metric).minutes:
-                raise ConfigError(
-                    f"sla/targets/{faster}/{metric}: must not be longer than for {slower}")
-    for name, spec in targets.items():
-        if spec.first_response.minutes > spec.resolution.minutes:
-            raise ConfigError(f"sla/targets/{name}: first_response must not exceed resolution")
+        for metric in METRICS:
+            a, b = targets[slower][metric], targets[faster][metric]
+            if a.business == b.business and b.minutes > a.minutes:
+                raise ConfigError(f"sla/targets/{faster}/{metric}: must not be longer than for {slower}")
+    escalation = raw.get("escalation", {})
+    warning = Warning(percent=raw["warning"].get("percent"), minutes_before=raw["warning"].get("minutes_before"))
+    return Policy(calendar=calendar, targets=targets, warning=warning,
+                  escalation_raise_priority=bool(escalation.get("raise_priority")),
+                  escalation_reassign_to=escalation.get("reassign_to"))
 
 
 def _rule(raw: dict, categories: tuple[str, ...]) -> Rule:

@@ -22,9 +22,12 @@ class Container:
         from .adapters.scheduler import Scheduler
         from .adapters.store import TicketStore
         from .adapters.tables import bind_tables
+        from .adapters.secrets import SigningKey
+        from .services.inbound import InboundService
         from .services.intake import IntakeService
         from .services.outbox import Outbox
         from .services.sla import SlaService
+        from .services.tickets import TicketService
 
         s = self.settings
         bind_tables(s.table_prefix)
@@ -34,6 +37,26 @@ class Container:
                              self.clock)
         self.sla = SlaService(s, self.clock, self.store, self.scheduler, self.outbox)
         self.intake = IntakeService(s, self.clock, self.store, self.outbox, self.sla)
+        self.signing_key = SigningKey(s.secret_parameter)
+        self.tickets = TicketService(s, self.clock, self.store, self.outbox, self.sla, self.signing_key)
+        self.inbound = InboundService(self.store, self.tickets, self.intake)
+        self._verifier = None
+
+    @property
+    def verifier(self):
+        """Operator tokens: the local stage's own key, or the Cognito pool's
+        JWKS. Without a configured pool every token is refused (fail closed)."""
+        if self._verifier is None:
+            from .auth import CognitoKeys, TokenVerifier, local_verifier
+
+            s = self.settings
+            if s.stage == "local":
+                self._verifier = local_verifier(s.public_url, self.clock)
+            else:
+                keys = CognitoKeys(f"{s.cognito_issuer}/.well-known/jwks.json") if s.cognito_issuer else (
+                    lambda kid: None)
+                self._verifier = TokenVerifier(s.cognito_issuer or "", s.cognito_client_id or "", keys, self.clock)
+        return self._verifier
 
 
 _current: Container | None = None

@@ -98,3 +98,28 @@ def failing():
     yield fail
     for events, name, handler in registered:
         events.unregister(name, handler)
+
+
+@pytest.fixture
+def operator(client):
+    """Bearer headers for an operator of the given role, from the local stage's token route."""
+    import json
+
+    def headers(role="agent", email="agent@shop.example"):
+        token = client.http.post("/_dev/token", headers={"Content-Type": "application/json"},
+                                 body=json.dumps({"email": email, "role": role})).json_body["token"]
+        return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return headers
+
+
+@pytest.fixture
+def new_ticket(client):
+    import json
+
+    def create(**fields):
+        body = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?",
+                "subject": "Parcel"} | fields
+        response = client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(body))
+        assert response.status_code == 201, response.body
+        return response.json_body
+    return create

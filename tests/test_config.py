@@ -6,13 +6,13 @@ import pytest
 from chalicelib.config import ConfigError, load_stage_document, settings_from
 
 AWS_ENV = {"CARELINE_SCHEDULER_TARGET_ARN": "arn:t", "CARELINE_SCHEDULER_ROLE_ARN": "arn:r",
-           "CARELINE_PUBLIC_URL": "https://api.example"}
+           "CARELINE_PUBLIC_URL": "https://api.example", "CARELINE_SECRET_PARAMETER": "/careline/test/secret"}
 
 
 @pytest.mark.parametrize("stage", ["local", "dev", "staging", "prod"])
 def test_every_stage_is_valid(stage):
     settings = settings_from(stage, load_stage_document(stage), AWS_ENV)
-    assert settings.targets["normal"].first_response.minutes <= 24 * 60
+    assert settings.sla.target("normal", "first_response").minutes <= 24 * 60
     assert settings.table_prefix == f"careline-{stage}-"
     assert settings.dev_routes is (stage == "local")
 
@@ -46,6 +46,16 @@ def test_schema_errors_name_the_path():
 def test_rules_may_only_name_configured_categories():
     assert "'vip-lounge'" in broken(lambda d: d["priority_rules"].append(
         {"when": {"category": ["vip-lounge"]}, "priority": "high"}))
+
+
+def test_business_targets_need_a_calendar():
+    def drop_calendar(d):
+        del d["sla"]["calendar"]
+    assert "business-time targets need a calendar" in broken(drop_calendar)
+
+
+def test_bad_business_hours_are_named():
+    assert "sla/calendar/hours" in broken(lambda d: d["sla"]["calendar"]["hours"].update(mon=["9-5"]))
 
 
 def test_aws_stages_need_their_deployment_values():

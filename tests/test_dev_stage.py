@@ -30,7 +30,7 @@ def test_advancing_the_clock_fires_due_sla_schedules_through_the_scheduler_handl
     assert [n["subject"].split(":")[0] for n in notices] == ["SLA warning", "SLA breached"]
     assert all(ticket["reference"] in n["subject"] for n in notices)
     events = [e.event for e in services.store.thread(ticket["id"]) if e.kind == "event"]
-    assert events == ["created", "sla_warning", "sla_breach"]
+    assert events == ["created", "sla_warning", "sla_breach", "escalated"]
 
 
 def test_a_duplicate_or_stale_scheduler_invocation_does_nothing(client, services, clock, mailbox):

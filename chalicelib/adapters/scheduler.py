@@ -59,6 +59,19 @@ class Scheduler:
         except (ClientError, BotoCoreError) as error:
             raise SchedulerError(str(error)) from error
 
+    def exists(self, name: str) -> bool:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            client("scheduler").get_schedule(Name=name, GroupName=self._group)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                return False
+            raise SchedulerError(str(error)) from error
+        except BotoCoreError as error:
+            raise SchedulerError(str(error)) from error
+        return True
+
     def delete(self, name: str) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
 

@@ -27,6 +27,10 @@ class RateLimited(Exception):
         self.window = window
 
 
+class StaleTicket(Exception):
+    """The ticket changed since it was read (its version moved on)."""
+
+
 class StoreBusy(Exception):
     """Concurrent transactions kept colliding; the caller may retry."""
 
@@ -79,6 +83,46 @@ class TicketStore:
         except TransactWriteError as error:
             _raise_cancellation(error, labels)
             raise
+
+    def save_change(self, ticket: Ticket, entries: list[Entry]) -> None:
+        """Save a changed ticket with the entries that record the change, only
+        if nobody changed it since it was read."""
+        try:
+            with TransactWrite(connection=Connection()) as tx:
+                tx.save(ticket)  # conditioned on the version it was read at
+                for entry in entries:
+                    tx.save(entry, condition=Entry.sk.does_not_exist())
+        except TransactWriteError as error:
+            codes = [r.code if r else None for r in error.cancellation_reasons or []]
+            if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
+                raise StaleTicket() from error
+            raise
+
+    def sla_due(self, *, until: datetime, since: datetime | None = None) -> list[Ticket]:
+        """Open tickets whose next SLA event falls in [since, until]."""
+        condition = (Ticket.next_sla_at <= until if since is None
+                     else Ticket.next_sla_at.between(since, until))
+        return list(Ticket.by_sla_due.query("open", condition))
+
+    def list_tickets(self, filters: dict[str, str], limit: int,
+                     start: dict | None) -> tuple[list[Ticket], dict | None]:
+        """A page of tickets, newest first, and where the next page starts.
+        The first filter given (status, assignee, priority, category) picks the
+        index, so a one-filter page reads only the items it returns; further
+        filters are applied on that index."""
+        indexes = {"status": Ticket.by_status, "assignee": Ticket.by_assignee,
+                   "priority": Ticket.by_priority, "category": Ticket.by_category}
+        chosen = next((name for name in indexes if filters.get(name)), None)
+        index, key = (indexes[chosen], filters[chosen]) if chosen else (Ticket.by_listing, "all")
+        condition = None
+        for name in indexes:
+            if name != chosen and filters.get(name):
+                clause = getattr(Ticket, name) == filters[name]
+                condition = clause if condition is None else condition & clause
+        results = index.query(key, filter_condition=condition, scan_index_forward=False, limit=limit,
+                              last_evaluated_key=start)
+        items = list(results)
+        return items, results.last_evaluated_key
 
     def get_claim(self, key: str) -> Claim | None:
         try:

@@ -35,6 +35,30 @@ class TicketsByStatus(GlobalSecondaryIndex):
     id = UnicodeAttribute(range_key=True)
 
 
+def _listing_index(name: str, attribute: str, doc: str) -> type[GlobalSecondaryIndex]:
+    """An inbox listing: tickets sharing one value of `attribute`, newest first
+    (ids are time-ordered), so a page reads exactly the items it returns."""
+    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
+    return type(f"TicketsBy{attribute.title()}", (GlobalSecondaryIndex,), {
+        "__doc__": doc, "Meta": meta, attribute: UnicodeAttribute(hash_key=True),
+        "id": UnicodeAttribute(range_key=True)})
+
+
+TicketsByListing = _listing_index("by_listing", "listing", "Every ticket (listing = \"all\"), newest first.")
+TicketsByPriority = _listing_index("by_priority", "priority", "The inbox per priority, newest first.")
+TicketsByAssignee = _listing_index("by_assignee", "assignee", "The inbox per assignee, newest first.")
+TicketsByCategory = _listing_index("by_category", "category", "The inbox per category, newest first.")
+
+
+class TicketsBySlaDue(GlobalSecondaryIndex):
+    """Sparse: open tickets with a next SLA event, by its time (the reconciler)."""
+    class Meta:
+        index_name = "by_sla_due"
+        projection = AllProjection()
+    sla_watch = UnicodeAttribute(hash_key=True)
+    next_sla_at = UTCDateTimeAttribute(range_key=True)
+
+
 class Ticket(Model):
     class Meta:
         table_name = "tickets"
@@ -56,19 +80,30 @@ class Ticket(Model):
     callback = MapAttribute(null=True)
     assignee = UnicodeAttribute(null=True)
     tags = UnicodeSetAttribute(null=True)
+    listing = UnicodeAttribute(default="all")
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
-    first_response_due = UTCDateTimeAttribute()
-    resolution_due = UTCDateTimeAttribute()
+    # Current due times (None while paused or ended), for the inbox and the API.
+    first_response_due = UTCDateTimeAttribute(null=True)
+    resolution_due = UTCDateTimeAttribute(null=True)
     first_responded_at = UTCDateTimeAttribute(null=True)
     resolved_at = UTCDateTimeAttribute(null=True)
-    # SLA events already handled, as "metric:kind"; the next one is scheduled.
-    sla_done = UnicodeSetAttribute(null=True)
+    # SLA clocks per metric (domain.sla.MetricClock as JSON), the one schedule
+    # armed for the next SLA event, and its time.
+    sla = JSONAttribute(null=True)
+    sla_priority = UnicodeAttribute(null=True)
+    sla_schedule = UnicodeAttribute(null=True)
     next_sla_at = UTCDateTimeAttribute(null=True)
+    sla_watch = UnicodeAttribute(null=True)  # "open" while next_sla_at is set
     version = VersionAttribute()
 
     by_customer = TicketsByCustomer()
     by_status = TicketsByStatus()
+    by_priority = TicketsByPriority()
+    by_assignee = TicketsByAssignee()
+    by_category = TicketsByCategory()
+    by_listing = TicketsByListing()
+    by_sla_due = TicketsBySlaDue()
 
 
 class Outbox(GlobalSecondaryIndex):
@@ -89,7 +124,7 @@ class Entry(Model):
 
     ticket_id = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    kind = UnicodeAttribute()  # message | note | event
+    kind = UnicodeAttribute()  # message (to or from the customer) | note | event | notice (to operators)
     created_at = UTCDateTimeAttribute()
     author = UnicodeAttribute(null=True)
     direction = UnicodeAttribute(null=True)  # in (from the customer) | out (to them)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 from chalice import Blueprint
@@ -61,12 +62,32 @@ def token():
         body["email"], body["role"], services.settings.public_url, services.clock.now())})
 
 
+_RUNNING = threading.Lock()  # the dev clock route and the background tick take turns
+
+
+@dev.route("/_dev/inbound", methods=["POST"], content_types=["message/rfc822", *ANY_BODY])
+def inbound():
+    """A raw RFC 5322 message, handled as SES inbound mail to the support address."""
+    raw = dev.current_request.raw_body or b""
+    if not raw.strip():
+        return errors_response(400, [FieldError("body", "must be a raw RFC 5322 message")])
+    return json_response(200, container().inbound.handle(raw))
+
+
 def run_due(services) -> list[dict]:
-    """Everything AWS would have run by now: due one-time schedules, and the
-    outbox sweeper Chalice schedules every minute."""
+    """Everything AWS would have run by now: due one-time schedules, the SLA
+    reconciler and the outbox sweeper."""
+    with _RUNNING:
+        return _run_due(services)
+
+
+def _run_due(services) -> list[dict]:
     from .local_scheduler import fire_due
 
     fired = fire_due(services.settings.scheduler_group, services.clock.now, services.sla.handle)
+    reconciled = services.sla.reconcile()
+    fired += [{"schedule": "reconcile_sla", "at": iso(services.clock.now()), "payload": {"ticket_id": r["ticket_id"]},
+               "result": r} for r in reconciled["acted"]]
     for sent in services.outbox.retry_due():
         fired.append({"schedule": "retry_outbox", "at": iso(services.clock.now()), "payload": {"sent": sent}})
     return fired

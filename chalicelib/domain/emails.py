@@ -133,3 +133,67 @@ def sla_notice(facts: SlaNoticeFacts) -> Email:
             "</body></html>")
     return Email(facts.to_address, "", f"{headline} [{facts.reference}]", text, html,
                  {"Auto-Submitted": "auto-generated"})
+
+
+@dataclass(frozen=True)
+class ReplyFacts:
+    brand: str
+    reference: str
+    name: str
+    email: str
+    subject: str | None
+    body: str
+    operator: str
+    resolved: bool
+    thread_ids: tuple[str, ...]  # Message-IDs of the conversation so far, oldest first
+
+
+def _threading(thread_ids: tuple[str, ...]) -> dict[str, str]:
+    """In-Reply-To and References keep the customer's mail client threading the conversation."""
+    if not thread_ids:
+        return {}
+    return {"In-Reply-To": thread_ids[-1], "References": " ".join(thread_ids[-20:])}
+
+
+def _reply_subject(subject: str | None, reference: str) -> str:
+    return customer_subject(f"Re: {subject}" if subject else "Re: your request", reference)
+
+
+def _closing(brand: str, reference: str, signature: str) -> tuple[str, str]:
+    text = (f"Kind regards,\n{signature}\n{brand} customer care\n\n"
+            f"Just reply to this email to answer us; please keep [{reference}] in the subject.\n")
+    html = (f"<p>Kind regards,<br>{escape(signature)}<br>{escape(brand)} customer care</p>"
+            f"<p style=\"color:#555\">Just reply to this email to answer us; please keep "
+            f"[{escape(reference)}] in the subject.</p>")
+    return text, html
+
+
+RESOLVED_LINE = ("We have marked your request as resolved. If anything is still open, simply reply "
+                 "to this email and we will pick it up again.")
+
+
+def operator_reply(facts: ReplyFacts) -> Email:
+    """An operator's answer: their words, the customer's name, no template voice."""
+    closing_text, closing_html = _closing(facts.brand, facts.reference, facts.operator)
+    resolved_text = f"\n{RESOLVED_LINE}\n" if facts.resolved else ""
+    text = f"Hello {facts.name},\n\n{facts.body.strip()}\n{resolved_text}\n{closing_text}"
+    html = ("<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1a1a1a\">"
+            f"<p>Hello {escape(facts.name)},</p>"
+            f"<div style=\"white-space:pre-wrap\">{escape(facts.body.strip())}</div>"
+            + (f"<p>{escape(RESOLVED_LINE)}</p>" if facts.resolved else "")
+            + closing_html + "</body></html>")
+    return Email(facts.email, facts.name, _reply_subject(facts.subject, facts.reference), text, html,
+                 _threading(facts.thread_ids))
+
+
+def resolution_notice(facts: ReplyFacts) -> Email:
+    """Sent when a ticket is resolved without a reply saying so."""
+    closing_text, closing_html = _closing(facts.brand, facts.reference, facts.operator)
+    text = (f"Hello {facts.name},\n\nthank you for your patience. {RESOLVED_LINE}\n\n{closing_text}")
+    html = ("<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1a1a1a\">"
+            f"<p>Hello {escape(facts.name)},</p><p>thank you for your patience. {escape(RESOLVED_LINE)}</p>"
+            + closing_html + "</body></html>")
+    return Email(facts.email, facts.name,
+                 customer_subject(f"Resolved: {facts.subject}" if facts.subject else "Your request is resolved",
+                                  facts.reference),
+                 text, html, AUTO_REPLIED | _threading(facts.thread_ids))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +30,16 @@ def is_timezone(value: object) -> bool:
     return True
 
 
+def is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
 def format_checker():
     """A jsonschema FormatChecker that knows Careline's formats."""
     from jsonschema import FormatChecker
@@ -36,4 +47,5 @@ def format_checker():
     checker = FormatChecker(formats=())
     checker.checks("email")(is_email)
     checker.checks("iana-timezone")(is_timezone)
+    checker.checks("date")(is_date)
     return checker

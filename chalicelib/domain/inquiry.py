@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from urllib.parse import parse_qsl
 
 from .errors import FieldError, InvalidInput
+from .validation import one_of, problems
 
-SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "inquiry.schema.json"
+_PATTERN_MESSAGES = {
+    "subject": "must be a single line",
+    "phone": "may contain only digits, spaces and + ( ) - . /",
+    "callback.phone": "may contain only digits, spaces and + ( ) - . /",
+    "locale": "must be a language tag, like de-DE",
+}
 _OPTIONAL_STRINGS = ("subject", "channel", "category", "order_id", "phone", "locale", "timezone")
 _FORM_NESTED = re.compile(r"^(callback)\[(phone|window)\]$")
 _WHITESPACE = re.compile(r"\s+")
@@ -74,9 +78,9 @@ def parse_body(raw: bytes, content_type: str) -> dict:
 
 def validate_inquiry(fields: dict, categories: tuple[str, ...]) -> Inquiry:
     data = _normalise(fields)
-    errors = [_field_error(e, categories) for e in _validator().iter_errors(data)]
+    errors = problems("inquiry", data, _PATTERN_MESSAGES)
     if "category" in data and isinstance(data["category"], str) and data["category"] not in categories:
-        errors.append(FieldError("category", _one_of(categories)))
+        errors.append(FieldError("category", one_of(categories)))
     callback = data.get("callback")
     if isinstance(callback, dict) and not callback.get("phone") and not data.get("phone"):
         errors.append(FieldError("callback.phone", "is required to call you back"))
@@ -119,46 +123,3 @@ def _normalise(fields: dict) -> dict:
     elif callback in ("", None):
         data.pop("callback", None)
     return data
-
-
-@lru_cache(maxsize=1)
-def _validator():
-    # Built once per container: jsonschema validators are costly to build.
-    from jsonschema import Draft202012Validator
-
-    from .formats import format_checker
-
-    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text()), format_checker=format_checker())
-
-
-def _field_error(error, categories: tuple[str, ...]) -> FieldError:
-    path = ".".join(str(p) for p in error.absolute_path)
-    kind, detail = error.validator, error.validator_value
-    if kind == "required":
-        missing = error.message.split("'")[1]
-        return FieldError(f"{path}.{missing}" if path else missing, "is required")
-    if kind == "type":
-        return FieldError(path or "body", f"must be {'an object' if detail == 'object' else 'a ' + str(detail)}")
-    if kind == "minLength":
-        return FieldError(path, "must not be empty")
-    if kind == "maxLength":
-        return FieldError(path, f"must be at most {detail:,} characters")
-    if kind == "format" and detail == "email":
-        return FieldError(path, "must be a valid email address, like name@example.com")
-    if kind == "format" and detail == "iana-timezone":
-        return FieldError(path, "must be an IANA time zone, like Europe/Berlin")
-    if kind == "pattern" and path == "subject":
-        return FieldError(path, "must be a single line")
-    if kind == "pattern" and path.endswith("phone"):
-        return FieldError(path, "may contain only digits, spaces and + ( ) - . /")
-    if kind == "pattern" and path == "locale":
-        return FieldError(path, "must be a language tag, like de-DE")
-    if kind == "enum":
-        return FieldError(path, _one_of(tuple(detail)))
-    if kind == "additionalProperties":
-        return FieldError(path, f"has unknown fields ({error.message.split('(')[-1].rstrip(')')}")
-    return FieldError(path or "body", error.message)
-
-
-def _one_of(values: tuple[str, ...]) -> str:
-    return "must be one of: " + ", ".join(values)

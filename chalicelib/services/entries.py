@@ -27,8 +27,9 @@ def event_entry(ticket_id: str, now: datetime, seq: int, event: str, actor: str,
 
 
 def outgoing_entry(ticket_id: str, now: datetime, seq: int, email: Email, *, sender: str,
-                   author: str, purpose: str) -> Entry:
-    rendered = asdict(email) | {"message_id": new_message_id(sender), "purpose": purpose}
-    return Entry(ticket_id, sort_key(now, seq), kind="message", direction="out", created_at=now,
+                   author: str, kind: str = "message", message_id: str | None = None) -> Entry:
+    """An email to send, stored first: `message` to the customer, `notice` to operators."""
+    rendered = asdict(email) | {"message_id": message_id or new_message_id(sender)}
+    return Entry(ticket_id, sort_key(now, seq), kind=kind, direction="out", created_at=now,
                  author=author, body=email.text, email=rendered, outbox=PENDING,
                  next_attempt_at=now + SEND_GRACE, attempts=0)

@@ -17,10 +17,10 @@ from ..domain.errors import Conflict, FieldError, InvalidInput, TooManyRequests
 from ..domain.identifiers import new_reference, new_ticket_id
 from ..domain.inquiry import Inquiry, validate_inquiry
 from ..domain.priority import assign_priority
-from ..domain.sla import due_times
+from ..domain.sla import on_intake
 from .entries import event_entry, outgoing_entry, sort_key
 from .outbox import Outbox
-from .sla import SlaService, next_event
+from .sla import SlaService, plan
 
 log = logging.getLogger(__name__)
 MAX_IDEMPOTENCY_KEY = 128
@@ -55,10 +55,11 @@ class IntakeService:
 
         now = self._clock.now()
         priority = assign_priority(inquiry, self._settings.rules, self._settings.vip_customers)
-        due = due_times(now, self._settings.targets[priority])
+        clocks = on_intake(now, self._settings.sla, priority)
         ticket_id = new_ticket_id(now)
         answer = {"id": ticket_id, "reference": new_reference(), "status": "new", "priority": priority,
-                  "first_response_due": iso(due.first_response), "resolution_due": iso(due.resolution)}
+                  "first_response_due": iso(clocks["first_response"].due_at),
+                  "resolution_due": iso(clocks["resolution"].due_at)}
         if inquiry.honeypot_filled:
             log.info("honeypot filled: nothing stored or sent")
             return answer
@@ -66,7 +67,7 @@ class IntakeService:
         digest = hashlib.sha256(json.dumps(inquiry.canonical(), sort_keys=True).encode()).hexdigest()
         windows = self._rate_windows(inquiry.email, sender, now)
         for _ in range(_ATTEMPTS):
-            ticket = self._ticket(ticket_id, answer["reference"], inquiry, priority, due, now)
+            ticket = self._ticket(ticket_id, answer["reference"], inquiry, priority, clocks, now)
             entries = self._entries(ticket, inquiry, now)
             claim = None if idempotency_key is None else Claim(
                 key=f"idem#{idempotency_key}", ticket_id=ticket_id, body_hash=digest, response=answer,
@@ -89,7 +90,7 @@ class IntakeService:
             raise DependencyUnavailable("could not store the inquiry after retries")
 
         self._outbox.send(entries[-1])
-        self._sla.arm(ticket)
+        self._sla.arm(ticket, None)
         return answer
 
     def _replay(self, key: str, digest: str) -> dict:
@@ -109,17 +110,15 @@ class IntakeService:
             windows.append(window("sender", sender, self._settings.per_sender))
         return windows
 
-    def _ticket(self, ticket_id, reference, inquiry: Inquiry, priority, due, now) -> Ticket:
+    def _ticket(self, ticket_id, reference, inquiry: Inquiry, priority, clocks, now) -> Ticket:
         ticket = Ticket(
             ticket_id, reference=reference, status="new", priority=priority, channel=inquiry.channel,
             category=inquiry.category, subject=inquiry.subject, customer_email=inquiry.email.lower(),
             customer_name=inquiry.name, phone=inquiry.phone, order_id=inquiry.order_id,
             locale=inquiry.locale, timezone=inquiry.timezone,
             callback=_callback(inquiry),
-            created_at=now, updated_at=now, first_response_due=due.first_response,
-            resolution_due=due.resolution)
-        first = next_event(ticket, self._settings)
-        ticket.next_sla_at = first.at if first else None
+            created_at=now, updated_at=now)
+        plan(ticket, clocks)
         return ticket
 
     def _entries(self, ticket: Ticket, inquiry: Inquiry, now: datetime) -> list[Entry]:
@@ -138,8 +137,7 @@ class IntakeService:
             callback_window=inquiry.callback.window if inquiry.callback else None,
             first_response_due=ticket.first_response_due,
             timezone=inquiry.timezone or self._settings.timezone))
-        mail = outgoing_entry(ticket.id, now, 2, ack, sender=self._settings.sender, author="system",
-                              purpose="acknowledgement")
+        mail = outgoing_entry(ticket.id, now, 2, ack, sender=self._settings.sender, author="system")
         return [message, created, mail]
 
     @staticmethod

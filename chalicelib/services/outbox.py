@@ -28,7 +28,6 @@ class Outbox:
         """Try once; on failure the entry stays pending for `retry_due`."""
         rendered = dict(entry.email)
         message_id = rendered.pop("message_id")
-        rendered.pop("purpose", None)
         try:
             ses_id = self._mailer.send(Email(**rendered), message_id=message_id, date=entry.created_at)
         except MailerError as error:

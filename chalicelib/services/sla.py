@@ -1,44 +1,61 @@
-"""SLA events on EventBridge Scheduler: arm the next one, act when it fires."""
+"""SLA events on EventBridge Scheduler: plan a ticket's next event with every
+change, keep Scheduler matching it, act when it fires, repair what failed."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
+from datetime import datetime, timedelta
 
 from ..adapters.scheduler import Scheduler, SchedulerError, schedule_name
-from ..adapters.store import TicketStore
+from ..adapters.store import StaleTicket, TicketStore
 from ..adapters.tables import Ticket
 from ..clock import Clock, iso
-from ..config import Settings
+from ..config import PRIORITIES, Settings
 from ..domain import sla
 from ..domain.emails import SlaNoticeFacts, sla_notice
 from .entries import event_entry, outgoing_entry
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
-OPEN_STATUSES = ("new", "open", "pending")
-_SHORT = {"first_response": "fr", "resolution": "res", "warning": "warn", "breach": "breach"}
+_SHORT = {"first_response": "fr", "next_response": "nr", "resolution": "res", "warning": "warn", "breach": "breach"}
+RECONCILE_GRACE = timedelta(minutes=2)  # a schedule this late has not fired
+RECONCILE_LOOKAHEAD = timedelta(minutes=15)  # schedules due this soon are checked to exist
 
 
 def schedule_for(ticket_id: str, event: sla.SlaEvent) -> str:
     return schedule_name(ticket_id, f"{_SHORT[event.metric]}-{_SHORT[event.kind]}")
 
 
-def done_events(ticket: Ticket) -> frozenset[tuple[str, str]]:
-    return frozenset(tuple(d.split(":", 1)) for d in ticket.sla_done or ())
+def clocks_of(ticket: Ticket) -> sla.Clocks:
+    return sla.clocks_from(ticket.sla)
 
 
-def next_event(ticket: Ticket, settings: Settings,
-               also_done: frozenset[tuple[str, str]] = frozenset()) -> sla.SlaEvent | None:
-    if ticket.status not in OPEN_STATUSES:
+def next_event_of(ticket: Ticket) -> sla.SlaEvent | None:
+    if ticket.status not in sla.OPEN_STATUSES:
         return None
-    return sla.next_event(
-        ticket.created_at, sla.DueTimes(ticket.first_response_due, ticket.resolution_due),
-        settings.warning_percent, first_responded=ticket.first_responded_at is not None,
-        done=done_events(ticket) | also_done)
+    return sla.next_event(clocks_of(ticket))
+
+
+def sla_priority(ticket: Ticket) -> str:
+    """The priority whose targets the clocks follow (an escalation raises
+    `priority` for people, not this)."""
+    return ticket.sla_priority or ticket.priority
+
+
+def plan(ticket: Ticket, clocks: sla.Clocks) -> None:
+    """Put the clocks, the current due times and the next event's schedule
+    into the ticket, before it is saved."""
+    ticket.sla = sla.clocks_to(clocks)
+    ticket.first_response_due = _due(clocks, "first_response")
+    ticket.resolution_due = _due(clocks, "resolution")
+    event = next_event_of(ticket)
+    ticket.sla_schedule = schedule_for(ticket.id, event) if event else None
+    ticket.next_sla_at = event.at if event else None
+    ticket.sla_watch = "open" if event else None
+
+
+def _due(clocks: sla.Clocks, metric: str) -> datetime | None:
+    clock = clocks.get(metric)
+    return clock.due_at if clock else None
 
 
 class SlaService:
@@ -50,56 +67,94 @@ class SlaService:
         self._scheduler = scheduler
         self._outbox = outbox
 
-    def arm(self, ticket: Ticket) -> None:
-        """Schedule the ticket's next SLA event. A failure never fails the
-        change that caused it: the ticket keeps `next_sla_at` for repair."""
-        event = next_event(ticket, self._settings)
-        if event is None:
-            return
-        payload = {"type": "sla", "ticket_id": ticket.id, "metric": event.metric, "kind": event.kind}
+    @property
+    def policy(self) -> sla.Policy:
+        return self._settings.sla
+
+    def arm(self, ticket: Ticket, previous_schedule: str | None) -> None:
+        """After the ticket is saved, make Scheduler match it: exactly the
+        schedule for its next event. A failure never fails the change that
+        caused it; the reconciler repairs it."""
         try:
-            self._scheduler.put(schedule_for(ticket.id, event), event.at, payload)
+            if previous_schedule and previous_schedule != ticket.sla_schedule:
+                self._scheduler.delete(previous_schedule)
+            if ticket.sla_schedule:
+                event = next_event_of(ticket)
+                self._scheduler.put(ticket.sla_schedule, ticket.next_sla_at, {
+                    "type": "sla", "ticket_id": ticket.id, "metric": event.metric, "kind": event.kind})
         except SchedulerError as error:
-            log.warning("SLA schedule for %s not set: %s", ticket.id, error)
+            log.warning("SLA schedule of %s not in step: %s", ticket.id, error)
 
     def handle(self, payload: dict) -> dict:
         """What Scheduler invokes. Re-reads the ticket and acts only if this
-        event is still its next one and due: duplicates and stale
-        invocations do nothing."""
+        event is still its next one and due: duplicate, stale and late
+        invocations do nothing twice."""
         ticket = self._store.get_ticket(str(payload.get("ticket_id", "")))
         if ticket is None:
             return {"action": "ignored", "reason": "unknown ticket"}
-        now = self._clock.now()
-        event = next_event(ticket, self._settings)
+        event = next_event_of(ticket)
         if event is None or (event.metric, event.kind) != (payload.get("metric"), payload.get("kind")):
             return {"action": "ignored", "reason": "no longer due"}
+        now = self._clock.now()
         if event.at > now:
-            self.arm(ticket)  # fired early (clock skew): put it back
+            self.arm(ticket, None)  # fired early: put it back
             return {"action": "rearmed", "reason": "not yet due"}
         try:
-            self._record(ticket, event, now)
-        except TransactWriteError:
-            return {"action": "ignored", "reason": "ticket changed meanwhile; the next invocation decides"}
-        self.arm(ticket)
+            self._act(ticket, event, now)
+        except StaleTicket:
+            return {"action": "ignored", "reason": "ticket changed meanwhile; its new schedule decides"}
         return {"action": f"sla_{event.kind}", "metric": event.metric, "ticket_id": ticket.id}
 
-    def _record(self, ticket: Ticket, event: sla.SlaEvent, now: datetime) -> None:
-        due = ticket.first_response_due if event.metric == "first_response" else ticket.resolution_due
+    def _act(self, ticket: Ticket, event: sla.SlaEvent, now: datetime) -> None:
+        previous = ticket.sla_schedule
+        clocks = sla.on_event(clocks_of(ticket), event, now)
+        due = clocks_of(ticket)[event.metric].due_at
+        entries = [event_entry(ticket.id, now, 0, f"sla_{event.kind}", "system", metric=event.metric,
+                               due=iso(due), recorded_at=iso(now))]
+        if event.kind == "breach":
+            entries += self._escalate(ticket, now)
         recipient = ticket.assignee or self._settings.team_lead_address
-        notice = sla_notice(SlaNoticeFacts(
+        entries[0].data = entries[0].data | {"notified": recipient}
+        notice = outgoing_entry(ticket.id, now, len(entries), sla_notice(SlaNoticeFacts(
             reference=ticket.reference, ticket_url=f"{self._settings.public_url}/admin/#/tickets/{ticket.id}",
-            customer=f"{ticket.customer_name} <{ticket.customer_email}>", metric=event.metric,
-            kind=event.kind, due=due, now=now, timezone=self._settings.timezone, to_address=recipient))
-        mail = outgoing_entry(ticket.id, now, 1, notice, sender=self._settings.sender, author="system",
-                              purpose=f"sla_{event.kind}")
-        record = event_entry(ticket.id, now, 0, f"sla_{event.kind}", "system", metric=event.metric,
-                             due=iso(due), recorded_at=iso(now), notified=recipient)
-        following = next_event(ticket, self._settings, frozenset({(event.metric, event.kind)}))
-        with TransactWrite(connection=Connection()) as tx:
-            tx.update(ticket, actions=[
-                Ticket.sla_done.add({f"{event.metric}:{event.kind}"}), Ticket.updated_at.set(now),
-                Ticket.next_sla_at.set(following.at) if following else Ticket.next_sla_at.remove()])
-            tx.save(record)
-            tx.save(mail)
-        ticket.sla_done = (ticket.sla_done or set()) | {f"{event.metric}:{event.kind}"}
-        self._outbox.send(mail)
+            customer=f"{ticket.customer_name} <{ticket.customer_email}>", metric=event.metric, kind=event.kind,
+            due=due, now=now, timezone=self._settings.timezone, to_address=recipient)),
+            sender=self._settings.sender, author="system", kind="notice")
+        plan(ticket, clocks)
+        ticket.updated_at = now
+        self._store.save_change(ticket, [*entries, notice])
+        self._outbox.send(notice)
+        self.arm(ticket, previous)
+
+    def _escalate(self, ticket: Ticket, now: datetime) -> list:
+        """The policy's escalation. A raised priority marks urgency for people;
+        it does not retarget the clocks, which would turn one breach into a cascade."""
+        changes = {}
+        if self.policy.escalation_raise_priority and ticket.priority != PRIORITIES[-1]:
+            raised = PRIORITIES[PRIORITIES.index(ticket.priority) + 1]
+            changes["priority"] = [ticket.priority, raised]
+            ticket.sla_priority = sla_priority(ticket)
+            ticket.priority = raised
+        target = self.policy.escalation_reassign_to
+        if target and ticket.assignee != target:
+            changes["assignee"] = [ticket.assignee, target]
+            ticket.assignee = target
+        if not changes:
+            return []
+        return [event_entry(ticket.id, now, 1, "escalated", "system", changes=changes)]
+
+    def reconcile(self) -> dict:
+        """Repair schedules that failed or went missing, reading only tickets
+        whose next SLA event is overdue or due soon (an index, not a scan)."""
+        now = self._clock.now()
+        acted, repaired = [], []
+        for ticket in self._store.sla_due(until=now - RECONCILE_GRACE):
+            event = next_event_of(ticket)
+            if event is not None:
+                result = self.handle({"ticket_id": ticket.id, "metric": event.metric, "kind": event.kind})
+                acted.append({"ticket_id": ticket.id, **result})
+        for ticket in self._store.sla_due(since=now - RECONCILE_GRACE, until=now + RECONCILE_LOOKAHEAD):
+            if ticket.sla_schedule and not self._scheduler.exists(ticket.sla_schedule):
+                self.arm(ticket, None)
+                repaired.append(ticket.id)
+        return {"acted": acted, "repaired": repaired}

@@ -1,0 +1,100 @@
+"""The operator API (Authorization: Bearer <token>): tickets and their work."""
+from __future__ import annotations
+
+import json
+
+from chalice import Response
+
+from ..auth import Forbidden, Principal, Unauthorized
+from ..container import container
+from ..domain.errors import FieldError, InvalidInput
+from .http import errors_response, header, json_response
+
+AGENTS = ("agent", "admin")
+
+
+def authenticate(request, roles=AGENTS) -> Principal:
+    value = header(request, "authorization") or ""
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("a bearer token is required")
+    principal = container().verifier.verify(token.strip())
+    if not principal.roles & set(roles):
+        raise Forbidden(f"this needs the role {' or '.join(roles)}")
+    return principal
+
+
+def operator_call(roles=AGENTS):
+    """Authenticate, run, and turn the domain's refusals into specific answers."""
+    def wrap(handler):
+        def call(request, *args) -> Response:
+            from ..services.tickets import NotFound, PreconditionFailed
+
+            try:
+                principal = authenticate(request, roles)
+                return handler(request, principal, *args)
+            except Unauthorized as error:
+                return errors_response(401, [FieldError("Authorization", str(error))],
+                                       {"WWW-Authenticate": "Bearer"})
+            except Forbidden as error:
+                return errors_response(403, [FieldError("Authorization", str(error))])
+            except InvalidInput as invalid:
+                return errors_response(400, invalid.errors)
+            except NotFound:
+                return errors_response(404, [FieldError("id", "no such ticket")])
+            except PreconditionFailed as stale:
+                return errors_response(412, [FieldError("If-Match", f"the ticket changed meanwhile; it is now at "
+                                                                    f"version {stale.current_version}")],
+                                       {"ETag": f'"{stale.current_version}"'})
+        return call
+    return wrap
+
+
+def body_of(request) -> object:
+    try:
+        return json.loads(request.raw_body or b"")
+    except ValueError:
+        raise InvalidInput([FieldError("body", "must be a JSON object")]) from None
+
+
+def _ticket_response(view: dict, status: int = 200) -> Response:
+    return json_response(status, view, {"ETag": f'"{view["version"]}"'})
+
+
+@operator_call()
+def list_tickets(request, principal: Principal) -> Response:
+    params = request.query_params or {}
+    raw_limit = params.get("limit", "25")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+        raise InvalidInput([FieldError("limit", "must be a whole number from 1 to 100")])
+    filters = {k: params[k] for k in ("status", "priority", "assignee", "category") if params.get(k)}
+    if filters.get("assignee") == "me":
+        filters["assignee"] = principal.email
+    return json_response(200, container().tickets.list(filters, int(raw_limit), params.get("cursor")))
+
+
+@operator_call()
+def get_ticket(request, principal: Principal, ticket_id: str) -> Response:
+    return _ticket_response(container().tickets.get(ticket_id))
+
+
+@operator_call()
+def patch_ticket(request, principal: Principal, ticket_id: str) -> Response:
+    raw = header(request, "if-match")
+    if_match = None
+    if raw is not None:
+        digits = raw.strip().removeprefix("W/").strip('"')
+        if not digits.isdigit():
+            raise InvalidInput([FieldError("If-Match", "must be the ticket's version, like 3")])
+        if_match = int(digits)
+    return _ticket_response(container().tickets.patch(ticket_id, body_of(request), if_match, principal))
+
+
+@operator_call()
+def reply(request, principal: Principal, ticket_id: str) -> Response:
+    return _ticket_response(container().tickets.reply(ticket_id, body_of(request), principal), 201)
+
+
+@operator_call()
+def note(request, principal: Principal, ticket_id: str) -> Response:
+    return _ticket_response(container().tickets.note(ticket_id, body_of(request), principal), 201)

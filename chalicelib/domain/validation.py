@@ -1,0 +1,74 @@
+"""Request bodies checked against the JSON Schemas in `schemas/`, every
+problem reported at once as a field and a message a person can act on."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping
+
+from .errors import FieldError, InvalidInput
+
+SCHEMAS = Path(__file__).parent.parent / "schemas"
+
+
+@lru_cache(maxsize=None)
+def validator(name: str):
+    # Built once per container: jsonschema validators are costly to build.
+    from jsonschema import Draft202012Validator
+
+    from .formats import format_checker
+
+    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
+    return Draft202012Validator(schema, format_checker=format_checker())
+
+
+def problems(name: str, data: object, pattern_messages: Mapping[str, str] = {}) -> list[FieldError]:
+    errors = [_field_error(e, pattern_messages) for e in validator(name).iter_errors(data)]
+    unique = {(e.field, e.message): e for e in errors}
+    return sorted(unique.values(), key=lambda e: e.field)
+
+
+def check(name: str, data: object) -> None:
+    found = problems(name, data)
+    if found:
+        raise InvalidInput(found)
+
+
+def one_of(values) -> str:
+    return "must be one of: " + ", ".join(values)
+
+
+def _field_error(error, pattern_messages: Mapping[str, str]) -> FieldError:
+    path = ".".join(str(p) for p in error.absolute_path)
+    kind, detail = error.validator, error.validator_value
+    if kind == "required":
+        missing = error.message.split("'")[1]
+        return FieldError(f"{path}.{missing}" if path else missing, "is required")
+    if kind == "type":
+        kinds = detail if isinstance(detail, list) else [detail]
+        names = [{"object": "an object", "array": "a list", "null": "null", "integer": "a whole number"}.get(
+            k, f"a {k}") for k in kinds]
+        return FieldError(path or "body", "must be " + " or ".join(names))
+    if kind == "minLength":
+        return FieldError(path, "must not be empty")
+    if kind == "maxLength":
+        return FieldError(path, f"must be at most {detail:,} characters")
+    if kind == "format":
+        return FieldError(path, {"email": "must be a valid email address, like name@example.com",
+                                 "iana-timezone": "must be an IANA time zone, like Europe/Berlin",
+                                 "date": "must be a date, like 2026-12-24"}.get(detail, f"must be a {detail}"))
+    if kind == "pattern":
+        return FieldError(path, pattern_messages.get(path.split(".")[0] if path.startswith("tags") else path,
+                                                     "is not in the expected form"))
+    if kind in ("enum", "const"):
+        return FieldError(path, one_of(tuple(detail)) if kind == "enum" else f"must be {detail!r}")
+    if kind == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return FieldError(path or "body", f"has unknown fields: {', '.join(extra)}")
+    if kind == "minProperties":
+        return FieldError(path or "body", "names nothing to change")
+    if kind in ("maxItems", "uniqueItems"):
+        return FieldError(path, "must list at most {detail} different items" if kind == "maxItems"
+                          else "must not repeat an item")
+    return FieldError(path or "body", error.message)

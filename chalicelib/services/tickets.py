@@ -1,0 +1,262 @@
+"""Operator work on tickets: read, list, change, reply, note. Every change is
+one conditional write of the ticket with the entries that record it (who,
+what, when), then its emails and its SLA schedule."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from ..adapters.store import StaleTicket, TicketStore
+from ..adapters.tables import Entry, Ticket
+from ..auth import Principal
+from ..clock import Clock, iso
+from ..config import Settings
+from ..domain import cursor as cursors
+from ..domain import sla
+from ..domain.emails import ReplyFacts, operator_reply, resolution_notice
+from ..domain.errors import FieldError, InvalidInput
+from ..domain.validation import check, one_of
+from .entries import event_entry, outgoing_entry, sort_key
+from .outbox import Outbox
+from .sla import SlaService, clocks_of, next_event_of, plan, sla_priority
+
+MAX_LIMIT = 100
+FILTERS = ("status", "assignee", "priority", "category")  # the first one given picks the index
+_ATTEMPTS = 3
+
+
+class NotFound(Exception):
+    pass
+
+
+class PreconditionFailed(Exception):
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"the ticket is at version {current_version}")
+        self.current_version = current_version
+
+
+Change = Callable[[Ticket, datetime], list[Entry]]
+
+
+class TicketService:
+    def __init__(self, settings: Settings, clock: Clock, store: TicketStore, outbox: Outbox,
+                 sla_service: SlaService, signing_key: Callable[[], bytes]) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._store = store
+        self._outbox = outbox
+        self._sla = sla_service
+        self._signing_key = signing_key
+
+    # Reading
+
+    def get(self, ticket_id: str) -> dict:
+        ticket = self._store.get_ticket(ticket_id)
+        if ticket is None:
+            raise NotFound(ticket_id)
+        return ticket_view(ticket, self._store.thread(ticket_id), self._settings.sla)
+
+    def list(self, filters: dict[str, str], limit: int, cursor: str | None) -> dict:
+        unknown = [FieldError(name, one_of(values)) for name, values in (
+            ("status", ("new", "open", "pending", "resolved", "closed")),
+            ("priority", ("low", "normal", "high", "urgent"))) if filters.get(name) not in (None, *values)]
+        if unknown:
+            raise InvalidInput(unknown)
+        scope = "&".join(f"{k}={filters[k]}" for k in FILTERS if filters.get(k))
+        start = cursors.decode(cursor, scope, self._signing_key()) if cursor else None
+        items, position = self._store.list_tickets(filters, limit, start)
+        return {"items": [summary(t) for t in items],
+                "next_cursor": cursors.encode(position, scope, self._signing_key()) if position else None}
+
+    # Changing
+
+    def patch(self, ticket_id: str, body: object, if_match: int | None, actor: Principal) -> dict:
+        check("ticket-patch", body)
+        if body.get("category") is not None and body["category"] not in self._settings.categories:
+            raise InvalidInput([FieldError("category", one_of(self._settings.categories))])
+
+        def change(ticket: Ticket, now: datetime) -> list[Entry]:
+            changes, clocks = {}, clocks_of(ticket)
+            if "priority" in body and body["priority"] != ticket.priority:
+                changes["priority"] = [ticket.priority, body["priority"]]
+                ticket.priority, ticket.sla_priority = body["priority"], None
+                clocks = sla.on_priority(clocks, self._settings.sla, ticket.priority)
+            outgoing = []
+            if "status" in body and body["status"] != ticket.status:
+                changes["status"] = [ticket.status, body["status"]]
+                clocks, outgoing = self._set_status(ticket, clocks, body["status"], now, actor, reply=None)
+            for field in ("assignee", "category"):
+                if field in body and body[field] != getattr(ticket, field):
+                    changes[field] = [getattr(ticket, field), body[field]]
+                    setattr(ticket, field, body[field])
+            if "tags" in body and set(body["tags"]) != (ticket.tags or set()):
+                changes["tags"] = [sorted(ticket.tags or ()), sorted(body["tags"])]
+                ticket.tags = set(body["tags"]) or None
+            if not changes:
+                return []
+            plan(ticket, clocks)
+            return [event_entry(ticket.id, now, 0, "updated", actor.email, changes=changes), *outgoing]
+
+        return self._change(ticket_id, if_match, change)
+
+    def reply(self, ticket_id: str, body: object, actor: Principal) -> dict:
+        check("reply", body)
+
+        def change(ticket: Ticket, now: datetime) -> list[Entry]:
+            clocks = sla.on_operator_reply(clocks_of(ticket), now, self._settings.sla, sla_priority(ticket))
+            ticket.first_responded_at = ticket.first_responded_at or now
+            entries = [outgoing_entry(ticket.id, now, 0, operator_reply(self._reply_facts(
+                ticket, body["body"], actor, resolved=bool(body.get("resolve")))),
+                sender=self._settings.sender, author=actor.email)]
+            target = "resolved" if body.get("resolve") else ("open" if ticket.status == "new" else ticket.status)
+            if target != ticket.status:
+                entries.append(event_entry(ticket.id, now, 1, "updated", actor.email,
+                                           changes={"status": [ticket.status, target]}))
+                clocks, _ = self._set_status(ticket, clocks, target, now, actor, reply=entries[0])
+            plan(ticket, clocks)
+            return entries
+
+        return self._change(ticket_id, None, change)
+
+    def note(self, ticket_id: str, body: object, actor: Principal) -> dict:
+        check("note", body)
+
+        def change(ticket: Ticket, now: datetime) -> list[Entry]:
+            return [Entry(ticket.id, sort_key(now, 0), kind="note", created_at=now, author=actor.email,
+                          body=body["body"])]
+
+        return self._change(ticket_id, None, change)
+
+    def customer_message(self, ticket_id: str, body: str, *, message_id: str | None = None,
+                         subject: str | None = None) -> dict:
+        """The customer wrote again (an emailed reply): added to the thread;
+        paused clocks run again, a resolved ticket reopens, an answered
+        customer is owed a next response."""
+        def change(ticket: Ticket, now: datetime) -> list[Entry]:
+            entries = [Entry(ticket.id, sort_key(now, 0), kind="message", direction="in", created_at=now,
+                             author=ticket.customer_email, body=body,
+                             data={"subject": subject, "message_id": message_id, "channel": "email"})]
+            clocks = sla.on_customer_message(clocks_of(ticket), now, self._settings.sla, sla_priority(ticket))
+            if ticket.status in ("pending", "resolved"):
+                entries.append(event_entry(ticket.id, now, 1, "updated", ticket.customer_email,
+                                           changes={"status": [ticket.status, "open"]}))
+                clocks, _ = self._set_status(ticket, clocks, "open", now, None, reply=None)
+            plan(ticket, clocks)
+            return entries
+
+        return self._change(ticket_id, None, change)
+
+    def _set_status(self, ticket: Ticket, clocks, status: str, now: datetime, actor: Principal | None,
+                    reply: Entry | None) -> tuple[sla.Clocks, list[Entry]]:
+        """Move the status and its clocks; resolving without a reply that says
+        so sends the customer a resolution notice."""
+        old, ticket.status = ticket.status, status
+        clocks = sla.on_status(clocks, old, status, now, self._settings.sla, sla_priority(ticket))
+        outgoing = []
+        if status == "resolved":
+            ticket.resolved_at = now
+            if reply is None:
+                outgoing.append(outgoing_entry(ticket.id, now, 2, resolution_notice(self._reply_facts(
+                    ticket, "", actor, resolved=True)), sender=self._settings.sender, author="system"))
+        elif old in ("resolved", "closed"):
+            ticket.resolved_at = None
+        return clocks, outgoing
+
+    def _reply_facts(self, ticket: Ticket, body: str, actor: Principal | None, resolved: bool) -> ReplyFacts:
+        thread_ids = tuple(i for i in (message_id_of(e) for e in self._store.thread(ticket.id)) if i)
+        return ReplyFacts(brand=self._settings.brand, reference=ticket.reference, name=ticket.customer_name,
+                          email=ticket.customer_email, subject=ticket.subject, body=body,
+                          operator=(actor.name or actor.email) if actor else "Your support team",
+                          resolved=resolved, thread_ids=thread_ids)
+
+    def _change(self, ticket_id: str, if_match: int | None, change: Change) -> dict:
+        for _ in range(_ATTEMPTS):
+            ticket = self._store.get_ticket(ticket_id)
+            if ticket is None:
+                raise NotFound(ticket_id)
+            if if_match is not None and ticket.version != if_match:
+                raise PreconditionFailed(ticket.version)
+            previous_schedule = ticket.sla_schedule
+            now = self._clock.now()
+            entries = change(ticket, now)
+            if not entries:
+                return self.get(ticket_id)
+            ticket.updated_at = now
+            try:
+                self._store.save_change(ticket, entries)
+            except StaleTicket:
+                if if_match is not None:
+                    raise PreconditionFailed(self._store.get_ticket(ticket_id).version) from None
+                continue  # no If-Match: apply the change to the fresh ticket
+            for entry in entries:
+                if entry.outbox:
+                    self._outbox.send(entry)
+            self._sla.arm(ticket, previous_schedule)
+            return self.get(ticket_id)
+        raise PreconditionFailed(self._store.get_ticket(ticket_id).version)
+
+
+def message_id_of(entry: Entry) -> str | None:
+    """The email Message-ID of a customer conversation entry, either way."""
+    if entry.kind != "message":
+        return None
+    return (entry.email or {}).get("message_id") or (entry.data or {}).get("message_id")
+
+
+def summary(ticket: Ticket) -> dict:
+    return {
+        "id": ticket.id, "reference": ticket.reference, "status": ticket.status, "priority": ticket.priority,
+        "channel": ticket.channel, "category": ticket.category, "subject": ticket.subject,
+        "assignee": ticket.assignee, "tags": sorted(ticket.tags or ()), "version": ticket.version,
+        "customer": {"name": ticket.customer_name, "email": ticket.customer_email},
+        "created_at": iso(ticket.created_at), "updated_at": iso(ticket.updated_at),
+        "first_response_due": _iso(ticket.first_response_due), "resolution_due": _iso(ticket.resolution_due),
+        "next_sla_event_at": _iso(ticket.next_sla_at),
+    }
+
+
+def ticket_view(ticket: Ticket, thread: list[Entry], policy: sla.Policy) -> dict:
+    view = summary(ticket) | {
+        "customer": {"name": ticket.customer_name, "email": ticket.customer_email, "phone": ticket.phone,
+                     "locale": ticket.locale, "timezone": ticket.timezone},
+        "order_id": ticket.order_id,
+        "callback": dict(ticket.callback.as_dict()) if ticket.callback else None,
+        "first_responded_at": _iso(ticket.first_responded_at), "resolved_at": _iso(ticket.resolved_at),
+        "messages": [], "notes": [], "events": [], "notices": [],
+        "sla": sla_view(ticket, policy), "feedback": None,
+    }
+    for entry in thread:
+        item = {"id": entry.sk, "created_at": iso(entry.created_at), "author": entry.author}
+        if entry.kind == "note":
+            view["notes"].append(item | {"body": entry.body})
+        elif entry.kind == "event":
+            view["events"].append(item | {"event": entry.event, "data": entry.data or {}})
+        else:
+            delivered = {"status": "pending" if entry.outbox else "sent", "sent_at": _iso(entry.sent_at),
+                         "attempts": entry.attempts or 0, "last_error": entry.last_error} if entry.direction == "out" else None
+            email = entry.email or {}
+            record = item | {"direction": entry.direction, "body": entry.body, "delivery": delivered,
+                             "subject": email.get("subject") or (entry.data or {}).get("subject"),
+                             "to": email.get("to_address")}
+            view["notices" if entry.kind == "notice" else "messages"].append(record)
+    return view
+
+
+def sla_view(ticket: Ticket, policy: sla.Policy) -> dict:
+    priority = sla_priority(ticket)
+    metrics = {}
+    for metric, clock in clocks_of(ticket).items():
+        target = policy.target(priority, metric)
+        metrics[metric] = {
+            "state": clock.state, "target_minutes": target.minutes,
+            "clock": "business" if target.business else "calendar",
+            "started_at": iso(clock.started_at), "due_at": _iso(clock.due_at), "warned_at": _iso(clock.warned_at),
+            "breached_at": _iso(clock.breached_at), "ended_at": _iso(clock.ended_at),
+            "elapsed_minutes": clock.elapsed, "used_minutes_before_pause": round(clock.consumed, 2)}
+    event = next_event_of(ticket)
+    return {"priority_basis": priority, "paused": ticket.status == "pending", "metrics": metrics,
+            "next_event": {"metric": event.metric, "kind": event.kind, "at": iso(event.at)} if event else None}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return iso(moment) if moment else None
