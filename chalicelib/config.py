@@ -64,6 +64,7 @@ class Settings:
     scheduler_target_arn: str
     scheduler_role_arn: str
     public_url: str
+    scheduler_dead_letter_arn: str | None = None
     cognito_issuer: str | None = None
     cognito_client_id: str | None = None
     secret_parameter: str | None = None
@@ -115,6 +116,7 @@ def settings_from(stage: str, document: dict, env: Mapping[str, str]) -> Setting
         scheduler_role_arn=need(
             "CARELINE_SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/careline-local-scheduler"),
         public_url=need("CARELINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        scheduler_dead_letter_arn=env.get("CARELINE_SCHEDULER_DLQ_ARN"),
         cognito_issuer=env.get("CARELINE_COGNITO_ISSUER"),
         cognito_client_id=env.get("CARELINE_COGNITO_CLIENT_ID"),
         secret_parameter=None if stage == "local" else need("CARELINE_SECRET_PARAMETER", ""),

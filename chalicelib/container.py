@@ -32,7 +32,8 @@ class Container:
         s = self.settings
         bind_tables(s.table_prefix)
         self.store = TicketStore()
-        self.scheduler = Scheduler(s.scheduler_group, s.scheduler_target_arn, s.scheduler_role_arn)
+        self.scheduler = Scheduler(s.scheduler_group, s.scheduler_target_arn, s.scheduler_role_arn,
+                                   s.scheduler_dead_letter_arn)
         self.outbox = Outbox(self.store, SesMailer(s.sender, f"{s.brand} customer care", s.support_address),
                              self.clock)
         self.sla = SlaService(s, self.clock, self.store, self.scheduler, self.outbox)

@@ -24,10 +24,11 @@ def schedule_name(ticket_id: str, purpose: str) -> str:
 
 
 class Scheduler:
-    def __init__(self, group: str, target_arn: str, role_arn: str) -> None:
+    def __init__(self, group: str, target_arn: str, role_arn: str, dead_letter_arn: str | None = None) -> None:
         self._group = group
         self._target_arn = target_arn
         self._role_arn = role_arn
+        self._dead_letter_arn = dead_letter_arn
 
     def put(self, name: str, at: datetime, payload: dict) -> None:
         """Create the schedule, or move it if it exists (idempotent by name)."""
@@ -48,6 +49,8 @@ class Scheduler:
                 "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400},
             },
         )
+        if self._dead_letter_arn:  # invocations that exhaust their retries land here, not nowhere
+            spec["Target"]["DeadLetterConfig"] = {"Arn": self._dead_letter_arn}
         scheduler = client("scheduler")
         try:
             try:
