@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -106,6 +105,8 @@ class CognitoKeys:
         return self._keys.get(kid)
 
     def _fetch(self) -> dict:
+        import urllib.request
+
         from jwt.algorithms import RSAAlgorithm
 
         with urllib.request.urlopen(self._url, timeout=3) as answer:  # noqa: S310 (https from config)

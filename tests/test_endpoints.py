@@ -5,16 +5,11 @@ import pytest
 @pytest.fixture
 def endpoint(monkeypatch):
     from chalicelib.adapters.aws import reset_clients
-    from chalicelib.adapters.tables import MODELS
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5999")
     reset_clients()
-    for model in MODELS.values():
-        model._connection = None
     yield "http://127.0.0.1:5999"
     reset_clients()
-    for model in MODELS.values():
-        model._connection = None
 
 
 @pytest.mark.parametrize("service", ["sesv2", "scheduler", "dynamodb"])
@@ -24,8 +19,9 @@ def test_boto3_clients_use_the_endpoint(endpoint, service):
     assert client(service).meta.endpoint_url == endpoint
 
 
-def test_pynamodb_tables_use_the_endpoint(endpoint):
-    from chalicelib.adapters.tables import MODELS
+def test_pynamodb_tables_and_transactions_use_the_endpoint(endpoint):
+    from chalicelib.adapters.tables import MODELS, transaction_connection
 
     for model in MODELS.values():
         assert model._get_connection().connection.client.meta.endpoint_url == endpoint
+    assert transaction_connection().client.meta.endpoint_url == endpoint

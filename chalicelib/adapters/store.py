@@ -4,11 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from .tables import Claim, Customer, Entry, Ticket
+from .tables import Claim, Customer, Entry, Ticket, transaction_connection
 
 PENDING = "pending"
 
@@ -59,7 +58,7 @@ class TicketStore:
         # pynamodb sends puts before updates; labels follow that order.
         labels: list[object] = []
         try:
-            with TransactWrite(connection=Connection()) as tx:
+            with TransactWrite(connection=transaction_connection()) as tx:
                 tx.save(ticket)
                 labels.append("ticket")
                 for entry in entries:
@@ -88,7 +87,7 @@ class TicketStore:
         """Save a changed ticket with the entries that record the change, only
         if nobody changed it since it was read."""
         try:
-            with TransactWrite(connection=Connection()) as tx:
+            with TransactWrite(connection=transaction_connection()) as tx:
                 tx.save(ticket)  # conditioned on the version it was read at
                 for entry in entries:
                     tx.save(entry, condition=Entry.sk.does_not_exist())

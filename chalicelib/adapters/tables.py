@@ -6,6 +6,9 @@ access pattern and the key or index that serves it.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
+from pynamodb.connection import Connection
 from pynamodb.attributes import (JSONAttribute, MapAttribute, NumberAttribute, TTLAttribute,
                                  UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute,
                                  VersionAttribute)
@@ -13,6 +16,18 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 PAY_PER_REQUEST = "PAY_PER_REQUEST"
+# Short timeouts and few retries, as for every client (adapters/aws.py): a
+# request must not hang on a slow table.
+CONNECT_TIMEOUT_SECONDS = 2
+READ_TIMEOUT_SECONDS = 5
+MAX_RETRY_ATTEMPTS = 3
+
+
+class _TableMeta:
+    billing_mode = PAY_PER_REQUEST
+    connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
+    read_timeout_seconds = READ_TIMEOUT_SECONDS
+    max_retry_attempts = MAX_RETRY_ATTEMPTS
 
 
 
@@ -60,9 +75,8 @@ class TicketsBySlaDue(GlobalSecondaryIndex):
 
 
 class Ticket(Model):
-    class Meta:
+    class Meta(_TableMeta):
         table_name = "tickets"
-        billing_mode = PAY_PER_REQUEST
 
     id = UnicodeAttribute(hash_key=True)
     reference = UnicodeAttribute()
@@ -118,9 +132,8 @@ class Outbox(GlobalSecondaryIndex):
 class Entry(Model):
     """The ticket's thread in one item collection: customer and operator
     messages, internal notes and events, in time order (`sk`)."""
-    class Meta:
+    class Meta(_TableMeta):
         table_name = "entries"
-        billing_mode = PAY_PER_REQUEST
 
     ticket_id = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -145,9 +158,8 @@ class Entry(Model):
 
 class Customer(Model):
     """Contact data saved for next time; history via Ticket.by_customer."""
-    class Meta:
+    class Meta(_TableMeta):
         table_name = "customers"
-        billing_mode = PAY_PER_REQUEST
 
     email = UnicodeAttribute(hash_key=True)  # lower-cased
     name = UnicodeAttribute()
@@ -162,9 +174,8 @@ class Customer(Model):
 class Claim(Model):
     """Keys claimed with a conditional write: idempotency keys, rate-limit
     windows (both expire by TTL) and ticket references (permanent)."""
-    class Meta:
+    class Meta(_TableMeta):
         table_name = "claims"
-        billing_mode = PAY_PER_REQUEST
 
     key = UnicodeAttribute(hash_key=True)
     ticket_id = UnicodeAttribute(null=True)
@@ -175,6 +186,15 @@ class Claim(Model):
 
 
 MODELS: dict[str, type[Model]] = {"tickets": Ticket, "entries": Entry, "customers": Customer, "claims": Claim}
+
+
+@lru_cache(maxsize=1)
+def transaction_connection() -> Connection:
+    """One connection per container for transactions: building one costs a
+    botocore session and client (100-240 ms of CPU), and it does not inherit
+    the models' settings."""
+    return Connection(connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS, read_timeout_seconds=READ_TIMEOUT_SECONDS,
+                      max_retry_attempts=MAX_RETRY_ATTEMPTS)
 
 
 def bind_tables(prefix: str) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks that print numbers (`make bench`); timing goals live here, never in timed tests."""
