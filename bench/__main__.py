@@ -7,9 +7,9 @@ import sys
 import time
 import traceback
 
-from . import aws_calls, cold_start
+from . import aws_calls, cold_start, sla_lifecycle
 
-BENCHMARKS = [("aws_calls", aws_calls), ("cold_start", cold_start)]
+BENCHMARKS = [("aws_calls", aws_calls), ("sla_lifecycle", sla_lifecycle), ("cold_start", cold_start)]
 
 
 def main() -> int:

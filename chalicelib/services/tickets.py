@@ -35,7 +35,7 @@ class PreconditionFailed(Exception):
         self.current_version = current_version
 
 
-Change = Callable[[Ticket, datetime], list[Entry]]
+Change = Callable[[Ticket, list[Entry], datetime], list[Entry]]
 
 
 class TicketService:
@@ -75,7 +75,7 @@ class TicketService:
         if body.get("category") is not None and body["category"] not in self._settings.categories:
             raise InvalidInput([FieldError("category", one_of(self._settings.categories))])
 
-        def change(ticket: Ticket, now: datetime) -> list[Entry]:
+        def change(ticket: Ticket, thread: list[Entry], now: datetime) -> list[Entry]:
             changes, clocks = {}, clocks_of(ticket)
             if "priority" in body and body["priority"] != ticket.priority:
                 changes["priority"] = [ticket.priority, body["priority"]]
@@ -84,7 +84,7 @@ class TicketService:
             outgoing = []
             if "status" in body and body["status"] != ticket.status:
                 changes["status"] = [ticket.status, body["status"]]
-                clocks, outgoing = self._set_status(ticket, clocks, body["status"], now, actor, reply=None)
+                clocks, outgoing = self._set_status(ticket, thread, clocks, body["status"], now, actor, reply=None)
             for field in ("assignee", "category"):
                 if field in body and body[field] != getattr(ticket, field):
                     changes[field] = [getattr(ticket, field), body[field]]
@@ -102,17 +102,17 @@ class TicketService:
     def reply(self, ticket_id: str, body: object, actor: Principal) -> dict:
         check("reply", body)
 
-        def change(ticket: Ticket, now: datetime) -> list[Entry]:
+        def change(ticket: Ticket, thread: list[Entry], now: datetime) -> list[Entry]:
             clocks = sla.on_operator_reply(clocks_of(ticket), now, self._settings.sla, sla_priority(ticket))
             ticket.first_responded_at = ticket.first_responded_at or now
             entries = [outgoing_entry(ticket.id, now, 0, operator_reply(self._reply_facts(
-                ticket, body["body"], actor, resolved=bool(body.get("resolve")))),
+                ticket, thread, body["body"], actor, resolved=bool(body.get("resolve")))),
                 sender=self._settings.sender, author=actor.email)]
             target = "resolved" if body.get("resolve") else ("open" if ticket.status == "new" else ticket.status)
             if target != ticket.status:
                 entries.append(event_entry(ticket.id, now, 1, "updated", actor.email,
                                            changes={"status": [ticket.status, target]}))
-                clocks, _ = self._set_status(ticket, clocks, target, now, actor, reply=entries[0])
+                clocks, _ = self._set_status(ticket, thread, clocks, target, now, actor, reply=entries[0])
             plan(ticket, clocks)
             return entries
 
@@ -121,7 +121,7 @@ class TicketService:
     def note(self, ticket_id: str, body: object, actor: Principal) -> dict:
         check("note", body)
 
-        def change(ticket: Ticket, now: datetime) -> list[Entry]:
+        def change(ticket: Ticket, thread: list[Entry], now: datetime) -> list[Entry]:
             return [Entry(ticket.id, sort_key(now, 0), kind="note", created_at=now, author=actor.email,
                           body=body["body"])]
 
@@ -132,7 +132,7 @@ class TicketService:
         """The customer wrote again (an emailed reply): added to the thread;
         paused clocks run again, a resolved ticket reopens, an answered
         customer is owed a next response."""
-        def change(ticket: Ticket, now: datetime) -> list[Entry]:
+        def change(ticket: Ticket, thread: list[Entry], now: datetime) -> list[Entry]:
             entries = [Entry(ticket.id, sort_key(now, 0), kind="message", direction="in", created_at=now,
                              author=ticket.customer_email, body=body,
                              data={"subject": subject, "message_id": message_id, "channel": "email"})]
@@ -140,14 +140,14 @@ class TicketService:
             if ticket.status in ("pending", "resolved"):
                 entries.append(event_entry(ticket.id, now, 1, "updated", ticket.customer_email,
                                            changes={"status": [ticket.status, "open"]}))
-                clocks, _ = self._set_status(ticket, clocks, "open", now, None, reply=None)
+                clocks, _ = self._set_status(ticket, thread, clocks, "open", now, None, reply=None)
             plan(ticket, clocks)
             return entries
 
         return self._change(ticket_id, None, change)
 
-    def _set_status(self, ticket: Ticket, clocks, status: str, now: datetime, actor: Principal | None,
-                    reply: Entry | None) -> tuple[sla.Clocks, list[Entry]]:
+    def _set_status(self, ticket: Ticket, thread: list[Entry], clocks, status: str, now: datetime,
+                    actor: Principal | None, reply: Entry | None) -> tuple[sla.Clocks, list[Entry]]:
         """Move the status and its clocks; resolving without a reply that says
         so sends the customer a resolution notice."""
         old, ticket.status = ticket.status, status
@@ -157,13 +157,14 @@ class TicketService:
             ticket.resolved_at = now
             if reply is None:
                 outgoing.append(outgoing_entry(ticket.id, now, 2, resolution_notice(self._reply_facts(
-                    ticket, "", actor, resolved=True)), sender=self._settings.sender, author="system"))
+                    ticket, thread, "", actor, resolved=True)), sender=self._settings.sender, author="system"))
         elif old in ("resolved", "closed"):
             ticket.resolved_at = None
         return clocks, outgoing
 
-    def _reply_facts(self, ticket: Ticket, body: str, actor: Principal | None, resolved: bool) -> ReplyFacts:
-        thread_ids = tuple(i for i in (message_id_of(e) for e in self._store.thread(ticket.id)) if i)
+    def _reply_facts(self, ticket: Ticket, thread: list[Entry], body: str, actor: Principal | None,
+                     resolved: bool) -> ReplyFacts:
+        thread_ids = tuple(i for i in (message_id_of(e) for e in thread) if i)
         return ReplyFacts(brand=self._settings.brand, reference=ticket.reference, name=ticket.customer_name,
                           email=ticket.customer_email, subject=ticket.subject, body=body,
                           operator=(actor.name or actor.email) if actor else "Your support team",
@@ -178,9 +179,10 @@ class TicketService:
                 raise PreconditionFailed(ticket.version)
             previous_schedule = ticket.sla_schedule
             now = self._clock.now()
-            entries = change(ticket, now)
+            thread = self._store.thread(ticket_id)
+            entries = change(ticket, thread, now)
             if not entries:
-                return self.get(ticket_id)
+                return ticket_view(ticket, thread, self._settings.sla)
             ticket.updated_at = now
             try:
                 self._store.save_change(ticket, entries)
@@ -192,7 +194,7 @@ class TicketService:
                 if entry.outbox:
                     self._outbox.send(entry)
             self._sla.arm(ticket, previous_schedule)
-            return self.get(ticket_id)
+            return ticket_view(ticket, sorted(thread + entries, key=lambda e: e.sk), self._settings.sla)
         raise PreconditionFailed(self._store.get_ticket(ticket_id).version)
 
 
