@@ -52,6 +52,51 @@ def note(ticket_id):
     return operators.note(app.current_request, ticket_id)
 
 
+@app.route("/tickets/{ticket_id}/calls", methods=["POST"])
+def log_call(ticket_id):
+    return operators.log_call(app.current_request, ticket_id)
+
+
+@app.route("/agents")
+def list_agents():
+    return operators.list_agents(app.current_request)
+
+
+@app.route("/agents/{email}", methods=["PUT"])
+def put_agent(email):
+    return operators.put_agent(app.current_request, email)
+
+
+@app.route("/macros")
+def list_macros():
+    return operators.list_macros(app.current_request)
+
+
+@app.route("/macros/{name}", methods=["PUT"])
+def put_macro(name):
+    return operators.put_macro(app.current_request, name)
+
+
+@app.route("/macros/{name}", methods=["DELETE"])
+def delete_macro(name):
+    return operators.delete_macro(app.current_request, name)
+
+
+@app.route("/customers/{email}")
+def get_customer(email):
+    return operators.get_customer(app.current_request, email)
+
+
+@app.route("/customers/{email}/export")
+def export_customer(email):
+    return operators.export_customer(app.current_request, email)
+
+
+@app.route("/customers/{email}", methods=["DELETE"])
+def erase_customer(email):
+    return operators.erase_customer(app.current_request, email)
+
+
 @app.lambda_function(name="on_schedule")
 def on_schedule(event, context):
     """EventBridge Scheduler's one-time schedules invoke this with their payload."""

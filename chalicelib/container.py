@@ -23,6 +23,9 @@ class Container:
         from .adapters.store import TicketStore
         from .adapters.tables import bind_tables
         from .adapters.secrets import SigningKey
+        from .services.assignment import Assignment
+        from .services.customers import CustomerService
+        from .services.directory import DirectoryService
         from .services.inbound import InboundService
         from .services.intake import IntakeService
         from .services.outbox import Outbox
@@ -37,10 +40,13 @@ class Container:
         self.outbox = Outbox(self.store, SesMailer(s.sender, f"{s.brand} customer care", s.support_address),
                              self.clock)
         self.sla = SlaService(s, self.clock, self.store, self.scheduler, self.outbox)
-        self.intake = IntakeService(s, self.clock, self.store, self.outbox, self.sla)
+        self.assignment = Assignment(self.store, self.clock)
+        self.intake = IntakeService(s, self.clock, self.store, self.outbox, self.sla, self.assignment)
         self.signing_key = SigningKey(s.secret_parameter)
         self.tickets = TicketService(s, self.clock, self.store, self.outbox, self.sla, self.signing_key)
         self.inbound = InboundService(self.store, self.tickets, self.intake)
+        self.directory = DirectoryService(self.store, self.clock, self.assignment)
+        self.customers = CustomerService(s, self.clock, self.store)
         self._verifier = None
 
     @property

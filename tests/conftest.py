@@ -28,14 +28,13 @@ def clock():
 
 @pytest.fixture
 def aws():
+    """A fresh emulated AWS per test. Clients are kept across tests (moto
+    intercepts inside botocore, whichever mock is active): building them per
+    test would be most of the suite's time."""
     from moto import mock_aws
 
-    from chalicelib.adapters.aws import reset_clients
-
     with mock_aws():
-        reset_clients()
         yield
-    reset_clients()
 
 
 @pytest.fixture

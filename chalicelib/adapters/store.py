@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from .tables import Claim, Customer, Entry, Ticket, transaction_connection
+from .tables import Claim, Customer, Directory, Entry, Ticket, transaction_connection
 
 PENDING = "pending"
 
@@ -24,6 +24,10 @@ class RateLimited(Exception):
     def __init__(self, window: "RateWindow") -> None:
         super().__init__(window.key)
         self.window = window
+
+
+class AssigneeUnavailable(Exception):
+    """The agent chosen for a new ticket went unavailable meanwhile."""
 
 
 class StaleTicket(Exception):
@@ -53,6 +57,7 @@ class CustomerContact:
 class TicketStore:
     def record_intake(self, ticket: Ticket, entries: list[Entry], contact: CustomerContact,
                       idempotency: Claim | None, windows: list[RateWindow], now: datetime) -> None:
+        # Automatic assignment (ticket.assignee) counts on an agent still available.
         """Store a new ticket, its thread, the customer and the claims in one
         transaction: all of it, or (with the reason raised) none of it."""
         # pynamodb sends puts before updates; labels follow that order.
@@ -72,6 +77,11 @@ class TicketStore:
                     labels.append(IdempotencyKeyUsed)
                 tx.update(Customer(contact.email), actions=_customer_actions(contact, now))
                 labels.append("customer")
+                if ticket.assignee:
+                    tx.update(Directory("agent", ticket.assignee),
+                              actions=[Directory.open_tickets.add(1), Directory.last_assigned_at.set(now)],
+                              condition=Directory.available == True)  # noqa: E712 (a DynamoDB condition)
+                    labels.append(AssigneeUnavailable)
                 for window in windows:
                     tx.update(
                         Claim(window.key),
@@ -83,14 +93,17 @@ class TicketStore:
             _raise_cancellation(error, labels)
             raise
 
-    def save_change(self, ticket: Ticket, entries: list[Entry]) -> None:
-        """Save a changed ticket with the entries that record the change, only
-        if nobody changed it since it was read."""
+    def save_change(self, ticket: Ticket, entries: list[Entry], workload: dict[str, int] | None = None) -> None:
+        """Save a changed ticket with the entries that record the change (and
+        the agents' open-ticket counts it moves), only if nobody changed it
+        since it was read."""
         try:
             with TransactWrite(connection=transaction_connection()) as tx:
                 tx.save(ticket)  # conditioned on the version it was read at
                 for entry in entries:
                     tx.save(entry, condition=Entry.sk.does_not_exist())
+                for agent, delta in (workload or {}).items():
+                    tx.update(Directory("agent", agent), actions=[Directory.open_tickets.add(delta)])
         except TransactWriteError as error:
             codes = [r.code if r else None for r in error.cancellation_reasons or []]
             if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
@@ -123,6 +136,49 @@ class TicketStore:
         items = list(results)
         return items, results.last_evaluated_key
 
+    # The directory: agents and macros, each read whole by one Query.
+
+    def roster(self) -> list[Directory]:
+        return list(Directory.query("agent"))
+
+    def put_agent(self, email: str, available: bool, display_name: str | None, now: datetime) -> Directory:
+        agent = Directory("agent", email)
+        actions = [Directory.available.set(available), Directory.updated_at.set(now),
+                   Directory.open_tickets.set(Directory.open_tickets | 0)]
+        if display_name:
+            actions.append(Directory.display_name.set(display_name))
+        agent.update(actions=actions)
+        return agent
+
+    def macros(self) -> list[Directory]:
+        return list(Directory.query("macro"))
+
+    def get_macro(self, name: str) -> Directory | None:
+        try:
+            return Directory.get("macro", name)
+        except DoesNotExist:
+            return None
+
+    def put_macro(self, macro: Directory) -> None:
+        macro.save()
+
+    def delete_macro(self, name: str) -> None:
+        Directory("macro", name).delete()
+
+    # Customers
+
+    def get_customer(self, email: str) -> Customer | None:
+        try:
+            return Customer.get(email, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def tickets_of(self, email: str, limit: int | None = None) -> list[Ticket]:
+        return list(Ticket.by_customer.query(email, scan_index_forward=False, limit=limit))
+
+    def delete_customer(self, email: str) -> None:
+        Customer(email).delete()
+
     def get_claim(self, key: str) -> Claim | None:
         try:
             return Claim.get(key, consistent_read=True)
@@ -137,6 +193,12 @@ class TicketStore:
 
     def thread(self, ticket_id: str) -> list[Entry]:
         return list(Entry.query(ticket_id, consistent_read=True))
+
+    def scrub_entry(self, entry: Entry, placeholder: str) -> None:
+        """Erase a message's words and address; a pending email is not sent."""
+        entry.update(actions=[Entry.body.set(placeholder), Entry.email.remove(), Entry.data.remove(),
+                              Entry.outbox.remove(), Entry.next_attempt_at.remove(),
+                              Entry.author.set(placeholder) if entry.direction == "in" else Entry.last_error.remove()])
 
     # The outbox: outgoing emails are entries first, then sent.
 
@@ -186,5 +248,5 @@ def _raise_cancellation(error: TransactWriteError, labels: list[object]) -> None
             continue
         if isinstance(label, RateWindow):
             raise RateLimited(label) from error
-        if label in (ReferenceTaken, IdempotencyKeyUsed):
+        if label in (ReferenceTaken, IdempotencyKeyUsed, AssigneeUnavailable):
             raise label() from error

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import pynamodb.connection.base
 from pynamodb.connection import Connection
-from pynamodb.attributes import (JSONAttribute, MapAttribute, NumberAttribute, TTLAttribute,
+from pynamodb.attributes import (BooleanAttribute, JSONAttribute, MapAttribute, NumberAttribute, TTLAttribute,
                                  UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute,
                                  VersionAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+
+from .aws import botocore_session
+
+# pynamodb builds a botocore session per connection (one per table and one for
+# transactions); sharing the container's session makes each of them cheap.
+pynamodb.connection.base.get_session = botocore_session
 
 PAY_PER_REQUEST = "PAY_PER_REQUEST"
 # Short timeouts and few retries, as for every client (adapters/aws.py): a
@@ -185,7 +192,26 @@ class Claim(Model):
     expires_at = TTLAttribute(null=True)
 
 
-MODELS: dict[str, type[Model]] = {"tickets": Ticket, "entries": Entry, "customers": Customer, "claims": Claim}
+class Directory(Model):
+    """Small shared lists read whole by one Query on `kind`: the agent roster
+    (availability, open tickets, last assignment) and the macros."""
+    class Meta(_TableMeta):
+        table_name = "directory"
+
+    kind = UnicodeAttribute(hash_key=True)  # agent | macro
+    name = UnicodeAttribute(range_key=True)  # agent email, or macro slug
+    display_name = UnicodeAttribute(null=True)
+    available = BooleanAttribute(null=True)
+    open_tickets = NumberAttribute(null=True)
+    last_assigned_at = UTCDateTimeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    body = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
+
+
+MODELS: dict[str, type[Model]] = {"tickets": Ticket, "entries": Entry, "customers": Customer, "claims": Claim,
+                                  "directory": Directory}
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 
 from chalice import Response
 
@@ -11,6 +12,7 @@ from ..domain.errors import FieldError, InvalidInput
 from .http import errors_response, header, json_response
 
 AGENTS = ("agent", "admin")
+ADMINS = ("admin",)
 
 
 def authenticate(request, roles=AGENTS) -> Principal:
@@ -41,13 +43,18 @@ def operator_call(roles=AGENTS):
             except InvalidInput as invalid:
                 return errors_response(400, invalid.errors)
             except NotFound:
-                return errors_response(404, [FieldError("id", "no such ticket")])
+                return errors_response(404, [FieldError(_subject(request), "not found")])
             except PreconditionFailed as stale:
                 return errors_response(412, [FieldError("If-Match", f"the ticket changed meanwhile; it is now at "
                                                                     f"version {stale.current_version}")],
                                        {"ETag": f'"{stale.current_version}"'})
         return call
     return wrap
+
+
+def _subject(request) -> str:
+    """Which path parameter named the missing thing."""
+    return next(iter(request.uri_params or {"id": ""}), "id")
 
 
 def body_of(request) -> object:
@@ -98,3 +105,52 @@ def reply(request, principal: Principal, ticket_id: str) -> Response:
 @operator_call()
 def note(request, principal: Principal, ticket_id: str) -> Response:
     return _ticket_response(container().tickets.note(ticket_id, body_of(request), principal), 201)
+
+
+@operator_call()
+def log_call(request, principal: Principal, ticket_id: str) -> Response:
+    return _ticket_response(container().tickets.log_call(ticket_id, body_of(request), principal), 201)
+
+
+@operator_call()
+def list_agents(request, principal: Principal) -> Response:
+    return json_response(200, {"items": container().directory.agents()})
+
+
+@operator_call()
+def put_agent(request, principal: Principal, email: str) -> Response:
+    email = principal.email if email == "me" else unquote(email).lower()
+    if email != principal.email and "admin" not in principal.roles:
+        raise Forbidden("only admins set other agents' availability")
+    return json_response(200, container().directory.set_agent(email, body_of(request)))
+
+
+@operator_call()
+def list_macros(request, principal: Principal) -> Response:
+    return json_response(200, {"items": container().directory.macros()})
+
+
+@operator_call(ADMINS)
+def put_macro(request, principal: Principal, name: str) -> Response:
+    return json_response(200, container().directory.put_macro(name, body_of(request), principal))
+
+
+@operator_call(ADMINS)
+def delete_macro(request, principal: Principal, name: str) -> Response:
+    container().directory.delete_macro(name)
+    return Response("", status_code=204)
+
+
+@operator_call()
+def get_customer(request, principal: Principal, email: str) -> Response:
+    return json_response(200, container().customers.get(unquote(email)))
+
+
+@operator_call(ADMINS)
+def export_customer(request, principal: Principal, email: str) -> Response:
+    return json_response(200, container().customers.export(unquote(email)))
+
+
+@operator_call(ADMINS)
+def erase_customer(request, principal: Principal, email: str) -> Response:
+    return json_response(200, container().customers.erase(unquote(email), principal))

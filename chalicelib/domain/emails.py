@@ -146,6 +146,7 @@ class ReplyFacts:
     operator: str
     resolved: bool
     thread_ids: tuple[str, ...]  # Message-IDs of the conversation so far, oldest first
+    offer: dict | None = None  # a goodwill gesture: {"type", "description", "code"?}
 
 
 def _threading(thread_ids: tuple[str, ...]) -> dict[str, str]:
@@ -172,15 +173,21 @@ RESOLVED_LINE = ("We have marked your request as resolved. If anything is still 
                  "to this email and we will pick it up again.")
 
 
+def offer_line(offer: dict) -> str:
+    code = f" Your code: {offer['code']}" if offer.get("code") else ""
+    return f"As a small thank-you for your patience: {offer['description']}.{code}"
+
+
 def operator_reply(facts: ReplyFacts) -> Email:
     """An operator's answer: their words, the customer's name, no template voice."""
     closing_text, closing_html = _closing(facts.brand, facts.reference, facts.operator)
-    resolved_text = f"\n{RESOLVED_LINE}\n" if facts.resolved else ""
-    text = f"Hello {facts.name},\n\n{facts.body.strip()}\n{resolved_text}\n{closing_text}"
+    extras = ([offer_line(facts.offer)] if facts.offer else []) + ([RESOLVED_LINE] if facts.resolved else [])
+    extra_text = "".join(f"\n{line}\n" for line in extras)
+    text = f"Hello {facts.name},\n\n{facts.body.strip()}\n{extra_text}\n{closing_text}"
     html = ("<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1a1a1a\">"
             f"<p>Hello {escape(facts.name)},</p>"
             f"<div style=\"white-space:pre-wrap\">{escape(facts.body.strip())}</div>"
-            + (f"<p>{escape(RESOLVED_LINE)}</p>" if facts.resolved else "")
+            + "".join(f"<p>{escape(line)}</p>" for line in extras)
             + closing_html + "</body></html>")
     return Email(facts.email, facts.name, _reply_subject(facts.subject, facts.reference), text, html,
                  _threading(facts.thread_ids))

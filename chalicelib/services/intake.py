@@ -7,8 +7,8 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from ..adapters.store import (CustomerContact, IdempotencyKeyUsed, RateLimited, RateWindow,
-                              ReferenceTaken, StoreBusy, TicketStore)
+from ..adapters.store import (AssigneeUnavailable, CustomerContact, IdempotencyKeyUsed, RateLimited,
+                              RateWindow, ReferenceTaken, StoreBusy, TicketStore)
 from ..adapters.tables import Claim, Entry, Ticket
 from ..clock import Clock, iso
 from ..config import Limit, Settings
@@ -19,6 +19,7 @@ from ..domain.inquiry import Inquiry, validate_inquiry
 from ..domain.priority import assign_priority
 from ..domain.sla import on_intake
 from .entries import event_entry, outgoing_entry, sort_key
+from .assignment import Assignment
 from .outbox import Outbox
 from .sla import SlaService, plan
 
@@ -33,12 +34,13 @@ class DependencyUnavailable(Exception):
 
 class IntakeService:
     def __init__(self, settings: Settings, clock: Clock, store: TicketStore, outbox: Outbox,
-                 sla: SlaService) -> None:
+                 sla: SlaService, assignment: Assignment) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
         self._outbox = outbox
         self._sla = sla
+        self._assignment = assignment
 
     def submit(self, fields: dict, *, idempotency_key: str | None, sender: str | None) -> dict:
         """The 201 answer for a valid inquiry (the first answer again for a
@@ -68,6 +70,7 @@ class IntakeService:
         windows = self._rate_windows(inquiry.email, sender, now)
         for _ in range(_ATTEMPTS):
             ticket = self._ticket(ticket_id, answer["reference"], inquiry, priority, clocks, now)
+            ticket.assignee = self._assignment.choose()
             entries = self._entries(ticket, inquiry, now)
             claim = None if idempotency_key is None else Claim(
                 key=f"idem#{idempotency_key}", ticket_id=ticket_id, body_hash=digest, response=answer,
@@ -77,6 +80,8 @@ class IntakeService:
                 break
             except ReferenceTaken:
                 answer = answer | {"reference": new_reference()}
+            except AssigneeUnavailable:
+                self._assignment.forget()
             except StoreBusy:
                 continue
             except IdempotencyKeyUsed:
@@ -127,7 +132,7 @@ class IntakeService:
                         author=inquiry.email, body=inquiry.message,
                         data={"subject": inquiry.subject, "channel": inquiry.channel})
         created = event_entry(ticket.id, now, 1, "created", "system", priority=ticket.priority,
-                              channel=ticket.channel, reference=ticket.reference,
+                              channel=ticket.channel, reference=ticket.reference, assignee=ticket.assignee,
                               first_response_due=iso(ticket.first_response_due),
                               resolution_due=iso(ticket.resolution_due))
         ack = acknowledgement(AcknowledgementFacts(

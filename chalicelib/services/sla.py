@@ -11,6 +11,7 @@ from ..adapters.tables import Ticket
 from ..clock import Clock, iso
 from ..config import PRIORITIES, Settings
 from ..domain import sla
+from ..domain.assignment import workload_changes
 from ..domain.emails import SlaNoticeFacts, sla_notice
 from .entries import event_entry, outgoing_entry
 from .outbox import Outbox
@@ -106,7 +107,7 @@ class SlaService:
         return {"action": f"sla_{event.kind}", "metric": event.metric, "ticket_id": ticket.id}
 
     def _act(self, ticket: Ticket, event: sla.SlaEvent, now: datetime) -> None:
-        previous = ticket.sla_schedule
+        previous, before = ticket.sla_schedule, (ticket.assignee, ticket.status)
         clocks = sla.on_event(clocks_of(ticket), event, now)
         due = clocks_of(ticket)[event.metric].due_at
         entries = [event_entry(ticket.id, now, 0, f"sla_{event.kind}", "system", metric=event.metric,
@@ -122,7 +123,7 @@ class SlaService:
             sender=self._settings.sender, author="system", kind="notice")
         plan(ticket, clocks)
         ticket.updated_at = now
-        self._store.save_change(ticket, [*entries, notice])
+        self._store.save_change(ticket, [*entries, notice], workload_changes(before, (ticket.assignee, ticket.status)))
         self._outbox.send(notice)
         self.arm(ticket, previous)
 

@@ -13,7 +13,9 @@ from ..clock import Clock, iso
 from ..config import Settings
 from ..domain import cursor as cursors
 from ..domain import sla
+from ..domain.assignment import workload_changes
 from ..domain.emails import ReplyFacts, operator_reply, resolution_notice
+from ..domain.macros import first_name, render
 from ..domain.errors import FieldError, InvalidInput
 from ..domain.validation import check, one_of
 from .entries import event_entry, outgoing_entry, sort_key
@@ -100,14 +102,32 @@ class TicketService:
         return self._change(ticket_id, if_match, change)
 
     def reply(self, ticket_id: str, body: object, actor: Principal) -> dict:
+        """An operator's answer, emailed. `macro` starts from a shared answer,
+        placeholders are filled per ticket, `offer` adds a goodwill gesture."""
         check("reply", body)
+        macro = None
+        if body.get("macro"):
+            macro = self._store.get_macro(body["macro"])
+            if macro is None:
+                raise InvalidInput([FieldError("macro", "no such macro")])
+        if not (body.get("body") or "").strip() and macro is None:
+            raise InvalidInput([FieldError("body", "is required (or name a macro)")])
 
         def change(ticket: Ticket, thread: list[Entry], now: datetime) -> list[Entry]:
+            values = {"first_name": first_name(ticket.customer_name), "name": ticket.customer_name,
+                      "reference": ticket.reference, "order_id": ticket.order_id, "brand": self._settings.brand,
+                      "operator_name": actor.name or actor.email.partition("@")[0].title()}
+            text = (body.get("body") or "").strip() or macro.body
+            text = render(text, values, "body" if (body.get("body") or "").strip() else "macro")
             clocks = sla.on_operator_reply(clocks_of(ticket), now, self._settings.sla, sla_priority(ticket))
             ticket.first_responded_at = ticket.first_responded_at or now
             entries = [outgoing_entry(ticket.id, now, 0, operator_reply(self._reply_facts(
-                ticket, thread, body["body"], actor, resolved=bool(body.get("resolve")))),
+                ticket, thread, text, actor, resolved=bool(body.get("resolve")), offer=body.get("offer"))),
                 sender=self._settings.sender, author=actor.email)]
+            if macro is not None:
+                entries[0].data = {"macro": macro.name}
+            if body.get("offer"):
+                entries.append(event_entry(ticket.id, now, 3, "offer", actor.email, **body["offer"]))
             target = "resolved" if body.get("resolve") else ("open" if ticket.status == "new" else ticket.status)
             if target != ticket.status:
                 entries.append(event_entry(ticket.id, now, 1, "updated", actor.email,
@@ -124,6 +144,29 @@ class TicketService:
         def change(ticket: Ticket, thread: list[Entry], now: datetime) -> list[Entry]:
             return [Entry(ticket.id, sort_key(now, 0), kind="note", created_at=now, author=actor.email,
                           body=body["body"])]
+
+        return self._change(ticket_id, None, change)
+
+    def log_call(self, ticket_id: str, body: object, actor: Principal) -> dict:
+        """A phone call with the customer (a requested callback, say): when
+        they were reached, it is the first response."""
+        check("call", body)
+
+        def change(ticket: Ticket, thread: list[Entry], now: datetime) -> list[Entry]:
+            entries = [Entry(ticket.id, sort_key(now, 0), kind="call", created_at=now, author=actor.email,
+                             body=body.get("summary") or "", data={"outcome": body["outcome"]})]
+            if body["outcome"] != "reached":
+                return entries
+            if ticket.callback:
+                ticket.callback = dict(ticket.callback.as_dict()) | {"status": "done", "done_at": iso(now)}
+            clocks = sla.on_operator_reply(clocks_of(ticket), now, self._settings.sla, sla_priority(ticket))
+            ticket.first_responded_at = ticket.first_responded_at or now
+            if ticket.status == "new":
+                entries.append(event_entry(ticket.id, now, 1, "updated", actor.email,
+                                           changes={"status": ["new", "open"]}))
+                clocks, _ = self._set_status(ticket, thread, clocks, "open", now, actor, reply=entries[0])
+            plan(ticket, clocks)
+            return entries
 
         return self._change(ticket_id, None, change)
 
@@ -163,12 +206,12 @@ class TicketService:
         return clocks, outgoing
 
     def _reply_facts(self, ticket: Ticket, thread: list[Entry], body: str, actor: Principal | None,
-                     resolved: bool) -> ReplyFacts:
+                     resolved: bool, offer: dict | None = None) -> ReplyFacts:
         thread_ids = tuple(i for i in (message_id_of(e) for e in thread) if i)
         return ReplyFacts(brand=self._settings.brand, reference=ticket.reference, name=ticket.customer_name,
                           email=ticket.customer_email, subject=ticket.subject, body=body,
                           operator=(actor.name or actor.email) if actor else "Your support team",
-                          resolved=resolved, thread_ids=thread_ids)
+                          resolved=resolved, thread_ids=thread_ids, offer=offer)
 
     def _change(self, ticket_id: str, if_match: int | None, change: Change) -> dict:
         for _ in range(_ATTEMPTS):
@@ -178,6 +221,7 @@ class TicketService:
             if if_match is not None and ticket.version != if_match:
                 raise PreconditionFailed(ticket.version)
             previous_schedule = ticket.sla_schedule
+            before = (ticket.assignee, ticket.status)
             now = self._clock.now()
             thread = self._store.thread(ticket_id)
             entries = change(ticket, thread, now)
@@ -185,7 +229,7 @@ class TicketService:
                 return ticket_view(ticket, thread, self._settings.sla)
             ticket.updated_at = now
             try:
-                self._store.save_change(ticket, entries)
+                self._store.save_change(ticket, entries, workload_changes(before, (ticket.assignee, ticket.status)))
             except StaleTicket:
                 if if_match is not None:
                     raise PreconditionFailed(self._store.get_ticket(ticket_id).version) from None
@@ -224,13 +268,15 @@ def ticket_view(ticket: Ticket, thread: list[Entry], policy: sla.Policy) -> dict
         "order_id": ticket.order_id,
         "callback": dict(ticket.callback.as_dict()) if ticket.callback else None,
         "first_responded_at": _iso(ticket.first_responded_at), "resolved_at": _iso(ticket.resolved_at),
-        "messages": [], "notes": [], "events": [], "notices": [],
+        "messages": [], "notes": [], "events": [], "notices": [], "calls": [],
         "sla": sla_view(ticket, policy), "feedback": None,
     }
     for entry in thread:
         item = {"id": entry.sk, "created_at": iso(entry.created_at), "author": entry.author}
         if entry.kind == "note":
             view["notes"].append(item | {"body": entry.body})
+        elif entry.kind == "call":
+            view["calls"].append(item | {"summary": entry.body, "outcome": (entry.data or {}).get("outcome")})
         elif entry.kind == "event":
             view["events"].append(item | {"event": entry.event, "data": entry.data or {}})
         else:
