@@ -7,9 +7,10 @@ import sys
 import time
 import traceback
 
-from . import aws_calls, cold_start, sla_lifecycle
+from . import aws_calls, cold_start, listing_reads, sla_lifecycle
 
-BENCHMARKS = [("aws_calls", aws_calls), ("sla_lifecycle", sla_lifecycle), ("cold_start", cold_start)]
+BENCHMARKS = [("aws_calls", aws_calls), ("sla_lifecycle", sla_lifecycle),
+              ("listing_reads", listing_reads), ("cold_start", cold_start)]
 
 
 def main() -> int:

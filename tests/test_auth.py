@@ -44,3 +44,52 @@ def test_token_of_another_issuer_is_refused(clock):
     token = issue_local_token("op@shop.example", "agent", "http://elsewhere.example", clock.now())
     with pytest.raises(Unauthorized):
         local_verifier(URL, clock).verify(token)
+
+
+def test_cognito_tokens_verify_against_the_pools_jwks_fetched_once(clock):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    from chalicelib.auth import CognitoKeys, TokenVerifier
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key())) | {"kid": "pool-key-1", "use": "sig"}
+    fetches = []
+
+    class Pool(BaseHTTPRequestHandler):
+        def do_GET(self):
+            fetches.append(self.path)
+            body = json.dumps({"keys": [jwk]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Pool)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    issuer = f"http://127.0.0.1:{server.server_port}/us-east-1_pool"
+    verifier = TokenVerifier(issuer, "client-123", CognitoKeys(f"{issuer}/.well-known/jwks.json"), clock)
+    now = int(clock.now().timestamp())
+
+    def token(**changes):
+        claims = {"sub": "u1", "email": "kim@shop.example", "cognito:groups": ["admin", "billing"],
+                  "token_use": "id", "iss": issuer, "aud": "client-123", "iat": now, "exp": now + 3600} | changes
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "pool-key-1"})
+
+    try:
+        assert verifier.verify(token()).roles == {"admin"}
+        assert verifier.verify(token(sub="u2")).subject == "u2"
+        assert fetches == ["/us-east-1_pool/.well-known/jwks.json"]  # cached
+        for bad in (token(aud="another-client"), token(token_use="access"), token(exp=now - 1),
+                    token(iss="https://cognito-idp.us-east-1.amazonaws.com/elsewhere")):
+            with pytest.raises(Unauthorized):
+                verifier.verify(bad)
+    finally:
+        server.shutdown()

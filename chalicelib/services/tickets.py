@@ -3,6 +3,8 @@ one conditional write of the ticket with the entries that record it (who,
 what, when), then its emails and its SLA schedule."""
 from __future__ import annotations
 
+import random
+import time
 from datetime import datetime
 from typing import Callable
 
@@ -24,7 +26,7 @@ from .sla import SlaService, clocks_of, next_event_of, plan, sla_priority
 
 MAX_LIMIT = 100
 FILTERS = ("status", "assignee", "priority", "category")  # the first one given picks the index
-_ATTEMPTS = 3
+_ATTEMPTS = 8  # writers without If-Match retry on a stale version; jittered so they spread out
 
 
 class NotFound(Exception):
@@ -233,6 +235,7 @@ class TicketService:
             except StaleTicket:
                 if if_match is not None:
                     raise PreconditionFailed(self._store.get_ticket(ticket_id).version) from None
+                time.sleep(random.uniform(0, 0.02))
                 continue  # no If-Match: apply the change to the fresh ticket
             for entry in entries:
                 if entry.outbox:
