@@ -76,6 +76,8 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     print(f"AWS emulator   http://127.0.0.1:{aws_port}", flush=True)
     print(f"API            {base}  (stage local)", flush=True)
+    print(f"Admin page     {base}/admin", flush=True)
+    print(f"Example shop   {base}/shop", flush=True)
     print(f"Dev mailbox    {base}/_dev/mail", flush=True)
     print(f"Dev clock      POST {base}/_dev/clock  {{\"advance_minutes\": N}}", flush=True)
     print(f"Careline ready on {base}", flush=True)

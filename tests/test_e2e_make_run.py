@@ -4,22 +4,14 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.stack import running_stack
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call(base, method, path, body=None, content_type="application/json"):
@@ -35,21 +27,8 @@ def call(base, method, path, body=None, content_type="application/json"):
 
 @pytest.fixture(scope="module")
 def stack():
-    port, aws_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CARELINE_"))}
-    env |= {"PORT": str(port), "AWS_PORT": str(aws_port)}
-    process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    lines = []
-    deadline = time.monotonic() + 120
-    for line in process.stdout:
-        lines.append(line)
-        if "ready" in line or time.monotonic() > deadline:
-            break
-    assert any("ready" in line for line in lines), "".join(lines)
-    yield {"base": f"http://127.0.0.1:{port}", "process": process, "ports": (port, aws_port), "lines": lines}
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
+    with running_stack() as running:
+        yield running
 
 
 def test_inquiry_acknowledgement_and_sla_through_the_running_stack(stack):

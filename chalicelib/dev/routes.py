@@ -5,7 +5,9 @@ import json
 import threading
 from datetime import timedelta
 
-from chalice import Blueprint
+from pathlib import Path
+
+from chalice import Blueprint, Response
 
 from ..api.http import errors_response, json_response
 from ..auth import ROLES, issue_local_token
@@ -72,6 +74,46 @@ def inbound():
     if not raw.strip():
         return errors_response(400, [FieldError("body", "must be a raw RFC 5322 message")])
     return json_response(200, container().inbound.handle(raw))
+
+
+# The admin page and the widget are static files; in AWS CloudFront serves
+# them from S3, locally these routes do (same origin as the API).
+ROOT = Path(__file__).resolve().parent.parent.parent
+STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                ".css": "text/css; charset=utf-8"}
+
+
+def _static(folder: str, name: str) -> Response:
+    path = (ROOT / folder / name).resolve()
+    if path.parent != (ROOT / folder).resolve() or path.suffix not in STATIC_TYPES or not path.is_file():
+        return errors_response(404, [FieldError("path", "no such file")])
+    return Response(path.read_text(), status_code=200,
+                    headers={"Content-Type": STATIC_TYPES[path.suffix], "Cache-Control": "no-store"})
+
+
+@dev.route("/admin")
+def admin_home():
+    return Response("", status_code=302, headers={"Location": "/admin/index.html"})
+
+
+@dev.route("/admin/{name}")
+def admin_file(name):
+    if name == "config.js":  # what a deploy writes per stage
+        services = container()
+        config = {"apiBase": "", "stage": services.settings.stage}
+        return Response(f"window.CARELINE = {json.dumps(config)};\n", status_code=200,
+                        headers={"Content-Type": STATIC_TYPES[".js"], "Cache-Control": "no-store"})
+    return _static("admin", name)
+
+
+@dev.route("/widget/{name}")
+def widget_file(name):
+    return _static("widget", name)
+
+
+@dev.route("/shop")
+def example_storefront():
+    return _static("widget", "example.html")
 
 
 def run_due(services) -> list[dict]:

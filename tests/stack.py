@@ -1,0 +1,36 @@
+"""Starting the `make run` stack for end-to-end tests, on free ports."""
+import os
+import signal
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+
+from tests.conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_stack():
+    """`make run` as a newcomer starts it; yields its base URL and process."""
+    port, aws_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CARELINE_"))}
+    env |= {"PORT": str(port), "AWS_PORT": str(aws_port)}
+    process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines, deadline = [], time.monotonic() + 120
+    for line in process.stdout:
+        lines.append(line)
+        if "ready" in line or time.monotonic() > deadline:
+            break
+    assert any("ready" in line for line in lines), "".join(lines)
+    try:
+        yield {"base": f"http://127.0.0.1:{port}", "process": process, "ports": (port, aws_port)}
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
