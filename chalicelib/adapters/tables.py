@@ -39,33 +39,17 @@ class _TableMeta:
 
 
 
-class TicketsByCustomer(GlobalSecondaryIndex):
-    """A customer's ticket history, newest first."""
-    class Meta:
-        index_name = "by_customer"
-        projection = AllProjection()
-    customer_email = UnicodeAttribute(hash_key=True)
-    id = UnicodeAttribute(range_key=True)
-
-
-class TicketsByStatus(GlobalSecondaryIndex):
-    """The inbox per status, newest first (ids are time-ordered)."""
-    class Meta:
-        index_name = "by_status"
-        projection = AllProjection()
-    status = UnicodeAttribute(hash_key=True)
-    id = UnicodeAttribute(range_key=True)
-
-
 def _listing_index(name: str, attribute: str, doc: str) -> type[GlobalSecondaryIndex]:
     """An inbox listing: tickets sharing one value of `attribute`, newest first
     (ids are time-ordered), so a page reads exactly the items it returns."""
     meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
-    return type(f"TicketsBy{attribute.title()}", (GlobalSecondaryIndex,), {
+    return type(f"TicketsBy{attribute.title().replace('_', '')}", (GlobalSecondaryIndex,), {
         "__doc__": doc, "Meta": meta, attribute: UnicodeAttribute(hash_key=True),
         "id": UnicodeAttribute(range_key=True)})
 
 
+TicketsByCustomer = _listing_index("by_customer", "customer_email", "A customer's ticket history, newest first.")
+TicketsByStatus = _listing_index("by_status", "status", "The inbox per status, newest first.")
 TicketsByListing = _listing_index("by_listing", "listing", "Every ticket (listing = \"all\"), newest first.")
 TicketsByPriority = _listing_index("by_priority", "priority", "The inbox per priority, newest first.")
 TicketsByAssignee = _listing_index("by_assignee", "assignee", "The inbox per assignee, newest first.")
