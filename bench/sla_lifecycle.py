@@ -74,7 +74,7 @@ def reconciler_reads(stored: int, due: int = 3) -> dict:
             _create(client, n)
         clock.advance(timedelta(hours=5))
         for n in range(due, stored):
-            clock.advance(timedelta(seconds=21))  # one sender: stay under its rate limit
+            clock.advance(timedelta(seconds=3))  # one sender: stay under its rate limit
             _create(client, n)
         clock.advance(start + timedelta(hours=19, minutes=5) - clock.now())  # the first ones warn in 7 minutes
         read = Counter()
