@@ -36,13 +36,20 @@ def botocore_session():
     return session
 
 
+@lru_cache(maxsize=1)
+def _boto3_session():
+    # One boto3 session too: each one registers its customisations on the
+    # botocore session's events, and S3's refuse to be registered twice.
+    import boto3
+
+    return boto3.session.Session(botocore_session=botocore_session())
+
+
 @lru_cache(maxsize=None)
 def client(service: str):
-    import boto3
     from botocore.config import Config
 
-    return boto3.session.Session(botocore_session=botocore_session()).client(
-        service, config=Config(retries=_RETRIES, connect_timeout=2, read_timeout=5))
+    return _boto3_session().client(service, config=Config(retries=_RETRIES, connect_timeout=2, read_timeout=5))
 
 
 def reset_clients() -> None:

@@ -56,7 +56,7 @@ class CustomerService:
                     self._store.scrub_entry(entry, ERASED)
             _anonymise(ticket, alias)
             ticket.updated_at = now
-            self._store.save_change(ticket, [event_entry(ticket.id, now, 0, "erased", actor.email,
+            self._store.save_change(ticket, [event_entry(ticket.id, now, "erased", actor.email,
                                                          reason="customer's request")])
         self._store.delete_customer(email)
         return {"erased_tickets": len(tickets), "alias": alias}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from ..adapters.store import TicketStore
-from ..domain.errors import InvalidInput
+from ..domain.errors import Conflict, InvalidInput
 from ..domain.inbound import parse
 from .intake import IntakeService
 from .tickets import TicketService
@@ -34,9 +34,14 @@ class InboundService:
             subject = subject.replace(f"[{mail.reference}]", "").strip()
         fields = {"name": mail.sender_name or mail.sender.partition("@")[0], "email": mail.sender,
                   "message": mail.body, "subject": subject[:200], "channel": "email"}
+        # The Message-ID makes a redelivery (SES retries) open one ticket; a
+        # different mail reusing an ID (broken mailers do) still gets its own.
+        key = f"mail:{mail.message_id}"[:128] if mail.message_id else None
         try:
-            answer = self._intake.submit(fields, idempotency_key=f"mail:{mail.message_id}"[:128]
-                                         if mail.message_id else None, sender=None)
+            try:
+                answer = self._intake.submit(fields, idempotency_key=key, sender=None)
+            except Conflict:
+                answer = self._intake.submit(fields, idempotency_key=None, sender=None)
         except InvalidInput as invalid:
             return {"ticket_id": None, "action": "ignored",
                     "reason": "; ".join(f"{e.field} {e.message}" for e in invalid.errors)}

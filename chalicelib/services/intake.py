@@ -128,10 +128,10 @@ class IntakeService:
 
     def _entries(self, ticket: Ticket, inquiry: Inquiry, now: datetime) -> list[Entry]:
         """The customer's message, the creation event, and (last) the acknowledgement."""
-        message = Entry(ticket.id, sort_key(now, 0), kind="message", direction="in", created_at=now,
+        message = Entry(ticket.id, sort_key(now), kind="message", direction="in", created_at=now,
                         author=inquiry.email, body=inquiry.message,
                         data={"subject": inquiry.subject, "channel": inquiry.channel})
-        created = event_entry(ticket.id, now, 1, "created", "system", priority=ticket.priority,
+        created = event_entry(ticket.id, now, "created", "system", priority=ticket.priority,
                               channel=ticket.channel, reference=ticket.reference, assignee=ticket.assignee,
                               first_response_due=iso(ticket.first_response_due),
                               resolution_due=iso(ticket.resolution_due))
@@ -142,7 +142,7 @@ class IntakeService:
             callback_window=inquiry.callback.window if inquiry.callback else None,
             first_response_due=ticket.first_response_due,
             timezone=inquiry.timezone or self._settings.timezone))
-        mail = outgoing_entry(ticket.id, now, 2, ack, sender=self._settings.sender, author="system")
+        mail = outgoing_entry(ticket.id, now, ack, sender=self._settings.sender, author="system")
         return [message, created, mail]
 
     @staticmethod

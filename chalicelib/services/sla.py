@@ -110,13 +110,13 @@ class SlaService:
         previous, before = ticket.sla_schedule, (ticket.assignee, ticket.status)
         clocks = sla.on_event(clocks_of(ticket), event, now)
         due = clocks_of(ticket)[event.metric].due_at
-        entries = [event_entry(ticket.id, now, 0, f"sla_{event.kind}", "system", metric=event.metric,
+        entries = [event_entry(ticket.id, now, f"sla_{event.kind}", "system", metric=event.metric,
                                due=iso(due), recorded_at=iso(now))]
         if event.kind == "breach":
             entries += self._escalate(ticket, now)
         recipient = ticket.assignee or self._settings.team_lead_address
         entries[0].data = entries[0].data | {"notified": recipient}
-        notice = outgoing_entry(ticket.id, now, len(entries), sla_notice(SlaNoticeFacts(
+        notice = outgoing_entry(ticket.id, now, sla_notice(SlaNoticeFacts(
             reference=ticket.reference, ticket_url=f"{self._settings.public_url}/admin/#/tickets/{ticket.id}",
             customer=f"{ticket.customer_name} <{ticket.customer_email}>", metric=event.metric, kind=event.kind,
             due=due, now=now, timezone=self._settings.timezone, to_address=recipient)),
@@ -142,7 +142,7 @@ class SlaService:
             ticket.assignee = target
         if not changes:
             return []
-        return [event_entry(ticket.id, now, 1, "escalated", "system", changes=changes)]
+        return [event_entry(ticket.id, now, "escalated", "system", changes=changes)]
 
     def reconcile(self) -> dict:
         """Repair schedules that failed or went missing, reading only tickets

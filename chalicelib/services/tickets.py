@@ -99,7 +99,7 @@ class TicketService:
             if not changes:
                 return []
             plan(ticket, clocks)
-            return [event_entry(ticket.id, now, 0, "updated", actor.email, changes=changes), *outgoing]
+            return [event_entry(ticket.id, now, "updated", actor.email, changes=changes), *outgoing]
 
         return self._change(ticket_id, if_match, change)
 
@@ -123,16 +123,16 @@ class TicketService:
             text = render(text, values, "body" if (body.get("body") or "").strip() else "macro")
             clocks = sla.on_operator_reply(clocks_of(ticket), now, self._settings.sla, sla_priority(ticket))
             ticket.first_responded_at = ticket.first_responded_at or now
-            entries = [outgoing_entry(ticket.id, now, 0, operator_reply(self._reply_facts(
+            entries = [outgoing_entry(ticket.id, now, operator_reply(self._reply_facts(
                 ticket, thread, text, actor, resolved=bool(body.get("resolve")), offer=body.get("offer"))),
                 sender=self._settings.sender, author=actor.email)]
             if macro is not None:
                 entries[0].data = {"macro": macro.name}
             if body.get("offer"):
-                entries.append(event_entry(ticket.id, now, 3, "offer", actor.email, **body["offer"]))
+                entries.append(event_entry(ticket.id, now, "offer", actor.email, **body["offer"]))
             target = "resolved" if body.get("resolve") else ("open" if ticket.status == "new" else ticket.status)
             if target != ticket.status:
-                entries.append(event_entry(ticket.id, now, 1, "updated", actor.email,
+                entries.append(event_entry(ticket.id, now, "updated", actor.email,
                                            changes={"status": [ticket.status, target]}))
                 clocks, _ = self._set_status(ticket, thread, clocks, target, now, actor, reply=entries[0])
             plan(ticket, clocks)
@@ -144,7 +144,7 @@ class TicketService:
         check("note", body)
 
         def change(ticket: Ticket, thread: list[Entry], now: datetime) -> list[Entry]:
-            return [Entry(ticket.id, sort_key(now, 0), kind="note", created_at=now, author=actor.email,
+            return [Entry(ticket.id, sort_key(now), kind="note", created_at=now, author=actor.email,
                           body=body["body"])]
 
         return self._change(ticket_id, None, change)
@@ -155,7 +155,7 @@ class TicketService:
         check("call", body)
 
         def change(ticket: Ticket, thread: list[Entry], now: datetime) -> list[Entry]:
-            entries = [Entry(ticket.id, sort_key(now, 0), kind="call", created_at=now, author=actor.email,
+            entries = [Entry(ticket.id, sort_key(now), kind="call", created_at=now, author=actor.email,
                              body=body.get("summary") or "", data={"outcome": body["outcome"]})]
             if body["outcome"] != "reached":
                 return entries
@@ -164,7 +164,7 @@ class TicketService:
             clocks = sla.on_operator_reply(clocks_of(ticket), now, self._settings.sla, sla_priority(ticket))
             ticket.first_responded_at = ticket.first_responded_at or now
             if ticket.status == "new":
-                entries.append(event_entry(ticket.id, now, 1, "updated", actor.email,
+                entries.append(event_entry(ticket.id, now, "updated", actor.email,
                                            changes={"status": ["new", "open"]}))
                 clocks, _ = self._set_status(ticket, thread, clocks, "open", now, actor, reply=entries[0])
             plan(ticket, clocks)
@@ -178,12 +178,12 @@ class TicketService:
         paused clocks run again, a resolved ticket reopens, an answered
         customer is owed a next response."""
         def change(ticket: Ticket, thread: list[Entry], now: datetime) -> list[Entry]:
-            entries = [Entry(ticket.id, sort_key(now, 0), kind="message", direction="in", created_at=now,
+            entries = [Entry(ticket.id, sort_key(now), kind="message", direction="in", created_at=now,
                              author=ticket.customer_email, body=body,
                              data={"subject": subject, "message_id": message_id, "channel": "email"})]
             clocks = sla.on_customer_message(clocks_of(ticket), now, self._settings.sla, sla_priority(ticket))
             if ticket.status in ("pending", "resolved"):
-                entries.append(event_entry(ticket.id, now, 1, "updated", ticket.customer_email,
+                entries.append(event_entry(ticket.id, now, "updated", ticket.customer_email,
                                            changes={"status": [ticket.status, "open"]}))
                 clocks, _ = self._set_status(ticket, thread, clocks, "open", now, None, reply=None)
             plan(ticket, clocks)
@@ -201,7 +201,7 @@ class TicketService:
         if status == "resolved":
             ticket.resolved_at = now
             if reply is None:
-                outgoing.append(outgoing_entry(ticket.id, now, 2, resolution_notice(self._reply_facts(
+                outgoing.append(outgoing_entry(ticket.id, now, resolution_notice(self._reply_facts(
                     ticket, thread, "", actor, resolved=True)), sender=self._settings.sender, author="system"))
         elif old in ("resolved", "closed"):
             ticket.resolved_at = None
