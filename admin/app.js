@@ -6,6 +6,7 @@ import { countdown, h, svg, when } from "./dom.js";
 const main = document.getElementById("main");
 const STATUSES = ["new", "open", "pending", "resolved", "closed"];
 const PRIORITIES = ["low", "normal", "high", "urgent"];
+const CATEGORIES = (window.CARELINE && window.CARELINE.categories) || [];
 const DUE_SOON_MS = 2 * 3600 * 1000;
 let selected = 0;
 
@@ -75,7 +76,7 @@ async function inbox(params) {
   if (page.next_cursor) next.set("cursor", page.next_cursor);
   main.replaceChildren(h("section", {}, h("h1", {}, filters.assignee === "me" ? "My tickets" : "Inbox"),
     h("form", { class: "filters", "aria-label": "Filters", onsubmit: (e) => e.preventDefault() },
-      select("status", STATUSES), select("priority", PRIORITIES),
+      select("status", STATUSES), select("priority", PRIORITIES), select("category", CATEGORIES),
       h("label", {}, "assignee ", h("input", { name: "assignee", value: filters.assignee, size: 18, onchange: (e) => {
         const n = new URLSearchParams(params); n.delete("cursor"); e.target.value ? n.set("assignee", e.target.value) : n.delete("assignee");
         location.hash = `#/inbox?${n}`; } }))),

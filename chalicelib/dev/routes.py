@@ -100,7 +100,7 @@ def admin_home():
 def admin_file(name):
     if name == "config.js":  # what a deploy writes per stage
         services = container()
-        config = {"apiBase": "", "stage": services.settings.stage}
+        config = {"apiBase": "", "stage": services.settings.stage, "categories": list(services.settings.categories)}
         return Response(f"window.CARELINE = {json.dumps(config)};\n", status_code=200,
                         headers={"Content-Type": STATIC_TYPES[".js"], "Cache-Control": "no-store"})
     return _static("admin", name)
