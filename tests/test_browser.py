@@ -134,6 +134,7 @@ def test_a_stale_edit_says_another_operator_was_first(stack, page):
     page.goto(f"{base}/admin")
     page.fill("#email", "kim@shop.example")
     page.click("button[type=submit]")
+    page.wait_for_selector("#who:has-text('Signed in as kim@shop.example')")
     page.goto(f"{base}/admin/index.html#/tickets/{ticket['id']}")
     page.wait_for_selector("#priority")
     api(base, "PATCH", f"/tickets/{ticket['id']}", {"priority": "high"}, other)  # meanwhile
