@@ -3,7 +3,7 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib.api import inquiries, operators
+from chalicelib.api import feedback, inquiries, operators
 from chalicelib.api.http import preflight
 from chalicelib.container import container
 
@@ -25,6 +25,18 @@ def post_inquiry():
 @app.route("/inquiries", methods=["OPTIONS"])
 def inquiries_preflight():
     return preflight(app.current_request, container().settings.cors_origins, "POST, OPTIONS")
+
+
+@app.route("/feedback/{token}")
+def feedback_page(token):
+    """The rating form behind the follow-up email's links; opening it records nothing."""
+    return feedback.page(app.current_request, token)
+
+
+@app.route("/feedback/{token}", methods=["POST"], content_types=FORM_TYPES)
+def post_feedback(token):
+    """Record or update the ticket's rating."""
+    return feedback.record(app.current_request, token)
 
 
 @app.route("/tickets")
@@ -100,7 +112,7 @@ def erase_customer(email):
 @app.lambda_function(name="on_schedule")
 def on_schedule(event, context):
     """EventBridge Scheduler's one-time schedules invoke this with their payload."""
-    return container().sla.handle(event)
+    return container().on_schedule(event)
 
 
 @app.lambda_function(name="on_inbound_email")

@@ -57,6 +57,9 @@ class Settings:
     per_sender: Limit
     idempotency_hours: int
     sla: "Policy"
+    close_after_hours: int
+    follow_up_after_hours: int
+    feedback_token_days: int
     rules: tuple[Rule, ...]
     vip_customers: tuple[str, ...]
     table_prefix: str
@@ -106,6 +109,9 @@ def settings_from(stage: str, document: dict, env: Mapping[str, str]) -> Setting
         per_sender=Limit(**document["limits"]["per_sender"]),
         idempotency_hours=document["idempotency_hours"],
         sla=policy,
+        close_after_hours=document.get("lifecycle", {}).get("close_after_hours", 72),
+        follow_up_after_hours=document.get("lifecycle", {}).get("follow_up_after_hours", 48),
+        feedback_token_days=document.get("lifecycle", {}).get("feedback_token_days", 30),
         rules=rules,
         vip_customers=tuple(v.lower() for v in document.get("vip_customers", ())),
         table_prefix=env.get("CARELINE_TABLE_PREFIX") or f"careline-{stage}-",

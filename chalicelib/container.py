@@ -28,6 +28,7 @@ class Container:
         from .services.directory import DirectoryService
         from .services.inbound import InboundService
         from .services.intake import IntakeService
+        from .services.lifecycle import LifecycleService
         from .services.outbox import Outbox
         from .services.sla import SlaService
         from .services.tickets import TicketService
@@ -45,9 +46,21 @@ class Container:
         self.signing_key = SigningKey(s.secret_parameter)
         self.tickets = TicketService(s, self.clock, self.store, self.outbox, self.sla, self.signing_key)
         self.inbound = InboundService(self.store, self.tickets, self.intake)
+        self.lifecycle = LifecycleService(s, self.clock, self.store, self.scheduler, self.outbox, self.tickets,
+                                          self.signing_key)
+        self.tickets.after_change = self.lifecycle.after_change
         self.directory = DirectoryService(self.store, self.clock, self.assignment)
         self.customers = CustomerService(s, self.clock, self.store)
         self._verifier = None
+
+    def on_schedule(self, payload: dict) -> dict:
+        """Every one-time schedule invokes this with its payload."""
+        kind = payload.get("type")
+        if kind == "sla":
+            return self.sla.handle(payload)
+        if kind in ("close", "followup"):
+            return self.lifecycle.handle(payload)
+        return {"action": "ignored", "reason": f"unknown schedule type {kind!r}"}
 
     @property
     def verifier(self):

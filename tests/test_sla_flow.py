@@ -87,12 +87,12 @@ def test_priority_change_moves_the_schedule(client, operator, new_ticket, settin
     assert actions(advance(client, 61)) == [("first_response", "sla_warning"), ("first_response", "sla_breach")]
 
 
-def test_resolving_deletes_the_schedule_and_reopening_re_arms(client, operator, new_ticket, settings):
+def test_resolving_deletes_the_sla_schedule_and_reopening_re_arms(client, operator, new_ticket, settings):
     created = new_ticket()
     client.http.request("PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"status": "resolved"}))
-    assert schedules(settings) == []
+    assert schedules(settings) == [f"cl-{created['id']}-close", f"cl-{created['id']}-followup"]
     client.http.request("PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"status": "open"}))
-    assert schedules(settings) == [f"cl-{created['id']}-res-warn"]
+    assert schedules(settings) == [f"cl-{created['id']}-res-warn"]  # reopening cancels close and follow-up
 
 
 def test_the_reconciler_repairs_a_lost_schedule(client, new_ticket, settings, services, clock):

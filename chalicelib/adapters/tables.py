@@ -100,6 +100,8 @@ class Ticket(Model):
     sla_schedule = UnicodeAttribute(null=True)
     next_sla_at = UTCDateTimeAttribute(null=True)
     sla_watch = UnicodeAttribute(null=True)  # "open" while next_sla_at is set
+    feedback = JSONAttribute(null=True)  # {"csat", "nps"?, "comment"?, "at"}
+    followup_sent_at = UTCDateTimeAttribute(null=True)
     version = VersionAttribute()
 
     by_customer = TicketsByCustomer()

@@ -126,7 +126,7 @@ def run_due(services) -> list[dict]:
 def _run_due(services) -> list[dict]:
     from .local_scheduler import fire_due
 
-    fired = fire_due(services.settings.scheduler_group, services.clock.now, services.sla.handle)
+    fired = fire_due(services.settings.scheduler_group, services.clock.now, services.on_schedule)
     reconciled = services.sla.reconcile()
     fired += [{"schedule": "reconcile_sla", "at": iso(services.clock.now()), "payload": {"ticket_id": r["ticket_id"]},
                "result": r} for r in reconciled["acted"]]

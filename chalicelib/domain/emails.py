@@ -204,3 +204,68 @@ def resolution_notice(facts: ReplyFacts) -> Email:
                  customer_subject(f"Resolved: {facts.subject}" if facts.subject else "Your request is resolved",
                                   facts.reference),
                  text, html, AUTO_REPLIED | _threading(facts.thread_ids))
+
+
+@dataclass(frozen=True)
+class FollowUpFacts:
+    brand: str
+    reference: str
+    name: str
+    email: str
+    subject: str | None
+    feedback_url: str  # the signed link; ?score=N preselects
+    thread_ids: tuple[str, ...]
+
+
+CSAT_LABELS = {1: "Very unhappy", 2: "Unhappy", 3: "OK", 4: "Happy", 5: "Very happy"}
+
+
+def follow_up(facts: FollowUpFacts) -> Email:
+    """A friendly close: thanks, is anything still open, how was it."""
+    links = [(score, f"{facts.feedback_url}?score={score}") for score in range(1, 6)]
+    text = "\n".join([
+        f"Hello {facts.name},",
+        "",
+        f"a couple of days ago we resolved your request [{facts.reference}]. Thank you for getting in touch with "
+        f"{facts.brand}.",
+        "",
+        "Is anything still unresolved? Then simply reply to this email and tell us; it goes straight back "
+        "to the team, and you can always come back to us.",
+        "",
+        "How happy were you with our help? One click is enough:",
+        *(f"  {score} – {CSAT_LABELS[score]}: {url}" for score, url in links),
+        "",
+        f"You can also tell us how likely you are to recommend us (0–10) on the same page: {facts.feedback_url}",
+        "",
+        "Thank you,",
+        f"{facts.brand} customer care",
+    ]) + "\n"
+    buttons = "".join(
+        f"<a href=\"{escape(url)}\" style=\"display:inline-block;margin:0 6px 6px 0;padding:8px 12px;"
+        f"border:1px solid #1f5fcf;border-radius:4px;color:#1f5fcf;text-decoration:none\">"
+        f"{score} · {escape(CSAT_LABELS[score])}</a>" for score, url in links)
+    html = ("<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1a1a1a\">"
+            f"<p>Hello {escape(facts.name)},</p>"
+            f"<p>a couple of days ago we resolved your request [{escape(facts.reference)}]. Thank you for "
+            f"getting in touch with {escape(facts.brand)}.</p>"
+            "<p><strong>Is anything still unresolved?</strong> Then simply reply to this email and tell us; it goes "
+            "straight back to the team, and you can always come back to us.</p>"
+            f"<p>How happy were you with our help? One click is enough:</p><p>{buttons}</p>"
+            f"<p>You can also tell us how likely you are to recommend us (0–10) on "
+            f"<a href=\"{escape(facts.feedback_url)}\">the same page</a>.</p>"
+            f"<p>Thank you,<br>{escape(facts.brand)} customer care</p></body></html>")
+    subject = customer_subject(f"How did we do? {facts.subject}" if facts.subject else "How did we do?",
+                               facts.reference)
+    return Email(facts.email, facts.name, subject, text, html, AUTO_REPLIED | _threading(facts.thread_ids))
+
+
+def low_rating_notice(reference: str, customer: str, rating: dict, to_address: str, ticket_url: str) -> Email:
+    """To the ticket's owner: an unhappy customer said why; someone should follow up."""
+    scores = f"CSAT {rating['csat']}/5" + (f", NPS {rating['nps']}/10" if "nps" in rating else "")
+    text = (f"{customer} rated [{reference}] {scores} and wrote:\n\n{rating.get('comment', '')}\n\n"
+            f"Please follow up: {ticket_url}\n")
+    html = (f"<!doctype html><html><body><p>{escape(customer)} rated [{escape(reference)}] {escape(scores)} "
+            f"and wrote:</p><blockquote style=\"white-space:pre-wrap\">{escape(rating.get('comment', ''))}</blockquote>"
+            f"<p><a href=\"{escape(ticket_url)}\">Please follow up</a></p></body></html>")
+    return Email(to_address, "", f"Unhappy customer: {scores} [{reference}]", text, html,
+                 {"Auto-Submitted": "auto-generated"})

@@ -68,6 +68,9 @@ def _field_error(error, pattern_messages: Mapping[str, str]) -> FieldError:
         return FieldError(path or "body", f"has unknown fields: {', '.join(extra)}")
     if kind == "minProperties":
         return FieldError(path or "body", "names nothing to change")
+    if kind in ("minimum", "maximum"):
+        bounds = error.schema
+        return FieldError(path, f"must be a whole number from {bounds.get('minimum')} to {bounds.get('maximum')}")
     if kind in ("maxItems", "uniqueItems"):
         return FieldError(path, "must list at most {detail} different items" if kind == "maxItems"
                           else "must not repeat an item")

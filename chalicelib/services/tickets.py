@@ -16,7 +16,8 @@ from ..config import Settings
 from ..domain import cursor as cursors
 from ..domain import sla
 from ..domain.assignment import workload_changes
-from ..domain.emails import ReplyFacts, operator_reply, resolution_notice
+from ..domain.emails import ReplyFacts, low_rating_notice, operator_reply, resolution_notice
+from ..domain.feedback import is_low
 from ..domain.macros import first_name, render
 from ..domain.errors import FieldError, InvalidInput
 from ..domain.validation import check, one_of
@@ -51,6 +52,8 @@ class TicketService:
         self._outbox = outbox
         self._sla = sla_service
         self._signing_key = signing_key
+        # Told of every saved change (status before), e.g. to schedule the follow-up.
+        self.after_change: Callable[[Ticket, str], None] = lambda ticket, before_status: None
 
     # Reading
 
@@ -172,6 +175,22 @@ class TicketService:
 
         return self._change(ticket_id, None, change)
 
+    def record_feedback(self, ticket_id: str, rating: dict) -> dict:
+        """The customer's rating (again, if they change their mind); an
+        unhappy one with a comment goes to a person."""
+        def change(ticket: Ticket, thread: list[Entry], now: datetime) -> list[Entry]:
+            ticket.feedback = rating | {"at": iso(now)}
+            entries = [event_entry(ticket.id, now, "feedback", ticket.customer_email, **rating)]
+            if is_low(rating):
+                recipient = ticket.assignee or self._settings.team_lead_address
+                entries.append(outgoing_entry(ticket.id, now, low_rating_notice(
+                    ticket.reference, ticket.customer_name, rating, recipient,
+                    f"{self._settings.public_url}/admin/#/tickets/{ticket.id}"),
+                    sender=self._settings.sender, author="system", kind="notice"))
+            return entries
+
+        return self._change(ticket_id, None, change)
+
     def customer_message(self, ticket_id: str, body: str, *, message_id: str | None = None,
                          subject: str | None = None) -> dict:
         """The customer wrote again (an emailed reply): added to the thread;
@@ -241,6 +260,7 @@ class TicketService:
                 if entry.outbox:
                     self._outbox.send(entry)
             self._sla.arm(ticket, previous_schedule)
+            self.after_change(ticket, before[1])
             return ticket_view(ticket, sorted(thread + entries, key=lambda e: e.sk), self._settings.sla)
         raise PreconditionFailed(self._store.get_ticket(ticket_id).version)
 
@@ -272,7 +292,7 @@ def ticket_view(ticket: Ticket, thread: list[Entry], policy: sla.Policy) -> dict
         "callback": dict(ticket.callback.as_dict()) if ticket.callback else None,
         "first_responded_at": _iso(ticket.first_responded_at), "resolved_at": _iso(ticket.resolved_at),
         "messages": [], "notes": [], "events": [], "notices": [], "calls": [],
-        "sla": sla_view(ticket, policy), "feedback": None,
+        "sla": sla_view(ticket, policy), "feedback": ticket.feedback,
     }
     for entry in thread:
         item = {"id": entry.sk, "created_at": iso(entry.created_at), "author": entry.author}

@@ -1,0 +1,86 @@
+"""GET and POST /feedback/{token}: the customer's rating page. GET only
+shows the form (mail scanners open every link); POST records."""
+from __future__ import annotations
+
+from html import escape
+
+from chalice import Response
+
+from ..container import container
+from ..domain.emails import CSAT_LABELS
+from ..domain.errors import FieldError, InvalidInput
+from ..domain.feedback import ExpiredToken, UnknownToken, parse_rating, read_token
+from ..domain.inquiry import parse_body
+from .http import errors_response, header, html_response, json_response, prefers_html
+
+PAGE_STYLE = ("body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
+              "fieldset{border:1px solid #c5cad1;border-radius:6px;margin:0 0 1rem;padding:.5rem 1rem}"
+              "label{display:inline-block;margin:.25rem .75rem .25rem 0}textarea{width:100%;font:inherit}"
+              "button{font:inherit;padding:.6rem 1.2rem;background:#1f5fcf;color:#fff;border:0;border-radius:4px}"
+              ":focus-visible{outline:3px solid #ffbf47}")
+
+
+def _ticket_for(token: str):
+    services = container()
+    ticket_id = read_token(token, services.signing_key(), services.clock.now())
+    ticket = services.store.get_ticket(ticket_id)
+    if ticket is None:
+        raise UnknownToken()
+    return ticket
+
+
+def _refusal(error: Exception, html: bool) -> Response:
+    status, message = (410, "This feedback link has expired.") if isinstance(error, ExpiredToken) else (
+        404, "This feedback link is not valid.")
+    if html:
+        return html_response(status, "Feedback", [message, "Thank you all the same. You can always reply to our "
+                                                           "email if anything is still open."])
+    return errors_response(status, [FieldError("token", message)])
+
+
+def page(request, token: str) -> Response:
+    try:
+        ticket = _ticket_for(token)
+    except (UnknownToken, ExpiredToken) as error:
+        return _refusal(error, True)
+    score = (request.query_params or {}).get("score", "")
+    previous = ticket.feedback or {}
+    chosen = str(previous.get("csat", score))
+    csat = "".join(
+        f"<label><input type=\"radio\" name=\"csat\" value=\"{n}\" required{' checked' if chosen == str(n) else ''}>"
+        f" {n} · {escape(CSAT_LABELS[n])}</label>" for n in range(1, 6))
+    nps = "".join(
+        f"<label><input type=\"radio\" name=\"nps\" value=\"{n}\"{' checked' if str(previous.get('nps')) == str(n) else ''}>"
+        f" {n}</label>" for n in range(11))
+    body = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>How did we do?</title>"
+            f"<style>{PAGE_STYLE}</style></head><body><main><h1>How did we do?</h1>"
+            f"<p>Your request {escape(ticket.reference)}. Thank you for taking a moment.</p>"
+            f"<form method=\"post\"><fieldset><legend>How happy were you with our help?</legend>{csat}</fieldset>"
+            f"<fieldset><legend>How likely are you to recommend us to a friend? (0 = not at all, 10 = very; "
+            f"optional)</legend>{nps}</fieldset>"
+            f"<p><label for=\"comment\">Anything you would like to tell us? (optional)</label>"
+            f"<textarea id=\"comment\" name=\"comment\" rows=\"4\" maxlength=\"5000\">"
+            f"{escape(previous.get('comment', ''))}</textarea></p>"
+            f"<button type=\"submit\">Send feedback</button></form></main></body></html>")
+    return Response(body, status_code=200, headers={"Content-Type": "text/html; charset=utf-8",
+                                                    "Cache-Control": "no-store", "X-Robots-Tag": "noindex"})
+
+
+def record(request, token: str) -> Response:
+    html = prefers_html(request)
+    try:
+        ticket = _ticket_for(token)
+        fields = parse_body(request.raw_body or b"", header(request, "content-type") or "application/json")
+        rating = parse_rating(fields)
+    except (UnknownToken, ExpiredToken) as error:
+        return _refusal(error, html)
+    except InvalidInput as invalid:
+        if html:
+            return html_response(400, "Please check your feedback", [f"{e.field}: {e.message}" for e in invalid.errors])
+        return errors_response(400, invalid.errors)
+    container().tickets.record_feedback(ticket.id, rating)
+    if html:
+        return html_response(200, "Thank you!", ["Your feedback helps us get better. If anything is still open, "
+                                                 "just reply to our email: we are here."])
+    return json_response(200, {"status": "recorded", "reference": ticket.reference, "feedback": rating})

@@ -1,0 +1,72 @@
+"""Feedback links: signed (HMAC with the stage secret), scoped to one ticket,
+expiring. A link is only an invitation: opening it records nothing."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime, timezone
+
+from .errors import FieldError, InvalidInput
+from .validation import problems
+
+
+class UnknownToken(Exception):
+    """Forged, edited or not ours (404)."""
+
+
+class ExpiredToken(Exception):
+    """Genuine but past its time (410)."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def make_token(ticket_id: str, expires_at: datetime, key: bytes) -> str:
+    payload = f"{ticket_id}.{int(expires_at.timestamp())}".encode()
+    return _b64(payload) + "." + _b64(hmac.new(key, b"feedback:" + payload, hashlib.sha256).digest()[:16])
+
+
+def read_token(token: str, key: bytes, now: datetime) -> str:
+    """The ticket id the token is for."""
+    try:
+        encoded, signature = token.split(".")
+        payload = _unb64(encoded)
+        expected = hmac.new(key, b"feedback:" + payload, hashlib.sha256).digest()[:16]
+        if not hmac.compare_digest(_unb64(signature), expected):
+            raise UnknownToken()
+        ticket_id, expires = payload.decode().rsplit(".", 1)
+        expires_at = datetime.fromtimestamp(int(expires), timezone.utc)
+    except (ValueError, UnicodeDecodeError):
+        raise UnknownToken() from None
+    if now >= expires_at:
+        raise ExpiredToken()
+    return ticket_id
+
+
+def parse_rating(fields: dict) -> dict:
+    """{"csat": 1-5, "nps": 0-10 optional, "comment" optional}, from JSON or
+    form strings; every problem at once."""
+    rating = {}
+    for name, value in fields.items():
+        if name not in ("csat", "nps", "comment") or value in (None, ""):
+            continue
+        if name != "comment" and isinstance(value, str) and value.strip().isdigit():
+            value = int(value)  # a form's digits
+        rating[name] = value.strip() if isinstance(value, str) else value
+    errors = problems("feedback", rating)
+    if errors:
+        raise InvalidInput([FieldError(e.field, "is required: a score from 1 to 5") if e.message == "is required"
+                            else e for e in errors])
+    return rating
+
+
+def is_low(rating: dict) -> bool:
+    """Someone should follow up: an unhappy score with words to act on."""
+    unhappy = rating.get("csat", 5) <= 2 or ("nps" in rating and rating["nps"] <= 6)
+    return unhappy and bool(rating.get("comment"))
