@@ -109,6 +109,11 @@ def erase_customer(email):
     return operators.erase_customer(app.current_request, email)
 
 
+@app.route("/metrics")
+def get_metrics():
+    return operators.get_metrics(app.current_request)
+
+
 @app.lambda_function(name="on_schedule")
 def on_schedule(event, context):
     """EventBridge Scheduler's one-time schedules invoke this with their payload."""

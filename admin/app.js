@@ -178,8 +178,9 @@ async function ticketView(id) {
 function bars(title, entries, unit = "") {
   const max = Math.max(1, ...entries.map(([, v]) => Number(v) || 0));
   const height = 22 * entries.length + 10;
+  if (!entries.length) return h("figure", { class: "chart" }, h("figcaption", {}, title), h("p", {}, "Nothing yet."));
   return h("figure", { class: "chart" }, h("figcaption", {}, title),
-    svg("svg", { width: "100%", viewBox: `0 0 420 ${height}`, role: "img", "aria-label": title },
+    svg("svg", { width: 420, height, viewBox: `0 0 420 ${height}`, style: "max-width:100%;height:auto", role: "img", "aria-label": title },
       entries.map(([label, value], i) => [
         svg("text", { x: 0, y: 22 * i + 16, "font-size": 12 }, label),
         svg("rect", { x: 150, y: 22 * i + 4, height: 16, width: Math.max(1, (230 * (Number(value) || 0)) / max), fill: "#2f6fdf" }),
@@ -187,16 +188,28 @@ function bars(title, entries, unit = "") {
 }
 
 async function metrics() {
-  let data;
-  try { data = await api("GET", "/metrics"); } catch (error) {
+  let m;
+  try { m = await api("GET", "/metrics"); } catch (error) {
     main.replaceChildren(h("section", {}, h("h1", {}, "Metrics"), h("p", {}, `Metrics are not available: ${fieldErrors(error)}`)));
     return;
   }
-  const pairs = (obj) => Object.entries(obj || {}).map(([k, v]) => [k, typeof v === "object" && v !== null ? (v.count ?? v.value ?? JSON.stringify(v)) : v]);
-  const flat = Object.entries(data).filter(([, v]) => typeof v !== "object" || v === null);
+  const pct = (v) => (v === null || v === undefined ? "—" : `${v}`);
+  const minutes = (v) => (v === null ? "—" : v >= 60 ? `${Math.round(v / 6) / 10} h` : `${v} min`);
   main.replaceChildren(h("section", { class: "metrics" }, h("h1", {}, "Metrics"),
-    flat.length ? bars("Summary", flat) : "",
-    Object.entries(data).filter(([, v]) => v && typeof v === "object").map(([name, value]) => bars(name.replaceAll("_", " "), pairs(value)))));
+    h("p", {}, `${m.since} – ${m.until}`),
+    h("dl", { class: "kpis" },
+      h("dt", {}, "First response, median / p90"), h("dd", { id: "kpi-first-response" }, `${minutes(m.first_response_time.median_minutes)} / ${minutes(m.first_response_time.p90_minutes)} (${m.first_response_time.count})`),
+      h("dt", {}, "Resolution, median / p90"), h("dd", {}, `${minutes(m.resolution_time.median_minutes)} / ${minutes(m.resolution_time.p90_minutes)} (${m.resolution_time.count})`),
+      h("dt", {}, "First-contact resolution"), h("dd", {}, `${pct(m.first_contact_resolution.rate)} % of ${m.first_contact_resolution.resolved}`),
+      h("dt", {}, "CSAT (4–5)"), h("dd", { id: "kpi-csat" }, `${pct(m.csat.score)} % of ${m.csat.responses}`),
+      h("dt", {}, "NPS"), h("dd", {}, `${pct(m.nps.score)} (${m.nps.responses} answers)`),
+      h("dt", {}, "Goodwill offers"), h("dd", {}, String(m.goodwill_offers))),
+    bars("Volume by channel", Object.entries(m.volume.by_channel)),
+    bars("Volume by category", Object.entries(m.volume.by_category)),
+    bars("SLA attainment (%)", Object.entries(m.sla_attainment).map(([k, v]) => [k.replace("_", " "), v.rate])),
+    bars("CSAT answers", Object.entries(m.csat.counts)),
+    bars("Backlog by status", Object.entries(m.backlog.by_status)),
+    bars("Backlog by priority", Object.entries(m.backlog.by_priority))));
 }
 
 async function route() {

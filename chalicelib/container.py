@@ -29,6 +29,7 @@ class Container:
         from .services.inbound import InboundService
         from .services.intake import IntakeService
         from .services.lifecycle import LifecycleService
+        from .services.metrics import MetricsService
         from .services.outbox import Outbox
         from .services.sla import SlaService
         from .services.tickets import TicketService
@@ -50,6 +51,7 @@ class Container:
                                           self.signing_key)
         self.tickets.after_change = self.lifecycle.after_change
         self.directory = DirectoryService(self.store, self.clock, self.assignment)
+        self.metrics = MetricsService(self.store, self.clock)
         self.customers = CustomerService(s, self.clock, self.store)
         self._verifier = None
 

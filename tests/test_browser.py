@@ -121,9 +121,11 @@ def test_customer_to_operator_to_resolution(stack, page):
     reply = [m for m in mail if m["subject"].startswith("Re:") and reference in m["subject"]]
     assert reply and "Hi Ann, your parcel is on its way" in reply[0]["text"]
 
-    # Metrics page renders (inline SVG) for the signed-in operator.
+    # The metrics now count the first response and the web channel, drawn as inline SVG.
     page.goto(f"{base}/admin/index.html#/metrics")
     page.wait_for_selector("h1:has-text('Metrics')")
+    assert page.text_content("#kpi-first-response").endswith("(1)")
+    assert page.locator("figure.chart svg[aria-label='Volume by channel'] text:has-text('web')").count() == 1
     shot(page, "6-metrics")
 
 

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from .tables import Claim, Customer, Directory, Entry, Ticket, transaction_connection
+from .tables import Claim, Customer, Directory, Entry, Tally, Ticket, transaction_connection
+
+METRICS_SCOPE = "metrics"
 
 PENDING = "pending"
 
@@ -56,7 +58,8 @@ class CustomerContact:
 
 class TicketStore:
     def record_intake(self, ticket: Ticket, entries: list[Entry], contact: CustomerContact,
-                      idempotency: Claim | None, windows: list[RateWindow], now: datetime) -> None:
+                      idempotency: Claim | None, windows: list[RateWindow], now: datetime,
+                      metrics: dict[tuple[str, str], int] | None = None) -> None:
         # Automatic assignment (ticket.assignee) counts on an agent still available.
         """Store a new ticket, its thread, the customer and the claims in one
         transaction: all of it, or (with the reason raised) none of it."""
@@ -82,6 +85,8 @@ class TicketStore:
                               actions=[Directory.open_tickets.add(1), Directory.last_assigned_at.set(now)],
                               condition=Directory.available == True)  # noqa: E712 (a DynamoDB condition)
                     labels.append(AssigneeUnavailable)
+                _add_metrics(tx, metrics)
+                labels += ["metric"] * len(metrics or {})
                 for window in windows:
                     tx.update(
                         Claim(window.key),
@@ -93,7 +98,8 @@ class TicketStore:
             _raise_cancellation(error, labels)
             raise
 
-    def save_change(self, ticket: Ticket, entries: list[Entry], workload: dict[str, int] | None = None) -> None:
+    def save_change(self, ticket: Ticket, entries: list[Entry], workload: dict[str, int] | None = None,
+                    metrics: dict[tuple[str, str], int] | None = None) -> None:
         """Save a changed ticket with the entries that record the change (and
         the agents' open-ticket counts it moves), only if nobody changed it
         since it was read."""
@@ -104,6 +110,7 @@ class TicketStore:
                     tx.save(entry, condition=Entry.sk.does_not_exist())
                 for agent, delta in (workload or {}).items():
                     tx.update(Directory("agent", agent), actions=[Directory.open_tickets.add(delta)])
+                _add_metrics(tx, metrics)
         except TransactWriteError as error:
             codes = [r.code if r else None for r in error.cancellation_reasons or []]
             if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
@@ -179,6 +186,27 @@ class TicketStore:
     def delete_customer(self, email: str) -> None:
         Customer(email).delete()
 
+    # Metrics
+
+    def metric_counters(self, first_day: str, last_day: str) -> list[Tally]:
+        return list(Tally.query(METRICS_SCOPE, Tally.key.between(f"{first_day}#", f"{last_day}#~")))
+
+    def current_counters(self) -> list[Tally]:
+        return list(Tally.query(METRICS_SCOPE, Tally.key.startswith("current#")))
+
+    def replace_metrics(self, counters: dict[tuple[str, str], int]) -> None:
+        """Recompute's write: every counter anew (an admin command, not a request path)."""
+        with Tally.batch_write() as batch:
+            for item in Tally.query(METRICS_SCOPE):
+                batch.delete(item)
+        with Tally.batch_write() as batch:
+            for (day, counter), value in counters.items():
+                batch.save(Tally(METRICS_SCOPE, f"{day}#{counter}", value=value))
+
+    def all_tickets(self):
+        """Every ticket (a Scan: for the recompute command only)."""
+        return Ticket.scan()
+
     def get_claim(self, key: str) -> Claim | None:
         try:
             return Claim.get(key, consistent_read=True)
@@ -226,6 +254,12 @@ class TicketStore:
                 return False
             raise
         return True
+
+
+def _add_metrics(tx: TransactWrite, metrics: dict[tuple[str, str], int] | None) -> None:
+    """The change's metric counters move with it, atomically."""
+    for (day, counter), delta in sorted((metrics or {}).items()):
+        tx.update(Tally(METRICS_SCOPE, f"{day}#{counter}"), actions=[Tally.value.add(delta)])
 
 
 def _customer_actions(contact: CustomerContact, now: datetime) -> list:

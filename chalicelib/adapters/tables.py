@@ -196,8 +196,19 @@ class Directory(Model):
     updated_by = UnicodeAttribute(null=True)
 
 
+class Tally(Model):
+    """Per-day metric counters (domain.metrics), one item per day and counter,
+    all in one partition so a period is one Query over a key range."""
+    class Meta(_TableMeta):
+        table_name = "metrics"
+
+    scope = UnicodeAttribute(hash_key=True)  # "metrics"
+    key = UnicodeAttribute(range_key=True)  # "<YYYY-MM-DD or current>#<counter>"
+    value = NumberAttribute(default=0)
+
+
 MODELS: dict[str, type[Model]] = {"tickets": Ticket, "entries": Entry, "customers": Customer, "claims": Claim,
-                                  "directory": Directory}
+                                  "directory": Directory, "metrics": Tally}
 
 
 @lru_cache(maxsize=1)

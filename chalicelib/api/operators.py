@@ -154,3 +154,9 @@ def export_customer(request, principal: Principal, email: str) -> Response:
 @operator_call(ADMINS)
 def erase_customer(request, principal: Principal, email: str) -> Response:
     return json_response(200, container().customers.erase(unquote(email), principal))
+
+
+@operator_call()
+def get_metrics(request, principal: Principal) -> Response:
+    params = request.query_params or {}
+    return json_response(200, container().metrics.report(params.get("since"), params.get("until")))

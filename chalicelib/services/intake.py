@@ -20,6 +20,8 @@ from ..domain.priority import assign_priority
 from ..domain.sla import on_intake
 from .entries import event_entry, outgoing_entry, sort_key
 from .assignment import Assignment
+from ..domain.metrics import difference
+from .metrics import facts_of
 from .outbox import Outbox
 from .sla import SlaService, plan
 
@@ -76,7 +78,8 @@ class IntakeService:
                 key=f"idem#{idempotency_key}", ticket_id=ticket_id, body_hash=digest, response=answer,
                 expires_at=now + timedelta(hours=self._settings.idempotency_hours))
             try:
-                self._store.record_intake(ticket, entries, self._contact(inquiry), claim, windows, now)
+                self._store.record_intake(ticket, entries, self._contact(inquiry), claim, windows, now,
+                                          difference(None, facts_of(ticket, entries)))
                 break
             except ReferenceTaken:
                 answer = answer | {"reference": new_reference()}

@@ -14,6 +14,8 @@ from ..domain import sla
 from ..domain.assignment import workload_changes
 from ..domain.emails import SlaNoticeFacts, sla_notice
 from .entries import event_entry, outgoing_entry
+from ..domain.metrics import difference
+from .metrics import facts_of
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -107,7 +109,7 @@ class SlaService:
         return {"action": f"sla_{event.kind}", "metric": event.metric, "ticket_id": ticket.id}
 
     def _act(self, ticket: Ticket, event: sla.SlaEvent, now: datetime) -> None:
-        previous, before = ticket.sla_schedule, (ticket.assignee, ticket.status)
+        previous, before, facts_before = ticket.sla_schedule, (ticket.assignee, ticket.status), facts_of(ticket, [])
         clocks = sla.on_event(clocks_of(ticket), event, now)
         due = clocks_of(ticket)[event.metric].due_at
         entries = [event_entry(ticket.id, now, f"sla_{event.kind}", "system", metric=event.metric,
@@ -123,7 +125,8 @@ class SlaService:
             sender=self._settings.sender, author="system", kind="notice")
         plan(ticket, clocks)
         ticket.updated_at = now
-        self._store.save_change(ticket, [*entries, notice], workload_changes(before, (ticket.assignee, ticket.status)))
+        self._store.save_change(ticket, [*entries, notice], workload_changes(before, (ticket.assignee, ticket.status)),
+                                difference(facts_before, facts_of(ticket, [])))
         self._outbox.send(notice)
         self.arm(ticket, previous)
 

@@ -22,6 +22,8 @@ from ..domain.macros import first_name, render
 from ..domain.errors import FieldError, InvalidInput
 from ..domain.validation import check, one_of
 from .entries import event_entry, outgoing_entry, sort_key
+from ..domain.metrics import difference
+from .metrics import facts_of
 from .outbox import Outbox
 from .sla import SlaService, clocks_of, next_event_of, plan, sla_priority
 
@@ -245,12 +247,14 @@ class TicketService:
             before = (ticket.assignee, ticket.status)
             now = self._clock.now()
             thread = self._store.thread(ticket_id)
+            facts_before = facts_of(ticket, thread)
             entries = change(ticket, thread, now)
             if not entries:
                 return ticket_view(ticket, thread, self._settings.sla)
             ticket.updated_at = now
             try:
-                self._store.save_change(ticket, entries, workload_changes(before, (ticket.assignee, ticket.status)))
+                self._store.save_change(ticket, entries, workload_changes(before, (ticket.assignee, ticket.status)),
+                                        difference(facts_before, facts_of(ticket, thread + entries)))
             except StaleTicket:
                 if if_match is not None:
                     raise PreconditionFailed(self._store.get_ticket(ticket_id).version) from None

@@ -1,0 +1,136 @@
+"""Support metrics from per-day counters.
+
+Each ticket contributes counters to days: its volume on the day it came in,
+its first response and resolution (time bucket and SLA outcome) on the day
+they happened, its rating on the day it was given, and, under "current", its
+place in the backlog. A change writes the difference of the ticket's
+contributions before and after, so the stored counters always equal the sum
+over all tickets: recomputing them gives the same numbers, and a report reads
+days, never tickets."""
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+# Upper bounds (business minutes) of the time histograms; medians and p90
+# are read off them (the bucket's upper bound), so they are exact to a bucket.
+BUCKETS = (5, 15, 30, 60, 120, 240, 480, 720, 1440, 2160, 2880, 4320, 7200, 10080, 20160, 43200)
+CURRENT = "current"
+OPEN = ("new", "open", "pending")
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What the metrics need of a ticket (and nothing personal)."""
+    created: datetime
+    channel: str
+    category: str | None
+    status: str
+    priority: str
+    clocks: dict  # metric -> {"outcome", "ended_at", "elapsed"} (domain.sla clocks as stored)
+    operator_replies: int
+    customer_messages: int
+    offers: int
+    feedback: dict | None
+    resolved_at: datetime | None
+
+
+def day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
+def bucket(minutes: float) -> str:
+    index = bisect.bisect_left(BUCKETS, minutes)
+    return str(BUCKETS[index]) if index < len(BUCKETS) else "more"
+
+
+def contributions(facts: TicketFacts | None) -> Counter:
+    """(day, counter) -> count for one ticket."""
+    out: Counter = Counter()
+    if facts is None:
+        return out
+    created = day(facts.created)
+    out[(created, f"volume:channel:{facts.channel}")] += 1
+    out[(created, f"volume:category:{facts.category or 'none'}")] += 1
+    out[(created, "offers")] += facts.offers
+    for metric, clock in facts.clocks.items():
+        outcome, ended = clock.get("outcome"), clock.get("ended_at")
+        if outcome in ("achieved", "breached") and ended:
+            ended_day = ended[:10]
+            out[(ended_day, f"sla:{metric}:{outcome}")] += 1
+            if metric in ("first_response", "resolution"):
+                out[(ended_day, f"time:{metric}:{bucket(clock.get('elapsed') or 0)}")] += 1
+    if facts.resolved_at is not None and facts.status in ("resolved", "closed"):
+        first_contact = facts.operator_replies == 1 and facts.customer_messages == 1
+        out[(day(facts.resolved_at), f"fcr:{'yes' if first_contact else 'no'}")] += 1
+    if facts.feedback:
+        rated = facts.feedback["at"][:10]
+        out[(rated, f"csat:{facts.feedback['csat']}")] += 1
+        if "nps" in facts.feedback:
+            out[(rated, f"nps:{facts.feedback['nps']}")] += 1
+    if facts.status in OPEN:
+        out[(CURRENT, f"backlog:status:{facts.status}")] += 1
+        out[(CURRENT, f"backlog:priority:{facts.priority}")] += 1
+    return +out  # drop zeros
+
+
+def difference(before: TicketFacts | None, after: TicketFacts | None) -> dict[tuple[str, str], int]:
+    delta = Counter(contributions(after))
+    delta.subtract(contributions(before))
+    return {key: n for key, n in delta.items() if n}
+
+
+def _quantile(histogram: Counter, share: float) -> float | None:
+    total = sum(histogram.values())
+    if not total:
+        return None
+    seen = 0
+    for bound in (*map(str, BUCKETS), "more"):
+        seen += histogram.get(bound, 0)
+        if seen >= share * total:
+            return float(bound) if bound != "more" else float(BUCKETS[-1])
+    return None
+
+
+def _rate(good: int, total: int) -> float | None:
+    return round(100 * good / total, 1) if total else None
+
+
+def report(counters: Counter) -> dict:
+    """The metrics from counters summed over a period (plus the current backlog)."""
+    def family(prefix: str) -> Counter:
+        return Counter({k[len(prefix):]: v for k, v in counters.items() if k.startswith(prefix) and v})
+
+    times = {}
+    for metric in ("first_response", "resolution"):
+        histogram = family(f"time:{metric}:")
+        times[metric] = {"count": sum(histogram.values()), "median_minutes": _quantile(histogram, 0.5),
+                         "p90_minutes": _quantile(histogram, 0.9)}
+    fcr = family("fcr:")
+    csat, nps = family("csat:"), family("nps:")
+    promoters = sum(v for k, v in nps.items() if int(k) >= 9)
+    detractors = sum(v for k, v in nps.items() if int(k) <= 6)
+    attainment = {}
+    for metric in ("first_response", "next_response", "resolution"):
+        achieved, breached = counters.get(f"sla:{metric}:achieved", 0), counters.get(f"sla:{metric}:breached", 0)
+        attainment[metric] = {"achieved": achieved, "breached": breached, "rate": _rate(achieved, achieved + breached)}
+    responses = sum(csat.values())
+    return {
+        "first_response_time": times["first_response"],
+        "resolution_time": times["resolution"],
+        "first_contact_resolution": {"resolved": sum(fcr.values()), "first_contact": fcr.get("yes", 0),
+                                     "rate": _rate(fcr.get("yes", 0), sum(fcr.values()))},
+        "csat": {"responses": responses, "satisfied": csat.get("4", 0) + csat.get("5", 0),
+                 "score": _rate(csat.get("4", 0) + csat.get("5", 0), responses),
+                 "counts": {str(n): csat.get(str(n), 0) for n in range(1, 6)}},
+        "nps": {"responses": sum(nps.values()), "promoters": promoters, "detractors": detractors,
+                "passives": sum(nps.values()) - promoters - detractors,
+                "score": round(100 * (promoters - detractors) / sum(nps.values()), 1) if nps else None},
+        "sla_attainment": attainment,
+        "backlog": {"by_status": dict(family("backlog:status:")), "by_priority": dict(family("backlog:priority:"))},
+        "volume": {"total": sum(family("volume:channel:").values()), "by_channel": dict(family("volume:channel:")),
+                   "by_category": dict(family("volume:category:"))},
+        "goodwill_offers": counters.get("offers", 0),
+    }
