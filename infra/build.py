@@ -8,6 +8,9 @@ For each AWS stage this writes
   deployment-derived environment of every function;
 - .chalice/policy-<stage>.json: the functions' least-privilege IAM policy.
 
+The admin page and widget bucket sits behind CloudFront (origin access
+control; the bucket is private).
+
 `make infra` (python -m infra.build) regenerates both; tests/test_infra.py
 fails when the committed files drift from the models.
 """
@@ -92,6 +95,28 @@ def template(stage: str) -> dict:
         "LifecycleConfiguration": {"Rules": [{"Id": "expire-raw-mail", "Status": "Enabled", "ExpirationInDays": 30}]},
         "BucketEncryption": {"ServerSideEncryptionConfiguration": [
             {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}}}
+    # The admin page and the widget: a private bucket served only through CloudFront.
+    resources["StaticSiteBucket"] = {"Type": "AWS::S3::Bucket", "Properties": {
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True}}}
+    resources["StaticSiteAccess"] = {"Type": "AWS::CloudFront::OriginAccessControl", "Properties": {
+        "OriginAccessControlConfig": {"Name": f"careline-{stage}-static", "OriginAccessControlOriginType": "s3",
+                                      "SigningBehavior": "always", "SigningProtocol": "sigv4"}}}
+    resources["StaticSite"] = {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+        "Enabled": True, "Comment": f"Careline {stage}: admin page and widget",
+        "DefaultRootObject": "admin/index.html", "HttpVersion": "http2",
+        "Origins": [{"Id": "static", "DomainName": {"Fn::GetAtt": ["StaticSiteBucket", "RegionalDomainName"]},
+                     "OriginAccessControlId": {"Fn::GetAtt": ["StaticSiteAccess", "Id"]},
+                     "S3OriginConfig": {"OriginAccessIdentity": ""}}],
+        "DefaultCacheBehavior": {"TargetOriginId": "static", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",  # CachingOptimized
+                                 "AllowedMethods": ["GET", "HEAD"], "Compress": True}}}}
+    resources["StaticSiteBucketPolicy"] = {"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": {"Ref": "StaticSiteBucket"}, "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "CloudFrontReads", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject", "Resource": {"Fn::Sub": "${StaticSiteBucket.Arn}/*"},
+            "Condition": {"StringEquals": {"AWS:SourceArn": {"Fn::Sub":
+                "arn:aws:cloudfront::${AWS::AccountId}:distribution/${StaticSite}"}}}}]}}}
     environment = {
         "CARELINE_SCHEDULER_TARGET_ARN": {"Fn::GetAtt": ["OnSchedule", "Arn"]},
         "CARELINE_SCHEDULER_ROLE_ARN": {"Fn::GetAtt": ["SchedulerRole", "Arn"]},
@@ -104,6 +129,9 @@ def template(stage: str) -> dict:
     for function in FUNCTIONS:  # merged into what Chalice generates (dicts merge, lists replace)
         resources[function] = {"Properties": {"Environment": {"Variables": environment}}}
     return {
+        "Outputs": {
+            "StaticSiteBucketName": {"Value": {"Ref": "StaticSiteBucket"}},
+            "StaticSiteUrl": {"Value": {"Fn::Sub": "https://${StaticSite.DomainName}"}}},
         "Parameters": {
             "CognitoIssuer": {"Type": "String", "Description": "https://cognito-idp.<region>.amazonaws.com/<pool id>"},
             "CognitoClientId": {"Type": "String", "Description": "the admin page's app client id"}},
