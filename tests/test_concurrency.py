@@ -66,3 +66,14 @@ def test_two_operators_with_the_same_version_one_wins_one_hears_412(client, serv
     except PreconditionFailed as stale:
         assert stale.current_version == 2
     assert services.tickets.get(ticket["id"])["priority"] == "high"
+
+
+def test_simultaneous_intakes_are_all_stored_and_counted(client, services, isolated_requests, operator):
+    def submit(n):
+        return services.intake.submit({"name": f"C{n}", "email": f"c{n}@example.com", "message": "Hello"},
+                                      idempotency_key=None, sender=f"10.0.0.{n}")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(submit, range(12)))
+    assert len({a["id"] for a in answers}) == 12
+    metrics = client.http.get("/metrics", headers=operator()).json_body
+    assert metrics["volume"]["total"] == 12 and metrics["backlog"]["by_status"] == {"new": 12}

@@ -3,6 +3,8 @@ SLA schedule, in that order: nothing is sent for what was not stored."""
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 import json
 import logging
 from datetime import datetime, timedelta
@@ -27,7 +29,7 @@ from .sla import SlaService, plan
 
 log = logging.getLogger(__name__)
 MAX_IDEMPOTENCY_KEY = 128
-_ATTEMPTS = 3  # reference collisions and transaction conflicts are retried
+_ATTEMPTS = 5  # reference collisions and transaction conflicts are retried
 
 
 class DependencyUnavailable(Exception):
@@ -85,7 +87,8 @@ class IntakeService:
                 answer = answer | {"reference": new_reference()}
             except AssigneeUnavailable:
                 self._assignment.forget()
-            except StoreBusy:
+            except StoreBusy:  # concurrent intakes share the day's metric counters
+                time.sleep(random.uniform(0.01, 0.05))
                 continue
             except IdempotencyKeyUsed:
                 return self._replay(f"idem#{idempotency_key}", digest)
