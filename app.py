@@ -39,6 +39,11 @@ def post_feedback(token):
     return feedback.record(app.current_request, token)
 
 
+@app.route("/feedback/{token}", methods=["OPTIONS"])
+def feedback_preflight(token):
+    return preflight(app.current_request, container().settings.cors_origins, "GET, POST, OPTIONS")
+
+
 @app.route("/tickets")
 def list_tickets():
     return operators.list_tickets(app.current_request)

@@ -110,3 +110,10 @@ def test_tampered_and_expired_links(client, services, new_ticket, clock):
     expired = client.http.post(f"/feedback/{token}", headers={"Content-Type": "application/json"},
                                body=json.dumps({"csat": 5}))
     assert expired.status_code == 410
+
+
+def test_feedback_preflight_follows_the_stages_allow_list(client, settings):
+    allowed = client.http.request("OPTIONS", "/feedback/any", headers={"Origin": settings.cors_origins[0]})
+    assert allowed.headers["Access-Control-Allow-Origin"] == settings.cors_origins[0]
+    foreign = client.http.request("OPTIONS", "/feedback/any", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in foreign.headers

@@ -11,7 +11,7 @@ from ..domain.emails import CSAT_LABELS
 from ..domain.errors import FieldError, InvalidInput
 from ..domain.feedback import ExpiredToken, UnknownToken, parse_rating, read_token
 from ..domain.inquiry import parse_body
-from .http import errors_response, header, html_response, json_response, prefers_html
+from .http import cors_headers, errors_response, header, html_response, json_response, prefers_html
 
 PAGE_STYLE = ("body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
               "fieldset{border:1px solid #c5cad1;border-radius:6px;margin:0 0 1rem;padding:.5rem 1rem}"
@@ -83,4 +83,5 @@ def record(request, token: str) -> Response:
     if html:
         return html_response(200, "Thank you!", ["Your feedback helps us get better. If anything is still open, "
                                                  "just reply to our email: we are here."])
-    return json_response(200, {"status": "recorded", "reference": ticket.reference, "feedback": rating})
+    return json_response(200, {"status": "recorded", "reference": ticket.reference, "feedback": rating},
+                         cors_headers(request, container().settings.cors_origins))

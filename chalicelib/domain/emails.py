@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from ..clock import iso
 
+# The contract marks every automatic email so (operators' notices too): mail
+# systems then never answer them, and Careline's own inbound ignores them.
 AUTO_REPLIED = {"Auto-Submitted": "auto-replied"}
 
 
@@ -132,7 +134,7 @@ def sla_notice(facts: SlaNoticeFacts) -> Email:
             f"Due: {escape(due)}</p><p><a href=\"{escape(facts.ticket_url)}\">Open the ticket</a></p>"
             "</body></html>")
     return Email(facts.to_address, "", f"{headline} [{facts.reference}]", text, html,
-                 {"Auto-Submitted": "auto-generated"})
+                 dict(AUTO_REPLIED))
 
 
 @dataclass(frozen=True)
@@ -268,4 +270,4 @@ def low_rating_notice(reference: str, customer: str, rating: dict, to_address: s
             f"and wrote:</p><blockquote style=\"white-space:pre-wrap\">{escape(rating.get('comment', ''))}</blockquote>"
             f"<p><a href=\"{escape(ticket_url)}\">Please follow up</a></p></body></html>")
     return Email(to_address, "", f"Unhappy customer: {scores} [{reference}]", text, html,
-                 {"Auto-Submitted": "auto-generated"})
+                 dict(AUTO_REPLIED))
