@@ -4,7 +4,6 @@ from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlencode
 
-import pytest
 
 from chalicelib.adapters.aws import client as aws_client
 from chalicelib.adapters.tables import Customer, Ticket

@@ -2,7 +2,6 @@
 operators and admins use them."""
 import json
 
-import pytest
 
 
 def call(client, method, path, headers, body=None):

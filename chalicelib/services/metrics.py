@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from ..adapters.store import TicketStore
 from ..adapters.tables import Entry, Ticket
