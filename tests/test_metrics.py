@@ -2,9 +2,10 @@
 tickets change equal a recompute from the tickets."""
 import json
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from chalicelib.domain.metrics import report
+from chalicelib.domain.metrics import contributions, report
+from tests.test_followup import advance
 
 
 def test_report_definitions_on_hand_counted_counters():
@@ -65,3 +66,113 @@ def test_bad_periods_are_400_by_field(client, operator):
     assert op(client, operator, "GET", "/metrics?since=yesterday").json_body["errors"][0]["field"] == "since"
     assert op(client, operator, "GET", "/metrics?since=2026-12-01&until=2026-11-01").status_code == 400
     assert op(client, operator, "GET", "/metrics").json_body["since"] == "2026-10-26"  # the last 30 days
+
+
+def facts(created, *, fr=None, res=None, status="resolved", replies=1, customer=1, offers=(), feedback=None,
+          channel="web", priority="normal"):
+    """A ticket as the metrics see it; fr/res are (elapsed business minutes, outcome, day ended)."""
+    from chalicelib.domain.metrics import TicketFacts
+
+    clocks = {metric: {"elapsed": clock[0], "outcome": clock[1], "ended_at": f"{clock[2]}T12:00:00Z"}
+              for metric, clock in (("first_response", fr), ("resolution", res)) if clock}
+    resolved = datetime.fromisoformat(f"{res[2]}T12:00:00+00:00") if res and status in ("resolved", "closed") else None
+    return TicketFacts(created=datetime.fromisoformat(f"{created}T08:00:00+00:00"), channel=channel, category=None,
+                       status=status, priority=priority, clocks=clocks, operator_replies=replies,
+                       customer_messages=customer, offers=offers, feedback=feedback, resolved_at=resolved)
+
+
+def period(counters, first, last):
+    """What the service sums for a period: its days, and the current backlog."""
+    total = Counter()
+    for (day, counter), n in counters.items():
+        if first <= day <= last or day == "current":
+            total[counter] += n
+    return total
+
+
+def test_each_metric_on_hand_computed_tickets():
+    tickets = [
+        facts("2026-11-02", fr=(3, "achieved", "2026-11-02"), res=(50, "achieved", "2026-11-02"), status="closed",
+              offers=("2026-11-03",), feedback={"csat": 5, "nps": 10, "at": "2026-11-04T10:00:00Z"}),
+        facts("2026-11-02", fr=(10, "achieved", "2026-11-02"), res=(100, "breached", "2026-11-03"), replies=2),
+        facts("2026-11-03", fr=(50, "breached", "2026-11-03"), status="open", customer=2, priority="high"),
+        facts("2026-11-03", fr=(50, "achieved", "2026-11-03"), status="pending", channel="email"),
+        facts("2026-11-03", fr=(100, "breached", "2026-11-03"), res=(20, "achieved", "2026-11-03"), customer=2,
+              feedback={"csat": 2, "at": "2026-11-03T13:00:00Z"}),
+        facts("2026-11-03", status="new"),
+    ]
+    counters = Counter()
+    for ticket in tickets:
+        counters.update(contributions(ticket))
+
+    everything = report(period(counters, "2026-11-01", "2026-11-30"))
+    # First responses 3, 10, 50, 50, 100 min: buckets <=5, <=15, <=60, <=60, <=120.
+    assert everything["first_response_time"] == {"count": 5, "median_minutes": 60.0, "p90_minutes": 120.0}
+    assert everything["resolution_time"] == {"count": 3, "median_minutes": 60.0, "p90_minutes": 120.0}
+    # Resolved: #1 (one reply, no follow-up), #2 (two replies), #5 (the customer wrote again).
+    assert everything["first_contact_resolution"] == {"resolved": 3, "first_contact": 1, "rate": 33.3}
+    assert everything["sla_attainment"]["first_response"] == {"achieved": 3, "breached": 2, "rate": 60.0}
+    assert everything["sla_attainment"]["resolution"] == {"achieved": 2, "breached": 1, "rate": 66.7}
+    assert (everything["csat"]["responses"], everything["csat"]["score"]) == (2, 50.0)
+    assert (everything["nps"]["responses"], everything["nps"]["score"]) == (1, 100.0)
+    assert everything["backlog"] == {"by_status": {"open": 1, "pending": 1, "new": 1},
+                                     "by_priority": {"high": 1, "normal": 2}}
+    assert everything["volume"]["by_channel"] == {"web": 5, "email": 1} and everything["goodwill_offers"] == 1
+
+    # Each count lands on the day it happened: intake, first response, resolution, offer, rating.
+    second = report(period(counters, "2026-11-02", "2026-11-02"))
+    assert (second["volume"]["total"], second["first_response_time"]["count"]) == (2, 2)
+    assert second["first_contact_resolution"]["resolved"] == 1 and second["goodwill_offers"] == 0
+    assert second["csat"]["responses"] == 0 and second["backlog"]["by_status"] == {"open": 1, "pending": 1, "new": 1}
+    fourth = report(period(counters, "2026-11-04", "2026-11-04"))
+    assert (fourth["volume"]["total"], fourth["csat"]["responses"], fourth["goodwill_offers"]) == (0, 1, 0)
+    assert report(period(counters, "2026-11-03", "2026-11-03"))["goodwill_offers"] == 1
+
+
+def stored_counters():
+    from chalicelib.adapters.tables import Tally
+
+    return {item.key: int(item.value) for item in Tally.query("metrics") if item.value}
+
+
+def test_a_busy_week_keeps_the_counters_equal_to_a_recompute(client, operator, new_ticket, services):
+    """Every kind of change: replies, offers, follow-up, ratings changed, automatic close,
+    reopening, SLA breach with escalation, erasure."""
+    happy = new_ticket()
+    late = new_ticket(email="bob@example.com", category="returns")
+    back = new_ticket(email="cy@example.com", channel="email")
+    gone = new_ticket(email="dee@example.com")
+    op(client, operator, "POST", f"/tickets/{happy['id']}/replies", {"body": "Done!", "resolve": True})
+    op(client, operator, "POST", f"/tickets/{back['id']}/replies", {"body": "Fixed.", "resolve": True})
+    op(client, operator, "POST", f"/tickets/{gone['id']}/replies", {"body": "Sent.", "resolve": True})
+    services.tickets.customer_message(back["id"], "Not fixed.")
+    advance(client, 25 * 60)  # late: warned and breached (escalated to high)
+    op(client, operator, "POST", f"/tickets/{late['id']}/replies",
+       {"body": "Sorry!", "offer": {"type": "coupon", "description": "10% off"}})
+    op(client, operator, "POST", f"/tickets/{back['id']}/replies", {"body": "Replaced.", "resolve": True})
+    services.tickets.record_feedback(happy["id"], {"csat": 3})
+    services.tickets.record_feedback(happy["id"], {"csat": 5, "nps": 9})
+    advance(client, 4 * 24 * 60)  # follow-ups and automatic closes
+    client.http.delete("/customers/dee@example.com", headers=operator("admin", "lead@shop.example"))
+
+    path = "/metrics?since=2026-11-20&until=2026-12-31"
+    kept, counters = op(client, operator, "GET", path).json_body, stored_counters()
+    assert kept["first_contact_resolution"] == {"resolved": 3, "first_contact": 2, "rate": 66.7}  # closed still count
+    assert kept["goodwill_offers"] == 1 and kept["csat"]["counts"]["5"] == 1 and kept["csat"]["responses"] == 1
+    # Only `late` is still open: its first response and its resolution breached, each escalating a step.
+    assert kept["backlog"] == {"by_status": {"open": 1}, "by_priority": {"urgent": 1}}
+    assert kept["sla_attainment"]["first_response"] == {"achieved": 3, "breached": 1, "rate": 75.0}
+
+    services.metrics.recompute()
+    assert stored_counters() == counters
+    assert op(client, operator, "GET", path).json_body == kept
+
+
+def test_periods_take_dates_or_times_and_refuse_the_rest_by_field(client, operator):
+    ok = op(client, operator, "GET", "/metrics?since=2026-11-01T00:00:00Z&until=2026-11-30")
+    assert ok.status_code == 200 and (ok.json_body["since"], ok.json_body["until"]) == ("2026-11-01", "2026-11-30")
+    bad = op(client, operator, "GET", "/metrics?since=2026-11-01&until=2026-11-30xyz")
+    assert bad.status_code == 400 and [e["field"] for e in bad.json_body["errors"]] == ["until"]
+    assert op(client, operator, "GET", "/metrics?since=2025-01-01&until=2026-11-30").status_code == 400  # > 366 days
+    assert client.http.get("/metrics").status_code == 401
+    assert op(client, lambda: operator("admin", "lead@shop.example"), "GET", "/metrics").status_code == 200

@@ -18,6 +18,12 @@ PAGE_STYLE = ("body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:2r
               "label{display:inline-block;margin:.25rem .75rem .25rem 0}textarea{width:100%;font:inherit}"
               "button{font:inherit;padding:.6rem 1.2rem;background:#1f5fcf;color:#fff;border:0;border-radius:4px}"
               ":focus-visible{outline:3px solid #ffbf47}")
+# The token is in the address: never cached, indexed or passed on as a referrer;
+# the page needs nothing but its own inline style and its own form.
+PAGE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer",
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                                           "frame-ancestors 'none'"}
+SCORES = {str(n) for n in range(1, 6)}
 
 
 def _ticket_for(token: str):
@@ -29,23 +35,28 @@ def _ticket_for(token: str):
     return ticket
 
 
-def _refusal(error: Exception, html: bool) -> Response:
+def _refusal(request, error: Exception, html: bool) -> Response:
     status, message = (410, "This feedback link has expired.") if isinstance(error, ExpiredToken) else (
         404, "This feedback link is not valid.")
     if html:
         return html_response(status, "Feedback", [message, "Thank you all the same. You can always reply to our "
-                                                           "email if anything is still open."])
-    return errors_response(status, [FieldError("token", message)])
+                                                           "email if anything is still open."], PAGE_HEADERS)
+    return errors_response(status, [FieldError("token", message)], _cors(request))
+
+
+def _cors(request) -> dict[str, str]:
+    return cors_headers(request, container().settings.cors_origins)
 
 
 def page(request, token: str) -> Response:
     try:
         ticket = _ticket_for(token)
     except (UnknownToken, ExpiredToken) as error:
-        return _refusal(error, True)
+        return _refusal(request, error, True)
     score = (request.query_params or {}).get("score", "")
     previous = ticket.feedback or {}
-    chosen = str(previous.get("csat", score))
+    # The score just clicked is what the customer means now; else what they said before.
+    chosen = score if score in SCORES else str(previous.get("csat", ""))
     csat = "".join(
         f"<label><input type=\"radio\" name=\"csat\" value=\"{n}\" required{' checked' if chosen == str(n) else ''}>"
         f" {n} · {escape(CSAT_LABELS[n])}</label>" for n in range(1, 6))
@@ -63,8 +74,7 @@ def page(request, token: str) -> Response:
             f"<textarea id=\"comment\" name=\"comment\" rows=\"4\" maxlength=\"5000\">"
             f"{escape(previous.get('comment', ''))}</textarea></p>"
             f"<button type=\"submit\">Send feedback</button></form></main></body></html>")
-    return Response(body, status_code=200, headers={"Content-Type": "text/html; charset=utf-8",
-                                                    "Cache-Control": "no-store", "X-Robots-Tag": "noindex"})
+    return Response(body, status_code=200, headers={"Content-Type": "text/html; charset=utf-8", **PAGE_HEADERS})
 
 
 def record(request, token: str) -> Response:
@@ -74,14 +84,15 @@ def record(request, token: str) -> Response:
         fields = parse_body(request.raw_body or b"", header(request, "content-type") or "application/json")
         rating = parse_rating(fields)
     except (UnknownToken, ExpiredToken) as error:
-        return _refusal(error, html)
+        return _refusal(request, error, html)
     except InvalidInput as invalid:
         if html:
-            return html_response(400, "Please check your feedback", [f"{e.field}: {e.message}" for e in invalid.errors])
-        return errors_response(400, invalid.errors)
+            return html_response(400, "Please check your feedback", [f"{e.field}: {e.message}" for e in invalid.errors],
+                                 PAGE_HEADERS)
+        return errors_response(400, invalid.errors, _cors(request))
     container().tickets.record_feedback(ticket.id, rating)
     if html:
         return html_response(200, "Thank you!", ["Your feedback helps us get better. If anything is still open, "
-                                                 "just reply to our email: we are here."])
+                                                 "just reply to our email: we are here."], PAGE_HEADERS)
     return json_response(200, {"status": "recorded", "reference": ticket.reference, "feedback": rating},
-                         cors_headers(request, container().settings.cors_origins))
+                         _cors(request))

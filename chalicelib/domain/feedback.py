@@ -54,16 +54,18 @@ def parse_rating(fields: dict) -> dict:
     form strings; every problem at once."""
     rating = {}
     for name, value in fields.items():
+        value = value.strip() if isinstance(value, str) else value
         if name not in ("csat", "nps", "comment") or value in (None, ""):
             continue
-        if name != "comment" and isinstance(value, str) and value.strip().isdigit():
+        if name != "comment" and isinstance(value, str) and value.isdigit():
             value = int(value)  # a form's digits
-        rating[name] = value.strip() if isinstance(value, str) else value
+        rating[name] = value
     errors = problems("feedback", rating)
     if errors:
         raise InvalidInput([FieldError(e.field, "is required: a score from 1 to 5") if e.message == "is required"
                             else e for e in errors])
-    return rating
+    # JSON Schema counts 4.0 as an integer; stored and counted, a score must be 4.
+    return {name: value if name == "comment" else int(value) for name, value in rating.items()}
 
 
 def is_low(rating: dict) -> bool:

@@ -2,11 +2,11 @@
 
 Each ticket contributes counters to days: its volume on the day it came in,
 its first response and resolution (time bucket and SLA outcome) on the day
-they happened, its rating on the day it was given, and, under "current", its
-place in the backlog. A change writes the difference of the ticket's
-contributions before and after, so the stored counters always equal the sum
-over all tickets: recomputing them gives the same numbers, and a report reads
-days, never tickets."""
+they happened, its goodwill offers and its rating on the days they were made,
+and, under "current", its place in the backlog. A change writes the
+difference of the ticket's contributions before and after, so the stored
+counters always equal the sum over all tickets: recomputing them gives the
+same numbers, and a report reads days, never tickets."""
 from __future__ import annotations
 
 import bisect
@@ -32,7 +32,7 @@ class TicketFacts:
     clocks: dict  # metric -> {"outcome", "ended_at", "elapsed"} (domain.sla clocks as stored)
     operator_replies: int
     customer_messages: int
-    offers: int
+    offers: tuple[str, ...]  # the day of each goodwill offer
     feedback: dict | None
     resolved_at: datetime | None
 
@@ -54,7 +54,8 @@ def contributions(facts: TicketFacts | None) -> Counter:
     created = day(facts.created)
     out[(created, f"volume:channel:{facts.channel}")] += 1
     out[(created, f"volume:category:{facts.category or 'none'}")] += 1
-    out[(created, "offers")] += facts.offers
+    for offered in facts.offers:
+        out[(offered, "offers")] += 1
     for metric, clock in facts.clocks.items():
         outcome, ended = clock.get("outcome"), clock.get("ended_at")
         if outcome in ("achieved", "breached") and ended:

@@ -52,7 +52,8 @@ class CustomerService:
         for ticket in tickets:
             thread = self._store.thread(ticket.id)
             for entry in thread:
-                if entry.kind in ("message", "call") and entry.body != ERASED:
+                # Notices to operators quote the customer too (name, address, a rating's comment).
+                if entry.kind in ("message", "call", "notice") and entry.body != ERASED:
                     self._store.scrub_entry(entry, ERASED)
             _anonymise(ticket, alias)
             ticket.updated_at = now
@@ -67,3 +68,5 @@ def _anonymise(ticket: Ticket, alias: str) -> None:
     ticket.subject = ERASED if ticket.subject else None
     # The SLA clocks carry no personal data and stay, for the metrics.
     ticket.phone = ticket.order_id = ticket.locale = ticket.timezone = ticket.callback = None
+    if ticket.feedback and "comment" in ticket.feedback:  # the scores stay, for the metrics; the words go
+        ticket.feedback = {k: v for k, v in ticket.feedback.items() if k != "comment"}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from ..adapters.store import TicketStore
 from ..adapters.tables import Entry, Ticket
@@ -20,7 +20,7 @@ def facts_of(ticket: Ticket, thread: list[Entry]) -> metrics.TicketFacts:
         priority=ticket.priority, clocks=dict(ticket.sla or {}),
         operator_replies=sum(1 for e in thread if e.kind == "message" and e.direction == "out" and e.author != "system"),
         customer_messages=sum(1 for e in thread if e.kind == "message" and e.direction == "in"),
-        offers=sum(1 for e in thread if e.kind == "event" and e.event == "offer"),
+        offers=tuple(metrics.day(e.created_at) for e in thread if e.kind == "event" and e.event == "offer"),
         feedback=ticket.feedback, resolved_at=ticket.resolved_at)
 
 
@@ -52,7 +52,7 @@ class MetricsService:
         for name, value in (("since", since), ("until", until)):
             if value:
                 try:
-                    parsed[name] = date.fromisoformat(value[:10])
+                    parsed[name] = _day(value)
                 except ValueError:
                     errors.append(FieldError(name, "must be a date, like 2026-11-01"))
         if errors:
@@ -64,3 +64,11 @@ class MetricsService:
         if (last - first).days >= MAX_DAYS:
             raise InvalidInput([FieldError("since", f"the period may span at most {MAX_DAYS} days")])
         return first, last
+
+
+def _day(value: str) -> date:
+    """An ISO date, or the date part of an ISO time (`2026-11-01T00:00:00Z`)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return datetime.fromisoformat(value).date()

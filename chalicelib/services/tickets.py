@@ -181,8 +181,12 @@ class TicketService:
         """The customer's rating (again, if they change their mind); an
         unhappy one with a comment goes to a person."""
         def change(ticket: Ticket, thread: list[Entry], now: datetime) -> list[Entry]:
+            if {k: v for k, v in (ticket.feedback or {}).items() if k != "at"} == rating:
+                return []  # the same rating sent again: nothing new, nobody notified twice
             ticket.feedback = rating | {"at": iso(now)}
-            entries = [event_entry(ticket.id, now, "feedback", ticket.customer_email, **rating)]
+            # Scores only: the comment stays on the ticket, where erasure removes it.
+            entries = [event_entry(ticket.id, now, "feedback", "customer",
+                                   **{k: v for k, v in rating.items() if k != "comment"})]
             if is_low(rating):
                 recipient = ticket.assignee or self._settings.team_lead_address
                 entries.append(outgoing_entry(ticket.id, now, low_rating_notice(
@@ -224,7 +228,7 @@ class TicketService:
             if reply is None:
                 outgoing.append(outgoing_entry(ticket.id, now, resolution_notice(self._reply_facts(
                     ticket, thread, "", actor, resolved=True)), sender=self._settings.sender, author="system"))
-        elif old in ("resolved", "closed"):
+        elif old in ("resolved", "closed") and status != "closed":  # closing keeps when it was resolved
             ticket.resolved_at = None
         return clocks, outgoing
 
