@@ -1,4 +1,8 @@
-"""Careline's routes and event handlers. Each is a few lines: the work is in chalicelib/."""
+"""Careline's routes and event handlers. Each is a few lines: the work is in chalicelib/.
+
+A request writes one transaction and answers; the `tickets` table's stream
+(`on_change`) does the rest. Timed actions arrive through `on_schedule`,
+customers' emails through `on_inbound_email`."""
 import os
 
 from chalice import Chalice, Rate
@@ -6,10 +10,15 @@ from chalice import Chalice, Rate
 from chalicelib.api import feedback, inquiries, operators
 from chalicelib.api.http import preflight
 from chalicelib.container import container
+from chalicelib.log import bound
 
 app = Chalice(app_name="careline")
 
 FORM_TYPES = ["application/json", "application/x-www-form-urlencoded"]
+# Chalice needs a literal stream ARN when it packages the app; the deploy
+# template replaces it with the table's own (infra/build.py).
+STREAM_ARN = os.environ.get(
+    "CARELINE_STREAM_ARN", "arn:aws:dynamodb:us-east-1:123456789012:table/careline-tickets/stream/packaged")
 
 
 @app.route("/health")
@@ -119,10 +128,19 @@ def get_metrics():
     return operators.get_metrics(app.current_request)
 
 
+@app.on_dynamodb_record(stream_arn=STREAM_ARN, name="on_change", batch_size=100, starting_position="TRIM_HORIZON",
+                        maximum_batching_window_in_seconds=1)
+def on_change(event):
+    """Every change's effects: emails, schedules, assignment, events, counters."""
+    with bound(function="on_change"):
+        return container().consumer.handle(event.to_dict()["Records"])
+
+
 @app.lambda_function(name="on_schedule")
 def on_schedule(event, context):
     """EventBridge Scheduler's one-time schedules invoke this with their payload."""
-    return container().on_schedule(event)
+    with bound(function="on_schedule", request_id=getattr(context, "aws_request_id", None)):
+        return container().timers.fire(event)
 
 
 @app.lambda_function(name="on_inbound_email")
@@ -130,19 +148,22 @@ def on_inbound_email(event, context):
     """SES receipt rule stores the mail in S3; the bucket's event brings it here."""
     from chalicelib.adapters.inbox import stored_messages
 
-    return [container().inbound.handle(raw) for raw in stored_messages(event)]
+    with bound(function="on_inbound_email", request_id=getattr(context, "aws_request_id", None)):
+        return [container().inbound.handle(raw) for raw in stored_messages(event)]
 
 
-@app.schedule(Rate(1, unit=Rate.MINUTES))
-def retry_outbox(event):
-    """Send every outgoing email SES has not yet accepted."""
-    container().outbox.retry_due()
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="retry_mail")
+def retry_mail(event):
+    """Send again every email SES refused earlier, when its retry is due."""
+    with bound(function="retry_mail"):
+        container().delivery.retry_due()
 
 
-@app.schedule(Rate(5, unit=Rate.MINUTES))
-def reconcile_sla(event):
-    """Repair SLA schedules that failed or went missing."""
-    container().sla.reconcile()
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="reconcile")
+def reconcile(event):
+    """Act on timed actions whose schedule never fired; re-create missing schedules."""
+    with bound(function="reconcile"):
+        container().timers.reconcile()
 
 
 # The local stage's dev routes (mailbox, clock, tokens) are never deployed:

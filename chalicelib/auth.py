@@ -8,19 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from .domain.errors import Unauthorized
+from .domain.ticket import Actor
+
 ROLES = ("agent", "admin")
 LOCAL_KID = "careline-local"
 LOCAL_AUDIENCE = "careline-local"
 LOCAL_LIFETIME = timedelta(days=365)  # the dev clock may move by days
 CLOCK_SKEW_SECONDS = 60
-
-
-class Unauthorized(Exception):
-    """401: no token, or one that does not verify."""
-
-
-class Forbidden(Exception):
-    """403: a valid token whose role may not make this call."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +24,10 @@ class Principal:
     email: str
     roles: frozenset[str]
     name: str = ""
+
+    @property
+    def actor(self) -> Actor:
+        return Actor("operator", self.email, self.name)
 
 
 class TokenVerifier:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
+
+from .domain.priority import Rule
+from .domain.ticket import CHANNELS, PRIORITIES, Rules
 
 if TYPE_CHECKING:
     from .domain.sla import Policy
 
-PRIORITIES = ("low", "normal", "high", "urgent")  # ascending urgency
-CHANNELS = ("web", "email", "chat", "phone", "social")
 STAGES_DIR = Path(__file__).parent / "stages"
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 
@@ -30,16 +32,6 @@ class ConfigError(Exception):
 class Limit:
     requests: int
     window_minutes: int
-
-
-@dataclass(frozen=True)
-class Rule:
-    priority: str
-    keywords: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    callback: bool = False
-    vip: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,7 +52,7 @@ class Settings:
     close_after_hours: int
     follow_up_after_hours: int
     feedback_token_days: int
-    rules: tuple[Rule, ...]
+    priority_rules: tuple[Rule, ...]
     vip_customers: tuple[str, ...]
     table_prefix: str
     scheduler_group: str
@@ -71,7 +63,20 @@ class Settings:
     cognito_issuer: str | None = None
     cognito_client_id: str | None = None
     secret_parameter: str | None = None
-    dev_routes: bool = field(default=False)
+    event_bus: str = "default"
+    admin_url: str = ""
+    rate_limits: bool = True
+
+    @property
+    def ticket_rules(self) -> Rules:
+        """The policy as a ticket's transitions need it."""
+        return Rules(sla=self.sla, follow_up_after=timedelta(hours=self.follow_up_after_hours),
+                     close_after=timedelta(hours=self.close_after_hours), team_lead=self.team_lead_address)
+
+    @property
+    def own_addresses(self) -> tuple[str, ...]:
+        """Every address Careline sends from or answers at: mail from them never opens a ticket."""
+        return tuple(sorted({self.sender.lower(), self.support_address.lower(), self.team_lead_address.lower()}))
 
 
 def load_stage_document(stage: str) -> dict:
@@ -81,8 +86,9 @@ def load_stage_document(stage: str) -> dict:
     return json.loads(path.read_text())
 
 
-def settings_from(stage: str, document: dict, env: Mapping[str, str]) -> Settings:
-    _validate(document)
+def settings_from(stage: str, document: dict, env: Mapping[str, str], *, validate: bool = True) -> Settings:
+    if validate:
+        _validate(document)
     policy = _policy(document["sla"])
     categories = tuple(document["categories"])
     rules = tuple(_rule(raw, categories) for raw in document["priority_rules"])
@@ -95,6 +101,7 @@ def settings_from(stage: str, document: dict, env: Mapping[str, str]) -> Setting
             return local_default
         raise ConfigError(f"{name} must be set for stage {stage!r}")
 
+    public_url = need("CARELINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     return Settings(
         stage=stage,
         brand=document["brand"],
@@ -112,7 +119,7 @@ def settings_from(stage: str, document: dict, env: Mapping[str, str]) -> Setting
         close_after_hours=document.get("lifecycle", {}).get("close_after_hours", 72),
         follow_up_after_hours=document.get("lifecycle", {}).get("follow_up_after_hours", 48),
         feedback_token_days=document.get("lifecycle", {}).get("feedback_token_days", 30),
-        rules=rules,
+        priority_rules=rules,
         vip_customers=tuple(v.lower() for v in document.get("vip_customers", ())),
         table_prefix=env.get("CARELINE_TABLE_PREFIX") or f"careline-{stage}-",
         scheduler_group=env.get("CARELINE_SCHEDULER_GROUP") or f"careline-{stage}",
@@ -121,21 +128,28 @@ def settings_from(stage: str, document: dict, env: Mapping[str, str]) -> Setting
             "arn:aws:lambda:us-east-1:123456789012:function:careline-local-on_schedule"),
         scheduler_role_arn=need(
             "CARELINE_SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/careline-local-scheduler"),
-        public_url=need("CARELINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        public_url=public_url,
         scheduler_dead_letter_arn=env.get("CARELINE_SCHEDULER_DLQ_ARN"),
         cognito_issuer=env.get("CARELINE_COGNITO_ISSUER"),
         cognito_client_id=env.get("CARELINE_COGNITO_CLIENT_ID"),
         secret_parameter=None if stage == "local" else need("CARELINE_SECRET_PARAMETER", ""),
-        dev_routes=stage == "local",
+        event_bus=env.get("CARELINE_EVENT_BUS") or f"careline-{stage}",
+        admin_url=(env.get("CARELINE_ADMIN_URL") or f"{public_url}/admin").rstrip("/"),
+        # Load tests from one machine need the per-sender limits off; never in AWS.
+        rate_limits=not (stage == "local" and env.get("CARELINE_RATE_LIMITS", "").lower() == "off"),
     )
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """The running stage's settings. The stage documents ship with the code
+    and are validated against their schema by the tests and `make infra`, so
+    a cold start does not pay for jsonschema; the rules that need code still
+    run here."""
     env = os.environ if env is None else env
     stage = env.get("CARELINE_STAGE")
     if not stage:
         raise ConfigError("CARELINE_STAGE is not set")
-    return settings_from(stage, load_stage_document(stage), env)
+    return settings_from(stage, load_stage_document(stage), env, validate=False)
 
 
 def _validate(document: dict) -> None:

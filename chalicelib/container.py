@@ -1,84 +1,163 @@
-"""Wiring: one set of services per container (Lambda execution environment),
-built lazily on first use so cold starts pay only for what a request needs."""
+"""Wiring: one set of services per container (Lambda execution environment).
+Each is built on first use with its dependencies passed in, so a function
+pays only for what it uses: the API builds no mailer, scheduler or bus, and
+no AWS client exists until a call needs it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .clock import Clock, OffsetClock, SystemClock
 from .config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from .adapters.bus import EventBus
+    from .adapters.secrets import SigningKey
+    from .adapters.store import TicketStore
+    from .auth import TokenVerifier
+    from .services.assignment import Assignment
+    from .services.consumer import Consumer
+    from .services.customers import CustomerService
+    from .services.delivery import Delivery
+    from .services.directory import DirectoryService
+    from .services.feedback import FeedbackService
+    from .services.inbound import InboundService
+    from .services.intake import IntakeService
+    from .services.metrics import MetricsService
+    from .services.tickets import TicketService
+    from .services.timers import Timers
+    from .services.writer import TicketWriter
 
 # The local stage's clock: shared by every request in the `make run` process,
 # moved forward by POST /_dev/clock.
 DEV_CLOCK = OffsetClock()
 
 
-@dataclass
 class Container:
-    settings: Settings
-    clock: Clock
-
-    def __post_init__(self) -> None:
-        from .adapters.mailer import SesMailer
-        from .adapters.scheduler import Scheduler
-        from .adapters.store import TicketStore
+    def __init__(self, settings: Settings, clock: Clock) -> None:
         from .adapters.tables import bind_tables
+
+        self.settings = settings
+        self.clock = clock
+        bind_tables(settings.table_prefix)
+
+    # Adapters
+
+    @cached_property
+    def store(self) -> TicketStore:
+        from .adapters.store import TicketStore
+
+        return TicketStore(self.settings.ticket_rules)
+
+    @cached_property
+    def signing_key(self) -> SigningKey:
         from .adapters.secrets import SigningKey
-        from .services.assignment import Assignment
-        from .services.customers import CustomerService
-        from .services.directory import DirectoryService
-        from .services.inbound import InboundService
+
+        return SigningKey(self.settings.secret_parameter)
+
+    @cached_property
+    def bus(self) -> EventBus:
+        from .adapters.bus import EventBus
+
+        bus = EventBus(self.settings.event_bus)
+        if self.settings.stage == "local":  # GET /_dev/events lists what was published
+            from .dev.events import RecordingBus
+
+            return RecordingBus(bus)
+        return bus
+
+    # Services
+
+    @cached_property
+    def writer(self) -> TicketWriter:
+        from .services.writer import TicketWriter
+
+        return TicketWriter(self.store, self.clock)
+
+    @cached_property
+    def intake(self) -> IntakeService:
         from .services.intake import IntakeService
-        from .services.lifecycle import LifecycleService
-        from .services.metrics import MetricsService
-        from .services.outbox import Outbox
-        from .services.sla import SlaService
+
+        return IntakeService(self.settings, self.clock, self.store, self.writer)
+
+    @cached_property
+    def tickets(self) -> TicketService:
         from .services.tickets import TicketService
 
+        return TicketService(self.settings, self.clock, self.store, self.writer, self.signing_key)
+
+    @cached_property
+    def feedback(self) -> FeedbackService:
+        from .services.feedback import FeedbackService
+
+        return FeedbackService(self.settings, self.clock, self.store, self.tickets, self.signing_key)
+
+    @cached_property
+    def directory(self) -> DirectoryService:
+        from .services.directory import DirectoryService
+
+        return DirectoryService(self.store, self.clock)
+
+    @cached_property
+    def customers(self) -> CustomerService:
+        from .services.customers import CustomerService
+
+        return CustomerService(self.settings, self.clock, self.store, self.writer)
+
+    @cached_property
+    def metrics(self) -> MetricsService:
+        from .services.metrics import MetricsService
+
+        return MetricsService(self.store, self.clock)
+
+    @cached_property
+    def inbound(self) -> InboundService:
+        from .services.inbound import InboundService
+
+        return InboundService(self.settings, self.store, self.tickets, self.intake)
+
+    @cached_property
+    def delivery(self) -> Delivery:
+        from .adapters.mailer import SesMailer
+        from .services.delivery import Delivery
+
         s = self.settings
-        bind_tables(s.table_prefix)
-        self.store = TicketStore()
-        self.scheduler = Scheduler(s.scheduler_group, s.scheduler_target_arn, s.scheduler_role_arn,
-                                   s.scheduler_dead_letter_arn)
-        self.outbox = Outbox(self.store, SesMailer(s.sender, f"{s.brand} customer care", s.support_address),
-                             self.clock)
-        self.sla = SlaService(s, self.clock, self.store, self.scheduler, self.outbox)
-        self.assignment = Assignment(self.store, self.clock)
-        self.intake = IntakeService(s, self.clock, self.store, self.outbox, self.sla, self.assignment)
-        self.signing_key = SigningKey(s.secret_parameter)
-        self.tickets = TicketService(s, self.clock, self.store, self.outbox, self.sla, self.signing_key)
-        self.inbound = InboundService(self.store, self.tickets, self.intake)
-        self.lifecycle = LifecycleService(s, self.clock, self.store, self.scheduler, self.outbox, self.tickets,
-                                          self.signing_key)
-        self.tickets.after_change = self.lifecycle.after_change
-        self.directory = DirectoryService(self.store, self.clock, self.assignment)
-        self.metrics = MetricsService(self.store, self.clock)
-        self.customers = CustomerService(s, self.clock, self.store)
-        self._verifier = None
+        return Delivery(s, self.clock, self.store, SesMailer(s.sender, f"{s.brand} customer care", s.support_address),
+                        self.signing_key)
 
-    def on_schedule(self, payload: dict) -> dict:
-        """Every one-time schedule invokes this with its payload."""
-        kind = payload.get("type")
-        if kind == "sla":
-            return self.sla.handle(payload)
-        if kind in ("close", "followup"):
-            return self.lifecycle.handle(payload)
-        return {"action": "ignored", "reason": f"unknown schedule type {kind!r}"}
+    @cached_property
+    def timers(self) -> Timers:
+        from .adapters.scheduler import Scheduler
+        from .services.timers import Timers
 
-    @property
-    def verifier(self):
+        s = self.settings
+        scheduler = Scheduler(s.scheduler_group, s.scheduler_target_arn, s.scheduler_role_arn,
+                              s.scheduler_dead_letter_arn)
+        return Timers(s, self.clock, self.store, self.writer, scheduler)
+
+    @cached_property
+    def assignment(self) -> Assignment:
+        from .services.assignment import Assignment
+
+        return Assignment(self.settings, self.store, self.writer)
+
+    @cached_property
+    def consumer(self) -> Consumer:
+        from .services.consumer import Consumer
+
+        return Consumer(self.settings, self.store, self.delivery, self.timers, self.assignment, self.bus)
+
+    @cached_property
+    def verifier(self) -> TokenVerifier:
         """Operator tokens: the local stage's own key, or the Cognito pool's
         JWKS. Without a configured pool every token is refused (fail closed)."""
-        if self._verifier is None:
-            from .auth import CognitoKeys, TokenVerifier, local_verifier
+        from .auth import CognitoKeys, TokenVerifier, local_verifier
 
-            s = self.settings
-            if s.stage == "local":
-                self._verifier = local_verifier(s.public_url, self.clock)
-            else:
-                keys = CognitoKeys(f"{s.cognito_issuer}/.well-known/jwks.json") if s.cognito_issuer else (
-                    lambda kid: None)
-                self._verifier = TokenVerifier(s.cognito_issuer or "", s.cognito_client_id or "", keys, self.clock)
-        return self._verifier
+        s = self.settings
+        if s.stage == "local":
+            return local_verifier(s.public_url, self.clock)
+        keys = CognitoKeys(f"{s.cognito_issuer}/.well-known/jwks.json") if s.cognito_issuer else (lambda kid: None)
+        return TokenVerifier(s.cognito_issuer or "", s.cognito_client_id or "", keys, self.clock)
 
 
 _current: Container | None = None

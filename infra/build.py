@@ -35,8 +35,10 @@ ON_DEMAND = "PAY_PER_REQUEST"
 # IAM checks each Put/Update/Delete/ConditionCheck inside. Scan and
 # BatchWriteItem serve only the recompute command, run with operator rights;
 # pynamodb 6 never calls DescribeTable outside create_table/exists.
-TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                 "dynamodb:Query", "dynamodb:ConditionCheckItem"]
+TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                 "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"]
+STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                  "dynamodb:ListStreams"]
 INDEX_ACTIONS = ["dynamodb:Query"]  # indexes are only ever queried
 
 
@@ -44,6 +46,13 @@ def _importable() -> None:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # pynamodb has no default region
+
+
+def _filter_pattern() -> dict:
+    _importable()
+    from chalicelib.services.consumer import FILTER_PATTERN
+
+    return FILTER_PATTERN
 
 
 def models() -> dict:
@@ -74,6 +83,8 @@ def names(stage: str) -> dict[str, str]:
         "alerts": f"{app}-{stage}-alerts",
         "secret": f"/{app}/{stage}/signing-secret",
         "inbound_prefix": f"{app}-{stage}-inbound-",  # + account id: bucket names are global
+        "bus": f"{app}-{stage}",
+        "change_failures": f"{app}-{stage}-change-failures",
     }
 
 
@@ -129,6 +140,9 @@ def table_resource(model, table_name: str, retain: bool) -> dict:
                          ("LocalSecondaryIndexes", schema["local_secondary_indexes"])):
         if indexes:
             properties[key] = [_index(i) for i in sorted(indexes, key=lambda i: i["index_name"])]
+    stream = getattr(model.Meta, "stream_view_type", None)
+    if stream:  # the consumer (on_change) reads every change from it
+        properties["StreamSpecification"] = {"StreamViewType": stream}
     ttl = model._ttl_attribute()
     if ttl is not None:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl.attr_name, "Enabled": True}
@@ -226,10 +240,23 @@ def template(stage: str) -> dict:
         "CARELINE_COGNITO_ISSUER": {"Ref": "CognitoIssuer"},
         "CARELINE_COGNITO_CLIENT_ID": {"Ref": "CognitoClientId"},
     }
+    # Outgoing ticket events, and the stream consumer's failures.
+    resources["EventBus"] = {"Type": "AWS::Events::EventBus", "Properties": {"Name": n["bus"]}}
+    environment["CARELINE_EVENT_BUS"] = n["bus"]
+    environment["CARELINE_ADMIN_URL"] = {"Fn::Sub": "https://${StaticSite.DomainName}/admin"}
+    resources["ChangeFailures"] = {"Type": "AWS::SQS::Queue", "Properties": {
+        "QueueName": n["change_failures"], "MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True}}
     for logical_id, function_name in fns.items():
         properties = {"FunctionName": function_name, "Environment": {"Variables": environment}}
         if logical_id == "OnSchedule":
             properties["DeadLetterQueue"] = {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["ScheduleDeadLetters", "Arn"]}}
+        if logical_id == "OnChange":
+            properties["Events"] = {"OnChangeDynamodbEventSource": {"Properties": {
+                "Stream": {"Fn::GetAtt": [table_logical_id("tickets"), "StreamArn"]},
+                "FunctionResponseTypes": ["ReportBatchItemFailures"], "MaximumRetryAttempts": 10,
+                "BisectBatchOnFunctionError": False,
+                "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["ChangeFailures", "Arn"]}}},
+                "FilterCriteria": {"Filters": [{"Pattern": json.dumps(_filter_pattern(), separators=(",", ":"))}]}}}}
         resources[logical_id] = {"Properties": properties}
     return {
         "Parameters": {
@@ -258,6 +285,11 @@ def policy(stage: str) -> dict:
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "Tables", "Effect": "Allow", "Action": TABLE_ACTIONS, "Resource": list(tables.values())},
         {"Sid": "Indexes", "Effect": "Allow", "Action": INDEX_ACTIONS, "Resource": indexes},
+        {"Sid": "Stream", "Effect": "Allow", "Action": STREAM_ACTIONS, "Resource": f"{tables['tickets']}/stream/*"},
+        {"Sid": "Events", "Effect": "Allow", "Action": "events:PutEvents",
+         "Resource": f"arn:aws:events:*:*:event-bus/{n['bus']}"},
+        {"Sid": "ChangeFailures", "Effect": "Allow", "Action": "sqs:SendMessage",
+         "Resource": f"arn:aws:sqs:*:*:{n['change_failures']}"},
         {"Sid": "Mail", "Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": "*",
          "Condition": {"StringEquals": {"ses:FromAddress": sender(stage)}}},
         {"Sid": "Schedules", "Effect": "Allow",

@@ -75,8 +75,9 @@ UNSUPPORTED = answer("Another Content-Type (answered by Chalice, in its own shap
 INQUIRY_EXAMPLE = {"name": "Ann Lee", "email": "ann@example.com", "subject": "Parcel", "order_id": "A-1001",
                    "message": "Where is my parcel?", "callback": {"phone": "+49 30 1234567", "window": "weekdays 9-12"}}
 INVALID_INQUIRY = {"name": " ", "email": "ann@", "message": "Hi"}
-INVALID_ANSWER = {"errors": [{"field": "email", "message": "must be a valid email address, like name@example.com"},
-                             {"field": "name", "message": "must not be empty"}]}
+INVALID_ANSWER = {"errors": [{"field": "email", "message": "must be a valid email address, like name@example.com",
+                              "code": "invalid"},
+                             {"field": "name", "message": "must not be empty", "code": "invalid"}]}
 CREATED_EXAMPLE = {"id": "01M86CH3M05CT6VRZ0Y42ADMA6", "reference": "CL-K32SR5DY", "status": "new",
                    "priority": "normal", "first_response_due": "2026-11-24T13:00:00Z",
                    "resolution_due": "2026-11-25T09:00:00Z"}
@@ -217,6 +218,12 @@ def operations() -> dict[tuple[str, str], dict]:
                                        "properties": {"to": {"type": "array", "items": {"type": "string"}},
                                                       "subject": {"type": "string"}, "text": {"type": "string"},
                                                       "html": {"type": "string"}, "headers": ANY_OBJECT}}})}),
+        ("GET", "/_dev/events"): local("Every outgoing ticket event published so far, oldest first", responses={
+            "200": answer("OK", {"type": "array", "items": {
+                "type": "object", "required": ["type", "ticket_id", "time", "detail"],
+                "properties": {"type": {"type": "string"}, "ticket_id": {"type": "string"},
+                               "time": {"type": "string", "format": "date-time"}, "id": {"type": "string"},
+                               "detail": ANY_OBJECT}}})}),
         ("POST", "/_dev/clock"): local(
             "Move the local clock forward and fire every schedule now due",
             request=dev_json({"type": "object", "properties": {

@@ -76,10 +76,23 @@ def client(services):
 
 
 @pytest.fixture
-def mailbox(services):
+def settle(services):
+    """Let the stream consumer catch up, as `/_dev/mail` does before it answers."""
+    from chalicelib.dev.stream import drain
+
+    return drain
+
+
+@pytest.fixture
+def mailbox(services, settle):
+    """Every email sent so far, once everything caused so far has finished."""
     from chalicelib.dev.mailbox import sent_messages
 
-    return sent_messages
+    def read():
+        settle()
+        return sent_messages()
+    read.unsettled = sent_messages  # what was sent before the consumer caught up
+    return read
 
 
 @pytest.fixture
@@ -101,6 +114,7 @@ def failing():
         name = f"before-call.{service}.{operation}"
         events.register(name, answer)
         registered.append((events, name, answer))
+        return lambda: events.unregister(name, answer)
 
     yield fail
     for events, name, handler in registered:
@@ -120,7 +134,9 @@ def operator(client):
 
 
 @pytest.fixture
-def new_ticket(client):
+def new_ticket(client, settle):
+    """A ticket as the customer's form creates it, once its effects are done
+    (acknowledgement, schedule, assignment), as `make run` shows it a moment later."""
     import json
 
     def create(**fields):
@@ -128,5 +144,6 @@ def new_ticket(client):
                 "subject": "Parcel"} | fields
         response = client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(body))
         assert response.status_code == 201, response.body
+        settle()
         return response.json_body
     return create

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.auth import Principal
-from chalicelib.services.tickets import PreconditionFailed
+from chalicelib.domain.errors import PreconditionFailed
+from chalicelib.domain.ticket import Actor
 
 
 def test_paging_while_tickets_arrive_has_no_gaps_or_duplicates(client, operator, new_ticket, clock):
@@ -48,7 +48,7 @@ def isolated_requests(monkeypatch):
 
 def test_concurrent_writers_never_lose_a_write(client, services, new_ticket, isolated_requests):
     ticket = new_ticket()
-    operators = [Principal(f"op{n}", f"op{n}@shop.example", frozenset({"agent"})) for n in range(6)]
+    operators = [Actor("operator", f"op{n}@shop.example") for n in range(6)]
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(lambda op: services.tickets.note(ticket["id"], {"body": f"note by {op.email}"}, op), operators))
     view = services.tickets.get(ticket["id"])
@@ -58,7 +58,7 @@ def test_concurrent_writers_never_lose_a_write(client, services, new_ticket, iso
 
 def test_two_operators_with_the_same_version_one_wins_one_hears_412(client, services, new_ticket):
     ticket = new_ticket()
-    ann, bob = (Principal(e, e, frozenset({"agent"})) for e in ("ann@shop.example", "bob@shop.example"))
+    ann, bob = (Actor("operator", e) for e in ("ann@shop.example", "bob@shop.example"))
     services.tickets.patch(ticket["id"], {"priority": "high"}, 1, ann)
     try:
         services.tickets.patch(ticket["id"], {"priority": "low"}, 1, bob)
@@ -68,12 +68,13 @@ def test_two_operators_with_the_same_version_one_wins_one_hears_412(client, serv
     assert services.tickets.get(ticket["id"])["priority"] == "high"
 
 
-def test_simultaneous_intakes_are_all_stored_and_counted(client, services, isolated_requests, operator):
+def test_simultaneous_intakes_are_all_stored_and_counted(client, services, isolated_requests, operator, settle):
     def submit(n):
         return services.intake.submit({"name": f"C{n}", "email": f"c{n}@example.com", "message": "Hello"},
                                       idempotency_key=None, sender=f"10.0.0.{n}")
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(submit, range(12)))
     assert len({a["id"] for a in answers}) == 12
+    settle()
     metrics = client.http.get("/metrics", headers=operator()).json_body
     assert metrics["volume"]["total"] == 12 and metrics["backlog"]["by_status"] == {"new": 12}

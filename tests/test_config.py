@@ -14,7 +14,8 @@ def test_every_stage_is_valid(stage):
     settings = settings_from(stage, load_stage_document(stage), AWS_ENV)
     assert settings.sla.target("normal", "first_response").minutes <= 24 * 60
     assert settings.table_prefix == f"careline-{stage}-"
-    assert settings.dev_routes is (stage == "local")
+    switched = settings_from(stage, load_stage_document(stage), AWS_ENV | {"CARELINE_RATE_LIMITS": "off"})
+    assert switched.rate_limits is (stage != "local")  # load tests may switch them off locally, nowhere else
 
 
 def broken(change):
@@ -59,8 +60,9 @@ def test_bad_business_hours_are_named():
 
 
 def test_aws_stages_need_their_deployment_values():
-    with pytest.raises(ConfigError, match="CARELINE_SCHEDULER_TARGET_ARN"):
-        settings_from("prod", load_stage_document("prod"), {})
+    for missing in ("CARELINE_PUBLIC_URL", "CARELINE_SCHEDULER_TARGET_ARN"):
+        with pytest.raises(ConfigError, match=f"{missing} must be set for stage 'prod'"):
+            settings_from("prod", load_stage_document("prod"), {k: v for k, v in AWS_ENV.items() if k != missing})
 
 
 def test_unknown_stage_is_named():

@@ -29,8 +29,9 @@ def test_advancing_the_clock_fires_due_sla_schedules_through_the_scheduler_handl
     notices = [m for m in mailbox() if m["to"] == [services.settings.team_lead_address]]
     assert [n["subject"].split(":")[0] for n in notices] == ["SLA warning", "SLA breached"]
     assert all(ticket["reference"] in n["subject"] for n in notices)
-    events = [e.event for e in services.store.thread(ticket["id"]) if e.kind == "event"]
-    assert events == ["created", "sla_warning", "sla_breach", "escalated"]
+    thread = services.store.collection(ticket["id"]).entries
+    assert [e.entry.event for e in thread] == ["created", "sla_warning", "sla_breach"]
+    assert thread[-1].entry.data["changes"] == {"priority": ["normal", "high"]}  # escalated with the breach
 
 
 def test_a_duplicate_or_stale_scheduler_invocation_does_nothing(client, services, clock, mailbox):
@@ -39,11 +40,11 @@ def test_a_duplicate_or_stale_scheduler_invocation_does_nothing(client, services
     ticket_id = client.http.post("/inquiries", headers={"Content-Type": "application/json"},
                                  body=json.dumps(FORM)).json_body["id"]
     payload = {"type": "sla", "ticket_id": ticket_id, "metric": "first_response", "kind": "warning"}
-    assert services.sla.handle(payload)["action"] == "rearmed"  # early: not yet due
+    assert services.timers.fire(payload)["action"] == "rearmed"  # early: not yet due
     clock.advance(timedelta(hours=20))
-    assert services.sla.handle(payload)["action"] == "sla_warning"
-    assert services.sla.handle(payload)["action"] == "ignored"
-    assert services.sla.handle(payload | {"ticket_id": "nope"})["action"] == "ignored"
+    assert services.timers.fire(payload)["action"] == "sla_warning"
+    assert services.timers.fire(payload)["action"] == "ignored"
+    assert services.timers.fire(payload | {"ticket_id": "nope"})["action"] == "ignored"
     assert len([m for m in mailbox() if "SLA warning" in m["subject"]]) == 1
 
 

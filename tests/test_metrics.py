@@ -16,9 +16,8 @@ def test_report_definitions_on_hand_counted_counters():
         "nps:10": 2, "nps:8": 1, "nps:3": 1,
         "sla:first_response:achieved": 3, "sla:first_response:breached": 1,
         "volume:channel:web": 4, "volume:channel:email": 1, "offers": 2,
-        "backlog:status:open": 2, "backlog:priority:high": 2,
     })
-    metrics = report(counters)
+    metrics = report(counters, {"by_status": {"open": 2}, "by_priority": {"high": 2}})
     assert metrics["first_response_time"] == {"count": 3, "median_minutes": 60.0, "p90_minutes": 240.0}
     assert metrics["first_contact_resolution"] == {"resolved": 4, "first_contact": 1, "rate": 25.0}
     assert metrics["csat"]["score"] == 75.0 and metrics["csat"]["responses"] == 4  # 3 of 4 rated 4-5
@@ -33,7 +32,7 @@ def op(client, operator, method, path, body=None):
     return client.http.request(method, path, headers=operator(), body=json.dumps(body) if body is not None else b"")
 
 
-def test_metrics_follow_the_days_work_and_equal_a_recompute(client, operator, new_ticket, services, clock):
+def test_metrics_follow_the_days_work_and_equal_a_recompute(client, operator, new_ticket, services, clock, settle):
     quick = new_ticket()
     slow = new_ticket(email="bob@example.com", category="returns")
     waiting = new_ticket(email="cy@example.com", channel="email")
@@ -42,10 +41,11 @@ def test_metrics_follow_the_days_work_and_equal_a_recompute(client, operator, ne
                                                                        "offer": {"type": "coupon", "description": "5% off"}})
     clock.advance(timedelta(hours=25))
     op(client, operator, "POST", f"/tickets/{slow['id']}/replies", {"body": "Sorry for the wait."})
-    services.tickets.customer_message(slow["id"], "Still broken.")
+    services.tickets.customer_wrote(slow["id"], "Still broken.")
     op(client, operator, "POST", f"/tickets/{slow['id']}/replies", {"body": "Replaced.", "resolve": True})
-    services.tickets.record_feedback(quick["id"], {"csat": 5, "nps": 10})
-    services.tickets.record_feedback(slow["id"], {"csat": 2, "nps": 4})
+    services.tickets.rate(quick["id"], {"csat": 5, "nps": 10})
+    services.tickets.rate(slow["id"], {"csat": 2, "nps": 4})
+    settle()  # counters move from the stream
 
     metrics = op(client, operator, "GET", "/metrics?since=2026-11-01&until=2026-11-30").json_body
     assert metrics["volume"] == {"total": 3, "by_channel": {"web": 2, "email": 1},
@@ -69,23 +69,27 @@ def test_bad_periods_are_400_by_field(client, operator):
 
 
 def facts(created, *, fr=None, res=None, status="resolved", replies=1, customer=1, offers=(), feedback=None,
-          channel="web", priority="normal"):
+          channel="web"):
     """A ticket as the metrics see it; fr/res are (elapsed business minutes, outcome, day ended)."""
     from chalicelib.domain.metrics import TicketFacts
+    from chalicelib.domain.sla import MetricClock
 
-    clocks = {metric: {"elapsed": clock[0], "outcome": clock[1], "ended_at": f"{clock[2]}T12:00:00Z"}
+    def at(day):
+        return datetime.fromisoformat(f"{day}T12:00:00+00:00")
+
+    clocks = {metric: MetricClock(metric, at(created), elapsed=clock[0], outcome=clock[1], ended_at=at(clock[2]))
               for metric, clock in (("first_response", fr), ("resolution", res)) if clock}
-    resolved = datetime.fromisoformat(f"{res[2]}T12:00:00+00:00") if res and status in ("resolved", "closed") else None
+    resolved = at(res[2]) if res and status in ("resolved", "closed") else None
     return TicketFacts(created=datetime.fromisoformat(f"{created}T08:00:00+00:00"), channel=channel, category=None,
-                       status=status, priority=priority, clocks=clocks, operator_replies=replies,
-                       customer_messages=customer, offers=offers, feedback=feedback, resolved_at=resolved)
+                       status=status, clocks=clocks, operator_replies=replies, customer_messages=customer,
+                       offers=offers, feedback=feedback, resolved_at=resolved, done=status in ("resolved", "closed"))
 
 
 def period(counters, first, last):
-    """What the service sums for a period: its days, and the current backlog."""
+    """What the service sums for a period: its days."""
     total = Counter()
     for (day, counter), n in counters.items():
-        if first <= day <= last or day == "current":
+        if first <= day <= last:
             total[counter] += n
     return total
 
@@ -95,7 +99,7 @@ def test_each_metric_on_hand_computed_tickets():
         facts("2026-11-02", fr=(3, "achieved", "2026-11-02"), res=(50, "achieved", "2026-11-02"), status="closed",
               offers=("2026-11-03",), feedback={"csat": 5, "nps": 10, "at": "2026-11-04T10:00:00Z"}),
         facts("2026-11-02", fr=(10, "achieved", "2026-11-02"), res=(100, "breached", "2026-11-03"), replies=2),
-        facts("2026-11-03", fr=(50, "breached", "2026-11-03"), status="open", customer=2, priority="high"),
+        facts("2026-11-03", fr=(50, "breached", "2026-11-03"), status="open", customer=2),
         facts("2026-11-03", fr=(50, "achieved", "2026-11-03"), status="pending", channel="email"),
         facts("2026-11-03", fr=(100, "breached", "2026-11-03"), res=(20, "achieved", "2026-11-03"), customer=2,
               feedback={"csat": 2, "at": "2026-11-03T13:00:00Z"}),
@@ -115,27 +119,27 @@ def test_each_metric_on_hand_computed_tickets():
     assert everything["sla_attainment"]["resolution"] == {"achieved": 2, "breached": 1, "rate": 66.7}
     assert (everything["csat"]["responses"], everything["csat"]["score"]) == (2, 50.0)
     assert (everything["nps"]["responses"], everything["nps"]["score"]) == (1, 100.0)
-    assert everything["backlog"] == {"by_status": {"open": 1, "pending": 1, "new": 1},
-                                     "by_priority": {"high": 1, "normal": 2}}
     assert everything["volume"]["by_channel"] == {"web": 5, "email": 1} and everything["goodwill_offers"] == 1
 
     # Each count lands on the day it happened: intake, first response, resolution, offer, rating.
     second = report(period(counters, "2026-11-02", "2026-11-02"))
     assert (second["volume"]["total"], second["first_response_time"]["count"]) == (2, 2)
     assert second["first_contact_resolution"]["resolved"] == 1 and second["goodwill_offers"] == 0
-    assert second["csat"]["responses"] == 0 and second["backlog"]["by_status"] == {"open": 1, "pending": 1, "new": 1}
+    assert second["csat"]["responses"] == 0
     fourth = report(period(counters, "2026-11-04", "2026-11-04"))
     assert (fourth["volume"]["total"], fourth["csat"]["responses"], fourth["goodwill_offers"]) == (0, 1, 0)
     assert report(period(counters, "2026-11-03", "2026-11-03"))["goodwill_offers"] == 1
 
 
 def stored_counters():
-    from chalicelib.adapters.tables import Tally
+    from chalicelib.adapters import counters
 
-    return {item.key: int(item.value) for item in Tally.query("metrics") if item.value}
+    days = [f"2026-{month:02d}-{day:02d}" for month in (11, 12) for day in range(1, 32)]
+    return {(day, family, counter): n for day, families in counters.read(days).items()
+            for family, values in families.items() for counter, n in values.items() if n}
 
 
-def test_a_busy_week_keeps_the_counters_equal_to_a_recompute(client, operator, new_ticket, services):
+def test_a_busy_week_keeps_the_counters_equal_to_a_recompute(client, operator, new_ticket, services, settle):
     """Every kind of change: replies, offers, follow-up, ratings changed, automatic close,
     reopening, SLA breach with escalation, erasure."""
     happy = new_ticket()
@@ -145,15 +149,16 @@ def test_a_busy_week_keeps_the_counters_equal_to_a_recompute(client, operator, n
     op(client, operator, "POST", f"/tickets/{happy['id']}/replies", {"body": "Done!", "resolve": True})
     op(client, operator, "POST", f"/tickets/{back['id']}/replies", {"body": "Fixed.", "resolve": True})
     op(client, operator, "POST", f"/tickets/{gone['id']}/replies", {"body": "Sent.", "resolve": True})
-    services.tickets.customer_message(back["id"], "Not fixed.")
+    services.tickets.customer_wrote(back["id"], "Not fixed.")
     advance(client, 25 * 60)  # late: warned and breached (escalated to high)
     op(client, operator, "POST", f"/tickets/{late['id']}/replies",
        {"body": "Sorry!", "offer": {"type": "coupon", "description": "10% off"}})
     op(client, operator, "POST", f"/tickets/{back['id']}/replies", {"body": "Replaced.", "resolve": True})
-    services.tickets.record_feedback(happy["id"], {"csat": 3})
-    services.tickets.record_feedback(happy["id"], {"csat": 5, "nps": 9})
+    services.tickets.rate(happy["id"], {"csat": 3})
+    services.tickets.rate(happy["id"], {"csat": 5, "nps": 9})
     advance(client, 4 * 24 * 60)  # follow-ups and automatic closes
     client.http.delete("/customers/dee@example.com", headers=operator("admin", "lead@shop.example"))
+    settle()
 
     path = "/metrics?since=2026-11-20&until=2026-12-31"
     kept, counters = op(client, operator, "GET", path).json_body, stored_counters()

@@ -1,5 +1,5 @@
 """A failing dependency never loses a customer's request: it is stored first,
-and what failed is retried."""
+and what failed is retried, and nothing is ever sent twice."""
 import json
 from datetime import timedelta
 
@@ -12,6 +12,10 @@ def post(client):
     return client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(FORM))
 
 
+def deliveries(services, ticket_id):
+    return services.store.collection(ticket_id).deliveries
+
+
 def test_ses_rejecting_still_stores_and_answers_then_retries_until_sent_once(client, services, settings,
                                                                                clock, mailbox):
     ses = aws_client("sesv2")
@@ -20,49 +24,59 @@ def test_ses_rejecting_still_stores_and_answers_then_retries_until_sent_once(cli
     response = post(client)
     assert response.status_code == 201
     ticket_id = response.json_body["id"]
-    assert services.store.get_ticket(ticket_id) is not None
+    assert services.store.ticket(ticket_id) is not None
     assert mailbox() == []
-    ack = services.store.thread(ticket_id)[-1]
-    assert ack.outbox == "pending" and "MessageRejected" in ack.last_error
+    [ack] = deliveries(services, ticket_id)
+    assert ack.state == "retry" and "MessageRejected" in ack.last_error
 
     clock.advance(timedelta(minutes=1))
-    assert services.outbox.retry_due() == []  # still rejected: stays pending, backs off
-    assert mailbox() == []
+    assert services.delivery.retry_due() == []  # still rejected: stays for later, backs off
+    assert mailbox() == [] and deliveries(services, ticket_id)[0].attempts == 2
 
     ses.create_email_identity(EmailIdentity=settings.sender)
-    clock.advance(timedelta(minutes=2))
-    assert len(services.outbox.retry_due()) == 1
+    clock.advance(timedelta(minutes=1))
+    assert services.delivery.retry_due() == []  # not due yet: the second attempt backs off 2 minutes
+    clock.advance(timedelta(minutes=1))
+    assert len(services.delivery.retry_due()) == 1
     clock.advance(timedelta(hours=2))
-    assert services.outbox.retry_due() == []  # sent: never again
+    assert services.delivery.retry_due() == []  # sent: never again
     [mail] = mailbox()
     assert response.json_body["reference"] in mail["subject"]
-    assert services.store.thread(ticket_id)[-1].outbox is None
+    assert deliveries(services, ticket_id)[0].state == "sent"
 
 
 def test_a_retry_resends_the_same_message_id(client, services, settings, clock, mailbox):
     aws_client("sesv2").delete_email_identity(EmailIdentity=settings.sender)
     ticket_id = post(client).json_body["id"]
-    stored_id = services.store.thread(ticket_id)[-1].email["message_id"]
+    mailbox()
+    stored_id = deliveries(services, ticket_id)[0].message_id
     aws_client("sesv2").create_email_identity(EmailIdentity=settings.sender)
     clock.advance(timedelta(minutes=5))
-    services.outbox.retry_due()
+    services.delivery.retry_due()
     assert mailbox()[0]["headers"]["Message-ID"] == stored_id
 
 
-def test_ses_throttling_is_retried_like_a_rejection(client, services, clock, failing, mailbox):
-    failing("sesv2", "SendEmail", "TooManyRequestsException")
+def test_ses_throttling_is_retried_until_the_email_is_sent(client, services, clock, failing, mailbox):
+    stop = failing("sesv2", "SendEmail", "TooManyRequestsException")
     ticket_id = post(client).json_body["id"]
-    assert "TooManyRequestsException" in services.store.thread(ticket_id)[-1].last_error
     assert mailbox() == []
+    assert "TooManyRequestsException" in deliveries(services, ticket_id)[0].last_error
+    stop()
+    clock.advance(timedelta(minutes=1))
+    services.delivery.retry_due()
+    [mail] = mailbox()
+    assert mail["to"] == ["Ann Lee <ann@example.com>"]
 
 
-def test_scheduler_failing_does_not_fail_the_intake(client, services, failing, mailbox):
-    failing("scheduler", "CreateSchedule")
+def test_scheduler_failing_does_not_fail_the_intake_and_is_repaired(client, services, failing, mailbox, clock):
+    stop = failing("scheduler", "CreateSchedule")
     response = post(client)
     assert response.status_code == 201
-    ticket = services.store.get_ticket(response.json_body["id"])
-    assert ticket.next_sla_at is not None  # kept for the reconciler to repair
-    assert len(mailbox()) == 1
+    assert len(mailbox()) == 1  # the acknowledgement went out all the same
+    assert aws_client("scheduler").list_schedules(GroupName=services.settings.scheduler_group)["Schedules"] == []
+    stop()
+    clock.advance(timedelta(hours=19))  # the warning is due within the reconciler's look-ahead
+    assert services.timers.reconcile()["repaired"] == [response.json_body["id"]]
 
 
 def test_dynamodb_failing_is_503_and_nothing_is_sent(client, services, mailbox):

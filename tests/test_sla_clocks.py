@@ -53,7 +53,7 @@ def test_late_reply_ends_breached_and_the_breach_is_never_erased():
 
 def test_pending_pauses_resolution_and_a_customer_message_resumes_it():
     clocks = sla.on_operator_reply(sla.on_intake(T0, P, "normal"), T0 + 1 * H, P, "normal")
-    clocks = sla.on_status(clocks, "open", "pending", T0 + 10 * H, P, "normal")
+    clocks = sla.wait(clocks, T0 + 10 * H, P, "normal")
     assert clocks["resolution"].state == "paused" and sla.next_event(clocks) is None
     clocks = sla.on_customer_message(clocks, T0 + 100 * H, P, "normal")  # 90 h later
     resolution = clocks["resolution"]
@@ -70,10 +70,10 @@ def test_priority_change_recomputes_from_the_original_start():
 
 def test_resolving_ends_every_clock_and_reopening_re_arms_resolution():
     clocks = sla.on_intake(T0, P, "normal")
-    clocks = sla.on_status(clocks, "open", "resolved", T0 + 5 * H, P, "normal")
+    clocks = sla.end(clocks, T0 + 5 * H, P, "normal")
     assert clocks["resolution"].outcome == "achieved" and clocks["first_response"].outcome == "cancelled"
     assert sla.next_event(clocks) is None
-    clocks = sla.on_status(clocks, "resolved", "open", T0 + 50 * H, P, "normal")
+    clocks = sla.reopen(clocks, T0 + 50 * H, P, "normal")
     assert clocks["resolution"].due_at == T0 + 50 * H + 67 * H
     assert clocks["first_response"].outcome == "cancelled"
 
@@ -86,7 +86,7 @@ def test_business_time_resolution_counts_only_opening_hours():
 
 
 def test_clocks_survive_storage():
-    clocks = sla.on_status(sla.on_intake(T0, P, "high"), "new", "pending", T0 + H, P, "high")
+    clocks = sla.wait(sla.on_intake(T0, P, "high"), T0 + H, P, "high")
     assert sla.clocks_from(sla.clocks_to(clocks)) == clocks
 
 

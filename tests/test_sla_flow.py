@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 
 from chalicelib.adapters.aws import client as aws_client
+from chalicelib.dev.stream import drain
 
 
 def advance(client, minutes):
@@ -17,6 +18,7 @@ def actions(moved):
 
 
 def schedules(settings):
+    drain()  # schedules follow a change from the stream
     listed = aws_client("scheduler").list_schedules(GroupName=settings.scheduler_group)["Schedules"]
     return sorted(s["Name"] for s in listed)
 
@@ -34,7 +36,8 @@ def test_warning_then_breach_notifies_and_escalates(client, operator, new_ticket
     assert view["sla"]["priority_basis"] == "normal"  # targets unchanged: no cascade
     fr = view["sla"]["metrics"]["first_response"]
     assert (fr["warned_at"], fr["breached_at"]) == ("2026-11-25T04:12:00Z", "2026-11-25T09:00:00Z")
-    assert [e["event"] for e in view["events"]] == ["created", "sla_warning", "sla_breach", "escalated"]
+    assert [e["event"] for e in view["events"]] == ["created", "sla_warning", "sla_breach"]
+    assert view["events"][-1]["data"]["changes"] == {"priority": ["normal", "high"]}  # escalated with the breach
     notices = [m for m in mailbox() if m["to"] == [settings.team_lead_address]]
     assert [n["subject"].split(":")[0] for n in notices] == ["SLA warning", "SLA breached"]
     assert f"/admin/#/tickets/{created['id']}" in notices[1]["text"]
@@ -71,7 +74,7 @@ def test_pending_pauses_and_the_customer_resumes(client, operator, new_ticket, s
     assert (paused["state"], paused["used_minutes_before_pause"]) == ("paused", 60)
 
     # The customer answers (SES inbound lands here): the clocks run again.
-    services.tickets.customer_message(created["id"], "Size M, please.", message_id="<m1@example.com>")
+    services.tickets.customer_wrote(created["id"], "Size M, please.", message_id="<m1@example.com>")
     view = ticket(client, operator, created["id"])
     assert view["status"] == "open"
     assert view["sla"]["metrics"]["resolution"]["state"] == "running"
@@ -91,18 +94,18 @@ def test_priority_change_moves_the_schedule(client, operator, new_ticket, settin
 def test_resolving_deletes_the_sla_schedule_and_reopening_re_arms(client, operator, new_ticket, settings):
     created = new_ticket()
     client.http.request("PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"status": "resolved"}))
-    assert schedules(settings) == [f"cl-{created['id']}-close", f"cl-{created['id']}-followup"]
+    assert schedules(settings) == [f"cl-{created['id']}-followup"]  # one timed action at a time: then the close
     client.http.request("PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"status": "open"}))
-    assert schedules(settings) == [f"cl-{created['id']}-res-warn"]  # reopening cancels close and follow-up
+    assert schedules(settings) == [f"cl-{created['id']}-res-warn"]  # reopening cancels the follow-up
 
 
 def test_the_reconciler_repairs_a_lost_schedule(client, new_ticket, settings, services, clock):
     created = new_ticket()
     [name] = schedules(settings)
     aws_client("scheduler").delete_schedule(GroupName=settings.scheduler_group, Name=name)
-    assert services.sla.reconcile() == {"acted": [], "repaired": []}  # not due soon: left alone
+    assert services.timers.reconcile() == {"acted": [], "repaired": []}  # not due soon: left alone
     clock.advance(timedelta(hours=19))  # the warning is 12 minutes away
-    assert services.sla.reconcile()["repaired"] == [created["id"]]
+    assert services.timers.reconcile()["repaired"] == [created["id"]]
     assert schedules(settings) == [name]
 
 
@@ -111,5 +114,5 @@ def test_the_reconciler_acts_on_an_overdue_event_whose_schedule_never_fired(clie
     failing("scheduler", "CreateSchedule")
     created = new_ticket()
     clock.advance(timedelta(hours=20))
-    [acted] = services.sla.reconcile()["acted"]
+    [acted] = services.timers.reconcile()["acted"]
     assert (acted["ticket_id"], acted["action"]) == (created["id"], "sla_warning")

@@ -1,25 +1,35 @@
-"""boto3 clients, created lazily once per container.
+"""AWS clients, created lazily once per container.
 
 No endpoint is ever passed here: botocore reads AWS_ENDPOINT_URL (and
 AWS_ENDPOINT_URL_<SERVICE>) itself, so the local stack and tests point every
-client at the emulator by environment alone.
+client at the emulator by environment alone. Clients come straight from
+botocore: boto3's resource layer is never used, and a cold start should not
+pay for importing it.
 """
 from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from typing import Any
 
 # Short timeouts and few retries: a request path must not hang on a slow
-# dependency; what fails is retried by the outbox and the reconciler instead.
+# dependency; what fails is retried by the stream and the repair jobs instead.
 _RETRIES = {"mode": "standard", "max_attempts": 3}
-
+_OVERRIDES: dict[str, dict[str, Any]] = {
+    # SES has no idempotency key: a retry after a lost answer would send the
+    # mail twice. The mailer retries only what SES surely refused.
+    "sesv2": {"retries": {"mode": "standard", "max_attempts": 1}},
+    # Streams calls carry a table ARN; the account-based endpoint boto3 would
+    # derive from it is not one the local emulator answers on.
+    "dynamodbstreams": {"account_id_endpoint_mode": "disabled"},
+}
 
 _CREATING = threading.Lock()
 
 
 @lru_cache(maxsize=1)
 def botocore_session():
-    """One botocore session per container for every client, boto3's and
+    """One botocore session per container for every client, ours and
     pynamodb's: each new session re-reads the service models (~130 ms of CPU
     a client here, against ~20 ms from a shared one). Sessions are not
     thread-safe, so client creation is serialised."""
@@ -36,20 +46,12 @@ def botocore_session():
     return session
 
 
-@lru_cache(maxsize=1)
-def _boto3_session():
-    # One boto3 session too: each one registers its customisations on the
-    # botocore session's events, and S3's refuse to be registered twice.
-    import boto3
-
-    return boto3.session.Session(botocore_session=botocore_session())
-
-
 @lru_cache(maxsize=None)
 def client(service: str):
     from botocore.config import Config
 
-    return _boto3_session().client(service, config=Config(retries=_RETRIES, connect_timeout=2, read_timeout=5))
+    settings = {"retries": _RETRIES, "connect_timeout": 2, "read_timeout": 5} | _OVERRIDES.get(service, {})
+    return botocore_session().create_client(service, config=Config(**settings))
 
 
 def reset_clients() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from datetime import datetime
 
 from ..domain.emails import Email
@@ -13,11 +13,16 @@ from .aws import client
 
 
 class MailerError(Exception):
-    """SES did not accept the message; it stays in the outbox and is retried."""
+    """SES surely did not take the message: sending it again is safe."""
 
 
-def new_message_id(sender: str) -> str:
-    return make_msgid(domain=sender.rpartition("@")[2])
+class MailerUncertain(Exception):
+    """The request reached SES but its answer was lost: the message may have
+    gone out, so sending it again could send it twice."""
+
+
+class Unsendable(Exception):
+    """The message cannot be put into MIME at all; retrying will not help."""
 
 
 def to_mime(email: Email, *, sender: str, sender_name: str, reply_to: str, message_id: str,
@@ -43,17 +48,26 @@ class SesMailer:
         self._reply_to = reply_to
 
     def send(self, email: Email, *, message_id: str, date: datetime) -> str:
-        """Hand the message to SES; its SES message id, or MailerError."""
-        from botocore.exceptions import BotoCoreError, ClientError
+        """Hand the message to SES once (its client never retries by itself);
+        its SES message id, or MailerError / MailerUncertain / Unsendable."""
+        from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
+                                         EndpointConnectionError, ReadTimeoutError)
 
-        raw = to_mime(email, sender=self._sender, sender_name=self._sender_name,
-                      reply_to=self._reply_to, message_id=message_id, date=date)
+        try:
+            raw = to_mime(email, sender=self._sender, sender_name=self._sender_name,
+                          reply_to=self._reply_to, message_id=message_id, date=date)
+        except (ValueError, TypeError) as error:
+            raise Unsendable(str(error)) from error
         try:
             answer = client("sesv2").send_email(
                 FromEmailAddress=self._sender,
                 Destination={"ToAddresses": [email.to_address]},
                 Content={"Raw": {"Data": raw}},
             )
-        except (ClientError, BotoCoreError) as error:
+        except (ClientError, EndpointConnectionError, ConnectTimeoutError) as error:
+            raise MailerError(str(error)) from error  # refused, or never reached SES
+        except (ReadTimeoutError, ConnectionClosedError) as error:
+            raise MailerUncertain(str(error)) from error
+        except BotoCoreError as error:
             raise MailerError(str(error)) from error
         return answer["MessageId"]

@@ -3,7 +3,9 @@ Lambda once, at an exact time, with a small JSON payload."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timezone
+from typing import Any
 
 from .aws import client
 
@@ -16,13 +18,6 @@ def at_expression(moment: datetime) -> str:
     return f"at({moment.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S})"
 
 
-def schedule_name(ticket_id: str, purpose: str) -> str:
-    # Real Scheduler allows 1-64 of [0-9a-zA-Z-_.]; a ULID is 26 characters.
-    name = f"cl-{ticket_id}-{purpose}"
-    assert len(name) <= 64, name
-    return name
-
-
 class Scheduler:
     def __init__(self, group: str, target_arn: str, role_arn: str, dead_letter_arn: str | None = None) -> None:
         self._group = group
@@ -30,7 +25,7 @@ class Scheduler:
         self._role_arn = role_arn
         self._dead_letter_arn = dead_letter_arn
 
-    def put(self, name: str, at: datetime, payload: dict) -> None:
+    def put(self, name: str, at: datetime, payload: Mapping[str, Any]) -> None:
         """Create the schedule, or move it if it exists (idempotent by name)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -45,7 +40,7 @@ class Scheduler:
             Target={
                 "Arn": self._target_arn,
                 "RoleArn": self._role_arn,
-                "Input": json.dumps(payload, separators=(",", ":")),
+                "Input": json.dumps(dict(payload), separators=(",", ":")),
                 "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400},
             },
         )

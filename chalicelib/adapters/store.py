@@ -1,25 +1,33 @@
-"""The ticket store: every DynamoDB read and write the services make."""
+"""The ticket store: every DynamoDB read and write of tickets, threads,
+deliveries and claims. It maps the domain's dataclasses to items and back;
+`commit` is the one write of a ticket change (services/writer.py calls it)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import hashlib
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Iterator
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from .tables import Claim, Customer, Directory, Entry, Tally, Ticket, transaction_connection
-
-METRICS_SCOPE = "metrics"
-
-PENDING = "pending"
-
-
-class ReferenceTaken(Exception):
-    pass
+from ..domain import sla
+from ..domain.listing import Fetch, Plan
+from ..domain.ticket import ERASED, PRIORITIES, Change, Entry, Rules, Ticket, wake_of
+from .tables import SHARDS, TICKET_SK, Claim, Customer, Directory, TicketTable, transaction_connection
 
 
-class IdempotencyKeyUsed(Exception):
-    pass
+class StaleTicket(Exception):
+    """The ticket changed since it was read (its version moved on)."""
+
+
+class Claimed(Exception):
+    """A key the change claims is taken already (a reference, a Message-ID...)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 class RateLimited(Exception):
@@ -28,16 +36,8 @@ class RateLimited(Exception):
         self.window = window
 
 
-class AssigneeUnavailable(Exception):
-    """The agent chosen for a new ticket went unavailable meanwhile."""
-
-
-class StaleTicket(Exception):
-    """The ticket changed since it was read (its version moved on)."""
-
-
-class StoreBusy(Exception):
-    """Concurrent transactions kept colliding; the caller may retry."""
+class Unavailable(Exception):
+    """DynamoDB did not answer, or answered with an error that is not a refusal."""
 
 
 @dataclass(frozen=True)
@@ -48,114 +48,302 @@ class RateWindow:
 
 
 @dataclass(frozen=True)
-class CustomerContact:
-    email: str
-    name: str
-    phone: str | None
-    locale: str | None
-    timezone: str | None
+class IntakeClaims:
+    """What a new ticket claims besides itself: its reference, the request's
+    Idempotency-Key, and a place in the sender's and address's rate windows."""
+    reference: str
+    idempotency_key: str | None = None
+    body_hash: str | None = None
+    answer: dict[str, Any] | None = None
+    idempotency_until: datetime | None = None
+    windows: tuple[RateWindow, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    sk: str
+    created_at: datetime
+    entry: Entry
+    effects: dict[str, Any] | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    ticket_id: str
+    sk: str
+    entry_sk: str
+    mail: str
+    to: str
+    state: str  # sending | sent | retry | unconfirmed | refused
+    attempts: int
+    message_id: str
+    created_at: datetime
+    retry_at: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass
+class Collection:
+    """A ticket with its thread and deliveries, as one Query reads them."""
+    ticket: Ticket
+    entries: list[StoredEntry] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+
+
+_INDEXES = {"by_all": (TicketTable.by_all, "g_all", "pk"), "by_priority": (TicketTable.by_priority, "g_pri", "g_st"),
+            "by_assignee": (TicketTable.by_assignee, "g_asg", "g_st"),
+            "by_category": (TicketTable.by_category, "g_cat", "g_st"), "by_tag": (Claim.by_tag, "g_tag", "ticket_id")}
+
+
+def shard(ticket_id: str) -> int:
+    return zlib.crc32(ticket_id.encode()) % SHARDS
+
+
+def entry_key(now: datetime, version: int) -> str:
+    # Time order first; the ticket's version keeps two changes in one instant
+    # apart and makes the key the same when a lost answer is retried.
+    return f"{now.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S.%f}Z#{version:06d}"
+
+
+def delivery_key(entry_sk: str, index: int) -> str:
+    return f"{entry_sk}#mail#{index}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class TicketStore:
-    def record_intake(self, ticket: Ticket, entries: list[Entry], contact: CustomerContact,
-                      idempotency: Claim | None, windows: list[RateWindow], now: datetime,
-                      metrics: dict[tuple[str, str], int] | None = None) -> None:
-        # Automatic assignment (ticket.assignee) counts on an agent still available.
-        """Store a new ticket, its thread, the customer and the claims in one
-        transaction: all of it, or (with the reason raised) none of it."""
-        # pynamodb sends puts before updates; labels follow that order.
-        labels: list[object] = []
+    def __init__(self, rules: Rules) -> None:
+        self._rules = rules
+
+    # Reading
+
+    def ticket(self, ticket_id: str) -> Ticket | None:
         try:
-            with TransactWrite(connection=transaction_connection()) as tx:
-                tx.save(ticket)
-                labels.append("ticket")
-                for entry in entries:
-                    tx.save(entry, condition=Entry.sk.does_not_exist())
-                    labels.append("entry")
-                tx.save(Claim(key=f"ref#{ticket.reference}", ticket_id=ticket.id),
-                        condition=Claim.key.does_not_exist())
-                labels.append(ReferenceTaken)
-                if idempotency is not None:
-                    tx.save(idempotency, condition=Claim.key.does_not_exist())
-                    labels.append(IdempotencyKeyUsed)
-                tx.update(Customer(contact.email), actions=_customer_actions(contact, now))
-                labels.append("customer")
-                if ticket.assignee:
-                    tx.update(Directory("agent", ticket.assignee),
-                              actions=[Directory.open_tickets.add(1), Directory.last_assigned_at.set(now)],
-                              condition=Directory.available == True)  # noqa: E712 (a DynamoDB condition)
-                    labels.append(AssigneeUnavailable)
-                _add_metrics(tx, metrics)
-                labels += ["metric"] * len(metrics or {})
-                for window in windows:
-                    tx.update(
-                        Claim(window.key),
-                        actions=[Claim.hits.set((Claim.hits | 0) + 1),
+            return to_ticket(TicketTable.get(ticket_id, TICKET_SK, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def collection(self, ticket_id: str) -> Collection | None:
+        """The ticket, its thread and its deliveries: one consistent Query."""
+        found: Collection | None = None
+        entries, deliveries = [], []
+        for item in TicketTable.query(ticket_id, consistent_read=True):
+            if item.kind == "ticket":
+                found = Collection(to_ticket(item))
+            elif item.kind == "delivery":
+                deliveries.append(to_delivery(item))
+            else:
+                entries.append(to_stored_entry(item))
+        if found is not None:
+            found.entries, found.deliveries = entries, deliveries
+        return found
+
+    def tickets(self, ids: Iterable[str]) -> dict[str, Ticket]:
+        keys = [(i, TICKET_SK) for i in dict.fromkeys(ids)]
+        return {item.pk: to_ticket(item) for item in TicketTable.batch_get(keys)} if keys else {}
+
+    def entry_exists(self, ticket_id: str, sk: str) -> bool:
+        try:
+            TicketTable.get(ticket_id, sk, consistent_read=True, attributes_to_get=["pk"])
+            return True
+        except DoesNotExist:
+            return False
+
+    # The one write of a change
+
+    def commit(self, change: Change, *, intake: IntakeClaims | None = None, token: str | None = None) -> str:
+        """Store the ticket after the change and the entry that records it,
+        with what the change claims, in one transaction; only if the ticket is
+        still at the version it was read at (or does not exist yet, for a new
+        one). The entry's sort key, or StaleTicket / Claimed / RateLimited."""
+        after, before = change.after, change.before
+        sk = entry_key(after.updated_at, after.version)
+        labels: list[object] = []  # what each transaction item stands for, in pynamodb's order
+        deletes: list[tuple[object, Any]] = []
+        puts: list[tuple[object, Any, Any]] = []
+        updates: list[tuple[object, Any, list, Any]] = []
+
+        condition = (TicketTable.pk.does_not_exist() if before is None
+                     else TicketTable.version == before.version)
+        puts.append((StaleTicket, to_item(after, self._rules), condition))
+        puts.append(("entry", entry_item(after.id, sk, change), TicketTable.sk.does_not_exist()))
+        for key in change.claims:
+            puts.append((key, Claim(key, ticket_id=after.id), Claim.key.does_not_exist()))
+        old_tags = before.tags if before else frozenset()
+        for tag in sorted(after.tags - old_tags):
+            puts.append(("tag", Claim(f"tag#{tag}#{after.id}", ticket_id=after.id, g_tag=tag), None))
+        for tag in sorted(old_tags - after.tags):
+            deletes.append(("tag", Claim(f"tag#{tag}#{after.id}")))
+        if intake is not None:
+            puts.append((f"ref#{intake.reference}", Claim(f"ref#{intake.reference}", ticket_id=after.id),
+                         Claim.key.does_not_exist()))
+            if intake.idempotency_key is not None:
+                key = f"idem#{intake.idempotency_key}"
+                puts.append((key, Claim(key, ticket_id=after.id, body_hash=intake.body_hash, response=intake.answer,
+                                        expires_at=intake.idempotency_until), Claim.key.does_not_exist()))
+            for window in intake.windows:
+                updates.append((window, Claim(window.key),
+                                [Claim.hits.set((Claim.hits | 0) + 1),
                                  Claim.expires_at.set(window.ends_at + timedelta(minutes=1))],
-                        condition=Claim.hits.does_not_exist() | (Claim.hits < window.limit))
-                    labels.append(window)
-        except TransactWriteError as error:
-            _raise_cancellation(error, labels)
-            raise
+                                Claim.hits.does_not_exist() | (Claim.hits < window.limit)))
+        for entry_sk in change.scrub:
+            updates.append(("scrub", TicketTable(after.id, entry_sk),
+                            [TicketTable.body.set(ERASED), TicketTable.data.remove()], None))
 
-    def save_change(self, ticket: Ticket, entries: list[Entry], workload: dict[str, int] | None = None,
-                    metrics: dict[tuple[str, str], int] | None = None) -> None:
-        """Save a changed ticket with the entries that record the change (and
-        the agents' open-ticket counts it moves), only if nobody changed it
-        since it was read."""
         try:
-            with TransactWrite(connection=transaction_connection()) as tx:
-                tx.save(ticket)  # conditioned on the version it was read at
-                for entry in entries:
-                    tx.save(entry, condition=Entry.sk.does_not_exist())
-                for agent, delta in (workload or {}).items():
-                    tx.update(Directory("agent", agent), actions=[Directory.open_tickets.add(delta)])
-                _add_metrics(tx, metrics)
+            with TransactWrite(connection=transaction_connection(), client_request_token=token) as tx:
+                for label, item in deletes:
+                    tx.delete(item)
+                    labels.append(label)
+                for label, item, cond in puts:
+                    tx.save(item, condition=cond)
+                    labels.append(label)
+                for label, item, actions, cond in updates:
+                    tx.update(item, actions=actions, condition=cond)
+                    labels.append(label)
         except TransactWriteError as error:
-            codes = [r.code if r else None for r in error.cancellation_reasons or []]
-            if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
-                raise StaleTicket() from error
+            _raise_refusal(error, labels)
+            raise Unavailable(str(error)) from error
+        return sk
+
+    # Claims
+
+    def claim(self, key: str) -> Claim | None:
+        try:
+            return Claim.get(key, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def ticket_id_for_reference(self, reference: str) -> str | None:
+        found = self.claim(f"ref#{reference}")
+        return found.ticket_id if found else None
+
+    def mark(self, key: str, until: datetime) -> bool:
+        """Claim a key for a while (put if absent); False if it is taken."""
+        try:
+            Claim(key, expires_at=until).save(condition=Claim.key.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
             raise
+        return True
 
-    def sla_due(self, *, until: datetime, since: datetime | None = None) -> list[Ticket]:
-        """Open tickets whose next SLA event falls in [since, until]."""
-        condition = (Ticket.next_sla_at <= until if since is None
-                     else Ticket.next_sla_at.between(since, until))
-        return list(Ticket.by_sla_due.query("open", condition))
+    def count_window(self, key: str, limit: int, until: datetime) -> bool:
+        """One more in a fixed window; False if the window is full."""
+        try:
+            Claim(key).update(actions=[Claim.hits.set((Claim.hits | 0) + 1), Claim.expires_at.set(until)],
+                              condition=Claim.hits.does_not_exist() | (Claim.hits < limit))
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
-    def list_tickets(self, filters: dict[str, str], limit: int,
-                     start: dict | None) -> tuple[list[Ticket], dict | None]:
-        """A page of tickets, newest first, and where the next page starts.
-        The first filter given (status, assignee, priority, category) picks the
-        index, so a one-filter page reads only the items it returns; further
-        filters are applied on that index."""
-        indexes = {"status": Ticket.by_status, "assignee": Ticket.by_assignee,
-                   "priority": Ticket.by_priority, "category": Ticket.by_category}
-        chosen = next((name for name in indexes if filters.get(name)), None)
-        index, key = (indexes[chosen], filters[chosen]) if chosen else (Ticket.by_listing, "all")
-        condition = None
-        for name in indexes:
-            if name != chosen and filters.get(name):
-                clause = getattr(Ticket, name) == filters[name]
-                condition = clause if condition is None else condition & clause
-        results = index.query(key, filter_condition=condition, scan_index_forward=False, limit=limit,
-                              last_evaluated_key=start)
-        items = list(results)
-        return items, results.last_evaluated_key
+    # Deliveries: the state of each email a change causes.
 
-    # The directory: agents and macros, each read whole by one Query.
+    def claim_delivery(self, ticket_id: str, sk: str, mail: str, to: str, message_id: str, now: datetime) -> bool:
+        """Take this email for sending; False if a delivery exists already (a
+        redelivered stream record)."""
+        item = TicketTable(ticket_id, sk, kind="delivery", mail=mail, to=to, state="sending", attempts=1,
+                           message_id=message_id, created_at=now, updated_at=now)
+        try:
+            item.save(condition=TicketTable.sk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def retake_delivery(self, delivery: Delivery, now: datetime) -> bool:
+        """Take a failed email for another attempt, unless someone else did."""
+        try:
+            TicketTable(delivery.ticket_id, delivery.sk).update(
+                actions=[TicketTable.state.set("sending"), TicketTable.attempts.add(1),
+                         TicketTable.updated_at.set(now), TicketTable.g_retry.remove(),
+                         TicketTable.retry_at.remove()],
+                condition=(TicketTable.state == "retry") & (TicketTable.attempts == delivery.attempts))
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def settle_delivery(self, ticket_id: str, sk: str, state: str, now: datetime, *, ses_id: str | None = None,
+                        error: str | None = None, retry_at: datetime | None = None) -> None:
+        actions = [TicketTable.state.set(state), TicketTable.updated_at.set(now)]
+        actions.append(TicketTable.ses_id.set(ses_id) if ses_id else TicketTable.ses_id.remove())
+        actions.append(TicketTable.last_error.set(error[:500]) if error else TicketTable.last_error.remove())
+        if retry_at is not None:
+            actions += [TicketTable.g_retry.set(f"retry#{shard(ticket_id)}"),
+                        TicketTable.retry_at.set(f"{_iso(retry_at)}#{ticket_id}")]
+        else:
+            actions += [TicketTable.g_retry.remove(), TicketTable.retry_at.remove()]
+        TicketTable(ticket_id, sk).update(actions=actions)
+
+    def deliveries_due(self, now: datetime, limit: int = 50) -> list[Delivery]:
+        """Failed emails whose next attempt is due, from every shard."""
+        found: list[Delivery] = []
+        for n in range(SHARDS):
+            for key in TicketTable.by_retry.query(f"retry#{n}", TicketTable.retry_at <= f"{_iso(now)}#~",
+                                                  limit=limit):
+                try:
+                    found.append(to_delivery(TicketTable.get(key.pk, key.sk, consistent_read=True)))
+                except DoesNotExist:
+                    continue
+        return [d for d in found if d.state == "retry"]
+
+    # Index reads
+
+    def index_reader(self, chosen: Plan) -> Fetch:
+        """Reads of a listing's key ranges, for domain.listing.page."""
+        def fetch(i: int, after: str | None, limit: int) -> tuple[list[str], bool]:
+            stream = chosen.streams[i]
+            index, hash_name, range_name = _INDEXES[stream.index]
+            range_attr = getattr(Claim if stream.index == "by_tag" else TicketTable, range_name)
+            condition = range_attr.startswith(stream.prefix) if stream.prefix else None
+            start = None
+            if after is not None:
+                ticket_id = after.rsplit("#", 1)[-1]
+                start = {hash_name: {"S": stream.key}, range_name: {"S": stream.prefix + after}}
+                start |= ({"key": {"S": f"tag#{stream.key}#{ticket_id}"}} if stream.index == "by_tag"
+                          else {"pk": {"S": ticket_id}, "sk": {"S": TICKET_SK}})
+            results = index.query(stream.key, condition, scan_index_forward=not chosen.newest_first, limit=limit,
+                                  last_evaluated_key=start)
+            values = [getattr(item, range_name)[len(stream.prefix):] for item in results]
+            return values, results.last_evaluated_key is None
+        return fetch
+
+    def due_wakes(self, *, kind: str, since: datetime | None, until: datetime) -> list[str]:
+        """Ids of tickets whose next timed action of a kind ("sla" or
+        "life") falls in [since, until], from every shard."""
+        ids: list[str] = []
+        for n in range(SHARDS):
+            condition = (TicketTable.wake_at.between(f"{_iso(since)}#", f"{_iso(until)}#~") if since
+                         else TicketTable.wake_at <= f"{_iso(until)}#~")
+            ids += [key.pk for key in TicketTable.by_wake.query(f"{kind}#{n}", condition)]
+        return ids
+
+    # Directory
 
     def roster(self) -> list[Directory]:
         return list(Directory.query("agent"))
 
     def put_agent(self, email: str, available: bool, display_name: str | None, now: datetime) -> Directory:
         agent = Directory("agent", email)
-        actions = [Directory.available.set(available), Directory.updated_at.set(now),
-                   Directory.open_tickets.set(Directory.open_tickets | 0)]
+        actions = [Directory.available.set(available), Directory.updated_at.set(now)]
         if display_name:
             actions.append(Directory.display_name.set(display_name))
         agent.update(actions=actions)
         return agent
+
+    def agent(self, email: str) -> Directory | None:
+        try:
+            return Directory.get("agent", email, consistent_read=True)
+        except DoesNotExist:
+            return None
 
     def macros(self) -> list[Directory]:
         return list(Directory.query("macro"))
@@ -174,113 +362,158 @@ class TicketStore:
 
     # Customers
 
-    def get_customer(self, email: str) -> Customer | None:
+    def customer(self, email: str) -> Customer | None:
         try:
             return Customer.get(email, consistent_read=True)
         except DoesNotExist:
             return None
 
-    def tickets_of(self, email: str, limit: int | None = None) -> list[Ticket]:
-        return list(Ticket.by_customer.query(email, scan_index_forward=False, limit=limit))
+    def remember_customer(self, ticket: Ticket) -> None:
+        """Contact data for next time: the newest values win; the same values
+        again change nothing (a redelivered record)."""
+        actions = [Customer.name.set(ticket.customer_name), Customer.last_seen.set(ticket.created_at),
+                   Customer.first_seen.set(Customer.first_seen | ticket.created_at)]
+        for attribute, value in ((Customer.phone, ticket.phone), (Customer.locale, ticket.locale),
+                                 (Customer.timezone, ticket.timezone)):
+            if value:
+                actions.append(attribute.set(value))
+        Customer(ticket.customer_email).update(actions=actions)
 
-    def delete_customer(self, email: str) -> None:
+    def mark_bounced(self, email: str, now: datetime) -> None:
+        Customer(email.lower()).update(actions=[Customer.bounced_at.set(now),
+                                                Customer.name.set(Customer.name | email.lower()),
+                                                Customer.first_seen.set(Customer.first_seen | now),
+                                                Customer.last_seen.set(Customer.last_seen | now)])
+
+    def forget_customer(self, email: str) -> None:
         Customer(email).delete()
 
-    # Metrics
+    def ticket_ids_of(self, email: str, limit: int | None = None) -> list[str]:
+        return [key.pk for key in TicketTable.by_customer.query(email, scan_index_forward=False, limit=limit)]
 
-    def metric_counters(self, first_day: str, last_day: str) -> list[Tally]:
-        return list(Tally.query(METRICS_SCOPE, Tally.key.between(f"{first_day}#", f"{last_day}#~")))
+    def open_tickets_of(self, agent: str) -> int:
+        """The agent's tickets in an open status (new < open < pending sort together)."""
+        return TicketTable.by_assignee.count(agent, TicketTable.g_st.between("new#", "pending#~"))
 
-    def current_counters(self) -> list[Tally]:
-        return list(Tally.query(METRICS_SCOPE, Tally.key.startswith("current#")))
+    def open_ticket_keys(self) -> Iterator[tuple[str, str]]:
+        """(priority, status) of every open ticket, from index keys alone."""
+        for priority in PRIORITIES:
+            for key in TicketTable.by_priority.query(priority, TicketTable.g_st.between("new#", "pending#~")):
+                yield priority, key.g_st.split("#", 1)[0]
 
-    def replace_metrics(self, counters: dict[tuple[str, str], int]) -> None:
-        """Recompute's write: every counter anew (an admin command, not a request path)."""
-        with Tally.batch_write() as batch:
-            for item in Tally.query(METRICS_SCOPE):
-                batch.delete(item)
-        with Tally.batch_write() as batch:
-            for (day, counter), value in counters.items():
-                batch.save(Tally(METRICS_SCOPE, f"{day}#{counter}", value=value))
+    def count_tickets_of(self, email: str) -> int:
+        return TicketTable.by_customer.count(email)
 
-    def all_tickets(self):
+    def all_tickets(self) -> Iterator[Ticket]:
         """Every ticket (a Scan: for the recompute command only)."""
-        return Ticket.scan()
-
-    def get_claim(self, key: str) -> Claim | None:
-        try:
-            return Claim.get(key, consistent_read=True)
-        except DoesNotExist:
-            return None
-
-    def get_ticket(self, ticket_id: str) -> Ticket | None:
-        try:
-            return Ticket.get(ticket_id, consistent_read=True)
-        except DoesNotExist:
-            return None
-
-    def thread(self, ticket_id: str) -> list[Entry]:
-        return list(Entry.query(ticket_id, consistent_read=True))
-
-    def scrub_entry(self, entry: Entry, placeholder: str) -> None:
-        """Erase a message's words and address; a pending email is not sent."""
-        entry.update(actions=[Entry.body.set(placeholder), Entry.email.remove(), Entry.data.remove(),
-                              Entry.outbox.remove(), Entry.next_attempt_at.remove(),
-                              Entry.author.set(placeholder) if entry.direction == "in" else Entry.last_error.remove()])
-
-    # The outbox: outgoing emails are entries first, then sent.
-
-    def mark_sent(self, entry: Entry, ses_message_id: str, now: datetime) -> None:
-        entry.update(actions=[Entry.outbox.remove(), Entry.next_attempt_at.remove(),
-                              Entry.sent_at.set(now), Entry.ses_message_id.set(ses_message_id),
-                              Entry.last_error.remove()])
-
-    def defer(self, entry: Entry, next_attempt_at: datetime, error: str) -> None:
-        entry.update(actions=[Entry.next_attempt_at.set(next_attempt_at),
-                              Entry.last_error.set(error[:500])])
-
-    def due_outgoing(self, now: datetime, limit: int) -> list[Entry]:
-        return list(Entry.pending.query(PENDING, Entry.next_attempt_at <= now, limit=limit))
-
-    def claim_attempt(self, entry: Entry, next_attempt_at: datetime) -> bool:
-        """Take one delivery attempt for this worker: moves the next attempt
-        on only if nobody else did since `entry` was read."""
-        try:
-            entry.update(
-                actions=[Entry.next_attempt_at.set(next_attempt_at), Entry.attempts.add(1)],
-                condition=(Entry.outbox == PENDING) & (Entry.next_attempt_at == entry.next_attempt_at))
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        for item in TicketTable.scan(TicketTable.sk == TICKET_SK):
+            yield to_ticket(item)
 
 
-def _add_metrics(tx: TransactWrite, metrics: dict[tuple[str, str], int] | None) -> None:
-    """The change's metric counters move with it, atomically."""
-    for (day, counter), delta in sorted((metrics or {}).items()):
-        tx.update(Tally(METRICS_SCOPE, f"{day}#{counter}"), actions=[Tally.value.add(delta)])
-
-
-def _customer_actions(contact: CustomerContact, now: datetime) -> list:
-    actions = [Customer.name.set(contact.name), Customer.last_seen.set(now),
-               Customer.first_seen.set(Customer.first_seen | now), Customer.ticket_count.add(1)]
-    for attribute, value in ((Customer.phone, contact.phone), (Customer.locale, contact.locale),
-                             (Customer.timezone, contact.timezone)):
-        if value:
-            actions.append(attribute.set(value))
-    return actions
-
-
-def _raise_cancellation(error: TransactWriteError, labels: list[object]) -> None:
+def _raise_refusal(error: TransactWriteError, labels: list[object]) -> None:
     """Turn a cancelled transaction into the reason that matters to the caller."""
-    codes = [r.code if r else None for r in error.cancellation_reasons or []]
-    if "TransactionConflict" in codes:
-        raise StoreBusy() from error
+    reasons = error.cancellation_reasons or []
+    codes = [r.code if r else None for r in reasons]
     for label, code in zip(labels, codes):
         if code != "ConditionalCheckFailed":
             continue
+        if label is StaleTicket:
+            raise StaleTicket() from error
         if isinstance(label, RateWindow):
             raise RateLimited(label) from error
-        if label in (ReferenceTaken, IdempotencyKeyUsed, AssigneeUnavailable):
-            raise label() from error
+        if isinstance(label, str) and label not in ("entry", "tag", "scrub"):
+            raise Claimed(label) from error
+        if label == "entry":
+            raise StaleTicket() from error
+    if "TransactionConflict" in codes:
+        raise StaleTicket() from error
+
+
+# Mapping between the domain's dataclasses and items.
+
+def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
+    wake = wake_of(ticket, rules)
+    n = shard(ticket.id)
+    callback_open = bool(ticket.callback and ticket.callback.get("status") == "requested" and ticket.is_open)
+    return TicketTable(
+        ticket.id, TICKET_SK, kind="ticket", reference=ticket.reference, status=ticket.status,
+        priority=ticket.priority, channel=ticket.channel, category=ticket.category, subject=ticket.subject,
+        preview=ticket.preview, customer_email=ticket.customer_email, customer_name=ticket.customer_name,
+        phone=ticket.phone, order_id=ticket.order_id, locale=ticket.locale, timezone=ticket.timezone,
+        callback=dict(ticket.callback) if ticket.callback else None, assignee=ticket.assignee,
+        tags=set(ticket.tags) or None, created_at=ticket.created_at, updated_at=ticket.updated_at,
+        clocks=sla.clocks_to(dict(ticket.clocks)) or None, sla_priority=ticket.sla_priority,
+        first_responded_at=ticket.first_responded_at, first_responder=ticket.first_responder,
+        resolved_at=ticket.resolved_at, feedback=dict(ticket.feedback) if ticket.feedback else None,
+        followup_sent_at=ticket.followup_sent_at, operator_replies=ticket.operator_replies or None,
+        customer_messages=ticket.customer_messages or None, offer_days=list(ticket.offer_days) or None,
+        linked_to=ticket.linked_to, version=ticket.version,
+        g_all=f"all#{n}", g_cust=ticket.customer_email, g_asg=ticket.assignee, g_pri=ticket.priority,
+        g_cat=ticket.category, g_st=f"{ticket.status}#{ticket.id}",
+        g_wake=f"{'sla' if wake.kind == 'sla' else 'life'}#{n}" if wake else None,
+        wake_at=f"{_iso(wake.at)}#{ticket.id}" if wake else None,
+        g_cb="callback" if callback_open else None)
+
+
+def to_ticket(item: TicketTable) -> Ticket:
+    return Ticket(
+        id=item.pk, reference=item.reference, status=item.status, priority=item.priority, channel=item.channel,
+        customer_email=item.customer_email, customer_name=item.customer_name, created_at=item.created_at,
+        updated_at=item.updated_at, subject=item.subject, preview=item.preview, category=item.category,
+        phone=item.phone, order_id=item.order_id, locale=item.locale, timezone=item.timezone,
+        callback=item.callback, assignee=item.assignee, tags=frozenset(item.tags or ()),
+        clocks=sla.clocks_from(item.clocks), sla_priority=item.sla_priority,
+        first_responded_at=item.first_responded_at, first_responder=item.first_responder,
+        resolved_at=item.resolved_at, feedback=item.feedback, followup_sent_at=item.followup_sent_at,
+        operator_replies=int(item.operator_replies or 0), customer_messages=int(item.customer_messages or 0),
+        offer_days=tuple(item.offer_days or ()), linked_to=item.linked_to, version=int(item.version or 0))
+
+
+def entry_item(ticket_id: str, sk: str, change: Change) -> TicketTable:
+    entry = change.entry
+    return TicketTable(ticket_id, sk, kind=entry.kind, event=entry.event, author=entry.author, body=entry.body,
+                       direction=entry.direction, data=dict(entry.data) or None, created_at=change.after.updated_at,
+                       version=change.after.version, effects=effects_document(change))
+
+
+def to_stored_entry(item: TicketTable) -> StoredEntry:
+    return StoredEntry(item.sk, item.created_at, Entry(item.kind, item.event or item.kind, item.author or "",
+                                                       body=item.body, direction=item.direction,
+                                                       data=item.data or {}),
+                       item.effects, int(item.version) if item.version is not None else None)
+
+
+def to_delivery(item: TicketTable) -> Delivery:
+    retry_at = None
+    if item.retry_at:
+        retry_at = datetime.strptime(item.retry_at.split("#", 1)[0], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=timezone.utc)
+    return Delivery(item.pk, item.sk, item.sk.split("#mail#", 1)[0], item.mail, item.to, item.state,
+                    int(item.attempts or 0), item.message_id, item.created_at, retry_at, item.last_error)
+
+
+def effects_document(change: Change) -> dict[str, Any]:
+    """The change's effects as the stream consumer reads them back."""
+    fx = change.effects
+    document: dict[str, Any] = {}
+    if fx.mail:
+        document["mail"] = [[m.kind, m.to] for m in fx.mail]
+    if fx.arm:
+        document["arm"] = {"name": fx.arm.name, "at": _iso(fx.arm.at), "payload": dict(fx.arm.payload)}
+    if fx.disarm:
+        document["disarm"] = fx.disarm
+    if fx.counters:
+        document["counters"] = {d: dict(c) for d, c in fx.counters.items()}
+    if fx.publish:
+        document["publish"] = [{"type": p.type, "detail": dict(p.detail)} for p in fx.publish]
+    if fx.assign:
+        document["assign"] = True
+    if fx.remember_customer:
+        document["customer"] = True
+    return document
+
+
+def body_hash(document: dict) -> str:
+    import json
+
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()

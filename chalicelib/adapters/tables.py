@@ -3,23 +3,31 @@
 Table names carry a per-stage prefix bound at runtime (`bind_tables`), since
 the stage is known only from the environment. docs/data-model.md lists every
 access pattern and the key or index that serves it.
+
+`tickets` holds a ticket and its whole thread in one item collection (the
+ticket at sort key "#", then its entries in time order, then the delivery
+state of each email), so reading a ticket is one Query and a change is one
+transaction. Its stream drives every effect. Stored attribute names are
+short because every byte of an item is paid for on each write; indexes
+project keys only, so a ticket change rewrites an index entry only when that
+index's key moves.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
 import pynamodb.connection.base
+from pynamodb.attributes import (JSONAttribute, ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute,
+                                 UnicodeSetAttribute, UTCDateTimeAttribute, BooleanAttribute)
 from pynamodb.connection import Connection
-from pynamodb.attributes import (BooleanAttribute, JSONAttribute, MapAttribute, NumberAttribute, TTLAttribute,
-                                 UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute,
-                                 VersionAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from .aws import botocore_session
 
 # pynamodb builds a botocore session per connection (one per table and one for
 # transactions); sharing the container's session makes each of them cheap.
+# tests/test_tables.py fails if a pynamodb upgrade stops honouring this.
 pynamodb.connection.base.get_session = botocore_session
 
 PAY_PER_REQUEST = "PAY_PER_REQUEST"
@@ -28,6 +36,8 @@ PAY_PER_REQUEST = "PAY_PER_REQUEST"
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 5
 MAX_RETRY_ATTEMPTS = 3
+TICKET_SK = "#"
+SHARDS = 4  # write shards of the indexes whose key would otherwise be one value for every ticket
 
 
 class _TableMeta:
@@ -37,120 +47,128 @@ class _TableMeta:
     max_retry_attempts = MAX_RETRY_ATTEMPTS
 
 
+def _index(name: str, hash_attr: str, range_attr: str, doc: str) -> type[GlobalSecondaryIndex]:
+    meta = type("Meta", (), {"index_name": name, "projection": KeysOnlyProjection()})
+    return type(f"Index_{name}", (GlobalSecondaryIndex,), {
+        "__doc__": doc, "Meta": meta,
+        hash_attr: UnicodeAttribute(hash_key=True), range_attr: UnicodeAttribute(range_key=True)})
 
 
-def _listing_index(name: str, attribute: str, doc: str) -> type[GlobalSecondaryIndex]:
-    """An inbox listing: tickets sharing one value of `attribute`, newest first
-    (ids are time-ordered), so a page reads exactly the items it returns."""
-    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
-    return type(f"TicketsBy{attribute.title().replace('_', '')}", (GlobalSecondaryIndex,), {
-        "__doc__": doc, "Meta": meta, attribute: UnicodeAttribute(hash_key=True),
-        "id": UnicodeAttribute(range_key=True)})
+ByAll = _index("by_all", "g_all", "pk", "Every ticket, newest first, in SHARDS shards read together.")
+ByCustomer = _index("by_customer", "g_cust", "pk", "A customer's tickets, newest first.")
+ByAssignee = _index("by_assignee", "g_asg", "g_st", "An assignee's tickets by status, newest first.")
+ByPriority = _index("by_priority", "g_pri", "g_st", "Tickets of a priority by status, newest first.")
+ByCategory = _index("by_category", "g_cat", "g_st", "Tickets of a category by status, newest first.")
+ByWake = _index("by_wake", "g_wake", "wake_at", "Tickets by their next timed action (sparse, sharded).")
+ByCallback = _index("by_callback", "g_cb", "pk", "Open callback requests, oldest first (sparse).")
+ByRetry = _index("by_retry", "g_retry", "retry_at", "Emails whose send failed, by next attempt (sparse).")
 
 
-TicketsByCustomer = _listing_index("by_customer", "customer_email", "A customer's ticket history, newest first.")
-TicketsByStatus = _listing_index("by_status", "status", "The inbox per status, newest first.")
-TicketsByListing = _listing_index("by_listing", "listing", "Every ticket (listing = \"all\"), newest first.")
-TicketsByPriority = _listing_index("by_priority", "priority", "The inbox per priority, newest first.")
-TicketsByAssignee = _listing_index("by_assignee", "assignee", "The inbox per assignee, newest first.")
-TicketsByCategory = _listing_index("by_category", "category", "The inbox per category, newest first.")
-
-
-class TicketsBySlaDue(GlobalSecondaryIndex):
-    """Sparse: open tickets with a next SLA event, by its time (the reconciler)."""
-    class Meta:
-        index_name = "by_sla_due"
-        projection = AllProjection()
-    sla_watch = UnicodeAttribute(hash_key=True)
-    next_sla_at = UTCDateTimeAttribute(range_key=True)
-
-
-class Ticket(Model):
+class TicketTable(Model):
+    """Every item of a ticket's collection; `kind` tells which. The store maps
+    them to and from the domain's dataclasses."""
     class Meta(_TableMeta):
         table_name = "tickets"
+        stream_view_type = "NEW_IMAGE"  # the consumer reads each change's entry
 
-    id = UnicodeAttribute(hash_key=True)
-    reference = UnicodeAttribute()
-    status = UnicodeAttribute()
-    priority = UnicodeAttribute()
-    channel = UnicodeAttribute()
-    category = UnicodeAttribute(null=True)
-    subject = UnicodeAttribute(null=True)
-    customer_email = UnicodeAttribute()
-    customer_name = UnicodeAttribute()
-    phone = UnicodeAttribute(null=True)
-    order_id = UnicodeAttribute(null=True)
-    locale = UnicodeAttribute(null=True)
-    timezone = UnicodeAttribute(null=True)
-    callback = MapAttribute(null=True)
-    assignee = UnicodeAttribute(null=True)
-    tags = UnicodeSetAttribute(null=True)
-    listing = UnicodeAttribute(default="all")
-    created_at = UTCDateTimeAttribute()
-    updated_at = UTCDateTimeAttribute()
-    # Current due times (None while paused or ended), for the inbox and the API.
-    first_response_due = UTCDateTimeAttribute(null=True)
-    resolution_due = UTCDateTimeAttribute(null=True)
-    first_responded_at = UTCDateTimeAttribute(null=True)
-    resolved_at = UTCDateTimeAttribute(null=True)
-    # SLA clocks per metric (domain.sla.MetricClock as JSON), the one schedule
-    # armed for the next SLA event, and its time.
-    sla = JSONAttribute(null=True)
-    sla_priority = UnicodeAttribute(null=True)
-    sla_schedule = UnicodeAttribute(null=True)
-    next_sla_at = UTCDateTimeAttribute(null=True)
-    sla_watch = UnicodeAttribute(null=True)  # "open" while next_sla_at is set
-    feedback = JSONAttribute(null=True)  # {"csat", "nps"?, "comment"?, "at"}
-    followup_sent_at = UTCDateTimeAttribute(null=True)
-    version = VersionAttribute()
+    pk = UnicodeAttribute(hash_key=True)  # the ticket id
+    sk = UnicodeAttribute(range_key=True)  # "#" for the ticket, else the entry's time-ordered key
+    kind = UnicodeAttribute(attr_name="k")  # ticket | message | note | call | event | delivery
 
-    by_customer = TicketsByCustomer()
-    by_status = TicketsByStatus()
-    by_priority = TicketsByPriority()
-    by_assignee = TicketsByAssignee()
-    by_category = TicketsByCategory()
-    by_listing = TicketsByListing()
-    by_sla_due = TicketsBySlaDue()
+    # The ticket (sk "#")
+    reference = UnicodeAttribute(attr_name="ref", null=True)
+    status = UnicodeAttribute(attr_name="s", null=True)
+    priority = UnicodeAttribute(attr_name="p", null=True)
+    channel = UnicodeAttribute(attr_name="ch", null=True)
+    category = UnicodeAttribute(attr_name="cat", null=True)
+    subject = UnicodeAttribute(attr_name="sub", null=True)
+    preview = UnicodeAttribute(attr_name="pv", null=True)
+    customer_email = UnicodeAttribute(attr_name="ce", null=True)
+    customer_name = UnicodeAttribute(attr_name="cn", null=True)
+    phone = UnicodeAttribute(attr_name="ph", null=True)
+    order_id = UnicodeAttribute(attr_name="oid", null=True)
+    locale = UnicodeAttribute(attr_name="loc", null=True)
+    timezone = UnicodeAttribute(attr_name="tz", null=True)
+    callback = JSONAttribute(attr_name="cb", null=True)
+    assignee = UnicodeAttribute(attr_name="a", null=True)
+    tags = UnicodeSetAttribute(attr_name="tg", null=True)
+    created_at = UTCDateTimeAttribute(attr_name="c", null=True)
+    updated_at = UTCDateTimeAttribute(attr_name="u", null=True)
+    clocks = JSONAttribute(attr_name="sla", null=True)
+    sla_priority = UnicodeAttribute(attr_name="sp", null=True)
+    first_responded_at = UTCDateTimeAttribute(attr_name="fra", null=True)
+    first_responder = UnicodeAttribute(attr_name="frb", null=True)
+    resolved_at = UTCDateTimeAttribute(attr_name="ra", null=True)
+    feedback = JSONAttribute(attr_name="fb", null=True)
+    followup_sent_at = UTCDateTimeAttribute(attr_name="fu", null=True)
+    operator_replies = NumberAttribute(attr_name="nor", null=True)
+    customer_messages = NumberAttribute(attr_name="ncm", null=True)
+    offer_days = ListAttribute(attr_name="od", null=True)
+    linked_to = UnicodeAttribute(attr_name="lnk", null=True)
+    version = NumberAttribute(attr_name="v", null=True)
+    # Index keys, derived from the ticket by the store.
+    g_all = UnicodeAttribute(null=True)
+    g_cust = UnicodeAttribute(null=True)
+    g_asg = UnicodeAttribute(null=True)
+    g_pri = UnicodeAttribute(null=True)
+    g_cat = UnicodeAttribute(null=True)
+    g_st = UnicodeAttribute(null=True)
+    g_wake = UnicodeAttribute(null=True)
+    wake_at = UnicodeAttribute(null=True)
+    g_cb = UnicodeAttribute(null=True)
+
+    # A thread entry
+    event = UnicodeAttribute(attr_name="ev", null=True)
+    author = UnicodeAttribute(attr_name="by", null=True)
+    body = UnicodeAttribute(attr_name="b", null=True)
+    direction = UnicodeAttribute(attr_name="dir", null=True)
+    data = JSONAttribute(attr_name="d", null=True)
+    effects = JSONAttribute(attr_name="fx", null=True)  # present on every change's entry: the stream acts on it
+
+    # An email's delivery (sk "<entry sk>#mail#<n>")
+    mail = UnicodeAttribute(attr_name="m", null=True)
+    to = UnicodeAttribute(attr_name="to", null=True)
+    state = UnicodeAttribute(attr_name="st", null=True)  # sending | sent | retry | unconfirmed | refused
+    attempts = NumberAttribute(attr_name="n", null=True)
+    message_id = UnicodeAttribute(attr_name="mid", null=True)
+    ses_id = UnicodeAttribute(attr_name="ses", null=True)
+    last_error = UnicodeAttribute(attr_name="err", null=True)
+    g_retry = UnicodeAttribute(null=True)
+    retry_at = UnicodeAttribute(null=True)
+
+    by_all = ByAll()
+    by_customer = ByCustomer()
+    by_assignee = ByAssignee()
+    by_priority = ByPriority()
+    by_category = ByCategory()
+    by_wake = ByWake()
+    by_callback = ByCallback()
+    by_retry = ByRetry()
 
 
-class Outbox(GlobalSecondaryIndex):
-    """Sparse: only outgoing emails not yet accepted by SES, by next attempt."""
-    class Meta:
-        index_name = "outbox"
-        projection = AllProjection()
-    outbox = UnicodeAttribute(hash_key=True)
-    next_attempt_at = UTCDateTimeAttribute(range_key=True)
+ByTag = _index("by_tag", "g_tag", "ticket_id", "Tickets with a tag, newest first.")
 
 
-class Entry(Model):
-    """The ticket's thread in one item collection: customer and operator
-    messages, internal notes and events, in time order (`sk`)."""
+class Claim(Model):
+    """Keys claimed with a conditional write: ticket references (permanent),
+    idempotency keys and rate-limit windows (expire by TTL), inbound
+    Message-IDs, tags on tickets, and the stream consumer's marks."""
     class Meta(_TableMeta):
-        table_name = "entries"
+        table_name = "claims"
 
-    ticket_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    kind = UnicodeAttribute()  # message (to or from the customer) | note | event | notice (to operators)
-    created_at = UTCDateTimeAttribute()
-    author = UnicodeAttribute(null=True)
-    direction = UnicodeAttribute(null=True)  # in (from the customer) | out (to them)
-    event = UnicodeAttribute(null=True)
-    data = JSONAttribute(null=True)
-    body = UnicodeAttribute(null=True)
-    # An outgoing email, rendered once so a retry sends exactly the same mail.
-    email = JSONAttribute(null=True)
-    outbox = UnicodeAttribute(null=True)  # "pending" until SES accepts it
-    next_attempt_at = UTCDateTimeAttribute(null=True)
-    attempts = NumberAttribute(null=True)
-    last_error = UnicodeAttribute(null=True)
-    sent_at = UTCDateTimeAttribute(null=True)
-    ses_message_id = UnicodeAttribute(null=True)
+    key = UnicodeAttribute(hash_key=True)
+    ticket_id = UnicodeAttribute(null=True)
+    body_hash = UnicodeAttribute(null=True)
+    response = JSONAttribute(null=True)
+    hits = NumberAttribute(null=True)
+    g_tag = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
 
-    pending = Outbox()
+    by_tag = ByTag()
 
 
 class Customer(Model):
-    """Contact data saved for next time; history via Ticket.by_customer."""
+    """Contact data saved for next time; history via the tickets' by_customer index."""
     class Meta(_TableMeta):
         table_name = "customers"
 
@@ -161,26 +179,12 @@ class Customer(Model):
     timezone = UnicodeAttribute(null=True)
     first_seen = UTCDateTimeAttribute()
     last_seen = UTCDateTimeAttribute()
-    ticket_count = NumberAttribute(default=0)
-
-
-class Claim(Model):
-    """Keys claimed with a conditional write: idempotency keys, rate-limit
-    windows (both expire by TTL) and ticket references (permanent)."""
-    class Meta(_TableMeta):
-        table_name = "claims"
-
-    key = UnicodeAttribute(hash_key=True)
-    ticket_id = UnicodeAttribute(null=True)
-    body_hash = UnicodeAttribute(null=True)
-    response = JSONAttribute(null=True)
-    hits = NumberAttribute(null=True)
-    expires_at = TTLAttribute(null=True)
+    bounced_at = UTCDateTimeAttribute(null=True)  # SES reported the address undeliverable: mail it no more
 
 
 class Directory(Model):
     """Small shared lists read whole by one Query on `kind`: the agent roster
-    (availability, open tickets, last assignment) and the macros."""
+    (availability for automatic assignment, display names) and the macros."""
     class Meta(_TableMeta):
         table_name = "directory"
 
@@ -188,8 +192,6 @@ class Directory(Model):
     name = UnicodeAttribute(range_key=True)  # agent email, or macro slug
     display_name = UnicodeAttribute(null=True)
     available = BooleanAttribute(null=True)
-    open_tickets = NumberAttribute(null=True)
-    last_assigned_at = UTCDateTimeAttribute(null=True)
     title = UnicodeAttribute(null=True)
     body = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
@@ -197,17 +199,17 @@ class Directory(Model):
 
 
 class Tally(Model):
-    """Per-day metric counters (domain.metrics), one item per day and counter,
-    all in one partition so a period is one Query over a key range."""
+    """Per-day metric counters: one item per day and family, each counter a
+    top-level number attribute moved with ADD (adapters/counters.py), so a
+    batch of changes is one update per day and a period is one BatchGetItem."""
     class Meta(_TableMeta):
         table_name = "metrics"
 
-    scope = UnicodeAttribute(hash_key=True)  # "metrics"
-    key = UnicodeAttribute(range_key=True)  # "<YYYY-MM-DD or current>#<counter>"
-    value = NumberAttribute(default=0)
+    day = UnicodeAttribute(hash_key=True)  # YYYY-MM-DD: each day its own partition
+    family = UnicodeAttribute(range_key=True)  # "all" | "agents"
 
 
-MODELS: dict[str, type[Model]] = {"tickets": Ticket, "entries": Entry, "customers": Customer, "claims": Claim,
+MODELS: dict[str, type[Model]] = {"tickets": TicketTable, "claims": Claim, "customers": Customer,
                                   "directory": Directory, "metrics": Tally}
 
 
@@ -228,9 +230,13 @@ def bind_tables(prefix: str) -> None:
             model._connection = None
 
 
+def table_name(base: str) -> str:
+    return MODELS[base].Meta.table_name
+
+
 def create_tables() -> None:
     """Create the bound tables where missing (local stack and tests; AWS
-    stages get them from infra/)."""
+    stages get them from infra/), streams included."""
     for model in MODELS.values():
         if not model.exists():
             model.create_table(wait=True, billing_mode=PAY_PER_REQUEST)

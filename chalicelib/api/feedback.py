@@ -8,10 +8,11 @@ from chalice import Response
 
 from ..container import container
 from ..domain.emails import CSAT_LABELS
-from ..domain.errors import FieldError, InvalidInput
-from ..domain.feedback import ExpiredToken, UnknownToken, parse_rating, read_token
+from ..domain.errors import CarelineError, Gone, InvalidInput
+from ..domain.feedback import parse_rating
 from ..domain.inquiry import parse_body
-from .http import cors_headers, errors_response, header, html_response, json_response, prefers_html
+from .errors import endpoint
+from .http import cors_headers, header, html_response, json_response, prefers_html
 
 PAGE_STYLE = ("body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
               "fieldset{border:1px solid #c5cad1;border-radius:6px;margin:0 0 1rem;padding:.5rem 1rem}"
@@ -26,33 +27,22 @@ PAGE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referre
 SCORES = {str(n) for n in range(1, 6)}
 
 
-def _ticket_for(token: str):
-    services = container()
-    ticket_id = read_token(token, services.signing_key(), services.clock.now())
-    ticket = services.store.get_ticket(ticket_id)
-    if ticket is None:
-        raise UnknownToken()
-    return ticket
-
-
-def _refusal(request, error: Exception, html: bool) -> Response:
-    status, message = (410, "This feedback link has expired.") if isinstance(error, ExpiredToken) else (
-        404, "This feedback link is not valid.")
-    if html:
-        return html_response(status, "Feedback", [message, "Thank you all the same. You can always reply to our "
-                                                           "email if anything is still open."], PAGE_HEADERS)
-    return errors_response(status, [FieldError("token", message)], _cors(request))
+def _refusal(error: CarelineError) -> Response:
+    message = "This feedback link has expired." if isinstance(error, Gone) else "This feedback link is not valid."
+    return html_response(error.status, "Feedback", [message, "Thank you all the same. You can always reply to our "
+                                                             "email if anything is still open."], PAGE_HEADERS)
 
 
 def _cors(request) -> dict[str, str]:
     return cors_headers(request, container().settings.cors_origins)
 
 
+@endpoint(cors=_cors)
 def page(request, token: str) -> Response:
     try:
-        ticket = _ticket_for(token)
-    except (UnknownToken, ExpiredToken) as error:
-        return _refusal(request, error, True)
+        ticket = container().feedback.ticket_for(token)
+    except CarelineError as error:
+        return _refusal(error)
     score = (request.query_params or {}).get("score", "")
     previous = ticket.feedback or {}
     # The score just clicked is what the customer means now; else what they said before.
@@ -77,22 +67,24 @@ def page(request, token: str) -> Response:
     return Response(body, status_code=200, headers={"Content-Type": "text/html; charset=utf-8", **PAGE_HEADERS})
 
 
+@endpoint(cors=_cors)
 def record(request, token: str) -> Response:
     html = prefers_html(request)
     try:
-        ticket = _ticket_for(token)
+        ticket = container().feedback.ticket_for(token)
         fields = parse_body(request.raw_body or b"", header(request, "content-type") or "application/json")
         rating = parse_rating(fields)
-    except (UnknownToken, ExpiredToken) as error:
-        return _refusal(request, error, html)
+        container().feedback.record(ticket, rating)
     except InvalidInput as invalid:
-        if html:
-            return html_response(400, "Please check your feedback", [f"{e.field}: {e.message}" for e in invalid.errors],
-                                 PAGE_HEADERS)
-        return errors_response(400, invalid.errors, _cors(request))
-    container().tickets.record_feedback(ticket.id, rating)
+        if not html:
+            raise
+        return html_response(400, "Please check your feedback", [f"{e.field}: {e.message}" for e in invalid.errors],
+                             PAGE_HEADERS)
+    except CarelineError as error:
+        if not html:
+            raise
+        return _refusal(error)
     if html:
         return html_response(200, "Thank you!", ["Your feedback helps us get better. If anything is still open, "
                                                  "just reply to our email: we are here."], PAGE_HEADERS)
-    return json_response(200, {"status": "recorded", "reference": ticket.reference, "feedback": rating},
-                         _cors(request))
+    return json_response(200, {"status": "recorded", "reference": ticket.reference, "feedback": rating})

@@ -12,27 +12,23 @@ from ..adapters.aws import client
 from ..clock import iso
 
 _AT = re.compile(r"^at\((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\)$")
-_ROUNDS = 50  # a handler may arm a next event that is already due
 
 
 def fire_due(group: str, now: Callable[[], datetime], invoke: Callable[[dict], dict]) -> list[dict]:
+    """Fire every schedule due now, oldest first, once (as Scheduler would)."""
     scheduler = client("scheduler")
+    due = []
+    for page in scheduler.get_paginator("list_schedules").paginate(GroupName=group):
+        for summary in page["Schedules"]:
+            detail = scheduler.get_schedule(GroupName=group, Name=summary["Name"])
+            at = _when(detail["ScheduleExpression"])
+            if at is not None and at <= now():
+                due.append((at, detail))
     fired: list[dict] = []
-    for _ in range(_ROUNDS):
-        due = []
-        for page in scheduler.get_paginator("list_schedules").paginate(GroupName=group):
-            for summary in page["Schedules"]:
-                detail = scheduler.get_schedule(GroupName=group, Name=summary["Name"])
-                at = _when(detail["ScheduleExpression"])
-                if at is not None and at <= now():
-                    due.append((at, detail))
-        if not due:
-            break
-        for at, detail in sorted(due, key=lambda pair: pair[0]):
-            scheduler.delete_schedule(GroupName=group, Name=detail["Name"])
-            payload = json.loads(detail["Target"]["Input"])
-            fired.append({"schedule": detail["Name"], "at": iso(at), "payload": payload,
-                          "result": invoke(payload)})
+    for at, detail in sorted(due, key=lambda pair: pair[0]):
+        scheduler.delete_schedule(GroupName=group, Name=detail["Name"])
+        payload = json.loads(detail["Target"]["Input"])
+        fired.append({"schedule": detail["Name"], "at": iso(at), "payload": payload, "result": invoke(payload)})
     return fired
 
 

@@ -1,6 +1,6 @@
 """Creates the local stage's AWS resources in the emulator from the same
-definitions the app uses: the table models, the sender identity, the
-scheduler group."""
+definitions the app uses: the table models (with the tickets table's
+stream), the sender identity, the scheduler group, the event bus."""
 from __future__ import annotations
 
 from ..adapters.aws import client
@@ -18,3 +18,6 @@ def provision(settings: Settings) -> None:
     groups = {g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]}
     if settings.scheduler_group not in groups:
         scheduler.create_schedule_group(Name=settings.scheduler_group)
+    events = client("events")
+    if settings.event_bus not in {b["Name"] for b in events.list_event_buses()["EventBuses"]}:
+        events.create_event_bus(Name=settings.event_bus)

@@ -10,6 +10,7 @@ from pathlib import Path
 from chalice import Blueprint, Response
 
 from ..api.http import errors_response, json_response
+from . import stream
 from ..auth import ROLES, issue_local_token
 from ..clock import iso
 from ..container import container
@@ -34,7 +35,16 @@ def _json_object(request) -> dict | None:
 def mailbox():
     from .mailbox import sent_messages
 
+    settle(container())
     return json_response(200, sent_messages())
+
+
+@dev.route("/_dev/events")
+def events():
+    from .events import published
+
+    settle(container())
+    return json_response(200, published())
 
 
 @dev.route("/_dev/clock", methods=["POST"], content_types=ANY_BODY)
@@ -45,6 +55,7 @@ def advance_clock():
         return errors_response(400, [FieldError(
             "advance_minutes", f"must be a number of minutes from 0 to {MAX_ADVANCE_MINUTES}")])
     services = container()
+    settle(services)
     services.clock.advance(timedelta(minutes=minutes))
     return json_response(200, {"now": iso(services.clock.now()), "fired": run_due(services)})
 
@@ -64,7 +75,8 @@ def token():
         body["email"], body["role"], services.settings.public_url, services.clock.now())})
 
 
-_RUNNING = threading.Lock()  # the dev clock route and the background tick take turns
+_ROUNDS = 50
+_RUNNING = threading.RLock()  # the dev clock route, the dev mailbox and the background tick take turns
 
 
 @dev.route("/_dev/inbound", methods=["POST"], content_types=["message/rfc822", *ANY_BODY])
@@ -73,7 +85,10 @@ def inbound():
     raw = dev.current_request.raw_body or b""
     if not raw.strip():
         return errors_response(400, [FieldError("body", "must be a raw RFC 5322 message")])
-    return json_response(200, container().inbound.handle(raw))
+    services = container()
+    decision = services.inbound.handle(raw)
+    settle(services)
+    return json_response(200, decision)
 
 
 # The admin page and the widget are static files; in AWS CloudFront serves
@@ -116,9 +131,15 @@ def example_storefront():
     return _static("widget", "example.html")
 
 
+def settle(services=None) -> None:
+    """Everything caused so far has finished: the stream is drained."""
+    with _RUNNING:
+        stream.drain()
+
+
 def run_due(services) -> list[dict]:
-    """Everything AWS would have run by now: due one-time schedules, the SLA
-    reconciler and the outbox sweeper."""
+    """Everything AWS would have run by now: due one-time schedules, the
+    reconciler and the mail retries, each change's effects included."""
     with _RUNNING:
         return _run_due(services)
 
@@ -126,10 +147,19 @@ def run_due(services) -> list[dict]:
 def _run_due(services) -> list[dict]:
     from .local_scheduler import fire_due
 
-    fired = fire_due(services.settings.scheduler_group, services.clock.now, services.on_schedule)
-    reconciled = services.sla.reconcile()
-    fired += [{"schedule": "reconcile_sla", "at": iso(services.clock.now()), "payload": {"ticket_id": r["ticket_id"]},
-               "result": r} for r in reconciled["acted"]]
-    for sent in services.outbox.retry_due():
-        fired.append({"schedule": "retry_outbox", "at": iso(services.clock.now()), "payload": {"sent": sent}})
+    stream.drain()
+    fired: list[dict] = []
+    for _ in range(_ROUNDS):  # an action's effects may arm a next action that is already due
+        round_ = fire_due(services.settings.scheduler_group, services.clock.now, services.timers.fire)
+        stream.drain()
+        reconciled = services.timers.reconcile()
+        stream.drain()
+        round_ += [{"schedule": "reconcile", "at": iso(services.clock.now()),
+                    "payload": {"ticket_id": r["ticket_id"]}, "result": r} for r in reconciled["acted"]]
+        for sent in services.delivery.retry_due():
+            round_.append({"schedule": "retry_mail", "at": iso(services.clock.now()), "payload": {"sent": sent}})
+        stream.drain()
+        fired += round_
+        if not any(item.get("result", {}).get("action") not in ("ignored", "rearmed") for item in round_):
+            break
     return fired

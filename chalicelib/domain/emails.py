@@ -271,3 +271,15 @@ def low_rating_notice(reference: str, customer: str, rating: dict, to_address: s
             f"<p><a href=\"{escape(ticket_url)}\">Please follow up</a></p></body></html>")
     return Email(to_address, "", f"Unhappy customer: {scores} [{reference}]", text, html,
                  dict(AUTO_REPLIED))
+
+
+def assignment_notice(reference: str, customer: str, subject: str | None, preview: str | None, to_address: str,
+                      ticket_url: str) -> Email:
+    """To the agent automatic assignment chose: a new ticket is theirs."""
+    about = subject or preview or "(no subject)"
+    text = (f"A new ticket is assigned to you: [{reference}] {about}\nCustomer: {customer}\n\n"
+            f"Open the ticket: {ticket_url}\n")
+    html = (f"<!doctype html><html><body><p>A new ticket is assigned to you: [{escape(reference)}] "
+            f"{escape(about)}</p><p>Customer: {escape(customer)}</p>"
+            f"<p><a href=\"{escape(ticket_url)}\">Open the ticket</a></p></body></html>")
+    return Email(to_address, "", f"Assigned to you: {about} [{reference}]", text, html, dict(AUTO_REPLIED))

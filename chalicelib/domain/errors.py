@@ -1,4 +1,7 @@
-"""Errors the API turns into specific 4xx answers, never a 500."""
+"""Every error the API answers with: its status and code, in one table.
+`api/http.py` is the one place that turns them into responses; anything
+else a request raises is unexpected, logged with the request id and
+answered 500 with that id only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,21 +16,96 @@ class FieldError:
         return {"field": self.field, "message": self.message}
 
 
-class InvalidInput(Exception):
-    """Every problem with a request at once (400)."""
+class CarelineError(Exception):
+    """A refusal the caller can act on."""
+    status = 500
+    code = "internal"
+    field = "request"
+
+    def __init__(self, message: str = "", *, field: str | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message or self.__class__.__doc__ or self.code)
+        self.message = message or (self.__class__.__doc__ or self.code).strip()
+        self.field = field or self.field
+        self.headers = dict(headers or {})
+
+    @property
+    def errors(self) -> list[FieldError]:
+        return [FieldError(self.field, self.message)]
+
+
+class InvalidInput(CarelineError):
+    """Every problem with a request at once."""
+    status, code, field = 400, "invalid", "body"
 
     def __init__(self, errors: list[FieldError]) -> None:
         super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
-        self.errors = errors
+        self._errors = errors
+
+    @property
+    def errors(self) -> list[FieldError]:
+        return self._errors
 
 
-class Conflict(Exception):
-    """The request contradicts an earlier one (409)."""
+class Unauthorized(CarelineError):
+    """A bearer token is required."""
+    status, code, field = 401, "unauthorized", "Authorization"
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
 
 
-class TooManyRequests(Exception):
-    """A sender or address floods (429)."""
+class Forbidden(CarelineError):
+    """This role may not make this call."""
+    status, code, field = 403, "forbidden", "Authorization"
 
-    def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(f"retry after {retry_after_seconds} s")
+
+class NotFound(CarelineError):
+    """Not found."""
+    status, code, field = 404, "not_found", "id"
+
+
+class Conflict(CarelineError):
+    """The request contradicts an earlier one."""
+    status, code = 409, "conflict"
+
+
+class Gone(CarelineError):
+    """This no longer exists."""
+    status, code = 410, "gone"
+
+
+class PreconditionFailed(CarelineError):
+    """The ticket changed meanwhile."""
+    status, code, field = 412, "stale", "If-Match"
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"the ticket changed meanwhile; it is now at version {current_version}",
+                         headers={"ETag": f'"{current_version}"'})
+        self.current_version = current_version
+
+
+class PayloadTooLarge(CarelineError):
+    """The body is too large."""
+    status, code, field = 413, "too_large", "body"
+
+
+class TooManyRequests(CarelineError):
+    """Too many requests; please try again later."""
+    status, code, field = 429, "rate_limited", "email"
+
+    def __init__(self, retry_after_seconds: int, message: str = "") -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
         self.retry_after_seconds = retry_after_seconds
+
+
+class ServiceUnavailable(CarelineError):
+    """We could not take your request just now; please send it again in a minute."""
+    status, code, field = 503, "unavailable", "body"
+
+    def __init__(self, message: str = "", retry_after_seconds: int = 30) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
+        self.retry_after_seconds = retry_after_seconds
+
+
+ERRORS: tuple[type[CarelineError], ...] = (InvalidInput, Unauthorized, Forbidden, NotFound, Conflict, Gone,
+                                           PreconditionFailed, PayloadTooLarge, TooManyRequests, ServiceUnavailable)

@@ -3,22 +3,22 @@
 Each ticket contributes counters to days: its volume on the day it came in,
 its first response and resolution (time bucket and SLA outcome) on the day
 they happened, its goodwill offers and its rating on the days they were made,
-and, under "current", its place in the backlog. A change writes the
-difference of the ticket's contributions before and after, so the stored
-counters always equal the sum over all tickets: recomputing them gives the
-same numbers, and a report reads days, never tickets."""
+its SLA outcomes on the day they happened. A change carries the difference
+of the ticket's contributions before and after, so the stored counters
+always equal the sum over all tickets: recomputing them gives the same
+numbers, and a report reads days, never tickets. The backlog is the open
+tickets now, counted from an index when a report is read."""
 from __future__ import annotations
 
 import bisect
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Mapping
 
 # Upper bounds (business minutes) of the time histograms; medians and p90
 # are read off them (the bucket's upper bound), so they are exact to a bucket.
 BUCKETS = (5, 15, 30, 60, 120, 240, 480, 720, 1440, 2160, 2880, 4320, 7200, 10080, 20160, 43200)
-CURRENT = "current"
-OPEN = ("new", "open", "pending")
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,15 @@ class TicketFacts:
     channel: str
     category: str | None
     status: str
-    priority: str
-    clocks: dict  # metric -> {"outcome", "ended_at", "elapsed"} (domain.sla clocks as stored)
+    clocks: Mapping[str, Any]  # metric -> domain.sla.MetricClock
     operator_replies: int
     customer_messages: int
     offers: tuple[str, ...]  # the day of each goodwill offer
-    feedback: dict | None
+    feedback: Mapping[str, Any] | None
     resolved_at: datetime | None
+    done: bool  # resolved or closed
+    assignee: str | None = None
+    first_responder: str | None = None
 
 
 def day(moment: datetime) -> str:
@@ -47,7 +49,9 @@ def bucket(minutes: float) -> str:
 
 
 def contributions(facts: TicketFacts | None) -> Counter:
-    """(day, counter) -> count for one ticket."""
+    """(day, counter) -> count for one ticket. An SLA breach counts on the day
+    it happens, whether or not its clock has ended; an achieved target counts
+    when it ends."""
     out: Counter = Counter()
     if facts is None:
         return out
@@ -57,23 +61,28 @@ def contributions(facts: TicketFacts | None) -> Counter:
     for offered in facts.offers:
         out[(offered, "offers")] += 1
     for metric, clock in facts.clocks.items():
-        outcome, ended = clock.get("outcome"), clock.get("ended_at")
-        if outcome in ("achieved", "breached") and ended:
-            ended_day = ended[:10]
-            out[(ended_day, f"sla:{metric}:{outcome}")] += 1
-            if metric in ("first_response", "resolution"):
-                out[(ended_day, f"time:{metric}:{bucket(clock.get('elapsed') or 0)}")] += 1
-    if facts.resolved_at is not None and facts.status in ("resolved", "closed"):
+        if clock.breached_at is not None:
+            out[(day(clock.breached_at), f"sla:{metric}:breached")] += 1
+        elif clock.outcome in ("achieved", "breached") and clock.ended_at is not None:
+            out[(day(clock.ended_at), f"sla:{metric}:{clock.outcome}")] += 1
+        if metric in ("first_response", "resolution") and clock.outcome in ("achieved", "breached") and clock.ended_at:
+            ended, slot = day(clock.ended_at), bucket(clock.elapsed or 0)
+            out[(ended, f"time:{metric}:{slot}")] += 1
+            if metric == "first_response" and facts.first_responder:
+                out[(ended, f"agent:{facts.first_responder}:time:first_response:{slot}")] += 1
+    if facts.resolved_at is not None and facts.done:
         first_contact = facts.operator_replies == 1 and facts.customer_messages == 1
-        out[(day(facts.resolved_at), f"fcr:{'yes' if first_contact else 'no'}")] += 1
+        resolved = day(facts.resolved_at)
+        out[(resolved, f"fcr:{'yes' if first_contact else 'no'}")] += 1
+        if facts.assignee:
+            out[(resolved, f"agent:{facts.assignee}:resolved")] += 1
     if facts.feedback:
-        rated = facts.feedback["at"][:10]
+        rated = str(facts.feedback["at"])[:10]
         out[(rated, f"csat:{facts.feedback['csat']}")] += 1
+        if facts.assignee:
+            out[(rated, f"agent:{facts.assignee}:csat:{facts.feedback['csat']}")] += 1
         if "nps" in facts.feedback:
             out[(rated, f"nps:{facts.feedback['nps']}")] += 1
-    if facts.status in OPEN:
-        out[(CURRENT, f"backlog:status:{facts.status}")] += 1
-        out[(CURRENT, f"backlog:priority:{facts.priority}")] += 1
     return +out  # drop zeros
 
 
@@ -99,8 +108,9 @@ def _rate(good: int, total: int) -> float | None:
     return round(100 * good / total, 1) if total else None
 
 
-def report(counters: Counter) -> dict:
-    """The metrics from counters summed over a period (plus the current backlog)."""
+def report(counters: Counter, backlog: Mapping[str, Mapping[str, int]] | None = None) -> dict:
+    """The metrics from counters summed over a period, and the backlog now
+    ({"by_status": ..., "by_priority": ...})."""
     def family(prefix: str) -> Counter:
         return Counter({k[len(prefix):]: v for k, v in counters.items() if k.startswith(prefix) and v})
 
@@ -130,7 +140,8 @@ def report(counters: Counter) -> dict:
                 "passives": sum(nps.values()) - promoters - detractors,
                 "score": round(100 * (promoters - detractors) / sum(nps.values()), 1) if nps else None},
         "sla_attainment": attainment,
-        "backlog": {"by_status": dict(family("backlog:status:")), "by_priority": dict(family("backlog:priority:"))},
+        "backlog": {"by_status": dict((backlog or {}).get("by_status", {})),
+                    "by_priority": dict((backlog or {}).get("by_priority", {}))},
         "volume": {"total": sum(family("volume:channel:").values()), "by_channel": dict(family("volume:channel:")),
                    "by_category": dict(family("volume:category:"))},
         "goodwill_offers": counters.get("offers", 0),

@@ -2,12 +2,24 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from ..config import PRIORITIES, Rule
 from .inquiry import Inquiry
+from .ticket import PRIORITIES
 
 DEFAULT_PRIORITY = "normal"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Every condition a rule names must hold for its priority to apply."""
+    priority: str
+    keywords: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    callback: bool = False
+    vip: bool = False
 
 
 def is_vip(email: str, vip_customers: tuple[str, ...]) -> bool:

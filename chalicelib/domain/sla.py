@@ -9,14 +9,13 @@ recomputes them from the original start without losing time already used.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timezone
 
-from ..clock import iso, parse_iso
 from .calendar import BusinessCalendar, add_business_minutes, business_minutes_between
 
 METRICS = ("first_response", "next_response", "resolution")
-# pending (waiting on the customer) pauses these; the first response keeps running.
+# Waiting on the customer pauses these; the first response keeps running.
 PAUSED_BY_PENDING = ("next_response", "resolution")
 ALWAYS = BusinessCalendar.always()
 
@@ -73,13 +72,27 @@ class MetricClock:
             return self.outcome
         return "running" if self.running_since else "paused"
 
-    def to_dict(self) -> dict:
-        return {k: iso(v) if isinstance(v, datetime) else v for k, v in asdict(self).items()}
+    def to_stored(self) -> list:
+        """Positional, times as epoch seconds: a ticket's three clocks fit in
+        about 200 bytes, so the ticket item stays under one write unit."""
+        return [_epoch(v) if isinstance(v, datetime) else v for v in (getattr(self, f.name) for f in _FIELDS[1:])]
 
     @classmethod
-    def from_dict(cls, raw: dict) -> "MetricClock":
-        times = {"started_at", "running_since", "due_at", "warn_at", "warned_at", "breached_at", "ended_at"}
-        return cls(**{k: parse_iso(v) if k in times and v else v for k, v in raw.items()})
+    def from_stored(cls, metric: str, raw: list) -> "MetricClock":
+        values = {f.name: _instant(v) if f.name in _TIMES and v is not None else v for f, v in zip(_FIELDS[1:], raw)}
+        return cls(metric, **values)
+
+
+_FIELDS = fields(MetricClock)
+_TIMES = {"started_at", "running_since", "due_at", "warn_at", "warned_at", "breached_at", "ended_at"}
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _instant(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -169,15 +182,14 @@ def _derive(clock: MetricClock, policy: Policy, priority: str) -> MetricClock:
 # A ticket's clocks and how ticket changes move them.
 
 Clocks = dict[str, MetricClock]
-OPEN_STATUSES = ("new", "open", "pending")
 
 
 def clocks_from(raw: dict | None) -> Clocks:
-    return {m: MetricClock.from_dict(c) for m, c in (raw or {}).items()}
+    return {m: MetricClock.from_stored(m, c) for m, c in (raw or {}).items()}
 
 
 def clocks_to(clocks: Clocks) -> dict:
-    return {m: c.to_dict() for m, c in clocks.items()}
+    return {m: c.to_stored() for m, c in clocks.items()}
 
 
 def on_intake(now: datetime, policy: Policy, priority: str) -> Clocks:
@@ -200,18 +212,25 @@ def on_customer_message(clocks: Clocks, now: datetime, policy: Policy, priority:
     return clocks
 
 
-def on_status(clocks: Clocks, old: str, new: str, now: datetime, policy: Policy, priority: str) -> Clocks:
-    if new in ("resolved", "closed"):
-        clocks = _map(clocks, ("resolution",), lambda c: stop(c, now, policy, priority))
-        return _map(clocks, ("first_response", "next_response"),
-                    lambda c: stop(c, now, policy, priority, achieved=False))
-    if old in ("resolved", "closed"):  # reopened: the resolution clock runs again
-        clocks = _map(clocks, ("resolution",), lambda c: resume(c, now, policy, priority))
-    if new == "pending":
-        return _map(clocks, PAUSED_BY_PENDING, lambda c: pause(c, now, policy, priority))
-    if old == "pending":
-        return _map(clocks, PAUSED_BY_PENDING, lambda c: resume(c, now, policy, priority))
-    return clocks
+def end(clocks: Clocks, now: datetime, policy: Policy, priority: str) -> Clocks:
+    """The work is done: resolution is achieved (or breached); a response
+    still owed is no longer owed (cancelled)."""
+    clocks = _map(clocks, ("resolution",), lambda c: stop(c, now, policy, priority))
+    return _map(clocks, ("first_response", "next_response"), lambda c: stop(c, now, policy, priority, achieved=False))
+
+
+def reopen(clocks: Clocks, now: datetime, policy: Policy, priority: str) -> Clocks:
+    """The work is not done after all: the resolution clock runs again."""
+    return _map(clocks, ("resolution",), lambda c: resume(c, now, policy, priority))
+
+
+def wait(clocks: Clocks, now: datetime, policy: Policy, priority: str) -> Clocks:
+    """Waiting on the customer pauses what only we can move."""
+    return _map(clocks, PAUSED_BY_PENDING, lambda c: pause(c, now, policy, priority))
+
+
+def stop_waiting(clocks: Clocks, now: datetime, policy: Policy, priority: str) -> Clocks:
+    return _map(clocks, PAUSED_BY_PENDING, lambda c: resume(c, now, policy, priority))
 
 
 def on_priority(clocks: Clocks, policy: Policy, priority: str) -> Clocks:

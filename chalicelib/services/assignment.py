@@ -1,37 +1,30 @@
-"""Who gets a new ticket. The roster is read whole (one Query) and kept for a
-short while per container, so an intake usually costs no extra call; the
-intake transaction itself refuses an agent who went unavailable meanwhile."""
+"""Who gets a new ticket: read from the stream when a ticket is created, so
+the request that created it never queries the roster. The roster is one
+Query; each available agent's open tickets are counted from the by_assignee
+index (keys only), so no counter has to be kept in step."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from ..adapters.store import TicketStore
-from ..clock import Clock
+from ..config import Settings
+from ..domain import ticket as tickets
 from ..domain.assignment import Agent, choose
-
-ROSTER_TTL = timedelta(seconds=30)
+from .writer import TicketWriter
 
 
 class Assignment:
-    def __init__(self, store: TicketStore, clock: Clock) -> None:
+    def __init__(self, settings: Settings, store: TicketStore, writer: TicketWriter) -> None:
+        self._settings = settings
         self._store = store
-        self._clock = clock
-        self._roster: list[Agent] | None = None
-        self._read_at: datetime | None = None
+        self._writer = writer
 
-    def choose(self) -> str | None:
-        now = self._clock.now()
-        if self._roster is None or now - self._read_at > ROSTER_TTL:
-            self._roster = [Agent(a.name, bool(a.available), int(a.open_tickets or 0), a.last_assigned_at)
-                            for a in self._store.roster()]
-            self._read_at = now
-        agent = choose(self._roster)
+    def assign(self, ticket_id: str) -> str | None:
+        """Give a new, unassigned ticket to an agent; the agent, or None."""
+        agents = [Agent(a.name, True, self._store.open_tickets_of(a.name))
+                  for a in self._store.roster() if a.available]
+        agent = choose(agents)
         if agent is None:
             return None
-        # Count it here too, so the next intake in this container goes round.
-        self._roster = [Agent(a.email, a.available, a.open_tickets + 1, now) if a is agent else a
-                        for a in self._roster]
-        return agent.email
-
-    def forget(self) -> None:
-        self._roster = None
+        rules = self._settings.ticket_rules
+        written = self._writer.apply(ticket_id, lambda t, _, now: tickets.assign(t, agent=agent.email, now=now,
+                                                                                  rules=rules))
+        return agent.email if written.change else None

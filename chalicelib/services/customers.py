@@ -5,68 +5,70 @@ from __future__ import annotations
 import hashlib
 
 from ..adapters.store import TicketStore
-from ..adapters.tables import Ticket
-from ..auth import Principal
 from ..clock import Clock, iso
 from ..config import Settings
-from .entries import event_entry
-from .tickets import NotFound, summary, ticket_view
+from ..domain import ticket as tickets
+from ..domain.errors import NotFound
+from ..domain.ticket import ERASED_DOMAIN, Actor
+from .tickets import summary, ticket_view
+from .writer import TicketWriter
 
-ERASED = "[erased]"
 HISTORY_LIMIT = 50
 
 
 class CustomerService:
-    def __init__(self, settings: Settings, clock: Clock, store: TicketStore) -> None:
+    def __init__(self, settings: Settings, clock: Clock, store: TicketStore, writer: TicketWriter) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
+        self._writer = writer
 
     def get(self, email: str) -> dict:
-        customer = self._store.get_customer(email.lower())
-        if customer is None:
-            raise NotFound(email)
-        return {"email": customer.email, "name": customer.name, "phone": customer.phone,
-                "locale": customer.locale, "timezone": customer.timezone,
-                "first_seen": iso(customer.first_seen), "last_seen": iso(customer.last_seen),
-                "ticket_count": int(customer.ticket_count or 0),
-                "tickets": [summary(t) for t in self._store.tickets_of(customer.email, HISTORY_LIMIT)]}
+        email = email.lower()
+        customer = self._store.customer(email)
+        ids = self._store.ticket_ids_of(email, HISTORY_LIMIT)
+        if customer is None and not ids:
+            raise NotFound(f"no customer {email}", field="email")
+        found = self._store.tickets(ids)
+        history = [found[i] for i in ids if i in found]
+        newest = history[0] if history else None
+        return {"email": email, "name": customer.name if customer else newest.customer_name,
+                "phone": customer.phone if customer else newest.phone,
+                "locale": customer.locale if customer else newest.locale,
+                "timezone": customer.timezone if customer else newest.timezone,
+                "first_seen": iso(customer.first_seen) if customer else iso(history[-1].created_at),
+                "last_seen": iso(customer.last_seen) if customer else iso(newest.created_at),
+                "bounced_at": iso(customer.bounced_at) if customer and customer.bounced_at else None,
+                "ticket_count": self._store.count_tickets_of(email),
+                "tickets": [summary(t, self._clock.now()) for t in history]}
 
     def export(self, email: str) -> dict:
         """Everything stored about the customer, as JSON (a data-access request)."""
         contact = self.get(email)
-        tickets = self._store.tickets_of(contact["email"])
-        return contact | {"tickets": [ticket_view(t, self._store.thread(t.id), self._settings.sla)
-                                      for t in tickets]}
+        views = []
+        for ticket_id in self._store.ticket_ids_of(contact["email"]):
+            collection = self._store.collection(ticket_id)
+            if collection is not None:
+                views.append(ticket_view(collection, self._settings, self._clock.now()))
+        return contact | {"tickets": views}
 
-    def erase(self, email: str, actor: Principal) -> dict:
-        """Anonymise every ticket and scrub the customer's words and address;
-        the fact of the erasure stays on each ticket (who, when). Safe to
-        run again if it stopped half-way."""
+    def erase(self, email: str, actor: Actor) -> dict:
+        """Anonymise every ticket and scrub the customer's words; the fact of
+        the erasure stays on each ticket (who, when). Safe to run again if it
+        stopped half-way: each ticket is one change."""
         email = email.lower()
-        tickets = self._store.tickets_of(email)
-        if self._store.get_customer(email) is None and not tickets:
-            raise NotFound(email)
-        alias = f"erased-{hashlib.sha256(email.encode()).hexdigest()[:12]}@erased.invalid"
-        now = self._clock.now()
-        for ticket in tickets:
-            thread = self._store.thread(ticket.id)
-            for entry in thread:
-                # Notices to operators quote the customer too (name, address, a rating's comment).
-                if entry.kind in ("message", "call", "notice") and entry.body != ERASED:
-                    self._store.scrub_entry(entry, ERASED)
-            _anonymise(ticket, alias)
-            ticket.updated_at = now
-            self._store.save_change(ticket, [event_entry(ticket.id, now, "erased", actor.email,
-                                                         reason="customer's request")])
-        self._store.delete_customer(email)
-        return {"erased_tickets": len(tickets), "alias": alias}
+        ids = self._store.ticket_ids_of(email)
+        if self._store.customer(email) is None and not ids:
+            raise NotFound(f"no customer {email}", field="email")
+        alias = f"erased-{hashlib.sha256(email.encode()).hexdigest()[:12]}@{ERASED_DOMAIN}"
+        rules = self._settings.ticket_rules
 
+        def decide(ticket, collection, now):
+            words = tuple(e.sk for e in collection.entries
+                          if e.entry.kind in ("message", "call") and e.entry.body not in (None, tickets.ERASED))
+            return tickets.erase(ticket, actor=actor, alias=alias, now=now, rules=rules, customer_entries=words)
 
-def _anonymise(ticket: Ticket, alias: str) -> None:
-    ticket.customer_name, ticket.customer_email = "Erased customer", alias
-    ticket.subject = ERASED if ticket.subject else None
-    # The SLA clocks carry no personal data and stay, for the metrics.
-    ticket.phone = ticket.order_id = ticket.locale = ticket.timezone = ticket.callback = None
-    if ticket.feedback and "comment" in ticket.feedback:  # the scores stay, for the metrics; the words go
-        ticket.feedback = {k: v for k, v in ticket.feedback.items() if k != "comment"}
+        for ticket_id in ids:
+            self._writer.apply(ticket_id, decide, with_thread=True)
+        self._store.forget_customer(email)
+        return {"erased_tickets": len(ids), "alias": alias}

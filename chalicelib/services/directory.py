@@ -5,41 +5,37 @@ import re
 
 from ..adapters.store import TicketStore
 from ..adapters.tables import Directory
-from ..auth import Principal
+from ..domain.ticket import Actor
 from ..clock import Clock, iso
 from ..domain.errors import FieldError, InvalidInput
 from ..domain.formats import is_email
 from ..domain.macros import check_placeholders
 from ..domain.validation import check
-from .assignment import Assignment
 
 MACRO_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 class DirectoryService:
-    def __init__(self, store: TicketStore, clock: Clock, assignment: Assignment) -> None:
+    def __init__(self, store: TicketStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
-        self._assignment = assignment
 
     def agents(self) -> list[dict]:
-        return [{"email": a.name, "name": a.display_name, "available": bool(a.available),
-                 "open_tickets": int(a.open_tickets or 0),
-                 "last_assigned_at": iso(a.last_assigned_at) if a.last_assigned_at else None}
-                for a in self._store.roster()]
+        return [_agent(a, self._store.open_tickets_of(a.name)) for a in self._store.roster()]
 
     def set_agent(self, email: str, body: object) -> dict:
         if not is_email(email):
             raise InvalidInput([FieldError("email", "must be a valid email address")])
         check("agent", body)
-        self._store.put_agent(email.lower(), body["available"], body.get("name"), self._clock.now())
-        self._assignment.forget()
-        return next(a for a in self.agents() if a["email"] == email.lower())
+        assert isinstance(body, dict)
+        agent = self._store.put_agent(email.lower(), body["available"], body.get("name"), self._clock.now())
+        # Answered from the write itself: the roster read may not show it yet.
+        return _agent(self._store.agent(agent.name) or agent, self._store.open_tickets_of(agent.name))
 
     def macros(self) -> list[dict]:
         return [_macro(m) for m in self._store.macros()]
 
-    def put_macro(self, name: str, body: object, actor: Principal) -> dict:
+    def put_macro(self, name: str, body: object, actor: Actor) -> dict:
         if not MACRO_NAME.match(name):
             raise InvalidInput([FieldError("name", "must be lower-case letters, digits and dashes")])
         check("macro", body)
@@ -51,6 +47,11 @@ class DirectoryService:
 
     def delete_macro(self, name: str) -> None:
         self._store.delete_macro(name)
+
+
+def _agent(agent: Directory, open_tickets: int) -> dict:
+    return {"email": agent.name, "name": agent.display_name, "available": bool(agent.available),
+            "open_tickets": open_tickets}
 
 
 def _macro(macro: Directory) -> dict:

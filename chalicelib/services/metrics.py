@@ -1,27 +1,19 @@
-"""Support metrics: kept per day as tickets change; read by period."""
+"""Support metrics: counters kept per day as tickets change (by the stream
+consumer), read by period; the backlog counted from an index when read."""
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
 
+from ..adapters import counters
 from ..adapters.store import TicketStore
-from ..adapters.tables import Entry, Ticket
 from ..clock import Clock
 from ..domain import metrics
+from ..domain import ticket as tickets
 from ..domain.errors import FieldError, InvalidInput
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-
-
-def facts_of(ticket: Ticket, thread: list[Entry]) -> metrics.TicketFacts:
-    return metrics.TicketFacts(
-        created=ticket.created_at, channel=ticket.channel, category=ticket.category, status=ticket.status,
-        priority=ticket.priority, clocks=dict(ticket.sla or {}),
-        operator_replies=sum(1 for e in thread if e.kind == "message" and e.direction == "out" and e.author != "system"),
-        customer_messages=sum(1 for e in thread if e.kind == "message" and e.direction == "in"),
-        offers=tuple(metrics.day(e.created_at) for e in thread if e.kind == "event" and e.event == "offer"),
-        feedback=ticket.feedback, resolved_at=ticket.resolved_at)
 
 
 class MetricsService:
@@ -31,20 +23,32 @@ class MetricsService:
 
     def report(self, since: str | None, until: str | None) -> dict:
         first, last = self._period(since, until)
-        counters = Counter()
-        for item in self._store.metric_counters(first.isoformat(), last.isoformat()):
-            counters[item.key.split("#", 1)[1]] += int(item.value)
-        for item in self._store.current_counters():
-            counters[item.key.split("#", 1)[1]] += int(item.value)
-        return {"since": first.isoformat(), "until": last.isoformat()} | metrics.report(counters)
+        days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+        totals: Counter = Counter()
+        for families in counters.read(days).values():
+            for family, values in families.items():
+                if not family.startswith("agent#"):
+                    totals.update({k: v for k, v in values.items()})
+        return {"since": first.isoformat(), "until": last.isoformat()} | metrics.report(totals, self.backlog())
+
+    def backlog(self) -> dict[str, dict[str, int]]:
+        """Open tickets now, by status and by priority."""
+        by_status: Counter = Counter()
+        by_priority: Counter = Counter()
+        for priority, status in self._store.open_ticket_keys():
+            by_status[status] += 1
+            by_priority[priority] += 1
+        return {"by_status": dict(by_status), "by_priority": dict(by_priority)}
 
     def recompute(self) -> int:
         """Rebuild every counter from the tickets themselves; the number of tickets read."""
-        totals, count = Counter(), 0
+        values: dict[tuple[str, str], Counter] = {}
+        count = 0
         for ticket in self._store.all_tickets():
-            totals.update(metrics.contributions(facts_of(ticket, self._store.thread(ticket.id))))
+            for (day, counter), n in metrics.contributions(tickets.facts(ticket)).items():
+                values.setdefault((day, counters.family_of(counter)), Counter())[counter] += n
             count += 1
-        self._store.replace_metrics({k: v for k, v in totals.items() if v})
+        counters.replace_all({key: dict(c) for key, c in values.items()})
         return count
 
     def _period(self, since: str | None, until: str | None) -> tuple[date, date]:

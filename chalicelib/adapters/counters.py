@@ -1,0 +1,136 @@
+"""Per-day metric counters in the `metrics` table: one item per (day,
+family), each counter a top-level number moved with ADD. pynamodb models
+need declared attributes, so this adapter speaks to DynamoDB directly.
+
+A stream batch folds into one update per item. Each item remembers the
+batch it last applied (its first record and the last record applied), so a
+batch Lambda delivers again after a failure or a crash (the same first
+record) adds only what it has not added yet."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .aws import client
+from .tables import table_name
+
+MARK = "applied"  # {"first": <eventID of the batch's first record>, "through": <last sequence number applied>}
+_MAX_PER_UPDATE = 90  # counters per UpdateExpression: well within DynamoDB's 4 KB expression limit
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One stream record's counter deltas: (day, family) -> counter -> delta."""
+    sequence: int
+    deltas: Mapping[tuple[str, str], Mapping[str, int]]
+
+
+def family_of(counter: str) -> str:
+    """Per-agent counters live apart, so the shop's own item stays small."""
+    if counter.startswith("agent:"):
+        return "agent#" + counter.split(":", 2)[1]
+    return "time" if counter.startswith("time:") else "all"
+
+
+def apply(batch_first: str, contributions: Sequence[Contribution]) -> None:
+    """Add a batch's contributions, once, whatever the batch was before."""
+    items: dict[tuple[str, str], list[tuple[int, Mapping[str, int]]]] = {}
+    for contribution in contributions:
+        for key, deltas in contribution.deltas.items():
+            items.setdefault(key, []).append((contribution.sequence, deltas))
+    if not items:
+        return
+    marks = _marks(list(items))
+    for key, parts in items.items():
+        for _ in range(5):  # another shard's batch may move the same item meanwhile
+            mark = marks.get(key)
+            through = int(mark["through"]) if mark and mark.get("first") == batch_first else -1
+            total: Counter = Counter()
+            for sequence, deltas in parts:
+                if sequence > through:
+                    total.update(deltas)
+            last = max(sequence for sequence, _ in parts)
+            if last <= through:
+                break
+            if _update(key, {k: v for k, v in total.items() if v}, mark, {"first": batch_first, "through": str(last)}):
+                break
+            marks[key] = _marks([key]).get(key)
+
+
+def read(days: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
+    """day -> family -> counter -> value, for every item of those days."""
+    dynamodb = client("dynamodb")
+    found: dict[str, dict[str, dict[str, int]]] = {}
+    for day in days:
+        pages = dynamodb.get_paginator("query").paginate(
+            TableName=table_name("metrics"), KeyConditionExpression="#d = :d",
+            ExpressionAttributeNames={"#d": "day"}, ExpressionAttributeValues={":d": {"S": day}})
+        for page in pages:
+            for item in page["Items"]:
+                family = item["family"]["S"]
+                found.setdefault(day, {})[family] = {
+                    name: int(value["N"]) for name, value in item.items() if "N" in value}
+    return found
+
+
+def replace_all(values: Mapping[tuple[str, str], Mapping[str, int]]) -> None:
+    """Recompute's write: every item anew (an admin command, not a request path)."""
+    dynamodb = client("dynamodb")
+    name = table_name("metrics")
+    for page in dynamodb.get_paginator("scan").paginate(TableName=name, ProjectionExpression="#d, #f",
+                                                        ExpressionAttributeNames={"#d": "day", "#f": "family"}):
+        for item in page["Items"]:
+            dynamodb.delete_item(TableName=name, Key={"day": item["day"], "family": item["family"]})
+    for (day, family), counters in values.items():
+        item: dict[str, Any] = {"day": {"S": day}, "family": {"S": family}}
+        item |= {counter: {"N": str(value)} for counter, value in counters.items() if value}
+        dynamodb.put_item(TableName=name, Item=item)
+
+
+def _marks(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, str] | None]:
+    dynamodb = client("dynamodb")
+    name = table_name("metrics")
+    found: dict[tuple[str, str], dict[str, str] | None] = {key: None for key in keys}
+    for start in range(0, len(keys), 100):
+        request = {name: {"Keys": [{"day": {"S": d}, "family": {"S": f}} for d, f in keys[start:start + 100]],
+                          "ProjectionExpression": "#d, #f, #m", "ConsistentRead": True,
+                          "ExpressionAttributeNames": {"#d": "day", "#f": "family", "#m": MARK}}}
+        while request:
+            answer = dynamodb.batch_get_item(RequestItems=request)
+            for item in answer["Responses"].get(name, []):
+                mark = item.get(MARK, {}).get("M")
+                found[(item["day"]["S"], item["family"]["S"])] = (
+                    {k: v["S"] for k, v in mark.items()} if mark else None)
+            request = answer.get("UnprocessedKeys") or {}
+    return found
+
+
+def _update(key: tuple[str, str], deltas: Mapping[str, int], seen: Mapping[str, str] | None,
+            mark: Mapping[str, str]) -> bool:
+    """ADD the deltas and move the mark, if the mark is still what was read."""
+    dynamodb = client("dynamodb")
+    names: dict[str, str] = {"#m": MARK}
+    values: dict[str, Any] = {":mark": {"M": {k: {"S": v} for k, v in mark.items()}}}
+    adds = []
+    for i, (counter, delta) in enumerate(sorted(deltas.items())[:_MAX_PER_UPDATE]):
+        names[f"#c{i}"] = counter
+        values[f":c{i}"] = {"N": str(delta)}
+        adds.append(f"#c{i} :c{i}")
+    expression = "SET #m = :mark" + (" ADD " + ", ".join(adds) if adds else "")
+    if seen is None:
+        condition = "attribute_not_exists(#m)"
+    else:
+        condition = "#m = :seen"
+        values[":seen"] = {"M": {k: {"S": v} for k, v in seen.items()}}
+    try:
+        dynamodb.update_item(TableName=table_name("metrics"), Key={"day": {"S": key[0]}, "family": {"S": key[1]}},
+                             UpdateExpression=expression, ConditionExpression=condition,
+                             ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return False
+    if len(deltas) > _MAX_PER_UPDATE:  # rare: a day's first batch touching very many counters
+        rest = dict(sorted(deltas.items())[_MAX_PER_UPDATE:])
+        return _update(key, rest, mark, mark)
+    return True

@@ -1,0 +1,89 @@
+"""The local stage's stand-in for Lambda's stream polling: reads the
+emulator's DynamoDB stream of the tickets table through the DynamoDB Streams
+API (as Lambda does) and hands each batch to the same `on_change` handler
+AWS invokes, in Lambda's event shape, retrying from a reported failure."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from ..adapters.aws import client
+from ..adapters.tables import table_name
+from ..log import logger
+from ..services.consumer import actionable
+
+log = logger(__name__)
+BATCH = 100
+RETRIES = 3  # then the batch goes where the on-failure destination would take it: the log
+
+_lock = threading.RLock()
+_positions: dict[str, dict[str, str]] = {}  # stream ARN -> shard id -> last sequence number handed over
+dead_letters: list[dict[str, Any]] = []
+
+
+def drain() -> int:
+    """Hand every record written so far to the consumer, including those its
+    own effects write; the number of records handled."""
+    from app import on_change  # the very handler Lambda runs
+
+    handled = 0
+    with _lock:
+        while True:
+            records = _read()
+            if not records:
+                return handled
+            for start in range(0, len(records), BATCH):
+                batch = records[start:start + BATCH]
+                _hand_over(on_change, batch)
+                handled += len(batch)
+
+
+def _read() -> list[dict[str, Any]]:
+    streams = client("dynamodbstreams")
+    listed = streams.list_streams(TableName=table_name("tickets"))["Streams"]
+    records: list[dict[str, Any]] = []
+    for stream in listed:
+        arn = stream["StreamArn"]
+        positions = _positions.setdefault(arn, {})
+        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            shard_id = shard["ShardId"]
+            after = positions.get(shard_id)
+            iterator = streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard_id,
+                **({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
+                   else {"ShardIteratorType": "TRIM_HORIZON"}))["ShardIterator"]
+            while iterator:
+                page = streams.get_records(ShardIterator=iterator, Limit=1000)
+                if not page["Records"]:
+                    break
+                for record in page["Records"]:
+                    records.append(_as_lambda_record(record, arn))
+                    positions[shard_id] = record["dynamodb"]["SequenceNumber"]
+                iterator = page.get("NextShardIterator")
+    return records
+
+
+def _hand_over(handler, batch: list[dict[str, Any]]) -> None:
+    for _ in range(RETRIES + 1):
+        if not any(actionable(r) for r in batch):
+            return
+        answer = handler({"Records": batch}, None) or {}
+        failures = [f["itemIdentifier"] for f in answer.get("batchItemFailures", ())]
+        if not failures:
+            return
+        at = next(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] == failures[0])
+        batch = batch[at:]
+    log.error("stream records given up", extra={"event": "stream.dead_letter", "count": len(batch)})
+    dead_letters.extend(batch)
+
+
+def _as_lambda_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
+    """GetRecords' record in the shape Lambda's event source mapping delivers."""
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        dynamodb["ApproximateCreationDateTime"] = created.timestamp()
+    return {"eventID": record["eventID"], "eventName": record["eventName"], "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb", "awsRegion": record.get("awsRegion", "us-east-1"),
+            "dynamodb": dynamodb, "eventSourceARN": arn}

@@ -1,0 +1,106 @@
+"""The stream consumer: every change's entry, read from the `tickets`
+table's stream, turned into its effects. The request wrote once; this does
+the rest: emails, the ticket's schedule, the customer's contact data,
+automatic assignment, outgoing events and the metric counters.
+
+Idempotent under redelivery: an email is claimed before it is sent, a
+schedule is put by name, contact data is set (not added), assignment only
+assigns the unassigned, events carry stable ids, and counters remember the
+batch they applied. Records are handled in order (a ticket's records share
+a shard); the first that fails is reported (ReportBatchItemFailures), so the
+ones before it are never redone and the ones after it wait their turn."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..adapters import counters
+from ..adapters.bus import EventBus
+from ..adapters.store import TicketStore, to_stored_entry
+from ..adapters.tables import TicketTable
+from ..config import Settings
+from ..log import bound, logger
+from .assignment import Assignment
+from .delivery import Delivery
+from .timers import Timers
+
+log = logger(__name__)
+SCHEMA_VERSION = 1
+# Only a change's entry carries effects ("fx"); the ticket's own updates and
+# the delivery items in the stream are not for the consumer. The same rule
+# is the event source mapping's filter in AWS (infra/build.py).
+FILTER_PATTERN = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"fx": {"M": [{"exists": True}]}}}}
+
+
+def actionable(record: Mapping[str, Any]) -> bool:
+    return record.get("eventName") == "INSERT" and "fx" in (record.get("dynamodb", {}).get("NewImage") or {})
+
+
+class Consumer:
+    def __init__(self, settings: Settings, store: TicketStore, delivery: Delivery, timers: Timers,
+                 assignment: Assignment, bus: EventBus) -> None:
+        self._settings = settings
+        self._store = store
+        self._delivery = delivery
+        self._timers = timers
+        self._assignment = assignment
+        self._bus = bus
+
+    def handle(self, records: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, str]]]:
+        """A batch of stream records; the first that failed, for Lambda to
+        deliver again from there."""
+        if not records:
+            return {"batchItemFailures": []}
+        events: list[dict[str, Any]] = []
+        contributions: list[counters.Contribution] = []
+        failed: Mapping[str, Any] | None = None
+        for record in records:
+            if not actionable(record):
+                continue
+            item = TicketTable.from_raw_data(record["dynamodb"]["NewImage"])
+            stored = to_stored_entry(item)
+            with bound(ticket_id=item.pk, event=stored.entry.event):
+                try:
+                    self._effects(item.pk, stored.sk, stored.effects or {})
+                except Exception:
+                    log.exception("effects failed; the stream delivers the record again")
+                    failed = record
+                    break
+            events += self._envelopes(item.pk, stored)
+            contributions.append(_contribution(record, stored.effects or {}))
+        try:
+            # Events first, counters last: a failure here redoes the batch,
+            # which the claims make harmless, and counts nothing twice.
+            if events:
+                self._bus.publish(events)
+            counters.apply(records[0]["eventID"], contributions)
+        except Exception:
+            log.exception("events or counters failed; the stream delivers the batch again")
+            failed = records[0]
+        return {"batchItemFailures": [{"itemIdentifier": failed["dynamodb"]["SequenceNumber"]}] if failed else []}
+
+    def _effects(self, ticket_id: str, entry_sk: str, fx: Mapping[str, Any]) -> None:
+        for index, (kind, to) in enumerate(fx.get("mail", ())):
+            self._delivery.deliver(ticket_id, entry_sk, index, kind, to)
+        if fx.get("arm") or fx.get("disarm"):
+            self._timers.follow(fx.get("arm"), fx.get("disarm"))
+        if fx.get("customer"):
+            ticket = self._store.ticket(ticket_id)
+            if ticket is not None and not ticket.erased:
+                self._store.remember_customer(ticket)
+        if fx.get("assign"):
+            self._assignment.assign(ticket_id)
+
+    def _envelopes(self, ticket_id: str, stored) -> list[dict[str, Any]]:
+        published = (stored.effects or {}).get("publish", ())
+        return [{"id": f"{ticket_id}.{stored.version}.{n}", "type": event["type"], "schema_version": SCHEMA_VERSION,
+                 "time": stored.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "stage": self._settings.stage,
+                 "data": event["detail"]} for n, event in enumerate(published)]
+
+
+def _contribution(record: Mapping[str, Any], fx: Mapping[str, Any]) -> counters.Contribution:
+    deltas: dict[tuple[str, str], dict[str, int]] = {}
+    for day, moved in fx.get("counters", {}).items():
+        for counter, delta in moved.items():
+            deltas.setdefault((day, counters.family_of(counter)), {})[counter] = int(delta)
+    return counters.Contribution(int(record["dynamodb"]["SequenceNumber"]), deltas)

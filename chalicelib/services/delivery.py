@@ -1,0 +1,192 @@
+"""Delivery of the emails a change causes, exactly once as the customer sees it.
+
+Each email is claimed first (a delivery item, put only if absent), then
+rendered from the ticket as it is now and handed to SES once, then settled:
+sent, retry later (SES surely refused), unconfirmed (the answer was lost: it
+may have gone out, so it is never sent again), or refused (nobody should get
+it: an erased customer, a bounced address, a mail loop). A redelivered stream
+record finds the claim and sends nothing. `retry_due` is the `retry_mail`
+job's work."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from ..adapters.mailer import MailerError, MailerUncertain, SesMailer, Unsendable
+from ..adapters.store import Collection, Delivery, StoredEntry, TicketStore, delivery_key
+from ..clock import Clock
+from ..config import Settings
+from ..domain import emails
+from ..domain.emails import Email
+from ..domain.feedback import make_token
+from ..domain.ticket import Actor, Ticket
+from ..log import logger
+
+log = logger(__name__)
+BACKOFF_MINUTES = (1, 2, 4, 8, 15, 30, 60)  # then hourly
+GIVE_UP_AFTER = 48  # attempts: about two days of trying
+STALE_SENDING = timedelta(minutes=10)  # a send this old without an outcome never finished
+LOOP_CAP = (10, timedelta(hours=3))  # automatic emails to one address opened by email
+CUSTOMER = "customer"
+AUTOMATIC = ("acknowledgement", "resolution", "follow_up")
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=BACKOFF_MINUTES[min(attempts - 1, len(BACKOFF_MINUTES) - 1)])
+
+
+def message_id(ticket_id: str, entry_sk: str, index: int, domain: str) -> str:
+    """The same for every attempt at one email, so a mail client shows one message."""
+    version = entry_sk.rsplit("#", 1)[-1]  # the change's version: unique within the ticket
+    return f"<{ticket_id}.{version}.{index}@{domain}>"
+
+
+class Delivery:
+    def __init__(self, settings: Settings, clock: Clock, store: TicketStore, mailer: SesMailer,
+                 signing_key: Callable[[], bytes]) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._store = store
+        self._mailer = mailer
+        self._signing_key = signing_key
+        self._domain = settings.sender.rpartition("@")[2]
+
+    def deliver(self, ticket_id: str, entry_sk: str, index: int, mail: str, to: str) -> str:
+        """The email a change's entry asked for; what became of it."""
+        sk = delivery_key(entry_sk, index)
+        mid = message_id(ticket_id, entry_sk, index, self._domain)
+        if not self._store.claim_delivery(ticket_id, sk, mail, to, mid, self._clock.now()):
+            return "claimed already"
+        return self._send(ticket_id, sk, entry_sk, mail, to, mid, attempts=1)
+
+    def retry_due(self, limit: int = 50) -> list[str]:
+        """Send again what SES refused earlier and is due; the keys sent."""
+        sent = []
+        for delivery in self._store.deliveries_due(self._clock.now(), limit):
+            if not self._store.retake_delivery(delivery, self._clock.now()):
+                continue  # another worker took it
+            outcome = self._send(delivery.ticket_id, delivery.sk, delivery.entry_sk, delivery.mail, delivery.to,
+                                 delivery.message_id, attempts=delivery.attempts + 1)
+            if outcome == "sent":
+                sent.append(f"{delivery.ticket_id}/{delivery.sk}")
+        return sent
+
+    def _send(self, ticket_id: str, sk: str, entry_sk: str, mail: str, to: str, mid: str, attempts: int) -> str:
+        now = self._clock.now()
+        collection = self._store.collection(ticket_id)
+        entry = next((e for e in collection.entries if e.sk == entry_sk), None) if collection else None
+        if collection is None or entry is None:
+            self._store.settle_delivery(ticket_id, sk, "refused", now, error="the ticket is gone")
+            return "refused"
+        refusal = self._refusal(collection.ticket, mail, to)
+        if refusal:
+            self._store.settle_delivery(ticket_id, sk, "refused", now, error=refusal)
+            log.info("email not sent", extra={"ticket_id": ticket_id, "event": mail, "reason": refusal})
+            return "refused"
+        try:
+            email = self.compose(mail, to, collection, entry, now)
+            ses_id = self._mailer.send(email, message_id=mid, date=entry.created_at)
+        except Unsendable as error:
+            self._store.settle_delivery(ticket_id, sk, "refused", now, error=f"cannot be sent: {error}")
+            log.error("email cannot be sent", extra={"ticket_id": ticket_id, "event": mail, "error": str(error)})
+            return "refused"
+        except MailerUncertain as error:
+            self._store.settle_delivery(ticket_id, sk, "unconfirmed", now, error=str(error))
+            log.warning("email may have been sent", extra={"ticket_id": ticket_id, "event": mail})
+            return "unconfirmed"
+        except MailerError as error:
+            if attempts >= GIVE_UP_AFTER:
+                self._store.settle_delivery(ticket_id, sk, "failed", now, error=str(error))
+                log.error("email given up", extra={"ticket_id": ticket_id, "event": mail, "error": str(error)})
+                return "failed"
+            self._store.settle_delivery(ticket_id, sk, "retry", now, error=str(error), retry_at=now + backoff(attempts))
+            log.warning("email not sent, will retry", extra={"ticket_id": ticket_id, "event": mail,
+                                                             "error": str(error)})
+            return "retry"
+        try:
+            self._store.settle_delivery(ticket_id, sk, "sent", now, ses_id=ses_id)
+        except Exception:  # it went out: never send it again; the view shows it as unconfirmed
+            log.exception("sent email not recorded", extra={"ticket_id": ticket_id, "event": mail})
+        return "sent"
+
+    def _refusal(self, ticket: Ticket, mail: str, to: str) -> str | None:
+        if to != CUSTOMER:
+            return None
+        if ticket.erased:
+            return "the customer's data was erased"
+        customer = self._store.customer(ticket.customer_email)
+        if customer is not None and customer.bounced_at is not None:
+            return "the address bounced"
+        if mail in AUTOMATIC and ticket.channel == "email":
+            # A mail loop the inbound rules miss stops here.
+            limit, window = LOOP_CAP
+            start = int(self._clock.now().timestamp()) // int(window.total_seconds()) * int(window.total_seconds())
+            key = f"automail#{ticket.customer_email}#{start}"
+            if not self._store.count_window(key, limit, self._clock.now() + window):
+                return f"more than {limit} automatic emails to this address in {window}"
+        return None
+
+    # Composition: the ticket as it is now, the entry that asked for the email.
+
+    def compose(self, mail: str, to: str, collection: Collection, entry: StoredEntry, now: datetime) -> Email:
+        ticket, s = collection.ticket, self._settings
+        ticket_url = f"{s.admin_url}/#/tickets/{ticket.id}"
+        customer = f"{ticket.customer_name} <{ticket.customer_email}>"
+        if mail == "acknowledgement":
+            callback = ticket.callback or {}
+            return emails.acknowledgement(emails.AcknowledgementFacts(
+                brand=s.brand, reference=ticket.reference, name=ticket.customer_name, email=ticket.customer_email,
+                message=entry.entry.body or "", subject=ticket.subject, order_id=ticket.order_id,
+                callback_phone=callback.get("phone"), callback_window=callback.get("window"),
+                first_response_due=datetime.fromisoformat(entry.entry.data["first_response_due"]),
+                timezone=ticket.timezone or s.timezone))
+        if mail in ("reply", "resolution"):
+            author = entry.entry.author
+            facts = emails.ReplyFacts(
+                brand=s.brand, reference=ticket.reference, name=ticket.customer_name, email=ticket.customer_email,
+                subject=ticket.subject, body=entry.entry.body or "", operator=self._display_name(author),
+                resolved=mail == "resolution" or (entry.entry.data.get("changes", {}).get("status", [None, None])[1]
+                                                   == "resolved"),
+                thread_ids=self._thread_ids(collection, entry.sk), offer=entry.entry.data.get("offer"))
+            return emails.operator_reply(facts) if mail == "reply" else emails.resolution_notice(facts)
+        if mail == "follow_up":
+            token = make_token(ticket.id, now + timedelta(days=s.feedback_token_days), self._signing_key())
+            return emails.follow_up(emails.FollowUpFacts(
+                brand=s.brand, reference=ticket.reference, name=ticket.customer_name, email=ticket.customer_email,
+                subject=ticket.subject, feedback_url=f"{s.public_url}/feedback/{token}",
+                thread_ids=self._thread_ids(collection, entry.sk)))
+        if mail in ("sla_warning", "sla_breach"):
+            metric = entry.entry.data["metric"]
+            due = datetime.fromisoformat(entry.entry.data["due"])
+            return emails.sla_notice(emails.SlaNoticeFacts(
+                reference=ticket.reference, ticket_url=ticket_url, customer=customer, metric=metric,
+                kind=mail.removeprefix("sla_"), due=due, now=entry.created_at, timezone=s.timezone, to_address=to))
+        if mail == "low_rating":
+            return emails.low_rating_notice(ticket.reference, customer, dict(ticket.feedback or {}), to, ticket_url)
+        if mail == "assigned":
+            return emails.assignment_notice(ticket.reference, customer, ticket.subject, ticket.preview, to,
+                                            ticket_url)
+        raise ValueError(f"unknown email {mail!r}")
+
+    def _display_name(self, author: str) -> str:
+        agent = self._store.agent(author) if "@" in author else None
+        return (agent.display_name if agent and agent.display_name else None) or Actor("operator", author).display_name
+
+    def _thread_ids(self, collection: Collection, before_sk: str) -> tuple[str, ...]:
+        """Message-IDs of the customer conversation before this email, oldest first."""
+        found: list[tuple[str, str]] = []
+        for stored in collection.entries:
+            mid = stored.entry.data.get("message_id")
+            if stored.entry.direction == "in" and mid and stored.sk < before_sk:
+                found.append((stored.sk, mid))
+        for delivery in collection.deliveries:
+            if delivery.to == CUSTOMER and delivery.entry_sk < before_sk and delivery.state in ("sent", "unconfirmed"):
+                found.append((delivery.sk, delivery.message_id))
+        return tuple(mid for _, mid in sorted(found))
+
+
+def delivery_state(delivery: Delivery, now: datetime) -> str:
+    """What the ticket view says of an email: a send that never finished is unconfirmed."""
+    if delivery.state == "sending" and now - delivery.created_at > STALE_SENDING:
+        return "unconfirmed"
+    return delivery.state

@@ -1,0 +1,102 @@
+"""A ticket's timed actions on EventBridge Scheduler: one one-time schedule
+per ticket at a time (its next SLA warning or breach, then the follow-up,
+then the automatic close), what a schedule does when it fires, and the
+repair of schedules that failed or went missing."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from ..adapters.scheduler import Scheduler, SchedulerError
+from ..adapters.store import TicketStore
+from ..clock import Clock
+from ..config import Settings
+from ..domain import ticket as tickets
+from ..log import logger
+from .writer import TicketWriter
+
+log = logger(__name__)
+GRACE = timedelta(minutes=2)  # a schedule this late has not fired
+LOOKAHEAD = timedelta(minutes=15)  # schedules due this soon are checked to exist
+TRANSITIONS = {"sla": tickets.sla_event,
+               "followup": lambda t, payload, now, rules: tickets.follow_up(t, now=now, rules=rules),
+               "close": lambda t, payload, now, rules: tickets.close(t, now=now, rules=rules)}
+
+
+class Timers:
+    def __init__(self, settings: Settings, clock: Clock, store: TicketStore, writer: TicketWriter,
+                 scheduler: Scheduler) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._store = store
+        self._writer = writer
+        self._scheduler = scheduler
+
+    def follow(self, arm: Mapping[str, Any] | None, disarm: str | None) -> None:
+        """Make Scheduler match a change's wake: a failure never fails the
+        change; the reconciler repairs it."""
+        try:
+            if disarm:
+                self._scheduler.delete(disarm)
+            if arm:
+                at = datetime.strptime(arm["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+                self._scheduler.put(arm["name"], at, arm["payload"])
+        except SchedulerError as error:
+            log.warning("schedule not in step", extra={"error": str(error), "event": "schedule"})
+
+    def fire(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """What a schedule invokes. The ticket is read again and the action
+        taken only if it is still the ticket's next and due: duplicate, stale
+        and late invocations do nothing twice."""
+        kind, ticket_id = payload.get("type"), str(payload.get("ticket_id", ""))
+        transition = TRANSITIONS.get(str(kind))
+        if transition is None:
+            return {"action": "ignored", "reason": f"unknown schedule type {kind!r}"}
+        ticket = self._store.ticket(ticket_id)
+        if ticket is None:
+            return {"action": "ignored", "reason": "unknown ticket"}
+        rules = self._settings.ticket_rules
+        wake = tickets.wake_of(ticket, rules)
+        if wake is None or not wake.matches(payload):
+            return {"action": "ignored", "reason": "no longer due"}
+        if wake.at > self._clock.now():  # fired early: put it back for its time
+            self.follow({"name": wake.name(ticket_id), "at": _iso(wake.at), "payload": wake.payload(ticket_id)}, None)
+            return {"action": "rearmed", "reason": "not yet due"}
+        written = self._writer.apply(ticket_id, lambda t, _, now: transition(t, payload, now=now, rules=rules))
+        if written.change is None:
+            return {"action": "ignored", "reason": "no longer due"}
+        action = written.change.entry.event
+        return {"action": {"updated": "closed", "follow_up": "followed_up"}.get(action, action),
+                "ticket_id": ticket_id} | ({"metric": wake.metric} if wake.metric else {})
+
+    def reconcile(self) -> dict[str, list]:
+        """Act on what is overdue and re-create what is missing, reading only
+        tickets whose next timed action is overdue or due soon (an index,
+        not a scan)."""
+        now, rules = self._clock.now(), self._settings.ticket_rules
+        acted, repaired = [], []
+        for kind in ("sla", "life"):
+            for ticket_id in self._store.due_wakes(kind=kind, since=None, until=now - GRACE):
+                ticket = self._store.ticket(ticket_id)
+                wake = tickets.wake_of(ticket, rules) if ticket else None
+                if wake is not None:
+                    acted.append({"ticket_id": ticket_id, **self.fire(wake.payload(ticket_id))})
+            for ticket_id in self._store.due_wakes(kind=kind, since=now - GRACE, until=now + LOOKAHEAD):
+                ticket = self._store.ticket(ticket_id)
+                wake = tickets.wake_of(ticket, rules) if ticket else None
+                if wake is not None and not self._exists(wake.name(ticket_id)):
+                    self.follow({"name": wake.name(ticket_id), "at": _iso(wake.at),
+                                 "payload": wake.payload(ticket_id)}, None)
+                    repaired.append(ticket_id)
+        return {"acted": acted, "repaired": repaired}
+
+    def _exists(self, name: str) -> bool:
+        try:
+            return self._scheduler.exists(name)
+        except SchedulerError:
+            return True  # cannot tell: the next run looks again
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
