@@ -96,9 +96,10 @@ def test_an_unhappy_rating_with_a_comment_reaches_a_person_once(client, mailbox,
     assert len(mailbox()) == sent
 
 
-@pytest.mark.parametrize("rating,notified", [({"csat": 4, "nps": 6, "comment": "Fine, but pricey."}, True),
-                                             ({"csat": 2}, False), ({"csat": 3, "comment": "OK."}, False)])
-def test_only_unhappy_scores_with_words_to_act_on_notify_the_assignee(client, operator, new_ticket, mailbox,
+@pytest.mark.parametrize("rating,notified", [({"csat": 4, "nps": 6, "comment": "Fine, but pricey."}, False),
+                                             ({"csat": 2}, True), ({"csat": 1, "comment": "Rude."}, True),
+                                             ({"csat": 3, "comment": "OK."}, False)])
+def test_any_csat_of_two_or_less_notifies_the_assignee_with_or_without_words(client, operator, new_ticket, mailbox,
                                                                        services, clock, rating, notified):
     ticket = new_ticket()
     client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(),
