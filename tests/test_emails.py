@@ -218,3 +218,17 @@ def test_operator_notices_speak_the_shops_language_not_the_customers():
                                "kim@shop.example", "http://x/t/1", shop_locale="de")
     assert german.subject == "Unzufriedene Bewertung: CSAT 2/5, NPS 3/10 [CL-7K3M9QX2]"
     assert "&lt;b&gt;slow&lt;/b&gt;" in german.html and "Ann &lt;Lee&gt;" in german.html
+
+
+# --- Attachments kept out are told to the customer (issue 12, item 6) ---------------------------
+
+def test_the_customer_learns_which_files_were_kept_out_and_why_in_their_language():
+    refused = (("setup.exe", "type"), ("film.mov", "size"), ("<b>x</b>.pdf", "total"))
+    email = acknowledgement(facts(refused_attachments=refused))
+    assert "We could not accept these attachments:\n- setup.exe (we do not accept this kind of file)\n" \
+           "- film.mov (larger than 20 MB)\n- <b>x</b>.pdf (all attachments of one email together may be at most " \
+           "30 MB)" in email.text
+    assert "&lt;b&gt;x&lt;/b&gt;.pdf" in email.html and "<b>x" not in email.html
+    german = reply("Danke für die Fotos.", locale="de", refused_attachments=(("virus.zip", "type"),))
+    assert "- virus.zip (diese Art Datei nehmen wir nicht an)" in german.text
+    assert "attachments" not in acknowledgement(facts()).text

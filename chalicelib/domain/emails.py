@@ -12,6 +12,7 @@ from html import escape
 
 from ..clock import iso
 from .i18n import DEFAULT_LOCALE, Language, catalogue, languages, resolve
+from .inbound import MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES
 
 # The contract marks every automatic email so (operators' notices too): mail
 # systems then never answer them, and Careline's own inbound ignores them.
@@ -20,6 +21,9 @@ BODY_STYLE = "font-family:sans-serif;line-height:1.5;color:#1a1a1a"
 CSAT_KEYS = {1: "csat_1", 2: "csat_2", 3: "csat_3", 4: "csat_4", 5: "csat_5"}
 METRIC_KEYS = {"first_response": "sla_first_response", "next_response": "sla_next_response",
                "resolution": "sla_resolution"}
+REFUSAL_KEYS = {"type": "attachment_refused_type", "empty": "attachment_refused_empty",
+                "size": "attachment_refused_size", "total": "attachment_refused_total",
+                "count": "attachment_refused_count"}
 _SLOT = "\x00"  # where markup goes into a sentence that is escaped as a whole
 
 
@@ -65,6 +69,16 @@ def _footer(lang: Language, key: str, reference: str) -> tuple[str, str]:
     return hint, f"<p style=\"color:#555\">{escape(hint)}</p>"
 
 
+def refused_attachments(refused: tuple[tuple[str, str], ...], lang: Language) -> str | None:
+    """The customer's files we kept out, each with why, and what to do instead
+    (`refused`: (file name, reason from domain.inbound.REFUSALS))."""
+    if not refused:
+        return None
+    limits = {"size": MAX_FILE_BYTES // 2**20, "total": MAX_MESSAGE_BYTES // 2**20, "count": MAX_FILES}
+    items = [f"- {lang.t(REFUSAL_KEYS[reason], name=name, limit=limits.get(reason, ''))}" for name, reason in refused]
+    return "\n".join([lang.t("attachments_refused"), *items, lang.t("attachments_refused_help")])
+
+
 # --- The acknowledgement ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -82,6 +96,7 @@ class AcknowledgementFacts:
     timezone: str
     locale: str | None = None  # the customer's BCP 47 tag, as given
     shop_locale: str = DEFAULT_LOCALE
+    refused_attachments: tuple[tuple[str, str], ...] = ()  # (file name, reason) the customer should know of
 
 
 def acknowledgement(facts: AcknowledgementFacts) -> Email:
@@ -102,12 +117,13 @@ def acknowledgement(facts: AcknowledgementFacts) -> Email:
     greeting, intro = lang.t("greeting", name=facts.name), lang.t("ack_intro", brand=facts.brand)
     quote_intro, add_more = lang.t("ack_quote_intro"), lang.t("ack_add_more", reference=facts.reference)
     closing = f"{lang.t('sign_off')}\n{lang.t('team_signature', brand=facts.brand)}"
+    refused = refused_attachments(facts.refused_attachments, lang)
 
     quoted = "\n".join(f"> {line}" for line in facts.message.splitlines() or [""])
     text = "\n".join([
         greeting, "", intro, "", lang.t("ack_due", due=lang.when(facts.first_response_due, facts.timezone, utc=True)), "",
         *(f"{label}: {value}" for label, value in details), "",
-        quote_intro, quoted, "", add_more, "", closing,
+        quote_intro, quoted, "", *([refused, ""] if refused else []), add_more, "", closing,
     ]) + "\n"
 
     rows = "".join(
@@ -119,7 +135,7 @@ def acknowledgement(facts: AcknowledgementFacts) -> Email:
         + f"<p><strong>{_with_markup(lang.t('ack_due', due=_SLOT), due_html)}</strong></p>"
         + f"<table>{rows}</table>" + _paragraph(quote_intro)
         + f"<blockquote style=\"{_quote_style()}\">{escape(facts.message)}</blockquote>"
-        + _paragraph(add_more) + _paragraph(closing)))
+        + (_paragraph(refused) if refused else "") + _paragraph(add_more) + _paragraph(closing)))
     return Email(facts.email, facts.name, subject, text, html, dict(AUTO_REPLIED))
 
 
@@ -182,6 +198,7 @@ class ReplyFacts:
     offer: dict | None = None  # a goodwill gesture: {"type", "description", "code"?}
     locale: str | None = None
     shop_locale: str = DEFAULT_LOCALE
+    refused_attachments: tuple[tuple[str, str], ...] = ()  # since the last email: (file name, reason)
 
 
 def agent_display_name(name: str | None, email: str) -> str:
@@ -271,7 +288,8 @@ def operator_reply(facts: ReplyFacts) -> Email:
     """An operator's answer: their words are the body, in one voice. The
     preview of a reply (typed or from a macro) is this same function."""
     lang = resolve(facts.locale, facts.shop_locale)
-    extras = ([offer_line(facts.offer, lang)] if facts.offer else []) + (
+    refused = refused_attachments(facts.refused_attachments, lang)
+    extras = ([offer_line(facts.offer, lang)] if facts.offer else []) + ([refused] if refused else []) + (
         [lang.t("resolved_line")] if facts.resolved else [])
     text, html = _letter(facts, lang, facts.body, extras)
     subject = lang.t("reply_subject_about", subject=facts.subject) if facts.subject else lang.t("reply_subject")
