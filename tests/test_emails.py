@@ -53,8 +53,9 @@ def test_callback_request_is_confirmed():
 # --- One voice per email (issue 12, item 4) -----------------------------------------------------
 
 from chalicelib.domain.emails import (  # noqa: E402
-    FollowUpFacts, ReplyFacts, SlaNoticeFacts, follow_up, low_rating_notice, operator_reply, resolution_notice,
-    sla_notice)
+    FollowUpFacts, ReplyFacts, SlaNoticeFacts, agent_display_name, assignment_notice, follow_up, low_rating_notice,
+    operator_reply, resolution_notice, sla_notice)
+from chalicelib.domain.macros import render  # noqa: E402
 
 
 def reply(body, **changes):
@@ -117,11 +118,21 @@ def test_extras_come_before_the_operators_own_sign_off():
     assert text.index("Kind regards,") > next(i for i, line in enumerate(text) if line.startswith("We have marked"))
 
 
-def test_a_macro_and_a_typed_reply_render_identically():
-    """The preview calls the very function that builds the email."""
-    typed = reply("Hi Ann, your order A-1001 is on its way. Kim")
-    again = reply("Hi Ann, your order A-1001 is on its way. Kim")
-    assert (typed.text, typed.html) == (again.text, again.html)
+def test_a_macro_signed_with_operator_name_is_not_signed_again():
+    """The macro's {{operator_name}} and the sign-off come from the same name."""
+    name = agent_display_name(None, "kim@shop.example")
+    body = render("Hi {{first_name}}, your order A-1001 is on its way. {{operator_name}}",
+                  {"first_name": "Ann", "operator_name": name}, "macro")
+    email = reply(body, operator="kim@shop.example")
+    assert lines(email.text)[:2] == ["Hi Ann, your order A-1001 is on its way. Kim", "Demo Shop customer care"]
+
+
+@pytest.mark.parametrize("name,address,shown", [
+    ("  Kim   Meyer ", "kim@shop.example", "Kim Meyer"), (None, "kim.meyer+care@shop.example", "Kim Meyer"),
+    ("", "j_doe-smith@shop.example", "J Doe Smith"), (None, "KIM@shop.example", "Kim"),
+])
+def test_an_agent_is_shown_by_name_never_by_address(name, address, shown):
+    assert agent_display_name(name, address) == shown
 
 
 # --- Emails in the customer's language (issue 12, item 5) ---------------------------------------
@@ -232,3 +243,13 @@ def test_the_customer_learns_which_files_were_kept_out_and_why_in_their_language
     german = reply("Danke für die Fotos.", locale="de", refused_attachments=(("virus.zip", "type"),))
     assert "- virus.zip (diese Art Datei nehmen wir nicht an)" in german.text
     assert "attachments" not in acknowledgement(facts()).text
+
+
+def test_an_assignment_notice_names_the_request_in_the_shops_language():
+    email = assignment_notice("CL-7K3M9QX2", "Ann <Lee>", "Parcel & more", "kim@shop.example", "http://x/t/1",
+                              shop_locale="de-DE")
+    assert email.subject == "Ihnen zugewiesen: Parcel & more [CL-7K3M9QX2]" and email.to_address == "kim@shop.example"
+    assert "Ann &lt;Lee&gt;" in email.html and 'href="http://x/t/1"' in email.html
+    assert email.headers == {"Auto-Submitted": "auto-replied"}
+    assert assignment_notice("CL-7K3M9QX2", "Ann Lee", None, "kim@shop.example", "http://x/t/1").subject == \
+        "Assigned to you: a request from Ann Lee [CL-7K3M9QX2]"

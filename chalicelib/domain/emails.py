@@ -371,3 +371,15 @@ def low_rating_notice(reference: str, customer: str, rating: dict, to_address: s
                      + f"<p><a href=\"{escape(ticket_url)}\">{escape(follow)}</a></p>")
     return Email(to_address, "", f"{lang.t('low_rating_subject', scores=scores)} [{reference}]", text, html,
                  dict(AUTO_REPLIED))
+
+
+def assignment_notice(reference: str, customer: str, subject: str | None, to_address: str, ticket_url: str,
+                      shop_locale: str = DEFAULT_LOCALE) -> Email:
+    """To the agent a ticket was just given to."""
+    lang = resolve(None, shop_locale)
+    headline = lang.t("assignment_subject", subject=subject) if subject else lang.t(
+        "assignment_subject_unnamed", customer=customer)
+    said, follow = lang.t("assignment_body", reference=reference, customer=customer), lang.t("open_ticket")
+    text = f"{said}\n\n{follow}: {ticket_url}\n"
+    html = _document(lang, _paragraph(said) + f"<p><a href=\"{escape(ticket_url)}\">{escape(follow)}</a></p>")
+    return Email(to_address, "", f"{headline} [{reference}]", text, html, dict(AUTO_REPLIED))
