@@ -66,6 +66,7 @@ class Settings:
     event_bus: str = "default"
     admin_url: str = ""
     rate_limits: bool = True
+    locale: str = "en-GB"  # the shop's language: its operators' notices, and customers whose own is not offered
 
     @property
     def ticket_rules(self) -> Rules:
@@ -109,6 +110,7 @@ def settings_from(stage: str, document: dict, env: Mapping[str, str], *, validat
         support_address=document["support_address"],
         team_lead_address=document["team_lead_address"],
         timezone=document["timezone"],
+        locale=document.get("locale", "en-GB"),
         cors_origins=tuple(document["cors_origins"]),
         thank_you_url=document.get("thank_you_url"),
         categories=categories,

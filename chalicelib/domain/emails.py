@@ -1,17 +1,30 @@
-"""Email composition: what each email says, in text and HTML. Pure: the
-mailer turns an `Email` into MIME and sends it."""
+"""Email composition: what each email says, in text and HTML, in the
+customer's language (operators' notices in the shop's). Pure: the mailer
+turns an `Email` into MIME and sends it. Every text comes from the
+catalogues (`domain.i18n`); every value placed in HTML is escaped."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from html import escape
-from zoneinfo import ZoneInfo
 
 from ..clock import iso
+from .i18n import DEFAULT_LOCALE, Language, catalogue, languages, resolve
+from .inbound import MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES
 
 # The contract marks every automatic email so (operators' notices too): mail
 # systems then never answer them, and Careline's own inbound ignores them.
 AUTO_REPLIED = {"Auto-Submitted": "auto-replied"}
+BODY_STYLE = "font-family:sans-serif;line-height:1.5;color:#1a1a1a"
+CSAT_KEYS = {1: "csat_1", 2: "csat_2", 3: "csat_3", 4: "csat_4", 5: "csat_5"}
+METRIC_KEYS = {"first_response": "sla_first_response", "next_response": "sla_next_response",
+               "resolution": "sla_resolution"}
+REFUSAL_KEYS = {"type": "attachment_refused_type", "empty": "attachment_refused_empty",
+                "size": "attachment_refused_size", "total": "attachment_refused_total",
+                "count": "attachment_refused_count"}
+_SLOT = "\x00"  # where markup goes into a sentence that is escaped as a whole
 
 
 @dataclass(frozen=True)
@@ -23,6 +36,50 @@ class Email:
     html: str
     headers: dict[str, str] = field(default_factory=dict)
 
+
+def customer_subject(text: str, reference: str) -> str:
+    """Every customer email's subject carries `[<reference>]` so replies find their ticket."""
+    return f"{text} [{reference}]"
+
+
+def readable_time(moment: datetime, timezone: str, locale: str | None = None,
+                  shop_locale: str = DEFAULT_LOCALE) -> str:
+    return resolve(locale, shop_locale).when(moment, timezone)
+
+
+def _document(lang: Language, inner: str) -> str:
+    return f"<!doctype html><html lang=\"{lang.code}\"><body style=\"{BODY_STYLE}\">{inner}</body></html>"
+
+
+def _paragraph(text: str) -> str:
+    return "<p>" + escape(text).replace("\n", "<br>") + "</p>"
+
+
+def _with_markup(sentence: str, markup: str) -> str:
+    """A catalogue sentence escaped, with markup where its `_SLOT` value was."""
+    return escape(sentence).replace(_SLOT, markup)
+
+
+def _quote_style() -> str:
+    return "white-space:pre-wrap;border-left:3px solid #ccc;margin:0;padding-left:12px"
+
+
+def _footer(lang: Language, key: str, reference: str) -> tuple[str, str]:
+    hint = lang.t(key, reference=reference)
+    return hint, f"<p style=\"color:#555\">{escape(hint)}</p>"
+
+
+def refused_attachments(refused: tuple[tuple[str, str], ...], lang: Language) -> str | None:
+    """The customer's files we kept out, each with why, and what to do instead
+    (`refused`: (file name, reason from domain.inbound.REFUSALS))."""
+    if not refused:
+        return None
+    limits = {"size": MAX_FILE_BYTES // 2**20, "total": MAX_MESSAGE_BYTES // 2**20, "count": MAX_FILES}
+    items = [f"- {lang.t(REFUSAL_KEYS[reason], name=name, limit=limits.get(reason, ''))}" for name, reason in refused]
+    return "\n".join([lang.t("attachments_refused"), *items, lang.t("attachments_refused_help")])
+
+
+# --- The acknowledgement ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class AcknowledgementFacts:
@@ -37,73 +94,52 @@ class AcknowledgementFacts:
     callback_window: str | None
     first_response_due: datetime
     timezone: str
-
-
-def customer_subject(text: str, reference: str) -> str:
-    """Every customer email's subject carries `[<reference>]` so replies find their ticket."""
-    return f"{text} [{reference}]"
-
-
-def readable_time(moment: datetime, timezone: str) -> str:
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local:%A, %-d %B %Y at %H:%M} ({local:%Z}, {timezone})"
+    locale: str | None = None  # the customer's BCP 47 tag, as given
+    shop_locale: str = DEFAULT_LOCALE
+    refused_attachments: tuple[tuple[str, str], ...] = ()  # (file name, reason) the customer should know of
 
 
 def acknowledgement(facts: AcknowledgementFacts) -> Email:
-    due_readable = readable_time(facts.first_response_due, facts.timezone)
+    lang = resolve(facts.locale, facts.shop_locale)
+    due_readable = lang.when(facts.first_response_due, facts.timezone)
     due_iso = iso(facts.first_response_due)
     subject = customer_subject(
-        f"We received your request: {facts.subject}" if facts.subject else "We received your request",
+        lang.t("ack_subject_about", subject=facts.subject) if facts.subject else lang.t("ack_subject"),
         facts.reference)
-    details = [("Reference", facts.reference)]
+    details = [(lang.t("label_reference"), facts.reference)]
     if facts.subject:
-        details.append(("Subject", facts.subject))
+        details.append((lang.t("label_subject"), facts.subject))
     if facts.order_id:
-        details.append(("Order", facts.order_id))
+        details.append((lang.t("label_order"), facts.order_id))
     if facts.callback_phone:
         window = f" ({facts.callback_window})" if facts.callback_window else ""
-        details.append(("Call back", facts.callback_phone + window))
+        details.append((lang.t("label_callback"), facts.callback_phone + window))
+    greeting, intro = lang.t("greeting", name=facts.name), lang.t("ack_intro", brand=facts.brand)
+    quote_intro, add_more = lang.t("ack_quote_intro"), lang.t("ack_add_more", reference=facts.reference)
+    closing = f"{lang.t('sign_off')}\n{lang.t('team_signature', brand=facts.brand)}"
+    refused = refused_attachments(facts.refused_attachments, lang)
 
     quoted = "\n".join(f"> {line}" for line in facts.message.splitlines() or [""])
     text = "\n".join([
-        f"Hello {facts.name},",
-        "",
-        f"thank you for contacting {facts.brand}. We have received your request and "
-        f"someone from our team is looking after it.",
-        "",
-        f"You will hear from us by {due_readable} at the latest ({due_iso}).",
-        "",
-        *(f"{label}: {value}" for label, value in details),
-        "",
-        "Your message, as we received it:",
-        quoted,
-        "",
-        f"To add anything, just reply to this email and keep [{facts.reference}] in the subject.",
-        "",
-        "Kind regards,",
-        f"{facts.brand} customer care",
+        greeting, "", intro, "", lang.t("ack_due", due=lang.when(facts.first_response_due, facts.timezone, utc=True)), "",
+        *(f"{label}: {value}" for label, value in details), "",
+        quote_intro, quoted, "", *([refused, ""] if refused else []), add_more, "", closing,
     ]) + "\n"
 
     rows = "".join(
         f"<tr><th align=\"left\" style=\"padding:2px 12px 2px 0\">{escape(label)}</th>"
         f"<td>{escape(value)}</td></tr>" for label, value in details)
-    html = (
-        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1a1a1a\">"
-        f"<p>Hello {escape(facts.name)},</p>"
-        f"<p>thank you for contacting {escape(facts.brand)}. We have received your request and "
-        "someone from our team is looking after it.</p>"
-        f"<p><strong>You will hear from us by <time datetime=\"{due_iso}\">{escape(due_readable)}"
-        "</time> at the latest.</strong></p>"
-        f"<table>{rows}</table>"
-        "<p>Your message, as we received it:</p>"
-        "<blockquote style=\"white-space:pre-wrap;border-left:3px solid #ccc;margin:0;padding-left:12px\">"
-        f"{escape(facts.message)}</blockquote>"
-        f"<p>To add anything, just reply to this email and keep [{escape(facts.reference)}] in the subject.</p>"
-        f"<p>Kind regards,<br>{escape(facts.brand)} customer care</p>"
-        "</body></html>"
-    )
+    due_html = f"<time datetime=\"{due_iso}\">{escape(due_readable)}</time>"
+    html = _document(lang, (
+        _paragraph(greeting) + _paragraph(intro)
+        + f"<p><strong>{_with_markup(lang.t('ack_due', due=_SLOT), due_html)}</strong></p>"
+        + f"<table>{rows}</table>" + _paragraph(quote_intro)
+        + f"<blockquote style=\"{_quote_style()}\">{escape(facts.message)}</blockquote>"
+        + (_paragraph(refused) if refused else "") + _paragraph(add_more) + _paragraph(closing)))
     return Email(facts.email, facts.name, subject, text, html, dict(AUTO_REPLIED))
 
+
+# --- SLA notices (to operators, in the shop's language) -----------------------------------------
 
 @dataclass(frozen=True)
 class SlaNoticeFacts:
@@ -116,26 +152,31 @@ class SlaNoticeFacts:
     now: datetime
     timezone: str
     to_address: str
+    shop_locale: str = DEFAULT_LOCALE
 
 
 def sla_notice(facts: SlaNoticeFacts) -> Email:
-    """The warning before, and the notice at, a missed due time (to operators)."""
-    what = "first response" if facts.metric == "first_response" else "resolution"
-    minutes = int(abs((facts.due - facts.now).total_seconds()) // 60)
-    if facts.kind == "warning":
-        headline = f"SLA warning: {what} due in {minutes} min"
+    """The warning before, and the notice at, a missed due time (to
+    operators). Past its due time it says how long overdue, whatever fired it."""
+    lang = resolve(None, facts.shop_locale)
+    what = lang.t(METRIC_KEYS[facts.metric])
+    minutes = (facts.due - facts.now).total_seconds() / 60
+    kind = "sla_warning" if facts.kind == "warning" else "sla_breach"
+    if minutes > 0:
+        headline = lang.t("sla_due_in", kind=lang.t(kind), what=what, remaining=lang.duration(minutes))
+    elif minutes > -1:
+        headline = lang.t("sla_overdue_now", kind=lang.t(kind), what=what)
     else:
-        headline = f"SLA breached: {what} overdue by {minutes} min"
-    due = readable_time(facts.due, facts.timezone)
-    text = (f"{headline}\n\nTicket: {facts.reference}\nCustomer: {facts.customer}\n"
-            f"Due: {due} ({iso(facts.due)})\n\nOpen the ticket: {facts.ticket_url}\n")
-    html = (f"<!doctype html><html><body><p><strong>{escape(headline)}</strong></p>"
-            f"<p>Ticket: {escape(facts.reference)}<br>Customer: {escape(facts.customer)}<br>"
-            f"Due: {escape(due)}</p><p><a href=\"{escape(facts.ticket_url)}\">Open the ticket</a></p>"
-            "</body></html>")
-    return Email(facts.to_address, "", f"{headline} [{facts.reference}]", text, html,
-                 dict(AUTO_REPLIED))
+        headline = lang.t("sla_overdue_by", kind=lang.t(kind), what=what, overdue=lang.duration(-minutes))
+    facts_lines = [f"{lang.t('label_ticket')}: {facts.reference}", f"{lang.t('label_customer')}: {facts.customer}",
+                   f"{lang.t('label_due')}: {lang.when(facts.due, facts.timezone, utc=True)}"]
+    text = f"{headline}\n\n" + "\n".join(facts_lines) + f"\n\n{lang.t('open_ticket')}: {facts.ticket_url}\n"
+    html = _document(lang, f"<p><strong>{escape(headline)}</strong></p>" + _paragraph("\n".join(facts_lines))
+                     + f"<p><a href=\"{escape(facts.ticket_url)}\">{escape(lang.t('open_ticket'))}</a></p>")
+    return Email(facts.to_address, "", f"{headline} [{facts.reference}]", text, html, dict(AUTO_REPLIED))
 
+
+# --- Operator replies and the resolution notice: one voice --------------------------------------
 
 @dataclass(frozen=True)
 class ReplyFacts:
@@ -145,10 +186,89 @@ class ReplyFacts:
     email: str
     subject: str | None
     body: str
-    operator: str
+    operator: str | None  # the agent's display name (an address is turned into one); None: the team
     resolved: bool
     thread_ids: tuple[str, ...]  # Message-IDs of the conversation so far, oldest first
     offer: dict | None = None  # a goodwill gesture: {"type", "description", "code"?}
+    locale: str | None = None
+    shop_locale: str = DEFAULT_LOCALE
+    refused_attachments: tuple[tuple[str, str], ...] = ()  # since the last email: (file name, reason)
+
+
+def agent_display_name(name: str | None, email: str) -> str:
+    """What signs an agent's emails: their roster name, else one made from
+    their address's local part (kim.meyer+care@… → Kim Meyer), never the address."""
+    if name and name.strip():
+        return " ".join(name.split())
+    local = email.partition("@")[0].partition("+")[0]
+    return " ".join(part.capitalize() for part in re.split(r"[._\-]+", local) if part) or local
+
+
+@lru_cache(maxsize=1)
+def _greeting_pattern() -> re.Pattern:
+    words = {w for code in languages() for w in catalogue(code)["greeting_words"]}
+    return re.compile(r"^(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+                      + r")(?=$|[\s,!.:;])", re.I)
+
+
+@lru_cache(maxsize=1)
+def _sign_off_pattern() -> re.Pattern:
+    words = {w for code in languages() for w in catalogue(code)["sign_off_words"]}
+    # The phrase alone ("Kind regards,", "Thanks!") or with a short name after a comma ("Best, Kim").
+    return re.compile(r"^(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+                      + r")(?:[\s,.!]*$|\s*,\s*\S.{0,40}$)", re.I)
+
+
+def greets(body: str) -> bool:
+    first = next((line.strip() for line in body.splitlines() if line.strip()), "")
+    return bool(_greeting_pattern().match(first))
+
+
+def split_sign_off(body: str, signer: str | None) -> tuple[str, str, bool]:
+    """(the message, the operator's own sign-off block or "", whether they
+    signed). A sign-off phrase among the last four lines starts the block;
+    a last line that is, or ends with, the agent's name signs without one."""
+    rows = body.strip().splitlines()
+    filled = [i for i, line in enumerate(rows) if line.strip()]
+    for i in filled[1:][-4:]:  # the first line is the message (or its greeting), never a sign-off
+        if _sign_off_pattern().match(rows[i].strip()):
+            return "\n".join(rows[:i]).rstrip(), "\n".join(rows[i:]).strip(), True
+    if signer and filled:
+        last = rows[filled[-1]].strip()
+        names = {signer, signer.split()[0]}
+        if last in names:
+            return "\n".join(rows[:filled[-1]]).rstrip(), last, True
+        if any(re.search(rf"(^|\s){re.escape(n)}[.!]?$", last) for n in names):
+            return body.strip(), "", True
+    return body.strip(), "", False
+
+
+def offer_line(offer: dict, lang: Language) -> str:
+    line = lang.t("offer", description=offer["description"])
+    return f"{line} {lang.t('offer_code', code=offer['code'])}" if offer.get("code") else line
+
+
+def _letter(facts: ReplyFacts, lang: Language, body: str, extras: list[str]) -> tuple[str, str]:
+    """Greeting (unless the body greets), the body, extras, one sign-off
+    (the operator's own, else the agent's name), the shop, the reply hint."""
+    signer = agent_display_name(None, facts.operator) if facts.operator and "@" in facts.operator else facts.operator
+    team = lang.t("team_signature", brand=facts.brand)
+    main, own_sign_off, signed = split_sign_off(body, signer)
+    if own_sign_off:
+        closing = own_sign_off if facts.brand.lower() in own_sign_off.lower() else f"{own_sign_off}\n{team}"
+    elif signed:
+        closing = team
+    else:
+        closing = "\n".join([lang.t("sign_off"), *([signer] if signer else []), team])
+    hint_text, hint_html = _footer(lang, "reply_hint", facts.reference)
+    opening = [] if greets(main) else [lang.t("greeting", name=facts.name)]
+    text = "\n\n".join([*opening, main, *extras, closing, hint_text]) + "\n"
+    # The operator's words keep their line breaks as typed; ours are paragraphs.
+    typed = "<div style=\"white-space:pre-wrap\">{}</div>"
+    html = _document(lang, "".join(map(_paragraph, opening)) + (typed.format(escape(main)) if main else "")
+                     + "".join(map(_paragraph, extras))
+                     + (typed.format(escape(closing)) if own_sign_off else _paragraph(closing)) + hint_html)
+    return text, html
 
 
 def _threading(thread_ids: tuple[str, ...]) -> dict[str, str]:
@@ -158,55 +278,29 @@ def _threading(thread_ids: tuple[str, ...]) -> dict[str, str]:
     return {"In-Reply-To": thread_ids[-1], "References": " ".join(thread_ids[-20:])}
 
 
-def _reply_subject(subject: str | None, reference: str) -> str:
-    return customer_subject(f"Re: {subject}" if subject else "Re: your request", reference)
-
-
-def _closing(brand: str, reference: str, signature: str) -> tuple[str, str]:
-    text = (f"Kind regards,\n{signature}\n{brand} customer care\n\n"
-            f"Just reply to this email to answer us; please keep [{reference}] in the subject.\n")
-    html = (f"<p>Kind regards,<br>{escape(signature)}<br>{escape(brand)} customer care</p>"
-            f"<p style=\"color:#555\">Just reply to this email to answer us; please keep "
-            f"[{escape(reference)}] in the subject.</p>")
-    return text, html
-
-
-RESOLVED_LINE = ("We have marked your request as resolved. If anything is still open, simply reply "
-                 "to this email and we will pick it up again.")
-
-
-def offer_line(offer: dict) -> str:
-    code = f" Your code: {offer['code']}" if offer.get("code") else ""
-    return f"As a small thank-you for your patience: {offer['description']}.{code}"
-
-
 def operator_reply(facts: ReplyFacts) -> Email:
-    """An operator's answer: their words, the customer's name, no template voice."""
-    closing_text, closing_html = _closing(facts.brand, facts.reference, facts.operator)
-    extras = ([offer_line(facts.offer)] if facts.offer else []) + ([RESOLVED_LINE] if facts.resolved else [])
-    extra_text = "".join(f"\n{line}\n" for line in extras)
-    text = f"Hello {facts.name},\n\n{facts.body.strip()}\n{extra_text}\n{closing_text}"
-    html = ("<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1a1a1a\">"
-            f"<p>Hello {escape(facts.name)},</p>"
-            f"<div style=\"white-space:pre-wrap\">{escape(facts.body.strip())}</div>"
-            + "".join(f"<p>{escape(line)}</p>" for line in extras)
-            + closing_html + "</body></html>")
-    return Email(facts.email, facts.name, _reply_subject(facts.subject, facts.reference), text, html,
+    """An operator's answer: their words are the body, in one voice. The
+    preview of a reply (typed or from a macro) is this same function."""
+    lang = resolve(facts.locale, facts.shop_locale)
+    refused = refused_attachments(facts.refused_attachments, lang)
+    extras = ([offer_line(facts.offer, lang)] if facts.offer else []) + ([refused] if refused else []) + (
+        [lang.t("resolved_line")] if facts.resolved else [])
+    text, html = _letter(facts, lang, facts.body, extras)
+    subject = lang.t("reply_subject_about", subject=facts.subject) if facts.subject else lang.t("reply_subject")
+    return Email(facts.email, facts.name, customer_subject(subject, facts.reference), text, html,
                  _threading(facts.thread_ids))
 
 
 def resolution_notice(facts: ReplyFacts) -> Email:
     """Sent when a ticket is resolved without a reply saying so."""
-    closing_text, closing_html = _closing(facts.brand, facts.reference, facts.operator)
-    text = (f"Hello {facts.name},\n\nthank you for your patience. {RESOLVED_LINE}\n\n{closing_text}")
-    html = ("<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1a1a1a\">"
-            f"<p>Hello {escape(facts.name)},</p><p>thank you for your patience. {escape(RESOLVED_LINE)}</p>"
-            + closing_html + "</body></html>")
-    return Email(facts.email, facts.name,
-                 customer_subject(f"Resolved: {facts.subject}" if facts.subject else "Your request is resolved",
-                                  facts.reference),
-                 text, html, AUTO_REPLIED | _threading(facts.thread_ids))
+    lang = resolve(facts.locale, facts.shop_locale)
+    text, html = _letter(facts, lang, f"{lang.t('resolved_intro')} {lang.t('resolved_line')}", [])
+    subject = lang.t("resolved_subject_about", subject=facts.subject) if facts.subject else lang.t("resolved_subject")
+    return Email(facts.email, facts.name, customer_subject(subject, facts.reference), text, html,
+                 AUTO_REPLIED | _threading(facts.thread_ids))
 
+
+# --- The follow-up ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class FollowUpFacts:
@@ -217,69 +311,69 @@ class FollowUpFacts:
     subject: str | None
     feedback_url: str  # the signed link; ?score=N preselects
     thread_ids: tuple[str, ...]
+    locale: str | None = None
+    shop_locale: str = DEFAULT_LOCALE
 
 
-CSAT_LABELS = {1: "Very unhappy", 2: "Unhappy", 3: "OK", 4: "Happy", 5: "Very happy"}
+def csat_label(score: int, lang: Language) -> str:
+    return lang.t(CSAT_KEYS[score])
 
 
 def follow_up(facts: FollowUpFacts) -> Email:
     """A friendly close: thanks, is anything still open, how was it."""
-    links = [(score, f"{facts.feedback_url}?score={score}") for score in range(1, 6)]
+    lang = resolve(facts.locale, facts.shop_locale)
+    links = [(score, csat_label(score, lang), f"{facts.feedback_url}?score={score}") for score in range(1, 6)]
+    greeting = lang.t("greeting", name=facts.name)
+    intro = lang.t("follow_up_intro", reference=facts.reference, brand=facts.brand)
+    question, answer = lang.t("follow_up_open_question"), lang.t("follow_up_open_answer")
+    rate, nps = lang.t("follow_up_rate"), lang.t("follow_up_nps")
+    closing = f"{lang.t('thanks_sign_off')}\n{lang.t('team_signature', brand=facts.brand)}"
     text = "\n".join([
-        f"Hello {facts.name},",
-        "",
-        f"a couple of days ago we resolved your request [{facts.reference}]. Thank you for getting in touch with "
-        f"{facts.brand}.",
-        "",
-        "Is anything still unresolved? Then simply reply to this email and tell us; it goes straight back "
-        "to the team, and you can always come back to us.",
-        "",
-        "How happy were you with our help? One click is enough:",
-        *(f"  {score} – {CSAT_LABELS[score]}: {url}" for score, url in links),
-        "",
-        f"You can also tell us how likely you are to recommend us (0–10) on the same page: {facts.feedback_url}",
-        "",
-        "Thank you,",
-        f"{facts.brand} customer care",
+        greeting, "", intro, "", f"{question} {answer}", "", rate,
+        *(f"  {score} – {label}: {url}" for score, label, url in links), "",
+        nps, facts.feedback_url, "", closing,
     ]) + "\n"
     buttons = "".join(
         f"<a href=\"{escape(url)}\" style=\"display:inline-block;margin:0 6px 6px 0;padding:8px 12px;"
         f"border:1px solid #1f5fcf;border-radius:4px;color:#1f5fcf;text-decoration:none\">"
-        f"{score} · {escape(CSAT_LABELS[score])}</a>" for score, url in links)
-    html = ("<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#1a1a1a\">"
-            f"<p>Hello {escape(facts.name)},</p>"
-            f"<p>a couple of days ago we resolved your request [{escape(facts.reference)}]. Thank you for "
-            f"getting in touch with {escape(facts.brand)}.</p>"
-            "<p><strong>Is anything still unresolved?</strong> Then simply reply to this email and tell us; it goes "
-            "straight back to the team, and you can always come back to us.</p>"
-            f"<p>How happy were you with our help? One click is enough:</p><p>{buttons}</p>"
-            f"<p>You can also tell us how likely you are to recommend us (0–10) on "
-            f"<a href=\"{escape(facts.feedback_url)}\">the same page</a>.</p>"
-            f"<p>Thank you,<br>{escape(facts.brand)} customer care</p></body></html>")
-    subject = customer_subject(f"How did we do? {facts.subject}" if facts.subject else "How did we do?",
-                               facts.reference)
-    return Email(facts.email, facts.name, subject, text, html, AUTO_REPLIED | _threading(facts.thread_ids))
+        f"{score} · {escape(label)}</a>" for score, label, url in links)
+    html = _document(lang, _paragraph(greeting) + _paragraph(intro)
+                     + f"<p><strong>{escape(question)}</strong> {escape(answer)}</p>"
+                     + _paragraph(rate) + f"<p>{buttons}</p>"
+                     + f"<p>{escape(nps)} <a href=\"{escape(facts.feedback_url)}\">"
+                       f"{escape(lang.t('follow_up_nps_link'))}</a></p>" + _paragraph(closing))
+    subject = lang.t("follow_up_subject_about", subject=facts.subject) if facts.subject else lang.t(
+        "follow_up_subject")
+    return Email(facts.email, facts.name, customer_subject(subject, facts.reference), text, html,
+                 AUTO_REPLIED | _threading(facts.thread_ids))
 
 
-def low_rating_notice(reference: str, customer: str, rating: dict, to_address: str, ticket_url: str) -> Email:
-    """To the ticket's owner: an unhappy customer said why; someone should follow up."""
+# --- Low ratings (to operators, in the shop's language) -----------------------------------------
+
+def low_rating_notice(reference: str, customer: str, rating: dict, to_address: str, ticket_url: str,
+                      shop_locale: str = DEFAULT_LOCALE) -> Email:
+    """To the ticket's owner: an unhappy customer; someone should follow up."""
+    lang = resolve(None, shop_locale)
     scores = f"CSAT {rating['csat']}/5" + (f", NPS {rating['nps']}/10" if "nps" in rating else "")
-    text = (f"{customer} rated [{reference}] {scores} and wrote:\n\n{rating.get('comment', '')}\n\n"
-            f"Please follow up: {ticket_url}\n")
-    html = (f"<!doctype html><html><body><p>{escape(customer)} rated [{escape(reference)}] {escape(scores)} "
-            f"and wrote:</p><blockquote style=\"white-space:pre-wrap\">{escape(rating.get('comment', ''))}</blockquote>"
-            f"<p><a href=\"{escape(ticket_url)}\">Please follow up</a></p></body></html>")
-    return Email(to_address, "", f"Unhappy customer: {scores} [{reference}]", text, html,
+    comment = rating.get("comment") or ""
+    said = lang.t("low_rating_wrote" if comment else "low_rating_silent", customer=customer, reference=reference,
+                  scores=scores)
+    follow = lang.t("low_rating_follow_up")
+    text = f"{said}\n\n" + (f"{comment}\n\n" if comment else "") + f"{follow}: {ticket_url}\n"
+    html = _document(lang, _paragraph(said)
+                     + (f"<blockquote style=\"{_quote_style()}\">{escape(comment)}</blockquote>" if comment else "")
+                     + f"<p><a href=\"{escape(ticket_url)}\">{escape(follow)}</a></p>")
+    return Email(to_address, "", f"{lang.t('low_rating_subject', scores=scores)} [{reference}]", text, html,
                  dict(AUTO_REPLIED))
 
 
-def assignment_notice(reference: str, customer: str, subject: str | None, preview: str | None, to_address: str,
-                      ticket_url: str) -> Email:
-    """To the agent automatic assignment chose: a new ticket is theirs."""
-    about = subject or preview or "(no subject)"
-    text = (f"A new ticket is assigned to you: [{reference}] {about}\nCustomer: {customer}\n\n"
-            f"Open the ticket: {ticket_url}\n")
-    html = (f"<!doctype html><html><body><p>A new ticket is assigned to you: [{escape(reference)}] "
-            f"{escape(about)}</p><p>Customer: {escape(customer)}</p>"
-            f"<p><a href=\"{escape(ticket_url)}\">Open the ticket</a></p></body></html>")
-    return Email(to_address, "", f"Assigned to you: {about} [{reference}]", text, html, dict(AUTO_REPLIED))
+def assignment_notice(reference: str, customer: str, subject: str | None, to_address: str, ticket_url: str,
+                      shop_locale: str = DEFAULT_LOCALE) -> Email:
+    """To the agent a ticket was just given to."""
+    lang = resolve(None, shop_locale)
+    headline = lang.t("assignment_subject", subject=subject) if subject else lang.t(
+        "assignment_subject_unnamed", customer=customer)
+    said, follow = lang.t("assignment_body", reference=reference, customer=customer), lang.t("open_ticket")
+    text = f"{said}\n\n{follow}: {ticket_url}\n"
+    html = _document(lang, _paragraph(said) + f"<p><a href=\"{escape(ticket_url)}\">{escape(follow)}</a></p>")
+    return Email(to_address, "", f"{headline} [{reference}]", text, html, dict(AUTO_REPLIED))

@@ -68,7 +68,28 @@ def parse_rating(fields: dict) -> dict:
     return {name: value if name == "comment" else int(value) for name, value in rating.items()}
 
 
+ANSWERS = ("csat", "nps", "comment")
+
+
 def is_low(rating: dict) -> bool:
-    """Someone should follow up: an unhappy score with words to act on."""
-    unhappy = rating.get("csat", 5) <= 2 or ("nps" in rating and rating["nps"] <= 6)
-    return unhappy and bool(rating.get("comment"))
+    """Someone should follow up: any CSAT of 2 or less, with or without
+    words. NPS alone never alerts: it asks about the brand, not this
+    conversation (a 6 counts as a detractor yet is often content), and CSAT,
+    the question about our help, is answered in every rating."""
+    return rating["csat"] <= 2
+
+
+def merge_rating(previous: dict | None, new: dict) -> dict:
+    """A later rating changes only the answers it carries: NPS stays when
+    only CSAT is sent again, a comment stays unless a new one comes."""
+    return {k: v for k, v in (previous or {}).items() if k in ANSWERS} | new
+
+
+def needs_follow_up(previous: dict | None, merged: dict) -> bool:
+    """Tell a person when a rating turns low, and again only when the
+    customer adds new words to a low one: never twice for the same thing."""
+    if not is_low(merged):
+        return False
+    if previous is None or not is_low(previous):
+        return True
+    return merged.get("comment") != previous.get("comment") and bool(merged.get("comment"))

@@ -1,11 +1,16 @@
 """Inbound email (a customer's reply, or new mail to the support address):
-what it says, which ticket it names, and whether a machine sent it.
-Automatic mail (auto-replies, out-of-office, bounces, lists) never opens,
-reopens or gets an answer: answering it is how mail loops start."""
+what it says, which ticket it names, what it carries, and whether a machine
+sent it. Automatic mail (auto-replies, out-of-office, bounces, lists, and
+anything from our own addresses) never opens, reopens or gets an answer:
+answering it is how mail loops start."""
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.policy import default
 from email.utils import getaddresses
@@ -17,6 +22,88 @@ _AUTO_SUBJECT = re.compile(
     r"delivery status notification|mail delivery (failed|system)|returned mail|vacation)", re.I)
 _QUOTE_START = re.compile(r"^(on .+ wrote:|am .+ schrieb .+:|-+ ?original message ?-+|from: .+)$", re.I)
 _TAG = re.compile(r"<[^>]+>")
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_MACHINE_SENDERS = ("mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply")
+_REPORTS = ("multipart/report", "message/delivery-status", "message/disposition-notification")
+
+# Attachments kept for the ticket: what customers send to show a problem
+# (photos, videos, PDFs, office documents, plain text, a forwarded email).
+# Not kept: anything that runs or hides other files (programs, scripts,
+# archives, macro-enabled documents) or renders script (HTML, SVG). The
+# file's name must end in an extension of its type: "invoice.pdf.exe" sent
+# as application/pdf is refused.
+ALLOWED = {
+    "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",), "image/gif": (".gif",), "image/webp": (".webp",),
+    "image/heic": (".heic",), "image/heif": (".heif",),
+    "video/mp4": (".mp4",), "video/quicktime": (".mov",),
+    "application/pdf": (".pdf",), "text/plain": (".txt",), "text/csv": (".csv",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "application/vnd.oasis.opendocument.text": (".odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
+    "message/rfc822": (".eml",),
+}
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# SES accepts inbound messages up to 40 MB as sent; base64 makes that about 30 MB of files.
+MAX_MESSAGE_BYTES = 30 * 1024 * 1024
+MAX_FILES = 20
+# Why an attachment is kept out (the lead's note on the ticket and the customer's next email say it in words).
+REFUSALS = ("type", "empty", "size", "total", "count")
+
+# The loop cap: however an automatic answer slipped through, one address
+# gets at most this many automatic emails in this long.
+LOOP_CAP = 10
+LOOP_WINDOW = timedelta(hours=3)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    data: bytes = field(repr=False)
+    inline: bool = False  # shown in the message's body (a signature's logo), not attached to it
+    refused: str | None = None  # one of REFUSALS, or None: kept
+
+    @property
+    def kept(self) -> bool:
+        return self.refused is None
+
+    @classmethod
+    def of(cls, name: str | None, content_type: str, data: bytes, inline: bool = False) -> "Attachment":
+        """An attachment as the mail describes it: a safe name, its real type, its checksum."""
+        declared = (content_type or "application/octet-stream").lower()
+        name = _safe_name(name)
+        extension = _extension(name)
+        if declared == "application/octet-stream":
+            declared = next((t for t, extensions in ALLOWED.items() if extension in extensions), declared)
+        if not extension and declared in ALLOWED:
+            name = (name or "attachment") + ALLOWED[declared][0]
+        return cls(name or "attachment", declared, len(data), hashlib.sha256(data).hexdigest(), data, inline)
+
+
+def screen(attachments: Iterable[Attachment], max_file: int = MAX_FILE_BYTES, max_message: int = MAX_MESSAGE_BYTES,
+           max_files: int = MAX_FILES) -> tuple[Attachment, ...]:
+    """Each attachment kept or refused with a reason, in the order sent: the
+    first files that fit the message's limits are kept."""
+    screened, kept, total = [], 0, 0
+    for attachment in attachments:
+        reason = None
+        if _extension(attachment.name) not in ALLOWED.get(attachment.content_type, ()):
+            reason = "type"
+        elif attachment.size == 0:
+            reason = "empty"
+        elif attachment.size > max_file:
+            reason = "size"
+        elif kept >= max_files:
+            reason = "count"
+        elif total + attachment.size > max_message:
+            reason = "total"
+        else:
+            kept, total = kept + 1, total + attachment.size
+        screened.append(replace(attachment, refused=reason))
+    return tuple(screened)
 
 
 @dataclass(frozen=True)
@@ -27,45 +114,129 @@ class InboundMail:
     body: str
     message_id: str | None
     reference: str | None
-    automatic: str | None  # why it counts as machine-sent, or None
+    automatic: str | None  # why it counts as machine-sent (or ours), or None
+    attachments: tuple[Attachment, ...] = ()
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
 
 
-def parse(raw: bytes) -> InboundMail:
+def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
+    """`own_addresses`: the stage's sender, support address and team lead
+    (any form: "Shop <support@…>"); mail from them is never a customer's."""
     message = message_from_bytes(raw, policy=default)
     name, address = (getaddresses([str(message.get("From", ""))]) or [("", "")])[0]
     subject = " ".join(str(message.get("Subject", "")).split())
     found = REFERENCE.search(subject)
+    in_reply_to = _MESSAGE_ID.findall(_header(message, "In-Reply-To") or "")
     return InboundMail(sender=address.strip().lower(), sender_name=name.strip(), subject=subject,
                        body=_new_text(message), message_id=_header(message, "Message-ID"),
-                       reference=found.group(1) if found else None, automatic=_automatic(message, address, subject))
+                       reference=found.group(1) if found else None,
+                       automatic=_ours(message, own_addresses) or _automatic(message, address, subject),
+                       attachments=screen(_attachments(message)),
+                       in_reply_to=in_reply_to[0] if in_reply_to else None,
+                       references=tuple(_MESSAGE_ID.findall(_header(message, "References") or "")))
+
+
+def may_send_automatic(sent: Iterable[datetime], now: datetime, cap: int = LOOP_CAP,
+                       window: timedelta = LOOP_WINDOW) -> bool:
+    """Another automatic email to this address now? `sent`: when the
+    earlier automatic ones to it went out."""
+    return sum(1 for moment in sent if now - window < moment <= now) < cap
 
 
 def _header(message, name: str) -> str | None:
-    value = message.get(name)
+    try:
+        value = message.get(name)
+    except (IndexError, ValueError):  # a header too broken for the parser is no header
+        return None
     return str(value).strip() if value else None
 
 
+def mailbox(address: str) -> str:
+    """One form per mailbox: lower case, without a +tag (support+x@ is support@)."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    return f"{local.partition('+')[0]}@{domain}" if local else domain
+
+
+def _ours(message, own_addresses: Iterable[str]) -> str | None:
+    ours = {mailbox(a) for _, a in getaddresses(list(own_addresses)) if a}
+    if not ours:
+        return None
+    for header in ("From", "Sender", "Return-Path"):
+        for _, address in getaddresses([_header(message, header) or ""]):
+            if address and mailbox(address) in ours:
+                return f"from our own address ({header}: {mailbox(address)})"
+    return None
+
+
 def _automatic(message, address: str, subject: str) -> str | None:
+    if re.fullmatch(r"<\s*>", _header(message, "Return-Path") or "x"):
+        return "null Return-Path (a bounce)"
     auto = (_header(message, "Auto-Submitted") or "no").lower()
-    if auto != "no":
+    if auto.split(";")[0].strip() != "no":
         return f"Auto-Submitted: {auto}"
     precedence = (_header(message, "Precedence") or "").lower()
     if precedence in ("bulk", "list", "junk", "auto_reply"):
         return f"Precedence: {precedence}"
-    for name in ("List-Id", "List-Unsubscribe", "X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
-        if message.get(name) is not None and not (name == "X-Auto-Response-Suppress"
-                                                  and "oof" not in str(message.get(name)).lower()):
+    for name in ("X-Auto-Response-Suppress", "X-Autoreply", "X-Autorespond"):
+        if message.get(name) is not None:
             return f"{name} header"
+    listed = next((k for k in message.keys() if k.lower().startswith("list-")), None)
+    if listed:
+        return f"{listed} header (a mailing list)"
     local = address.partition("@")[0].lower()
-    if local in ("mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply"):
+    if local in _MACHINE_SENDERS:
         return f"sent by {local}"
-    if message.get_content_type() == "multipart/report":
-        return "a delivery report"
+    if any(part.get_content_type() in _REPORTS for part in message.walk()):
+        return "a delivery or read report"
     if _AUTO_SUBJECT.match(subject):
         return "an automatic subject"
     if not address:
         return "no sender"
     return None
+
+
+def _leaves(part):
+    """Every part that holds content, an attached email counting as one."""
+    if part.get_content_type() == "message/rfc822" or not part.is_multipart():
+        yield part
+        return
+    for sub in part.iter_parts():
+        yield from _leaves(sub)
+
+
+def _attachments(message) -> list[Attachment]:
+    found = []
+    for part in _leaves(message):
+        content_type = part.get_content_type()
+        disposition = part.get_content_disposition()
+        filename = part.get_filename()
+        if disposition != "attachment" and not filename and content_type in ("text/plain", "text/html"):
+            continue  # the message's own text
+        if content_type in _REPORTS:
+            continue
+        if content_type == "message/rfc822":
+            data = part.get_content().as_bytes()
+        else:
+            data = part.get_payload(decode=True) or b""
+        found.append(Attachment.of(filename, content_type, data,
+                                   inline=disposition == "inline" or (disposition is None and bool(part["Content-ID"]))))
+    return found
+
+
+def _safe_name(name: str | None) -> str:
+    """The file's own name: no folders, no control characters, not too long."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip().lstrip(".")
+    if len(base) > 200:
+        stem, dot, extension = base.rpartition(".")
+        base = stem[:190] + dot + extension[:9] if dot else base[:200]
+    return base
+
+
+def _extension(name: str) -> str:
+    stem, dot, extension = name.rpartition(".")
+    return f".{extension.lower()}" if dot and stem else ""
 
 
 def _new_text(message) -> str:

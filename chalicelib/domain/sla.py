@@ -157,6 +157,12 @@ def pending_events(clock: MetricClock) -> list[SlaEvent]:
     return events
 
 
+def warning_still_useful(due: datetime, now: datetime) -> bool:
+    """A warning is worth sending only while it is still ahead of its due
+    time; one that fires late would arrive beside (or after) the breach."""
+    return now < due
+
+
 def next_event(clocks: dict[str, MetricClock]) -> SlaEvent | None:
     events = [e for c in clocks.values() for e in pending_events(c)]
     return min(events, key=lambda e: (e.at, METRICS.index(e.metric)), default=None)

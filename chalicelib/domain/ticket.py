@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from . import sla
+from . import feedback, sla
 from .metrics import TicketFacts, day, difference
 
 STATUSES = ("new", "open", "pending", "resolved", "closed")
@@ -40,15 +40,6 @@ class Actor:
     def label(self) -> str:
         # The customer's address never lands in the audit trail: erasure would miss it.
         return self.email if self.kind == "operator" else self.kind
-
-    @property
-    def display_name(self) -> str:
-        if self.name:
-            return self.name
-        if self.kind == "operator":
-            local = self.email.partition("@")[0]
-            return " ".join(part.capitalize() for part in local.replace("_", ".").replace("-", ".").split(".") if part)
-        return "Careline"
 
 
 SYSTEM = Actor("system", name="Careline")
@@ -361,7 +352,7 @@ def sla_event(ticket: Ticket, payload: Mapping[str, Any], *, now: datetime, rule
             after = replace(after, assignee=target)
     recipient = after.assignee or rules.team_lead
     # A warning that is no longer ahead of its due time says nothing the breach will not.
-    late_warning = kind == "warning" and due is not None and due <= now
+    late_warning = kind == "warning" and due is not None and not sla.warning_still_useful(due, now)
     data: dict[str, Any] = {"metric": metric, "due": due.isoformat() if due else None,
                             "notified": None if late_warning else recipient}
     if changes:
@@ -392,21 +383,15 @@ def close(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
 def rate(ticket: Ticket, *, rating: Mapping[str, Any], now: datetime, rules: Rules) -> Change | None:
     """The customer's rating (again, if they change their mind): a later
     rating updates only the answers it carries. An unhappy one reaches a person."""
-    previous = {k: v for k, v in (ticket.feedback or {}).items() if k != "at"}
-    merged = previous | dict(rating)
+    previous = {k: v for k, v in (ticket.feedback or {}).items() if k != "at"} or None
+    merged = feedback.merge_rating(previous, dict(rating))
     if merged == previous:
         return None  # the same rating again: nothing new, nobody notified twice
     after = replace(ticket, feedback=merged | {"at": now.isoformat()})
     scores = {k: v for k, v in rating.items() if k != "comment"}
     entry = Entry("event", "feedback", CUSTOMER.label, data=scores | ({"comment": True} if "comment" in rating else {}))
-    mail = (Mail("low_rating", ticket.assignee or rules.team_lead),) if is_unhappy(merged) and (
-        "csat" in rating or "comment" in rating) else ()
+    mail = (Mail("low_rating", ticket.assignee or rules.team_lead),) if feedback.needs_follow_up(previous, merged) else ()
     return _conclude(ticket, after, entry, now, rules, mail=mail, publish=("feedback.received",))
-
-
-def is_unhappy(rating: Mapping[str, Any]) -> bool:
-    """Someone should follow up: a CSAT of 2 or less, with or without words."""
-    return int(rating.get("csat", 5)) <= 2
 
 
 def assign(ticket: Ticket, *, agent: str, now: datetime, rules: Rules) -> Change | None:

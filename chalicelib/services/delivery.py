@@ -19,8 +19,9 @@ from ..config import Settings
 from ..domain import emails
 from ..domain.emails import Email
 from ..domain.feedback import make_token
-from ..domain.ticket import Actor, Ticket
+from ..domain.ticket import Ticket
 from ..log import logger
+from .directory import display_name
 
 log = logger(__name__)
 BACKOFF_MINUTES = (1, 2, 4, 8, 15, 30, 60)  # then hourly
@@ -132,6 +133,7 @@ class Delivery:
         ticket, s = collection.ticket, self._settings
         ticket_url = f"{s.admin_url}/#/tickets/{ticket.id}"
         customer = f"{ticket.customer_name} <{ticket.customer_email}>"
+        voice = {"locale": ticket.locale, "shop_locale": s.locale}
         if mail == "acknowledgement":
             callback = ticket.callback or {}
             return emails.acknowledgement(emails.AcknowledgementFacts(
@@ -139,38 +141,37 @@ class Delivery:
                 message=entry.entry.body or "", subject=ticket.subject, order_id=ticket.order_id,
                 callback_phone=callback.get("phone"), callback_window=callback.get("window"),
                 first_response_due=datetime.fromisoformat(entry.entry.data["first_response_due"]),
-                timezone=ticket.timezone or s.timezone))
+                timezone=ticket.timezone or s.timezone, refused_attachments=refused(entry), **voice))
         if mail in ("reply", "resolution"):
             author = entry.entry.author
+            status = entry.entry.data.get("changes", {}).get("status", [None, None])
             facts = emails.ReplyFacts(
                 brand=s.brand, reference=ticket.reference, name=ticket.customer_name, email=ticket.customer_email,
-                subject=ticket.subject, body=entry.entry.body or "", operator=self._display_name(author),
-                resolved=mail == "resolution" or (entry.entry.data.get("changes", {}).get("status", [None, None])[1]
-                                                   == "resolved"),
-                thread_ids=self._thread_ids(collection, entry.sk), offer=entry.entry.data.get("offer"))
+                subject=ticket.subject, body=entry.entry.body or "",
+                operator=display_name(self._store, author) if "@" in author else None,
+                resolved=mail == "resolution" or status[1] == "resolved",
+                thread_ids=self._thread_ids(collection, entry.sk), offer=entry.entry.data.get("offer"),
+                refused_attachments=refused_since(collection, entry.sk), **voice)
             return emails.operator_reply(facts) if mail == "reply" else emails.resolution_notice(facts)
         if mail == "follow_up":
             token = make_token(ticket.id, now + timedelta(days=s.feedback_token_days), self._signing_key())
             return emails.follow_up(emails.FollowUpFacts(
                 brand=s.brand, reference=ticket.reference, name=ticket.customer_name, email=ticket.customer_email,
                 subject=ticket.subject, feedback_url=f"{s.public_url}/feedback/{token}",
-                thread_ids=self._thread_ids(collection, entry.sk)))
+                thread_ids=self._thread_ids(collection, entry.sk), **voice))
         if mail in ("sla_warning", "sla_breach"):
-            metric = entry.entry.data["metric"]
-            due = datetime.fromisoformat(entry.entry.data["due"])
             return emails.sla_notice(emails.SlaNoticeFacts(
-                reference=ticket.reference, ticket_url=ticket_url, customer=customer, metric=metric,
-                kind=mail.removeprefix("sla_"), due=due, now=entry.created_at, timezone=s.timezone, to_address=to))
+                reference=ticket.reference, ticket_url=ticket_url, customer=customer,
+                metric=entry.entry.data["metric"], kind=mail.removeprefix("sla_"),
+                due=datetime.fromisoformat(entry.entry.data["due"]), now=entry.created_at, timezone=s.timezone,
+                to_address=to, shop_locale=s.locale))
         if mail == "low_rating":
-            return emails.low_rating_notice(ticket.reference, customer, dict(ticket.feedback or {}), to, ticket_url)
+            return emails.low_rating_notice(ticket.reference, customer, dict(ticket.feedback or {}), to, ticket_url,
+                                            shop_locale=s.locale)
         if mail == "assigned":
-            return emails.assignment_notice(ticket.reference, customer, ticket.subject, ticket.preview, to,
-                                            ticket_url)
+            return emails.assignment_notice(ticket.reference, customer, ticket.subject, to, ticket_url,
+                                            shop_locale=s.locale)
         raise ValueError(f"unknown email {mail!r}")
-
-    def _display_name(self, author: str) -> str:
-        agent = self._store.agent(author) if "@" in author else None
-        return (agent.display_name if agent and agent.display_name else None) or Actor("operator", author).display_name
 
     def _thread_ids(self, collection: Collection, before_sk: str) -> tuple[str, ...]:
         """Message-IDs of the customer conversation before this email, oldest first."""
@@ -183,6 +184,20 @@ class Delivery:
             if delivery.to == CUSTOMER and delivery.entry_sk < before_sk and delivery.state in ("sent", "unconfirmed"):
                 found.append((delivery.sk, delivery.message_id))
         return tuple(mid for _, mid in sorted(found))
+
+
+def refused(stored: StoredEntry) -> tuple[tuple[str, str], ...]:
+    """Files the customer sent that were kept out, to tell them so."""
+    return tuple((a["name"], a["refused"]) for a in stored.entry.data.get("attachments") or () if a.get("refused"))
+
+
+def refused_since(collection: Collection, before_sk: str) -> tuple[tuple[str, str], ...]:
+    """Files kept out of the customer's messages since our last email to them."""
+    last_out = max((d.entry_sk for d in collection.deliveries
+                    if d.to == CUSTOMER and d.entry_sk < before_sk and d.state in ("sent", "unconfirmed")),
+                   default="")
+    return tuple(f for e in collection.entries if last_out < e.sk < before_sk and e.entry.direction == "in"
+                 for f in refused(e))
 
 
 def delivery_state(delivery: Delivery, now: datetime) -> str:

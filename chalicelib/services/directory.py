@@ -9,6 +9,7 @@ from ..domain.ticket import Actor
 from ..clock import Clock, iso
 from ..domain.errors import FieldError, InvalidInput
 from ..domain.formats import is_email
+from ..domain.emails import agent_display_name
 from ..domain.macros import check_placeholders
 from ..domain.validation import check
 
@@ -47,6 +48,12 @@ class DirectoryService:
 
     def delete_macro(self, name: str) -> None:
         self._store.delete_macro(name)
+
+
+def display_name(store: TicketStore, email: str) -> str:
+    """How an agent signs: their roster name, else one made from their address."""
+    agent = store.agent(email)
+    return agent_display_name(agent.display_name if agent else None, email)
 
 
 def _agent(agent: Directory, open_tickets: int) -> dict:

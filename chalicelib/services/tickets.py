@@ -18,6 +18,7 @@ from ..domain.macros import first_name, render
 from ..domain.ticket import Actor, Ticket
 from ..domain.validation import check, one_of
 from .delivery import delivery_state
+from .directory import display_name
 from .writer import TicketWriter, Written
 
 FILTERS = ("status", "priority", "assignee", "category", "tag")
@@ -89,7 +90,7 @@ class TicketService:
                 raise InvalidInput([FieldError("macro", "no such macro")])
         if not typed and macro is None:
             raise InvalidInput([FieldError("body", "is required (or name a macro)")])
-        rules, operator_name = self._rules, self.display_name(actor)
+        rules, operator_name = self._rules, display_name(self._store, actor.email)
 
         def decide(ticket: Ticket, _: Collection | None, now: datetime) -> tickets.Change:
             values = {"first_name": first_name(ticket.customer_name), "name": ticket.customer_name,
@@ -138,10 +139,6 @@ class TicketService:
         rules = self._rules
         self._writer.apply(ticket_id, lambda t, c, now: tickets.continued(t, ticket_id=continued_in,
                                                                           reference=reference, now=now, rules=rules))
-
-    def display_name(self, actor: Actor) -> str:
-        agent = self._store.agent(actor.email) if actor.kind == "operator" else None
-        return (agent.display_name if agent and agent.display_name else "") or actor.display_name
 
     # Views
 
