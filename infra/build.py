@@ -803,18 +803,24 @@ def bootstrap_template() -> dict:
             "RoleName": f"careline-deploy-{stage}", "MaxSessionDuration": 3600,
             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Federated": oidc_arn}, "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {"StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                    # Only a job of this repository running in the stage's GitHub environment.
-                    "token.actions.githubusercontent.com:sub": {"Fn::Sub": f"repo:${{GitHubRepository}}:environment:{stage}"}}}}]},
+                "Condition": {
+                    "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                    # Only a job of this repository running in the stage's GitHub
+                    # environment; repositories made since July 2026 add @<id> to
+                    # the owner and the name in the subject.
+                    "StringLike": {"token.actions.githubusercontent.com:sub": [
+                        {"Fn::Sub": f"repo:${{GitHubOwner}}/${{GitHubRepository}}:environment:{stage}"},
+                        {"Fn::Sub": f"repo:${{GitHubOwner}}@*/${{GitHubRepository}}@*:environment:{stage}"}]}}}]},
             "Policies": [{"PolicyName": f"deploy-{stage}", "PolicyDocument": deploy_policy(stage)}]}}
         outputs[f"{stage.title()}DeployRoleArn"] = {"Value": {"Fn::GetAtt": [role, "Arn"]}}
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "Careline, once per account: GitHub OIDC, deploy roles per stage, artifact bucket",
         "Parameters": {
-            "GitHubRepository": {"Type": "String", "AllowedPattern": "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
-                                 "Description": "owner/name of the repository whose workflows deploy"},
+            "GitHubOwner": {"Type": "String", "AllowedPattern": "^[A-Za-z0-9_.-]+$",
+                            "Description": "the GitHub user or organisation that owns the repository"},
+            "GitHubRepository": {"Type": "String", "AllowedPattern": "^[A-Za-z0-9_.-]+$",
+                                 "Description": "the name of the repository whose workflows deploy"},
             "CreateGitHubOidcProvider": {"Type": "String", "AllowedValues": ["true", "false"], "Default": "true",
                                          "Description": "false when the account already has GitHub's provider"}},
         "Conditions": {"CreateOidcProvider": {"Fn::Equals": [{"Ref": "CreateGitHubOidcProvider"}, "true"]}},
