@@ -23,7 +23,7 @@ _ENV = os.environ | {
     "CARELINE_STAGE": "prod",
     "CARELINE_SCHEDULER_TARGET_ARN": "arn:aws:lambda:us-east-1:123456789012:function:careline-prod-on_schedule",
     "CARELINE_SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/careline-prod-scheduler",
-    "CARELINE_PUBLIC_URL": "https://care.example", "CARELINE_SECRET_PARAMETER": "/careline/prod/secret",
+    "CARELINE_PUBLIC_URL": "https://care.example", "CARELINE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:careline/prod/signing-secret-AbCdEf",
     "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
 }

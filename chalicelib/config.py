@@ -62,10 +62,11 @@ class Settings:
     scheduler_dead_letter_arn: str | None = None
     cognito_issuer: str | None = None
     cognito_client_id: str | None = None
-    secret_parameter: str | None = None
+    secret_arn: str | None = None
     event_bus: str = "default"
     admin_url: str = ""
     rate_limits: bool = True
+    mail_configuration_set: str | None = None  # SES's: bounces and complaints reach on_mail_event
     locale: str = "en-GB"  # the shop's language: its operators' notices, and customers whose own is not offered
 
     @property
@@ -134,9 +135,10 @@ def settings_from(stage: str, document: dict, env: Mapping[str, str], *, validat
         scheduler_dead_letter_arn=env.get("CARELINE_SCHEDULER_DLQ_ARN"),
         cognito_issuer=env.get("CARELINE_COGNITO_ISSUER"),
         cognito_client_id=env.get("CARELINE_COGNITO_CLIENT_ID"),
-        secret_parameter=None if stage == "local" else need("CARELINE_SECRET_PARAMETER", ""),
+        secret_arn=None if stage == "local" else need("CARELINE_SECRET_ARN", ""),
+        mail_configuration_set=env.get("CARELINE_MAIL_CONFIGURATION_SET") or None,
         event_bus=env.get("CARELINE_EVENT_BUS") or f"careline-{stage}",
-        admin_url=(env.get("CARELINE_ADMIN_URL") or f"{public_url}/admin").rstrip("/"),
+        admin_url=env.get("CARELINE_ADMIN_URL") or f"{public_url}/admin/index.html",
         # Load tests from one machine need the per-sender limits off; never in AWS.
         rate_limits=not (stage == "local" and env.get("CARELINE_RATE_LIMITS", "").lower() == "off"),
     )

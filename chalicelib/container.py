@@ -53,7 +53,7 @@ class Container:
     def signing_key(self) -> SigningKey:
         from .adapters.secrets import SigningKey
 
-        return SigningKey(self.settings.secret_parameter)
+        return SigningKey(self.settings.secret_arn)
 
     @cached_property
     def bus(self) -> EventBus:
@@ -122,8 +122,8 @@ class Container:
         from .services.delivery import Delivery
 
         s = self.settings
-        return Delivery(s, self.clock, self.store, SesMailer(s.sender, f"{s.brand} customer care", s.support_address),
-                        self.signing_key)
+        mailer = SesMailer(s.sender, f"{s.brand} customer care", s.support_address, s.mail_configuration_set)
+        return Delivery(s, self.clock, self.store, mailer, self.signing_key)
 
     @cached_property
     def timers(self) -> Timers:

@@ -6,7 +6,7 @@ import pytest
 from chalicelib.config import ConfigError, load_stage_document, settings_from
 
 AWS_ENV = {"CARELINE_SCHEDULER_TARGET_ARN": "arn:t", "CARELINE_SCHEDULER_ROLE_ARN": "arn:r",
-           "CARELINE_PUBLIC_URL": "https://api.example", "CARELINE_SECRET_PARAMETER": "/careline/test/secret"}
+           "CARELINE_PUBLIC_URL": "https://api.example", "CARELINE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:careline/test/signing-secret-AbCdEf"}
 
 
 @pytest.mark.parametrize("stage", ["local", "dev", "staging", "prod"])

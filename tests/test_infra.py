@@ -2,17 +2,14 @@
 and stays in step with them: committed files, tables, policies, and what
 `chalice package` makes of it all."""
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from fnmatch import fnmatch
 
 import pytest
 from pynamodb.attributes import TTLAttribute
 
 from infra import build
+from tests import packaging
 from tests.conftest import ROOT
 
 STAGES = build.AWS_STAGES
@@ -28,6 +25,14 @@ def test_committed_templates_and_policies_are_what_the_build_makes_now():
     for path, document in build.outputs().items():
         committed = json.loads(path.read_text()) if path.exists() else None
         assert committed == document, f"{path.relative_to(ROOT)} is stale: run `make infra`"
+    assert build.stale_files() == [], "policies of functions app.py no longer defines: run `make infra`"
+
+
+def test_every_function_of_the_app_has_an_entry_in_the_map():
+    assert set(build.app_functions()) <= set(build.FUNCTIONS)
+    from tests.packaging import planned_app
+
+    assert set(build.app_functions(planned_app())) <= set(build.FUNCTIONS)
 
 
 # (b) tables = models, read from the models' own metadata (not from _get_schema, which the build uses)
@@ -67,8 +72,9 @@ def test_every_table_matches_its_model(stage):
             {"AttributeName": ttl[0], "Enabled": True} if ttl else None), base
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert props["SSESpecification"] == {"SSEEnabled": True}
-        retained = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
-        assert {k: resource.get(k) for k in retained} == (retained if stage == "prod" else dict.fromkeys(retained))
+        kept = "Retain" if stage in ("staging", "prod") else "Delete"
+        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == (kept, kept)
+        assert props["DeletionProtectionEnabled"] is (stage != "dev")
     claims = tables["ClaimsTable"]["Properties"]  # idempotency keys and rate windows must expire
     assert claims["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
 
@@ -131,59 +137,84 @@ def test_the_app_works_on_tables_made_from_the_template(client, services, operat
     assert ttl["TimeToLiveDescription"] == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
 
 
-# (d) policies
+# (d) policies: one per function
+
+def statements_of(stage, name) -> dict:
+    return {s["Sid"]: s for s in build.policy(stage, name)["Statement"]}
+
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_policy_grants_exactly_the_stages_tables(stage):
-    policy = build.policy(stage)
     prefix = build.stage_environment(stage)["CARELINE_TABLE_PREFIX"]
     tables = {f"arn:aws:dynamodb:*:*:table/{prefix}{base}": model for base, model in build.models().items()}
     expected = set(tables) | {f"{arn}/index/*" for arn, model in tables.items() if model._indexes}
-    streams = {f"{arn}/stream/*" for arn, model in tables.items() if getattr(model.Meta, "stream_view_type", None)}
-    granted = set()
-    for statement in policy["Statement"]:
-        actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
-        resources = [statement["Resource"]] if isinstance(statement["Resource"], str) else statement["Resource"]
-        if any(a.startswith("dynamodb:") for a in actions):
-            allowed = build.STREAM_ACTIONS if all(r.endswith("/stream/*") for r in resources) else build.TABLE_ACTIONS
-            assert set(actions) <= set(allowed), actions  # no Scan, batch writes or table admin
-            granted |= set(resources)
-    assert granted == expected | streams
+    stream = f"arn:aws:dynamodb:*:*:table/{prefix}{build.STREAMED_TABLE}/stream/*"
+    for name in build.app_functions():
+        granted = set()
+        for statement in build.policy(stage, name)["Statement"]:
+            actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+            if statement["Sid"] == "Stream":  # the consumer's event source, read by Lambda with its role
+                assert (set(actions), statement["Resource"]) == (set(build.STREAM_ACTIONS), stream), name
+            elif any(a.startswith("dynamodb:") for a in actions):
+                assert set(actions) <= set(build.TABLE_ACTIONS), actions  # no Scan, batch writes or table admin
+                granted |= set(statement["Resource"])
+        assert granted == expected, name
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_policy_names_only_its_own_stages_resources(stage):
     from chalicelib.config import load_stage_document
 
-    statements = {s["Sid"]: s for s in build.policy(stage)["Statement"]}
-    assert statements["Mail"]["Condition"] == {
-        "StringEquals": {"ses:FromAddress": load_stage_document(stage)["sender"]}}
-    for sid, statement in statements.items():
-        text = json.dumps(statement["Resource"])
-        assert not any(f"careline-{other}" in text or f"careline/{other}/" in text
-                       for other in STAGES if other != stage), sid
-        if sid != "Mail":  # SES authorizes by the From address, not by a resource
-            assert re.search(rf"careline[-/]{stage}\b", text), sid
-    assert statements["Schedules"]["Resource"].endswith(
-        f":schedule/{build.stage_environment(stage)['CARELINE_SCHEDULER_GROUP']}/*")
+    sender = load_stage_document(stage)["sender"]
+    for name in build.FUNCTIONS:
+        for sid, statement in statements_of(stage, name).items():
+            text = json.dumps(statement["Resource"])
+            assert not any(f"careline-{other}" in text or f"careline/{other}/" in text
+                           for other in STAGES if other != stage), (name, sid)
+            if sid != "Tracing":  # X-Ray has no resources
+                assert re.search(rf"careline[-/]{stage}\b|{re.escape(sender.split('@')[1])}", text), (name, sid)
+            if sid == "Mail":  # SES send: only as the stage's sender, through its identity and configuration set
+                assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": sender}}
+                assert statement["Resource"] == [f"arn:aws:ses:*:*:identity/{sender.split('@')[1]}",
+                                                 f"arn:aws:ses:*:*:configuration-set/careline-{stage}"]
+
+
+def test_functions_get_only_what_they_use():
+    # The internet-facing API neither reads inbound mail nor sends to a dead-letter queue.
+    api = statements_of("prod", "api_handler")
+    assert "InboundMail" not in api and "DeadLetters" not in api
+    assert "InboundMail" in statements_of("prod", "on_inbound_email")
+    assert set(statements_of("prod", "on_mail_event")) == {"Tables", "Indexes", "Logs", "Tracing", "DeadLetters"}
+    assert "Stream" in statements_of("prod", "on_change") and "Stream" not in api
+    assert "Queue" in statements_of("prod", "deliver_webhooks")
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_policy_and_template_name_the_same_resources(stage):
-    statements = {s["Sid"]: s for s in build.policy(stage)["Statement"]}
     resources = build.template(stage)["Resources"]
-    env = resources["OnSchedule"]["Properties"]["Environment"]["Variables"]
+    on_schedule, on_change = statements_of(stage, "on_schedule"), statements_of(stage, "on_change")
     role = resources["SchedulerRole"]["Properties"]["RoleName"]
-    assert statements["PassSchedulerRole"]["Resource"].endswith(f":role/{role}")
-    queue = resources["ScheduleDeadLetters"]["Properties"]["QueueName"]
-    assert statements["ScheduleDeadLetters"]["Resource"].endswith(f":{queue}")
-    assert statements["SigningSecret"]["Resource"].endswith(f":parameter{env['CARELINE_SECRET_PARAMETER']}")
+    assert on_schedule["PassSchedulerRole"]["Resource"].endswith(f":role/{role}")
+    assert on_schedule["DeadLetters"]["Resource"].endswith(":" + resources["ScheduleDeadLetters"]["Properties"]["QueueName"])
+    secret = resources["SigningSecret"]["Properties"]["Name"]
+    assert fnmatch(f"arn:aws:secretsmanager:eu-central-1:123456789012:secret:{secret}-AbC123",
+                   on_change["SigningSecret"]["Resource"])
+    assert on_change["Events"]["Resource"].endswith(":event-bus/" + resources["EventBus"]["Properties"]["Name"])
     group = build.stage_environment(stage)["CARELINE_SCHEDULER_GROUP"]
     assert resources["ScheduleGroup"]["Properties"]["Name"] == group
-    for name in (resources[logical_id]["Properties"]["FunctionName"] for logical_id in build.functions(stage)):
-        for arn in (f"arn:aws:logs:eu-central-1:123456789012:log-group:/aws/lambda/{name}",
-                    f"arn:aws:logs:eu-central-1:123456789012:log-group:/aws/lambda/{name}:log-stream:2026/11/24/x"):
-            assert any(fnmatch(arn, pattern) for pattern in statements["Logs"]["Resource"]), arn
+    for chalice_name in build.app_functions():
+        name = build.function_name(stage, chalice_name)
+        logs = statements_of(stage, chalice_name)["Logs"]["Resource"]
+        assert fnmatch(f"arn:aws:logs:eu-central-1:123456789012:log-group:/aws/lambda/{name}:log-stream:2026/11/24/x", logs)
+        assert not fnmatch(f"arn:aws:logs:eu-central-1:123456789012:log-group:/aws/lambda/{name}-x:log-stream:y", logs)
+
+
+def test_the_secret_rotates_no_faster_than_feedback_links_live():
+    from chalicelib.config import load_stage_document
+
+    for stage in STAGES:  # a link signed just before a rotation verifies with the previous key until the next
+        days = load_stage_document(stage).get("lifecycle", {}).get("feedback_token_days", 30)
+        assert build.SECRET_ROTATION_DAYS >= days
 
 
 # (e) what `chalice package` makes of it
@@ -244,62 +275,158 @@ def test_the_cycle_check_finds_a_function_that_needs_its_own_arn():
     assert dependency_cycle(api)
 
 
-def package(stage: str, tmp_path) -> dict:
-    """`chalice package --merge-template` as CI runs it, on a copy of the
-    project whose requirements are empty: sam.json does not depend on them,
-    and installing them would take a networked pip run and leave a 23 MB zip
-    in .chalice/deployments for every change."""
-    project = tmp_path / "project"
-    if not project.exists():
-        shutil.copytree(ROOT / "chalicelib", project / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copy(ROOT / "app.py", project)
-        (project / ".chalice").mkdir()
-        for path in (ROOT / ".chalice").glob("*.json"):
-            shutil.copy(path, project / ".chalice")
-        (project / "requirements.txt").write_text("")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CARELINE_"))} | {
-        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
-    chalice = os.path.join(os.path.dirname(sys.executable), "chalice")
-    out = tmp_path / f"out-{stage}"
-    done = subprocess.run([chalice, "package", "--stage", stage, "--merge-template",
-                           str(ROOT / "infra" / "generated" / f"{stage}.json"), str(out)],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert "Could not install dependencies" not in done.stdout + done.stderr
-    return json.loads((out / "sam.json").read_text())
+CASES = [pytest.param(stage, planned, id=f"{stage}-{'new-core' if planned else 'app'}")
+         for stage in STAGES for planned in (False, True)]
 
 
-@pytest.mark.parametrize("stage", STAGES)
-def test_chalice_package_merges_into_a_deployable_template(stage, tmp_path):
-    sam = package(stage, tmp_path)
+@pytest.mark.parametrize("stage,planned", CASES)
+def test_chalice_package_merges_into_a_deployable_template(stage, planned):
+    sam = packaging.sam(stage, planned)
     resources = sam["Resources"]
+    app = packaging.planned_app() if planned else None
     # Every resource the merge template names exists in Chalice's output (a
     # misspelt function id would merge into a resource without a type).
     assert all("Type" in r for r in resources.values()), [k for k, r in resources.items() if "Type" not in r]
     functions = {k for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
-    assert functions == set(build.functions(stage)) and "OnSchedule" in functions
+    assert functions == set(build.functions(stage, app)) and "OnSchedule" in functions
     target = {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
                          + resources["OnSchedule"]["Properties"]["FunctionName"]}
     for name in functions:
-        variables = resources[name]["Properties"]["Environment"]["Variables"]
+        properties = resources[name]["Properties"]
+        variables = properties["Environment"]["Variables"]
         assert variables["CARELINE_STAGE"] == stage  # Chalice's own variables survive the merge
         assert variables["CARELINE_TABLE_PREFIX"] == build.names(stage)["tables"]
         assert variables["CARELINE_SCHEDULER_TARGET_ARN"] == target, name
-        assert variables["CARELINE_SCHEDULER_ROLE_ARN"] == {"Fn::GetAtt": ["SchedulerRole", "Arn"]}
-        assert variables["CARELINE_SCHEDULER_DLQ_ARN"] == {"Fn::GetAtt": ["ScheduleDeadLetters", "Arn"]}
-        assert variables["CARELINE_PUBLIC_URL"] == {"Ref": "PublicUrl"}
+        assert variables["CARELINE_SECRET_ARN"] == {"Ref": "SigningSecret"}
+        assert variables["CARELINE_PUBLIC_URL"] == {"Fn::Sub": "${SiteUrl}/api"}
+        assert (properties["Runtime"], properties["Tracing"]) == (build.LAMBDA_RUNTIME, "Active")
+        # Its own role with exactly its own policy.
+        role = resources[properties["Role"]["Fn::GetAtt"][0]]["Properties"]
+        chalice_name = next(n for n in build.app_functions(app) if build.logical_id(n) == name)
+        assert [p["PolicyDocument"] for p in role["Policies"]] == [build.policy(stage, chalice_name)], name
+        # A log group that expires, and alarms on errors and throttles.
+        log_group = resources[f"{name}LogGroup"]["Properties"]
+        assert log_group["LogGroupName"] == f"/aws/lambda/{properties['FunctionName']}"
+        assert log_group["RetentionInDays"] == build.LOG_RETENTION_DAYS[stage]
+        assert {resources[f"{name}{a}Alarm"]["Properties"]["MetricName"] for a in ("Errors", "Throttles")} == {
+            "Errors", "Throttles"}
+    roles = [properties["Role"]["Fn::GetAtt"][0] for properties in (resources[f]["Properties"] for f in functions)]
+    assert len(set(roles)) == len(roles)
     on_schedule = resources["OnSchedule"]["Properties"]
-    dead_letters = {"Fn::GetAtt": ["ScheduleDeadLetters", "Arn"]}
-    assert on_schedule["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": dead_letters}
+    assert on_schedule["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["ScheduleDeadLetters", "Arn"]}}
     invoke = resources["SchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]
     assert (invoke["Action"], invoke["Resource"]) == ("lambda:InvokeFunction", target)
-    # Every function's role carries exactly the stage's policy file.
-    for name in functions:
-        role = resources[resources[name]["Properties"]["Role"]["Fn::GetAtt"][0]]["Properties"]
-        assert [p["PolicyDocument"] for p in role["Policies"]] == [build.policy(stage)], name
     # CloudFormation would refuse a reference to nothing, or a cycle.
-    known = set(resources) | set(sam.get("Parameters", {}))
+    known = set(resources) | set(sam.get("Parameters", {})) | set(sam.get("Conditions", {}))
     for name, resource in resources.items():
         assert references(resource) <= known, (name, references(resource) - known)
     assert dependency_cycle(resources) is None
     assert "/_dev/" not in json.dumps(resources["RestAPI"])  # the local stage's routes never ship
+
+
+@pytest.mark.parametrize("stage,planned", CASES)
+def test_every_asynchronous_function_has_a_dead_letter_queue_with_an_alarm(stage, planned):
+    resources = packaging.sam(stage, planned)["Resources"]
+    app = packaging.planned_app() if planned else None
+    alarmed = {r["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for r in resources.values()
+               if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["Namespace"] == "AWS/SQS"}
+    queues = {k for k, r in resources.items() if r["Type"] == "AWS::SQS::Queue"}
+    assert alarmed == queues
+    assert all(resources[q]["Properties"]["SqsManagedSseEnabled"] is True for q in queues)  # checkov's CKV_AWS_27
+    for chalice_name in build.app_functions(app):
+        properties = resources[build.logical_id(chalice_name)]["Properties"]
+        trigger = build.FUNCTIONS[chalice_name].trigger
+        if trigger in build.ASYNC_TRIGGERS:
+            queue = properties["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
+            assert queue in queues, chalice_name
+        elif trigger == "stream":
+            (source,) = properties["Events"].values()
+            mapping = source["Properties"]
+            assert mapping["Stream"] == {"Fn::GetAtt": ["TicketsTable", "StreamArn"]}
+            assert mapping["StartingPosition"] == "TRIM_HORIZON"  # records written before the mapping are seen
+            assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+            assert mapping["BisectBatchOnFunctionError"] is False and mapping["MaximumRetryAttempts"] > 0
+            assert mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0] in queues
+            assert resources["TicketsTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+            assert f"{build.logical_id(chalice_name)}IteratorAgeAlarm" in resources
+        elif trigger == "sqs":
+            (source,) = properties["Events"].values()
+            assert source["Properties"]["Queue"] == {"Fn::GetAtt": ["WebhookQueue", "Arn"]}
+            redrive = resources["WebhookQueue"]["Properties"]["RedrivePolicy"]
+            assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["WebhookDeadLetters", "Arn"]}
+        if trigger == "sns":
+            subscription = resources[f"{build.logical_id(chalice_name)}Subscription"]["Properties"]
+            assert subscription["TopicArn"] == {"Ref": "MailEventTopic"}
+    # Bounces and complaints reach the topic on_mail_event subscribes to.
+    destination = resources["MailEvents"]["Properties"]["EventDestination"]
+    assert destination["SnsDestination"]["TopicARN"] == {"Ref": "MailEventTopic"}
+    assert set(destination["MatchingEventTypes"]) == {"bounce", "complaint"}
+
+
+def test_the_admin_page_reaches_the_api_on_its_own_origin():
+    """CloudFront serves the site and forwards /api/* to API Gateway, whose
+    stage is `api`: /api/tickets arrives as the route /tickets, with the
+    operator's Authorization header, uncached. config.js says apiBase "/api"."""
+    from infra import deploy
+
+    resources = packaging.sam("prod")["Resources"]
+    assert resources["RestAPI"]["Properties"]["StageName"] == "api"
+    config = resources["StaticSite"]["Properties"]["DistributionConfig"]
+    origins = {o["Id"]: o for o in config["Origins"]}
+    (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    origin = origins[api["TargetOriginId"]]
+    assert origin["DomainName"] == {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    assert origin.get("OriginPath", "") == ""  # the path keeps /api, which is the stage
+    assert set(api["AllowedMethods"]) >= {"GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"}
+    assert api["CachePolicyId"] == build.CACHING_DISABLED  # with AllViewer*, forwards Authorization
+    assert api["OriginRequestPolicyId"] == build.ALL_VIEWER_EXCEPT_HOST  # API Gateway needs its own Host
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "static"
+    outputs = {"CognitoDomainUrl": "https://careline-prod-1.auth.eu-central-1.amazoncognito.com",
+               "CognitoClientId": "abc123"}
+    text = deploy.config_js("prod", outputs, "https://d111.cloudfront.net")
+    config_js = json.loads(text.removeprefix("window.CARELINE = ").rstrip().rstrip(";"))
+    assert config_js["apiBase"] == "/api"
+    # The sign-in callback the pool accepts is the page config.js redirects to.
+    client = resources["AdminClient"]["Properties"]
+    assert client["CallbackURLs"] == [{"Fn::Sub": "${SiteUrl}/admin/index.html"}]
+    assert config_js["cognito"]["redirectUri"] == "https://d111.cloudfront.net/admin/index.html"
+    assert client["AllowedOAuthFlows"] == ["code"] and client["GenerateSecret"] is False  # PKCE public client
+
+
+def test_api_is_throttled_traced_and_access_logged():
+    api = packaging.sam("prod")["Resources"]["RestAPI"]["Properties"]
+    assert api["TracingEnabled"] is True
+    (settings,) = api["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] == build.API_RATE_LIMIT and settings["ThrottlingBurstLimit"] > 0
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]}
+    assert "$context.requestId" in api["AccessLogSetting"]["Format"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stateful_resources_survive_the_stack_outside_dev(stage):
+    resources = build.template(stage)["Resources"]
+    kept = "Retain" if stage in build.RETAINED_STAGES else "Delete"
+    stateful = {k: r for k, r in resources.items()
+                if r.get("Type") in ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Cognito::UserPool",
+                                     "AWS::SecretsManager::Secret", "AWS::SQS::Queue")}
+    assert len(stateful) >= 12
+    for name, resource in stateful.items():
+        assert resource["DeletionPolicy"] == kept, name
+        if resource["Type"] == "AWS::S3::Bucket":
+            assert resource["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}, name
+
+
+def test_the_bootstrap_roles_trust_only_their_environment():
+    bootstrap = build.bootstrap_template()
+    for stage in STAGES:
+        role = bootstrap["Resources"][f"{stage.title()}DeployRole"]["Properties"]
+        (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+        condition = statement["Condition"]
+        assert condition["StringEquals"] == {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+        subjects = json.dumps(condition)
+        assert f":environment:{stage}" in subjects
+        assert not any(f":environment:{other}" in subjects for other in STAGES if other != stage)
+        policy = json.dumps(role["Policies"][0]["PolicyDocument"])
+        assert f"stack/careline-{stage}/" in policy
+        assert not any(f"careline-{other}" in policy for other in STAGES if other != stage)

@@ -40,7 +40,7 @@ def test_warning_then_breach_notifies_and_escalates(client, operator, new_ticket
     assert view["events"][-1]["data"]["changes"] == {"priority": ["normal", "high"]}  # escalated with the breach
     notices = [m for m in mailbox() if m["to"] == [settings.team_lead_address]]
     assert [n["subject"].split(":")[0] for n in notices] == ["SLA warning", "SLA breached"]
-    assert f"/admin/#/tickets/{created['id']}" in notices[1]["text"]
+    assert f"/admin/index.html#/tickets/{created['id']}" in notices[1]["text"]
     assert all(n["headers"]["Auto-Submitted"] == "auto-replied" for n in notices)  # as the contract marks automatic mail
     assert schedules(settings) == [f"cl-{created['id']}-res-warn"]  # exactly the next event's
 

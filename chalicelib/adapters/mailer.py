@@ -42,10 +42,11 @@ def to_mime(email: Email, *, sender: str, sender_name: str, reply_to: str, messa
 
 
 class SesMailer:
-    def __init__(self, sender: str, sender_name: str, reply_to: str) -> None:
+    def __init__(self, sender: str, sender_name: str, reply_to: str, configuration_set: str | None = None) -> None:
         self._sender = sender
         self._sender_name = sender_name
         self._reply_to = reply_to
+        self._configuration_set = configuration_set
 
     def send(self, email: Email, *, message_id: str, date: datetime) -> str:
         """Hand the message to SES once (its client never retries by itself);
@@ -63,6 +64,7 @@ class SesMailer:
                 FromEmailAddress=self._sender,
                 Destination={"ToAddresses": [email.to_address]},
                 Content={"Raw": {"Data": raw}},
+                **({"ConfigurationSetName": self._configuration_set} if self._configuration_set else {}),
             )
         except (ClientError, EndpointConnectionError, ConnectTimeoutError) as error:
             raise MailerError(str(error)) from error  # refused, or never reached SES

@@ -1,29 +1,48 @@
-"""The stage's signing secret (paging cursors, feedback tokens): an SSM
-SecureString in AWS stages, read once per container; a per-process random
-secret in the local stage."""
+"""The stage's signing secret (paging cursors, feedback links): a Secrets
+Manager secret in AWS stages, rotated there; a per-process random secret in
+the local stage. New links are signed with the current version; links signed
+with the previous one still verify, so a rotation never breaks a link
+already mailed."""
 from __future__ import annotations
 
 import secrets
 import threading
+import time
 
 from .aws import client
 
+REFRESH_SECONDS = 3600  # a rotation reaches a running container within the hour
+
 
 class SigningKey:
-    def __init__(self, parameter: str | None) -> None:
-        self._parameter = parameter
-        self._key: bytes | None = None
+    def __init__(self, secret_arn: str | None) -> None:
+        self._secret_arn = secret_arn
+        self._keys: tuple[bytes, ...] = ()
+        self._read_at = 0.0
         self._lock = threading.Lock()
 
     def __call__(self) -> bytes:
-        if self._key is None:
-            with self._lock:
-                if self._key is None:
-                    self._key = self._load()
-        return self._key
+        """The key new links and cursors are signed with."""
+        return self.accepted()[0]
 
-    def _load(self) -> bytes:
-        if not self._parameter:
-            return secrets.token_bytes(32)
-        answer = client("ssm").get_parameter(Name=self._parameter, WithDecryption=True)
-        return answer["Parameter"]["Value"].encode()
+    def accepted(self) -> tuple[bytes, ...]:
+        """The current key, then the previous one if there is one."""
+        if not self._keys or (self._secret_arn and time.monotonic() - self._read_at > REFRESH_SECONDS):
+            with self._lock:
+                if not self._keys or (self._secret_arn and time.monotonic() - self._read_at > REFRESH_SECONDS):
+                    self._keys = self._load()
+                    self._read_at = time.monotonic()
+        return self._keys
+
+    def _load(self) -> tuple[bytes, ...]:
+        if not self._secret_arn:
+            return (secrets.token_bytes(32),)
+        manager = client("secretsmanager")
+        current = manager.get_secret_value(SecretId=self._secret_arn, VersionStage="AWSCURRENT")
+        keys = [current["SecretString"].encode()]
+        try:
+            previous = manager.get_secret_value(SecretId=self._secret_arn, VersionStage="AWSPREVIOUS")
+            keys.append(previous["SecretString"].encode())
+        except manager.exceptions.ResourceNotFoundException:
+            pass  # never rotated yet
+        return tuple(keys)

@@ -232,11 +232,3 @@ def bind_tables(prefix: str) -> None:
 
 def table_name(base: str) -> str:
     return MODELS[base].Meta.table_name
-
-
-def create_tables() -> None:
-    """Create the bound tables where missing (local stack and tests; AWS
-    stages get them from infra/), streams included."""
-    for model in MODELS.values():
-        if not model.exists():
-            model.create_table(wait=True, billing_mode=PAY_PER_REQUEST)

@@ -4,13 +4,15 @@ stream), the sender identity, the scheduler group, the event bus."""
 from __future__ import annotations
 
 from ..adapters.aws import client
-from ..adapters.tables import bind_tables, create_tables
+from ..adapters.tables import MODELS, PAY_PER_REQUEST, bind_tables
 from ..config import Settings
 
 
 def provision(settings: Settings) -> None:
     bind_tables(settings.table_prefix)
-    create_tables()
+    for model in MODELS.values():  # AWS stages get them from infra/, streams included
+        if not model.exists():
+            model.create_table(wait=True, billing_mode=PAY_PER_REQUEST)
     ses = client("sesv2")
     for identity in {settings.sender, settings.support_address}:
         ses.create_email_identity(EmailIdentity=identity)

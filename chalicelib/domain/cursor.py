@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 
 from .errors import FieldError, InvalidInput
 
@@ -16,12 +17,14 @@ def encode(position: dict, scope: str, key: bytes) -> str:
     return base64.urlsafe_b64encode(signature + payload).decode().rstrip("=")
 
 
-def decode(cursor: str, scope: str, key: bytes) -> dict:
-    """The position; InvalidInput when forged, edited or from another query."""
+def decode(cursor: str, scope: str, keys: Sequence[bytes]) -> dict:
+    """The position; InvalidInput when forged, edited or from another query.
+    Any of the accepted keys may have signed it (the current or the previous)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         signature, payload = raw[:16], raw[16:]
-        valid = hmac.compare_digest(signature, hmac.new(key, payload, hashlib.sha256).digest()[:16])
+        valid = any(hmac.compare_digest(signature, hmac.new(key, payload, hashlib.sha256).digest()[:16])
+                    for key in keys)
         document = json.loads(payload) if valid else None
     except (ValueError, TypeError):
         document = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from .errors import FieldError, InvalidInput
@@ -32,13 +33,15 @@ def make_token(ticket_id: str, expires_at: datetime, key: bytes) -> str:
     return _b64(payload) + "." + _b64(hmac.new(key, b"feedback:" + payload, hashlib.sha256).digest()[:16])
 
 
-def read_token(token: str, key: bytes, now: datetime) -> str:
-    """The ticket id the token is for."""
+def read_token(token: str, keys: bytes | Sequence[bytes], now: datetime) -> str:
+    """The ticket id the token is for; any accepted key (the current or the
+    previous, across a rotation) may have signed it."""
     try:
         encoded, signature = token.split(".")
         payload = _unb64(encoded)
-        expected = hmac.new(key, b"feedback:" + payload, hashlib.sha256).digest()[:16]
-        if not hmac.compare_digest(_unb64(signature), expected):
+        given = _unb64(signature)
+        if not any(hmac.compare_digest(given, hmac.new(key, b"feedback:" + payload, hashlib.sha256).digest()[:16])
+                   for key in ([keys] if isinstance(keys, bytes) else keys)):
             raise UnknownToken()
         ticket_id, expires = payload.decode().rsplit(".", 1)
         expires_at = datetime.fromtimestamp(int(expires), timezone.utc)

@@ -131,7 +131,7 @@ class Delivery:
 
     def compose(self, mail: str, to: str, collection: Collection, entry: StoredEntry, now: datetime) -> Email:
         ticket, s = collection.ticket, self._settings
-        ticket_url = f"{s.admin_url}/#/tickets/{ticket.id}"
+        ticket_url = f"{s.admin_url}#/tickets/{ticket.id}"
         customer = f"{ticket.customer_name} <{ticket.customer_email}>"
         voice = {"locale": ticket.locale, "shop_locale": s.locale}
         if mail == "acknowledgement":

@@ -1,9 +1,10 @@
 """The customer's rating behind the follow-up email's signed link."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from ..adapters.secrets import SigningKey
 from ..adapters.store import TicketStore
 from ..clock import Clock
 from ..config import Settings
@@ -15,7 +16,7 @@ from .tickets import TicketService
 
 class FeedbackService:
     def __init__(self, settings: Settings, clock: Clock, store: TicketStore, tickets: TicketService,
-                 signing_key: Callable[[], bytes]) -> None:
+                 signing_key: SigningKey) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
@@ -25,7 +26,7 @@ class FeedbackService:
     def ticket_for(self, token: str) -> Ticket:
         """The ticket a link is for: 404 when forged or unknown, 410 when expired."""
         try:
-            ticket_id = read_token(token, self._signing_key(), self._clock.now())
+            ticket_id = read_token(token, self._signing_key.accepted(), self._clock.now())
         except UnknownToken:
             raise NotFound("This feedback link is not valid.", field="token") from None
         except ExpiredToken:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from ..adapters.secrets import SigningKey
 from ..adapters.store import Collection, Delivery, TicketStore
 from ..clock import Clock, iso
 from ..config import Settings
@@ -26,7 +27,7 @@ FILTERS = ("status", "priority", "assignee", "category", "tag")
 
 class TicketService:
     def __init__(self, settings: Settings, clock: Clock, store: TicketStore, writer: TicketWriter,
-                 signing_key: Callable[[], bytes]) -> None:
+                 signing_key: SigningKey) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
@@ -53,7 +54,8 @@ class TicketService:
         given = {k: filters[k] for k in FILTERS if filters.get(k)}
         chosen = listing.plan(given)
         scope = "&".join(f"{k}={v}" for k, v in sorted(given.items()))
-        state = (listing.State.from_json(cursors.decode(cursor, scope, self._signing_key()), len(chosen.streams))
+        state = (listing.State.from_json(cursors.decode(cursor, scope, self._signing_key.accepted()),
+                                         len(chosen.streams))
                  if cursor else listing.State.start(len(chosen.streams)))
         values, state, reads = listing.page(chosen, state, limit, self._store.index_reader(chosen))
         found = self._store.tickets(listing.ticket_id(v) for v in values)

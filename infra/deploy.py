@@ -1,0 +1,284 @@
+"""`make deploy STAGE=<stage>`: the one way a stage is deployed, by CI and by hand.
+
+1. package: `chalice package` with the stage's merge template; the zip goes
+   to the artifact bucket and the template names it there;
+2. deploy the stack `careline-<stage>` through a change set (CloudFormation
+   rolls a failed change back by itself); a new stack's first pass learns its
+   CloudFront URL, and a second pass hands it to the functions and Cognito;
+3. publish the site: admin/ and widget/ and an admin config.js made from the
+   stack's outputs, then invalidate CloudFront;
+4. smoke-test the site (infra/smoke.py); if that fails, redeploy the
+   previous package and republish, then fail.
+
+Environment: ARTIFACT_BUCKET (the bootstrap stack's output), optional
+ALERT_EMAIL, SITE_URL (a custom domain instead of CloudFront's) and
+RECEIPT_RULE_SET (an existing active rule set to add the inbound rule to).
+"""
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from infra import build, smoke
+
+ROOT = build.ROOT
+PLACEHOLDER_SITE = "https://pending.invalid"  # a new stack's SiteUrl until CloudFront has a name
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+ARTIFACT_TAG = "careline:artifact"
+SITE_FOLDERS = ("admin", "widget")
+NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
+
+
+class DeployError(Exception):
+    pass
+
+
+def check_python(version=None) -> None:
+    """Chalice packages for the running Python (runtime and wheels)."""
+    version = tuple((version or sys.version_info)[:2])
+    if version != build.LAMBDA_PYTHON:
+        raise DeployError(f"package with Python {'.'.join(map(str, build.LAMBDA_PYTHON))} (the Lambda runtime "
+                          f"{build.LAMBDA_RUNTIME}); this is Python {'.'.join(map(str, version))}")
+
+
+def package(stage: str, out: Path, project: Path = ROOT) -> dict:
+    """`chalice package` as the deploy runs it; the SAM template it wrote."""
+    if out.exists():
+        shutil.rmtree(out)
+    chalice = Path(sys.executable).parent / "chalice"
+    done = subprocess.run([str(chalice), "package", "--stage", stage, "--merge-template",
+                           str(ROOT / "infra" / "generated" / f"{stage}.json"), str(out)],
+                          cwd=project, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise DeployError(f"chalice package failed: {done.stderr.strip()}")
+    # Only a warning from Chalice, but the zip then lacks the dependencies.
+    if "Could not install dependencies" in done.stdout + done.stderr:
+        raise DeployError("chalice could not install the dependencies:\n" + done.stdout + done.stderr)
+    return json.loads((out / "sam.json").read_text())
+
+
+def with_code_location(template: dict, bucket: str, key: str) -> dict:
+    """The template with every function's code in the artifact bucket (what
+    `aws cloudformation package` does, without needing the CLI)."""
+    resources = {}
+    for name, resource in template["Resources"].items():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            resource = {**resource, "Properties": {**resource["Properties"], "CodeUri": {"Bucket": bucket, "Key": key}}}
+        resources[name] = resource
+    return {**template, "Resources": resources}
+
+
+def config_js(stage: str, outputs: dict, site_url: str) -> str:
+    """The admin page's configuration for a deployed stage: the API on the
+    page's own origin (CloudFront's /api/* behaviour), Cognito's hosted UI."""
+    config = {
+        "apiBase": "/api",
+        "stage": stage,
+        "categories": build.stage_document(stage)["categories"],
+        "cognito": {"domain": outputs["CognitoDomainUrl"], "clientId": outputs["CognitoClientId"],
+                    "redirectUri": f"{site_url}/admin/index.html"},
+    }
+    return f"window.CARELINE = {json.dumps(config, sort_keys=True)};\n"
+
+
+def site_files(root: Path = ROOT) -> list[tuple[str, Path]]:
+    """(key, path) of every file the site serves; config.js is generated."""
+    files = []
+    for folder in SITE_FOLDERS:
+        for path in sorted((root / folder).iterdir()):
+            if path.is_file() and path.suffix in (".html", ".js", ".css") and path.name != "config.js":
+                files.append((f"{folder}/{path.name}", path))
+    return files
+
+
+@dataclass
+class Artifact:
+    template_url: str
+    label: str
+
+
+@dataclass
+class Deployer:
+    stage: str
+    cloudformation: object
+    s3: object
+    cloudfront: object
+    bucket: str
+    region: str
+    version: str
+    build_dir: Path = ROOT / "build"
+    package: Callable = package
+    smoke: Callable[[str], bool] = smoke.run
+    log: Callable[[str], None] = print
+    env: dict = field(default_factory=lambda: dict(os.environ))
+    poll_seconds: float = 5.0
+
+    @property
+    def stack(self) -> str:
+        return build.names(self.stage)["stack"]
+
+    # -- the stack as deployed
+    def describe(self) -> dict | None:
+        try:
+            return self.cloudformation.describe_stacks(StackName=self.stack)["Stacks"][0]
+        except Exception as error:  # botocore's ClientError: "Stack with id ... does not exist"
+            if "does not exist" in str(error):
+                return None
+            raise
+
+    @staticmethod
+    def outputs_of(stack: dict) -> dict:
+        return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+    def previous_artifact(self, stack: dict | None) -> Artifact | None:
+        tags = {t["Key"]: t["Value"] for t in (stack or {}).get("Tags", [])}
+        url = tags.get(ARTIFACT_TAG)
+        return Artifact(url, url.rsplit("/", 2)[-2]) if url else None
+
+    # -- 1. package
+    def build(self) -> Artifact:
+        out = self.build_dir / self.stage
+        template = self.package(self.stage, out)
+        prefix = f"{self.stage}/{self.version}"
+        self.s3.upload_file(str(out / "deployment.zip"), self.bucket, f"{prefix}/deployment.zip")
+        packaged = with_code_location(template, self.bucket, f"{prefix}/deployment.zip")
+        self.s3.put_object(Bucket=self.bucket, Key=f"{prefix}/template.json", Body=json.dumps(packaged).encode(),
+                           ContentType="application/json")
+        url = f"https://{self.bucket}.s3.{self.region}.amazonaws.com/{prefix}/template.json"
+        self.log(f"packaged {self.stage} {self.version}: {url}")
+        return Artifact(url, self.version)
+
+    # -- 2. deploy
+    def parameters(self, site_url: str) -> list[dict]:
+        values = {"SiteUrl": site_url, "AlertEmail": self.env.get("ALERT_EMAIL", ""),
+                  "ReceiptRuleSetName": self.env.get("RECEIPT_RULE_SET", "")}
+        return [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]
+
+    def deploy(self, artifact: Artifact, site_url: str) -> bool:
+        """Create and execute a change set; False when there was nothing to change."""
+        existing = self.describe()
+        if existing and existing["StackStatus"] == "ROLLBACK_COMPLETE":  # a failed creation: nothing to keep
+            self.log(f"{self.stack} never got created; deleting it before creating it again")
+            self.cloudformation.delete_stack(StackName=self.stack)
+            self.cloudformation.get_waiter("stack_delete_complete").wait(StackName=self.stack)
+            existing = None
+        kind = "UPDATE" if existing else "CREATE"
+        name = f"deploy-{artifact.label}-{int(time.time())}"
+        self.cloudformation.create_change_set(
+            StackName=self.stack, ChangeSetName=name, ChangeSetType=kind, TemplateURL=artifact.template_url,
+            Parameters=self.parameters(site_url), Capabilities=CAPABILITIES,
+            Tags=[{"Key": ARTIFACT_TAG, "Value": artifact.template_url}, {"Key": "app", "Value": "careline"},
+                  {"Key": "stage", "Value": self.stage}])
+        change_set = self.wait_for_change_set(name)
+        if change_set["Status"] == "FAILED":
+            reason = change_set.get("StatusReason", "")
+            self.cloudformation.delete_change_set(StackName=self.stack, ChangeSetName=name)
+            if any(text in reason for text in NO_CHANGES):
+                self.log(f"{self.stack}: no changes")
+                return False
+            raise DeployError(f"change set {name} failed: {reason}")
+        self.log(f"{self.stack}: executing {name} ({len(change_set.get('Changes', []))} changes)")
+        self.cloudformation.execute_change_set(StackName=self.stack, ChangeSetName=name)
+        stack = self.wait_for_stack()
+        if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+            raise DeployError(f"{self.stack} ended {stack['StackStatus']} (CloudFormation rolled it back): "
+                              + "; ".join(self.failure_reasons()))
+        return True
+
+    def wait_for_change_set(self, name: str) -> dict:
+        while True:
+            change_set = self.cloudformation.describe_change_set(StackName=self.stack, ChangeSetName=name)
+            if change_set["Status"] in ("CREATE_COMPLETE", "FAILED"):
+                return change_set
+            time.sleep(self.poll_seconds)
+
+    def wait_for_stack(self) -> dict:
+        while True:
+            stack = self.describe()
+            if not stack["StackStatus"].endswith("_IN_PROGRESS"):
+                return stack
+            time.sleep(self.poll_seconds)
+
+    def failure_reasons(self) -> list[str]:
+        events = self.cloudformation.describe_stack_events(StackName=self.stack)["StackEvents"]
+        return [f"{e['LogicalResourceId']}: {e['ResourceStatusReason']}" for e in events[:50]
+                if e["ResourceStatus"].endswith("_FAILED") and e.get("ResourceStatusReason")][:5]
+
+    # -- 3. publish the site
+    def publish(self, outputs: dict, site_url: str) -> None:
+        bucket = outputs["StaticSiteBucketName"]
+        for key, path in site_files():
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            self.s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type,
+                               CacheControl="max-age=300")
+        self.s3.put_object(Bucket=bucket, Key="admin/config.js", Body=config_js(self.stage, outputs, site_url).encode(),
+                           ContentType="text/javascript", CacheControl="no-cache")
+        self.cloudfront.create_invalidation(DistributionId=outputs["DistributionId"], InvalidationBatch={
+            "Paths": {"Quantity": 2, "Items": ["/admin/*", "/widget/*"]}, "CallerReference": f"{self.version}-{time.time()}"})
+        self.log(f"published admin/ and widget/ to {bucket}; invalidated CloudFront")
+
+    # -- the whole deploy
+    def run(self) -> dict:
+        before = self.describe()
+        previous = self.previous_artifact(before)
+        artifact = self.build()
+        site_url = self.env.get("SITE_URL") or self.outputs_of(before or {}).get("SiteUrlOutput") or PLACEHOLDER_SITE
+        self.deploy(artifact, site_url)
+        outputs = self.outputs_of(self.describe())
+        if site_url == PLACEHOLDER_SITE:  # a new stack: now CloudFront has a name
+            site_url = outputs["SiteUrlOutput"]
+            self.log(f"{self.stack}: second pass with SiteUrl={site_url}")
+            self.deploy(artifact, site_url)
+        self.publish(outputs, site_url)
+        if not self.smoke(site_url):
+            if previous is None:
+                raise DeployError(f"the smoke test failed on {site_url}, and there is no previous package to restore")
+            self.log(f"smoke test failed: redeploying the previous package {previous.label}")
+            self.deploy(previous, site_url)
+            self.publish(self.outputs_of(self.describe()), site_url)
+            raise DeployError(f"the smoke test failed on {site_url}; {previous.label} is deployed again")
+        self.log(f"Admin page   {site_url}/admin/index.html")
+        self.log(f"API          {site_url}/api  (and {outputs.get('EndpointURL', '?')})")
+        self.log(f"Widget       {site_url}/widget/careline.js")
+        return outputs
+
+
+def git_version() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip() or time.strftime("%Y%m%d%H%M%S")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in build.AWS_STAGES:
+        print(f"usage: python -m infra.deploy <{'|'.join(build.AWS_STAGES)}>   (make deploy STAGE=...)",
+              file=sys.stderr)
+        return 2
+    bucket = os.environ.get("ARTIFACT_BUCKET")
+    if not bucket:
+        print("ARTIFACT_BUCKET is not set: the bootstrap stack's ArtifactBucketName output", file=sys.stderr)
+        return 2
+    try:
+        check_python()
+        import boto3
+
+        session = boto3.session.Session()
+        deployer = Deployer(stage=argv[0], cloudformation=session.client("cloudformation"), s3=session.client("s3"),
+                            cloudfront=session.client("cloudfront"), bucket=bucket, region=session.region_name,
+                            version=git_version())
+        deployer.run()
+    except DeployError as error:
+        print(f"deploy failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,113 @@
+"""Records every AWS call the app makes during the test run, for
+tests/test_iam.py: each must be granted by infra/build.py's policies, and
+each granted action must be used. A pytest plugin (pytest.ini loads it with
+`-p tests.iam_recorder`).
+
+A call is the app's when the stack that made it passes through chalicelib/
+(outside chalicelib/dev, the local stand-ins) or app.py; calls made by the
+tests themselves are not recorded. The function is `log.current_function()`
+when the entry point bound it, else None (checked against all functions).
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_FILES = (str(ROOT / "chalicelib") + "/", str(ROOT / "app.py"))
+DEV_FILES = str(ROOT / "chalicelib" / "dev") + "/"
+REGION, ACCOUNT = "us-east-1", "123456789012"
+CALLS: list["Call"] = []
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str | None
+    action: str  # IAM action, e.g. dynamodb:PutItem
+    resource: str  # the ARN IAM authorises it on
+
+
+def _app_call() -> bool:
+    """The innermost project frame decides: the app's own code, or the local
+    stage standing in for AWS (mailbox, provisioning, scheduler, the stream
+    poller), which may call the app's handlers in turn."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith(DEV_FILES):
+            return False
+        if name.startswith(APP_FILES):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _table(name: str, index: str | None = None) -> str:
+    arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+    return f"{arn}/index/{index}" if index else arn
+
+
+def iam_requests(service: str, operation: str, params: dict) -> list[tuple[str, str]]:
+    """(IAM action, resource ARN) pairs one API call needs."""
+    if service == "dynamodb":
+        if operation == "TransactWriteItems":
+            kinds = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+            return [(f"dynamodb:{kinds[kind]}", _table(body["TableName"]))
+                    for item in params["TransactItems"] for kind, body in item.items()]
+        if operation == "TransactGetItems":
+            return [("dynamodb:GetItem", _table(item["Get"]["TableName"])) for item in params["TransactItems"]]
+        if operation in ("BatchGetItem", "BatchWriteItem"):
+            return [(f"dynamodb:{operation}", _table(name)) for name in params["RequestItems"]]
+        return [(f"dynamodb:{operation}", _table(params["TableName"], params.get("IndexName")))]
+    if service == "sesv2" and operation == "SendEmail":
+        domain = params["FromEmailAddress"].rpartition("@")[2]
+        pairs = [("ses:SendEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{domain}")]
+        if params.get("ConfigurationSetName"):
+            pairs.append(("ses:SendEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{params['ConfigurationSetName']}"))
+        return pairs
+    if service == "scheduler":
+        arn = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/{params.get('GroupName', 'default')}/{params['Name']}"
+        pairs = [(f"scheduler:{operation}", arn)]
+        if operation in ("CreateSchedule", "UpdateSchedule"):
+            pairs.append(("iam:PassRole", params["Target"]["RoleArn"]))
+        return pairs
+    if service == "s3":
+        return [(f"s3:{operation}", f"arn:aws:s3:::{params['Bucket']}/{params.get('Key', '')}")]
+    if service == "secretsmanager":
+        return [(f"secretsmanager:{operation}", params["SecretId"])]
+    if service == "events" and operation == "PutEvents":
+        return [("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{entry.get('EventBusName', 'default')}")
+                for entry in params["Entries"]]
+    return [(f"{service}:{operation}", "*")]
+
+
+def _install() -> None:
+    import botocore.client
+
+    original = botocore.client.BaseClient._make_api_call
+    if getattr(original, "_careline_recorder", False):
+        return
+
+    def recording(self, operation_name, api_params):
+        if _app_call():
+            from chalicelib import log
+
+            function = log.current_function()
+            service = self.meta.service_model.service_name
+            for action, resource in iam_requests(service, operation_name, api_params):
+                CALLS.append(Call(function, action, resource))
+        return original(self, operation_name, api_params)
+
+    recording._careline_recorder = True
+    botocore.client.BaseClient._make_api_call = recording
+
+
+def pytest_configure(config):
+    _install()
+    config.addinivalue_line("markers", "iam_check: runs after every other test (tests/test_iam.py)")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    # The check reads what the whole run recorded, so it runs last.
+    items.sort(key=lambda item: item.get_closest_marker("iam_check") is not None)
