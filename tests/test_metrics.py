@@ -4,13 +4,16 @@ import json
 from collections import Counter
 from datetime import datetime, timedelta
 
+import pytest
+
 from chalicelib.domain.metrics import contributions, report
+from chalicelib.domain.sketch import bucket
 from tests.test_followup import advance
 
 
 def test_report_definitions_on_hand_counted_counters():
     counters = Counter({
-        "time:first_response:60": 2, "time:first_response:240": 1,  # 3 first responses
+        f"time:first_response:{bucket(60)}": 2, f"time:first_response:{bucket(240)}": 1,  # 3 first responses
         "fcr:yes": 1, "fcr:no": 3,
         "csat:5": 2, "csat:4": 1, "csat:2": 1,
         "nps:10": 2, "nps:8": 1, "nps:3": 1,
@@ -18,7 +21,11 @@ def test_report_definitions_on_hand_counted_counters():
         "volume:channel:web": 4, "volume:channel:email": 1, "offers": 2,
     })
     metrics = report(counters, {"by_status": {"open": 2}, "by_priority": {"high": 2}})
-    assert metrics["first_response_time"] == {"count": 3, "median_minutes": 60.0, "p90_minutes": 240.0}
+    times = metrics["first_response_time"]
+    assert times["count"] == 3 and times["relative_accuracy"] == 0.01
+    # The exact median of 60, 60, 240 is 60 and its p90 204 (interpolated): within 1 %.
+    assert times["median_minutes"] == pytest.approx(60, rel=0.01)
+    assert times["p90_minutes"] == pytest.approx(204, rel=0.01)
     assert metrics["first_contact_resolution"] == {"resolved": 4, "first_contact": 1, "rate": 25.0}
     assert metrics["csat"]["score"] == 75.0 and metrics["csat"]["responses"] == 4  # 3 of 4 rated 4-5
     assert (metrics["nps"]["score"], metrics["nps"]["promoters"], metrics["nps"]["detractors"]) == (25.0, 2, 1)
@@ -110,9 +117,12 @@ def test_each_metric_on_hand_computed_tickets():
         counters.update(contributions(ticket))
 
     everything = report(period(counters, "2026-11-01", "2026-11-30"))
-    # First responses 3, 10, 50, 50, 100 min: buckets <=5, <=15, <=60, <=60, <=120.
-    assert everything["first_response_time"] == {"count": 5, "median_minutes": 60.0, "p90_minutes": 120.0}
-    assert everything["resolution_time"] == {"count": 3, "median_minutes": 60.0, "p90_minutes": 120.0}
+    # First responses 3, 10, 50, 50, 100 min: median 50, p90 80; resolutions 20, 50, 100: median 50, p90 90.
+    first, resolution = everything["first_response_time"], everything["resolution_time"]
+    assert (first["count"], resolution["count"]) == (5, 3)
+    assert (first["median_minutes"], first["p90_minutes"]) == (pytest.approx(50, rel=0.01), pytest.approx(80, rel=0.01))
+    assert (resolution["median_minutes"], resolution["p90_minutes"]) == (pytest.approx(50, rel=0.01),
+                                                                         pytest.approx(90, rel=0.01))
     # Resolved: #1 (one reply, no follow-up), #2 (two replies), #5 (the customer wrote again).
     assert everything["first_contact_resolution"] == {"resolved": 3, "first_contact": 1, "rate": 33.3}
     assert everything["sla_attainment"]["first_response"] == {"achieved": 3, "breached": 2, "rate": 60.0}

@@ -137,13 +137,6 @@ def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
                        references=tuple(_MESSAGE_ID.findall(_header(message, "References") or "")))
 
 
-def may_send_automatic(sent: Iterable[datetime], now: datetime, cap: int = LOOP_CAP,
-                       window: timedelta = LOOP_WINDOW) -> bool:
-    """Another automatic email to this address now? `sent`: when the
-    earlier automatic ones to it went out."""
-    return sum(1 for moment in sent if now - window < moment <= now) < cap
-
-
 def _header(message, name: str) -> str | None:
     try:
         value = message.get(name)

@@ -10,15 +10,12 @@ numbers, and a report reads days, never tickets. The backlog is the open
 tickets now, counted from an index when a report is read."""
 from __future__ import annotations
 
-import bisect
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-# Upper bounds (business minutes) of the time histograms; medians and p90
-# are read off them (the bucket's upper bound), so they are exact to a bucket.
-BUCKETS = (5, 15, 30, 60, 120, 240, 480, 720, 1440, 2160, 2880, 4320, 7200, 10080, 20160, 43200)
+from . import sketch
 
 
 @dataclass(frozen=True)
@@ -43,11 +40,6 @@ def day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def bucket(minutes: float) -> str:
-    index = bisect.bisect_left(BUCKETS, minutes)
-    return str(BUCKETS[index]) if index < len(BUCKETS) else "more"
-
-
 def contributions(facts: TicketFacts | None) -> Counter:
     """(day, counter) -> count for one ticket. An SLA breach counts on the day
     it happens, whether or not its clock has ended; an achieved target counts
@@ -66,7 +58,7 @@ def contributions(facts: TicketFacts | None) -> Counter:
         elif clock.outcome in ("achieved", "breached") and clock.ended_at is not None:
             out[(day(clock.ended_at), f"sla:{metric}:{clock.outcome}")] += 1
         if metric in ("first_response", "resolution") and clock.outcome in ("achieved", "breached") and clock.ended_at:
-            ended, slot = day(clock.ended_at), bucket(clock.elapsed or 0)
+            ended, slot = day(clock.ended_at), sketch.bucket(clock.elapsed or 0)
             out[(ended, f"time:{metric}:{slot}")] += 1
             if metric == "first_response" and facts.first_responder:
                 out[(ended, f"agent:{facts.first_responder}:time:first_response:{slot}")] += 1
@@ -92,16 +84,10 @@ def difference(before: TicketFacts | None, after: TicketFacts | None) -> dict[tu
     return {key: n for key, n in delta.items() if n}
 
 
-def _quantile(histogram: Counter, share: float) -> float | None:
-    total = sum(histogram.values())
-    if not total:
-        return None
-    seen = 0
-    for bound in (*map(str, BUCKETS), "more"):
-        seen += histogram.get(bound, 0)
-        if seen >= share * total:
-            return float(bound) if bound != "more" else float(BUCKETS[-1])
-    return None
+def _minutes(histogram: Counter, q: float) -> float | None:
+    """A quantile of the times counted, within the sketch's 1 %, to the tenth of a minute."""
+    found = sketch.quantile(histogram, q)
+    return None if found is None else round(found, 1)
 
 
 def _rate(good: int, total: int) -> float | None:
@@ -117,8 +103,9 @@ def report(counters: Counter, backlog: Mapping[str, Mapping[str, int]] | None = 
     times = {}
     for metric in ("first_response", "resolution"):
         histogram = family(f"time:{metric}:")
-        times[metric] = {"count": sum(histogram.values()), "median_minutes": _quantile(histogram, 0.5),
-                         "p90_minutes": _quantile(histogram, 0.9)}
+        times[metric] = {"count": sum(histogram.values()), "median_minutes": _minutes(histogram, 0.5),
+                         "p90_minutes": _minutes(histogram, 0.9),
+                         "relative_accuracy": sketch.RELATIVE_ACCURACY}
     fcr = family("fcr:")
     csat, nps = family("csat:"), family("nps:")
     promoters = sum(v for k, v in nps.items() if int(k) >= 9)

@@ -213,7 +213,8 @@ def open_ticket(*, ticket_id: str, reference: str, now: datetime, rules: Rules, 
                 email: str, message: str, channel: str, subject: str | None = None, category: str | None = None,
                 phone: str | None = None, order_id: str | None = None, locale: str | None = None,
                 timezone: str | None = None, callback: Mapping[str, Any] | None = None,
-                message_id: str | None = None, linked_to: str | None = None) -> Change:
+                message_id: str | None = None, linked_to: str | None = None,
+                attachments: tuple[Mapping[str, Any], ...] = ()) -> Change:
     ticket = Ticket(
         id=ticket_id, reference=reference, status="new", priority=priority, channel=channel,
         customer_email=email.lower(), customer_name=name, created_at=now, updated_at=now, subject=subject,
@@ -222,7 +223,8 @@ def open_ticket(*, ticket_id: str, reference: str, now: datetime, rules: Rules, 
         clocks=sla.on_intake(now, rules.sla, priority), customer_messages=1, linked_to=linked_to)
     promised = ticket.clocks["first_response"].due_at
     data = {"subject": subject, "channel": channel, "message_id": message_id, "linked_to": linked_to,
-            "first_response_due": promised.isoformat() if promised else None}  # what the acknowledgement promises
+            "first_response_due": promised.isoformat() if promised else None,  # what the acknowledgement promises
+            "attachments": [dict(a) for a in attachments] or None}
     entry = Entry("message", "created", CUSTOMER.label, body=message, direction="in",
                   data={k: v for k, v in data.items() if v})
     return _conclude(None, ticket, entry, now, rules, mail=(Mail("acknowledgement", "customer"),),

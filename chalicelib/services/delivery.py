@@ -19,6 +19,7 @@ from ..config import Settings
 from ..domain import emails
 from ..domain.emails import Email
 from ..domain.feedback import make_token
+from ..domain.inbound import LOOP_CAP, LOOP_WINDOW
 from ..domain.ticket import Ticket
 from ..log import logger
 from .directory import display_name
@@ -27,7 +28,6 @@ log = logger(__name__)
 BACKOFF_MINUTES = (1, 2, 4, 8, 15, 30, 60)  # then hourly
 GIVE_UP_AFTER = 48  # attempts: about two days of trying
 STALE_SENDING = timedelta(minutes=10)  # a send this old without an outcome never finished
-LOOP_CAP = (10, timedelta(hours=3))  # automatic emails to one address opened by email
 CUSTOMER = "customer"
 AUTOMATIC = ("acknowledgement", "resolution", "follow_up")
 
@@ -120,7 +120,7 @@ class Delivery:
             return "the address bounced"
         if mail in AUTOMATIC and ticket.channel == "email":
             # A mail loop the inbound rules miss stops here.
-            limit, window = LOOP_CAP
+            limit, window = LOOP_CAP, LOOP_WINDOW
             start = int(self._clock.now().timestamp()) // int(window.total_seconds()) * int(window.total_seconds())
             key = f"automail#{ticket.customer_email}#{start}"
             if not self._store.count_window(key, limit, self._clock.now() + window):

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from ..adapters.store import Claimed, TicketStore
 from ..config import Settings
-from ..domain.errors import Conflict, InvalidInput
-from ..domain.inbound import parse
+from ..domain.errors import Conflict, InvalidInput, TooManyRequests
+from ..domain.inbound import Attachment, parse
 from ..domain.inquiry import validate_inquiry
 from ..log import logger
 from .intake import IntakeService
 from .tickets import TicketService
 
 log = logger(__name__)
+ATTACHMENTS_ONLY = "(no text: see the attached files)"
 
 
 class InboundService:
@@ -30,17 +31,18 @@ class InboundService:
         return decision
 
     def _decide(self, raw: bytes) -> dict:
-        mail = parse(raw)
-        if mail.automatic:
+        mail = parse(raw, own_addresses=self._settings.own_addresses)
+        if mail.automatic:  # machines and our own addresses never open, reopen or get an answer
             return _ignored(f"automatic mail ({mail.automatic})")
-        if mail.sender in self._settings.own_addresses:
-            return _ignored("sent from one of our own addresses")
-        if not mail.body:
+        files = tuple(_described(a) for a in mail.attachments if not a.inline)
+        text = mail.body or (ATTACHMENTS_ONLY if any(not f.get("refused") for f in files) else "")
+        if not text:
             return _ignored("no text in the message")
         ticket = self._named_ticket(mail)
         if ticket is not None and ticket.status != "closed":
             try:
-                self._tickets.customer_wrote(ticket.id, mail.body, message_id=mail.message_id, subject=mail.subject)
+                self._tickets.customer_wrote(ticket.id, text, message_id=mail.message_id, subject=mail.subject,
+                                             attachments=files)
             except Claimed:
                 return _ignored("this message was added already", ticket.id)
             return {"ticket_id": ticket.id, "action": "appended", "reason": f"reply to {ticket.reference}"}
@@ -48,7 +50,7 @@ class InboundService:
         if mail.reference:
             subject = subject.replace(f"[{mail.reference}]", "").strip()
         fields = {"name": mail.sender_name or mail.sender.partition("@")[0], "email": mail.sender,
-                  "message": mail.body, "subject": subject[:200], "channel": "email"}
+                  "message": text, "subject": subject[:200], "channel": "email"}
         try:
             inquiry = validate_inquiry(fields, self._settings.categories)
         except InvalidInput as invalid:
@@ -58,9 +60,13 @@ class InboundService:
         key = f"mail:{mail.message_id}"[:128] if mail.message_id else None
         linked = ticket.id if ticket is not None else None
         try:
-            answer = self._intake.open(inquiry, idempotency_key=key, message_id=mail.message_id, linked_to=linked)
-        except Conflict:
-            answer = self._intake.open(inquiry, message_id=mail.message_id, linked_to=linked)
+            try:
+                answer = self._intake.open(inquiry, idempotency_key=key, message_id=mail.message_id, linked_to=linked,
+                                           attachments=files)
+            except Conflict:
+                answer = self._intake.open(inquiry, message_id=mail.message_id, linked_to=linked, attachments=files)
+        except TooManyRequests:
+            return _ignored("too many new messages from this address just now")
         if ticket is not None:
             self._tickets.link(ticket.id, answer["id"], answer["reference"])
             return {"ticket_id": answer["id"], "action": "created",
@@ -76,6 +82,13 @@ class InboundService:
         if ticket is None or ticket.customer_email != mail.sender:
             return None
         return ticket
+
+
+def _described(attachment: Attachment) -> dict:
+    """What the thread records of a file: never its bytes."""
+    described = {"name": attachment.name, "type": attachment.content_type, "size": attachment.size,
+                 "sha256": attachment.sha256}
+    return described | ({"refused": attachment.refused} if attachment.refused else {})
 
 
 def _ignored(reason: str, ticket_id: str | None = None) -> dict:

@@ -45,7 +45,7 @@ class IntakeService:
         return self.open(inquiry, idempotency_key=idempotency_key, sender=sender)
 
     def open(self, inquiry: Inquiry, *, idempotency_key: str | None = None, sender: str | None = None,
-             message_id: str | None = None, linked_to: str | None = None) -> dict:
+             message_id: str | None = None, linked_to: str | None = None, attachments: tuple = ()) -> dict:
         """Store a valid inquiry as a new ticket (the web form's, or a new email's)."""
         now = self._clock.now()
         priority = assign_priority(inquiry, self._settings.priority_rules, self._settings.vip_customers)
@@ -60,7 +60,7 @@ class IntakeService:
                 order_id=inquiry.order_id, locale=inquiry.locale, timezone=inquiry.timezone,
                 callback={k: v for k, v in (("phone", inquiry.callback.phone), ("window", inquiry.callback.window))
                           if v} if inquiry.callback else None,
-                message_id=message_id, linked_to=linked_to)
+                message_id=message_id, linked_to=linked_to, attachments=attachments)
             answer = _answer(change.after)
             if inquiry.honeypot_filled:
                 log.info("honeypot filled: nothing stored or sent")
