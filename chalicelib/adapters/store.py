@@ -368,16 +368,19 @@ class TicketStore:
         except DoesNotExist:
             return None
 
-    def remember_customer(self, ticket: Ticket) -> None:
+    def remember_customer(self, ticket: Ticket) -> datetime | None:
         """Contact data for next time: the newest values win; the same values
-        again change nothing (a redelivered record)."""
+        again change nothing (a redelivered record). When the address bounced
+        before, if it did."""
         actions = [Customer.name.set(ticket.customer_name), Customer.last_seen.set(ticket.created_at),
                    Customer.first_seen.set(Customer.first_seen | ticket.created_at)]
         for attribute, value in ((Customer.phone, ticket.phone), (Customer.locale, ticket.locale),
                                  (Customer.timezone, ticket.timezone)):
             if value:
                 actions.append(attribute.set(value))
-        Customer(ticket.customer_email).update(actions=actions)
+        customer = Customer(ticket.customer_email)
+        customer.update(actions=actions)  # pynamodb reads the item's new values back into it
+        return customer.bounced_at
 
     def mark_bounced(self, email: str, now: datetime) -> None:
         Customer(email.lower()).update(actions=[Customer.bounced_at.set(now),
