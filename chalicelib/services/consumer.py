@@ -88,7 +88,7 @@ class Consumer:
         for index, (kind, to) in enumerate(fx.get("mail", ())):
             self._delivery.deliver(ticket_id, entry_sk, index, kind, to, collection=collection, bounced=bounced)
         if fx.get("arm") or fx.get("disarm"):
-            self._timers.follow(fx.get("arm"), fx.get("disarm"))
+            self._timers.follow(fx.get("arm"), fx.get("disarm"), ticket_id)
         if fx.get("assign"):
             self._assignment.assign(ticket_id)
 
