@@ -45,6 +45,10 @@ def main() -> int:
 
     from moto.server import ThreadedMotoServer
 
+    from chalicelib.dev.moto_transactions import install
+
+    install()  # transactions at the cost of what they touch, not of every item stored
+
     emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     emulator.start()
 
