@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test bench infra clean
+.PHONY: run test bench infra clean fuzz load
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,3 +25,10 @@ infra: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Bounded and loopback only: each starts its own local stack (rate limits off).
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz
+
+load: $(STAMP)
+	$(BIN)/python -m bench.load
