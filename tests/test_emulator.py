@@ -78,3 +78,36 @@ def test_start_fails_loudly_when_the_port_is_taken(emulator):
     port = int(emulator.rsplit(":", 1)[1])
     with pytest.raises(OSError):
         SerialisedMotoServer(port=port).start()
+
+
+def test_a_transaction_never_copies_whole_tables(emulator, monkeypatch):
+    """moto's own transactions copy every named table per item, and the copies
+    pile up (memory grows with the square of what is stored)."""
+    from moto.dynamodb.models.table import Table
+
+    copies = []
+    monkeypatch.setattr(Table, "__deepcopy__", lambda table, memo: copies.append(table), raising=False)
+    client = dynamodb(emulator)
+    client.create_table(TableName="few", BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    client.transact_write_items(TransactItems=[{"Put": {"TableName": "few", "Item": {"pk": {"S": "a"}}}}])
+    assert copies == []
+
+
+def test_a_write_refused_halfway_undoes_the_transactions_earlier_writes(emulator):
+    client = dynamodb(emulator)
+    client.create_table(TableName="undo", BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    client.put_item(TableName="undo", Item={"pk": {"S": "kept"}, "v": {"N": "1"}})
+    client.put_item(TableName="undo", Item={"pk": {"S": "text"}, "a": {"S": "not a number"}})
+    with pytest.raises(client.exceptions.ClientError):
+        client.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "undo", "Item": {"pk": {"S": "kept"}, "v": {"N": "2"}}}},
+            {"Put": {"TableName": "undo", "Item": {"pk": {"S": "new"}}}},
+            {"Update": {"TableName": "undo", "Key": {"pk": {"S": "text"}}, "UpdateExpression": "ADD a :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}}}},  # moto refuses it only when writing
+        ])
+    items = {i["pk"]["S"]: i for i in client.scan(TableName="undo")["Items"]}
+    assert set(items) == {"kept", "text"} and items["kept"]["v"] == {"N": "1"}
