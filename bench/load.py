@@ -138,8 +138,13 @@ def run_load(base: str, count: int, concurrency: int, max_seconds: int = MAX_SEC
     run = uuid.uuid4().hex[:8]
     deadline = time.monotonic() + max_seconds
     started = time.perf_counter()
+    answers: list[Answer] = []
     with ThreadPoolExecutor(concurrency) as pool:
-        answers = list(pool.map(lambda n: send(client, run, n, deadline), range(count)))
+        for answer in pool.map(lambda n: send(client, run, n, deadline), range(count)):
+            answers.append(answer)
+            if len(answers) % max(1, count // 10) == 0:
+                print(f"  {len(answers)} of {count} answered ({time.perf_counter() - started:.0f} s)",
+                      file=sys.stderr, flush=True)
     elapsed = time.perf_counter() - started
     accepted = Counter(a.reference for a in answers if a.status == 201)
     stored = stored_references(client, run)
@@ -208,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     starting = nullcontext({"base": args.base}) if args.base else running_stack({"CARELINE_RATE_LIMITS": "off"})
     with starting as stack:
-        result = run_load(stack["base"], args.count, args.concurrency, args.max_seconds)
+        try:
+            result = run_load(stack["base"], args.count, args.concurrency, args.max_seconds)
+        except Exception:
+            print("".join(list(stack.get("output", ()))[-40:]), file=sys.stderr)  # what the stack said last
+            raise
     print("\n".join(report(result)), flush=True)
     return 0 if passed(result) else 1
 

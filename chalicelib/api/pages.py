@@ -80,6 +80,9 @@ def form_page(brand: str, title: str, fields: dict, errors: list[FieldError] = (
     parts = [f"<p class=\"notice\" role=\"status\">{escape(n)}</p>" for n in notices]
     if errors:
         labels = {name: label for name, label, *_ in _FORM_FIELDS + _MORE_FIELDS}
+        order = list(labels)  # the form's order, then whatever concerns no field of it
+        errors = sorted(errors, key=lambda e: order.index(_form_name(e.field)) if _form_name(e.field) in labels
+                        else len(order))
         items = "".join(
             f"<li><a href=\"#{_id(_form_name(e.field))}\">{escape(labels.get(_form_name(e.field), e.field))}: "
             f"{escape(e.message)}</a></li>" if _form_name(e.field) in labels else
