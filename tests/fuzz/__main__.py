@@ -35,8 +35,8 @@ def fuzz(base: str, max_examples: int, max_seconds: int, seed: int, phases: str 
                "--request-timeout", "30", "--suppress-health-check", "all", "--no-color", "--output-truncate", "true"]
     env = os.environ | {"SCHEMATHESIS_HOOKS": "tests.fuzz.hooks", "CARELINE_FUZZ_BASE": base,
                         "PYTHONPATH": str(ROOT)}
-    run = subprocess.run(command, capture_output=True, text=True, timeout=max_seconds + 300, cwd=ROOT, env=env)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # also where schemathesis keeps its cache (not in the repository)
+    run = subprocess.run(command, capture_output=True, text=True, timeout=max_seconds + 300, cwd=ARTIFACTS, env=env)
     (ARTIFACTS / "schemathesis.txt").write_text(run.stdout + run.stderr)
     if "SUMMARY" not in run.stdout:
         raise RuntimeError(f"schemathesis did not finish:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}")
