@@ -9,7 +9,7 @@ INSTALL = $(if $(shell command -v uv),uv pip install --python $(BIN)/python,$(BI
 CHECKOV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV)/.installed-$(shell sha1sum requirements-checkov.txt | cut -c1-12)
 
-.PHONY: run test bench infra deploy smoke clean
+.PHONY: run test bench infra deploy smoke fuzz load clean
 
 $(RUN_STAMP): requirements.txt requirements-run.txt
 	@echo "First run: installing Careline's runtime, the local API server and the AWS emulator into $(VENV)"
@@ -51,3 +51,10 @@ smoke:
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Bounded and loopback only: each starts its own local stack (rate limits off).
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz
+
+load: $(STAMP)
+	$(BIN)/python -m bench.load

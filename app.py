@@ -33,7 +33,7 @@ def post_inquiry():
 
 @app.route("/inquiries", methods=["OPTIONS"])
 def inquiries_preflight():
-    return preflight(app.current_request, container().settings.cors_origins, "POST, OPTIONS")
+    return preflight(app.current_request, container().settings, "POST, OPTIONS")
 
 
 @app.route("/feedback/{token}")
@@ -50,7 +50,7 @@ def post_feedback(token):
 
 @app.route("/feedback/{token}", methods=["OPTIONS"])
 def feedback_preflight(token):
-    return preflight(app.current_request, container().settings.cors_origins, "GET, POST, OPTIONS")
+    return preflight(app.current_request, container().settings, "GET, POST, OPTIONS")
 
 
 @app.route("/tickets")

@@ -180,7 +180,7 @@ function bars(title, entries, unit = "") {
   const height = 22 * entries.length + 10;
   if (!entries.length) return h("figure", { class: "chart" }, h("figcaption", {}, title), h("p", {}, "Nothing yet."));
   return h("figure", { class: "chart" }, h("figcaption", {}, title),
-    svg("svg", { width: 420, height, viewBox: `0 0 420 ${height}`, style: "max-width:100%;height:auto", role: "img", "aria-label": title },
+    svg("svg", { width: 420, height, viewBox: `0 0 420 ${height}`, role: "img", "aria-label": title },
       entries.map(([label, value], i) => [
         svg("text", { x: 0, y: 22 * i + 16, "font-size": 12 }, label),
         svg("rect", { x: 150, y: 22 * i + 4, height: 16, width: Math.max(1, (230 * (Number(value) || 0)) / max), fill: "#2f6fdf" }),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from .domain.priority import Rule
+from .rate_limits import rate_limits_enabled
 from .domain.ticket import CHANNELS, PRIORITIES, Rules
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class Settings:
     event_bus: str = "default"
     admin_url: str = ""
     rate_limits: bool = True
+    cors_loopback: bool = False  # any loopback origin may call the public API (local stage: a storefront in development)
     mail_configuration_set: str | None = None  # SES's: bounces and complaints reach on_mail_event
     locale: str = "en-GB"  # the shop's language: its operators' notices, and customers whose own is not offered
 
@@ -139,8 +141,8 @@ def settings_from(stage: str, document: dict, env: Mapping[str, str], *, validat
         mail_configuration_set=env.get("CARELINE_MAIL_CONFIGURATION_SET") or None,
         event_bus=env.get("CARELINE_EVENT_BUS") or f"careline-{stage}",
         admin_url=env.get("CARELINE_ADMIN_URL") or f"{public_url}/admin/index.html",
-        # Load tests from one machine need the per-sender limits off; never in AWS.
-        rate_limits=not (stage == "local" and env.get("CARELINE_RATE_LIMITS", "").lower() == "off"),
+        rate_limits=rate_limits_enabled(stage, env),
+        cors_loopback=bool(document.get("cors_loopback", False)),
     )
 
 

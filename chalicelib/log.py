@@ -19,6 +19,9 @@ from typing import Any, Iterator
 FIELDS = ("function", "request_id", "ticket_id", "event")
 _context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("careline_log_context", default={})
 _configured = False
+# Not "careline": Chalice names its own app logger after the app and sets it to
+# ERROR in deployed stages, which would silence every line below it.
+ROOT = "careline_app"
 
 
 def context() -> dict[str, Any]:
@@ -58,11 +61,11 @@ def logger(name: str) -> logging.Logger:
     global _configured
     if not _configured:
         _configured = True
-        root = logging.getLogger("careline")
+        root = logging.getLogger(ROOT)
         if not root.handlers:
             handler = logging.StreamHandler(sys.stdout)
             handler.setFormatter(JsonFormatter())
             root.addHandler(handler)
             root.setLevel(logging.INFO)
             root.propagate = False
-    return logging.getLogger(f"careline.{name.removeprefix('chalicelib.')}")
+    return logging.getLogger(f"{ROOT}.{name.removeprefix('chalicelib.')}")

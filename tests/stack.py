@@ -1,10 +1,14 @@
 """Starting the `make run` stack for end-to-end tests, on free ports."""
+import ipaddress
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
+from collections import deque
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from tests.conftest import ROOT
 
@@ -15,12 +19,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def loopback_only(base: str) -> str:
+    """The base URL, if it is on this machine's loopback; load and fuzz traffic goes nowhere else."""
+    host = urlsplit(base).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise SystemExit(f"refusing to send test traffic to {base}: only loopback addresses are allowed")
+    return base.rstrip("/")
+
+
 @contextmanager
-def running_stack():
-    """`make run` as a newcomer starts it; yields its base URL and process."""
+def running_stack(env: dict[str, str] | None = None):
+    """`make run` as a newcomer starts it (plus `env`, e.g. CARELINE_RATE_LIMITS=off);
+    yields its base URL and process."""
     port, aws_port = free_port(), free_port()
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CARELINE_"))}
-    env |= {"PORT": str(port), "AWS_PORT": str(aws_port)}
+    env |= {"PORT": str(port), "AWS_PORT": str(aws_port)} | extra
     process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines, deadline = [], time.monotonic() + 120
@@ -29,8 +47,11 @@ def running_stack():
         if "ready" in line or time.monotonic() > deadline:
             break
     assert any("ready" in line for line in lines), "".join(lines)
+    # Keep reading its output: a full pipe would block the stack's logging, and with it the stack.
+    recent: deque[str] = deque(lines, maxlen=500)
+    threading.Thread(target=recent.extend, args=(process.stdout,), daemon=True).start()
     try:
-        yield {"base": f"http://127.0.0.1:{port}", "process": process, "ports": (port, aws_port)}
+        yield {"base": f"http://127.0.0.1:{port}", "process": process, "ports": (port, aws_port), "output": recent}
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)

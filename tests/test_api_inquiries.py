@@ -4,6 +4,8 @@ from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import pytest
+
 
 from chalicelib.adapters.aws import client as aws_client
 
@@ -76,7 +78,10 @@ def test_plain_html_form_gets_a_thank_you_page(client):
     response = post(client, headers=BROWSER)
     assert response.status_code == 201
     assert response.headers["Content-Type"].startswith("text/html")
-    assert b"Your reference is CL-" in response.body and b"25 November 2026" in response.body
+    page = response.body.decode()
+    assert "Your reference is <strong>CL-" in page and "Careline Demo Shop" in page
+    # 09:00 UTC is 10:00 in the shop's time zone (Europe/Berlin)
+    assert "Wednesday, 25 November 2026 at 10:00 (CET, Europe/Berlin)" in page
 
 
 def test_plain_html_form_is_redirected_to_the_stages_thank_you_page(client, services):
@@ -168,3 +173,132 @@ def test_line_breaks_in_the_name_inject_no_header(client, mailbox):
 def test_health(client):
     response = client.http.get("/health")
     assert (response.status_code, response.json_body) == (200, {"status": "ok"})
+
+
+# Hostile input (issue 13): every one a 400 naming the field; nothing stored or sent.
+@pytest.mark.parametrize("fields,field", [
+    ({"subject": "Parcel\u2028Bcc: victim@example.com"}, "subject"),
+    ({"subject": "Parcel\u2029x"}, "subject"), ({"subject": "Parcel\u0085x"}, "subject"),
+    ({"subject": "Parcel\x0bx"}, "subject"), ({"subject": "Parcel\x0cx"}, "subject"),
+    ({"subject": "Parcel\x1cx"}, "subject"), ({"subject": "Par\x00cel"}, "subject"),
+    ({"name": "Ann\x00Lee"}, "name"), ({"name": "Ann\x1fLee"}, "name"),
+    ({"message": "Hi\x00"}, "message"), ({"email": "ann\u2028@example.com"}, "email"),
+    ({"timezone": {}}, "timezone"), ({"timezone": []}, "timezone"), ({"timezone": "Nowhere/Else"}, "timezone"),
+    ({"callback": {"phone": "123", "window": "am\u2028Bcc: x"}}, "callback.window"),
+])
+def test_hostile_fields_are_refused_by_field_and_nothing_is_stored(client, services, mailbox, fields, field):
+    response = post(client, FORM | fields)
+    assert response.status_code == 400, response.body
+    assert field in {e["field"] for e in response.json_body["errors"]}
+    assert services.store.ticket_ids_of("ann@example.com") == [] and mailbox() == []
+
+
+@pytest.mark.parametrize("raw", [b"[" * 1000 + b"]" * 1000, b'{"name":' * 1000 + b'"x"' + b"}" * 1000])
+def test_deeply_nested_json_is_400_not_500(client, raw):
+    assert len(raw) < 12_000
+    response = post(client, raw=raw.decode())
+    assert response.status_code == 400
+    assert response.json_body["errors"][0]["field"] == "body"
+
+
+def test_whitespace_in_a_name_is_folded_before_it_reaches_the_to_header(client, mailbox):
+    assert post(client, FORM | {"name": "Ann\u2028Lee"}).status_code == 201
+    [mail] = mailbox()
+    assert mail["to"] == ["Ann Lee <ann@example.com>"]
+
+
+def test_the_shipped_form_with_the_callback_skipped_is_accepted(client):
+    body = urlencode(FORM | {"callback[phone]": "", "order_id": "", "website": ""})
+    response = client.http.post("/inquiries", headers={"Content-Type": "application/x-www-form-urlencoded"}, body=body)
+    assert response.status_code == 201, response.body
+
+
+def test_every_response_says_nosniff(client):
+    assert post(client).headers["X-Content-Type-Options"] == "nosniff"
+    assert post(client, {"name": ""}).headers["X-Content-Type-Options"] == "nosniff"
+
+
+# A browser's plain form post (no JavaScript) gets pages, never raw JSON.
+def test_a_plain_form_with_problems_gets_the_form_again_with_each_message_beside_its_field(client, mailbox):
+    fields = FORM | {"email": "ann@example", "name": "Ann <b>Lee</b>", "message": "",
+                     "subject": '"><script>alert(1)</script>', "order_id": "A-1", "callback[phone]": "abc"}
+    response = post(client, fields, headers=BROWSER)
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("text/html")
+    page = response.body.decode()
+    assert '<input type="email" id="f-email" name="email" required autocomplete="email" aria-invalid="true" ' \
+           'aria-describedby="f-email-error" value="ann@example">' in page
+    assert '<p class="error" id="f-email-error">must be a valid email address, like name@example.com</p>' in page
+    assert 'id="f-message-error">must not be empty</p>' in page
+    assert 'id="f-callback-phone-error">may contain only digits' in page
+    # every value kept, escaped
+    assert 'value="Ann &lt;b&gt;Lee&lt;/b&gt;"' in page and 'value="A-1"' in page
+    assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page and "<script>" not in page
+    assert '<a href="#f-email">Email: must be a valid email address' in page
+    assert mailbox() == []
+
+
+def test_a_plain_form_that_floods_gets_a_page_saying_when_to_try_again(client, settings):
+    for n in range(settings.per_email.requests):
+        assert post(client, FORM | {"message": f"message {n}"}, headers=BROWSER).status_code == 201
+    response = post(client, FORM | {"message": "Where is my parcel, again?"}, headers=BROWSER)
+    assert response.status_code == 429
+    assert response.headers["Content-Type"].startswith("text/html")
+    wait = int(response.headers["Retry-After"])
+    assert 0 < wait <= settings.per_email.window_minutes * 60
+    page = response.body.decode()
+    # 09:00 UTC now; the 10-minute window ends at 09:10 UTC, 10:10 in Berlin
+    assert f"Please send this one again in about {-(-wait // 60)} minutes, after Tuesday, 24 November 2026 at 10:10" \
+           in page
+    assert "Where is my parcel, again?</textarea>" in page
+
+
+def test_a_plain_form_gets_a_page_when_the_store_is_down(client, services):
+    aws_client("dynamodb").delete_table(TableName=services.settings.table_prefix + "tickets")
+    response = post(client, headers=BROWSER)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert "nothing was sent" in response.body.decode() and 'value="Ann Lee"' in response.body.decode()
+
+
+def test_a_plain_form_over_64_kib_gets_a_page(client):
+    response = post(client, FORM | {"message": "x" * 70_000}, headers=BROWSER)
+    assert response.status_code == 413 and response.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("fields,status", [(FORM, 201), ({"name": ""}, 400)])
+def test_every_page_sends_the_security_headers(client, fields, status):
+    response = post(client, fields, headers=BROWSER)
+    assert response.status_code == status
+    policy = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
+    assert "style-src 'sha256-" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("origin", ["http://localhost:3000", "http://127.0.0.1:5173", "http://[::1]:8000",
+                                    "http://localhost"])
+def test_the_local_stage_answers_any_loopback_origin(client, origin):
+    response = post(client, headers=JSON_HEADERS | {"Origin": origin})
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+
+
+@pytest.mark.parametrize("origin", ["http://localhost.evil.example:3000", "http://127.0.0.2:3000",
+                                    "http://localhost:3000/path", "null"])
+def test_only_loopback_origins_are_let_in(client, origin):
+    response = post(client, headers=JSON_HEADERS | {"Origin": origin})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_other_stages_keep_their_allow_list(client, services):
+    from chalicelib.config import load_stage_document, settings_from
+
+    aws = {"CARELINE_SCHEDULER_TARGET_ARN": "arn:t", "CARELINE_SCHEDULER_ROLE_ARN": "arn:r",
+           "CARELINE_PUBLIC_URL": "https://api.example", "CARELINE_SECRET_ARN": "arn:s"}
+    for stage in ("dev", "staging", "prod"):
+        deployed = settings_from(stage, load_stage_document(stage), aws)
+        services.settings = replace(services.settings, cors_origins=deployed.cors_origins,
+                                    cors_loopback=deployed.cors_loopback)
+        response = post(client, headers=JSON_HEADERS | {"Origin": "http://localhost:3000"})
+        assert "Access-Control-Allow-Origin" not in response.headers, stage

@@ -90,3 +90,113 @@ def test_same_content_has_the_same_canonical_form_whatever_the_whitespace():
     a = validate_inquiry(VALID | {"subject": " Hi "}, CATEGORIES).canonical()
     b = validate_inquiry(VALID | {"subject": "Hi", "website": ""}, CATEGORIES).canonical()
     assert a == b
+
+
+# Anything that can reach an email header (name, email, subject) is one line of
+# text: Unicode line and paragraph separators and control characters are
+# refused by field (a name's whitespace is folded instead); NUL nowhere.
+HEADER_BREAKERS = ["\u2028", "\u2029", "\u0085", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x00", "\x1b",
+                   "\x7f", "\u202e", "\ufeff", "\ud800"]
+
+
+@pytest.mark.parametrize("character", HEADER_BREAKERS)
+def test_subject_with_a_separator_or_control_character_is_refused_by_field(character):
+    problems = errors_of(VALID | {"subject": f"Parcel{character}Bcc: x@evil.example"})
+    assert set(problems) == {"subject"}
+    assert f"U+{ord(character):04X}" in problems["subject"]
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1c", "\x1f", "\x1b", "\x7f", "\u202e", "\u2066", "\ufeff", "\ud800"])
+def test_name_with_a_control_or_format_character_is_refused(character):
+    problems = errors_of(VALID | {"name": f"Ann{character}Lee"})
+    assert set(problems) == {"name"} and f"U+{ord(character):04X}" in problems["name"]
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", "\x0b", "\x0c", "\t", "\r\n", "\u00a0", "\u3000"])
+def test_whitespace_in_a_name_is_folded_to_one_space(separator):
+    assert validate_inquiry(VALID | {"name": f"Ann{separator}{separator}Lee"}, CATEGORIES).name == "Ann Lee"
+
+
+def test_names_in_any_script_and_emoji_with_joiners_are_kept():
+    for name in ("Zoë Ågren-Øst", "محمد‌علی", "李小龍", "Ann 👩‍💻 Lee"):  # ZWNJ in the Persian name, ZWJ in the emoji
+        assert validate_inquiry(VALID | {"name": name}, CATEGORIES).name == name
+
+
+@pytest.mark.parametrize("character", ["\x00", "\ud800", "\x1b", "\x07"])
+def test_message_refuses_nul_and_control_characters(character):
+    problems = errors_of(VALID | {"message": f"Hello{character}there"})
+    assert set(problems) == {"message"} and f"U+{ord(character):04X}" in problems["message"]
+
+
+def test_message_keeps_its_line_breaks_and_tabs():
+    text = "Line one\r\nLine two\n\tindented\u2028pasted from a word processor"
+    assert validate_inquiry(VALID | {"message": text}, CATEGORIES).message == text
+
+
+@pytest.mark.parametrize("field", ["order_id", "phone", "locale", "category", "timezone"])
+def test_nul_in_any_optional_field_is_refused(field):
+    assert field in errors_of(VALID | {field: "ab\x00cd"})
+
+
+def test_callback_window_is_one_line():
+    assert set(errors_of(VALID | {"callback": {"phone": "123", "window": "mornings\u2028Bcc: x"}})) == {
+        "callback.window"}
+
+
+@pytest.mark.parametrize("address", ["ann@example.com\n", "ann@example.com\u2028", "ann\x00@example.com",
+                                     "ann@exämple.com"])
+def test_an_address_is_plain_ascii_on_one_line(address):
+    from chalicelib.domain.formats import is_email
+
+    assert not is_email(address)
+
+
+@pytest.mark.parametrize("value", [{}, [], 3, True, {"zone": "Europe/Berlin"}])
+def test_timezone_of_another_type_is_a_field_error(value):
+    assert errors_of(VALID | {"timezone": value}) == {"timezone": "must be a string"}
+
+
+@pytest.mark.parametrize("value", ["Mars/Olympus", "../../etc/passwd", "/etc/localtime", "Europe/Berlin\x00"])
+def test_timezone_must_be_a_known_iana_zone(value):
+    assert "timezone" in errors_of(VALID | {"timezone": value})
+
+
+def test_a_known_timezone_is_kept():
+    assert validate_inquiry(VALID | {"timezone": "America/New_York"}, CATEGORIES).timezone == "America/New_York"
+
+
+def test_an_empty_callback_from_a_plain_form_is_absent():
+    """The shipped form always sends callback[phone]; empty when the customer skips it."""
+    fields = parse_body(b"name=Ann&email=ann%40example.com&message=Hi&callback%5Bphone%5D=&callback%5Bwindow%5D=",
+                        "application/x-www-form-urlencoded")
+    assert validate_inquiry(fields, CATEGORIES).callback is None
+    assert validate_inquiry(VALID | {"callback": {}}, CATEGORIES).callback is None
+
+
+def test_a_form_field_that_is_both_flat_and_nested_is_a_field_error():
+    for raw in (b"name=Ann&email=a%40b.co&message=Hi&callback=yes&callback%5Bphone%5D=1",
+                b"name=Ann&email=a%40b.co&message=Hi&callback%5Bphone%5D=1&callback=yes"):
+        with pytest.raises(InvalidInput) as raised:
+            validate_inquiry(parse_body(raw, "application/x-www-form-urlencoded"), CATEGORIES)
+        assert {e.field for e in raised.value.errors} == {"callback"}
+
+
+@pytest.mark.parametrize("raw", [b"[" * 1000 + b"]" * 1000, b'{"a":' * 500 + b"1" + b"}" * 500,
+                                 b'{"name": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"])
+def test_deep_nesting_is_refused_before_parsing(raw):
+    with pytest.raises(InvalidInput) as raised:
+        parse_body(raw, "application/json")
+    assert [e.field for e in raised.value.errors] == ["body"]
+    assert "nested" in raised.value.errors[0].message
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    fields = parse_body(('{"name": "Ann", "email": "ann@example.com", "message": "' + "[{" * 5000 + '"}').encode(),
+                        "application/json")
+    assert validate_inquiry(fields, CATEGORIES).message == "[{" * 5000
+
+
+@pytest.mark.parametrize("raw", [b'{"name": NaN}', b'{"name": Infinity}', b'{"name": 1' + b"0" * 5000 + b"}"])
+def test_non_standard_or_huge_numbers_are_invalid_json(raw):
+    with pytest.raises(InvalidInput):
+        parse_body(raw, "application/json")

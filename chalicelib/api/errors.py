@@ -35,15 +35,16 @@ def errors_body(errors: list[FieldError], code: str) -> dict:
     return {"errors": [e.as_dict() | {"code": code} for e in errors]}
 
 
-def endpoint(cors: Callable[[Any], dict[str, str]] | None = None):
+def endpoint(cors: Callable[[Any], dict[str, str]] | None = None, function: str = "api"):
     """Wrap a view `(request, *args) -> Response`: log context, errors
     answered from the table, CORS headers (if the route has them) on every
-    answer, errors included."""
+    answer, errors included. `function` names who does the work in the logs
+    (the local stage's dev routes are not the deployed API)."""
     def wrap(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
         def run(request: Any, *args: Any) -> Response:
             rid = request_id(request)
-            with bound(function="api", request_id=rid):
+            with bound(function=function, request_id=rid):
                 headers = cors(request) if cors else {}
                 try:
                     response = view(request, *args)

@@ -9,17 +9,18 @@ from ..domain.errors import CarelineError, Gone, InvalidInput
 from ..domain.feedback import parse_rating
 from ..domain.inquiry import parse_body
 from .errors import endpoint
-from .http import cors_headers, header, json_response, prefers_html
+from .http import header, json_response, page_headers, prefers_html, stage_cors
 
-# The token is in the address: never cached, indexed or passed on as a referrer;
-# the page needs nothing but its own inline style and its own form.
-PAGE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer",
-                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                                           "frame-ancestors 'none'"}
+# The token is in the address: never cached, indexed or passed on as a referrer.
+PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
 def _html(status: int, body: str) -> Response:
-    return Response(body, status_code=status, headers={"Content-Type": "text/html; charset=utf-8", **PAGE_HEADERS})
+    from ..domain.feedback_page import PAGE_STYLE
+
+    # Its own style, allowed by hash: no 'unsafe-inline'; no referrer; no framing.
+    return Response(body, status_code=status,
+                    headers={"Content-Type": "text/html; charset=utf-8", **PRIVATE, **page_headers(PAGE_STYLE)})
 
 
 def _refusal(request, error: CarelineError) -> Response:
@@ -32,7 +33,7 @@ def _refusal(request, error: CarelineError) -> Response:
 
 
 def _cors(request) -> dict[str, str]:
-    return cors_headers(request, container().settings.cors_origins)
+    return stage_cors(request, container().settings)
 
 
 @endpoint(cors=_cors)

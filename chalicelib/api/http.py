@@ -1,34 +1,79 @@
-"""Responses, content negotiation and CORS shared by every route."""
+"""Responses, content negotiation, CORS, security headers and bounded request
+bodies shared by every route."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
-from html import escape
+import re
+from functools import lru_cache
 
 from chalice import Response
 
-from ..domain.errors import FieldError
+from ..domain.validation import load_json
 
-MAX_BODY_BYTES = 64 * 1024
 JSON = {"Content-Type": "application/json"}
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+# Any port on the loopback host names, for a storefront under development (stage setting `cors_loopback`).
+_LOOPBACK_ORIGIN = re.compile(r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?")
 
 
 def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body), status_code=status, headers={**JSON, **(headers or {})})
+    return Response(json.dumps(body), status_code=status, headers={**JSON, **NOSNIFF, **(headers or {})})
 
 
-def errors_response(status: int, errors: list[FieldError], headers: dict[str, str] | None = None) -> Response:
-    return json_response(status, {"errors": [e.as_dict() for e in errors]}, headers)
+def parse_json_body(raw: bytes | None) -> object:
+    """A JSON request body, size (64 KiB) and nesting bounded before parsing.
+    Raises InvalidInput (400, field "body") or PayloadTooLarge (413, a kind of
+    InvalidInput): every route that reads JSON should read it through here."""
+    return load_json(raw or b"")
+
+
+# Security headers, from this one place. Nothing Careline serves is meant to
+# be framed, sniffed into another type or to leak its address onwards.
+def page_headers(*stylesheets: str) -> dict[str, str]:
+    """For an HTML page built in code: it loads nothing; its own <style>
+    elements are allowed by their hash (never 'unsafe-inline'); its forms post
+    back to this origin."""
+    styles = " ".join(f"'sha256-{_digest(css)}'" for css in stylesheets) or "'none'"
+    return _protected(f"default-src 'none'; style-src {styles}; img-src 'self'; form-action 'self'; "
+                      "base-uri 'none'; frame-ancestors 'none'", referrer="no-referrer")
+
+
+def static_site_headers(*api_origins: str) -> dict[str, str]:
+    """For the admin page and the widget's files served from their own origin:
+    scripts and styles only from files of that origin, never inline; calls
+    only to that origin and the given API or sign-in origins."""
+    connect = " ".join(("'self'", *api_origins))
+    return _protected(f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                      f"connect-src {connect}; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                      "frame-ancestors 'none'", referrer="same-origin")
+
+
+def _protected(policy: str, referrer: str) -> dict[str, str]:
+    return {"Content-Security-Policy": policy, **NOSNIFF, "Referrer-Policy": referrer, "X-Frame-Options": "DENY"}
+
+
+@lru_cache(maxsize=16)
+def _digest(css: str) -> str:
+    return base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+
+
+def html_page(status: int, page: str, headers: dict[str, str] | None = None) -> Response:
+    """A page from `pages`: its security headers come last, so no caller weakens them."""
+    from .pages import PAGE_CSS
+
+    # A lone surrogate (JSON's "\ud800") echoed back could not be encoded: replace it.
+    body = page.encode("utf-8", "replace").decode("utf-8")
+    return Response(body, status_code=status, headers={**HTML, **(headers or {}), **page_headers(PAGE_CSS)})
 
 
 def html_response(status: int, title: str, paragraphs: list[str], headers: dict[str, str] | None = None) -> Response:
     """A small standalone page; every string is escaped."""
-    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-    page = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{escape(title)}</title></head>"
-            "<body style=\"font-family:sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5\">"
-            f"<h1>{escape(title)}</h1>{body}</body></html>")
-    return Response(page, status_code=status, headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})})
+    from .pages import message_page
+
+    return html_page(status, message_page(title, paragraphs), headers)
 
 
 def header(request, name: str) -> str | None:
@@ -65,21 +110,30 @@ def prefers_html(request) -> bool:
     return _quality(accept, "text/html") > _quality(accept, "application/json")
 
 
-def cors_headers(request, allowed: tuple[str, ...]) -> dict[str, str]:
+def origin_allowed(origin: str | None, allowed: tuple[str, ...], loopback: bool = False) -> bool:
+    return bool(origin) and (origin in allowed or (loopback and _LOOPBACK_ORIGIN.fullmatch(origin) is not None))
+
+
+def cors_headers(request, allowed: tuple[str, ...], loopback: bool = False) -> dict[str, str]:
     origin = header(request, "origin")
-    if origin and origin in allowed:
+    if origin_allowed(origin, allowed, loopback):
         return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
                 "Access-Control-Expose-Headers": "Retry-After"}
     return {"Vary": "Origin"}
 
 
-def preflight(request, allowed: tuple[str, ...], methods: str) -> Response:
-    headers = cors_headers(request, allowed)
+def preflight(request, settings, methods: str) -> Response:
+    headers = stage_cors(request, settings)
     if "Access-Control-Allow-Origin" in headers:
         headers |= {"Access-Control-Allow-Methods": methods,
                     "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
                     "Access-Control-Max-Age": "600"}
     return Response("", status_code=204, headers=headers)
+
+
+def stage_cors(request, settings) -> dict[str, str]:
+    """The CORS headers of a public route, by the stage's allow-list."""
+    return cors_headers(request, settings.cors_origins, settings.cors_loopback)
 
 
 def source_ip(request) -> str | None:

@@ -1,33 +1,58 @@
-"""POST /inquiries: the storefront contact form."""
+"""POST /inquiries: the storefront contact form. A script gets JSON; a
+browser's plain form post (no JavaScript) gets pages: the thank-you page, or
+the form again with what went wrong, every value kept."""
 from __future__ import annotations
 
 from chalice import Response
 
 from ..clock import parse_iso
 from ..container import container
-from ..domain.emails import readable_time
-from ..domain.errors import PayloadTooLarge
+from ..domain.errors import CarelineError, Conflict, PayloadTooLarge, ServiceUnavailable, TooManyRequests
 from ..domain.inquiry import parse_body
+from . import pages
 from .errors import endpoint
-from .http import MAX_BODY_BYTES, cors_headers, header, html_response, json_response, prefers_html, source_ip
+from .http import header, html_page, json_response, prefers_html, source_ip, stage_cors
 
 
 def _cors(request) -> dict[str, str]:
-    return cors_headers(request, container().settings.cors_origins)
+    return stage_cors(request, container().settings)
 
 
 @endpoint(cors=_cors)
 def post(request) -> Response:
     services = container()
-    raw = request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge("must be at most 64 KiB")
-    fields = parse_body(raw, header(request, "content-type") or "application/json")
-    answer = services.intake.submit(fields, idempotency_key=header(request, "idempotency-key"),
-                                    sender=source_ip(request))
+    fields: dict = {}
+    try:
+        fields = parse_body(request.raw_body or b"", header(request, "content-type") or "application/json")
+        answer = services.intake.submit(fields, idempotency_key=header(request, "idempotency-key"),
+                                        sender=source_ip(request))
+    except CarelineError as error:
+        if not prefers_html(request):
+            raise  # the one error table answers scripts
+        return _form_again(error, fields, services)
     if prefers_html(request):
         return _thank_you(answer, services.settings)
     return json_response(201, answer)
+
+
+def _form_again(error: CarelineError, fields: dict, services) -> Response:
+    """For a browser: the form again, each problem beside its field, or a notice above it."""
+    settings, notice = services.settings, None
+    if isinstance(error, PayloadTooLarge):
+        title = "Your message is too long to send"
+    elif isinstance(error, Conflict):
+        title = "This form was already sent"
+    elif isinstance(error, TooManyRequests):
+        title = "Please send your message a little later"
+        notice = pages.retry_notice(error.retry_after_seconds, services.clock.now(), settings.timezone)
+    elif isinstance(error, ServiceUnavailable):
+        title = "Please send your message again in a minute"
+        notice = "We could not take your message just now; nothing was sent. Your message is kept below."
+    else:
+        title = "Please check your message"
+    page = pages.form_page(settings.brand, title, fields, [] if notice else error.errors, [notice] if notice else [],
+                           settings.categories)
+    return html_page(error.status, page, error.headers)
 
 
 def _thank_you(answer: dict, settings) -> Response:
@@ -35,10 +60,5 @@ def _thank_you(answer: dict, settings) -> Response:
         separator = "&" if "?" in settings.thank_you_url else "?"
         return Response("", status_code=303,
                         headers={"Location": f"{settings.thank_you_url}{separator}reference={answer['reference']}"})
-    due = readable_time(parse_iso(answer["first_response_due"]), settings.timezone)
-    return html_response(201, "Thank you, we have your request", [
-        f"Your reference is {answer['reference']}.",
-        f"You will hear from us by {due} at the latest. We have also sent you a confirmation by email.",
-    ])
-
-
+    return html_page(201, pages.thank_you_page(settings.brand, answer["reference"],
+                                               parse_iso(answer["first_response_due"]), settings.timezone))

@@ -1,7 +1,6 @@
 """The operator API (Authorization: Bearer <token>): tickets and their work."""
 from __future__ import annotations
 
-import json
 from urllib.parse import unquote
 
 from chalice import Response
@@ -10,7 +9,7 @@ from ..auth import Principal
 from ..container import container
 from ..domain.errors import FieldError, Forbidden, InvalidInput, Unauthorized
 from .errors import endpoint
-from .http import header, json_response
+from .http import header, json_response, parse_json_body
 
 AGENTS = ("agent", "admin")
 ADMINS = ("admin",)
@@ -39,10 +38,7 @@ def operator_call(roles=AGENTS):
 
 
 def body_of(request) -> object:
-    try:
-        return json.loads(request.raw_body or b"")
-    except (ValueError, RecursionError):
-        raise InvalidInput([FieldError("body", "must be a JSON object")]) from None
+    return parse_json_body(request.raw_body)
 
 
 def _ticket_response(view: dict, status: int = 200) -> Response:

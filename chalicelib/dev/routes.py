@@ -1,6 +1,7 @@
 """Routes of the local stage only (registered by app.py when CARELINE_STAGE=local)."""
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from datetime import timedelta
@@ -9,12 +10,13 @@ from pathlib import Path
 
 from chalice import Blueprint, Response
 
-from ..api.http import errors_response, json_response
+from ..api.errors import endpoint
+from ..api.http import json_response, static_site_headers
 from . import stream
 from ..auth import ROLES, issue_local_token
 from ..clock import iso
 from ..container import container
-from ..domain.errors import FieldError
+from ..domain.errors import FieldError, InvalidInput, NotFound
 from ..domain.formats import is_email
 
 dev = Blueprint(__name__)
@@ -29,6 +31,14 @@ def _json_object(request) -> dict | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+def handled(view):
+    """A dev route's errors answered through the one error table."""
+    @functools.wraps(view)
+    def run(**params):  # Chalice passes a route's path parameters by name
+        return endpoint(function="local stage")(lambda request: view(**params))(dev.current_request)
+    return run
 
 
 @dev.route("/_dev/mail")
@@ -48,11 +58,12 @@ def events():
 
 
 @dev.route("/_dev/clock", methods=["POST"], content_types=ANY_BODY)
+@handled
 def advance_clock():
     body = _json_object(dev.current_request)
     minutes = None if body is None else body.get("advance_minutes", 0)
     if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 <= minutes <= MAX_ADVANCE_MINUTES:
-        return errors_response(400, [FieldError(
+        raise InvalidInput([FieldError(
             "advance_minutes", f"must be a number of minutes from 0 to {MAX_ADVANCE_MINUTES}")])
     services = container()
     settle(services)
@@ -61,6 +72,7 @@ def advance_clock():
 
 
 @dev.route("/_dev/token", methods=["POST"], content_types=ANY_BODY)
+@handled
 def token():
     body = _json_object(dev.current_request) or {}
     errors = []
@@ -69,7 +81,7 @@ def token():
     if body.get("role") not in ROLES:
         errors.append(FieldError("role", "must be one of: " + ", ".join(ROLES)))
     if errors:
-        return errors_response(400, errors)
+        raise InvalidInput(errors)
     services = container()
     return json_response(200, {"token": issue_local_token(
         body["email"], body["role"], services.settings.public_url, services.clock.now())})
@@ -80,11 +92,12 @@ _RUNNING = threading.RLock()  # the dev clock route, the dev mailbox and the bac
 
 
 @dev.route("/_dev/inbound", methods=["POST"], content_types=["message/rfc822", *ANY_BODY])
+@handled
 def inbound():
     """A raw RFC 5322 message, handled as SES inbound mail to the support address."""
     raw = dev.current_request.raw_body or b""
     if not raw.strip():
-        return errors_response(400, [FieldError("body", "must be a raw RFC 5322 message")])
+        raise InvalidInput([FieldError("body", "must be a raw RFC 5322 message")])
     services = container()
     decision = services.inbound.handle(raw)
     settle(services)
@@ -101,9 +114,9 @@ STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; ch
 def _static(folder: str, name: str) -> Response:
     path = (ROOT / folder / name).resolve()
     if path.parent != (ROOT / folder).resolve() or path.suffix not in STATIC_TYPES or not path.is_file():
-        return errors_response(404, [FieldError("path", "no such file")])
-    return Response(path.read_text(), status_code=200,
-                    headers={"Content-Type": STATIC_TYPES[path.suffix], "Cache-Control": "no-store"})
+        raise NotFound("no such file", field="path")
+    return Response(path.read_text(), status_code=200, headers={
+        "Content-Type": STATIC_TYPES[path.suffix], "Cache-Control": "no-store", **static_site_headers()})
 
 
 @dev.route("/admin")
@@ -112,21 +125,24 @@ def admin_home():
 
 
 @dev.route("/admin/{name}")
+@handled
 def admin_file(name):
     if name == "config.js":  # what a deploy writes per stage
         services = container()
         config = {"apiBase": "", "stage": services.settings.stage, "categories": list(services.settings.categories)}
-        return Response(f"window.CARELINE = {json.dumps(config)};\n", status_code=200,
-                        headers={"Content-Type": STATIC_TYPES[".js"], "Cache-Control": "no-store"})
+        return Response(f"window.CARELINE = {json.dumps(config)};\n", status_code=200, headers={
+            "Content-Type": STATIC_TYPES[".js"], "Cache-Control": "no-store", **static_site_headers()})
     return _static("admin", name)
 
 
 @dev.route("/widget/{name}")
+@handled
 def widget_file(name):
     return _static("widget", name)
 
 
 @dev.route("/shop")
+@handled
 def example_storefront():
     return _static("widget", "example.html")
 

@@ -84,9 +84,12 @@ class PreconditionFailed(CarelineError):
         self.current_version = current_version
 
 
-class PayloadTooLarge(CarelineError):
-    """The body is too large."""
-    status, code, field = 413, "too_large", "body"
+class PayloadTooLarge(InvalidInput):
+    """A body over the size limit: refused before it is read."""
+    status, code = 413, "too_large"
+
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__([FieldError("body", f"must be at most {limit_bytes // 1024} KiB")])
 
 
 class TooManyRequests(CarelineError):

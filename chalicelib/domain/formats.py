@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,18 +17,72 @@ def is_email(value: object) -> bool:
     if not isinstance(value, str) or len(value) > 254:
         return False
     local, _, _ = value.partition("@")
-    return len(local) <= 64 and _EMAIL.match(value) is not None
+    # fullmatch: `$` would also match before a trailing newline.
+    return len(local) <= 64 and _EMAIL.fullmatch(value) is not None
+
+
+def is_timezone(value: object) -> bool:
+    # The type first: the cache below cannot hash a JSON object or list.
+    return isinstance(value, str) and _known_zone(value)
 
 
 @lru_cache(maxsize=256)
-def is_timezone(value: object) -> bool:
-    if not isinstance(value, str) or not value or value.startswith("/"):
+def _known_zone(value: str) -> bool:
+    if not value or value.startswith("/") or "\0" in value:
         return False
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
+
+
+# Characters a person never means in a form field, and which can break or
+# forge an email header (Python's email package treats every str.splitlines()
+# boundary as a line break), spoof what a reader sees (bidi overrides), or not
+# encode at all (a lone surrogate from JSON's "\ud800").
+#   Cc  control characters (NUL, ESC, VT, FF, 0x1C-0x1F, DEL, NEL and the C1 set)
+#   Cf  invisible format characters, except the two joiners that names and
+#       emoji need: ZWNJ (Persian, Indic scripts) and ZWJ (emoji sequences)
+#   Zl, Zp  Unicode line and paragraph separators
+#   Cs  lone surrogates
+_JOINERS = {"\u200c", "\u200d"}
+_MULTILINE_ALLOWED = {"\t", "\n", "\r", "\u0085", "\u2028", "\u2029"}
+
+
+def forbidden_characters(value: str, *, multiline: bool) -> list[str]:
+    """The characters of `value` that a field of this kind refuses, in order,
+    each once. One-line fields (anything that may reach a header) refuse every
+    line break; multi-line text keeps tabs and line breaks."""
+    if value.isprintable():  # the common case, decided in C
+        return []
+    found: dict[str, None] = {}
+    for character in value:
+        if character in found or character.isprintable():
+            continue  # only C* and Z* (other than the space) are not printable: look closer at those
+        category = unicodedata.category(character)
+        if category == "Zs" or character in _JOINERS:
+            continue
+        if multiline and character in _MULTILINE_ALLOWED:
+            continue
+        if category in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            found[character] = None
+    return list(found)
+
+
+def describe(character: str) -> str:
+    """U+2028 (LINE SEPARATOR): how an error names a character it cannot show."""
+    name = unicodedata.name(character, "") or {"Cc": "control character", "Cs": "lone surrogate"}.get(
+        unicodedata.category(character), "invisible character")
+    return f"U+{ord(character):04X} ({name})"
+
+
+def is_line(value: str) -> bool:
+    return not forbidden_characters(value, multiline=False)
+
+
+def is_text(value: str) -> bool:
+    return not forbidden_characters(value, multiline=True)
 
 
 def is_date(value: object) -> bool:
@@ -45,7 +100,8 @@ def format_checker():
     from jsonschema import FormatChecker
 
     checker = FormatChecker(formats=())
-    checker.checks("email")(is_email)
-    checker.checks("iana-timezone")(is_timezone)
-    checker.checks("date")(is_date)
+    # A format speaks only to strings; "type" reports anything else, once.
+    for name, check in (("email", is_email), ("iana-timezone", is_timezone), ("date", is_date),
+                        ("line", is_line), ("text", is_text)):
+        checker.checks(name)(lambda value, check=check: not isinstance(value, str) or check(value))
     return checker

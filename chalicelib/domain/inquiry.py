@@ -2,23 +2,25 @@
 validating against `schemas/inquiry.schema.json`, all problems at once."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from .errors import FieldError, InvalidInput
-from .validation import one_of, problems
+from .errors import PayloadTooLarge
+from .validation import MAX_BODY_BYTES, load_json, one_of, problems
 
 _PATTERN_MESSAGES = {
-    "subject": "must be a single line",
     "phone": "may contain only digits, spaces and + ( ) - . /",
     "callback.phone": "may contain only digits, spaces and + ( ) - . /",
     "locale": "must be a language tag, like de-DE",
 }
 _OPTIONAL_STRINGS = ("subject", "channel", "category", "order_id", "phone", "locale", "timezone")
 _FORM_NESTED = re.compile(r"^(callback)\[(phone|window)\]$")
-_WHITESPACE = re.compile(r"\s+")
+# A name reaches a To: header. Whitespace a person may paste into it (tabs,
+# line breaks of any kind, Unicode spaces) folds to one space; every other
+# control or format character is refused by the schema's "line" format.
+_NAME_WHITESPACE = re.compile("[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 
 
 @dataclass(frozen=True)
@@ -51,29 +53,44 @@ class Inquiry:
 
 
 def parse_body(raw: bytes, content_type: str) -> dict:
-    """The request body as a dict of fields; a 400 for what is not one."""
+    """The request body as a dict of fields; a 400 for what is not one (413
+    over the size limit), checked before anything is parsed."""
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return _form_fields(raw)
+    if not raw.strip():
+        raise InvalidInput([FieldError("body", "is empty; send the form's fields")])
+    document = load_json(raw)
+    if not isinstance(document, dict):
+        raise InvalidInput([FieldError("body", "must be a JSON object of the form's fields")])
+    return document
+
+
+def _form_fields(raw: bytes) -> dict:
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(MAX_BODY_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput([FieldError("body", "must be UTF-8 encoded")]) from None
-    if content_type.startswith("application/x-www-form-urlencoded"):
-        fields: dict = {}
-        for key, value in parse_qsl(text, keep_blank_values=True):
-            nested = _FORM_NESTED.match(key)
-            if nested:
-                fields.setdefault(nested.group(1), {}).setdefault(nested.group(2), value)
-            else:
-                fields.setdefault(key, value)  # first value wins, like most form handlers
-        return fields
-    if not text.strip():
-        raise InvalidInput([FieldError("body", "is empty; send the form's fields")])
-    try:
-        document = json.loads(text)
-    except ValueError:
-        raise InvalidInput([FieldError("body", "is not valid JSON")]) from None
-    if not isinstance(document, dict):
-        raise InvalidInput([FieldError("body", "must be a JSON object of the form's fields")])
-    return document
+    fields: dict = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        nested = _FORM_NESTED.match(key)
+        name = nested.group(1) if nested else key
+        current = fields.get(name)
+        if nested and (current is None or isinstance(current, dict)):
+            fields.setdefault(name, {}).setdefault(nested.group(2), value)
+        elif current is None:
+            fields[name] = value  # first value wins, like most form handlers
+        elif nested or isinstance(current, dict):
+            fields[name] = _BOTH_SHAPES  # `callback=x` and `callback[phone]=1`: neither wins silently
+    return fields
+
+
+class _BothShapes:
+    """A form field sent both as one value and as nested fields: the schema refuses it by type."""
+
+
+_BOTH_SHAPES = _BothShapes()
 
 
 def validate_inquiry(fields: dict, categories: tuple[str, ...]) -> Inquiry:
@@ -110,8 +127,7 @@ def _normalise(fields: dict) -> dict:
         if isinstance(data.get(key), str):
             data[key] = data[key].strip()
     if isinstance(data.get("name"), str):
-        # A name ends up in a To: header; line breaks in it are never meant.
-        data["name"] = _WHITESPACE.sub(" ", data["name"])
+        data["name"] = _NAME_WHITESPACE.sub(" ", data["name"])
     for key in _OPTIONAL_STRINGS:
         if data.get(key) in ("", None):
             data.pop(key, None)
@@ -120,6 +136,6 @@ def _normalise(fields: dict) -> dict:
         callback = {k: v.strip() if isinstance(v, str) else v for k, v in callback.items()}
         callback = {k: v for k, v in callback.items() if v not in ("", None)}
         data["callback"] = callback
-    elif callback in ("", None):
+    if callback in ("", None, {}):  # the shipped form sends callback[phone] empty when skipped
         data.pop("callback", None)
     return data

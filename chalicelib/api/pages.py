@@ -1,0 +1,142 @@
+"""The public API's HTML pages, for a browser's plain form post (no
+JavaScript): the thank-you page, and the contact form again with every value
+kept and each problem beside its field (400), or with a notice saying when to
+send it again (429, 503). Pure: strings in, escaped HTML out; `http.html_page`
+adds the security headers, whose Content-Security-Policy allows exactly the
+stylesheet below by its hash."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from html import escape
+
+from ..domain.errors import FieldError
+
+PAGE_CSS = (
+    "body{font:16px/1.5 system-ui,sans-serif;max-width:38rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
+    ".brand{font-weight:600;color:#444;margin:0 0 1.5rem}h1{font-size:1.6rem;line-height:1.25}"
+    "form{display:grid;gap:.3rem}label{font-weight:600;margin-top:.6rem}"
+    "input,select,textarea{font:inherit;padding:.45rem;border:1px solid #8a93a0;border-radius:4px}"
+    "[aria-invalid=true]{border:2px solid #b00020}.error{color:#b00020;margin:0}"
+    ".problems{border:2px solid #b00020;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}"
+    ".problems h2{font-size:1.1rem;margin:.25rem 0}.problems a{color:#b00020}"
+    ".notice{background:#fff4e0;border-left:4px solid #c77700;padding:.6rem 1rem}"
+    "button{font:inherit;margin-top:1rem;padding:.6rem 1.2rem;background:#1f5fcf;color:#fff;border:0;border-radius:4px;"
+    "justify-self:start}:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}"
+    ".hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}")
+
+# The shipped storefront form's fields, always shown, in its order.
+_FORM_FIELDS = (("name", "Your name", "text", "name"), ("email", "Email", "email", "email"),
+                ("subject", "Subject", "text", ""), ("order_id", "Order number (if any)", "text", ""),
+                ("message", "How can we help?", "textarea", ""),
+                ("callback[phone]", "Call me back at (optional)", "tel", "tel"))
+# Further contract fields: kept as hidden inputs, or shown when they have a problem.
+_MORE_FIELDS = (("phone", "Phone", "tel"), ("callback[window]", "When to call you", "text"),
+                ("category", "Topic", "text"), ("channel", "Channel", "text"), ("locale", "Language", "text"),
+                ("timezone", "Time zone", "text"))
+_REQUIRED = {"name", "email", "message"}
+
+
+def readable(moment: datetime, timezone: str) -> str:
+    """Every date and time these pages show goes through here (one place to localise)."""
+    from ..domain.emails import readable_time
+
+    return readable_time(moment, timezone)
+
+
+def document(title: str, brand: str | None, body: str) -> str:
+    head_title = f"{title} · {brand}" if brand else title
+    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{escape(head_title)}</title><style>{PAGE_CSS}</style></head><body><main>"
+            + (f"<p class=\"brand\">{escape(brand)}</p>" if brand else "")
+            + f"<h1>{escape(title)}</h1>{body}</main></body></html>")
+
+
+def message_page(title: str, paragraphs: list[str], brand: str | None = None) -> str:
+    return document(title, brand, "".join(f"<p>{escape(p)}</p>" for p in paragraphs))
+
+
+def thank_you_page(brand: str, reference: str, due: datetime, timezone: str) -> str:
+    return document("Thank you, we have your request", brand,
+                    f"<p>Your reference is <strong>{escape(reference)}</strong>.</p>"
+                    f"<p>You will hear from us by {escape(readable(due, timezone))} at the latest. "
+                    "We have also sent you a confirmation by email.</p>")
+
+
+def retry_notice(seconds: int, now: datetime, timezone: str) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return (f"You have sent us several messages in a short time. Please send this one again in about "
+            f"{minutes} minute{'s' if minutes != 1 else ''}, after {readable(now + timedelta(seconds=seconds), timezone)}. "
+            "Your message is kept below.")
+
+
+def form_page(brand: str, title: str, fields: dict, errors: list[FieldError] = (),
+              notices: list[str] = (), categories: tuple[str, ...] = ()) -> str:
+    """The contact form again: every value kept, each problem beside its field
+    and listed (with links to the fields) at the top."""
+    by_field: dict[str, list[str]] = {}
+    for error in errors:
+        by_field.setdefault(_form_name(error.field), []).append(error.message)
+    parts = [f"<p class=\"notice\" role=\"status\">{escape(n)}</p>" for n in notices]
+    if errors:
+        labels = {name: label for name, label, *_ in _FORM_FIELDS + _MORE_FIELDS}
+        order = list(labels)  # the form's order, then whatever concerns no field of it
+        errors = sorted(errors, key=lambda e: order.index(_form_name(e.field)) if _form_name(e.field) in labels
+                        else len(order))
+        items = "".join(
+            f"<li><a href=\"#{_id(_form_name(e.field))}\">{escape(labels.get(_form_name(e.field), e.field))}: "
+            f"{escape(e.message)}</a></li>" if _form_name(e.field) in labels else
+            f"<li>{escape(e.field)}: {escape(e.message)}</li>" for e in errors)
+        parts.append(f"<div class=\"problems\" role=\"alert\"><h2>Please check</h2><ul>{items}</ul></div>")
+    controls = [_control(name, label, kind, autocomplete, _value(fields, name), by_field.get(name, []))
+                for name, label, kind, autocomplete in _FORM_FIELDS]
+    for name, label, kind in _MORE_FIELDS:
+        value = _value(fields, name)
+        if name in by_field:
+            controls.append(_control(name, label, kind, "", value, by_field[name], categories
+                                     if name == "category" else ()))
+        elif value:
+            controls.append(f"<input type=\"hidden\" name=\"{name}\" value=\"{escape(value)}\">")
+    honeypot = ("<div class=\"hp\" aria-hidden=\"true\"><label>Leave this empty "
+                "<input name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></label></div>")
+    parts.append(f"<form method=\"post\" accept-charset=\"utf-8\" novalidate>{''.join(controls)}{honeypot}"
+                 "<button type=\"submit\">Send</button></form>")
+    return document(title, brand, "".join(parts))
+
+
+def _control(name: str, label: str, kind: str, autocomplete: str, value: str, problems: list[str],
+             choices: tuple[str, ...] = ()) -> str:
+    ident = _id(name)
+    attributes = f" id=\"{ident}\" name=\"{name}\"" + (" required" if name in _REQUIRED else "")
+    if autocomplete:
+        attributes += f" autocomplete=\"{autocomplete}\""
+    if problems:
+        attributes += f" aria-invalid=\"true\" aria-describedby=\"{ident}-error\""
+    if kind == "textarea":
+        control = f"<textarea{attributes} rows=\"6\">{escape(value)}</textarea>"
+    elif choices:
+        options = "".join(f"<option{' selected' if c == value else ''}>{escape(c)}</option>" for c in choices)
+        control = f"<select{attributes}><option value=\"\">(choose)</option>{options}</select>"
+    else:
+        control = f"<input type=\"{kind}\"{attributes} value=\"{escape(value)}\">"
+    error = (f"<p class=\"error\" id=\"{ident}-error\">{escape(' '.join(problems))}</p>" if problems else "")
+    return f"<label for=\"{ident}\">{escape(label)}</label>{control}{error}"
+
+
+def _form_name(field: str) -> str:
+    """callback.phone (an error's field) is callback[phone] in a form."""
+    head, _, rest = field.partition(".")
+    return f"{head}[{rest}]" if rest else head
+
+
+def _id(name: str) -> str:
+    return "f-" + name.replace("[", "-").replace("]", "")
+
+
+def _value(fields: dict, name: str) -> str:
+    """What the customer sent for a form field, as text ("" for anything else)."""
+    head, _, rest = name.partition("[")
+    value = fields.get(head) if isinstance(fields, dict) else None
+    if rest:
+        value = value.get(rest.rstrip("]")) if isinstance(value, dict) else None
+    return value if isinstance(value, str) else ""
