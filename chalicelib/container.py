@@ -22,10 +22,12 @@ if TYPE_CHECKING:
     from .services.directory import DirectoryService
     from .services.feedback import FeedbackService
     from .services.inbound import InboundService
+    from .services.mail_events import MailEvents
     from .services.intake import IntakeService
     from .services.metrics import MetricsService
     from .services.tickets import TicketService
     from .services.timers import Timers
+    from .services.webhooks import Webhooks
     from .services.writer import TicketWriter
 
 # The local stage's clock: shared by every request in the `make run` process,
@@ -63,7 +65,8 @@ class Container:
         if self.settings.stage == "local":  # GET /_dev/events lists what was published
             from .dev.events import RecordingBus
 
-            return RecordingBus(bus)
+            # No queue locally: the stage's webhooks get each event right away.
+            return RecordingBus(bus, self.webhooks.deliver if self.settings.webhooks else None)
         return bus
 
     # Services
@@ -146,6 +149,20 @@ class Container:
         from .services.consumer import Consumer
 
         return Consumer(self.settings, self.store, self.delivery, self.timers, self.assignment, self.bus)
+
+    @cached_property
+    def mail_events(self) -> MailEvents:
+        from .services.mail_events import MailEvents
+
+        return MailEvents(self.store, self.clock)
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        from .adapters.secrets import WebhookSecrets
+        from .services.webhooks import Webhooks
+
+        s = self.settings
+        return Webhooks(s.webhooks, self.store, self.clock, WebhookSecrets(from_secrets_manager=s.stage != "local"))
 
     @cached_property
     def verifier(self) -> TokenVerifier:

@@ -120,6 +120,7 @@ def names(stage: str) -> dict[str, str]:
         "bus": base,
         "webhooks": f"{base}-webhooks",
         "webhook_dead_letters": f"{base}-webhooks-dlq",
+        "webhook_secrets": f"{app}/{stage}/webhooks/",  # + the endpoint's name
         "key_alias": f"alias/{base}",
         "rule_set": f"{app}-inbound",  # one active receipt rule set per account and region
         "metrics_namespace": f"Careline/{stage}",
@@ -127,11 +128,10 @@ def names(stage: str) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------
-# Functions and what each may do. One entry per Chalice function name, those
-# app.py defines today and those the new core adds; only the ones app.py
-# defines are generated. A grant is "code" (the function's code calls it: the
-# IAM test proves each is used) or "runtime" (Lambda acts with the function's
-# role: logs, traces, dead letters, reading its event source).
+# Functions and what each may do: one entry per Chalice function name of
+# app.py. A grant is "code" (the function's code calls it: the IAM test
+# proves each is used) or "runtime" (Lambda acts with the function's role:
+# logs, traces, dead letters, reading its event source).
 
 @dataclass(frozen=True)
 class Function:
@@ -150,8 +150,9 @@ FUNCTIONS: dict[str, Function] = {
     "on_inbound_email": Function("s3", ("inbound", "tables"), "mail SES stored in the inbound bucket"),
     "retry_mail": Function("rate", ("tables", "mail", "secret"), "emails whose send failed"),
     "reconcile": Function("rate", ("tables", "schedules"), "repairs schedules; acts on what never fired"),
-    "deliver_webhooks": Function("sqs", ("tables", "secret"), "signed webhook deliveries"),
-    "on_mail_event": Function("sns", ("tables",), "SES bounce and complaint events"),
+    "deliver_webhooks": Function("sqs", ("webhook_secrets", "webhook_backoff", "delivered_webhooks"),
+                                 "signed webhook deliveries"),
+    "on_mail_event": Function("sns", ("bounces",), "SES bounce and complaint events"),
 }
 ASYNC_TRIGGERS = ("scheduler", "s3", "rate", "sns")  # invoked asynchronously: failures go to a dead-letter queue
 
@@ -226,6 +227,17 @@ def code_statements(stage: str, capability: str) -> list[dict]:
                  "Resource": f"arn:aws:s3:::{n['inbound_prefix']}*/*"}]
     if capability == "events":
         return [{"Sid": "Events", "Action": "events:PutEvents", "Resource": _arn("events", f"event-bus/{n['bus']}")}]
+    if capability == "webhook_secrets":  # each endpoint's signing secret (config.py requires this prefix)
+        return [{"Sid": "WebhookSecrets", "Action": "secretsmanager:GetSecretValue",
+                 "Resource": _arn("secretsmanager", f"secret:{n['webhook_secrets']}*")}]
+    if capability == "webhook_backoff":  # a failed delivery waits longer before each retry
+        return [{"Sid": "WebhookBackoff", "Action": "sqs:ChangeMessageVisibility", "Resource": _arn("sqs", n["webhooks"])}]
+    if capability == "delivered_webhooks":  # which endpoints took an event another endpoint failed
+        return [{"Sid": "DeliveredWebhooks", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+                 "Resource": _arn("dynamodb", f"table/{n['tables']}claims")}]
+    if capability == "bounces":  # the customer's address is marked undeliverable
+        return [{"Sid": "Bounces", "Action": "dynamodb:UpdateItem",
+                 "Resource": _arn("dynamodb", f"table/{n['tables']}customers")}]
     raise KeyError(capability)
 
 
@@ -245,7 +257,7 @@ def runtime_statements(stage: str, chalice_name: str) -> list[dict]:
                            "Resource": _arn("dynamodb", f"table/{n['tables']}{STREAMED_TABLE}/stream/*")})
     if trigger == "sqs":
         statements.append({"Sid": "Queue", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage",
-                                                      "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+                                                      "sqs:GetQueueAttributes"],
                            "Resource": _arn("sqs", n["webhooks"])})
     return statements
 

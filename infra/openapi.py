@@ -247,6 +247,30 @@ def operations() -> dict[tuple[str, str], dict]:
                                                                                         "ignored"]},
                                                                     "reason": {"type": "string"}}}),
                        "400": errors("Empty body")}),
+        ("POST", "/_dev/webhooks"): local(
+            "The local stage's webhook receiver: checks the delivery's signature and keeps it",
+            description="The local stage's own webhook (chalicelib/stages/local.json) posts here; see docs/events.md.",
+            parameters=[header("Careline-Signature", "t=<unix seconds>,v1=<HMAC-SHA256 hex of '<t>.<body>'>")],
+            request={"required": True, "content": {"application/json": {"schema": ANY_OBJECT}}},
+            responses={"204": answer("Signed by one of the stage's webhook secrets, recently"),
+                       "400": errors("Unsigned, tampered or stale: the message says which")}),
+        ("GET", "/_dev/webhooks"): local("Every delivery the local receiver got, oldest first", responses={
+            "200": answer("OK", {"type": "array", "items": {
+                "type": "object", "required": ["received_at", "event_id", "type", "verified", "event"],
+                "properties": {"received_at": {"type": "integer", "description": "unix seconds"},
+                               "event_id": {"type": ["string", "null"]}, "type": {"type": ["string", "null"]},
+                               "signature": {"type": ["string", "null"]}, "verified": {"type": "boolean"},
+                               "error": {"type": "string"}, "event": {"type": ["object", "null"]}}}})}),
+        ("POST", "/_dev/mail-event"): local(
+            "Handle an SES bounce or complaint event as on_mail_event would",
+            description="The body is the event as SES publishes it, e.g. {\"eventType\": \"Bounce\", \"bounce\": "
+                        "{\"bounceType\": \"Permanent\", \"bouncedRecipients\": [{\"emailAddress\": \"ann@example.com\"}]}}.",
+            request=dev_json({"type": "object", "properties": {"eventType": {"enum": ["Bounce", "Complaint"]}}}),
+            responses={"200": answer("The addresses marked: no more email goes to them", {
+                "type": "object", "required": ["marked"], "properties": {"marked": {"type": "array", "items": {
+                    "type": "object", "properties": {"email": {"type": "string"},
+                                                     "reason": {"enum": ["bounce", "complaint"]}}}}}}),
+                       "400": errors("Not an SES event")}),
         ("GET", "/admin"): local("The operator admin page", responses={"302": answer(
             "To /admin/index.html", headers={"Location": "/admin/index.html"})}),
         ("GET", "/admin/{name}"): local("A file of the admin page (config.js is generated per stage)", responses={

@@ -74,8 +74,12 @@ def iam_requests(service: str, operation: str, params: dict) -> list[tuple[str, 
         return pairs
     if service == "s3":
         return [(f"s3:{operation}", f"arn:aws:s3:::{params['Bucket']}/{params.get('Key', '')}")]
-    if service == "secretsmanager":
-        return [(f"secretsmanager:{operation}", params["SecretId"])]
+    if service == "secretsmanager":  # by ARN, or by name: then IAM sees the ARN with Secrets Manager's suffix
+        secret = params["SecretId"]
+        return [(f"secretsmanager:{operation}", secret if secret.startswith("arn:")
+                 else f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret}-AbCdEf")]
+    if service == "sqs" and "QueueUrl" in params:
+        return [(f"sqs:{operation}", f"arn:aws:sqs:{REGION}:{ACCOUNT}:{params['QueueUrl'].rstrip('/').rsplit('/', 1)[-1]}")]
     if service == "events" and operation == "PutEvents":
         return [("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{entry.get('EventBusName', 'default')}")
                 for entry in params["Entries"]]

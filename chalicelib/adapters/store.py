@@ -379,8 +379,10 @@ class TicketStore:
                 actions.append(attribute.set(value))
         Customer(ticket.customer_email).update(actions=actions)
 
-    def mark_bounced(self, email: str, now: datetime) -> None:
-        Customer(email.lower()).update(actions=[Customer.bounced_at.set(now),
+    def mark_bounced(self, email: str, now: datetime, reason: str = "bounce") -> None:
+        """Mail to the address stops: it bounced for good, or its owner
+        complained. A customer never seen before gets a record saying so."""
+        Customer(email.lower()).update(actions=[Customer.bounced_at.set(now), Customer.bounce_reason.set(reason),
                                                 Customer.name.set(Customer.name | email.lower()),
                                                 Customer.first_seen.set(Customer.first_seen | now),
                                                 Customer.last_seen.set(Customer.last_seen | now)])

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,6 +40,17 @@ def is_date(value: object) -> bool:
     return len(value) == 10
 
 
+def is_date_time(value: object) -> bool:
+    """RFC 3339 with a time zone, like 2026-11-24T09:00:00Z."""
+    if not isinstance(value, str) or "T" not in value:
+        return False
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return moment.tzinfo is not None
+
+
 def format_checker():
     """A jsonschema FormatChecker that knows Careline's formats."""
     from jsonschema import FormatChecker
@@ -48,4 +59,5 @@ def format_checker():
     checker.checks("email")(is_email)
     checker.checks("iana-timezone")(is_timezone)
     checker.checks("date")(is_date)
+    checker.checks("date-time")(is_date_time)
     return checker

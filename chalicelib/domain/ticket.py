@@ -23,6 +23,9 @@ OPEN_STATUSES = ("new", "open", "pending")  # work to do: SLA clocks run (pendin
 DONE_STATUSES = ("resolved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")  # ascending urgency
 CHANNELS = ("web", "email", "chat", "phone", "social")
+# Outgoing events (docs/events.md, schemas/event.schema.json): what changes publish.
+EVENT_TYPES = ("ticket.created", "ticket.replied", "ticket.status_changed", "ticket.assigned", "sla.warning",
+               "sla.breached", "feedback.received")
 CALL_OUTCOMES = ("reached", "no_answer", "voicemail")
 ERASED_DOMAIN = "erased.invalid"
 ERASED = "[erased]"

@@ -117,7 +117,8 @@ class Delivery:
             return "the customer's data was erased"
         customer = self._store.customer(ticket.customer_email)
         if customer is not None and customer.bounced_at is not None:
-            return "the address bounced"
+            return ("the customer marked our email as spam" if customer.bounce_reason == "complaint"
+                    else "the address bounced")
         if mail in AUTOMATIC and ticket.channel == "email":
             # A mail loop the inbound rules miss stops here.
             limit, window = LOOP_CAP, LOOP_WINDOW
