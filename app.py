@@ -131,6 +131,18 @@ def get_metrics():
     return operators.get_metrics(app.current_request)
 
 
+# Files on tickets (docs/attachments.md)
+
+@app.route("/tickets/{ticket_id}/uploads", methods=["POST"])
+def upload(ticket_id):
+    return operators.upload(app.current_request, ticket_id)
+
+
+@app.route("/tickets/{ticket_id}/attachments/{sha256}")
+def download(ticket_id, sha256):
+    return operators.download(app.current_request, ticket_id, sha256)
+
+
 @app.on_dynamodb_record(stream_arn=STREAM_ARN, name="on_change", batch_size=100, starting_position="TRIM_HORIZON",
                         maximum_batching_window_in_seconds=1)
 def on_change(event):

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .adapters.store import TicketStore
     from .auth import TokenVerifier
     from .services.assignment import Assignment
+    from .services.attachments import Attachments
     from .services.consumer import Consumer
     from .services.customers import CustomerService
     from .services.delivery import Delivery
@@ -117,7 +118,7 @@ class Container:
     def inbound(self) -> InboundService:
         from .services.inbound import InboundService
 
-        return InboundService(self.settings, self.store, self.tickets, self.intake)
+        return InboundService(self.settings, self.store, self.tickets, self.intake, self.attachments)
 
     @cached_property
     def delivery(self) -> Delivery:
@@ -126,7 +127,7 @@ class Container:
 
         s = self.settings
         mailer = SesMailer(s.sender, f"{s.brand} customer care", s.support_address, s.mail_configuration_set)
-        return Delivery(s, self.clock, self.store, mailer, self.signing_key)
+        return Delivery(s, self.clock, self.store, mailer, self.signing_key, self.attachments)
 
     @cached_property
     def timers(self) -> Timers:
@@ -148,7 +149,16 @@ class Container:
     def consumer(self) -> Consumer:
         from .services.consumer import Consumer
 
-        return Consumer(self.settings, self.store, self.delivery, self.timers, self.assignment, self.bus)
+        return Consumer(self.settings, self.store, self.delivery, self.timers, self.assignment, self.bus,
+                        self.attachments)
+
+    @cached_property
+    def attachments(self) -> Attachments:
+        """Files on tickets; no S3 client exists until one is read, stored or signed."""
+        from .adapters.files import FileStore
+        from .services.attachments import Attachments
+
+        return Attachments(self.clock, self.store, FileStore(self.settings.attachments_bucket))
 
     @cached_property
     def mail_events(self) -> MailEvents:

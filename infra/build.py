@@ -114,6 +114,7 @@ def names(stage: str) -> dict[str, str]:
         "mail_events": f"{base}-mail-events",
         "secret": f"{app}/{stage}/signing-secret",
         "inbound_prefix": f"{base}-inbound-",  # + account id: bucket names are global
+        "attachments_prefix": f"{base}-attachments-",  # + account id
         "mail_domain": sender(stage).rpartition("@")[2],
         "support_address": stage_document(stage)["support_address"],
         "configuration_set": base,
@@ -143,12 +144,15 @@ class Function:
 FUNCTIONS: dict[str, Function] = {
     # A request writes one transaction: the API reads and writes tables and
     # signs cursors, and does nothing else (no mail, schedule or event).
-    "api_handler": Function("api", ("tables", "secret"), "the API's routes"),
-    "on_change": Function("stream", ("tables", "mail", "schedules", "secret", "events"),
+    # The API also signs links to download and upload files (S3 checks them
+    # against its role) and reads the uploads a reply attaches.
+    "api_handler": Function("api", ("tables", "secret", "files_read", "files_write"), "the API's routes"),
+    "on_change": Function("stream", ("tables", "mail", "schedules", "secret", "events", "files_read", "files_delete"),
                           "the tickets table's stream: performs each change's effects"),
     "on_schedule": Function("scheduler", ("tables", "schedules"), "one-time schedules (SLA, follow-up, close)"),
-    "on_inbound_email": Function("s3", ("inbound", "tables"), "mail SES stored in the inbound bucket"),
-    "retry_mail": Function("rate", ("tables", "mail", "secret"), "emails whose send failed"),
+    "on_inbound_email": Function("s3", ("inbound", "tables", "files_write", "files_delete"),
+                                 "mail SES stored in the inbound bucket"),
+    "retry_mail": Function("rate", ("tables", "mail", "secret", "files_read"), "emails whose send failed"),
     "reconcile": Function("rate", ("tables", "schedules"), "repairs schedules; acts on what never fired"),
     "deliver_webhooks": Function("sqs", ("webhook_secrets", "webhook_backoff", "delivered_webhooks"),
                                  "signed webhook deliveries"),
@@ -225,6 +229,15 @@ def code_statements(stage: str, capability: str) -> list[dict]:
     if capability == "inbound":
         return [{"Sid": "InboundMail", "Action": "s3:GetObject",
                  "Resource": f"arn:aws:s3:::{n['inbound_prefix']}*/*"}]
+    if capability.startswith("files_"):  # the attachments bucket: files under each ticket's id
+        objects, bucket = f"arn:aws:s3:::{n['attachments_prefix']}*/*", f"arn:aws:s3:::{n['attachments_prefix']}*"
+        if capability == "files_read":
+            return [{"Sid": "FilesRead", "Action": "s3:GetObject", "Resource": objects}]
+        if capability == "files_write":
+            return [{"Sid": "FilesWrite", "Action": "s3:PutObject", "Resource": objects}]
+        if capability == "files_delete":  # every version: an erased customer's files must not linger
+            return [{"Sid": "FilesList", "Action": "s3:ListBucketVersions", "Resource": bucket},
+                    {"Sid": "FilesDelete", "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": objects}]
     if capability == "events":
         return [{"Sid": "Events", "Action": "events:PutEvents", "Resource": _arn("events", f"event-bus/{n['bus']}")}]
     if capability == "webhook_secrets":  # each endpoint's signing secret (config.py requires this prefix)
@@ -528,6 +541,22 @@ def template(stage: str, app=None) -> dict:
                  "Recipients": [n["support_address"]],
                  "Actions": [{"S3Action": {"BucketName": {"Ref": "InboundMailBucket"}}}]}}}
 
+    # Files on tickets: customers' attachments and operators' uploads, under
+    # each ticket's id. Private; browsers reach single objects through links
+    # the API signs (uploads from the admin page's origin only). Replaced
+    # versions go after 30 days; an erasure removes every version at once.
+    resources["AttachmentsBucket"] = _bucket(
+        retain, BucketName={"Fn::Sub": n["attachments_prefix"] + "${AWS::AccountId}"},
+        LoggingConfiguration={"DestinationBucketName": {"Ref": "AccessLogsBucket"}, "LogFilePrefix": "s3/attachments/"},
+        LifecycleConfiguration={"Rules": [{"Id": "expire-replaced-versions", "Status": "Enabled",
+                                           "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                                           "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]},
+        CorsConfiguration={"CorsRules": [{"AllowedOrigins": [{"Ref": "SiteUrl"}], "AllowedMethods": ["POST"],
+                                          "AllowedHeaders": ["*"], "MaxAge": 600}]})
+    resources["AttachmentsBucketPolicy"] = {"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": {"Ref": "AttachmentsBucket"}, "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            _https_only("AttachmentsBucket")]}}}
+
     # Outgoing events: a bus per stage; webhooks are delivered from a queue fed by a rule.
     resources["EventBus"] = {"Type": "AWS::Events::EventBus", "Properties": {"Name": n["bus"]}}
     resources["WebhookDeadLetters"] = _queue(n["webhook_dead_letters"], retain)
@@ -620,6 +649,7 @@ def template(stage: str, app=None) -> dict:
         "CARELINE_COGNITO_ISSUER": {"Fn::Sub": "https://${UserPool.ProviderURL}"},
         "CARELINE_COGNITO_CLIENT_ID": {"Ref": "AdminClient"},
         "CARELINE_EVENT_BUS": n["bus"],
+        "CARELINE_ATTACHMENTS_BUCKET": {"Ref": "AttachmentsBucket"},
         "CARELINE_MAIL_CONFIGURATION_SET": n["configuration_set"],
     }
     for chalice_name, (lid, name) in fns.items():

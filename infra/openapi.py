@@ -87,6 +87,7 @@ PATH_PARAMETERS = {
     "email": "an email address, URL-encoded",
     "name": "a macro's name (lowercase letters, digits, dashes); under /admin a file name",
     "token": "the signed token from the follow-up email's links",
+    "sha256": "the file's SHA-256 as the ticket's message lists it (64 hexadecimal digits)",
 }
 
 
@@ -213,11 +214,37 @@ def operations() -> dict[tuple[str, str], dict]:
                         "volume by channel.",
             parameters=query(("since", "ISO-8601 date"), ("until", "ISO-8601 date")),
             responses={"200": answer("OK", ANY_OBJECT)}),
+        ("POST", "/tickets/{ticket_id}/uploads"): operator(
+            "A signed form to upload one file for a reply",
+            description="POST the form to `url` as multipart/form-data: every entry of `fields`, then the file as "
+                        "`file`. S3 takes it only as the named type and at most `max_bytes`, until `expires_at`. "
+                        "Then name `key` in the reply's `attachments`. See docs/attachments.md.",
+            body="upload", responses={"201": answer("The form", {
+                "type": "object", "required": ["key", "url", "fields", "max_bytes", "expires_at"],
+                "properties": {"key": {"type": "string"}, "url": {"type": "string", "format": "uri"},
+                               "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                               "max_bytes": {"type": "integer"}, "expires_at": {"type": "string", "format": "date-time"}}}),
+                "400": errors("A type outside the allow-list, or a name that does not fit it")}),
+        ("GET", "/tickets/{ticket_id}/attachments/{sha256}"): operator(
+            "A link to download one of the ticket's files",
+            description="The file is named by the SHA-256 the ticket's message lists. The link is valid for five "
+                        "minutes and saves the file under its name (open it in the browser: no token needed).",
+            responses={"200": answer("The link", {
+                "type": "object", "required": ["url", "expires_at", "name", "type", "size", "sha256"],
+                "properties": {"url": {"type": "string", "format": "uri"},
+                               "expires_at": {"type": "string", "format": "date-time"}, "name": {"type": "string"},
+                               "type": {"type": "string"}, "size": {"type": "integer"}, "sha256": {"type": "string"}}}),
+                "404": errors("No such ticket, or no kept file with this SHA-256 on it")}),
         ("GET", "/_dev/mail"): local("Every email sent so far, oldest first", responses={"200": answer("OK", {
             "type": "array", "items": {"type": "object", "required": ["to", "subject", "text", "html", "headers"],
                                        "properties": {"to": {"type": "array", "items": {"type": "string"}},
                                                       "subject": {"type": "string"}, "text": {"type": "string"},
-                                                      "html": {"type": "string"}, "headers": ANY_OBJECT}}})}),
+                                                      "html": {"type": "string"}, "headers": ANY_OBJECT,
+                                                      "attachments": {"type": "array", "items": {
+                                                          "type": "object", "properties": {
+                                                              "name": {"type": "string"}, "type": {"type": "string"},
+                                                              "size": {"type": "integer"},
+                                                              "sha256": {"type": "string"}}}}}}})}),
         ("GET", "/_dev/events"): local("Every outgoing ticket event published so far, oldest first", responses={
             "200": answer("OK", {"type": "array", "items": {
                 "type": "object", "required": ["type", "ticket_id", "time", "detail"],

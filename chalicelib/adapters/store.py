@@ -512,6 +512,8 @@ def effects_document(change: Change) -> dict[str, Any]:
         document["assign"] = True
     if fx.remember_customer:
         document["customer"] = True
+    if fx.purge_files:
+        document["purge_files"] = True
     return document
 
 

@@ -16,6 +16,7 @@ from ..clock import iso
 from ..container import container
 from ..domain.errors import FieldError
 from ..domain.formats import is_email
+from ..log import bound
 
 dev = Blueprint(__name__)
 # `curl -d '{...}'` sends a form content type; the dev routes read JSON whatever it says.
@@ -109,7 +110,8 @@ def inbound():
     if not raw.strip():
         return errors_response(400, [FieldError("body", "must be a raw RFC 5322 message")])
     services = container()
-    decision = services.inbound.handle(raw)
+    with bound(function="on_inbound_email"):  # what it stands in for
+        decision = services.inbound.handle(raw)
     settle(services)
     return json_response(200, decision)
 

@@ -29,8 +29,8 @@ def undeliverable(event: Mapping[str, Any]) -> list[Undeliverable]:
         bounce = event.get("bounce") or {}
         if bounce.get("bounceType") != "Permanent":
             return []
-        detail = f"{bounce.get('bounceType')}/{bounce.get('bounceSubType', '')}"
-        return [Undeliverable(address, BOUNCE, f"{detail}: {r.get('diagnosticCode', r.get('status', ''))}".strip())
+        kind_of = "/".join(filter(None, (bounce.get("bounceType"), bounce.get("bounceSubType"))))
+        return [Undeliverable(address, BOUNCE, ": ".join(filter(None, (kind_of, r.get("diagnosticCode") or r.get("status")))))
                 for r in bounce.get("bouncedRecipients") or () if (address := _address(r))]
     if kind == "Complaint":
         complaint = event.get("complaint") or {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from ..adapters.files import FileError
 from ..adapters.mailer import MailerError, MailerUncertain, SesMailer, Unsendable
 from ..adapters.store import Collection, Delivery, StoredEntry, TicketStore, delivery_key
 from ..clock import Clock
@@ -22,6 +23,7 @@ from ..domain.feedback import make_token
 from ..domain.inbound import LOOP_CAP, LOOP_WINDOW
 from ..domain.ticket import Ticket
 from ..log import logger
+from .attachments import Attachments, FileGone
 from .directory import display_name
 
 log = logger(__name__)
@@ -44,12 +46,13 @@ def message_id(ticket_id: str, entry_sk: str, index: int, domain: str) -> str:
 
 class Delivery:
     def __init__(self, settings: Settings, clock: Clock, store: TicketStore, mailer: SesMailer,
-                 signing_key: Callable[[], bytes]) -> None:
+                 signing_key: Callable[[], bytes], attachments: Attachments) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
         self._mailer = mailer
         self._signing_key = signing_key
+        self._attachments = attachments
         self._domain = settings.sender.rpartition("@")[2]
 
     def deliver(self, ticket_id: str, entry_sk: str, index: int, mail: str, to: str) -> str:
@@ -86,8 +89,10 @@ class Delivery:
             return "refused"
         try:
             email = self.compose(mail, to, collection, entry, now)
-            ses_id = self._mailer.send(email, message_id=mid, date=entry.created_at)
-        except Unsendable as error:
+            files = self._attachments.contents(ticket_id, entry.entry.data.get("attachments") or ()) \
+                if mail == "reply" else ()
+            ses_id = self._mailer.send(email, message_id=mid, date=entry.created_at, attachments=files)
+        except (Unsendable, FileGone) as error:
             self._store.settle_delivery(ticket_id, sk, "refused", now, error=f"cannot be sent: {error}")
             log.error("email cannot be sent", extra={"ticket_id": ticket_id, "event": mail, "error": str(error)})
             return "refused"
@@ -95,7 +100,7 @@ class Delivery:
             self._store.settle_delivery(ticket_id, sk, "unconfirmed", now, error=str(error))
             log.warning("email may have been sent", extra={"ticket_id": ticket_id, "event": mail})
             return "unconfirmed"
-        except MailerError as error:
+        except (MailerError, FileError) as error:  # SES refused it, or its files could not be read: later
             if attempts >= GIVE_UP_AFTER:
                 self._store.settle_delivery(ticket_id, sk, "failed", now, error=str(error))
                 log.error("email given up", extra={"ticket_id": ticket_id, "event": mail, "error": str(error)})
