@@ -2,7 +2,8 @@
 
 A request writes one transaction and answers; the `tickets` table's stream
 (`on_change`) does the rest. Timed actions arrive through `on_schedule`,
-customers' emails through `on_inbound_email`."""
+customers' emails through `on_inbound_email`, SES's bounces and complaints
+through `on_mail_event`; `deliver_webhooks` posts the published events."""
 import os
 
 from chalice import Chalice, Rate

@@ -173,18 +173,17 @@ def logical_id(chalice_name: str) -> str:
     return "APIHandler" if chalice_name == "api_handler" else to_cfn_resource_name(chalice_name)
 
 
-def app_functions(app=None) -> list[str]:
-    """The Chalice names of the functions an app defines."""
-    if app is None:
-        _importable()
-        from app import app
+def app_functions() -> list[str]:
+    """The Chalice names of the functions app.py defines."""
+    _importable()
+    from app import app
     found = ["api_handler"] if app.routes else []
     return found + [function.name for function in [*app.pure_lambda_functions, *app.event_sources]]
 
 
-def functions(stage: str, app=None) -> dict[str, str]:
+def functions(stage: str) -> dict[str, str]:
     """Chalice's logical id → the function name pinned here, for every function the app defines."""
-    return {logical_id(name): function_name(stage, name) for name in app_functions(app)}
+    return {logical_id(name): function_name(stage, name) for name in app_functions()}
 
 
 def _arn(service: str, resource: str, region: bool = True) -> str:
@@ -371,10 +370,10 @@ def rotation_code() -> str:
     return (ROOT / "infra" / "rotate_secret.py").read_text()
 
 
-def template(stage: str, app=None) -> dict:
+def template(stage: str) -> dict:
     n = names(stage)
     retain = stage in RETAINED_STAGES
-    present = app_functions(app)
+    present = app_functions()
     fns = {name: (logical_id(name), function_name(stage, name)) for name in present}
     unknown = [name for name in present if name not in FUNCTIONS]
     if unknown:
@@ -755,9 +754,9 @@ def _lambda_arn(name: str) -> dict:
     return {"Fn::Sub": f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}"}
 
 
-def lambda_functions_config(stage: str, app=None) -> dict:
+def lambda_functions_config(stage: str) -> dict:
     """`.chalice/config.json` → stages.<stage>.lambda_functions: each function its own policy file."""
-    return {name: {"iam_policy_file": policy_file(stage, name)} for name in app_functions(app)}
+    return {name: {"iam_policy_file": policy_file(stage, name)} for name in app_functions()}
 
 
 # ---------------------------------------------------------------------------

@@ -254,6 +254,21 @@ def test_an_unreachable_endpoint_is_a_failure_not_an_exception(hooked, receiver)
     assert all(error.startswith("no answer") for error in failed[envelope()["id"]].values())
 
 
+def test_an_endpoint_whose_secret_cannot_be_read_waits_for_the_retry_alone(services, receiver):
+    from chalicelib.services.webhooks import Webhooks
+
+    def secret(name):
+        if name == "careline/local/webhooks/missing":
+            raise RuntimeError("Secrets Manager did not answer")
+        return SECRET
+
+    endpoints = [Endpoint("ok", receiver.base + "/ok", "careline/local/webhooks/ok"),
+                 Endpoint("missing", receiver.base + "/missing", "careline/local/webhooks/missing")]
+    failed = Webhooks(endpoints, services.store, services.clock, secret).deliver([envelope()])
+    assert failed == {envelope()["id"]: {"missing": "its secret could not be read"}}
+    assert len(receiver.to("/ok")) == 1 and receiver.to("/missing") == []
+
+
 def test_in_aws_the_secret_is_read_from_secrets_manager_by_name(services):
     from chalicelib.adapters.aws import client
     from chalicelib.adapters.secrets import WebhookSecrets

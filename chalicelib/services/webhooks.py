@@ -70,18 +70,25 @@ class Webhooks:
         not where `skip` has (event id, endpoint name)); for each event id that
         some endpoint failed, those endpoints and why."""
         jobs = []
+        failed: dict[str, dict[str, str]] = {}
         signed_at = int(self._wall_seconds())
         for event in events:
             body = body_of(event)
             for endpoint in self._endpoints:
-                if endpoint.wants(event["type"]) and (event["id"], endpoint.name) not in skip:
-                    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-                               "Careline-Event-Id": event["id"], "Careline-Event-Type": event["type"],
-                               SIGNATURE_HEADER: signature_header(self._secret(endpoint.secret), signed_at, body)}
-                    jobs.append((event["id"], endpoint, body, headers))
+                if not endpoint.wants(event["type"]) or (event["id"], endpoint.name) in skip:
+                    continue
+                try:
+                    secret = self._secret(endpoint.secret)
+                except Exception:  # Secrets Manager did not answer: this endpoint waits for the retry
+                    log.exception("webhook secret unavailable", extra={"endpoint": endpoint.name})
+                    failed.setdefault(event["id"], {})[endpoint.name] = "its secret could not be read"
+                    continue
+                headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+                           "Careline-Event-Id": event["id"], "Careline-Event-Type": event["type"],
+                           SIGNATURE_HEADER: signature_header(secret, signed_at, body)}
+                jobs.append((event["id"], endpoint, body, headers))
         if not jobs:
-            return {}
-        failed: dict[str, dict[str, str]] = {}
+            return failed
         pool = ThreadPoolExecutor(max_workers=min(len(jobs), MAX_PARALLEL), thread_name_prefix="webhook")
         try:
             # Each delivery logs with the handler's context (function, request id).
