@@ -2,23 +2,34 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+RUN_STAMP := $(VENV)/.run-$(shell cat requirements.txt requirements-run.txt | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.dev-$(shell cat requirements.txt requirements-run.txt requirements-dev.txt | sha1sum | cut -c1-12)
+# uv installs the same pins in a fraction of pip's time; plain pip when it is not there.
+INSTALL = $(if $(shell command -v uv),uv pip install --python $(BIN)/python,$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off)
 CHECKOV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV)/.installed-$(shell sha1sum requirements-checkov.txt | cut -c1-12)
 
 .PHONY: run test bench infra deploy smoke clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(RUN_STAMP): requirements.txt requirements-run.txt
+	@echo "First run: installing Careline's runtime, the local API server and the AWS emulator into $(VENV)"
+	@echo "(about 25 s with a warm package cache; the list below is the progress)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	rm -f $(VENV)/.installed-* && touch $@
+	$(INSTALL) -r requirements-run.txt | grep -v "^Requirement already satisfied" || true
+	@$(BIN)/python -c "import chalice, moto, pynamodb" && rm -f $(VENV)/.run-* && touch $@
+
+$(STAMP): $(RUN_STAMP) requirements-dev.txt
+	@echo "Installing the test tools into $(VENV) (pytest, Playwright, linters)"
+	$(INSTALL) -r requirements-dev.txt | grep -v "^Requirement already satisfied" || true
+	@$(BIN)/python -c "import pytest, playwright, cfnlint" && rm -f $(VENV)/.dev-* && touch $@
 
 $(CHECKOV_STAMP): requirements-checkov.txt
 	test -x $(CHECKOV)/bin/python || $(PYTHON) -m venv $(CHECKOV)
+	@echo "Installing checkov into its own venv, $(CHECKOV) (it pins an older boto3)"
 	$(CHECKOV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	rm -f $(CHECKOV)/.installed-* && touch $@
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/python -m infra.devserver
 
 test: $(STAMP) $(CHECKOV_STAMP)

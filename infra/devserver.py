@@ -40,10 +40,15 @@ def main() -> int:
     for name in [k for k in os.environ if k.startswith("AWS_PROFILE") or k == "AWS_CONFIG_FILE"]:
         del os.environ[name]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    for noisy in ("werkzeug", "botocore", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     sys.path.insert(0, str(ROOT))
 
     from moto.server import ThreadedMotoServer
+
+    from chalicelib.dev.moto_transactions import install
+
+    install()  # transactions at the cost of what they touch, not of every item stored
 
     emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     emulator.start()

@@ -41,6 +41,9 @@ def aws():
     test would be most of the suite's time."""
     from moto import mock_aws
 
+    from chalicelib.dev.moto_transactions import install
+
+    install()
     with mock_aws():
         yield
 

@@ -16,7 +16,8 @@ from typing import Any
 from .aws import client
 from .tables import table_name
 
-MARK = "applied"  # {"first": <eventID of the batch's first record>, "through": <last sequence number applied>}
+MARK = "applied"
+NEW_BATCH = object()  # the usual case: this item has not seen this batch yet  # {"first": <eventID of the batch's first record>, "through": <last sequence number applied>}
 _MAX_PER_UPDATE = 90  # counters per UpdateExpression: well within DynamoDB's 4 KB expression limit
 
 
@@ -35,28 +36,30 @@ def family_of(counter: str) -> str:
 
 
 def apply(batch_first: str, contributions: Sequence[Contribution]) -> None:
-    """Add a batch's contributions, once, whatever the batch was before."""
+    """Add a batch's contributions, once, whatever the batch was before: one
+    update per item, and a read only when the batch is delivered again."""
     items: dict[tuple[str, str], list[tuple[int, Mapping[str, int]]]] = {}
     for contribution in contributions:
         for key, deltas in contribution.deltas.items():
             items.setdefault(key, []).append((contribution.sequence, deltas))
-    if not items:
-        return
-    marks = _marks(list(items))
     for key, parts in items.items():
-        for _ in range(5):  # another shard's batch may move the same item meanwhile
-            mark = marks.get(key)
-            through = int(mark["through"]) if mark and mark.get("first") == batch_first else -1
-            total: Counter = Counter()
-            for sequence, deltas in parts:
-                if sequence > through:
-                    total.update(deltas)
-            last = max(sequence for sequence, _ in parts)
-            if last <= through:
+        last = max(sequence for sequence, _ in parts)
+        mark = {"first": batch_first, "through": str(last)}
+        if _update(key, _total(parts, -1), NEW_BATCH, mark):
+            continue
+        for _ in range(5):  # this batch again: add what it has not added yet
+            seen = _mark(key)
+            through = int(seen["through"]) if seen and seen.get("first") == batch_first else -1
+            if last <= through or _update(key, _total(parts, through), seen, mark):
                 break
-            if _update(key, {k: v for k, v in total.items() if v}, mark, {"first": batch_first, "through": str(last)}):
-                break
-            marks[key] = _marks([key]).get(key)
+
+
+def _total(parts: list[tuple[int, Mapping[str, int]]], through: int) -> dict[str, int]:
+    total: Counter = Counter()
+    for sequence, deltas in parts:
+        if sequence > through:
+            total.update(deltas)
+    return {k: v for k, v in total.items() if v}
 
 
 def read(days: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
@@ -89,27 +92,18 @@ def replace_all(values: Mapping[tuple[str, str], Mapping[str, int]]) -> None:
         dynamodb.put_item(TableName=name, Item=item)
 
 
-def _marks(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, str] | None]:
-    dynamodb = client("dynamodb")
-    name = table_name("metrics")
-    found: dict[tuple[str, str], dict[str, str] | None] = {key: None for key in keys}
-    for start in range(0, len(keys), 100):
-        request = {name: {"Keys": [{"day": {"S": d}, "family": {"S": f}} for d, f in keys[start:start + 100]],
-                          "ProjectionExpression": "#d, #f, #m", "ConsistentRead": True,
-                          "ExpressionAttributeNames": {"#d": "day", "#f": "family", "#m": MARK}}}
-        while request:
-            answer = dynamodb.batch_get_item(RequestItems=request)
-            for item in answer["Responses"].get(name, []):
-                mark = item.get(MARK, {}).get("M")
-                found[(item["day"]["S"], item["family"]["S"])] = (
-                    {k: v["S"] for k, v in mark.items()} if mark else None)
-            request = answer.get("UnprocessedKeys") or {}
-    return found
+def _mark(key: tuple[str, str]) -> dict[str, str] | None:
+    item = client("dynamodb").get_item(
+        TableName=table_name("metrics"), Key={"day": {"S": key[0]}, "family": {"S": key[1]}}, ConsistentRead=True,
+        ProjectionExpression="#m", ExpressionAttributeNames={"#m": MARK}).get("Item", {})
+    mark = item.get(MARK, {}).get("M")
+    return {k: v["S"] for k, v in mark.items()} if mark else None
 
 
-def _update(key: tuple[str, str], deltas: Mapping[str, int], seen: Mapping[str, str] | None,
+def _update(key: tuple[str, str], deltas: Mapping[str, int], seen: object,
             mark: Mapping[str, str]) -> bool:
-    """ADD the deltas and move the mark, if the mark is still what was read."""
+    """ADD the deltas and move the mark, if the mark is still what was read
+    (or, for NEW_BATCH, is not this batch's)."""
     dynamodb = client("dynamodb")
     names: dict[str, str] = {"#m": MARK}
     values: dict[str, Any] = {":mark": {"M": {k: {"S": v} for k, v in mark.items()}}}
@@ -119,7 +113,11 @@ def _update(key: tuple[str, str], deltas: Mapping[str, int], seen: Mapping[str, 
         values[f":c{i}"] = {"N": str(delta)}
         adds.append(f"#c{i} :c{i}")
     expression = "SET #m = :mark" + (" ADD " + ", ".join(adds) if adds else "")
-    if seen is None:
+    if seen is NEW_BATCH:
+        condition = "attribute_not_exists(#m) OR #m.#first <> :first"
+        names["#first"] = "first"
+        values[":first"] = {"S": mark["first"]}
+    elif seen is None:
         condition = "attribute_not_exists(#m)"
     else:
         condition = "#m = :seen"

@@ -4,6 +4,7 @@ deliveries and claims. It maps the domain's dataclasses to items and back;
 from __future__ import annotations
 
 import hashlib
+import uuid
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -96,6 +97,9 @@ _INDEXES = {"by_all": (TicketTable.by_all, "g_all", "pk"), "by_priority": (Ticke
             "by_category": (TicketTable.by_category, "g_cat", "g_st"), "by_tag": (Claim.by_tag, "g_tag", "ticket_id")}
 
 
+REPAIR_SK = "~repair"  # after every entry in the ticket's collection
+
+
 def shard(ticket_id: str) -> int:
     return zlib.crc32(ticket_id.encode()) % SHARDS
 
@@ -135,7 +139,7 @@ class TicketStore:
                 found = Collection(to_ticket(item))
             elif item.kind == "delivery":
                 deliveries.append(to_delivery(item))
-            else:
+            elif item.kind != "repair":
                 entries.append(to_stored_entry(item))
         if found is not None:
             found.entries, found.deliveries = entries, deliveries
@@ -226,7 +230,7 @@ class TicketStore:
         try:
             Claim(key, expires_at=until).save(condition=Claim.key.does_not_exist())
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if _refused(error):
                 return False
             raise
         return True
@@ -237,7 +241,7 @@ class TicketStore:
             Claim(key).update(actions=[Claim.hits.set((Claim.hits | 0) + 1), Claim.expires_at.set(until)],
                               condition=Claim.hits.does_not_exist() | (Claim.hits < limit))
         except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if _refused(error):
                 return False
             raise
         return True
@@ -247,14 +251,20 @@ class TicketStore:
     def claim_delivery(self, ticket_id: str, sk: str, mail: str, to: str, message_id: str, now: datetime) -> bool:
         """Take this email for sending; False if a delivery exists already (a
         redelivered stream record)."""
+        nonce = uuid.uuid4().hex  # whose claim it is, should the answer to the write be lost
         item = TicketTable(ticket_id, sk, kind="delivery", mail=mail, to=to, state="sending", attempts=1,
-                           message_id=message_id, created_at=now, updated_at=now)
+                           message_id=message_id, created_at=now, updated_at=now, event=nonce)
         try:
             item.save(condition=TicketTable.sk.does_not_exist())
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if _refused(error):
                 return False
-            raise
+            try:  # did it happen all the same? Then the claim is ours.
+                stored = TicketTable.get(ticket_id, sk, consistent_read=True)
+            except DoesNotExist:
+                raise error from None
+            if stored.event != nonce:
+                return False
         return True
 
     def retake_delivery(self, delivery: Delivery, now: datetime) -> bool:
@@ -266,7 +276,7 @@ class TicketStore:
                          TicketTable.retry_at.remove()],
                 condition=(TicketTable.state == "retry") & (TicketTable.attempts == delivery.attempts))
         except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if _refused(error):
                 return False
             raise
         return True
@@ -294,6 +304,26 @@ class TicketStore:
                 except DoesNotExist:
                     continue
         return [d for d in found if d.state == "retry"]
+
+    # Schedules that Scheduler did not take: repaired by the reconciler
+
+    def flag_schedule_repair(self, ticket_id: str, disarm: str | None, now: datetime) -> None:
+        TicketTable(ticket_id, REPAIR_SK, kind="repair", mail=disarm, created_at=now, updated_at=now,
+                    g_retry=f"repair#{shard(ticket_id)}", retry_at=f"{_iso(now)}#{ticket_id}").save()
+
+    def schedule_repairs(self) -> list[tuple[str, str | None]]:
+        """(ticket id, schedule to delete) of every change whose schedule did not take."""
+        found = []
+        for n in range(SHARDS):
+            for key in TicketTable.by_retry.query(f"repair#{n}"):
+                try:
+                    found.append((key.pk, TicketTable.get(key.pk, REPAIR_SK, consistent_read=True).mail))
+                except DoesNotExist:
+                    continue
+        return found
+
+    def repaired(self, ticket_id: str) -> None:
+        TicketTable(ticket_id, REPAIR_SK).delete()
 
     # Index reads
 
@@ -368,16 +398,19 @@ class TicketStore:
         except DoesNotExist:
             return None
 
-    def remember_customer(self, ticket: Ticket) -> None:
+    def remember_customer(self, ticket: Ticket) -> str | None:
         """Contact data for next time: the newest values win; the same values
-        again change nothing (a redelivered record)."""
+        again change nothing (a redelivered record). Why the address takes no
+        more mail, if it does not (`mail_stopped`)."""
         actions = [Customer.name.set(ticket.customer_name), Customer.last_seen.set(ticket.created_at),
                    Customer.first_seen.set(Customer.first_seen | ticket.created_at)]
         for attribute, value in ((Customer.phone, ticket.phone), (Customer.locale, ticket.locale),
                                  (Customer.timezone, ticket.timezone)):
             if value:
                 actions.append(attribute.set(value))
-        Customer(ticket.customer_email).update(actions=actions)
+        customer = Customer(ticket.customer_email)
+        customer.update(actions=actions)  # pynamodb reads the item's new values back into it
+        return mail_stopped(customer)
 
     def mark_bounced(self, email: str, now: datetime, reason: str = "bounce") -> None:
         """Mail to the address stops: it bounced for good, or its owner
@@ -410,6 +443,20 @@ class TicketStore:
         """Every ticket (a Scan: for the recompute command only)."""
         for item in TicketTable.scan(TicketTable.sk == TICKET_SK):
             yield to_ticket(item)
+
+
+def _refused(error: Exception) -> bool:
+    """A condition said no (as opposed to DynamoDB failing to answer)."""
+    response = getattr(getattr(error, "cause", None), "response", None) or {}
+    return response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def mail_stopped(customer: Customer | None) -> str | None:
+    """Why no more mail goes to the customer's address: "bounce" (it bounced
+    for good) or "complaint" (they marked our mail as spam); None if it takes mail."""
+    if customer is None or customer.bounced_at is None:
+        return None
+    return customer.bounce_reason or "bounce"
 
 
 def _raise_refusal(error: TransactWriteError, labels: list[object]) -> None:

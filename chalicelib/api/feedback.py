@@ -7,8 +7,6 @@ from chalice import Response
 from ..container import container
 from ..domain.errors import CarelineError, Gone, InvalidInput
 from ..domain.feedback import parse_rating
-from ..domain.feedback_page import rating_page, refusal_page, thanks_page
-from ..domain.i18n import negotiate, resolve
 from ..domain.inquiry import parse_body
 from .errors import endpoint
 from .http import cors_headers, header, json_response, prefers_html
@@ -26,6 +24,9 @@ def _html(status: int, body: str) -> Response:
 
 def _refusal(request, error: CarelineError) -> Response:
     """No ticket to say whose language: the browser's."""
+    from ..domain.feedback_page import refusal_page
+    from ..domain.i18n import negotiate
+
     lang = negotiate(header(request, "accept-language"), container().settings.locale)
     return _html(error.status, refusal_page(lang, isinstance(error, Gone)))
 
@@ -36,6 +37,10 @@ def _cors(request) -> dict[str, str]:
 
 @endpoint(cors=_cors)
 def page(request, token: str) -> Response:
+    # The pages and their catalogues load with the first page, not with the app.
+    from ..domain.feedback_page import rating_page
+    from ..domain.i18n import resolve
+
     services = container()
     try:
         ticket = services.feedback.ticket_for(token)
@@ -48,6 +53,9 @@ def page(request, token: str) -> Response:
 
 @endpoint(cors=_cors)
 def record(request, token: str) -> Response:
+    from ..domain.feedback_page import rating_page, thanks_page
+    from ..domain.i18n import resolve
+
     services = container()
     html = prefers_html(request)
     try:

@@ -23,7 +23,7 @@ from ..config import Settings
 from ..log import bound, logger
 from .assignment import Assignment
 from .attachments import Attachments
-from .delivery import Delivery
+from .delivery import UNKNOWN, Delivery
 from .timers import Timers
 
 log = logger(__name__)
@@ -83,14 +83,15 @@ class Consumer:
         return {"batchItemFailures": [{"itemIdentifier": failed["dynamodb"]["SequenceNumber"]}] if failed else []}
 
     def _effects(self, ticket_id: str, entry_sk: str, fx: Mapping[str, Any]) -> None:
+        collection, bounced = None, UNKNOWN
+        if fx.get("customer") or fx.get("mail"):
+            collection = self._store.collection(ticket_id)  # one read serves every effect of the record
+        if fx.get("customer") and collection is not None and not collection.ticket.erased:
+            bounced = self._store.remember_customer(collection.ticket)
         for index, (kind, to) in enumerate(fx.get("mail", ())):
-            self._delivery.deliver(ticket_id, entry_sk, index, kind, to)
+            self._delivery.deliver(ticket_id, entry_sk, index, kind, to, collection=collection, bounced=bounced)
         if fx.get("arm") or fx.get("disarm"):
-            self._timers.follow(fx.get("arm"), fx.get("disarm"))
-        if fx.get("customer"):
-            ticket = self._store.ticket(ticket_id)
-            if ticket is not None and not ticket.erased:
-                self._store.remember_customer(ticket)
+            self._timers.follow(fx.get("arm"), fx.get("disarm"), ticket_id)
         if fx.get("assign"):
             self._assignment.assign(ticket_id)
         if fx.get("purge_files"):

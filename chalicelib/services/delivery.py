@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from ..adapters.files import FileError
 from ..adapters.mailer import MailerError, MailerUncertain, SesMailer, Unsendable
-from ..adapters.store import Collection, Delivery, StoredEntry, TicketStore, delivery_key
+from ..adapters.store import Collection, Delivery, StoredEntry, TicketStore, delivery_key, mail_stopped
 from ..clock import Clock
 from ..config import Settings
 from ..domain import emails
@@ -32,6 +32,9 @@ GIVE_UP_AFTER = 48  # attempts: about two days of trying
 STALE_SENDING = timedelta(minutes=10)  # a send this old without an outcome never finished
 CUSTOMER = "customer"
 AUTOMATIC = ("acknowledgement", "resolution", "follow_up")
+
+
+UNKNOWN = object()  # not read yet: whether the customer's address takes mail (see store.mail_stopped)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -55,13 +58,16 @@ class Delivery:
         self._attachments = attachments
         self._domain = settings.sender.rpartition("@")[2]
 
-    def deliver(self, ticket_id: str, entry_sk: str, index: int, mail: str, to: str) -> str:
-        """The email a change's entry asked for; what became of it."""
+    def deliver(self, ticket_id: str, entry_sk: str, index: int, mail: str, to: str, *,
+                collection: Collection | None = None, bounced: object = UNKNOWN) -> str:
+        """The email a change's entry asked for; what became of it. The
+        consumer passes what it has read already (the ticket's collection,
+        whether the address bounced), so nothing is read twice."""
         sk = delivery_key(entry_sk, index)
         mid = message_id(ticket_id, entry_sk, index, self._domain)
         if not self._store.claim_delivery(ticket_id, sk, mail, to, mid, self._clock.now()):
             return "claimed already"
-        return self._send(ticket_id, sk, entry_sk, mail, to, mid, attempts=1)
+        return self._send(ticket_id, sk, entry_sk, mail, to, mid, attempts=1, collection=collection, bounced=bounced)
 
     def retry_due(self, limit: int = 50) -> list[str]:
         """Send again what SES refused earlier and is due; the keys sent."""
@@ -75,14 +81,15 @@ class Delivery:
                 sent.append(f"{delivery.ticket_id}/{delivery.sk}")
         return sent
 
-    def _send(self, ticket_id: str, sk: str, entry_sk: str, mail: str, to: str, mid: str, attempts: int) -> str:
+    def _send(self, ticket_id: str, sk: str, entry_sk: str, mail: str, to: str, mid: str, attempts: int, *,
+              collection: Collection | None = None, bounced: object = UNKNOWN) -> str:
         now = self._clock.now()
-        collection = self._store.collection(ticket_id)
+        collection = collection or self._store.collection(ticket_id)
         entry = next((e for e in collection.entries if e.sk == entry_sk), None) if collection else None
         if collection is None or entry is None:
             self._store.settle_delivery(ticket_id, sk, "refused", now, error="the ticket is gone")
             return "refused"
-        refusal = self._refusal(collection.ticket, mail, to)
+        refusal = self._refusal(collection.ticket, mail, to, bounced)
         if refusal:
             self._store.settle_delivery(ticket_id, sk, "refused", now, error=refusal)
             log.info("email not sent", extra={"ticket_id": ticket_id, "event": mail, "reason": refusal})
@@ -115,15 +122,15 @@ class Delivery:
             log.exception("sent email not recorded", extra={"ticket_id": ticket_id, "event": mail})
         return "sent"
 
-    def _refusal(self, ticket: Ticket, mail: str, to: str) -> str | None:
+    def _refusal(self, ticket: Ticket, mail: str, to: str, bounced: object) -> str | None:
         if to != CUSTOMER:
             return None
         if ticket.erased:
             return "the customer's data was erased"
-        customer = self._store.customer(ticket.customer_email)
-        if customer is not None and customer.bounced_at is not None:
-            return ("the customer marked our email as spam" if customer.bounce_reason == "complaint"
-                    else "the address bounced")
+        if bounced is UNKNOWN:
+            bounced = mail_stopped(self._store.customer(ticket.customer_email))
+        if bounced is not None:
+            return "the customer marked our email as spam" if bounced == "complaint" else "the address bounced"
         if mail in AUTOMATIC and ticket.channel == "email":
             # A mail loop the inbound rules miss stops here.
             limit, window = LOOP_CAP, LOOP_WINDOW

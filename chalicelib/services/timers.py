@@ -33,9 +33,9 @@ class Timers:
         self._writer = writer
         self._scheduler = scheduler
 
-    def follow(self, arm: Mapping[str, Any] | None, disarm: str | None) -> None:
-        """Make Scheduler match a change's wake: a failure never fails the
-        change; the reconciler repairs it."""
+    def follow(self, arm: Mapping[str, Any] | None, disarm: str | None, ticket_id: str | None = None) -> bool:
+        """Make Scheduler match a change's wake. A failure never fails the
+        change: the ticket is flagged, and the reconciler's next run repairs it."""
         try:
             if disarm:
                 self._scheduler.delete(disarm)
@@ -44,6 +44,10 @@ class Timers:
                 self._scheduler.put(arm["name"], at, arm["payload"])
         except SchedulerError as error:
             log.warning("schedule not in step", extra={"error": str(error), "event": "schedule"})
+            if ticket_id:
+                self._store.flag_schedule_repair(ticket_id, disarm, self._clock.now())
+            return False
+        return True
 
     def fire(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """What a schedule invokes. The ticket is read again and the action
@@ -76,6 +80,13 @@ class Timers:
         not a scan)."""
         now, rules = self._clock.now(), self._settings.ticket_rules
         acted, repaired = [], []
+        for ticket_id, disarm in self._store.schedule_repairs():  # what Scheduler refused: put it right now
+            ticket = self._store.ticket(ticket_id)
+            wake = tickets.wake_of(ticket, rules) if ticket else None
+            arm = {"name": wake.name(ticket_id), "at": _iso(wake.at), "payload": wake.payload(ticket_id)} if wake else None
+            if self.follow(arm, disarm):
+                self._store.repaired(ticket_id)
+                repaired.append(ticket_id)
         for kind in ("sla", "life"):
             for ticket_id in self._store.due_wakes(kind=kind, since=None, until=now - GRACE):
                 ticket = self._store.ticket(ticket_id)

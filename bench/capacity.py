@@ -1,0 +1,173 @@
+"""Write units as DynamoDB bills them, measured on the emulator.
+
+moto answers ReturnConsumedCapacity with canned numbers, so this meter
+computes them from DynamoDB's published sizing rules: it listens on the
+botocore session's events around every write (ours and pynamodb's share one
+session), reads the items' images from the in-process emulator before and
+after, and charges
+- a write: the larger of the item's size before and after, in 1 KB units,
+  at least 1; twice inside a transaction;
+- each global secondary index: a put, a delete, or both when its key moves,
+  and an update when a projected attribute changes, each in 1 KB units of
+  the projected entry (keys-only entries are well under 1 KB).
+Item size: attribute names and values in UTF-8 bytes, numbers ~1 byte per
+two digits plus one, lists and maps 3 bytes plus 1 per element."""
+from __future__ import annotations
+
+import copy
+import math
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
+
+
+def value_size(value: dict[str, Any]) -> int:
+    (kind, content), = value.items()
+    if kind == "S":
+        return len(content.encode())
+    if kind == "N":
+        digits = len(str(content).lstrip("-").replace(".", "").lstrip("0")) or 1
+        return math.ceil(digits / 2) + 1
+    if kind == "B":
+        return len(content)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "NS", "BS"):
+        return sum(value_size({kind[0]: v}) for v in content)
+    if kind == "L":
+        return 3 + sum(value_size(v) + 1 for v in content)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + value_size(v) + 1 for k, v in content.items())
+    raise ValueError(kind)
+
+
+def item_size(item: dict[str, Any] | None) -> int:
+    return sum(len(name.encode()) + value_size(value) for name, value in (item or {}).items())
+
+
+def units(size: int) -> int:
+    return max(1, math.ceil(size / 1024))
+
+
+@dataclass
+class Meter:
+    """Write units by table and by index, and by the code that made them."""
+    table: Counter = field(default_factory=Counter)
+    index: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.table.values()) + sum(self.index.values())
+
+
+def _backend():
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+
+
+def _image(table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    table = _backend().get_table(table_name)
+    hash_value = DynamoType(key[table.hash_key_attr])
+    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    item = table.get_item(hash_value, range_value)
+    return copy.deepcopy(item.to_json()["Attributes"]) if item is not None else None
+
+
+def _key_of(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
+    table = _backend().get_table(table_name)
+    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+    return {name: item[name] for name in names}
+
+
+def _writes(operation: str, params: dict[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
+    """(table, key, transactional) of every item the call may write."""
+    if operation in ("PutItem",):
+        return [(params["TableName"], _key_of(params["TableName"], params["Item"]), False)]
+    if operation in ("UpdateItem", "DeleteItem"):
+        return [(params["TableName"], params["Key"], False)]
+    if operation == "BatchWriteItem":
+        found = []
+        for table, requests in params["RequestItems"].items():
+            for request in requests:
+                if "PutRequest" in request:
+                    found.append((table, _key_of(table, request["PutRequest"]["Item"]), False))
+                else:
+                    found.append((table, request["DeleteRequest"]["Key"], False))
+        return found
+    found = []
+    for item in params["TransactItems"]:
+        (kind, body), = item.items()
+        if kind == "ConditionCheck":
+            continue
+        key = _key_of(body["TableName"], body["Item"]) if kind == "Put" else body["Key"]
+        found.append((body["TableName"], key, True))
+    return found
+
+
+def _charge(meter: Meter, table_name: str, before, after, transactional: bool) -> None:
+    if before == after:
+        return  # a failed condition: DynamoDB still charges 1 unit; counted apart would need the error
+    base = table_name.rsplit("-", 1)[-1]
+    meter.table[base] += units(max(item_size(before), item_size(after))) * (2 if transactional else 1)
+    table = _backend().get_table(table_name)
+    for index in table.global_indexes:
+        keys = [k["AttributeName"] for k in index.schema]
+
+        def entry(image):
+            if image is None or any(k not in image for k in keys):
+                return None
+            projected = {k: image[k] for k in keys + _key_names(table) if k in image}
+            kind = index.projection.get("ProjectionType")
+            if kind == "ALL":
+                return image
+            if kind == "INCLUDE":
+                projected |= {k: image[k] for k in index.projection.get("NonKeyAttributes", []) if k in image}
+            return projected
+
+        old, new = entry(before), entry(after)
+        if old == new:
+            continue
+        old_key = {k: old[k] for k in keys} if old else None
+        new_key = {k: new[k] for k in keys} if new else None
+        charged = 0
+        if old is not None and new is not None and old_key == new_key:
+            charged = units(max(item_size(old), item_size(new)))
+        else:
+            charged = (units(item_size(old)) if old else 0) + (units(item_size(new)) if new else 0)
+        meter.index[f"{base}.{index.name}"] += charged
+
+
+def _key_names(table) -> list[str]:
+    return [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+
+
+@contextmanager
+def metering() -> Iterator[Meter]:
+    """Charge every DynamoDB write made in the block (in-process emulator only).
+    Wraps BaseClient._make_api_call, as bench/aws_calls.py does, so every
+    client is seen, whichever session made it."""
+    from unittest import mock
+
+    from botocore.client import BaseClient
+
+    meter, call = Meter(), BaseClient._make_api_call
+
+    def metered(client, operation, params):
+        if client.meta.service_model.service_name != "dynamodb" or operation not in WRITES:
+            return call(client, operation, params)
+        pending = [(t, k, tx, _image(t, k)) for t, k, tx in _writes(operation, params)]
+        try:
+            return call(client, operation, params)
+        finally:
+            for table_name, key, transactional, old in pending:
+                _charge(meter, table_name, old, _image(table_name, key), transactional)
+
+    with mock.patch.object(BaseClient, "_make_api_call", metered):
+        yield meter

@@ -1,0 +1,118 @@
+"""The stream consumer under redelivery and partial failure: Lambda delivers
+a batch again after a crash, and again from a reported failure; nothing a
+customer or the numbers see may happen twice, and nothing may be lost."""
+import json
+
+import pytest
+
+from chalicelib.adapters import counters
+from chalicelib.adapters.aws import client as aws_client
+from chalicelib.dev.stream import _as_lambda_record
+from chalicelib.services.consumer import actionable
+
+FORM = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}
+
+
+def records(settings):
+    """Every record of the tickets table's stream, in Lambda's shape, from the start."""
+    streams = aws_client("dynamodbstreams")
+    found = []
+    for stream in streams.list_streams(TableName=settings.table_prefix + "tickets")["Streams"]:
+        for shard in streams.describe_stream(StreamArn=stream["StreamArn"])["StreamDescription"]["Shards"]:
+            iterator = streams.get_shard_iterator(StreamArn=stream["StreamArn"], ShardId=shard["ShardId"],
+                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            page = streams.get_records(ShardIterator=iterator)
+            found += [_as_lambda_record(r, stream["StreamArn"]) for r in page["Records"]]
+    return found
+
+
+def post(client, **fields):
+    response = client.http.post("/inquiries", headers={"Content-Type": "application/json"},
+                                body=json.dumps(FORM | fields))
+    assert response.status_code == 201
+    return response.json_body
+
+
+def volume(day="2026-11-24"):
+    return counters.read([day]).get(day, {}).get("all", {}).get("volume:channel:web", 0)
+
+
+def test_a_batch_delivered_twice_mails_schedules_and_counts_once(client, services, settings, mailbox, settle):
+    from app import on_change
+
+    for n in range(3):
+        post(client, email=f"c{n}@example.com")
+    batch = records(settings)
+    settle()  # the first delivery, as the local poller makes it
+    sent, published = len(mailbox()), len(client.http.get("/_dev/events").json_body)
+    assert (sent, volume()) == (3, 3)
+
+    answer = on_change({"Records": batch}, None)  # Lambda crashed after finishing: the same batch again
+    assert answer == {"batchItemFailures": []}
+    assert len(mailbox.unsettled()) == sent and volume() == 3
+    schedules = aws_client("scheduler").list_schedules(GroupName=settings.scheduler_group)["Schedules"]
+    assert len(schedules) == 3  # one per ticket, put again by name
+    events = client.http.get("/_dev/events").json_body
+    assert len({e["id"] for e in events}) == published  # at least once: the same ids again, for subscribers to drop
+
+
+def test_a_longer_batch_after_a_failure_counts_only_what_is_new(client, services, settings, settle):
+    from app import on_change
+
+    post(client, email="a@example.com")
+    first = [r for r in records(settings) if actionable(r)]
+    on_change({"Records": first}, None)
+    post(client, email="b@example.com")
+    again = [r for r in records(settings) if actionable(r)]  # from the same first record, one more on the end
+    on_change({"Records": again}, None)
+    assert volume() == 2
+
+
+def test_a_failing_record_is_reported_and_the_ones_before_it_are_done(client, services, settings, mailbox,
+                                                                      monkeypatch):
+    from app import on_change
+
+    for n in range(3):
+        post(client, email=f"c{n}@example.com")
+    batch = [r for r in records(settings) if actionable(r)]
+    deliver, failing = services.delivery.deliver, batch[1]["dynamodb"]["Keys"]["pk"]["S"]
+
+    def broken(ticket_id, *args, **kwargs):
+        if ticket_id == failing:
+            raise RuntimeError("DynamoDB answered 500")
+        return deliver(ticket_id, *args, **kwargs)
+
+    monkeypatch.setattr(services.delivery, "deliver", broken)
+    answer = on_change({"Records": batch}, None)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": batch[1]["dynamodb"]["SequenceNumber"]}]}
+    assert [m["to"] for m in mailbox.unsettled()] == [["Ann Lee <c0@example.com>"]]
+    assert volume() == 1  # only what was done is counted
+
+    monkeypatch.setattr(services.delivery, "deliver", deliver)
+    assert on_change({"Records": batch[1:]}, None) == {"batchItemFailures": []}  # Lambda resumes there
+    assert sorted(m["to"][0] for m in mailbox.unsettled()) == [f"Ann Lee <c{n}@example.com>" for n in range(3)]
+    assert volume() == 3
+
+
+@pytest.mark.parametrize("first_run_fails", ["events", "counters"])
+def test_events_or_counters_failing_redo_the_batch_without_doubling_anything(client, services, settings, mailbox,
+                                                                             monkeypatch, first_run_fails):
+    from app import on_change
+
+    post(client)
+    batch = [r for r in records(settings) if actionable(r)]
+    if first_run_fails == "events":
+        target, name = services.bus, "publish"
+    else:
+        target, name = counters, "apply"
+    original = getattr(target, name)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError(f"{first_run_fails} unavailable")
+
+    monkeypatch.setattr(target, name, fail)
+    assert on_change({"Records": batch}, None)["batchItemFailures"] == [
+        {"itemIdentifier": batch[0]["dynamodb"]["SequenceNumber"]}]
+    monkeypatch.setattr(target, name, original)
+    assert on_change({"Records": batch}, None) == {"batchItemFailures": []}
+    assert len(mailbox.unsettled()) == 1 and volume() == 1
