@@ -32,7 +32,6 @@ log = logger(__name__)
 BACKOFF_SECONDS = (30, 120, 600, 1800, 3600)
 REMEMBER = timedelta(days=14)  # SQS keeps a message at most this long
 GRACE_SECONDS = 1.0  # beyond an endpoint's timeout, before its delivery counts as lost
-MAX_PARALLEL = 32
 USER_AGENT = "Careline-Webhooks/1"
 
 Post = Callable[[str, bytes, dict[str, str], float], int]
@@ -89,7 +88,8 @@ class Webhooks:
                 jobs.append((event["id"], endpoint, body, headers))
         if not jobs:
             return failed
-        pool = ThreadPoolExecutor(max_workers=min(len(jobs), MAX_PARALLEL), thread_name_prefix="webhook")
+        # One thread per delivery (a batch is at most 10 events): none waits for another's endpoint.
+        pool = ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="webhook")
         try:
             # Each delivery logs with the handler's context (function, request id).
             futures = {pool.submit(contextvars.copy_context().run, self._send, *job): job for job in jobs}
@@ -111,6 +111,9 @@ class Webhooks:
             log.warning("webhook not delivered", extra={"event": headers["Careline-Event-Type"], "event_id": event_id,
                                                         "endpoint": endpoint.name, "error": str(error)})
             return str(error)
+        except Exception as error:  # a fault of ours with one endpoint is still only that endpoint's failure
+            log.exception("webhook delivery broke", extra={"event_id": event_id, "endpoint": endpoint.name})
+            return f"not sent: {error}"
         log.info("webhook delivered", extra={"event": headers["Careline-Event-Type"], "event_id": event_id,
                                              "endpoint": endpoint.name, "status": status,
                                              "ms": round((time.monotonic() - started) * 1000)})
