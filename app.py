@@ -2,7 +2,8 @@
 
 A request writes one transaction and answers; the `tickets` table's stream
 (`on_change`) does the rest. Timed actions arrive through `on_schedule`,
-customers' emails through `on_inbound_email`."""
+customers' emails through `on_inbound_email`, SES's bounces and complaints
+through `on_mail_event`; `deliver_webhooks` posts the published events."""
 import os
 
 from chalice import Chalice, Rate
@@ -19,6 +20,9 @@ FORM_TYPES = ["application/json", "application/x-www-form-urlencoded"]
 # template replaces it with the table's own (infra/build.py).
 STREAM_ARN = os.environ.get(
     "CARELINE_STREAM_ARN", "arn:aws:dynamodb:us-east-1:123456789012:table/careline-tickets/stream/packaged")
+# Likewise the webhook queue's: a literal the deploy template replaces with the
+# stage's queue (a name would become an Fn::Sub, which a merge cannot replace).
+WEBHOOK_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:careline-webhooks"
 
 
 @app.route("/health")
@@ -128,6 +132,18 @@ def get_metrics():
     return operators.get_metrics(app.current_request)
 
 
+# Files on tickets (docs/attachments.md)
+
+@app.route("/tickets/{ticket_id}/uploads", methods=["POST"])
+def upload(ticket_id):
+    return operators.upload(app.current_request, ticket_id)
+
+
+@app.route("/tickets/{ticket_id}/attachments/{sha256}")
+def download(ticket_id, sha256):
+    return operators.download(app.current_request, ticket_id, sha256)
+
+
 @app.on_dynamodb_record(stream_arn=STREAM_ARN, name="on_change", batch_size=100, starting_position="TRIM_HORIZON",
                         maximum_batching_window_in_seconds=1)
 def on_change(event):
@@ -164,6 +180,20 @@ def reconcile(event):
     """Act on timed actions whose schedule never fired; re-create missing schedules."""
     with bound(function="reconcile"):
         container().timers.reconcile()
+
+
+@app.on_sqs_message(queue_arn=WEBHOOK_QUEUE_ARN, name="deliver_webhooks", batch_size=10)
+def deliver_webhooks(event):
+    """Signed webhook deliveries of the events the stage's bus routes to the queue."""
+    with bound(function="deliver_webhooks"):
+        return container().webhooks.handle(event.to_dict()["Records"])
+
+
+@app.lambda_function(name="on_mail_event")
+def on_mail_event(event, context):
+    """SES's bounces and complaints (through the configuration set's topic): the address is mailed no more."""
+    with bound(function="on_mail_event", request_id=getattr(context, "aws_request_id", None)):
+        return container().mail_events.handle(event)
 
 
 # The local stage's dev routes (mailbox, clock, tokens) are never deployed:

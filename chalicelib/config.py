@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from .domain.priority import Rule
+from .domain.ticket import CHANNELS, EVENT_TYPES, PRIORITIES, Rules
+from .domain.webhooks import DEFAULT_TIMEOUT_SECONDS, Endpoint
 from .rate_limits import rate_limits_enabled
-from .domain.ticket import CHANNELS, PRIORITIES, Rules
 
 if TYPE_CHECKING:
     from .domain.sla import Policy
@@ -70,6 +71,8 @@ class Settings:
     cors_loopback: bool = False  # any loopback origin may call the public API (local stage: a storefront in development)
     mail_configuration_set: str | None = None  # SES's: bounces and complaints reach on_mail_event
     locale: str = "en-GB"  # the shop's language: its operators' notices, and customers whose own is not offered
+    webhooks: tuple[Endpoint, ...] = ()  # every outgoing event is POSTed to these, signed (docs/events.md)
+    attachments_bucket: str = ""  # customers' and operators' files, under each ticket's id
 
     @property
     def ticket_rules(self) -> Rules:
@@ -143,6 +146,8 @@ def settings_from(stage: str, document: dict, env: Mapping[str, str], *, validat
         admin_url=env.get("CARELINE_ADMIN_URL") or f"{public_url}/admin/index.html",
         rate_limits=rate_limits_enabled(stage, env),
         cors_loopback=bool(document.get("cors_loopback", False)),
+        webhooks=_webhooks(stage, document.get("webhooks", ()), public_url),
+        attachments_bucket=need("CARELINE_ATTACHMENTS_BUCKET", "careline-local-attachments-local"),
     )
 
 
@@ -202,6 +207,42 @@ def _policy(raw: dict) -> "Policy":
     return Policy(calendar=calendar, targets=targets, warning=warning,
                   escalation_raise_priority=bool(escalation.get("raise_priority")),
                   escalation_reassign_to=escalation.get("reassign_to"))
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _webhooks(stage: str, raws: list, public_url: str) -> tuple[Endpoint, ...]:
+    names = [raw["name"] for raw in raws]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigError(f"webhooks: the name {repeated[0]!r} is used twice")
+    return tuple(_webhook(stage, raw, public_url) for raw in raws)
+
+
+def _webhook(stage: str, raw: dict, public_url: str) -> Endpoint:
+    """A webhook as the stage names it, held to the rules the schema cannot say."""
+    from urllib.parse import urlsplit
+
+    where = f"webhooks/{raw['name']}"
+    url = raw["url"]
+    if url.startswith("/"):  # the local API itself: follows PORT
+        if stage != "local":
+            raise ConfigError(f"{where}/url: must be an https:// URL")
+        url = public_url + url
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (stage == "local" and parts.scheme == "http"
+                                        and parts.hostname in LOOPBACK_HOSTS):
+        raise ConfigError(f"{where}/url: must be an https:// URL"
+                          + (" (or http:// on a loopback address)" if stage == "local" else ""))
+    unknown = [e for e in raw.get("events", ()) if e not in EVENT_TYPES]
+    if unknown:
+        raise ConfigError(f"{where}/events: {unknown[0]!r} is not an event type ({', '.join(EVENT_TYPES)})")
+    prefix = f"careline/{stage}/webhooks/"  # what the delivering function may read (infra/build.py)
+    if stage != "local" and not raw["secret"].startswith(prefix):
+        raise ConfigError(f"{where}/secret: must name a Secrets Manager secret under {prefix}")
+    return Endpoint(raw["name"], url, raw["secret"], tuple(raw.get("events", ())),
+                    float(raw.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)))
 
 
 def _rule(raw: dict, categories: tuple[str, ...]) -> Rule:

@@ -16,16 +16,19 @@ if TYPE_CHECKING:
     from .adapters.store import TicketStore
     from .auth import TokenVerifier
     from .services.assignment import Assignment
+    from .services.attachments import Attachments
     from .services.consumer import Consumer
     from .services.customers import CustomerService
     from .services.delivery import Delivery
     from .services.directory import DirectoryService
     from .services.feedback import FeedbackService
     from .services.inbound import InboundService
+    from .services.mail_events import MailEvents
     from .services.intake import IntakeService
     from .services.metrics import MetricsService
     from .services.tickets import TicketService
     from .services.timers import Timers
+    from .services.webhooks import Webhooks
     from .services.writer import TicketWriter
 
 # The local stage's clock: shared by every request in the `make run` process,
@@ -63,7 +66,8 @@ class Container:
         if self.settings.stage == "local":  # GET /_dev/events lists what was published
             from .dev.events import RecordingBus
 
-            return RecordingBus(bus)
+            # No queue locally: the stage's webhooks get each event right away.
+            return RecordingBus(bus, self.webhooks.deliver if self.settings.webhooks else None)
         return bus
 
     # Services
@@ -114,7 +118,7 @@ class Container:
     def inbound(self) -> InboundService:
         from .services.inbound import InboundService
 
-        return InboundService(self.settings, self.store, self.tickets, self.intake)
+        return InboundService(self.settings, self.store, self.tickets, self.intake, self.attachments)
 
     @cached_property
     def delivery(self) -> Delivery:
@@ -123,7 +127,7 @@ class Container:
 
         s = self.settings
         mailer = SesMailer(s.sender, f"{s.brand} customer care", s.support_address, s.mail_configuration_set)
-        return Delivery(s, self.clock, self.store, mailer, self.signing_key)
+        return Delivery(s, self.clock, self.store, mailer, self.signing_key, self.attachments)
 
     @cached_property
     def timers(self) -> Timers:
@@ -145,7 +149,30 @@ class Container:
     def consumer(self) -> Consumer:
         from .services.consumer import Consumer
 
-        return Consumer(self.settings, self.store, self.delivery, self.timers, self.assignment, self.bus)
+        return Consumer(self.settings, self.store, self.delivery, self.timers, self.assignment, self.bus,
+                        self.attachments)
+
+    @cached_property
+    def attachments(self) -> Attachments:
+        """Files on tickets; no S3 client exists until one is read, stored or signed."""
+        from .adapters.files import FileStore
+        from .services.attachments import Attachments
+
+        return Attachments(self.clock, self.store, FileStore(self.settings.attachments_bucket))
+
+    @cached_property
+    def mail_events(self) -> MailEvents:
+        from .services.mail_events import MailEvents
+
+        return MailEvents(self.store, self.clock)
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        from .adapters.secrets import WebhookSecrets
+        from .services.webhooks import Webhooks
+
+        s = self.settings
+        return Webhooks(s.webhooks, self.store, self.clock, WebhookSecrets(from_secrets_manager=s.stage != "local"))
 
     @cached_property
     def verifier(self) -> TokenVerifier:

@@ -43,6 +43,10 @@ def current_function() -> str | None:
     return _context.get().get("function")
 
 
+# Every LogRecord has these; anything else on a record came from `extra`.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {"level": record.levelname, "logger": record.name, "message": record.getMessage()}
@@ -51,6 +55,9 @@ class JsonFormatter(logging.Formatter):
             line[name] = getattr(record, name, None) or ambient.get(name)
         for name, value in ambient.items():
             line.setdefault(name, value)
+        for name, value in record.__dict__.items():  # what the call passed in `extra`
+            if name not in _RECORD_ATTRIBUTES:
+                line.setdefault(name, value)
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str, ensure_ascii=False)

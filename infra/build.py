@@ -114,12 +114,14 @@ def names(stage: str) -> dict[str, str]:
         "mail_events": f"{base}-mail-events",
         "secret": f"{app}/{stage}/signing-secret",
         "inbound_prefix": f"{base}-inbound-",  # + account id: bucket names are global
+        "attachments_prefix": f"{base}-attachments-",  # + account id
         "mail_domain": sender(stage).rpartition("@")[2],
         "support_address": stage_document(stage)["support_address"],
         "configuration_set": base,
         "bus": base,
         "webhooks": f"{base}-webhooks",
         "webhook_dead_letters": f"{base}-webhooks-dlq",
+        "webhook_secrets": f"{app}/{stage}/webhooks/",  # + the endpoint's name
         "key_alias": f"alias/{base}",
         "rule_set": f"{app}-inbound",  # one active receipt rule set per account and region
         "metrics_namespace": f"Careline/{stage}",
@@ -127,11 +129,10 @@ def names(stage: str) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------
-# Functions and what each may do. One entry per Chalice function name, those
-# app.py defines today and those the new core adds; only the ones app.py
-# defines are generated. A grant is "code" (the function's code calls it: the
-# IAM test proves each is used) or "runtime" (Lambda acts with the function's
-# role: logs, traces, dead letters, reading its event source).
+# Functions and what each may do: one entry per Chalice function name of
+# app.py. A grant is "code" (the function's code calls it: the IAM test
+# proves each is used) or "runtime" (Lambda acts with the function's role:
+# logs, traces, dead letters, reading its event source).
 
 @dataclass(frozen=True)
 class Function:
@@ -143,15 +144,19 @@ class Function:
 FUNCTIONS: dict[str, Function] = {
     # A request writes one transaction: the API reads and writes tables and
     # signs cursors, and does nothing else (no mail, schedule or event).
-    "api_handler": Function("api", ("tables", "secret"), "the API's routes"),
-    "on_change": Function("stream", ("tables", "mail", "schedules", "secret", "events"),
+    # The API also signs links to download and upload files (S3 checks them
+    # against its role) and reads the uploads a reply attaches.
+    "api_handler": Function("api", ("tables", "secret", "files_read", "files_write"), "the API's routes"),
+    "on_change": Function("stream", ("tables", "mail", "schedules", "secret", "events", "files_read", "files_delete"),
                           "the tickets table's stream: performs each change's effects"),
     "on_schedule": Function("scheduler", ("tables", "schedules"), "one-time schedules (SLA, follow-up, close)"),
-    "on_inbound_email": Function("s3", ("inbound", "tables"), "mail SES stored in the inbound bucket"),
-    "retry_mail": Function("rate", ("tables", "mail", "secret"), "emails whose send failed"),
+    "on_inbound_email": Function("s3", ("inbound", "tables", "files_write", "files_delete"),
+                                 "mail SES stored in the inbound bucket"),
+    "retry_mail": Function("rate", ("tables", "mail", "secret", "files_read"), "emails whose send failed"),
     "reconcile": Function("rate", ("tables", "schedules"), "repairs schedules; acts on what never fired"),
-    "deliver_webhooks": Function("sqs", ("tables", "secret"), "signed webhook deliveries"),
-    "on_mail_event": Function("sns", ("tables",), "SES bounce and complaint events"),
+    "deliver_webhooks": Function("sqs", ("webhook_secrets", "webhook_backoff", "delivered_webhooks"),
+                                 "signed webhook deliveries"),
+    "on_mail_event": Function("sns", ("bounces",), "SES bounce and complaint events"),
 }
 ASYNC_TRIGGERS = ("scheduler", "s3", "rate", "sns")  # invoked asynchronously: failures go to a dead-letter queue
 
@@ -168,18 +173,17 @@ def logical_id(chalice_name: str) -> str:
     return "APIHandler" if chalice_name == "api_handler" else to_cfn_resource_name(chalice_name)
 
 
-def app_functions(app=None) -> list[str]:
-    """The Chalice names of the functions an app defines."""
-    if app is None:
-        _importable()
-        from app import app
+def app_functions() -> list[str]:
+    """The Chalice names of the functions app.py defines."""
+    _importable()
+    from app import app
     found = ["api_handler"] if app.routes else []
     return found + [function.name for function in [*app.pure_lambda_functions, *app.event_sources]]
 
 
-def functions(stage: str, app=None) -> dict[str, str]:
+def functions(stage: str) -> dict[str, str]:
     """Chalice's logical id → the function name pinned here, for every function the app defines."""
-    return {logical_id(name): function_name(stage, name) for name in app_functions(app)}
+    return {logical_id(name): function_name(stage, name) for name in app_functions()}
 
 
 def _arn(service: str, resource: str, region: bool = True) -> str:
@@ -224,8 +228,28 @@ def code_statements(stage: str, capability: str) -> list[dict]:
     if capability == "inbound":
         return [{"Sid": "InboundMail", "Action": "s3:GetObject",
                  "Resource": f"arn:aws:s3:::{n['inbound_prefix']}*/*"}]
+    if capability.startswith("files_"):  # the attachments bucket: files under each ticket's id
+        objects, bucket = f"arn:aws:s3:::{n['attachments_prefix']}*/*", f"arn:aws:s3:::{n['attachments_prefix']}*"
+        if capability == "files_read":
+            return [{"Sid": "FilesRead", "Action": "s3:GetObject", "Resource": objects}]
+        if capability == "files_write":
+            return [{"Sid": "FilesWrite", "Action": "s3:PutObject", "Resource": objects}]
+        if capability == "files_delete":  # every version: an erased customer's files must not linger
+            return [{"Sid": "FilesList", "Action": "s3:ListBucketVersions", "Resource": bucket},
+                    {"Sid": "FilesDelete", "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": objects}]
     if capability == "events":
         return [{"Sid": "Events", "Action": "events:PutEvents", "Resource": _arn("events", f"event-bus/{n['bus']}")}]
+    if capability == "webhook_secrets":  # each endpoint's signing secret (config.py requires this prefix)
+        return [{"Sid": "WebhookSecrets", "Action": "secretsmanager:GetSecretValue",
+                 "Resource": _arn("secretsmanager", f"secret:{n['webhook_secrets']}*")}]
+    if capability == "webhook_backoff":  # a failed delivery waits longer before each retry
+        return [{"Sid": "WebhookBackoff", "Action": "sqs:ChangeMessageVisibility", "Resource": _arn("sqs", n["webhooks"])}]
+    if capability == "delivered_webhooks":  # which endpoints took an event another endpoint failed
+        return [{"Sid": "DeliveredWebhooks", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+                 "Resource": _arn("dynamodb", f"table/{n['tables']}claims")}]
+    if capability == "bounces":  # the customer's address is marked undeliverable
+        return [{"Sid": "Bounces", "Action": "dynamodb:UpdateItem",
+                 "Resource": _arn("dynamodb", f"table/{n['tables']}customers")}]
     raise KeyError(capability)
 
 
@@ -245,7 +269,7 @@ def runtime_statements(stage: str, chalice_name: str) -> list[dict]:
                            "Resource": _arn("dynamodb", f"table/{n['tables']}{STREAMED_TABLE}/stream/*")})
     if trigger == "sqs":
         statements.append({"Sid": "Queue", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage",
-                                                      "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+                                                      "sqs:GetQueueAttributes"],
                            "Resource": _arn("sqs", n["webhooks"])})
     return statements
 
@@ -346,10 +370,10 @@ def rotation_code() -> str:
     return (ROOT / "infra" / "rotate_secret.py").read_text()
 
 
-def template(stage: str, app=None) -> dict:
+def template(stage: str) -> dict:
     n = names(stage)
     retain = stage in RETAINED_STAGES
-    present = app_functions(app)
+    present = app_functions()
     fns = {name: (logical_id(name), function_name(stage, name)) for name in present}
     unknown = [name for name in present if name not in FUNCTIONS]
     if unknown:
@@ -516,6 +540,22 @@ def template(stage: str, app=None) -> dict:
                  "Recipients": [n["support_address"]],
                  "Actions": [{"S3Action": {"BucketName": {"Ref": "InboundMailBucket"}}}]}}}
 
+    # Files on tickets: customers' attachments and operators' uploads, under
+    # each ticket's id. Private; browsers reach single objects through links
+    # the API signs (uploads from the admin page's origin only). Replaced
+    # versions go after 30 days; an erasure removes every version at once.
+    resources["AttachmentsBucket"] = _bucket(
+        retain, BucketName={"Fn::Sub": n["attachments_prefix"] + "${AWS::AccountId}"},
+        LoggingConfiguration={"DestinationBucketName": {"Ref": "AccessLogsBucket"}, "LogFilePrefix": "s3/attachments/"},
+        LifecycleConfiguration={"Rules": [{"Id": "expire-replaced-versions", "Status": "Enabled",
+                                           "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                                           "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]},
+        CorsConfiguration={"CorsRules": [{"AllowedOrigins": [{"Ref": "SiteUrl"}], "AllowedMethods": ["POST"],
+                                          "AllowedHeaders": ["*"], "MaxAge": 600}]})
+    resources["AttachmentsBucketPolicy"] = {"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": {"Ref": "AttachmentsBucket"}, "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            _https_only("AttachmentsBucket")]}}}
+
     # Outgoing events: a bus per stage; webhooks are delivered from a queue fed by a rule.
     resources["EventBus"] = {"Type": "AWS::Events::EventBus", "Properties": {"Name": n["bus"]}}
     resources["WebhookDeadLetters"] = _queue(n["webhook_dead_letters"], retain)
@@ -608,6 +648,7 @@ def template(stage: str, app=None) -> dict:
         "CARELINE_COGNITO_ISSUER": {"Fn::Sub": "https://${UserPool.ProviderURL}"},
         "CARELINE_COGNITO_CLIENT_ID": {"Ref": "AdminClient"},
         "CARELINE_EVENT_BUS": n["bus"],
+        "CARELINE_ATTACHMENTS_BUCKET": {"Ref": "AttachmentsBucket"},
         "CARELINE_MAIL_CONFIGURATION_SET": n["configuration_set"],
     }
     for chalice_name, (lid, name) in fns.items():
@@ -713,9 +754,9 @@ def _lambda_arn(name: str) -> dict:
     return {"Fn::Sub": f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}"}
 
 
-def lambda_functions_config(stage: str, app=None) -> dict:
+def lambda_functions_config(stage: str) -> dict:
     """`.chalice/config.json` → stages.<stage>.lambda_functions: each function its own policy file."""
-    return {name: {"iam_policy_file": policy_file(stage, name)} for name in app_functions(app)}
+    return {name: {"iam_policy_file": policy_file(stage, name)} for name in app_functions()}
 
 
 # ---------------------------------------------------------------------------

@@ -106,6 +106,7 @@ def main() -> int:
     print(f"Example shop   {base}/shop", flush=True)
     print(f"Dev mailbox    {base}/_dev/mail", flush=True)
     print(f"Dev clock      POST {base}/_dev/clock  {{\"advance_minutes\": N}}", flush=True)
+    print(f"Dev webhooks   {base}/_dev/webhooks  (every event, signed; docs/events.md)", flush=True)
     print(f"Careline ready on {base}", flush=True)
     try:
         api.server.serve_forever(poll_interval=0.2)

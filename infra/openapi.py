@@ -87,6 +87,7 @@ PATH_PARAMETERS = {
     "email": "an email address, URL-encoded",
     "name": "a macro's name (lowercase letters, digits, dashes); under /admin a file name",
     "token": "the signed token from the follow-up email's links",
+    "sha256": "the file's SHA-256 as the ticket's message lists it (64 hexadecimal digits)",
 }
 
 
@@ -213,11 +214,37 @@ def operations() -> dict[tuple[str, str], dict]:
                         "volume by channel.",
             parameters=query(("since", "ISO-8601 date"), ("until", "ISO-8601 date")),
             responses={"200": answer("OK", ANY_OBJECT)}),
+        ("POST", "/tickets/{ticket_id}/uploads"): operator(
+            "A signed form to upload one file for a reply",
+            description="POST the form to `url` as multipart/form-data: every entry of `fields`, then the file as "
+                        "`file`. S3 takes it only as the named type and at most `max_bytes`, until `expires_at`. "
+                        "Then name `key` in the reply's `attachments`. See docs/attachments.md.",
+            body="upload", responses={"201": answer("The form", {
+                "type": "object", "required": ["key", "url", "fields", "max_bytes", "expires_at"],
+                "properties": {"key": {"type": "string"}, "url": {"type": "string", "format": "uri"},
+                               "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                               "max_bytes": {"type": "integer"}, "expires_at": {"type": "string", "format": "date-time"}}}),
+                "400": errors("A type outside the allow-list, or a name that does not fit it")}),
+        ("GET", "/tickets/{ticket_id}/attachments/{sha256}"): operator(
+            "A link to download one of the ticket's files",
+            description="The file is named by the SHA-256 the ticket's message lists. The link is valid for five "
+                        "minutes and saves the file under its name (open it in the browser: no token needed).",
+            responses={"200": answer("The link", {
+                "type": "object", "required": ["url", "expires_at", "name", "type", "size", "sha256"],
+                "properties": {"url": {"type": "string", "format": "uri"},
+                               "expires_at": {"type": "string", "format": "date-time"}, "name": {"type": "string"},
+                               "type": {"type": "string"}, "size": {"type": "integer"}, "sha256": {"type": "string"}}}),
+                "404": errors("No such ticket, or no kept file with this SHA-256 on it")}),
         ("GET", "/_dev/mail"): local("Every email sent so far, oldest first", responses={"200": answer("OK", {
             "type": "array", "items": {"type": "object", "required": ["to", "subject", "text", "html", "headers"],
                                        "properties": {"to": {"type": "array", "items": {"type": "string"}},
                                                       "subject": {"type": "string"}, "text": {"type": "string"},
-                                                      "html": {"type": "string"}, "headers": ANY_OBJECT}}})}),
+                                                      "html": {"type": "string"}, "headers": ANY_OBJECT,
+                                                      "attachments": {"type": "array", "items": {
+                                                          "type": "object", "properties": {
+                                                              "name": {"type": "string"}, "type": {"type": "string"},
+                                                              "size": {"type": "integer"},
+                                                              "sha256": {"type": "string"}}}}}}})}),
         ("GET", "/_dev/events"): local("Every outgoing ticket event published so far, oldest first", responses={
             "200": answer("OK", {"type": "array", "items": {
                 "type": "object", "required": ["type", "ticket_id", "time", "detail"],
@@ -247,6 +274,30 @@ def operations() -> dict[tuple[str, str], dict]:
                                                                                         "ignored"]},
                                                                     "reason": {"type": "string"}}}),
                        "400": errors("Empty body")}),
+        ("POST", "/_dev/webhooks"): local(
+            "The local stage's webhook receiver: checks the delivery's signature and keeps it",
+            description="The local stage's own webhook (chalicelib/stages/local.json) posts here; see docs/events.md.",
+            parameters=[header("Careline-Signature", "t=<unix seconds>,v1=<HMAC-SHA256 hex of '<t>.<body>'>")],
+            request={"required": True, "content": {"application/json": {"schema": ANY_OBJECT}}},
+            responses={"204": answer("Signed by one of the stage's webhook secrets, recently"),
+                       "400": errors("Unsigned, tampered or stale: the message says which")}),
+        ("GET", "/_dev/webhooks"): local("Every delivery the local receiver got, oldest first", responses={
+            "200": answer("OK", {"type": "array", "items": {
+                "type": "object", "required": ["received_at", "event_id", "type", "verified", "event"],
+                "properties": {"received_at": {"type": "integer", "description": "unix seconds"},
+                               "event_id": {"type": ["string", "null"]}, "type": {"type": ["string", "null"]},
+                               "signature": {"type": ["string", "null"]}, "verified": {"type": "boolean"},
+                               "error": {"type": "string"}, "event": {"type": ["object", "null"]}}}})}),
+        ("POST", "/_dev/mail-event"): local(
+            "Handle an SES bounce or complaint event as on_mail_event would",
+            description="The body is the event as SES publishes it, e.g. {\"eventType\": \"Bounce\", \"bounce\": "
+                        "{\"bounceType\": \"Permanent\", \"bouncedRecipients\": [{\"emailAddress\": \"ann@example.com\"}]}}.",
+            request=dev_json({"type": "object", "properties": {"eventType": {"enum": ["Bounce", "Complaint"]}}}),
+            responses={"200": answer("The addresses marked: no more email goes to them", {
+                "type": "object", "required": ["marked"], "properties": {"marked": {"type": "array", "items": {
+                    "type": "object", "properties": {"email": {"type": "string"},
+                                                     "reason": {"enum": ["bounce", "complaint"]}}}}}}),
+                       "400": errors("Not an SES event")}),
         ("GET", "/admin"): local("The operator admin page", responses={"302": answer(
             "To /admin/index.html", headers={"Location": "/admin/index.html"})}),
         ("GET", "/admin/{name}"): local("A file of the admin page (config.js is generated per stage)", responses={

@@ -50,9 +50,14 @@ def aws():
 
 @pytest.fixture
 def settings():
+    """The local stage's settings, without its webhook: that is `make run`'s
+    own receiver, and in-process tests have no HTTP server (the port may even
+    be another stack's). Webhook tests name receivers of their own."""
+    from dataclasses import replace
+
     from chalicelib.config import load_settings
 
-    return load_settings()
+    return replace(load_settings(), webhooks=())
 
 
 @pytest.fixture

@@ -73,9 +73,21 @@ def iam_requests(service: str, operation: str, params: dict) -> list[tuple[str, 
             pairs.append(("iam:PassRole", params["Target"]["RoleArn"]))
         return pairs
     if service == "s3":
-        return [(f"s3:{operation}", f"arn:aws:s3:::{params['Bucket']}/{params.get('Key', '')}")]
-    if service == "secretsmanager":
-        return [(f"secretsmanager:{operation}", params["SecretId"])]
+        bucket = f"arn:aws:s3:::{params['Bucket']}"
+        if operation == "ListObjectVersions":
+            return [("s3:ListBucketVersions", bucket)]
+        if operation == "DeleteObjects":  # authorised object by object
+            return [("s3:DeleteObjectVersion" if o.get("VersionId") else "s3:DeleteObject", f"{bucket}/{o['Key']}")
+                    for o in params["Delete"]["Objects"]]
+        if operation in ("GetObject", "HeadObject"):
+            return [("s3:GetObjectVersion" if params.get("VersionId") else "s3:GetObject", f"{bucket}/{params['Key']}")]
+        return [(f"s3:{operation}", f"{bucket}/{params.get('Key', '')}")]
+    if service == "secretsmanager":  # by ARN, or by name: then IAM sees the ARN with Secrets Manager's suffix
+        secret = params["SecretId"]
+        return [(f"secretsmanager:{operation}", secret if secret.startswith("arn:")
+                 else f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret}-AbCdEf")]
+    if service == "sqs" and "QueueUrl" in params:
+        return [(f"sqs:{operation}", f"arn:aws:sqs:{REGION}:{ACCOUNT}:{params['QueueUrl'].rstrip('/').rsplit('/', 1)[-1]}")]
     if service == "events" and operation == "PutEvents":
         return [("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{entry.get('EventBusName', 'default')}")
                 for entry in params["Entries"]]
@@ -101,6 +113,34 @@ def _install() -> None:
 
     recording._careline_recorder = True
     botocore.client.BaseClient._make_api_call = recording
+    _install_presigning()
+
+
+def _install_presigning() -> None:
+    """A signed link is a call made later with the signing function's role:
+    S3 authorises it as the operation it names. Clients take these methods
+    when their class is made, so this runs before any client exists."""
+    import botocore.signers
+
+    def record(action: str, bucket: str, key: str) -> None:
+        if _app_call():
+            from chalicelib import log
+
+            CALLS.append(Call(log.current_function(), action, f"arn:aws:s3:::{bucket}/{key}"))
+
+    url, post = botocore.signers.generate_presigned_url, botocore.signers.generate_presigned_post
+
+    def presigned_url(self, ClientMethod, Params=None, *args, **kwargs):
+        if self.meta.service_model.service_name == "s3" and Params:
+            record("s3:" + self.meta.method_to_api_mapping[ClientMethod], Params["Bucket"], Params.get("Key", ""))
+        return url(self, ClientMethod, Params, *args, **kwargs)
+
+    def presigned_post(self, Bucket, Key, *args, **kwargs):
+        record("s3:PutObject", Bucket, Key)
+        return post(self, Bucket, Key, *args, **kwargs)
+
+    botocore.signers.generate_presigned_url = presigned_url
+    botocore.signers.generate_presigned_post = presigned_post
 
 
 def pytest_configure(config):

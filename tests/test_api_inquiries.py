@@ -295,7 +295,8 @@ def test_other_stages_keep_their_allow_list(client, services):
     from chalicelib.config import load_stage_document, settings_from
 
     aws = {"CARELINE_SCHEDULER_TARGET_ARN": "arn:t", "CARELINE_SCHEDULER_ROLE_ARN": "arn:r",
-           "CARELINE_PUBLIC_URL": "https://api.example", "CARELINE_SECRET_ARN": "arn:s"}
+           "CARELINE_PUBLIC_URL": "https://api.example", "CARELINE_SECRET_ARN": "arn:s",
+           "CARELINE_ATTACHMENTS_BUCKET": "careline-test-attachments"}
     for stage in ("dev", "staging", "prod"):
         deployed = settings_from(stage, load_stage_document(stage), aws)
         services.settings = replace(services.settings, cors_origins=deployed.cors_origins,

@@ -6,7 +6,8 @@ import pytest
 from chalicelib.config import ConfigError, load_stage_document, settings_from
 
 AWS_ENV = {"CARELINE_SCHEDULER_TARGET_ARN": "arn:t", "CARELINE_SCHEDULER_ROLE_ARN": "arn:r",
-           "CARELINE_PUBLIC_URL": "https://api.example", "CARELINE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:careline/test/signing-secret-AbCdEf"}
+           "CARELINE_PUBLIC_URL": "https://api.example", "CARELINE_ATTACHMENTS_BUCKET": "careline-test-attachments-1",
+           "CARELINE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:careline/test/signing-secret-AbCdEf"}
 
 
 @pytest.mark.parametrize("stage", ["local", "dev", "staging", "prod"])

@@ -77,7 +77,9 @@ def test_mailbox_lists_every_email_oldest_first(client, mailbox):
                          body=json.dumps(FORM | {"name": name, "email": f"{name.lower()}@example.com"}))
     listed = client.http.get("/_dev/mail").json_body
     assert [m["to"] for m in listed] == [["Ann <ann@example.com>"], ["Bob <bob@example.com>"]]
-    assert set(listed[0]) == {"to", "subject", "text", "html", "headers"}
+    # The contract's fields, and the files each email carries (a compatible extension).
+    assert set(listed[0]) == {"to", "subject", "text", "html", "headers", "attachments"}
+    assert listed[0]["attachments"] == []
 
 
 def test_no_other_stage_has_dev_routes():

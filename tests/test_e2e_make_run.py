@@ -52,6 +52,18 @@ def test_inquiry_acknowledgement_and_sla_through_the_running_stack(stack):
     assert status == 200 and token["token"].count(".") == 2
 
 
+def test_every_event_reaches_the_local_webhook_receiver_signed(stack):
+    """The local stage's own webhook (on the port make run was given) gets each event, verified."""
+    base = stack["base"]
+    status, ticket = call(base, "POST", "/inquiries", {"name": "Bob", "email": "bob@example.com", "message": "Hi"})
+    assert status == 201
+    status, published = call(base, "GET", "/_dev/events")
+    status, received = call(base, "GET", "/_dev/webhooks")
+    created = [e["id"] for e in published if e["ticket_id"] == ticket["id"]]
+    delivered = [(d["event_id"], d["verified"]) for d in received if d["event"]["data"]["ticket_id"] == ticket["id"]]
+    assert created and delivered == [(event_id, True) for event_id in created]
+
+
 def test_ctrl_c_stops_everything(stack):
     process = stack["process"]
     os.killpg(process.pid, signal.SIGINT)

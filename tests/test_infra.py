@@ -28,11 +28,8 @@ def test_committed_templates_and_policies_are_what_the_build_makes_now():
     assert build.stale_files() == [], "policies of functions app.py no longer defines: run `make infra`"
 
 
-def test_every_function_of_the_app_has_an_entry_in_the_map():
-    assert set(build.app_functions()) <= set(build.FUNCTIONS)
-    from tests.packaging import planned_app
-
-    assert set(build.app_functions(planned_app())) <= set(build.FUNCTIONS)
+def test_every_function_of_the_app_has_an_entry_in_the_map_and_every_entry_a_function():
+    assert set(build.app_functions()) == set(build.FUNCTIONS)
 
 
 # (b) tables = models, read from the models' own metadata (not from _get_schema, which the build uses)
@@ -157,8 +154,9 @@ def test_each_policy_grants_exactly_the_stages_tables(stage):
                 assert (set(actions), statement["Resource"]) == (set(build.STREAM_ACTIONS), stream), name
             elif any(a.startswith("dynamodb:") for a in actions):
                 assert set(actions) <= set(build.TABLE_ACTIONS), actions  # no Scan, batch writes or table admin
-                granted |= set(statement["Resource"])
-        assert granted == expected, name
+                granted |= {statement["Resource"]} if isinstance(statement["Resource"], str) else set(statement["Resource"])
+        # The functions that work on tickets get every table; the rest only the one they touch.
+        assert granted == expected if "tables" in build.FUNCTIONS[name].code else granted < expected, name
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -184,7 +182,8 @@ def test_functions_get_only_what_they_use():
     api = statements_of("prod", "api_handler")
     assert "InboundMail" not in api and "DeadLetters" not in api
     assert "InboundMail" in statements_of("prod", "on_inbound_email")
-    assert set(statements_of("prod", "on_mail_event")) == {"Tables", "Indexes", "Logs", "Tracing", "DeadLetters"}
+    assert set(statements_of("prod", "on_mail_event")) == {"Bounces", "Logs", "Tracing", "DeadLetters"}
+    assert statements_of("prod", "on_mail_event")["Bounces"]["Action"] == "dynamodb:UpdateItem"  # the customer only
     assert "Stream" in statements_of("prod", "on_change") and "Stream" not in api
     assert "Queue" in statements_of("prod", "deliver_webhooks")
 
@@ -275,20 +274,15 @@ def test_the_cycle_check_finds_a_function_that_needs_its_own_arn():
     assert dependency_cycle(api)
 
 
-CASES = [pytest.param(stage, planned, id=f"{stage}-{'new-core' if planned else 'app'}")
-         for stage in STAGES for planned in (False, True)]
-
-
-@pytest.mark.parametrize("stage,planned", CASES)
-def test_chalice_package_merges_into_a_deployable_template(stage, planned):
-    sam = packaging.sam(stage, planned)
+@pytest.mark.parametrize("stage", STAGES)
+def test_chalice_package_merges_into_a_deployable_template(stage):
+    sam = packaging.sam(stage)
     resources = sam["Resources"]
-    app = packaging.planned_app() if planned else None
     # Every resource the merge template names exists in Chalice's output (a
     # misspelt function id would merge into a resource without a type).
     assert all("Type" in r for r in resources.values()), [k for k, r in resources.items() if "Type" not in r]
     functions = {k for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
-    assert functions == set(build.functions(stage, app)) and "OnSchedule" in functions
+    assert functions == set(build.functions(stage)) and "OnSchedule" in functions
     target = {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
                          + resources["OnSchedule"]["Properties"]["FunctionName"]}
     for name in functions:
@@ -302,7 +296,7 @@ def test_chalice_package_merges_into_a_deployable_template(stage, planned):
         assert (properties["Runtime"], properties["Tracing"]) == (build.LAMBDA_RUNTIME, "Active")
         # Its own role with exactly its own policy.
         role = resources[properties["Role"]["Fn::GetAtt"][0]]["Properties"]
-        chalice_name = next(n for n in build.app_functions(app) if build.logical_id(n) == name)
+        chalice_name = next(n for n in build.app_functions() if build.logical_id(n) == name)
         assert [p["PolicyDocument"] for p in role["Policies"]] == [build.policy(stage, chalice_name)], name
         # A log group that expires, and alarms on errors and throttles.
         log_group = resources[f"{name}LogGroup"]["Properties"]
@@ -324,16 +318,15 @@ def test_chalice_package_merges_into_a_deployable_template(stage, planned):
     assert "/_dev/" not in json.dumps(resources["RestAPI"])  # the local stage's routes never ship
 
 
-@pytest.mark.parametrize("stage,planned", CASES)
-def test_every_asynchronous_function_has_a_dead_letter_queue_with_an_alarm(stage, planned):
-    resources = packaging.sam(stage, planned)["Resources"]
-    app = packaging.planned_app() if planned else None
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_asynchronous_function_has_a_dead_letter_queue_with_an_alarm(stage):
+    resources = packaging.sam(stage)["Resources"]
     alarmed = {r["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for r in resources.values()
                if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["Namespace"] == "AWS/SQS"}
     queues = {k for k, r in resources.items() if r["Type"] == "AWS::SQS::Queue"}
     assert alarmed == queues
     assert all(resources[q]["Properties"]["SqsManagedSseEnabled"] is True for q in queues)  # checkov's CKV_AWS_27
-    for chalice_name in build.app_functions(app):
+    for chalice_name in build.app_functions():
         properties = resources[build.logical_id(chalice_name)]["Properties"]
         trigger = build.FUNCTIONS[chalice_name].trigger
         if trigger in build.ASYNC_TRIGGERS:

@@ -1,7 +1,6 @@
 """The deployment's linters, as `make test` runs them: cfn-lint and checkov
-on every stage's packaged template (the app as it is, and with the new
-core's functions) and on the bootstrap template; actionlint's checks on the
-workflows. Each must report nothing."""
+on every stage's packaged template and on the bootstrap template;
+actionlint's checks on the workflows. Each must report nothing."""
 import json
 import os
 import subprocess
@@ -15,16 +14,8 @@ from tests import packaging
 
 BIN = Path(sys.executable).parent
 CHECKOV = build.ROOT / ".venv" / "checkov" / "bin" / "checkov"
-TEMPLATES = [(stage, planned) for stage in build.AWS_STAGES for planned in (False, True)]
-
-
-def template_path(stage, planned) -> Path:
-    return packaging.packaged(stage, planned) / "sam.json"
-
-
-def ids(case):
-    stage, planned = case
-    return f"{stage}-{'new-core' if planned else 'app'}"
+def template_path(stage) -> Path:
+    return packaging.packaged(stage) / "sam.json"
 
 
 def run(command, **kwargs):
@@ -32,9 +23,9 @@ def run(command, **kwargs):
     return subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=300, env=env, **kwargs)
 
 
-@pytest.mark.parametrize("case", TEMPLATES, ids=ids)
-def test_cfn_lint_reports_nothing_not_even_informational(case):
-    done = run([BIN / "cfn-lint", "--include-checks", "I", "--", template_path(*case)])
+@pytest.mark.parametrize("stage", build.AWS_STAGES)
+def test_cfn_lint_reports_nothing_not_even_informational(stage):
+    done = run([BIN / "cfn-lint", "--include-checks", "I", "--", template_path(stage)])
     assert done.returncode == 0 and not done.stdout.strip(), done.stdout + done.stderr
 
 
@@ -53,10 +44,9 @@ def checkov(path: Path) -> dict:
     return report
 
 
-@pytest.mark.parametrize("path", [pytest.param(("dev", False), id="dev-app"), pytest.param(("prod", True), id="prod-new-core"),
-                                  pytest.param("bootstrap", id="bootstrap")])
+@pytest.mark.parametrize("path", ["dev", "prod", "bootstrap"])
 def test_checkov_fails_nothing_beyond_the_justified_skip_list(path):
-    target = build.ROOT / "infra" / "generated" / "bootstrap.json" if path == "bootstrap" else template_path(*path)
+    target = build.ROOT / "infra" / "generated" / "bootstrap.json" if path == "bootstrap" else template_path(path)
     report = checkov(target)
     failed = [(f["check_id"], f["resource"]) for f in report.get("results", {}).get("failed_checks", [])]
     assert report["summary"]["parsing_errors"] == 0

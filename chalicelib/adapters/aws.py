@@ -22,6 +22,9 @@ _OVERRIDES: dict[str, dict[str, Any]] = {
     # Streams calls carry a table ARN; the account-based endpoint boto3 would
     # derive from it is not one the local emulator answers on.
     "dynamodbstreams": {"account_id_endpoint_mode": "disabled"},
+    # Download and upload links are signed with Signature Version 4 (botocore
+    # would sign upload forms with the retired version 2).
+    "s3": {"signature_version": "s3v4"},
 }
 
 _CREATING = threading.Lock()

@@ -6,6 +6,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from collections.abc import Sequence
 from datetime import datetime
 
 from ..domain.emails import Email
@@ -26,7 +27,8 @@ class Unsendable(Exception):
 
 
 def to_mime(email: Email, *, sender: str, sender_name: str, reply_to: str, message_id: str,
-            date: datetime) -> bytes:
+            date: datetime, attachments: Sequence[tuple[str, str, bytes]] = ()) -> bytes:
+    """The message as SES sends it; `attachments`: (file name, content type, bytes)."""
     message = EmailMessage(policy=SMTP)
     message["From"] = Address(sender_name, addr_spec=sender)
     message["To"] = Address(email.to_name, addr_spec=email.to_address)
@@ -38,6 +40,11 @@ def to_mime(email: Email, *, sender: str, sender_name: str, reply_to: str, messa
         message[name] = value
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
+    for name, content_type, data in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        if maintype == "message":  # a forwarded email travels as a file, not as a nested message
+            maintype, subtype = "application", "octet-stream"
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return message.as_bytes()
 
 
@@ -48,7 +55,8 @@ class SesMailer:
         self._reply_to = reply_to
         self._configuration_set = configuration_set
 
-    def send(self, email: Email, *, message_id: str, date: datetime) -> str:
+    def send(self, email: Email, *, message_id: str, date: datetime,
+             attachments: Sequence[tuple[str, str, bytes]] = ()) -> str:
         """Hand the message to SES once (its client never retries by itself);
         its SES message id, or MailerError / MailerUncertain / Unsendable."""
         from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
@@ -56,7 +64,7 @@ class SesMailer:
 
         try:
             raw = to_mime(email, sender=self._sender, sender_name=self._sender_name,
-                          reply_to=self._reply_to, message_id=message_id, date=date)
+                          reply_to=self._reply_to, message_id=message_id, date=date, attachments=attachments)
         except (ValueError, TypeError) as error:
             raise Unsendable(str(error)) from error
         try:

@@ -46,3 +46,24 @@ class SigningKey:
         except manager.exceptions.ResourceNotFoundException:
             pass  # never rotated yet
         return tuple(keys)
+
+
+class WebhookSecrets:
+    """Each webhook endpoint's secret by the name the stage gives: a Secrets
+    Manager secret in AWS stages (read once per container and hour, so a
+    rotation reaches running containers), the secret itself in stage local."""
+
+    def __init__(self, from_secrets_manager: bool) -> None:
+        self._managed = from_secrets_manager
+        self._read: dict[str, tuple[bytes, float]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str) -> bytes:
+        if not self._managed:
+            return name.encode()
+        with self._lock:
+            known = self._read.get(name)
+            if known is None or time.monotonic() - known[1] > REFRESH_SECONDS:
+                value = client("secretsmanager").get_secret_value(SecretId=name)["SecretString"].encode()
+                known = self._read[name] = (value, time.monotonic())
+        return known[0]

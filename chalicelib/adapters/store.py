@@ -398,10 +398,10 @@ class TicketStore:
         except DoesNotExist:
             return None
 
-    def remember_customer(self, ticket: Ticket) -> datetime | None:
+    def remember_customer(self, ticket: Ticket) -> str | None:
         """Contact data for next time: the newest values win; the same values
-        again change nothing (a redelivered record). When the address bounced
-        before, if it did."""
+        again change nothing (a redelivered record). Why the address takes no
+        more mail, if it does not (`mail_stopped`)."""
         actions = [Customer.name.set(ticket.customer_name), Customer.last_seen.set(ticket.created_at),
                    Customer.first_seen.set(Customer.first_seen | ticket.created_at)]
         for attribute, value in ((Customer.phone, ticket.phone), (Customer.locale, ticket.locale),
@@ -410,10 +410,12 @@ class TicketStore:
                 actions.append(attribute.set(value))
         customer = Customer(ticket.customer_email)
         customer.update(actions=actions)  # pynamodb reads the item's new values back into it
-        return customer.bounced_at
+        return mail_stopped(customer)
 
-    def mark_bounced(self, email: str, now: datetime) -> None:
-        Customer(email.lower()).update(actions=[Customer.bounced_at.set(now),
+    def mark_bounced(self, email: str, now: datetime, reason: str = "bounce") -> None:
+        """Mail to the address stops: it bounced for good, or its owner
+        complained. A customer never seen before gets a record saying so."""
+        Customer(email.lower()).update(actions=[Customer.bounced_at.set(now), Customer.bounce_reason.set(reason),
                                                 Customer.name.set(Customer.name | email.lower()),
                                                 Customer.first_seen.set(Customer.first_seen | now),
                                                 Customer.last_seen.set(Customer.last_seen | now)])
@@ -447,6 +449,14 @@ def _refused(error: Exception) -> bool:
     """A condition said no (as opposed to DynamoDB failing to answer)."""
     response = getattr(getattr(error, "cause", None), "response", None) or {}
     return response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def mail_stopped(customer: Customer | None) -> str | None:
+    """Why no more mail goes to the customer's address: "bounce" (it bounced
+    for good) or "complaint" (they marked our mail as spam); None if it takes mail."""
+    if customer is None or customer.bounced_at is None:
+        return None
+    return customer.bounce_reason or "bounce"
 
 
 def _raise_refusal(error: TransactWriteError, labels: list[object]) -> None:
@@ -549,6 +559,8 @@ def effects_document(change: Change) -> dict[str, Any]:
         document["assign"] = True
     if fx.remember_customer:
         document["customer"] = True
+    if fx.purge_files:
+        document["purge_files"] = True
     return document
 
 

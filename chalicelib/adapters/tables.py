@@ -180,6 +180,7 @@ class Customer(Model):
     first_seen = UTCDateTimeAttribute()
     last_seen = UTCDateTimeAttribute()
     bounced_at = UTCDateTimeAttribute(null=True)  # SES reported the address undeliverable: mail it no more
+    bounce_reason = UnicodeAttribute(null=True)  # bounce (permanent) | complaint (marked our mail as spam)
 
 
 class Directory(Model):

@@ -76,7 +76,9 @@ def patch_ticket(request, principal: Principal, ticket_id: str) -> Response:
 
 @operator_call()
 def reply(request, principal: Principal, ticket_id: str) -> Response:
-    return _ticket_response(container().tickets.reply(ticket_id, body_of(request), principal.actor), 201)
+    body = body_of(request)
+    files = container().attachments.for_reply(ticket_id, body)  # none named: no S3 client is built
+    return _ticket_response(container().tickets.reply(ticket_id, body, principal.actor, files), 201)
 
 
 @operator_call()
@@ -137,3 +139,15 @@ def erase_customer(request, principal: Principal, email: str) -> Response:
 def get_metrics(request, principal: Principal) -> Response:
     params = request.query_params or {}
     return json_response(200, container().metrics.report(params.get("since"), params.get("until")))
+
+
+@operator_call()
+def upload(request, principal: Principal, ticket_id: str) -> Response:
+    """A signed form to upload one file for a reply (POST it to `url` with `fields` and the file)."""
+    return json_response(201, container().attachments.upload(ticket_id, body_of(request)))
+
+
+@operator_call()
+def download(request, principal: Principal, ticket_id: str, sha256: str) -> Response:
+    """A link to download one of the ticket's files, valid for minutes."""
+    return json_response(200, container().attachments.download(ticket_id, sha256))

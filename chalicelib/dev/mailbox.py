@@ -1,6 +1,7 @@
 """The dev mailbox: every email the local SES emulator accepted."""
 from __future__ import annotations
 
+import hashlib
 import os
 from email import message_from_string
 from email.policy import default
@@ -27,4 +28,11 @@ def _parse(raw: str) -> dict:
         "text": text.get_content().replace("\r\n", "\n") if text else "",
         "html": html.get_content().replace("\r\n", "\n") if html else "",
         "headers": {k: str(v) for k, v in message.items()},
+        "attachments": [_file(part) for part in message.iter_attachments()],
     }
+
+
+def _file(part) -> dict:
+    data = part.get_payload(decode=True) or b""
+    return {"name": part.get_filename(), "type": part.get_content_type(), "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest()}

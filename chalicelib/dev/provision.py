@@ -1,6 +1,7 @@
 """Creates the local stage's AWS resources in the emulator from the same
 definitions the app uses: the table models (with the tickets table's
-stream), the sender identity, the scheduler group, the event bus."""
+stream), the sender identity, the scheduler group, the event bus, the
+attachments bucket."""
 from __future__ import annotations
 
 from ..adapters.aws import client
@@ -23,3 +24,7 @@ def provision(settings: Settings) -> None:
     events = client("events")
     if settings.event_bus not in {b["Name"] for b in events.list_event_buses()["EventBuses"]}:
         events.create_event_bus(Name=settings.event_bus)
+    s3 = client("s3")  # versioned, as in AWS: erasure must remove every version
+    if settings.attachments_bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=settings.attachments_bucket)
+        s3.put_bucket_versioning(Bucket=settings.attachments_bucket, VersioningConfiguration={"Status": "Enabled"})

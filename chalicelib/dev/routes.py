@@ -18,6 +18,7 @@ from ..clock import iso
 from ..container import container
 from ..domain.errors import FieldError, InvalidInput, NotFound
 from ..domain.formats import is_email
+from ..log import bound
 
 dev = Blueprint(__name__)
 # `curl -d '{...}'` sends a form content type; the dev routes read JSON whatever it says.
@@ -55,6 +56,30 @@ def events():
 
     settle(container())
     return json_response(200, published())
+
+
+@dev.route("/_dev/webhooks", methods=["POST"], content_types=ANY_BODY)
+@handled
+def webhook_receiver():
+    """The local stage's webhook endpoint: checks the signature and keeps the delivery."""
+    import time
+
+    from .webhooks import receive
+
+    request = dev.current_request
+    secrets = [endpoint.secret.encode() for endpoint in container().settings.webhooks]  # literals locally
+    delivery = receive(dict(request.headers or {}), request.raw_body or b"", secrets, int(time.time()))
+    if not delivery["verified"]:
+        raise InvalidInput([FieldError("Careline-Signature", delivery["error"])])
+    return Response("", status_code=204)
+
+
+@dev.route("/_dev/webhooks")
+def webhook_deliveries():
+    from .webhooks import received
+
+    settle(container())
+    return json_response(200, received())
 
 
 @dev.route("/_dev/clock", methods=["POST"], content_types=ANY_BODY)
@@ -99,9 +124,26 @@ def inbound():
     if not raw.strip():
         raise InvalidInput([FieldError("body", "must be a raw RFC 5322 message")])
     services = container()
-    decision = services.inbound.handle(raw)
+    with bound(function="on_inbound_email"):  # what it stands in for
+        decision = services.inbound.handle(raw)
     settle(services)
     return json_response(200, decision)
+
+
+@dev.route("/_dev/mail-event", methods=["POST"], content_types=ANY_BODY)
+@handled
+def mail_event():
+    """An SES bounce or complaint event (the JSON SES publishes), handled as
+    on_mail_event handles it when it arrives through the stage's SNS topic."""
+    from app import on_mail_event
+
+    body = _json_object(dev.current_request)
+    if body is None or not (body.get("eventType") or body.get("notificationType")):
+        raise InvalidInput([FieldError("eventType", "must be an SES event, like "
+                                                 "{\"eventType\": \"Bounce\", \"bounce\": {...}}")])
+    record = {"EventSource": "aws:sns", "EventVersion": "1.0",
+              "Sns": {"Type": "Notification", "Message": json.dumps(body), "MessageAttributes": {}}}
+    return json_response(200, on_mail_event({"Records": [record]}, None))
 
 
 # The admin page and the widget are static files; in AWS CloudFront serves

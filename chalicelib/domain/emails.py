@@ -23,7 +23,7 @@ METRIC_KEYS = {"first_response": "sla_first_response", "next_response": "sla_nex
                "resolution": "sla_resolution"}
 REFUSAL_KEYS = {"type": "attachment_refused_type", "empty": "attachment_refused_empty",
                 "size": "attachment_refused_size", "total": "attachment_refused_total",
-                "count": "attachment_refused_count"}
+                "count": "attachment_refused_count", "storage": "attachment_refused_storage"}
 _SLOT = "\x00"  # where markup goes into a sentence that is escaped as a whole
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -95,6 +95,17 @@ def is_date(value: object) -> bool:
     return len(value) == 10
 
 
+def is_date_time(value: object) -> bool:
+    """RFC 3339 with a time zone, like 2026-11-24T09:00:00Z."""
+    if not isinstance(value, str) or "T" not in value:
+        return False
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return moment.tzinfo is not None
+
+
 def format_checker():
     """A jsonschema FormatChecker that knows Careline's formats."""
     from jsonschema import FormatChecker
@@ -102,6 +113,6 @@ def format_checker():
     checker = FormatChecker(formats=())
     # A format speaks only to strings; "type" reports anything else, once.
     for name, check in (("email", is_email), ("iana-timezone", is_timezone), ("date", is_date),
-                        ("line", is_line), ("text", is_text)):
+                        ("date-time", is_date_time), ("line", is_line), ("text", is_text)):
         checker.checks(name)(lambda value, check=check: not isinstance(value, str) or check(value))
     return checker

@@ -48,7 +48,8 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_MESSAGE_BYTES = 30 * 1024 * 1024
 MAX_FILES = 20
 # Why an attachment is kept out (the lead's note on the ticket and the customer's next email say it in words).
-REFUSALS = ("type", "empty", "size", "total", "count")
+# "storage": kept, but it could not be stored (services/attachments.py), so it is not on the ticket either.
+REFUSALS = ("type", "empty", "size", "total", "count", "storage")
 
 # The loop cap: however an automatic answer slipped through, one address
 # gets at most this many automatic emails in this long.

@@ -23,6 +23,9 @@ OPEN_STATUSES = ("new", "open", "pending")  # work to do: SLA clocks run (pendin
 DONE_STATUSES = ("resolved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")  # ascending urgency
 CHANNELS = ("web", "email", "chat", "phone", "social")
+# Outgoing events (docs/events.md, schemas/event.schema.json): what changes publish.
+EVENT_TYPES = ("ticket.created", "ticket.replied", "ticket.status_changed", "ticket.assigned", "sla.warning",
+               "sla.breached", "feedback.received")
 CALL_OUTCOMES = ("reached", "no_answer", "voicemail")
 ERASED_DOMAIN = "erased.invalid"
 ERASED = "[erased]"
@@ -141,6 +144,7 @@ class Effects:
     publish: tuple[Published, ...] = ()
     assign: bool = False  # choose an agent for this ticket
     remember_customer: bool = False  # save the contact data for next time
+    purge_files: bool = False  # remove every file kept under the ticket (erasure)
 
 
 @dataclass(frozen=True)
@@ -232,8 +236,10 @@ def open_ticket(*, ticket_id: str, reference: str, now: datetime, rules: Rules, 
 
 
 def reply(ticket: Ticket, *, actor: Actor, text: str, now: datetime, rules: Rules, resolve: bool = False,
-          offer: Mapping[str, Any] | None = None, macro: str | None = None) -> Change:
-    """An operator's answer, emailed; `resolve` resolves in the same step."""
+          offer: Mapping[str, Any] | None = None, macro: str | None = None,
+          attachments: tuple[Mapping[str, Any], ...] = ()) -> Change:
+    """An operator's answer, emailed (with the files it lists); `resolve`
+    resolves in the same step."""
     priority = ticket.clock_priority
     after = replace(ticket, clocks=sla.on_operator_reply(dict(ticket.clocks), now, rules.sla, priority),
                     first_responded_at=ticket.first_responded_at or now,
@@ -250,6 +256,8 @@ def reply(ticket: Ticket, *, actor: Actor, text: str, now: datetime, rules: Rule
         data["offer"] = {**offer, "at": now.isoformat()}
     if macro:
         data["macro"] = macro
+    if attachments:
+        data["attachments"] = [dict(a) for a in attachments]
     entry = Entry("message", "replied", actor.label, body=text, direction="out", data=data)
     return _conclude(ticket, after, entry, now, rules, mail=(Mail("reply", "customer"),), publish=("ticket.replied",))
 
@@ -415,7 +423,7 @@ def erase(ticket: Ticket, *, actor: Actor, alias: str, now: datetime, rules: Rul
                     subject=ERASED if ticket.subject else None, preview=None, phone=None, order_id=None,
                     locale=None, timezone=None, callback=None, feedback=feedback)
     entry = Entry("event", "erased", actor.label, data={"reason": "customer's request"})
-    return _conclude(ticket, after, entry, now, rules, scrub=customer_entries)
+    return _conclude(ticket, after, entry, now, rules, scrub=customer_entries, purge_files=True)
 
 
 # What every transition causes.
@@ -441,7 +449,7 @@ def _move(ticket: Ticket, status: str, now: datetime, rules: Rules) -> Ticket:
 def _conclude(before: Ticket | None, after: Ticket, entry: Entry, now: datetime, rules: Rules, *,
               mail: tuple[Mail, ...] = (), publish: tuple[str, ...] = (), assign: bool = False,
               remember_customer: bool = False, claims: tuple[str, ...] = (),
-              scrub: tuple[str, ...] = ()) -> Change:
+              scrub: tuple[str, ...] = (), purge_files: bool = False) -> Change:
     after = replace(after, version=(before.version if before else 0) + 1, updated_at=now)
     old_wake, new_wake = wake_of(before, rules), wake_of(after, rules)
     arm = disarm = None
@@ -459,7 +467,7 @@ def _conclude(before: Ticket | None, after: Ticket, entry: Entry, now: datetime,
         events.append("ticket.assigned")
     effects = Effects(mail=mail, arm=arm, disarm=disarm, counters=counters,
                       publish=tuple(Published(kind, _detail(kind, before, after, entry)) for kind in events),
-                      assign=assign, remember_customer=remember_customer)
+                      assign=assign, remember_customer=remember_customer, purge_files=purge_files)
     return Change(before, after, entry, effects, claims, scrub)
 
 

@@ -5,10 +5,11 @@ automatic assignment, outgoing events and the metric counters.
 
 Idempotent under redelivery: an email is claimed before it is sent, a
 schedule is put by name, contact data is set (not added), assignment only
-assigns the unassigned, events carry stable ids, and counters remember the
-batch they applied. Records are handled in order (a ticket's records share
-a shard); the first that fails is reported (ReportBatchItemFailures), so the
-ones before it are never redone and the ones after it wait their turn."""
+assigns the unassigned, removing an erased ticket's files again finds none,
+events carry stable ids, and counters remember the batch they applied.
+Records are handled in order (a ticket's records share a shard); the first
+that fails is reported (ReportBatchItemFailures), so the ones before it are
+never redone and the ones after it wait their turn."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,7 @@ from ..adapters.tables import TicketTable
 from ..config import Settings
 from ..log import bound, logger
 from .assignment import Assignment
+from .attachments import Attachments
 from .delivery import UNKNOWN, Delivery
 from .timers import Timers
 
@@ -38,13 +40,14 @@ def actionable(record: Mapping[str, Any]) -> bool:
 
 class Consumer:
     def __init__(self, settings: Settings, store: TicketStore, delivery: Delivery, timers: Timers,
-                 assignment: Assignment, bus: EventBus) -> None:
+                 assignment: Assignment, bus: EventBus, attachments: Attachments) -> None:
         self._settings = settings
         self._store = store
         self._delivery = delivery
         self._timers = timers
         self._assignment = assignment
         self._bus = bus
+        self._attachments = attachments
 
     def handle(self, records: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, str]]]:
         """A batch of stream records; the first that failed, for Lambda to
@@ -91,6 +94,8 @@ class Consumer:
             self._timers.follow(fx.get("arm"), fx.get("disarm"), ticket_id)
         if fx.get("assign"):
             self._assignment.assign(ticket_id)
+        if fx.get("purge_files"):
+            self._attachments.purge(ticket_id)
 
     def _envelopes(self, ticket_id: str, stored) -> list[dict[str, Any]]:
         published = (stored.effects or {}).get("publish", ())

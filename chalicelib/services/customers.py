@@ -39,6 +39,7 @@ class CustomerService:
                 "first_seen": iso(customer.first_seen) if customer else iso(history[-1].created_at),
                 "last_seen": iso(customer.last_seen) if customer else iso(newest.created_at),
                 "bounced_at": iso(customer.bounced_at) if customer and customer.bounced_at else None,
+                "bounce_reason": customer.bounce_reason if customer and customer.bounced_at else None,
                 "ticket_count": self._store.count_tickets_of(email),
                 "tickets": [summary(t, self._clock.now()) for t in history]}
 

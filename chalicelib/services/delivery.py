@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from ..adapters.files import FileError
 from ..adapters.mailer import MailerError, MailerUncertain, SesMailer, Unsendable
-from ..adapters.store import Collection, Delivery, StoredEntry, TicketStore, delivery_key
+from ..adapters.store import Collection, Delivery, StoredEntry, TicketStore, delivery_key, mail_stopped
 from ..clock import Clock
 from ..config import Settings
 from ..domain import emails
@@ -22,6 +23,7 @@ from ..domain.feedback import make_token
 from ..domain.inbound import LOOP_CAP, LOOP_WINDOW
 from ..domain.ticket import Ticket
 from ..log import logger
+from .attachments import Attachments, FileGone
 from .directory import display_name
 
 log = logger(__name__)
@@ -32,7 +34,7 @@ CUSTOMER = "customer"
 AUTOMATIC = ("acknowledgement", "resolution", "follow_up")
 
 
-UNKNOWN = object()  # not read yet: whether the customer's address bounced
+UNKNOWN = object()  # not read yet: whether the customer's address takes mail (see store.mail_stopped)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -47,12 +49,13 @@ def message_id(ticket_id: str, entry_sk: str, index: int, domain: str) -> str:
 
 class Delivery:
     def __init__(self, settings: Settings, clock: Clock, store: TicketStore, mailer: SesMailer,
-                 signing_key: Callable[[], bytes]) -> None:
+                 signing_key: Callable[[], bytes], attachments: Attachments) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
         self._mailer = mailer
         self._signing_key = signing_key
+        self._attachments = attachments
         self._domain = settings.sender.rpartition("@")[2]
 
     def deliver(self, ticket_id: str, entry_sk: str, index: int, mail: str, to: str, *,
@@ -93,8 +96,10 @@ class Delivery:
             return "refused"
         try:
             email = self.compose(mail, to, collection, entry, now)
-            ses_id = self._mailer.send(email, message_id=mid, date=entry.created_at)
-        except Unsendable as error:
+            files = self._attachments.contents(ticket_id, entry.entry.data.get("attachments") or ()) \
+                if mail == "reply" else ()
+            ses_id = self._mailer.send(email, message_id=mid, date=entry.created_at, attachments=files)
+        except (Unsendable, FileGone) as error:
             self._store.settle_delivery(ticket_id, sk, "refused", now, error=f"cannot be sent: {error}")
             log.error("email cannot be sent", extra={"ticket_id": ticket_id, "event": mail, "error": str(error)})
             return "refused"
@@ -102,7 +107,7 @@ class Delivery:
             self._store.settle_delivery(ticket_id, sk, "unconfirmed", now, error=str(error))
             log.warning("email may have been sent", extra={"ticket_id": ticket_id, "event": mail})
             return "unconfirmed"
-        except MailerError as error:
+        except (MailerError, FileError) as error:  # SES refused it, or its files could not be read: later
             if attempts >= GIVE_UP_AFTER:
                 self._store.settle_delivery(ticket_id, sk, "failed", now, error=str(error))
                 log.error("email given up", extra={"ticket_id": ticket_id, "event": mail, "error": str(error)})
@@ -123,10 +128,9 @@ class Delivery:
         if ticket.erased:
             return "the customer's data was erased"
         if bounced is UNKNOWN:
-            customer = self._store.customer(ticket.customer_email)
-            bounced = customer.bounced_at if customer is not None else None
+            bounced = mail_stopped(self._store.customer(ticket.customer_email))
         if bounced is not None:
-            return "the address bounced"
+            return "the customer marked our email as spam" if bounced == "complaint" else "the address bounced"
         if mail in AUTOMATIC and ticket.channel == "email":
             # A mail loop the inbound rules miss stops here.
             limit, window = LOOP_CAP, LOOP_WINDOW

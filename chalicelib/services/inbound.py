@@ -1,15 +1,18 @@
 """SES inbound mail to the support address: a customer's reply joins its
 ticket, new mail opens a ticket (channel email), and automatic mail, mail
 from our own addresses and a message already seen are ignored. Every
-decision is an event on a ticket or, when no ticket results, a log line."""
+decision is an event on a ticket or, when no ticket results, a log line.
+The files a mail carries are stored under its ticket before the message is
+written (services/attachments.py)."""
 from __future__ import annotations
 
 from ..adapters.store import Claimed, TicketStore
 from ..config import Settings
 from ..domain.errors import Conflict, InvalidInput, TooManyRequests
-from ..domain.inbound import Attachment, parse
+from ..domain.inbound import parse
 from ..domain.inquiry import validate_inquiry
 from ..log import logger
+from .attachments import Attachments
 from .intake import IntakeService
 from .tickets import TicketService
 
@@ -18,11 +21,13 @@ ATTACHMENTS_ONLY = "(no text: see the attached files)"
 
 
 class InboundService:
-    def __init__(self, settings: Settings, store: TicketStore, tickets: TicketService, intake: IntakeService) -> None:
+    def __init__(self, settings: Settings, store: TicketStore, tickets: TicketService, intake: IntakeService,
+                 attachments: Attachments) -> None:
         self._settings = settings
         self._store = store
         self._tickets = tickets
         self._intake = intake
+        self._attachments = attachments
 
     def handle(self, raw: bytes) -> dict:
         decision = self._decide(raw)
@@ -34,12 +39,12 @@ class InboundService:
         mail = parse(raw, own_addresses=self._settings.own_addresses)
         if mail.automatic:  # machines and our own addresses never open, reopen or get an answer
             return _ignored(f"automatic mail ({mail.automatic})")
-        files = tuple(_described(a) for a in mail.attachments if not a.inline)
-        text = mail.body or (ATTACHMENTS_ONLY if any(not f.get("refused") for f in files) else "")
+        text = mail.body or (ATTACHMENTS_ONLY if any(a.kept and not a.inline for a in mail.attachments) else "")
         if not text:
             return _ignored("no text in the message")
         ticket = self._named_ticket(mail)
         if ticket is not None and ticket.status != "closed":
+            files = self._attachments.keep(ticket.id, mail.attachments)
             try:
                 self._tickets.customer_wrote(ticket.id, text, message_id=mail.message_id, subject=mail.subject,
                                              attachments=files)
@@ -59,13 +64,20 @@ class InboundService:
         # different mail reusing an ID (broken mailers do) still gets its own.
         key = f"mail:{mail.message_id}"[:128] if mail.message_id else None
         linked = ticket.id if ticket is not None else None
+        new_id = self._intake.new_id()
+        files = self._attachments.keep(new_id, mail.attachments)
         try:
             try:
                 answer = self._intake.open(inquiry, idempotency_key=key, message_id=mail.message_id, linked_to=linked,
-                                           attachments=files)
+                                           attachments=files, ticket_id=new_id)
             except Conflict:
-                answer = self._intake.open(inquiry, message_id=mail.message_id, linked_to=linked, attachments=files)
+                answer = self._intake.open(inquiry, message_id=mail.message_id, linked_to=linked, attachments=files,
+                                           ticket_id=new_id)
         except TooManyRequests:
+            answer = None
+        if (answer is None or answer["id"] != new_id) and files:
+            self._attachments.purge(new_id)  # the files went under an id no ticket took
+        if answer is None:
             return _ignored("too many new messages from this address just now")
         if ticket is not None:
             self._tickets.link(ticket.id, answer["id"], answer["reference"])
@@ -82,13 +94,6 @@ class InboundService:
         if ticket is None or ticket.customer_email != mail.sender:
             return None
         return ticket
-
-
-def _described(attachment: Attachment) -> dict:
-    """What the thread records of a file: never its bytes."""
-    described = {"name": attachment.name, "type": attachment.content_type, "size": attachment.size,
-                 "sha256": attachment.sha256}
-    return described | ({"refused": attachment.refused} if attachment.refused else {})
 
 
 def _ignored(reason: str, ticket_id: str | None = None) -> dict:

@@ -44,12 +44,17 @@ class IntakeService:
             raise InvalidInput(errors)
         return self.open(inquiry, idempotency_key=idempotency_key, sender=sender)
 
+    def new_id(self) -> str:
+        """An id for a ticket about to be opened (its files are stored under it first)."""
+        return new_ticket_id(self._clock.now())
+
     def open(self, inquiry: Inquiry, *, idempotency_key: str | None = None, sender: str | None = None,
-             message_id: str | None = None, linked_to: str | None = None, attachments: tuple = ()) -> dict:
+             message_id: str | None = None, linked_to: str | None = None, attachments: tuple = (),
+             ticket_id: str | None = None) -> dict:
         """Store a valid inquiry as a new ticket (the web form's, or a new email's)."""
         now = self._clock.now()
         priority = assign_priority(inquiry, self._settings.priority_rules, self._settings.vip_customers)
-        ticket_id = new_ticket_id(now)
+        ticket_id = ticket_id or new_ticket_id(now)
         digest = body_hash(inquiry.canonical())
         windows = self._rate_windows(inquiry.email, sender, now) if self._settings.rate_limits else ()
         for _ in range(_REFERENCE_ATTEMPTS):

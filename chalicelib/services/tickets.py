@@ -79,9 +79,10 @@ class TicketService:
             ticket_id, lambda t, c, now: tickets.update(t, actor=actor, fields=body, now=now, rules=rules),
             if_match=if_match, with_thread=True))
 
-    def reply(self, ticket_id: str, body: object, actor: Actor) -> dict:
+    def reply(self, ticket_id: str, body: object, actor: Actor, files: tuple = ()) -> dict:
         """An operator's answer, emailed. `macro` starts from a shared answer,
-        placeholders are filled per ticket, `offer` adds a goodwill gesture."""
+        placeholders are filled per ticket, `offer` adds a goodwill gesture,
+        `files` (services/attachments.py's checked uploads) go with the email."""
         check("reply", body)
         assert isinstance(body, dict)
         typed = (body.get("body") or "").strip()
@@ -101,7 +102,7 @@ class TicketService:
             text = render(typed or macro.body, values, "body" if typed else "macro")
             return tickets.reply(ticket, actor=actor, text=text, now=now, rules=rules,
                                  resolve=bool(body.get("resolve")), offer=body.get("offer"),
-                                 macro=macro.name if macro else None)
+                                 macro=macro.name if macro else None, attachments=files)
 
         return self._answer(self._writer.apply(ticket_id, decide, with_thread=True))
 
@@ -220,7 +221,7 @@ def ticket_view(collection: Collection, settings: Settings, now: datetime) -> di
             mails = [d for d in deliveries.get(stored.sk, []) if d.to == "customer"]
             view["messages"].append(item | {
                 "direction": entry.direction, "body": entry.body, "subject": data.get("subject"),
-                "channel": data.get("channel"), "attachments": data.get("attachments") or [],
+                "channel": data.get("channel"), "attachments": [_file(a) for a in data.get("attachments") or ()],
                 "delivery": _delivery(mails[0], now) if mails and entry.direction == "out" else None})
         if entry.kind == "event" or data.get("changes") or entry.event == "created":
             view["events"].append(item | event)
@@ -235,6 +236,11 @@ def ticket_view(collection: Collection, settings: Settings, now: datetime) -> di
                 view["messages"].append(sent | {"direction": "out", "author": "system", "body": None,
                                                 "subject": None, "attachments": []})
     return view
+
+
+def _file(listed: Mapping[str, Any]) -> dict:
+    """A file on a message: name, type, size, SHA-256 (GET /tickets/{id}/attachments/{sha256}), why refused."""
+    return {k: v for k, v in listed.items() if k in ("name", "type", "size", "sha256", "refused")}
 
 
 def _delivery(delivery: Delivery, now: datetime) -> dict:
