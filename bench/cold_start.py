@@ -36,6 +36,7 @@ _STAGE_ENV = {
     "CARELINE_SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/careline-prod-scheduler",
     "CARELINE_PUBLIC_URL": "https://care.example/api",
     "CARELINE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:careline/prod/signing-secret-AbCdEf",
+    "CARELINE_ATTACHMENTS_BUCKET": "careline-prod-attachments-123456789012",
     "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
 }

@@ -146,13 +146,19 @@ def run_load(base: str, count: int, concurrency: int, max_seconds: int = MAX_SEC
                 print(f"  {len(answers)} of {count} answered ({time.perf_counter() - started:.0f} s)",
                       file=sys.stderr, flush=True)
     elapsed = time.perf_counter() - started
+    # /_dev/mail answers once the stream consumer has done everything caused so far.
+    books = Client(base, timeout=max(60.0, deadline - time.monotonic()))
     accepted = Counter(a.reference for a in answers if a.status == 201)
-    stored = stored_references(client, run)
-    acknowledged, strays = acknowledged_references(client, run, set(stored) | set(accepted))
+    waited = time.perf_counter()
+    acknowledged, strays = acknowledged_references(books, run, set(accepted))
+    caught_up = time.perf_counter() - waited
+    stored = stored_references(books, run)
+    acknowledged, strays = acknowledged_references(books, run, set(stored) | set(accepted))
     latencies = sorted(a.seconds for a in answers if a.status)
     statuses = Counter(a.status for a in answers)
     return {
         "run": run, "count": count, "concurrency": concurrency, "seconds": elapsed,
+        "consumer_caught_up_after": caught_up,
         "per_second": count / elapsed if elapsed else 0.0, "statuses": dict(sorted(statuses.items())),
         "p50": percentile(latencies, 0.50), "p95": percentile(latencies, 0.95), "max": max(latencies, default=0.0),
         "server_errors": sum(n for s, n in statuses.items() if s >= 500),
@@ -185,6 +191,7 @@ def report(result: dict) -> list[str]:
         f"  latency: p50 {result['p50'] * 1000:.0f} ms, p95 {result['p95'] * 1000:.0f} ms, "
         f"max {result['max'] * 1000:.0f} ms",
         f"  5xx: {result['server_errors']}, no answer: {result['no_answer']}",
+        f"  the stream consumer had done everything {result['consumer_caught_up_after']:.0f} s after the last answer",
         f"  accepted {result['accepted']}, stored {result['stored']}, acknowledged {result['acknowledged']}: "
         + ("stored = accepted = acknowledged, each exactly once" if exact(result) else "DIFFERENT"),
     ]
