@@ -13,9 +13,9 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from ..domain import sla
-from ..domain.listing import Fetch, Plan
+from ..domain.listing import Fetch, Plan, Seek
 from ..domain.ticket import ERASED, PRIORITIES, Change, Entry, Rules, Ticket, wake_of
-from .tables import SHARDS, TICKET_SK, Claim, Customer, Directory, TicketTable, transaction_connection
+from .tables import SHARDS, TICKET_SK, Claim, Customer, Directory, Posting, TicketTable, transaction_connection
 
 
 class StaleTicket(Exception):
@@ -93,7 +93,8 @@ class Collection:
 
 _INDEXES = {"by_all": (TicketTable.by_all, "g_all", "pk"), "by_priority": (TicketTable.by_priority, "g_pri", "g_st"),
             "by_assignee": (TicketTable.by_assignee, "g_asg", "g_st"),
-            "by_category": (TicketTable.by_category, "g_cat", "g_st"), "by_tag": (Claim.by_tag, "g_tag", "ticket_id")}
+            "by_category": (TicketTable.by_category, "g_cat", "g_st"), "by_tag": (Claim.by_tag, "g_tag", "ticket_id"),
+            "by_wake": (TicketTable.by_wake, "g_wake", "wake_at"), "by_callback": (TicketTable.by_callback, "g_cb", "pk")}
 
 
 def shard(ticket_id: str) -> int:
@@ -316,6 +317,34 @@ class TicketStore:
             return values, results.last_evaluated_key is None
         return fetch
 
+    def search_reader(self, terms: tuple[str, ...]) -> Seek:
+        """Seeks in the search index's postings, for domain.listing.intersect."""
+        def seek(i: int, bound: str | None, inclusive: bool, limit: int) -> tuple[list[str], bool]:
+            condition = None if bound is None else (Posting.tid <= bound if inclusive else Posting.tid < bound)
+            results = Posting.query(terms[i], condition, scan_index_forward=False, limit=limit)
+            values = [item.tid for item in results]
+            return values, results.last_evaluated_key is None
+        return seek
+
+    def indexed_terms(self, ticket_id: str) -> frozenset[str]:
+        try:
+            return frozenset(Posting.get(f"#{ticket_id}", "#", consistent_read=True).terms or ())
+        except DoesNotExist:
+            return frozenset()
+
+    def index_terms(self, ticket_id: str, terms: frozenset[str], indexed: frozenset[str]) -> None:
+        """Make the ticket's postings `terms`, from `indexed`: new ones first,
+        then the gone ones, then the record of them, so a stop half-way is
+        repaired by the next run (every write is a put or delete by key)."""
+        for term in sorted(terms - indexed):
+            Posting(term, ticket_id).save()
+        for term in sorted(indexed - terms):
+            Posting(term, ticket_id).delete()
+        if terms:
+            Posting(f"#{ticket_id}", "#", terms=set(terms)).save()
+        else:
+            Posting(f"#{ticket_id}", "#").delete()
+
     def due_wakes(self, *, kind: str, since: datetime | None, until: datetime) -> list[str]:
         """Ids of tickets whose next timed action of a kind ("sla" or
         "life") falls in [since, until], from every shard."""
@@ -338,6 +367,9 @@ class TicketStore:
             actions.append(Directory.display_name.set(display_name))
         agent.update(actions=actions)
         return agent
+
+    def delete_agent(self, email: str) -> None:
+        Directory("agent", email).delete()
 
     def agent(self, email: str) -> Directory | None:
         try:

@@ -209,8 +209,22 @@ class Tally(Model):
     family = UnicodeAttribute(range_key=True)  # "all" | "agents"
 
 
+class Posting(Model):
+    """The search index (domain/search.py), kept by the stream consumer: one
+    item per (term, ticket), read newest first by term; and per ticket the
+    terms it is indexed under (term "#<ticket id>", tid "#"), so a change
+    removes exactly the postings it no longer has (an erasure all of the
+    customer's)."""
+    class Meta(_TableMeta):
+        table_name = "search"
+
+    term = UnicodeAttribute(hash_key=True)
+    tid = UnicodeAttribute(range_key=True)  # the ticket id: newest first is key order
+    terms = UnicodeSetAttribute(attr_name="t", null=True)  # on the ticket's own item only
+
+
 MODELS: dict[str, type[Model]] = {"tickets": TicketTable, "claims": Claim, "customers": Customer,
-                                  "directory": Directory, "metrics": Tally}
+                                  "directory": Directory, "metrics": Tally, "search": Posting}
 
 
 @lru_cache(maxsize=1)
