@@ -121,6 +121,13 @@ def admin_file(name):
     return _static("admin", name)
 
 
+@dev.route("/openapi.json")
+def api_description():
+    """This stage's API description: docs/openapi-local.json, dev routes included."""
+    return Response((ROOT / "docs" / "openapi-local.json").read_text(), status_code=200,
+                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+
+
 @dev.route("/widget/{name}")
 def widget_file(name):
     return _static("widget", name)
