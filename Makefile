@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 CHECKOV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV)/.installed-$(shell sha1sum requirements-checkov.txt | cut -c1-12)
 
-.PHONY: run test bench infra deploy smoke clean
+.PHONY: run demo test bench infra deploy smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 
 run: $(STAMP)
 	$(BIN)/python -m infra.devserver
+
+# Demo tickets over the last 30 days in the running stack (start `make run` first).
+demo: $(STAMP)
+	$(BIN)/python -m infra.demo
 
 test: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest

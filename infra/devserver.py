@@ -52,11 +52,12 @@ def main() -> int:
     from chalice.local import create_local_server
 
     from chalicelib.container import container
-    from chalicelib.dev.provision import provision
+    from chalicelib.dev.provision import provision, seed
     from chalicelib.dev.routes import run_due
 
     services = container()
     provision(services.settings)
+    seed(services)  # the stage's demo agents and macros: assignment and answers work from the start
     config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="local")
     api = create_local_server(config.chalice_app, config, "127.0.0.1", port)
 

@@ -1,8 +1,9 @@
 """Search words: what a ticket can be found by, and what a query asks for.
 
 A ticket is found by its reference (with or without "CL-"), the customer's
-email address and name, and the words of its subject and messages (the
-customer's and the operators'; internal notes are not searched). Its
+email address and name, and the words of its subject and of every message
+the customer wrote. Operators' replies and internal notes are not searched:
+people look for what a customer said, and each indexed word is a write. Its
 status, priority, assignee, category and tags are terms too ("status:open"),
 so filters narrow a search inside the same index. Every word of a query must
 match, after the same normalisation: case and accents do not matter, very
@@ -66,7 +67,7 @@ def filter_term(name: str, value: str) -> str:
 
 def ticket_terms(ticket: Any, texts: Iterable[str | None]) -> frozenset[str]:
     """Everything a ticket is found by: `ticket` is a domain Ticket, `texts`
-    the bodies of its messages in thread order."""
+    the bodies of the customer's messages in thread order."""
     terms: list[str] = []
     for text in (ticket.reference, ticket.customer_email, ticket.customer_name, ticket.subject, *texts):
         terms += words(text)
@@ -89,7 +90,7 @@ def query_terms(q: str, filters: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(asked) + tuple(filter_term(name, filters[name]) for name in FILTERS if filters.get(name))
 
 
-def affects(kind: str, event: str, data: Mapping[str, Any]) -> bool:
-    """Whether a thread entry can change what its ticket is found by: a
-    message, a change of a filtered field, the ticket's creation or erasure."""
-    return kind == "message" or bool(data.get("changes")) or event in ("created", "erased")
+def affects(kind: str, event: str, direction: str | None, data: Mapping[str, Any]) -> bool:
+    """Whether a thread entry can change what its ticket is found by: the
+    customer's message, a change of a filtered field, the erasure."""
+    return (kind == "message" and direction == "in") or bool(data.get("changes")) or event == "erased"

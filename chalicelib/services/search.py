@@ -14,12 +14,12 @@ class SearchIndex:
         self._store = store
 
     def follow(self, ticket_id: str, entry: Entry) -> None:
-        if not search.affects(entry.kind, entry.event, entry.data):
+        if not search.affects(entry.kind, entry.event, entry.direction, entry.data):
             return
         collection = self._store.collection(ticket_id)
         terms = frozenset()
         if collection is not None:
-            texts = [e.entry.body for e in collection.entries if e.entry.kind == "message"]
+            texts = [e.entry.body for e in collection.entries if e.entry.kind == "message" and e.entry.direction == "in"]
             terms = search.ticket_terms(collection.ticket, texts)
         indexed = self._store.indexed_terms(ticket_id)
         if terms != indexed:
