@@ -18,10 +18,10 @@ def call(client, method, path, headers, body=None):
 
 # Listing plans (pure)
 
-def test_sla_order_reads_the_wake_shards_ascending_and_takes_no_filters():
+def test_sla_order_reads_the_due_shards_ascending_and_takes_no_filters():
     chosen = listing.plan({}, "sla")
-    assert [s.key for s in chosen.streams] == [f"sla#{n}" for n in range(listing.SHARDS)]
-    assert {s.index for s in chosen.streams} == {"by_wake"} and not chosen.newest_first
+    assert [s.key for s in chosen.streams] == [f"due#{n}" for n in range(listing.SHARDS)]
+    assert {s.index for s in chosen.streams} == {"by_due"} and not chosen.newest_first
     with pytest.raises(InvalidInput) as refused:
         listing.plan({"status": "open"}, "sla")
     assert refused.value.errors[0].field == "sort" and "status+priority" in refused.value.errors[0].message
@@ -102,18 +102,22 @@ def test_csv_has_a_header_empty_cells_for_none_and_defuses_formulas():
 
 # Over the API
 
-def test_sla_order_lists_open_tickets_soonest_event_first(client, operator, new_ticket):
+def test_sla_order_lists_open_tickets_most_overdue_first(client, operator, new_ticket, services, settle):
     normal = new_ticket(email="n@example.com")
-    urgent = new_ticket(email="u@example.com", message="URGENT: charged twice", subject="Charged twice")
+    urgent = new_ticket(email="u@example.com", message="Charged twice", subject="Charged twice")
     low = new_ticket(email="l@example.com")
+    waiting = new_ticket(email="w@example.com")
     agent = operator()
     call(client, "PATCH", f"/tickets/{low['id']}", agent, {"priority": "low"})
     call(client, "PATCH", f"/tickets/{urgent['id']}", agent, {"priority": "urgent"})
+    call(client, "PATCH", f"/tickets/{waiting['id']}", agent, {"status": "pending"})  # its first response is still owed
+    services.clock.advance(timedelta(hours=2))  # the urgent one's first response (1 h) is overdue now
     call(client, "PATCH", f"/tickets/{normal['id']}", agent, {"status": "resolved"})
     page = call(client, "GET", "/tickets?sort=sla", agent).json_body
-    assert [t["id"] for t in page["items"]] == [urgent["id"], low["id"]]
-    warns = [t["sla_badge"]["warn_at"] for t in page["items"]]
-    assert warns == sorted(warns)
+    assert [t["id"] for t in page["items"]] == [urgent["id"], waiting["id"], low["id"]]
+    assert [t["sla_badge"]["state"] for t in page["items"]] == ["breached", "ok", "ok"]
+    dues = [t["sla_badge"]["due_at"] for t in page["items"]]
+    assert dues == sorted(dues)
     assert call(client, "GET", "/tickets?sort=sla&status=open", agent).status_code == 400
 
 

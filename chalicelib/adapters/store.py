@@ -13,7 +13,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from ..domain import sla
-from ..domain.listing import Fetch, Plan, Seek
+from ..domain.listing import Fetch, Plan, Seek, most_urgent
 from ..domain.ticket import ERASED, PRIORITIES, Change, Entry, Rules, Ticket, wake_of
 from .tables import SHARDS, TICKET_SK, Claim, Customer, Directory, Posting, TicketTable, transaction_connection
 
@@ -97,7 +97,7 @@ class Collection:
 _INDEXES = {"by_all": (TicketTable.by_all, "g_all", "pk"), "by_priority": (TicketTable.by_priority, "g_pri", "g_st"),
             "by_assignee": (TicketTable.by_assignee, "g_asg", "g_st"),
             "by_category": (TicketTable.by_category, "g_cat", "g_st"), "by_tag": (Claim.by_tag, "g_tag", "ticket_id"),
-            "by_wake": (TicketTable.by_wake, "g_wake", "wake_at"), "by_callback": (TicketTable.by_callback, "g_cb", "pk")}
+            "by_due": (TicketTable.by_due, "g_due", "due_at"), "by_callback": (TicketTable.by_callback, "g_cb", "pk")}
 
 
 def shard(ticket_id: str) -> int:
@@ -472,6 +472,7 @@ def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
     wake = wake_of(ticket, rules)
     n = shard(ticket.id)
     callback_open = bool(ticket.callback and ticket.callback.get("status") == "requested" and ticket.is_open)
+    urgent = most_urgent(ticket)
     return TicketTable(
         ticket.id, TICKET_SK, kind="ticket", reference=ticket.reference, status=ticket.status,
         priority=ticket.priority, channel=ticket.channel, category=ticket.category, subject=ticket.subject,
@@ -489,6 +490,7 @@ def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
         g_cat=ticket.category, g_st=f"{ticket.status}#{ticket.id}",
         g_wake=f"{'sla' if wake.kind == 'sla' else 'life'}#{n}" if wake else None,
         wake_at=f"{_iso(wake.at)}#{ticket.id}" if wake else None,
+        g_due=f"due#{n}" if urgent else None, due_at=f"{_iso(urgent[1].due_at)}#{ticket.id}" if urgent else None,
         g_cb="callback" if callback_open else None)
 
 

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import FieldError, InvalidInput
 from .ticket import PRIORITIES, STATUSES
 
 SHARDS = 4
 FILTERS = ("status", "priority", "assignee", "category", "tag", "callback")  # GET /tickets' filter parameters
+
+
+def most_urgent(ticket: Any) -> tuple[str, Any] | None:
+    """(metric, clock) of an open ticket's running target due first, if any:
+    the SLA order's key and the inbox badge's target."""
+    running = [(m, c) for m, c in ticket.clocks.items() if c.due_at is not None and not c.outcome]
+    if not running or not ticket.is_open:
+        return None
+    return min(running, key=lambda mc: mc[1].due_at)
 
 
 @dataclass(frozen=True)
@@ -41,8 +51,9 @@ SORTS = ("newest", "sla")
 
 
 def plan(filters: Mapping[str, str], sort: str = "newest") -> Plan:
-    """The key ranges of a listing. `sort=sla` lists open tickets by their
-    next SLA event (warning or breach), soonest first; `callback=requested`
+    """The key ranges of a listing. `sort=sla` lists open tickets by the due
+    time of their most urgent running target, the most overdue first (a
+    ticket waiting on the customer has none running); `callback=requested`
     the open callback requests, oldest first."""
     given = frozenset(k for k, v in filters.items() if v)
     status = filters.get("status")
@@ -52,7 +63,7 @@ def plan(filters: Mapping[str, str], sort: str = "newest") -> Plan:
         if given:
             raise InvalidInput([FieldError("sort", "sort=sla takes no filters; use one of: "
                                                    + ", ".join(SUPPORTED))])
-        return Plan(tuple(Stream("by_wake", f"sla#{n}") for n in range(SHARDS)), newest_first=False)
+        return Plan(tuple(Stream("by_due", f"due#{n}") for n in range(SHARDS)), newest_first=False)
     if given == frozenset():
         return Plan(tuple(Stream("by_all", f"all#{n}") for n in range(SHARDS)))
     if given == {"tag"}:

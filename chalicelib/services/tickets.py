@@ -227,11 +227,10 @@ def summary(ticket: Ticket, now: datetime) -> dict:
 def sla_badge(ticket: Ticket, now: datetime) -> dict | None:
     """The most urgent running target, seen from the server's clock: breached
     (red), due soon (within the warning share: amber) or on track."""
-    running = [(m, c) for m, c in ticket.clocks.items() if c.due_at is not None and not c.outcome]
-    if not running or not ticket.is_open:
+    urgent = listing.most_urgent(ticket)
+    if urgent is None:
         return None
-    metric, clock = min(running, key=lambda mc: mc[1].due_at)
-    assert clock.due_at is not None
+    metric, clock = urgent
     minutes = int((clock.due_at - now).total_seconds() // 60)
     state = "breached" if clock.breached_at or now >= clock.due_at else (
         "warning" if clock.warn_at is not None and now >= clock.warn_at else "ok")
