@@ -92,7 +92,7 @@ STORIES = (
           "Hi! Do you deliver to Switzerland, and how much does shipping cost?",
           "Yes, we do: shipping to Switzerland costs 14.90 and takes 3 to 5 working days; customs are included."),
 )
-CONSUMER_LAG = timedelta(hours=2)  # the consumer catches up at least this often (simulated time)
+CONSUMER_LAG = timedelta(minutes=20)  # the consumer catches up at least this often (simulated time)
 COMMENTS = {5: ("Fast and friendly, thank you!", "Great service.", None, None),
             4: ("Quick answer.", None, None),
             3: ("Took a while, but sorted in the end.", None),

@@ -116,7 +116,7 @@ def inbound():
 # them from S3, locally these routes do (same origin as the API).
 ROOT = Path(__file__).resolve().parent.parent.parent
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                ".css": "text/css; charset=utf-8"}
+                ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
 def _static(folder: str, name: str) -> Response:
