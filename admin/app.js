@@ -7,7 +7,7 @@ import { callbacksView, inboxView, moveSelection, openSelected } from "./inbox.j
 import { customerView } from "./customer.js";
 import { metricsView } from "./metrics.js";
 import { ticketView } from "./ticket.js";
-import { flash, isAdmin, problem, state } from "./ui.js";
+import { flash, isAdmin, navigated, navigation, problem, state } from "./ui.js";
 
 const main = document.getElementById("main");
 const search = document.getElementById("search");
@@ -72,6 +72,7 @@ const SCREENS = [
 ];
 
 export async function route() {
+  navigation.next();
   const [path, query = ""] = location.hash.slice(1).split("?");
   const params = new URLSearchParams(query);
   if (!session.token) return signIn();
@@ -118,5 +119,5 @@ document.getElementById("signout").addEventListener("click", () => {
   location.hash = "#/";
   route();
 });
-window.addEventListener("hashchange", () => { flash(""); route(); });
+window.addEventListener("hashchange", () => { navigated(); route(); });
 finishHostedSignIn().catch(() => false).then(route);

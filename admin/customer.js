@@ -3,9 +3,10 @@
 import { api, download } from "./api.js";
 import { h, when } from "./dom.js";
 import { slaBadge } from "./sla.js";
-import { confirmDialog, flash, isAdmin, problem } from "./ui.js";
+import { confirmDialog, flash, isAdmin, problem, navigation, paint } from "./ui.js";
 
 export async function customerView(main, email) {
+  const turn = navigation.current;
   const customer = await api("GET", `/customers/${encodeURIComponent(email)}`);
   const tickets = customer.tickets;
   const erase = async () => {
@@ -20,11 +21,11 @@ export async function customerView(main, email) {
     if (!ok) return;
     try {
       const erased = await api("DELETE", `/customers/${encodeURIComponent(customer.email)}`);
-      flash(`Erased: ${erased.erased_tickets} ticket${erased.erased_tickets === 1 ? "" : "s"} anonymised as ${erased.alias}.`);
+      flash(`Erased: ${erased.erased_tickets} ticket${erased.erased_tickets === 1 ? "" : "s"} anonymised as ${erased.alias}.`, "info", true);
       location.hash = "#/inbox";
     } catch (error) { flash(problem(error), "error"); }
   };
-  main.replaceChildren(h("section", { class: "customer" }, h("h1", {}, customer.name),
+  paint(main, turn, h("section", { class: "customer" }, h("h1", {}, customer.name),
     h("dl", { class: "facts" },
       h("dt", {}, "Email"), h("dd", { class: "wrap-anywhere" }, customer.email),
       h("dt", {}, "Phone"), h("dd", {}, customer.phone || "—"),

@@ -2,9 +2,9 @@
 // Everything that shapes a listing lives in the URL, so a view can be
 // bookmarked, shared and reloaded.
 import { api } from "./api.js";
-import { h, when } from "./dom.js";
+import { h, short, when } from "./dom.js";
 import { slaBadge } from "./sla.js";
-import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES } from "./ui.js";
+import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
 
 const FILTERS = ["status", "priority", "assignee", "category", "tag"];
 let selected = 0;
@@ -50,7 +50,7 @@ function row(t, i, picked) {
     h("td", { "data-label": "Priority" }, h("span", { class: `priority priority-${t.priority}` }, t.priority)),
     h("td", { "data-label": "Assignee" }, t.assignee ? agentName(t.assignee) : "—"),
     h("td", { "data-label": "SLA" }, slaBadge(t.sla_badge)),
-    h("td", { "data-label": "Created" }, when(t.created_at)));
+    h("td", { "data-label": "Created", class: "nowrap" }, short(t.created_at)));
 }
 
 function bulkBar(items, picked, agents, reload) {
@@ -112,10 +112,11 @@ function filterControls(params, agents) {
         if (e.target.value !== "sla") for (const [k, v] of params) if (k !== "sort") next.set(k, v);
         go(next);
       } }, h("option", { value: "newest" }, "Newest first"), h("option", { value: "sla" }, "SLA due, soonest first"))),
-    bySla ? h("p", { class: "hint" }, "Open tickets by their next SLA deadline; filters do not apply to this order.") : "");
+    bySla ? h("p", { class: "hint" }, "Open tickets by the due time of their most urgent target, overdue first. Filters do not apply to this order.") : "");
 }
 
 export async function inboxView(main, params) {
+  const turn = navigation.current;
   const query = new URLSearchParams({ limit: "25" });
   for (const name of [...FILTERS, "q", "sort", "cursor"]) if (params.get(name)) query.set(name, params.get(name));
   const [page, agents] = await Promise.all([api("GET", `/tickets?${query}`), roster()]);
@@ -132,7 +133,7 @@ export async function inboxView(main, params) {
       picked.changed();
     } });
   const bar = bulkBar(items, picked, agents, reload);
-  main.replaceChildren(h("section", { class: "inbox-view" }, h("h1", {}, title), filterControls(params, agents), bar,
+  paint(main, turn, h("section", { class: "inbox-view" }, h("h1", {}, title), filterControls(params, agents), bar,
     items.length ? h("div", { class: "table-wrap" }, h("table", { class: "inbox" },
       h("caption", { class: "visually-hidden" }, `${title}: ${items.length} tickets`),
       h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "pick-cell" }, pickAll),
@@ -146,6 +147,7 @@ export async function inboxView(main, params) {
 }
 
 export async function callbacksView(main) {
+  const turn = navigation.current;
   const page = await api("GET", "/tickets?callback=requested&limit=100");
   const rows = page.items.map((t) => h("tr", {},
     h("td", { "data-label": "Asked" }, when(t.created_at)),
@@ -155,7 +157,7 @@ export async function callbacksView(main) {
     h("td", { "data-label": "Priority" }, h("span", { class: `priority priority-${t.priority}` }, t.priority)),
     h("td", { "data-label": "SLA" }, slaBadge(t.sla_badge)),
     h("td", {}, h("a", { class: "button", href: `#/tickets/${t.id}?call=1` }, "Log the call"))));
-  main.replaceChildren(h("section", {}, h("h1", {}, "Callbacks"),
+  paint(main, turn, h("section", {}, h("h1", {}, "Callbacks"),
     h("p", { class: "hint" }, "Customers who asked to be called back, oldest request first. A call that reaches them completes the request."),
     rows.length ? h("table", { class: "inbox callbacks" }, h("thead", {}, h("tr", {},
       ["Asked", "Customer", "Phone", "When to call", "Priority", "SLA"].map((c) => h("th", { scope: "col" }, c)),

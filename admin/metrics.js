@@ -2,7 +2,7 @@
 // charts, the agents' own figures, and the same as CSV.
 import { api, download } from "./api.js";
 import { day, duration, h, svg } from "./dom.js";
-import { problem, flash } from "./ui.js";
+import { problem, flash, navigation, paint } from "./ui.js";
 
 const WIDTH = 640;
 const HEIGHT = 200;
@@ -108,11 +108,12 @@ function shift(iso, days) {
 }
 
 export async function metricsView(main, params) {
+  const turn = navigation.current;
   const query = new URLSearchParams();
   for (const name of ["since", "until"]) if (params.get(name)) query.set(name, params.get(name));
   let m;
   try { m = await api("GET", `/metrics?${query}`); } catch (error) {
-    main.replaceChildren(h("section", {}, h("h1", {}, "Metrics"), h("p", { class: "error" }, `Metrics are not available: ${problem(error)}`)));
+    paint(main, turn, h("section", {}, h("h1", {}, "Metrics"), h("p", { class: "error" }, `Metrics are not available: ${problem(error)}`)));
     return;
   }
   const since = h("input", { id: "since", type: "date", value: m.since, max: m.until, required: true });
@@ -127,7 +128,7 @@ export async function metricsView(main, params) {
     } catch (error) { flash(problem(error), "error"); }
   };
   const rows = m.daily;
-  main.replaceChildren(h("section", { class: "metrics" }, h("h1", {}, "Metrics"),
+  paint(main, turn, h("section", { class: "metrics" }, h("h1", {}, "Metrics"),
     h("form", { class: "range", "aria-label": "Date range", onsubmit: (e) => { e.preventDefault(); range(since.value, until.value); } },
       h("div", { class: "field" }, h("label", { for: "since" }, "From"), since),
       h("div", { class: "field" }, h("label", { for: "until" }, "To"), until),

@@ -3,11 +3,12 @@
 // change them (and each agent their own availability and name).
 import { api } from "./api.js";
 import { h, when } from "./dom.js";
-import { confirmDialog, flash, isAdmin, problem, roster, state } from "./ui.js";
+import { confirmDialog, flash, isAdmin, problem, roster, state, navigation, paint } from "./ui.js";
 
 const PLACEHOLDERS = ["first_name", "name", "reference", "order_id", "operator_name", "brand"];
 
 export async function agentsView(main) {
+  const turn = navigation.current;
   const agents = await roster(true);
   const admin = isAdmin();
   const again = () => agentsView(main);
@@ -49,7 +50,7 @@ export async function agentsView(main) {
   const joinSelf = !agents.some((a) => a.email === state.me.email)
     ? h("p", {}, "You are not on the roster yet: ", h("button", { type: "button", onclick: () => put(state.me.email, { available: true },
       "You are on the roster and available.") }, "Join as available")) : "";
-  main.replaceChildren(h("section", {}, h("h1", {}, "Agents"),
+  paint(main, turn, h("section", {}, h("h1", {}, "Agents"),
     h("p", { class: "hint" }, "New tickets go to the available agent with the fewest open tickets. Everyone sets their own availability in the header."),
     joinSelf,
     rows.length ? h("table", { class: "inbox agents" }, h("thead", {}, h("tr", {},
@@ -68,7 +69,7 @@ export async function agentsView(main) {
 }
 
 function macroForm(main, macro) {
-  const slug = h("input", { id: "macro-name", required: true, pattern: "[a-z0-9][a-z0-9-]{0,62}", value: macro ? macro.name : "",
+  const slug = h("input", { id: "macro-name", required: true, pattern: "[a-z0-9][a-z0-9\\-]{0,62}", value: macro ? macro.name : "",
     disabled: Boolean(macro), "aria-describedby": "macro-name-hint" });
   const title = h("input", { id: "macro-title", required: true, maxlength: 100, value: macro ? macro.title : "", size: 30 });
   const body = h("textarea", { id: "macro-body", required: true, rows: 8, "aria-describedby": "macro-help" });
@@ -91,6 +92,7 @@ function macroForm(main, macro) {
 }
 
 export async function macrosView(main, editing = undefined) {
+  const turn = navigation.current;
   const { items } = await api("GET", "/macros");
   const admin = isAdmin();
   const rows = items.map((m) => h("tr", {},
@@ -105,7 +107,7 @@ export async function macrosView(main, editing = undefined) {
         try { await api("DELETE", `/macros/${encodeURIComponent(m.name)}`); flash(`Macro ${m.title} deleted.`); macrosView(main); }
         catch (error) { flash(problem(error), "error"); }
       } }, "Delete")) : ""));
-  main.replaceChildren(h("section", {}, h("h1", {}, "Macros"),
+  paint(main, turn, h("section", {}, h("h1", {}, "Macros"),
     h("p", { class: "hint" }, "Shared answers. On a ticket, pick one under Reply: its placeholders are filled in for that customer before it reaches the reply box."),
     admin && editing === undefined ? h("p", {}, h("button", { type: "button", id: "new-macro", onclick: () => macrosView(main, null) }, "New macro")) : "",
     admin && editing !== undefined ? macroForm(main, editing) : "",

@@ -20,7 +20,7 @@ function paint(el, badge) {
 }
 
 export function slaBadge(badge) {
-  if (!badge) return h("span", { class: "badge sla-none" }, "no target running");
+  if (!badge) return h("span", { class: "badge sla-none", title: "No SLA target is running" }, "—", h("span", { class: "visually-hidden" }, "no SLA target running"));
   const el = h("span", { dataset: { sla: JSON.stringify(badge) } });
   paint(el, badge);
   return el;

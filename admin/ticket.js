@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { bytes, countdown, h, when, words } from "./dom.js";
 import { METRICS, slaBadge } from "./sla.js";
-import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES } from "./ui.js";
+import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
 
 const SYSTEM_MAIL = {
   acknowledgement: "Careline confirmed the request by email, with the time a reply is due",
@@ -93,6 +93,7 @@ async function patch(ticket, change, done) {
 }
 
 export async function ticketView(main, id, params = new URLSearchParams()) {
+  const turn = navigation.current;
   const [ticket, macros, agents] = await Promise.all([api("GET", `/tickets/${encodeURIComponent(id)}`),
     api("GET", "/macros").catch(() => ({ items: [] })), roster()]);
   const erased = ticket.customer.email.endsWith("@erased.invalid");
@@ -123,7 +124,7 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
   };
 
   // Tags
-  const newTag = h("input", { id: "new-tag", name: "tag", size: 12, pattern: "[a-z0-9][a-z0-9_-]{0,39}", autocomplete: "off",
+  const newTag = h("input", { id: "new-tag", name: "tag", size: 12, pattern: "[a-z0-9][a-z0-9_\\-]{0,39}", autocomplete: "off",
     "aria-describedby": "tag-hint" });
   const setTags = async (tags, done) => { if (await patch(ticket, { tags }, done)) again(); };
   const tagBox = h("div", { class: "tag-editor" },
@@ -156,7 +157,7 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
   const macroPick = h("select", { id: "macro", name: "macro" }, h("option", { value: "" }, "none"),
     macros.items.map((m) => h("option", { value: m.name }, m.title)));
   const offerText = h("input", { id: "offer", name: "offer", placeholder: "e.g. 10% off your next order", size: 30 });
-  const offerCode = h("input", { id: "offer-code", name: "offer-code", size: 10, pattern: "[A-Za-z0-9_-]*" });
+  const offerCode = h("input", { id: "offer-code", name: "offer-code", size: 10, pattern: "[A-Za-z0-9_\\-]*" });
   const resolve = h("input", { id: "resolve", type: "checkbox" });
   const preview = h("div", { class: "preview-mail", id: "preview", "aria-live": "polite" },
     h("p", { class: "quiet" }, "Type a reply or pick a macro: the email the customer gets appears here."));
@@ -215,7 +216,7 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
   }
 
   const customer = ticket.customer;
-  main.replaceChildren(h("div", { class: "ticket" },
+  paint(main, turn, h("div", { class: "ticket" },
     h("section", { class: "conversation", "aria-labelledby": "ticket-title" },
       h("h1", { id: "ticket-title" }, `${ticket.reference} · ${ticket.subject || ticket.preview || "(empty message)"}`),
       h("p", { class: "summary-line" }, h("span", { class: `status status-${ticket.status}` }, ticket.status), " ",

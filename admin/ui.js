@@ -20,9 +20,18 @@ export function agentName(email) {
   return agent && agent.name ? agent.name : email;
 }
 
-export function flash(message, kind = "info") {
+// A message for the operator; `keep` lets it outlive the next navigation
+// (the result of an action that then leaves the screen).
+let kept = false;
+export function flash(message, kind = "info", keep = false) {
   const box = document.getElementById("flash");
   box.replaceChildren(message ? h("p", { class: `flash ${kind}` }, message) : "");
+  kept = keep;
+}
+
+export function navigated() {
+  if (kept) kept = false;
+  else flash("");
 }
 
 export function problem(error) {
@@ -53,4 +62,12 @@ export function confirmDialog({ title, body, confirm, danger = false, requireTex
 export function select(id, label, options, value, extra = {}) {
   return [h("label", { for: id }, label), h("select", { id, name: id, value, ...extra },
     options.map(([v, text]) => h("option", { value: v }, text)))];
+}
+
+// Screens load asynchronously: one that finishes after the operator moved on
+// must not paint over the newer one. Each route starts a new generation.
+let generation = 0;
+export const navigation = { next: () => ++generation, get current() { return generation; } };
+export function paint(main, turn, ...nodes) {
+  if (turn === generation) main.replaceChildren(...nodes);
 }
