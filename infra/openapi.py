@@ -261,6 +261,17 @@ def operations() -> dict[tuple[str, str], dict]:
             responses={"200": answer("OK", {"type": "object", "required": ["now", "fired"], "properties": {
                 "now": {"type": "string", "format": "date-time"}, "fired": {"type": "array", "items": ANY_OBJECT}}}),
                        "400": errors("advance_minutes out of range")}),
+        ("POST", "/_dev/demo"): local(
+            "Load demo tickets over the last days, worked through in simulated time (make demo)",
+            request=dev_json({"type": "object", "properties": {
+                "tickets": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200},
+                "days": {"type": "integer", "minimum": 1, "maximum": 90, "default": 30},
+                "seed": {"type": "integer", "minimum": 0}}}),
+            responses={"200": answer("What was loaded", {"type": "object", "required": ["tickets", "since", "until"],
+                                                         "properties": {"tickets": {"type": "integer"},
+                                                                        "since": {"type": "string"},
+                                                                        "until": {"type": "string"}}}),
+                       "400": errors("A number out of range")}),
         ("POST", "/_dev/token"): local(
             "An operator token valid for the local stage only",
             request=dev_json({"type": "object", "required": ["email", "role"], "properties": {

@@ -18,9 +18,6 @@ from ..domain.ticket import ERASED, PRIORITIES, Change, Entry, Rules, Ticket, wa
 from .tables import SHARDS, TICKET_SK, Claim, Customer, Directory, Posting, TicketTable, transaction_connection
 
 
-_TRANSACTION_ITEMS = 100  # DynamoDB's limit per transaction
-
-
 class StaleTicket(Exception):
     """The ticket changed since it was read (its version moved on)."""
 
@@ -336,19 +333,18 @@ class TicketStore:
             return frozenset()
 
     def index_terms(self, ticket_id: str, terms: frozenset[str], indexed: frozenset[str]) -> None:
-        """Make the ticket's postings `terms`, from `indexed`, with the record
-        of them last: one transaction per 100 writes (all of them, for almost
-        every change), so the index shows a change whole; should a long
-        first indexing stop half-way, the next change redoes it (every write
-        is a put or delete by key)."""
-        writes: list[tuple[str, Posting]] = [("put", Posting(term, ticket_id)) for term in sorted(terms - indexed)]
-        writes += [("delete", Posting(term, ticket_id)) for term in sorted(indexed - terms)]
-        writes.append(("put", Posting(f"#{ticket_id}", "#", terms=set(terms))) if terms
-                      else ("delete", Posting(f"#{ticket_id}", "#")))
-        for start in range(0, len(writes), _TRANSACTION_ITEMS):
-            with TransactWrite(connection=transaction_connection()) as tx:
-                for action, item in writes[start:start + _TRANSACTION_ITEMS]:
-                    tx.save(item) if action == "put" else tx.delete(item)
+        """Make the ticket's postings `terms`, from `indexed`: new ones first,
+        then the gone ones, then the record of them, so a stop half-way is
+        redone by the next run (each write is a put or delete by key). Single
+        writes: a transaction would bill each item twice."""
+        for term in sorted(terms - indexed):
+            Posting(term, ticket_id).save()
+        for term in sorted(indexed - terms):
+            Posting(term, ticket_id).delete()
+        if terms:
+            Posting(f"#{ticket_id}", "#", terms=set(terms)).save()
+        else:
+            Posting(f"#{ticket_id}", "#").delete()
 
     def due_wakes(self, *, kind: str, since: datetime | None, until: datetime) -> list[str]:
         """Ids of tickets whose next timed action of a kind ("sla" or

@@ -169,17 +169,24 @@ class Intersection:
     queries: int
 
 
+SEEK_READ = 64  # postings read by a seek: well within the 4 KB a read unit pays for
+READ_MOST = 80  # a list read in order: about 4 KB
+
+
 def intersect(terms: int, below: str | None, limit: int, seek: Seek) -> Intersection:
     """Up to `limit` ids (newest first, below `below`) present in every
     term's postings, by leapfrogging: each posting list seeks straight to the
     smallest head among them, so a common term costs a read per candidate
-    the rare ones offer, not its whole list. A list read in order doubles its
-    read size; one that had to jump reads a little again."""
+    the rare ones offer, not its whole list. DynamoDB bills a Query by the
+    4 KB it reads (at least half a read unit), and a posting is about 50
+    bytes: so each read takes up to a few dozen entries (entries are cheap,
+    queries are not); one term reads its page in one go."""
     buffers: list[list[str]] = [[] for _ in range(terms)]
     exhausted = [False] * terms
     skipped = [False] * terms  # its buffer lost more than one entry at once: it is being jumped through
     # One term reads its page in one go; several start small, not knowing which is rare.
-    chunk = [min(limit + 1, 100) // 2 if terms == 1 else 1] * terms
+    chunk = [(min(limit + 1, READ_MOST) if terms == 1 else SEEK_READ // 2)] * terms
+    read = [False] * terms
     bound, inclusive = below, below is None
     found: list[str] = []
     entries = queries = 0
@@ -200,7 +207,9 @@ def intersect(terms: int, below: str | None, limit: int, seek: Seek) -> Intersec
         nonlocal entries, queries
         buffer = drop(i)
         if not buffer and not exhausted[i]:
-            chunk[i] = 2 if skipped[i] else min(chunk[i] * 2, 100)
+            if read[i]:
+                chunk[i] = SEEK_READ if skipped[i] else min(chunk[i] * 2, READ_MOST)
+            read[i] = True
             values, done = seek(i, bound, inclusive, chunk[i])
             entries, queries = entries + len(values), queries + 1
             exhausted[i], skipped[i] = done or len(values) < chunk[i], False
