@@ -24,16 +24,16 @@ def test_demo_tickets_are_worked_through_simulated_weeks(client, operator, servi
     from chalicelib.dev.provision import seed
 
     seed(services)
-    loaded = call(client, "POST", "/_dev/demo", {}, {"tickets": 24, "days": 6, "seed": 3})
+    loaded = call(client, "POST", "/_dev/demo", {}, {"tickets": 14, "days": 6, "seed": 3})
     assert loaded.status_code == 200, loaded.body
     counts = loaded.json_body
-    assert counts["tickets"] == 24 and counts["replies"] >= 20 and counts["resolved"] >= 15
+    assert counts["tickets"] == 14 and counts["replies"] >= 12 and counts["resolved"] >= 9
     assert counts["until"] == "2026-11-24T09:00:00Z" and counts["since"] == "2026-11-18T09:00:00Z"
     admin = operator("admin", "lead@shop.example")
     report = call(client, "GET", "/metrics?since=2026-11-18&until=2026-11-24", admin).json_body
-    assert report["volume"]["total"] == 24
-    assert sum(d["volume"] for d in report["daily"]) == 24 and len([d for d in report["daily"] if d["volume"]]) >= 4
-    assert report["first_response_time"]["count"] >= 20 and report["csat"]["responses"] >= 3
+    assert report["volume"]["total"] == 14
+    assert sum(d["volume"] for d in report["daily"]) == 14 and len([d for d in report["daily"] if d["volume"]]) >= 4
+    assert report["first_response_time"]["count"] >= 12 and report["csat"]["responses"] >= 3
     assert report["sla_attainment"]["first_response"]["breached"] >= 1  # fired on time by the simulated scheduler
     assert {a["email"] for a in report["agents"] if a["handled"]} == {"kim@shop.example", "lou@shop.example"}
     # Time is back to the stack's own clock, and the tickets are searchable.

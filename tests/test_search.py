@@ -161,3 +161,16 @@ def test_an_erased_customer_is_no_longer_found_by_their_name_address_or_words(cl
 def test_a_query_of_only_common_words_is_refused_by_field(client, operator):
     response = call(client, "GET", "/tickets?q=the", operator())
     assert response.status_code == 400 and response.json_body["errors"][0]["field"] == "q"
+
+
+def test_the_reindex_command_puts_tickets_written_before_the_index_into_it(client, operator, new_ticket, services):
+    from chalicelib.adapters.tables import Posting
+    from infra.reindex_search import reindex
+
+    ticket = new_ticket(message="Old ticket about a velvet sofa")
+    for item in list(Posting.scan()):  # as if the index had not existed yet
+        item.delete()
+    search_for = lambda q: [t["id"] for t in call(client, "GET", f"/tickets?q={q}", operator()).json_body["items"]]
+    assert search_for("velvet") == []
+    assert reindex() == 1
+    assert search_for("velvet") == [ticket["id"]]

@@ -14,8 +14,11 @@ class SearchIndex:
         self._store = store
 
     def follow(self, ticket_id: str, entry: Entry) -> None:
-        if not search.affects(entry.kind, entry.event, entry.direction, entry.data):
-            return
+        if search.affects(entry.kind, entry.event, entry.direction, entry.data):
+            self.refresh(ticket_id)
+
+    def refresh(self, ticket_id: str) -> None:
+        """The ticket's postings made those of the ticket as it is now."""
         collection = self._store.collection(ticket_id)
         terms = frozenset()
         if collection is not None:
