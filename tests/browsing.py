@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import urllib.request
+from contextlib import contextmanager
 
 import pytest
 
@@ -28,8 +29,27 @@ def require_chromium() -> None:
         pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for a test module (a module imports this fixture)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@contextmanager
+def opened(browser, viewport=DESKTOP):
+    """A fresh browser context (no session left from another test): its page and console."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page, Console(page)
+    finally:
+        context.close()
 
 
 class Console:

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from tests.browsing import (DESKTOP, PHONE, Console, api, fits, launch, require_chromium, serious_violations, shot,
-                            sign_in, token)
+from tests.browsing import (DESKTOP, PHONE, api, browser, fits, opened, require_chromium,  # noqa: F401
+                            serious_violations, shot, sign_in, token)
 from tests.stack import shared_stack
 
 pytestmark = pytest.mark.e2e
@@ -27,35 +27,16 @@ def stack():
     return running
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
-
-
-def opened(browser, viewport=DESKTOP):
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page, Console(page)
-
-
 @pytest.fixture
 def desk(browser):
-    context, page, console = opened(browser)
-    yield page, console
-    context.close()
+    with opened(browser) as seen:
+        yield seen
 
 
 @pytest.fixture
 def phone(browser):
-    context, page, console = opened(browser, PHONE)
-    yield page, console
-    context.close()
+    with opened(browser, PHONE) as seen:
+        yield seen
 
 
 def inquiry(base, **fields):
@@ -80,8 +61,7 @@ def test_every_screen_reads_well_and_fits(stack, browser, viewport):
     width = viewport["width"]
     called = inquiry(base, name="Cleo Park", email="cleo@example.com", phone="+49 30 555", message="Please call me",
                      callback={"phone": "+49 30 555", "window": "after 5pm"})
-    context, page, console = opened(browser, viewport)
-    try:
+    with opened(browser, viewport) as (page, console):
         page.goto(f"{base}/admin")
         screen(page, f"screen-{width}-sign-in", "#sign-in")
         sign_in(page, base, "lead@shop.example", "admin")
@@ -102,8 +82,6 @@ def test_every_screen_reads_well_and_fits(stack, browser, viewport):
             assert page.locator(control).is_visible(), control
         assert fits(page)
         assert console.unexpected() == []
-    finally:
-        context.close()
 
 
 def test_search_finds_every_word_and_combines_with_filters(stack, desk):
@@ -137,8 +115,7 @@ def test_search_finds_every_word_and_combines_with_filters(stack, desk):
 
 def test_agents_toggle_their_availability_and_admins_keep_the_roster(stack, browser):
     base = stack["base"]
-    context, page, console = opened(browser)
-    try:
+    with opened(browser) as (page, console):
         sign_in(page, base, "kim@shop.example")
         toggle = page.locator("#availability")
         before = toggle.get_attribute("aria-pressed")
@@ -153,11 +130,8 @@ def test_agents_toggle_their_availability_and_admins_keep_the_roster(stack, brow
         page.wait_for_selector("h1:has-text('Agents')")
         assert page.locator("text=Add an agent").count() == 0  # agents see the roster; admins change it
         assert console.unexpected() == []
-    finally:
-        context.close()
 
-    context, page, console = opened(browser)
-    try:
+    with opened(browser) as (page, console):
         sign_in(page, base, "lead@shop.example", "admin")
         page.goto(f"{base}/admin/index.html#/agents")
         page.fill("#new-agent-email", "noor@shop.example")
@@ -177,8 +151,6 @@ def test_agents_toggle_their_availability_and_admins_keep_the_roster(stack, brow
         assert "noor@shop.example" not in {a["email"] for a in api(base, "GET", "/agents", token=token(base, "lead@shop.example",
                                                                                                       "admin"))["items"]}
         assert console.unexpected() == []
-    finally:
-        context.close()
 
 
 def test_macros_are_kept_by_admins_and_previewed_for_the_open_ticket(stack, desk):

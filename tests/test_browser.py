@@ -5,7 +5,7 @@ resolves it. A message carrying markup shows as text and runs nothing.
 Screenshots of each step land in test-artifacts/browser/."""
 import pytest
 
-from tests.browsing import Console, api, launch, require_chromium, shot, sign_in, token
+from tests.browsing import Console, api, browser, opened, require_chromium, shot, sign_in, token  # noqa: F401
 from tests.stack import shared_stack
 
 pytestmark = pytest.mark.e2e
@@ -18,23 +18,10 @@ def stack():
     return shared_stack()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def page(browser):
-    context = browser.new_context()
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
+    with opened(browser) as (page, _):
+        yield page
 
 
 def test_customer_to_operator_to_resolution(stack, page):
