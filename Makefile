@@ -9,7 +9,7 @@ INSTALL = $(if $(shell command -v uv),uv pip install --python $(BIN)/python,$(BI
 CHECKOV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV)/.installed-$(shell sha1sum requirements-checkov.txt | cut -c1-12)
 
-.PHONY: run test bench infra deploy smoke fuzz load clean
+.PHONY: run demo test bench infra deploy smoke fuzz load clean
 
 $(RUN_STAMP): requirements.txt requirements-run.txt
 	@echo "First run: installing Careline's runtime, the local API server and the AWS emulator into $(VENV)"
@@ -31,6 +31,10 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 
 run: $(RUN_STAMP)
 	$(BIN)/python -m infra.devserver
+
+# Demo tickets over the last 30 days in the running stack (start `make run` first).
+demo: $(RUN_STAMP)
+	$(BIN)/python -m infra.demo
 
 test: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest

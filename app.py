@@ -87,6 +87,17 @@ def log_call(ticket_id):
     return operators.log_call(app.current_request, ticket_id)
 
 
+@app.route("/tickets/{ticket_id}/preview", methods=["POST"])
+def preview_reply(ticket_id):
+    """The reply as the customer would get it: placeholders filled, nothing sent."""
+    return operators.preview_reply(app.current_request, ticket_id)
+
+
+@app.route("/me")
+def me():
+    return operators.me(app.current_request)
+
+
 @app.route("/agents")
 def list_agents():
     return operators.list_agents(app.current_request)
@@ -95,6 +106,11 @@ def list_agents():
 @app.route("/agents/{email}", methods=["PUT"])
 def put_agent(email):
     return operators.put_agent(app.current_request, email)
+
+
+@app.route("/agents/{email}", methods=["DELETE"])
+def remove_agent(email):
+    return operators.remove_agent(app.current_request, email)
 
 
 @app.route("/macros")

@@ -1,5 +1,7 @@
 // The operator API, with the signed-in operator's token. Errors carry the
 // API's {"errors": [{field, message}]} so views can show them by field.
+import { serverTime } from "./dom.js";
+
 const config = window.CARELINE || {};
 export const apiBase = (config.apiBase || "").replace(/\/$/, "");
 
@@ -21,7 +23,7 @@ export const session = {
   clear() { sessionStorage.removeItem("careline.token"); sessionStorage.removeItem("careline.email"); },
 };
 
-export async function api(method, path, body, headers = {}) {
+async function call(method, path, body, headers) {
   const response = await fetch(apiBase + path, {
     method,
     headers: {
@@ -31,8 +33,29 @@ export async function api(method, path, body, headers = {}) {
     },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
-  const text = await response.text();
+  if (!response.ok) {
+    const text = await response.text();
+    let errors = [];
+    try { errors = (JSON.parse(text) || {}).errors || []; } catch { /* not JSON */ }
+    throw new ApiError(response.status, errors);
+  }
+  return response;
+}
+
+export async function api(method, path, body, headers = {}) {
+  const text = await (await call(method, path, body, headers)).text();
   const data = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new ApiError(response.status, (data && data.errors) || []);
+  if (data && data.server_time) serverTime(data.server_time);
   return data;
+}
+
+// A file the API answers (CSV, an export) saved under `name`: the token
+// rides in a header, so a plain link cannot fetch it.
+export async function download(path, name) {
+  const blob = await (await call("GET", path, undefined, {})).blob();
+  const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(blob), download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }

@@ -7,10 +7,11 @@ import sys
 import time
 import traceback
 
-from . import aws_calls, cold_start, email_rendering, listing_reads, metrics_reads, sla_lifecycle
+from . import aws_calls, cold_start, email_rendering, listing_reads, metrics_reads, search_reads, sla_lifecycle
 
 BENCHMARKS = [("aws_calls", aws_calls), ("sla_lifecycle", sla_lifecycle),
-              ("listing_reads", listing_reads), ("metrics_reads", metrics_reads), ("cold_start", cold_start),
+              ("listing_reads", listing_reads), ("search_reads", search_reads), ("metrics_reads", metrics_reads),
+              ("cold_start", cold_start),
               ("email_rendering", email_rendering)]
 
 

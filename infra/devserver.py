@@ -78,11 +78,12 @@ def main() -> int:
     from chalice.cli.factory import CLIFactory
 
     from chalicelib.container import container
-    from chalicelib.dev.provision import provision
+    from chalicelib.dev.provision import provision, seed
     from chalicelib.dev.routes import run_due
 
     services = container()
     provision(services.settings)
+    seed(services)  # the stage's demo agents and macros: assignment and answers work from the start
     config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="local")
     api = local_server(config.chalice_app, config, port)
 

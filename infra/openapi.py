@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "chalicelib" / "schemas"
 DOCS = ROOT / "docs"
-VERSION = "1.0.0"  # bump with every change to the public contract
+VERSION = "1.1.0"  # bump with every change to the public contract
 FORM = "application/x-www-form-urlencoded"
 LOCAL_ONLY = "local stage only"
 
@@ -171,15 +171,22 @@ def operations() -> dict[tuple[str, str], dict]:
                        "404": errors("Unknown or tampered token"), "410": errors("Expired token")}),
         ("OPTIONS", "/feedback/{token}"): PREFLIGHT,
         ("GET", "/tickets"): operator(
-            "List tickets, newest first",
+            "List or search tickets, newest first",
+            description="A filter combination no index serves is a 400 naming the supported ones.",
             parameters=query(("status", "new, open, pending, resolved or closed"),
-                             ("priority", "low, normal, high or urgent"), ("assignee", "an operator's email"),
-                             ("category", "one of the stage's categories"), ("limit", "1-100"),
-                             ("cursor", "next_cursor of the previous page")),
-            responses={"200": answer("A page", {
-                "type": "object", "required": ["items", "next_cursor"],
+                             ("priority", "low, normal, high or urgent"),
+                             ("assignee", "an operator's email, or me"), ("category", "one of the stage's categories"),
+                             ("tag", "a tag"), ("callback", "requested: the open callback requests, oldest first"),
+                             ("q", "search: every word must match the reference, the customer's email or name, or "
+                                   "words of the subject and messages; combines with the filters"),
+                             ("sort", "newest (default), or sla: open tickets by their next SLA event, soonest "
+                                      "first (no filters)"),
+                             ("limit", "1-100"), ("cursor", "next_cursor of the previous page")),
+            responses={"200": answer("A page, with the server's time (SLA badges count from it)", {
+                "type": "object", "required": ["items", "next_cursor", "server_time"],
                 "properties": {"items": {"type": "array", "items": ANY_OBJECT},
-                               "next_cursor": {"type": ["string", "null"]}}})}),
+                               "next_cursor": {"type": ["string", "null"]},
+                               "server_time": {"type": "string", "format": "date-time"}}})}),
         ("GET", "/tickets/{ticket_id}"): operator("A ticket with its history", responses={"200": TICKET}),
         ("PATCH", "/tickets/{ticket_id}"): operator(
             "Change status, priority, assignee, category or tags", body="ticket-patch",
@@ -189,12 +196,32 @@ def operations() -> dict[tuple[str, str], dict]:
             "Reply to the customer by email", body="reply", responses={"201": TICKET}),
         ("POST", "/tickets/{ticket_id}/notes"): operator(
             "Add an internal note (never emailed)", body="note", responses={"201": TICKET}),
+        ("POST", "/tickets/{ticket_id}/preview"): operator(
+            "Preview a reply as the customer would get it (nothing is sent or stored)", body="reply",
+            description="Placeholders are filled for this ticket (a missing value is a 400 naming it); the email "
+                        "is composed as the reply's would be.",
+            responses={"200": answer("The filled body and the email", {
+                "type": "object", "required": ["body", "subject", "text"],
+                "properties": {"body": {"type": "string"}, "subject": {"type": "string"},
+                               "text": {"type": "string"}}})}),
+        ("GET", "/me"): operator("The signed-in operator: roles, roster entry, the name their emails are signed with",
+                                 responses={"200": answer("OK", {
+                                     "type": "object", "required": ["email", "roles", "available"],
+                                     "properties": {"email": {"type": "string"},
+                                                    "roles": {"type": "array", "items": {"type": "string"}},
+                                                    "on_roster": {"type": "boolean"},
+                                                    "name": {"type": ["string", "null"]},
+                                                    "display_name": {"type": "string"},
+                                                    "available": {"type": "boolean"}}})}),
         ("POST", "/tickets/{ticket_id}/calls"): operator(
             "Log a phone call with the customer", body="call", responses={"201": TICKET}),
         ("GET", "/agents"): operator("The agents and their availability", responses={"200": answer("OK", ITEMS)}),
         ("PUT", "/agents/{email}"): operator(
             "Set an agent's availability for automatic assignment", role="admin, or an agent for themselves",
             body="agent", responses={"200": answer("The agent's entry", ANY_OBJECT)}),
+        ("DELETE", "/agents/{email}"): operator(
+            "Take an agent off the roster (their tickets stay theirs)", role="admin",
+            responses={"204": answer("Removed")}),
         ("GET", "/macros"): operator("The shared answers", responses={"200": answer("OK", ITEMS)}),
         ("PUT", "/macros/{name}"): operator(
             "Create or replace a shared answer", role="admin", body="macro",
@@ -211,9 +238,12 @@ def operations() -> dict[tuple[str, str], dict]:
         ("GET", "/metrics"): operator(
             "Support metrics for a period",
             description="First-response and resolution times, FCR, CSAT, NPS, SLA attainment, backlog, "
-                        "volume by channel.",
-            parameters=query(("since", "ISO-8601 date"), ("until", "ISO-8601 date")),
-            responses={"200": answer("OK", ANY_OBJECT)}),
+                        "volume by channel; `daily` (one row per day) and `agents` (per agent: tickets handled, "
+                        "first-response median, CSAT). format=csv answers the daily rows (table=agents: the "
+                        "agents) as CSV.",
+            parameters=query(("since", "ISO-8601 date"), ("until", "ISO-8601 date"), ("format", "json or csv"),
+                             ("table", "with format=csv: daily (default) or agents")),
+            responses={"200": answer("OK", ANY_OBJECT, text_csv={"type": "string"})}),
         ("POST", "/tickets/{ticket_id}/uploads"): operator(
             "A signed form to upload one file for a reply",
             description="POST the form to `url` as multipart/form-data: every entry of `fields`, then the file as "
@@ -258,6 +288,17 @@ def operations() -> dict[tuple[str, str], dict]:
             responses={"200": answer("OK", {"type": "object", "required": ["now", "fired"], "properties": {
                 "now": {"type": "string", "format": "date-time"}, "fired": {"type": "array", "items": ANY_OBJECT}}}),
                        "400": errors("advance_minutes out of range")}),
+        ("POST", "/_dev/demo"): local(
+            "Load demo tickets over the last days, worked through in simulated time (make demo)",
+            request=dev_json({"type": "object", "properties": {
+                "tickets": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200},
+                "days": {"type": "integer", "minimum": 1, "maximum": 90, "default": 30},
+                "seed": {"type": "integer", "minimum": 0}}}),
+            responses={"200": answer("What was loaded", {"type": "object", "required": ["tickets", "since", "until"],
+                                                         "properties": {"tickets": {"type": "integer"},
+                                                                        "since": {"type": "string"},
+                                                                        "until": {"type": "string"}}}),
+                       "400": errors("A number out of range")}),
         ("POST", "/_dev/token"): local(
             "An operator token valid for the local stage only",
             request=dev_json({"type": "object", "required": ["email", "role"], "properties": {
@@ -303,6 +344,8 @@ def operations() -> dict[tuple[str, str], dict]:
         ("GET", "/admin/{name}"): local("A file of the admin page (config.js is generated per stage)", responses={
             "200": answer("The file", {"type": "string"}, "text/html", text_javascript={"type": "string"},
                           text_css={"type": "string"}), "404": errors("No such file")}),
+        ("GET", "/openapi.json"): local("This stage's API description (this document)",
+                                        responses={"200": answer("OK", ANY_OBJECT)}),
         ("GET", "/widget/{name}"): local("A file of the storefront widget", responses={
             "200": answer("The file", {"type": "string"}, "text/html", text_javascript={"type": "string"},
                           text_css={"type": "string"}), "404": errors("No such file")}),

@@ -41,7 +41,7 @@ def aws():
     test would be most of the suite's time."""
     from moto import mock_aws
 
-    from chalicelib.dev.moto_transactions import install
+    from chalicelib.dev.moto_patches import install
 
     install()
     with mock_aws():

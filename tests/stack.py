@@ -55,3 +55,20 @@ def running_stack(env: dict[str, str] | None = None):
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+_shared: dict | None = None
+_shared_context = None
+
+
+def shared_stack() -> dict:
+    """One `make run` stack for every browser test of the run (started on
+    first use, stopped when the run ends): starting one takes most of a test's time."""
+    global _shared, _shared_context
+    if _shared is None:
+        import atexit
+
+        _shared_context = running_stack()
+        _shared = _shared_context.__enter__()
+        atexit.register(_shared_context.__exit__, None, None, None)
+    return _shared

@@ -14,9 +14,9 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from ..domain import sla
-from ..domain.listing import Fetch, Plan
+from ..domain.listing import Fetch, Plan, Seek, most_urgent
 from ..domain.ticket import ERASED, PRIORITIES, Change, Entry, Rules, Ticket, wake_of
-from .tables import SHARDS, TICKET_SK, Claim, Customer, Directory, TicketTable, transaction_connection
+from .tables import SHARDS, TICKET_SK, Claim, Customer, Directory, Posting, TicketTable, transaction_connection
 
 
 class StaleTicket(Exception):
@@ -94,7 +94,8 @@ class Collection:
 
 _INDEXES = {"by_all": (TicketTable.by_all, "g_all", "pk"), "by_priority": (TicketTable.by_priority, "g_pri", "g_st"),
             "by_assignee": (TicketTable.by_assignee, "g_asg", "g_st"),
-            "by_category": (TicketTable.by_category, "g_cat", "g_st"), "by_tag": (Claim.by_tag, "g_tag", "ticket_id")}
+            "by_category": (TicketTable.by_category, "g_cat", "g_st"), "by_tag": (Claim.by_tag, "g_tag", "ticket_id"),
+            "by_due": (TicketTable.by_due, "g_due", "due_at"), "by_callback": (TicketTable.by_callback, "g_cb", "pk")}
 
 
 REPAIR_SK = "~repair"  # after every entry in the ticket's collection
@@ -346,6 +347,35 @@ class TicketStore:
             return values, results.last_evaluated_key is None
         return fetch
 
+    def search_reader(self, terms: tuple[str, ...]) -> Seek:
+        """Seeks in the search index's postings, for domain.listing.intersect."""
+        def seek(i: int, bound: str | None, inclusive: bool, limit: int) -> tuple[list[str], bool]:
+            condition = None if bound is None else (Posting.tid <= bound if inclusive else Posting.tid < bound)
+            results = Posting.query(terms[i], condition, scan_index_forward=False, limit=limit)
+            values = [item.tid for item in results]
+            return values, results.last_evaluated_key is None
+        return seek
+
+    def indexed_terms(self, ticket_id: str) -> frozenset[str]:
+        try:
+            return frozenset(Posting.get(f"#{ticket_id}", "#", consistent_read=True).terms or ())
+        except DoesNotExist:
+            return frozenset()
+
+    def index_terms(self, ticket_id: str, terms: frozenset[str], indexed: frozenset[str]) -> None:
+        """Make the ticket's postings `terms`, from `indexed`: new ones first,
+        then the gone ones, then the record of them, so a stop half-way is
+        redone by the next run (each write is a put or delete by key). Single
+        writes: a transaction would bill each item twice."""
+        for term in sorted(terms - indexed):
+            Posting(term, ticket_id).save()
+        for term in sorted(indexed - terms):
+            Posting(term, ticket_id).delete()
+        if terms:
+            Posting(f"#{ticket_id}", "#", terms=set(terms)).save()
+        else:
+            Posting(f"#{ticket_id}", "#").delete()
+
     def due_wakes(self, *, kind: str, since: datetime | None, until: datetime) -> list[str]:
         """Ids of tickets whose next timed action of a kind ("sla" or
         "life") falls in [since, until], from every shard."""
@@ -368,6 +398,9 @@ class TicketStore:
             actions.append(Directory.display_name.set(display_name))
         agent.update(actions=actions)
         return agent
+
+    def delete_agent(self, email: str) -> None:
+        Directory("agent", email).delete()
 
     def agent(self, email: str) -> Directory | None:
         try:
@@ -484,6 +517,7 @@ def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
     wake = wake_of(ticket, rules)
     n = shard(ticket.id)
     callback_open = bool(ticket.callback and ticket.callback.get("status") == "requested" and ticket.is_open)
+    urgent = most_urgent(ticket)
     return TicketTable(
         ticket.id, TICKET_SK, kind="ticket", reference=ticket.reference, status=ticket.status,
         priority=ticket.priority, channel=ticket.channel, category=ticket.category, subject=ticket.subject,
@@ -501,6 +535,7 @@ def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
         g_cat=ticket.category, g_st=f"{ticket.status}#{ticket.id}",
         g_wake=f"{'sla' if wake.kind == 'sla' else 'life'}#{n}" if wake else None,
         wake_at=f"{_iso(wake.at)}#{ticket.id}" if wake else None,
+        g_due=f"due#{n}" if urgent else None, due_at=f"{_iso(urgent[1].due_at)}#{ticket.id}" if urgent else None,
         g_cb="callback" if callback_open else None)
 
 

@@ -60,6 +60,7 @@ ByAssignee = _index("by_assignee", "g_asg", "g_st", "An assignee's tickets by st
 ByPriority = _index("by_priority", "g_pri", "g_st", "Tickets of a priority by status, newest first.")
 ByCategory = _index("by_category", "g_cat", "g_st", "Tickets of a category by status, newest first.")
 ByWake = _index("by_wake", "g_wake", "wake_at", "Tickets by their next timed action (sparse, sharded).")
+ByDue = _index("by_due", "g_due", "due_at", "Open tickets by their most urgent running SLA due time (sparse, sharded).")
 ByCallback = _index("by_callback", "g_cb", "pk", "Open callback requests, oldest first (sparse).")
 ByRetry = _index("by_retry", "g_retry", "retry_at", "Emails whose send failed, by next attempt (sparse).")
 
@@ -115,6 +116,8 @@ class TicketTable(Model):
     g_st = UnicodeAttribute(null=True)
     g_wake = UnicodeAttribute(null=True)
     wake_at = UnicodeAttribute(null=True)
+    g_due = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
     g_cb = UnicodeAttribute(null=True)
 
     # A thread entry
@@ -142,6 +145,7 @@ class TicketTable(Model):
     by_priority = ByPriority()
     by_category = ByCategory()
     by_wake = ByWake()
+    by_due = ByDue()
     by_callback = ByCallback()
     by_retry = ByRetry()
 
@@ -210,8 +214,22 @@ class Tally(Model):
     family = UnicodeAttribute(range_key=True)  # "all" | "agents"
 
 
+class Posting(Model):
+    """The search index (domain/search.py), kept by the stream consumer: one
+    item per (term, ticket), read newest first by term; and per ticket the
+    terms it is indexed under (term "#<ticket id>", tid "#"), so a change
+    removes exactly the postings it no longer has (an erasure all of the
+    customer's)."""
+    class Meta(_TableMeta):
+        table_name = "search"
+
+    term = UnicodeAttribute(hash_key=True)
+    tid = UnicodeAttribute(range_key=True)  # the ticket id: newest first is key order
+    terms = UnicodeSetAttribute(attr_name="t", null=True)  # on the ticket's own item only
+
+
 MODELS: dict[str, type[Model]] = {"tickets": TicketTable, "claims": Claim, "customers": Customer,
-                                  "directory": Directory, "metrics": Tally}
+                                  "directory": Directory, "metrics": Tally, "search": Posting}
 
 
 @lru_cache(maxsize=1)

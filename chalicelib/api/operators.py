@@ -8,6 +8,7 @@ from chalice import Response
 from ..auth import Principal
 from ..container import container
 from ..domain.errors import FieldError, Forbidden, InvalidInput, Unauthorized
+from ..domain.listing import FILTERS
 from .errors import endpoint
 from .http import header, json_response, parse_json_body
 
@@ -51,10 +52,11 @@ def list_tickets(request, principal: Principal) -> Response:
     raw_limit = params.get("limit", "25")
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
         raise InvalidInput([FieldError("limit", "must be a whole number from 1 to 100")])
-    filters = {k: params[k] for k in ("status", "priority", "assignee", "category", "tag") if params.get(k)}
+    filters = {k: params[k] for k in FILTERS if params.get(k)}
     if filters.get("assignee") == "me":
         filters["assignee"] = principal.email
-    return json_response(200, container().tickets.list(filters, int(raw_limit), params.get("cursor")))
+    return json_response(200, container().tickets.list(filters, int(raw_limit), params.get("cursor"),
+                                                       q=params.get("q"), sort=params.get("sort") or "newest"))
 
 
 @operator_call()
@@ -92,6 +94,18 @@ def log_call(request, principal: Principal, ticket_id: str) -> Response:
 
 
 @operator_call()
+def preview_reply(request, principal: Principal, ticket_id: str) -> Response:
+    services = container()
+    return json_response(200, services.tickets.preview(ticket_id, body_of(request), principal.actor,
+                                                       services.delivery.compose))
+
+
+@operator_call()
+def me(request, principal: Principal) -> Response:
+    return json_response(200, container().directory.me(principal.email, principal.roles))
+
+
+@operator_call()
 def list_agents(request, principal: Principal) -> Response:
     return json_response(200, {"items": container().directory.agents()})
 
@@ -102,6 +116,12 @@ def put_agent(request, principal: Principal, email: str) -> Response:
     if email != principal.email and "admin" not in principal.roles:
         raise Forbidden("only admins set other agents' availability")
     return json_response(200, container().directory.set_agent(email, body_of(request)))
+
+
+@operator_call(ADMINS)
+def remove_agent(request, principal: Principal, email: str) -> Response:
+    container().directory.remove_agent(unquote(email))
+    return Response("", status_code=204)
 
 
 @operator_call()
@@ -138,6 +158,13 @@ def erase_customer(request, principal: Principal, email: str) -> Response:
 @operator_call()
 def get_metrics(request, principal: Principal) -> Response:
     params = request.query_params or {}
+    if params.get("format") not in (None, "json", "csv"):
+        raise InvalidInput([FieldError("format", "must be json or csv")])
+    if params.get("format") == "csv":
+        text = container().metrics.csv(params.get("since"), params.get("until"), params.get("table"))
+        name = f"careline-metrics-{params.get('table') or 'daily'}.csv"
+        return Response(text, status_code=200, headers={"Content-Type": "text/csv; charset=utf-8",
+                                                        "Content-Disposition": f'attachment; filename="{name}"'})
     return json_response(200, container().metrics.report(params.get("since"), params.get("until")))
 
 

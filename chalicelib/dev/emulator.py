@@ -9,8 +9,8 @@ moto's TransactWriteItems also deep-copies every table it names, once per
 item, before it starts (to roll back on failure), and those copies pile up:
 memory grows with the square of the items stored (a few hundred intakes take
 gigabytes; 2,000 had the local stack killed for want of memory). This server
-installs chalicelib/dev/moto_transactions.py, which snapshots only the items
-a transaction names.
+installs chalicelib/dev/moto_patches.py, which snapshots only the items a
+transaction names and reads a key query's partition alone.
 
 Same start/stop interface as `moto.server.ThreadedMotoServer`.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, Iterable
 
-from .moto_transactions import install as install_light_transactions
+from .moto_patches import install as install_moto_patches
 
 class SerialisedApp:
     """A WSGI app that lets one request at a time into the wrapped app, and
@@ -58,7 +58,7 @@ class SerialisedMotoServer:
         from werkzeug.serving import make_server
 
         try:
-            install_light_transactions()
+            install_moto_patches()
             app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
             self._server = make_server(self._ip_address, self._port, app, threaded=True,
                                        request_handler=MotoRequestHandler)

@@ -28,3 +28,25 @@ def provision(settings: Settings) -> None:
     if settings.attachments_bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
         s3.create_bucket(Bucket=settings.attachments_bucket)
         s3.put_bucket_versioning(Bucket=settings.attachments_bucket, VersioningConfiguration={"Status": "Enabled"})
+
+
+def seed(services) -> dict[str, int]:
+    """The stage's demo roster and macros (its settings' `demo`), through the
+    directory service, so a fresh `make run` assigns and answers from the
+    start. Each list is put only while the directory has none of its kind:
+    what operators changed since is never overwritten."""
+    from ..adapters.tables import Directory
+    from ..config import load_stage_document
+    from ..domain.ticket import SYSTEM
+
+    demo = load_stage_document(services.settings.stage).get("demo") or {}
+    put = {"agents": 0, "macros": 0}
+    if not next(iter(Directory.query("agent", limit=1)), None):
+        for agent in demo.get("agents", ()):
+            services.directory.set_agent(agent["email"], {"available": agent["available"], "name": agent["name"]})
+            put["agents"] += 1
+    if not next(iter(Directory.query("macro", limit=1)), None):
+        for macro in demo.get("macros", ()):
+            services.directory.put_macro(macro["name"], {"title": macro["title"], "body": macro["body"]}, SYSTEM)
+            put["macros"] += 1
+    return put

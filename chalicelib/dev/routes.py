@@ -5,7 +5,6 @@ import functools
 import json
 import threading
 from datetime import timedelta
-
 from pathlib import Path
 
 from chalice import Blueprint, Response
@@ -93,7 +92,29 @@ def advance_clock():
     services = container()
     settle(services)
     services.clock.advance(timedelta(minutes=minutes))
-    return json_response(200, {"now": iso(services.clock.now()), "fired": run_due(services)})
+    return json_response(200, {"now": iso(services.clock.now()), "fired": run_due(services, everything=True)})
+
+
+@dev.route("/_dev/demo", methods=["POST"], content_types=ANY_BODY)
+@handled
+def demo():
+    """Load demo tickets over the last days (`make demo`): see dev/demo.py."""
+    from .demo import load
+
+    body = _json_object(dev.current_request)
+    limits = {"tickets": (1, 1000, 200), "days": (1, 90, 30), "seed": (0, 2**31, 11)}
+    errors, values = [], {}
+    for name, (low, high, default) in limits.items():
+        value = default if body is None else body.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            errors.append(FieldError(name, f"must be a whole number from {low} to {high}"))
+        values[name] = value
+    if errors:
+        raise InvalidInput(errors)
+    services = container()
+    with _RUNNING:  # the background tick waits: the stack runs on the demo's clock meanwhile
+        stream.drain()
+        return json_response(200, load(services, **values))
 
 
 @dev.route("/_dev/token", methods=["POST"], content_types=ANY_BODY)
@@ -150,7 +171,7 @@ def mail_event():
 # them from S3, locally these routes do (same origin as the API).
 ROOT = Path(__file__).resolve().parent.parent.parent
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                ".css": "text/css; charset=utf-8"}
+                ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
 def _static(folder: str, name: str) -> Response:
@@ -177,6 +198,13 @@ def admin_file(name):
     return _static("admin", name)
 
 
+@dev.route("/openapi.json")
+def api_description():
+    """This stage's API description: docs/openapi-local.json, dev routes included."""
+    return Response((ROOT / "docs" / "openapi-local.json").read_text(), status_code=200,
+                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+
+
 @dev.route("/widget/{name}")
 @handled
 def widget_file(name):
@@ -195,14 +223,26 @@ def settle(services=None) -> None:
         stream.drain()
 
 
-def run_due(services) -> list[dict]:
+def run_due(services, *, everything: bool = False) -> list[dict]:
     """Everything AWS would have run by now: due one-time schedules, the
-    reconciler and the mail retries, each change's effects included."""
+    reconciler and the mail retries, each change's effects included. The
+    background tick (every second) runs the reconciler and the retries at
+    most once a minute of the dev clock, as their AWS rates would: each reads
+    indexes that the emulator scans whole."""
+    global _periodic_at
     with _RUNNING:
-        return _run_due(services)
+        now = services.clock.now()
+        periodic = everything or _periodic_at is None or now - _periodic_at >= PERIODIC
+        if periodic:
+            _periodic_at = now
+        return _run_due(services, periodic)
 
 
-def _run_due(services) -> list[dict]:
+PERIODIC = timedelta(minutes=1)
+_periodic_at = None
+
+
+def _run_due(services, periodic: bool = True) -> list[dict]:
     from .local_scheduler import fire_due
 
     stream.drain()
@@ -210,12 +250,14 @@ def _run_due(services) -> list[dict]:
     for _ in range(_ROUNDS):  # an action's effects may arm a next action that is already due
         round_ = fire_due(services.settings.scheduler_group, services.clock.now, services.timers.fire)
         stream.drain()
-        reconciled = services.timers.reconcile()
-        stream.drain()
-        round_ += [{"schedule": "reconcile", "at": iso(services.clock.now()),
-                    "payload": {"ticket_id": r["ticket_id"]}, "result": r} for r in reconciled["acted"]]
-        for sent in services.delivery.retry_due():
-            round_.append({"schedule": "retry_mail", "at": iso(services.clock.now()), "payload": {"sent": sent}})
+        if periodic:
+            reconciled = services.timers.reconcile()
+            stream.drain()
+            round_ += [{"schedule": "reconcile", "at": iso(services.clock.now()),
+                        "payload": {"ticket_id": r["ticket_id"]}, "result": r} for r in reconciled["acted"]]
+            for sent in services.delivery.retry_due():
+                round_.append({"schedule": "retry_mail", "at": iso(services.clock.now()),
+                               "payload": {"sent": sent}})
         stream.drain()
         fired += round_
         if not any(item.get("result", {}).get("action") not in ("ignored", "rearmed") for item in round_):

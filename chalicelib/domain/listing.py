@@ -10,11 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import FieldError, InvalidInput
 from .ticket import PRIORITIES, STATUSES
 
 SHARDS = 4
+FILTERS = ("status", "priority", "assignee", "category", "tag", "callback")  # GET /tickets' filter parameters
+
+
+def most_urgent(ticket: Any) -> tuple[str, Any] | None:
+    """(metric, clock) of an open ticket's running target due first, if any:
+    the SLA order's key and the inbox badge's target."""
+    running = [(m, c) for m, c in ticket.clocks.items() if c.due_at is not None and not c.outcome]
+    if not running or not ticket.is_open:
+        return None
+    return min(running, key=lambda mc: mc[1].due_at)
 
 
 @dataclass(frozen=True)
@@ -35,16 +46,32 @@ class Plan:
 
 # Supported filter combinations, as the API names them.
 SUPPORTED = ("none", "status", "priority", "assignee", "category", "tag", "status+priority", "status+assignee",
-             "status+category")
+             "status+category", "callback", "sort=sla (alone)", "q (with any filters)")
+SORTS = ("newest", "sla")
 
 
-def plan(filters: Mapping[str, str]) -> Plan:
+def plan(filters: Mapping[str, str], sort: str = "newest") -> Plan:
+    """The key ranges of a listing. `sort=sla` lists open tickets by the due
+    time of their most urgent running target, the most overdue first (a
+    ticket waiting on the customer has none running); `callback=requested`
+    the open callback requests, oldest first."""
     given = frozenset(k for k, v in filters.items() if v)
     status = filters.get("status")
+    if sort not in SORTS:
+        raise InvalidInput([FieldError("sort", "must be one of: " + ", ".join(SORTS))])
+    if sort == "sla":
+        if given:
+            raise InvalidInput([FieldError("sort", "sort=sla takes no filters; use one of: "
+                                                   + ", ".join(SUPPORTED))])
+        return Plan(tuple(Stream("by_due", f"due#{n}") for n in range(SHARDS)), newest_first=False)
     if given == frozenset():
         return Plan(tuple(Stream("by_all", f"all#{n}") for n in range(SHARDS)))
     if given == {"tag"}:
         return Plan((Stream("by_tag", filters["tag"]),))
+    if given == {"callback"}:
+        if filters["callback"] != "requested":
+            raise InvalidInput([FieldError("callback", "must be: requested")])
+        return Plan((Stream("by_callback", "callback"),), newest_first=False)
     if given == {"status"}:
         return Plan(tuple(Stream("by_priority", p, f"{status}#") for p in PRIORITIES))
     for dimension, index in (("priority", "by_priority"), ("assignee", "by_assignee"), ("category", "by_category")):
@@ -123,3 +150,85 @@ def page(listing: Plan, state: State, limit: int, fetch: Fetch) -> tuple[list[st
 def _order(sort_value: str) -> str:
     # Newest first compares ticket ids (time-ordered); other orders compare the whole value.
     return sort_value
+
+
+# Search: every term's postings (ticket ids, newest first) intersected.
+
+Seek = Callable[[int, str | None, bool, int], tuple[list[str], bool]]
+"""(term, bound, bound inclusive, limit) -> (ids <= or < bound, newest first; exhausted)"""
+
+
+@dataclass
+class Intersection:
+    """What one page of a search read: its ids, where the next page starts
+    (below the last id; None when there is no more), index entries and
+    queries it took."""
+    ids: list[str]
+    below: str | None
+    entries: int
+    queries: int
+
+
+SEEK_READ = 64  # postings read by a seek: well within the 4 KB a read unit pays for
+READ_MOST = 80  # a list read in order: about 4 KB
+
+
+def intersect(terms: int, below: str | None, limit: int, seek: Seek) -> Intersection:
+    """Up to `limit` ids (newest first, below `below`) present in every
+    term's postings, by leapfrogging: each posting list seeks straight to the
+    smallest head among them, so a common term costs a read per candidate
+    the rare ones offer, not its whole list. DynamoDB bills a Query by the
+    4 KB it reads (at least half a read unit), and a posting is about 50
+    bytes: so each read takes up to a few dozen entries (entries are cheap,
+    queries are not); one term reads its page in one go."""
+    buffers: list[list[str]] = [[] for _ in range(terms)]
+    exhausted = [False] * terms
+    skipped = [False] * terms  # its buffer lost more than one entry at once: it is being jumped through
+    # One term reads its page in one go; several start small, not knowing which is rare.
+    chunk = [(min(limit + 1, READ_MOST) if terms == 1 else SEEK_READ // 2)] * terms
+    read = [False] * terms
+    bound, inclusive = below, below is None
+    found: list[str] = []
+    entries = queries = 0
+
+    def passed(value: str) -> bool:
+        return bound is not None and (value > bound or (value == bound and not inclusive))
+
+    def drop(i: int) -> list[str]:
+        buffer = buffers[i]
+        gone = 0
+        while buffer and passed(buffer[0]):
+            buffer.pop(0)
+            gone += 1
+        skipped[i] = skipped[i] or gone > 1
+        return buffer
+
+    def head(i: int) -> str | None:
+        nonlocal entries, queries
+        buffer = drop(i)
+        if not buffer and not exhausted[i]:
+            if read[i]:
+                chunk[i] = SEEK_READ if skipped[i] else min(chunk[i] * 2, READ_MOST)
+            read[i] = True
+            values, done = seek(i, bound, inclusive, chunk[i])
+            entries, queries = entries + len(values), queries + 1
+            exhausted[i], skipped[i] = done or len(values) < chunk[i], False
+            buffer += values
+        return buffer[0] if buffer else None
+
+    while len(found) < limit:
+        heads = []
+        for i in range(terms):
+            value = head(i)
+            if value is None:
+                return Intersection(found, None, entries, queries)
+            heads.append(value)
+        lowest = min(heads)
+        if all(value == lowest for value in heads):
+            found.append(lowest)
+            bound, inclusive = lowest, False
+        else:
+            bound, inclusive = lowest, True
+    # A term with nothing left below the last result: no next page (known without reading).
+    over = any(exhausted[i] and not drop(i) for i in range(terms))
+    return Intersection(found, None if over or not found else found[-1], entries, queries)

@@ -133,3 +133,68 @@ def report(counters: Counter, backlog: Mapping[str, Mapping[str, int]] | None = 
                    "by_category": dict(family("volume:category:"))},
         "goodwill_offers": counters.get("offers", 0),
     }
+
+
+# Trends and people: the same counters, per day and per agent.
+
+def daily(by_day: Mapping[str, Counter]) -> list[dict]:
+    """One row per day (oldest first): volume, first responses and their
+    median, CSAT and SLA attainment over every target that ended or broke
+    that day. A day without any has None, not zero."""
+    rows = []
+    for day_, counters in sorted(by_day.items()):
+        figures = report(counters)
+        achieved = sum(m["achieved"] for m in figures["sla_attainment"].values())
+        breached = sum(m["breached"] for m in figures["sla_attainment"].values())
+        rows.append({"date": day_, "volume": figures["volume"]["total"],
+                     "first_responses": figures["first_response_time"]["count"],
+                     "first_response_median_minutes": figures["first_response_time"]["median_minutes"],
+                     "resolved": figures["first_contact_resolution"]["resolved"],
+                     "csat_responses": figures["csat"]["responses"], "csat_score": figures["csat"]["score"],
+                     "sla_achieved": achieved, "sla_breached": breached,
+                     "sla_attainment_rate": _rate(achieved, achieved + breached)})
+    return rows
+
+
+def agents(by_agent: Mapping[str, Counter]) -> list[dict]:
+    """Per agent (from the `agent:<email>:...` counters): tickets handled
+    (resolved while assigned to them), their first responses and its median,
+    and the CSAT of the tickets they held when rated."""
+    rows = []
+    for email, counters in sorted(by_agent.items()):
+        prefix = f"agent:{email}:"
+        own = Counter({k[len(prefix):]: v for k, v in counters.items() if k.startswith(prefix) and v})
+        times = Counter({k[len("time:first_response:"):]: v for k, v in own.items()
+                         if k.startswith("time:first_response:")})
+        csat = Counter({k[len("csat:"):]: v for k, v in own.items() if k.startswith("csat:")})
+        responses = sum(csat.values())
+        rows.append({"email": email, "handled": own.get("resolved", 0), "first_responses": sum(times.values()),
+                     "first_response_median_minutes": _minutes(times, 0.5), "csat_responses": responses,
+                     "csat_score": _rate(csat.get("4", 0) + csat.get("5", 0), responses)})
+    return rows
+
+
+def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
+    """RFC 4180 CSV: a header, then one line per row; None is an empty cell."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    # A text starting like a formula is kept as text by spreadsheets, never run.
+    if value is None:
+        return ""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+DAILY_COLUMNS = ("date", "volume", "first_responses", "first_response_median_minutes", "resolved", "csat_responses",
+                 "csat_score", "sla_achieved", "sla_breached", "sla_attainment_rate")
+AGENT_COLUMNS = ("email", "name", "handled", "first_responses", "first_response_median_minutes", "csat_responses",
+                 "csat_score")

@@ -1,7 +1,8 @@
 """The stream consumer: every change's entry, read from the `tickets`
 table's stream, turned into its effects. The request wrote once; this does
 the rest: emails, the ticket's schedule, the customer's contact data,
-automatic assignment, outgoing events and the metric counters.
+automatic assignment, the search index, outgoing events and the metric
+counters.
 
 Idempotent under redelivery: an email is claimed before it is sent, a
 schedule is put by name, contact data is set (not added), assignment only
@@ -24,6 +25,7 @@ from ..log import bound, logger
 from .assignment import Assignment
 from .attachments import Attachments
 from .delivery import UNKNOWN, Delivery
+from .search import SearchIndex
 from .timers import Timers
 
 log = logger(__name__)
@@ -48,6 +50,7 @@ class Consumer:
         self._assignment = assignment
         self._bus = bus
         self._attachments = attachments
+        self._search = SearchIndex(store)
 
     def handle(self, records: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, str]]]:
         """A batch of stream records; the first that failed, for Lambda to
@@ -65,6 +68,7 @@ class Consumer:
             with bound(ticket_id=item.pk, event=stored.entry.event):
                 try:
                     self._effects(item.pk, stored.sk, stored.effects or {})
+                    self._search.follow(item.pk, stored.entry)
                 except Exception:
                     log.exception("effects failed; the stream delivers the record again")
                     failed = record

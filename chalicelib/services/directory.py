@@ -33,6 +33,17 @@ class DirectoryService:
         # Answered from the write itself: the roster read may not show it yet.
         return _agent(self._store.agent(agent.name) or agent, self._store.open_tickets_of(agent.name))
 
+    def remove_agent(self, email: str) -> None:
+        """Off the roster: no more automatic assignments; their tickets stay theirs."""
+        self._store.delete_agent(email.lower())
+
+    def me(self, email: str, roles: frozenset[str]) -> dict:
+        """The signed-in operator: roles, roster entry (if any), signing name."""
+        agent = self._store.agent(email)
+        return {"email": email, "roles": sorted(roles), "on_roster": agent is not None,
+                "name": agent.display_name if agent else None, "display_name": display_name(self._store, email),
+                "available": bool(agent and agent.available)}
+
     def macros(self) -> list[dict]:
         return [_macro(m) for m in self._store.macros()]
 

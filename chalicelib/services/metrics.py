@@ -22,14 +22,34 @@ class MetricsService:
         self._clock = clock
 
     def report(self, since: str | None, until: str | None) -> dict:
+        """The period's figures, its trend per day and per agent."""
         first, last = self._period(since, until)
         days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
         totals: Counter = Counter()
-        for families in counters.read(days).values():
+        by_day: dict[str, Counter] = {d: Counter() for d in days}
+        by_agent: dict[str, Counter] = {}
+        for day, families in counters.read(days).items():
             for family, values in families.items():
-                if not family.startswith("agent#"):
-                    totals.update({k: v for k, v in values.items()})
-        return {"since": first.isoformat(), "until": last.isoformat()} | metrics.report(totals, self.backlog())
+                if family.startswith("agent#"):
+                    by_agent.setdefault(family.removeprefix("agent#"), Counter()).update(values)
+                else:
+                    totals.update(values)
+                    by_day[day].update(values)
+        roster = {agent.name: agent.display_name for agent in self._store.roster()}
+        for email in roster:
+            by_agent.setdefault(email, Counter())
+        people = [row | {"name": roster.get(row["email"])} for row in metrics.agents(by_agent)]
+        return ({"since": first.isoformat(), "until": last.isoformat()} | metrics.report(totals, self.backlog())
+                | {"daily": metrics.daily(by_day), "agents": people})
+
+    def csv(self, since: str | None, until: str | None, table: str | None) -> str:
+        """The daily trend (or, with table=agents, the per-agent figures) as CSV."""
+        if table not in (None, "daily", "agents"):
+            raise InvalidInput([FieldError("table", "must be daily or agents")])
+        report = self.report(since, until)
+        if table == "agents":
+            return metrics.csv_text(report["agents"], metrics.AGENT_COLUMNS)
+        return metrics.csv_text(report["daily"], metrics.DAILY_COLUMNS)
 
     def backlog(self) -> dict[str, dict[str, int]]:
         """Open tickets now, by status and by priority."""

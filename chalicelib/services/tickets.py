@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from ..adapters.secrets import SigningKey
-from ..adapters.store import Collection, Delivery, TicketStore
+from ..adapters.store import Collection, Delivery, StoredEntry, TicketStore, entry_key
 from ..clock import Clock, iso
 from ..config import Settings
 from ..domain import cursor as cursors
-from ..domain import listing
+from ..domain import listing, search, story
+from ..domain.listing import FILTERS
 from ..domain import ticket as tickets
 from ..domain.errors import FieldError, InvalidInput, NotFound
 from ..domain.macros import first_name, render
@@ -21,8 +22,6 @@ from ..domain.validation import check, one_of
 from .delivery import delivery_state
 from .directory import display_name
 from .writer import TicketWriter, Written
-
-FILTERS = ("status", "priority", "assignee", "category", "tag")
 
 
 class TicketService:
@@ -46,24 +45,49 @@ class TicketService:
             raise NotFound(f"no ticket {ticket_id}", field="ticket_id")
         return self.view(collection)
 
-    def list(self, filters: Mapping[str, str], limit: int, cursor: str | None) -> dict:
+    def list(self, filters: Mapping[str, str], limit: int, cursor: str | None, *, q: str | None = None,
+             sort: str = "newest") -> dict:
         unknown = [FieldError(name, one_of(values)) for name, values in (
             ("status", tickets.STATUSES), ("priority", tickets.PRIORITIES)) if filters.get(name) not in (None, *values)]
         if unknown:
             raise InvalidInput(unknown)
         given = {k: filters[k] for k in FILTERS if filters.get(k)}
-        chosen = listing.plan(given)
-        scope = "&".join(f"{k}={v}" for k, v in sorted(given.items()))
+        if q is not None and q.strip():
+            return self._search(q, given, limit, cursor)
+        chosen = listing.plan(given, sort)
+        scope = "&".join(f"{k}={v}" for k, v in sorted(given.items())) + ("&sort=sla" if sort == "sla" else "")
         state = (listing.State.from_json(cursors.decode(cursor, scope, self._signing_key.accepted()),
                                          len(chosen.streams))
                  if cursor else listing.State.start(len(chosen.streams)))
         values, state, reads = listing.page(chosen, state, limit, self._store.index_reader(chosen))
-        found = self._store.tickets(listing.ticket_id(v) for v in values)
+        next_cursor = None if state.finished else cursors.encode(state.to_json(), scope, self._signing_key())
+        return self._page([listing.ticket_id(v) for v in values], given, next_cursor, reads,
+                          open_only=sort == "sla")
+
+    def _search(self, q: str, given: Mapping[str, str], limit: int, cursor: str | None) -> dict:
+        """Every word of `q` (and every filter), newest first, from the
+        search index: postings intersected, never a scan."""
+        if "callback" in given:
+            raise InvalidInput([FieldError("q", "searches with status, priority, assignee, category and tag "
+                                                "filters; not the callback queue")])
+        terms = search.query_terms(q, given)
+        scope = "q=" + "&".join(terms)
+        below = cursors.decode(cursor, scope, self._signing_key.accepted()).get("below") if cursor else None
+        if cursor and not isinstance(below, str):
+            raise InvalidInput([FieldError("cursor", "is not a cursor from this listing")])
+        found = listing.intersect(len(terms), below, limit, self._store.search_reader(terms))
+        next_cursor = cursors.encode({"below": found.below}, scope, self._signing_key()) if found.below else None
+        page = self._page(found.ids, given, next_cursor, found.entries)
+        page["read"]["queries"] = found.queries
+        return page
+
+    def _page(self, ids: list[str], given: Mapping[str, str], next_cursor: str | None, reads: int,
+              open_only: bool = False) -> dict:
+        found = self._store.tickets(ids)
         # An index follows its table within moments: a ticket that has just
         # left this listing is not shown in it.
-        items = [summary(t, self._clock.now()) for t in (found.get(listing.ticket_id(v)) for v in values)
-                 if t is not None and _matches(t, given)]
-        next_cursor = None if state.finished else cursors.encode(state.to_json(), scope, self._signing_key())
+        items = [summary(t, self._clock.now()) for t in (found.get(i) for i in ids)
+                 if t is not None and _matches(t, given) and (t.is_open or not open_only)]
         return {"items": items, "next_cursor": next_cursor, "server_time": iso(self._clock.now()),
                 "read": {"index_entries": reads, "returned": len(items)}}
 
@@ -83,6 +107,25 @@ class TicketService:
         """An operator's answer, emailed. `macro` starts from a shared answer,
         placeholders are filled per ticket, `offer` adds a goodwill gesture,
         `files` (services/attachments.py's checked uploads) go with the email."""
+        return self._answer(self._writer.apply(ticket_id, self._replying(body, actor, files), with_thread=True))
+
+    def preview(self, ticket_id: str, body: object, actor: Actor, compose: Callable[..., Any]) -> dict:
+        """The reply as the customer would get it, stored nowhere: the decision
+        a reply makes, composed as the stream consumer composes the email
+        (`compose` is services.delivery's)."""
+        decide = self._replying(body, actor)
+        collection = self._store.collection(ticket_id)
+        if collection is None:
+            raise NotFound(f"no ticket {ticket_id}", field="ticket_id")
+        now = self._clock.now()
+        change = decide(collection.ticket, collection, now)
+        entry = StoredEntry(entry_key(now, change.after.version), now, change.entry)
+        email = compose("reply", "customer", Collection(change.after, collection.entries, collection.deliveries),
+                        entry, now)
+        return {"body": change.entry.body, "subject": email.subject, "text": email.text}
+
+    def _replying(self, body: object, actor: Actor,
+                  files: tuple = ()) -> Callable[[Ticket, Collection | None, datetime], tickets.Change]:
         check("reply", body)
         assert isinstance(body, dict)
         typed = (body.get("body") or "").strip()
@@ -103,8 +146,7 @@ class TicketService:
             return tickets.reply(ticket, actor=actor, text=text, now=now, rules=rules,
                                  resolve=bool(body.get("resolve")), offer=body.get("offer"),
                                  macro=macro.name if macro else None, attachments=files)
-
-        return self._answer(self._writer.apply(ticket_id, decide, with_thread=True))
+        return decide
 
     def note(self, ticket_id: str, body: object, actor: Actor) -> dict:
         check("note", body)
@@ -153,13 +195,17 @@ class TicketService:
         return self.view(collection)
 
     def view(self, collection: Collection) -> dict:
-        return ticket_view(collection, self._settings, self._clock.now())
+        names = {agent.name: agent.display_name for agent in self._store.roster() if agent.display_name}
+        return ticket_view(collection, self._settings, self._clock.now(), names)
 
 
 def _matches(ticket: Ticket, filters: Mapping[str, str]) -> bool:
     for name, value in filters.items():
         if name == "tag":
             if value not in ticket.tags:
+                return False
+        elif name == "callback":
+            if not (ticket.is_open and ticket.callback and ticket.callback.get("status") == value):
                 return False
         elif getattr(ticket, name) != value:
             return False
@@ -176,30 +222,33 @@ def summary(ticket: Ticket, now: datetime) -> dict:
         "created_at": iso(ticket.created_at), "updated_at": iso(ticket.updated_at),
         "first_response_due": _iso(due.get("first_response")), "resolution_due": _iso(due.get("resolution")),
         "sla_badge": sla_badge(ticket, now), "linked_to": ticket.linked_to,
+        "callback": dict(ticket.callback) if ticket.callback else None,
     }
 
 
 def sla_badge(ticket: Ticket, now: datetime) -> dict | None:
     """The most urgent running target, seen from the server's clock: breached
     (red), due soon (within the warning share: amber) or on track."""
-    running = [(m, c) for m, c in ticket.clocks.items() if c.due_at is not None and not c.outcome]
-    if not running or not ticket.is_open:
+    urgent = listing.most_urgent(ticket)
+    if urgent is None:
         return None
-    metric, clock = min(running, key=lambda mc: mc[1].due_at)
-    assert clock.due_at is not None
+    metric, clock = urgent
     minutes = int((clock.due_at - now).total_seconds() // 60)
     state = "breached" if clock.breached_at or now >= clock.due_at else (
         "warning" if clock.warn_at is not None and now >= clock.warn_at else "ok")
-    return {"metric": metric, "state": state, "due_at": iso(clock.due_at),
+    return {"metric": metric, "state": state, "due_at": iso(clock.due_at), "warn_at": _iso(clock.warn_at),
             "remaining_minutes": max(minutes, 0), "overdue_minutes": max(-minutes, 0)}
 
 
-def ticket_view(collection: Collection, settings: Settings, now: datetime) -> dict:
+def ticket_view(collection: Collection, settings: Settings, now: datetime,
+                names: Mapping[str, str] | None = None) -> dict:
+    """The whole ticket; `names` are the operators' display names (else
+    made from their addresses) for the events told in words."""
     ticket = collection.ticket
     view = summary(ticket, now) | {
         "customer": {"name": ticket.customer_name, "email": ticket.customer_email, "phone": ticket.phone,
                      "locale": ticket.locale, "timezone": ticket.timezone},
-        "order_id": ticket.order_id, "callback": dict(ticket.callback) if ticket.callback else None,
+        "order_id": ticket.order_id,
         "first_responded_at": _iso(ticket.first_responded_at), "resolved_at": _iso(ticket.resolved_at),
         "messages": [], "notes": [], "events": [], "notices": [], "calls": [], "offers": [],
         "sla": sla_view(ticket, settings, now), "feedback": dict(ticket.feedback) if ticket.feedback else None,
@@ -211,8 +260,6 @@ def ticket_view(collection: Collection, settings: Settings, now: datetime) -> di
     for stored in collection.entries:
         entry, data = stored.entry, dict(stored.entry.data)
         item = {"id": stored.sk, "created_at": iso(stored.created_at), "author": entry.author}
-        event = {"event": entry.event, "data": {k: v for k, v in data.items() if k in (
-            "changes", "metric", "due", "notified", "reason", "outcome", "csat", "nps", "macro")}}
         if entry.kind == "note":
             view["notes"].append(item | {"body": entry.body})
         elif entry.kind == "call":
@@ -224,7 +271,10 @@ def ticket_view(collection: Collection, settings: Settings, now: datetime) -> di
                 "channel": data.get("channel"), "attachments": [_file(a) for a in data.get("attachments") or ()],
                 "delivery": _delivery(mails[0], now) if mails and entry.direction == "out" else None})
         if entry.kind == "event" or data.get("changes") or entry.event == "created":
-            view["events"].append(item | event)
+            view["events"].append(item | {
+                "event": entry.event, "text": story.describe(entry.event, entry.author, data, names or {}),
+                "data": {k: v for k, v in data.items() if k in (
+                    "changes", "metric", "due", "notified", "reason", "outcome", "csat", "nps", "macro")}})
         if data.get("offer"):
             view["offers"].append(item | dict(data["offer"]))
         for delivery in deliveries.get(stored.sk, []):

@@ -32,7 +32,9 @@ def fuzz(base: str, max_examples: int, max_seconds: int, seed: int, phases: str 
     command = [sys.executable, "-m", "schemathesis.cli", "run", str(DOCUMENT), "--url", base,
                "--phases", phases, "--checks", "not_a_server_error", "--max-examples", str(max_examples),
                "--max-time", str(max_seconds), "--seed", str(seed), "--workers", "1",
-               "--request-timeout", "30", "--suppress-health-check", "all", "--no-color", "--output-truncate", "true"]
+               "--request-timeout", "30", "--suppress-health-check", "all", "--no-color", "--output-truncate", "true",
+               # the demo loader works a month of tickets per call (minutes): tests/test_demo.py covers it
+               "--exclude-path", "/_dev/demo"]
     env = os.environ | {"SCHEMATHESIS_HOOKS": "tests.fuzz.hooks", "CARELINE_FUZZ_BASE": base,
                         "PYTHONPATH": str(ROOT)}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)  # also where schemathesis keeps its cache (not in the repository)

@@ -1,12 +1,16 @@
-"""The local emulator's transactions at the cost of what they touch.
+"""The local emulator at a cost that does not grow with the data (moto 5.2),
+so a `make run` stack holding weeks of tickets, or a load test, answers at once.
 
-moto 5.2's TransactWriteItems deep-copies every table it touches before it
-starts, to roll back on a failure: with a few thousand tickets that is most
-of a second per transaction, and a load test never ends. This keeps moto's
-own transaction code and swaps only its snapshot: the items the transaction
-names (and the length of the table's stream) are saved and, on a rollback,
-put back as they were. Local stage and tests only; checked by
-tests/test_emulator_transactions.py against moto's own semantics."""
+- Transactions: moto's TransactWriteItems deep-copies every table it touches
+  before it starts, to roll back on a failure: with a few thousand tickets
+  that is most of a second per transaction. moto's own transaction code
+  stays; only its snapshot changes: the items the transaction names (and the
+  length of the table's stream) are saved and, on a rollback, put back.
+- Partition queries: moto answers a Query on a table's own key by sorting
+  every item of the table; here it reads the partition.
+
+Local stage and tests only; tests/test_emulator_transactions.py and
+tests/test_demo.py check both against moto's own answers."""
 from __future__ import annotations
 
 import contextvars
@@ -79,8 +83,46 @@ class _CopyModule(types.ModuleType):
         return _copy.deepcopy(value, memo)
 
 
+_PARTITION: contextvars.ContextVar[Any] = contextvars.ContextVar("partition", default=None)
+
+
 def install() -> None:
-    """Patch the DynamoDB backend class once per process (idempotent)."""
+    """Patch moto's DynamoDB backend once per process (idempotent)."""
+    _transactions()
+    _partition_queries()
+
+
+def _partition_queries() -> None:
+    from moto.dynamodb.models.table import Table
+
+    with _installed:
+        original_query, original_items = Table.query, Table.all_items
+        if getattr(original_query, "_careline", False):
+            return
+
+        def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+                  projection_expressions, index_name=None, *args, **kwargs):
+            token = _PARTITION.set(None if index_name or hash_key is None else (self, hash_key))
+            try:
+                return original_query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+                                      scan_index_forward, projection_expressions, index_name, *args, **kwargs)
+            finally:
+                _PARTITION.reset(token)
+
+        def all_items(self):
+            partition = _PARTITION.get()
+            if partition is None or partition[0] is not self:
+                return original_items(self)
+            found = self.items.get(partition[1])  # .get: the defaultdict must not grow an empty partition
+            if found is None:
+                return []
+            return sorted(found.values(), key=lambda item: item.range_key) if self.range_key_attr else [found]
+
+        query._careline = True
+        Table.query, Table.all_items = query, all_items
+
+
+def _transactions() -> None:
     from moto.dynamodb import models
 
     with _installed:

@@ -1,0 +1,87 @@
+"""A ticket's events in words, for the people reading its history:
+"Kim changed priority from normal to high", never `sla_warning`. Pure:
+`names` maps operators' addresses to their display names."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .emails import agent_display_name
+
+METRICS = {"first_response": "first response", "next_response": "next response", "resolution": "resolution"}
+CHANNELS = {"web": "the web form", "email": "email", "chat": "chat", "phone": "phone", "social": "social media"}
+OUTCOMES = {"reached": "reached the customer", "no_answer": "got no answer", "voicemail": "left a voicemail"}
+
+
+def who(author: str | None, names: Mapping[str, str]) -> str:
+    if author in (None, "", "system"):
+        return "Careline"
+    if author == "customer":
+        return "The customer"
+    return names.get(author) or agent_display_name(None, author)
+
+
+def _joined(phrases: list[str]) -> str:
+    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
+def changed(changes: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    """One phrase per changed field: "changed priority from normal to high"."""
+    phrases = []
+    for field, (old, new) in changes.items():
+        if field == "assignee":
+            if old and new:
+                phrases.append(f"reassigned it from {who(old, names)} to {who(new, names)}")
+            elif new:
+                phrases.append(f"assigned it to {who(new, names)}")
+            else:
+                phrases.append(f"unassigned it from {who(old, names)}")
+        elif field == "tags":
+            added, removed = sorted(set(new) - set(old)), sorted(set(old) - set(new))
+            if added:
+                phrases.append(f"added the tag{'s' if len(added) > 1 else ''} {_joined(added)}")
+            if removed:
+                phrases.append(f"removed the tag{'s' if len(removed) > 1 else ''} {_joined(removed)}")
+        elif old is None:
+            phrases.append(f"set {field} to {new}")
+        elif new is None:
+            phrases.append(f"cleared {field} (was {old})")
+        else:
+            phrases.append(f"changed {field} from {old} to {new}")
+    return phrases
+
+
+def describe(event: str, author: str | None, data: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    actor = who(author, names)
+    phrases = changed(data.get("changes") or {}, names)
+    also = f" and {_joined(phrases)}" if phrases else ""
+    metric = METRICS.get(data.get("metric") or "", "reply")
+    if event == "created":
+        return f"The customer wrote in by {CHANNELS.get(data.get('channel') or 'web', 'the web form')}"
+    if event == "replied":
+        return f"{actor} replied to the customer{also}"
+    if event == "customer_wrote":
+        return f"The customer wrote again{', which ' + _joined(phrases) if phrases else ''}"
+    if event == "call":
+        return f"{actor} called and {OUTCOMES.get(data.get('outcome') or '', 'logged a call')}{also}"
+    if event == "sla_warning":
+        notified = data.get("notified")
+        return (f"The {metric} is nearly due: Careline warned {who(notified, names)}" if notified
+                else f"The {metric} came too close to its due time for a warning")
+    if event == "sla_breach":
+        return f"The {metric} target was missed: Careline told {who(data.get('notified'), names)}{also}"
+    if event == "follow_up":
+        return "Careline asked the customer whether anything is still open, and for a rating"
+    if event == "feedback":
+        parts = [f"{data['csat']} of 5"] if "csat" in data else []
+        parts += [f"NPS {data['nps']}"] if "nps" in data else []
+        if not parts:
+            return "The customer left a comment"
+        return f"The customer rated the support {', '.join(parts)}{' with a comment' if data.get('comment') else ''}"
+    if event == "erased":
+        return f"{actor} erased the customer's personal data ({data.get('reason') or 'on request'})"
+    if event == "continued":
+        return f"The customer wrote again after it closed: continued in {data.get('reference') or 'a new ticket'}"
+    if phrases:
+        return f"{actor} {_joined(phrases)}"
+    return f"{actor}: {event.replace('_', ' ')}"

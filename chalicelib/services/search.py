@@ -1,0 +1,29 @@
+"""The search index, kept by the stream consumer: after each change that can
+alter what a ticket is found by, its postings become those of the ticket as
+it is now (read again, consistently), so a redelivered or late record
+converges on the same index."""
+from __future__ import annotations
+
+from ..adapters.store import TicketStore
+from ..domain import search
+from ..domain.ticket import Entry
+
+
+class SearchIndex:
+    def __init__(self, store: TicketStore) -> None:
+        self._store = store
+
+    def follow(self, ticket_id: str, entry: Entry) -> None:
+        if search.affects(entry.kind, entry.event, entry.direction, entry.data):
+            self.refresh(ticket_id)
+
+    def refresh(self, ticket_id: str) -> None:
+        """The ticket's postings made those of the ticket as it is now."""
+        collection = self._store.collection(ticket_id)
+        terms = frozenset()
+        if collection is not None:
+            texts = [e.entry.body for e in collection.entries if e.entry.kind == "message" and e.entry.direction == "in"]
+            terms = search.ticket_terms(collection.ticket, texts)
+        indexed = self._store.indexed_terms(ticket_id)
+        if terms != indexed:
+            self._store.index_terms(ticket_id, terms, indexed)

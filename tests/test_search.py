@@ -1,0 +1,176 @@
+"""Search: the words a ticket is found by (pure), the leapfrog intersection
+of posting lists (pure, against an in-memory index), and GET /tickets?q=
+over the index the stream consumer keeps."""
+import json
+import random
+from types import SimpleNamespace
+
+import pytest
+
+from chalicelib.domain import search
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.listing import intersect
+
+
+def call(client, method, path, headers, body=None):
+    return client.http.request(method, path, headers=headers, body=json.dumps(body) if body is not None else b"")
+
+
+# Words
+
+def test_words_ignore_case_accents_and_common_words_and_keep_addresses_and_references_whole():
+    assert search.words("Hi, MÜLLER here: my Straße order #1001 to ann.lee@Example.com (CL-K32SR5DY) ok?") == [
+        "ann.lee@example.com", "k32sr5dy", "muller", "here", "strasse", "order", "1001", "ok"]
+    assert search.words("K32SR5DY") == ["k32sr5dy"]
+
+
+def test_a_ticket_is_found_by_reference_customer_words_and_its_filtered_fields():
+    ticket = SimpleNamespace(reference="CL-K32SR5DY", customer_email="ann@example.com", customer_name="Ann Lee",
+                             subject="Parcel", status="open", priority="high", assignee="kim@shop.example",
+                             category=None, tags=frozenset({"vip"}))
+    terms = search.ticket_terms(ticket, ["Where is my parcel?", "It left today."])
+    assert terms == {"k32sr5dy", "ann@example.com", "ann", "lee", "parcel", "left", "today", "status:open",
+                     "priority:high", "assignee:kim@shop.example", "tag:vip"}
+
+
+def test_a_query_needs_a_word_and_adds_the_filters_as_terms():
+    assert search.query_terms("Parcel LEFT", {"status": "open", "tag": "vip"}) == (
+        "parcel", "left", "status:open", "tag:vip")
+    with pytest.raises(InvalidInput) as refused:
+        search.query_terms("the a I", {})
+    assert refused.value.errors[0].field == "q"
+
+
+def test_only_the_customers_words_field_changes_and_erasure_move_the_index():
+    assert search.affects("message", "created", "in", {})
+    assert search.affects("message", "customer_wrote", "in", {})
+    assert search.affects("event", "updated", None, {"changes": {"status": ["open", "pending"]}})
+    assert search.affects("message", "replied", "out", {"changes": {"status": ["new", "open"]}})
+    assert search.affects("event", "erased", None, {})
+    assert not search.affects("message", "replied", "out", {})
+    assert not search.affects("note", "note", None, {})
+    assert not search.affects("event", "feedback", None, {"csat": 5})
+
+
+# Intersection
+
+def _index(lists):
+    def seek(i, bound, inclusive, limit):
+        values = [v for v in lists[i] if bound is None or (v <= bound if inclusive else v < bound)]
+        return values[:limit], len(values) <= limit
+    return seek
+
+
+@pytest.mark.parametrize("shares", [(0.5,), (0.02, 0.6, 0.9), (0.3, 0.3), (0.9, 0.02)])
+def test_intersection_pages_give_exactly_the_common_ids_newest_first(shares):
+    rng = random.Random(7)
+    ids = [f"{n:05d}" for n in range(2000)]
+    lists = [sorted((i for i in ids if rng.random() < share), reverse=True) for share in shares]
+    expected = sorted(set.intersection(*map(set, lists)), reverse=True)
+    found, below, queries, entries, pages = [], None, 0, 0, 0
+    while True:
+        page = intersect(len(lists), below, 10, _index(lists))
+        assert len(page.ids) <= 10
+        found, queries, entries, pages = found + page.ids, queries + page.queries, entries + page.entries, pages + 1
+        if page.below is None:
+            break
+        below = page.below
+    assert found == expected
+    # The cost follows the rarest term, not the common ones: a query (what
+    # DynamoDB bills) per candidate it offers at most, and the common lists
+    # are never read through.
+    if min(shares) < 0.1:
+        rarest = min(map(len, lists))
+        assert queries <= 2 * rarest + len(lists) * pages and entries < sum(map(len, lists))
+
+
+def test_no_next_page_when_a_term_has_nothing_left():
+    page = intersect(2, None, 2, _index([["9", "5"], ["9", "7", "5", "1"]]))
+    assert page.ids == ["9", "5"] and page.below is None
+
+
+# Over the index the consumer keeps
+
+def test_search_finds_by_every_word_reference_email_and_name_newest_first(client, operator, new_ticket):
+    parcel = new_ticket(message="My parcel never arrived in Hamburg", subject="Missing parcel")
+    refund = new_ticket(name="Bo Berg", email="bo@example.com", message="Please refund my parcel, it was broken")
+    new_ticket(name="Cy Dorn", email="cy@example.com", message="Question about sizes", subject="Sizes")
+    agent = operator()
+
+    def found(q, **filters):
+        query = "&".join([f"q={q}"] + [f"{k}={v}" for k, v in filters.items()])
+        response = call(client, "GET", f"/tickets?{query}", agent)
+        assert response.status_code == 200, response.body
+        return [t["reference"] for t in response.json_body["items"]]
+
+    assert found("parcel") == [refund["reference"], parcel["reference"]]
+    assert found("Parcel%20HAMBURG") == [parcel["reference"]]  # every word must match
+    assert found("parcel%20sizes") == []
+    assert found(parcel["reference"]) == [parcel["reference"]]
+    assert found(parcel["reference"].removeprefix("CL-").lower()) == [parcel["reference"]]
+    assert found("bo@example.com") == [refund["reference"]]
+    assert found("berg") == [refund["reference"]]
+
+
+def test_search_combines_with_filters_and_follows_changes(client, operator, new_ticket, settle, services):
+    first = new_ticket(message="Broken zipper on my jacket")
+    second = new_ticket(message="Broken zipper again", email="dee@example.com")
+    agent = operator()
+    call(client, "PATCH", f"/tickets/{first['id']}", agent, {"status": "pending", "tags": ["repair"]})
+    settle()
+    ids = lambda query: [t["id"] for t in call(client, "GET", f"/tickets?{query}", agent).json_body["items"]]
+    assert ids("q=zipper&status=pending") == [first["id"]]
+    assert ids("q=zipper&tag=repair") == [first["id"]]
+    assert ids("q=zipper&status=new") == [second["id"]]
+    # What the customer writes later is searchable too; operators' replies are not.
+    call(client, "POST", f"/tickets/{second['id']}/replies", agent, {"body": "We will send a replacement slider."})
+    services.tickets.customer_wrote(second["id"], "The new slider fits, thanks")
+    settle()
+    assert ids("q=fits") == [second["id"]] and ids("q=replacement") == []
+
+
+def test_search_pages_like_the_inbox(client, operator, new_ticket):
+    made = [new_ticket(email=f"c{n}@example.com", message=f"Voucher question {n}")["id"] for n in range(5)]
+    agent = operator()
+    seen, cursor = [], None
+    while True:
+        page = call(client, "GET", "/tickets?q=voucher&limit=2" + (f"&cursor={cursor}" if cursor else ""),
+                    agent).json_body
+        seen += [t["id"] for t in page["items"]]
+        assert page["read"]["index_entries"] <= 6
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == made[::-1]
+    other = call(client, "GET", f"/tickets?q=question&cursor={cursor or 'x'}", agent)
+    assert other.status_code == 400 and other.json_body["errors"][0]["field"] == "cursor"
+
+
+def test_an_erased_customer_is_no_longer_found_by_their_name_address_or_words(client, operator, new_ticket, settle):
+    ticket = new_ticket(name="Eve Quist", email="eve@example.com", message="Parcel to Quistgasse 5")
+    admin = operator("admin", "lead@shop.example")
+    search_for = lambda q: call(client, "GET", f"/tickets?q={q}", admin).json_body["items"]
+    assert [t["id"] for t in search_for("quistgasse")] == [ticket["id"]]
+    call(client, "DELETE", "/customers/eve@example.com", admin)
+    settle()
+    for q in ("quist", "eve@example.com", "quistgasse"):
+        assert search_for(q) == [], q
+    assert [t["id"] for t in search_for(ticket["reference"])] == [ticket["id"]]  # the reference is not personal
+
+
+def test_a_query_of_only_common_words_is_refused_by_field(client, operator):
+    response = call(client, "GET", "/tickets?q=the", operator())
+    assert response.status_code == 400 and response.json_body["errors"][0]["field"] == "q"
+
+
+def test_the_reindex_command_puts_tickets_written_before_the_index_into_it(client, operator, new_ticket, services):
+    from chalicelib.adapters.tables import Posting
+    from infra.reindex_search import reindex
+
+    ticket = new_ticket(message="Old ticket about a velvet sofa")
+    for item in list(Posting.scan()):  # as if the index had not existed yet
+        item.delete()
+    search_for = lambda q: [t["id"] for t in call(client, "GET", f"/tickets?q={q}", operator()).json_body["items"]]
+    assert search_for("velvet") == []
+    assert reindex() == 1
+    assert search_for("velvet") == [ticket["id"]]
