@@ -1,5 +1,8 @@
 # Careline: `make run` starts the local stack, `make test` runs every test.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The newest Python here, from the functions' runtime (infra/build.py LAMBDA_PYTHON, 3.14) down to 3.11;
+# a version manager's shim for a Python it does not have fails the check and is skipped.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && command -v $$p && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-$(shell cat requirements.txt requirements-run.txt | sha1sum | cut -c1-12)
@@ -15,6 +18,8 @@ $(RUN_STAMP): requirements.txt requirements-run.txt
 	@echo "First run: installing Careline's runtime, the local API server and the AWS emulator into $(VENV)"
 	@echo "(about 25 s with a warm package cache; the list below is the progress)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; v = sys.version_info[:2]; v == (3, 14) or print("Note: the functions run on Python 3.14;" \
+		" this machine has %d.%d, so the local stack and the tests run on that" % v)'
 	$(INSTALL) -r requirements-run.txt | grep -v "^Requirement already satisfied" || true
 	@$(BIN)/python -c "import chalice, moto, pynamodb" && rm -f $(VENV)/.run-* && touch $@
 
