@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .domain.priority import Rule
 from .domain.ticket import CHANNELS, EVENT_TYPES, PRIORITIES, Rules
@@ -86,14 +86,15 @@ class Settings:
         return tuple(sorted({self.sender.lower(), self.support_address.lower(), self.team_lead_address.lower()}))
 
 
-def load_stage_document(stage: str) -> dict:
+def load_stage_document(stage: str) -> dict[str, Any]:
     path = STAGES_DIR / f"{stage}.json"
     if not path.is_file():
         raise ConfigError(f"no settings for stage {stage!r} ({path.name} is missing)")
-    return json.loads(path.read_text())
+    document: dict[str, Any] = json.loads(path.read_text())
+    return document
 
 
-def settings_from(stage: str, document: dict, env: Mapping[str, str], *, validate: bool = True) -> Settings:
+def settings_from(stage: str, document: dict[str, Any], env: Mapping[str, str], *, validate: bool = True) -> Settings:
     if validate:
         _validate(document)
     policy = _policy(document["sla"])
@@ -163,7 +164,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return settings_from(stage, load_stage_document(stage), env, validate=False)
 
 
-def _validate(document: dict) -> None:
+def _validate(document: dict[str, Any]) -> None:
     from jsonschema import Draft202012Validator
 
     from .domain.formats import format_checker
@@ -176,7 +177,7 @@ def _validate(document: dict) -> None:
             f"{'/'.join(map(str, p.absolute_path)) or '(root)'}: {p.message}" for p in problems))
 
 
-def _policy(raw: dict) -> "Policy":
+def _policy(raw: dict[str, Any]) -> "Policy":
     from .domain.calendar import BusinessCalendar, calendar_from_config
     from .domain.sla import METRICS, Policy, Target, Warning
 
@@ -212,7 +213,7 @@ def _policy(raw: dict) -> "Policy":
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def _webhooks(stage: str, raws: list, public_url: str) -> tuple[Endpoint, ...]:
+def _webhooks(stage: str, raws: list[dict[str, Any]], public_url: str) -> tuple[Endpoint, ...]:
     names = [raw["name"] for raw in raws]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -220,7 +221,7 @@ def _webhooks(stage: str, raws: list, public_url: str) -> tuple[Endpoint, ...]:
     return tuple(_webhook(stage, raw, public_url) for raw in raws)
 
 
-def _webhook(stage: str, raw: dict, public_url: str) -> Endpoint:
+def _webhook(stage: str, raw: dict[str, Any], public_url: str) -> Endpoint:
     """A webhook as the stage names it, held to the rules the schema cannot say."""
     from urllib.parse import urlsplit
 
@@ -245,7 +246,7 @@ def _webhook(stage: str, raw: dict, public_url: str) -> Endpoint:
                     float(raw.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)))
 
 
-def _rule(raw: dict, categories: tuple[str, ...]) -> Rule:
+def _rule(raw: dict[str, Any], categories: tuple[str, ...]) -> Rule:
     when = raw["when"]
     unknown = [c for c in when.get("category", ()) if c not in categories]
     if unknown:

@@ -210,6 +210,14 @@ def test_an_upload_form_is_only_for_an_accepted_file(client, operator, new_ticke
     assert error["field"] == field and error["message"].startswith(message), error
 
 
+def test_a_reply_listing_too_many_or_repeated_attachments_is_told_the_limit():
+    from chalicelib.domain.validation import problems
+
+    keys = [f"01KB1X00000000000000000000/uploads/{n:032d}/page.pdf" for n in range(21)]
+    for listed, message in ((keys, "must list at most 20 different items"), (keys[:2] * 2, "must not repeat an item")):
+        assert [(e.field, e.message) for e in problems("reply", {"attachments": listed})] == [("attachments", message)]
+
+
 def test_an_upload_needs_a_ticket(client, operator):
     answer = client.http.post("/tickets/01KB1X00000000000000000000/uploads", headers=operator(),
                               body=json.dumps({"name": "a.pdf", "type": "application/pdf"}))

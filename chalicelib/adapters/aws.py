@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+    from botocore.session import Session
 
 # Short timeouts and few retries: a request path must not hang on a slow
 # dependency; what fails is retried by the stream and the repair jobs instead.
@@ -31,29 +35,28 @@ _CREATING = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def botocore_session():
+def botocore_session() -> Session:
     """One botocore session per container for every client, ours and
     pynamodb's: each new session re-reads the service models (~130 ms of CPU
     a client here, against ~20 ms from a shared one). Sessions are not
     thread-safe, so client creation is serialised."""
     import botocore.session
 
-    session = botocore.session.get_session()
-    create = session.create_client
+    class SerialSession(botocore.session.Session):
+        def create_client(self, *args: Any, **kwargs: Any) -> BaseClient:
+            with _CREATING:
+                return super().create_client(*args, **kwargs)
 
-    def create_client(*args, **kwargs):
-        with _CREATING:
-            return create(*args, **kwargs)
-
-    session.create_client = create_client
-    return session
+    return SerialSession()
 
 
 @lru_cache(maxsize=None)
-def client(service: str):
+def client(service: str) -> Any:
+    """A service's client (Any: botocore builds each service's client class at run time)."""
     from botocore.config import Config
 
-    settings = {"retries": _RETRIES, "connect_timeout": 2, "read_timeout": 5} | _OVERRIDES.get(service, {})
+    settings: dict[str, Any] = ({"retries": _RETRIES, "connect_timeout": 2, "read_timeout": 5}
+                                | _OVERRIDES.get(service, {}))
     return botocore_session().create_client(service, config=Config(**settings))
 
 

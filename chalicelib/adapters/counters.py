@@ -11,13 +11,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Any, Final
 
 from .aws import client
 from .tables import table_name
 
 MARK = "applied"
-NEW_BATCH = object()  # the usual case: this item has not seen this batch yet  # {"first": <eventID of the batch's first record>, "through": <last sequence number applied>}
+
+
+class _Batch(Enum):
+    NEW = "new"
+
+
+NEW_BATCH: Final = _Batch.NEW  # the usual case: this item has not seen this batch yet  # {"first": <eventID of the batch's first record>, "through": <last sequence number applied>}
 _MAX_PER_UPDATE = 90  # counters per UpdateExpression: well within DynamoDB's 4 KB expression limit
 
 
@@ -55,7 +62,7 @@ def apply(batch_first: str, contributions: Sequence[Contribution]) -> None:
 
 
 def _total(parts: list[tuple[int, Mapping[str, int]]], through: int) -> dict[str, int]:
-    total: Counter = Counter()
+    total: Counter[str] = Counter()
     for sequence, deltas in parts:
         if sequence > through:
             total.update(deltas)
@@ -84,8 +91,8 @@ def replace_all(values: Mapping[tuple[str, str], Mapping[str, int]]) -> None:
     name = table_name("metrics")
     for page in dynamodb.get_paginator("scan").paginate(TableName=name, ProjectionExpression="#d, #f",
                                                         ExpressionAttributeNames={"#d": "day", "#f": "family"}):
-        for item in page["Items"]:
-            dynamodb.delete_item(TableName=name, Key={"day": item["day"], "family": item["family"]})
+        for old in page["Items"]:
+            dynamodb.delete_item(TableName=name, Key={"day": old["day"], "family": old["family"]})
     for (day, family), counters in values.items():
         item: dict[str, Any] = {"day": {"S": day}, "family": {"S": family}}
         item |= {counter: {"N": str(value)} for counter, value in counters.items() if value}
@@ -100,7 +107,7 @@ def _mark(key: tuple[str, str]) -> dict[str, str] | None:
     return {k: v["S"] for k, v in mark.items()} if mark else None
 
 
-def _update(key: tuple[str, str], deltas: Mapping[str, int], seen: object,
+def _update(key: tuple[str, str], deltas: Mapping[str, int], seen: Mapping[str, str] | _Batch | None,
             mark: Mapping[str, str]) -> bool:
     """ADD the deltas and move the mark, if the mark is still what was read
     (or, for NEW_BATCH, is not this batch's)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from .aws import client
@@ -58,11 +59,12 @@ class FileStore:
                 digest.update(chunk)
         return StoredFile(key, size, found.get("ContentType") or "", digest.hexdigest())
 
-    def _get(self, key: str):
+    def _get(self, key: str) -> dict[str, Any] | None:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return client("s3").get_object(Bucket=self._bucket, Key=key)
+            found: dict[str, Any] = client("s3").get_object(Bucket=self._bucket, Key=key)
+            return found
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
@@ -89,12 +91,14 @@ class FileStore:
         """A GET link that saves the file under its name."""
         ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
         disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-        return client("s3").generate_presigned_url("get_object", ExpiresIn=seconds, Params={
+        link: str = client("s3").generate_presigned_url("get_object", ExpiresIn=seconds, Params={
             "Bucket": self._bucket, "Key": key, "ResponseContentDisposition": disposition,
             "ResponseContentType": content_type})
+        return link
 
-    def upload_form(self, key: str, content_type: str, max_bytes: int, seconds: int) -> dict:
+    def upload_form(self, key: str, content_type: str, max_bytes: int, seconds: int) -> dict[str, Any]:
         """A POST form for one object: this key, this type, 1 byte to `max_bytes`."""
-        return client("s3").generate_presigned_post(
+        form: dict[str, Any] = client("s3").generate_presigned_post(
             Bucket=self._bucket, Key=key, Fields={"Content-Type": content_type}, ExpiresIn=seconds,
             Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]])
+        return form

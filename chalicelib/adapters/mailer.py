@@ -80,4 +80,5 @@ class SesMailer:
             raise MailerUncertain(str(error)) from error
         except BotoCoreError as error:
             raise MailerError(str(error)) from error
-        return answer["MessageId"]
+        ses_id: str = answer["MessageId"]
+        return ses_id

@@ -30,7 +30,7 @@ class Scheduler:
         from botocore.exceptions import BotoCoreError, ClientError
 
         # UpdateSchedule resets every omitted field, so both calls send them all.
-        spec = dict(
+        spec: dict[str, Any] = dict(
             Name=name,
             GroupName=self._group,
             ScheduleExpression=at_expression(at),

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Iterator
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ..domain import sla
@@ -169,7 +170,7 @@ class TicketStore:
         labels: list[object] = []  # what each transaction item stands for, in pynamodb's order
         deletes: list[tuple[object, Any]] = []
         puts: list[tuple[object, Any, Any]] = []
-        updates: list[tuple[object, Any, list, Any]] = []
+        updates: list[tuple[object, Any, list[Action], Any]] = []
 
         condition = (TicketTable.pk.does_not_exist() if before is None
                      else TicketTable.version == before.version)
@@ -284,7 +285,7 @@ class TicketStore:
 
     def settle_delivery(self, ticket_id: str, sk: str, state: str, now: datetime, *, ses_id: str | None = None,
                         error: str | None = None, retry_at: datetime | None = None) -> None:
-        actions = [TicketTable.state.set(state), TicketTable.updated_at.set(now)]
+        actions: list[Action] = [TicketTable.state.set(state), TicketTable.updated_at.set(now)]
         actions.append(TicketTable.ses_id.set(ses_id) if ses_id else TicketTable.ses_id.remove())
         actions.append(TicketTable.last_error.set(error[:500]) if error else TicketTable.last_error.remove())
         if retry_at is not None:
@@ -314,7 +315,7 @@ class TicketStore:
 
     def schedule_repairs(self) -> list[tuple[str, str | None]]:
         """(ticket id, schedule to delete) of every change whose schedule did not take."""
-        found = []
+        found: list[tuple[str, str | None]] = []
         for n in range(SHARDS):
             for key in TicketTable.by_retry.query(f"repair#{n}"):
                 try:
@@ -393,7 +394,7 @@ class TicketStore:
 
     def put_agent(self, email: str, available: bool, display_name: str | None, now: datetime) -> Directory:
         agent = Directory("agent", email)
-        actions = [Directory.available.set(available), Directory.updated_at.set(now)]
+        actions: list[Action] = [Directory.available.set(available), Directory.updated_at.set(now)]
         if display_name:
             actions.append(Directory.display_name.set(display_name))
         agent.update(actions=actions)
@@ -435,8 +436,8 @@ class TicketStore:
         """Contact data for next time: the newest values win; the same values
         again change nothing (a redelivered record). Why the address takes no
         more mail, if it does not (`mail_stopped`)."""
-        actions = [Customer.name.set(ticket.customer_name), Customer.last_seen.set(ticket.created_at),
-                   Customer.first_seen.set(Customer.first_seen | ticket.created_at)]
+        actions: list[Action] = [Customer.name.set(ticket.customer_name), Customer.last_seen.set(ticket.created_at),
+                                 Customer.first_seen.set(Customer.first_seen | ticket.created_at)]
         for attribute, value in ((Customer.phone, ticket.phone), (Customer.locale, ticket.locale),
                                  (Customer.timezone, ticket.timezone)):
             if value:
@@ -481,7 +482,8 @@ class TicketStore:
 def _refused(error: Exception) -> bool:
     """A condition said no (as opposed to DynamoDB failing to answer)."""
     response = getattr(getattr(error, "cause", None), "response", None) or {}
-    return response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    code: str | None = response.get("Error", {}).get("Code")
+    return code == "ConditionalCheckFailedException"
 
 
 def mail_stopped(customer: Customer | None) -> str | None:
@@ -599,7 +601,7 @@ def effects_document(change: Change) -> dict[str, Any]:
     return document
 
 
-def body_hash(document: dict) -> str:
+def body_hash(document: dict[str, Any]) -> str:
     import json
 
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()

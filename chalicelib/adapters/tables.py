@@ -15,6 +15,7 @@ index's key moves.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import pynamodb.connection.base
 from pynamodb.attributes import (JSONAttribute, ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute,
@@ -28,7 +29,7 @@ from .aws import botocore_session
 # pynamodb builds a botocore session per connection (one per table and one for
 # transactions); sharing the container's session makes each of them cheap.
 # tests/test_tables.py fails if a pynamodb upgrade stops honouring this.
-pynamodb.connection.base.get_session = botocore_session
+pynamodb.connection.base.get_session = botocore_session  # type: ignore[attr-defined, assignment]  # see above
 
 PAY_PER_REQUEST = "PAY_PER_REQUEST"
 # Short timeouts and few retries, as for every client (adapters/aws.py): a
@@ -47,7 +48,7 @@ class _TableMeta:
     max_retry_attempts = MAX_RETRY_ATTEMPTS
 
 
-def _index(name: str, hash_attr: str, range_attr: str, doc: str) -> type[GlobalSecondaryIndex]:
+def _index(name: str, hash_attr: str, range_attr: str, doc: str) -> type[GlobalSecondaryIndex[Any]]:
     meta = type("Meta", (), {"index_name": name, "projection": KeysOnlyProjection()})
     return type(f"Index_{name}", (GlobalSecondaryIndex,), {
         "__doc__": doc, "Meta": meta,
@@ -104,7 +105,7 @@ class TicketTable(Model):
     followup_sent_at = UTCDateTimeAttribute(attr_name="fu", null=True)
     operator_replies = NumberAttribute(attr_name="nor", null=True)
     customer_messages = NumberAttribute(attr_name="ncm", null=True)
-    offer_days = ListAttribute(attr_name="od", null=True)
+    offer_days: ListAttribute[str] = ListAttribute(attr_name="od", null=True)
     linked_to = UnicodeAttribute(attr_name="lnk", null=True)
     version = NumberAttribute(attr_name="v", null=True)
     # Index keys, derived from the ticket by the store.

@@ -12,7 +12,7 @@ class DeliveryFailed(Exception):
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None  # the 3xx itself is the answer: a failure
 
 
@@ -25,7 +25,8 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
     try:
         with _opener.open(request, timeout=timeout) as answer:
             answer.read(64 * 1024)  # let the endpoint finish its answer; what it says is not ours to keep
-            return answer.status
+            status: int = answer.status
+            return status
     except urllib.error.HTTPError as error:
         raise DeliveryFailed(f"answered {error.code}") from None
     except (urllib.error.URLError, OSError) as error:  # refused, unreachable, timed out

@@ -61,20 +61,22 @@ class BusinessCalendar:
             for day in range(7))
 
 
-def calendar_from_config(doc: dict) -> BusinessCalendar:
+def calendar_from_config(doc: object) -> BusinessCalendar:
     """From stage settings: {"timezone", "hours": {"mon": ["09:00-17:00"], ...}, "holidays": [...]}.
     ValueError names the offending value."""
     if not isinstance(doc, dict):
         raise ValueError(f"a calendar is an object with timezone, hours and holidays, not {doc!r}")
     zone = doc.get("timezone")
     try:
+        if not isinstance(zone, str):
+            raise ValueError
         ZoneInfo(zone)
     except Exception:
         raise ValueError(f"timezone: {zone!r} is not a known IANA time zone") from None
     hours = doc.get("hours")
     if not isinstance(hours, dict):
         raise ValueError(f"hours: {hours!r} is not an object of weekdays ({', '.join(WEEKDAYS)})")
-    slots = []
+    slots: list[Slot] = []
     for name, ranges in hours.items():
         if name not in WEEKDAYS:
             raise ValueError(f"hours: unknown weekday {name!r} (use {', '.join(WEEKDAYS)})")
@@ -89,7 +91,7 @@ def calendar_from_config(doc: dict) -> BusinessCalendar:
     return BusinessCalendar(zone, tuple(slots), frozenset(_holiday(text) for text in holidays))
 
 
-def _slot(weekday: int, text) -> Slot:
+def _slot(weekday: int, text: object) -> Slot:
     match = _RANGE.fullmatch(text) if isinstance(text, str) else None
     try:
         if not match:
@@ -102,7 +104,7 @@ def _slot(weekday: int, text) -> Slot:
         raise ValueError(f"hours/{WEEKDAYS[weekday]}: {text!r} is not HH:MM-HH:MM") from None
 
 
-def _holiday(text) -> date:
+def _holiday(text: object) -> date:
     # fullmatch first: date.fromisoformat also takes 20261225 and 2026-W52-5.
     try:
         if not (isinstance(text, str) and _DATE.fullmatch(text)):

@@ -5,10 +5,12 @@ catalogues (`domain.i18n`); every value placed in HTML is escaped."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from html import escape
+from typing import Any
 
 from ..clock import iso
 from .i18n import DEFAULT_LOCALE, Language, catalogue, languages, resolve
@@ -189,7 +191,7 @@ class ReplyFacts:
     operator: str | None  # the agent's display name (an address is turned into one); None: the team
     resolved: bool
     thread_ids: tuple[str, ...]  # Message-IDs of the conversation so far, oldest first
-    offer: dict | None = None  # a goodwill gesture: {"type", "description", "code"?}
+    offer: Mapping[str, Any] | None = None  # a goodwill gesture: {"type", "description", "code"?}
     locale: str | None = None
     shop_locale: str = DEFAULT_LOCALE
     refused_attachments: tuple[tuple[str, str], ...] = ()  # since the last email: (file name, reason)
@@ -205,14 +207,14 @@ def agent_display_name(name: str | None, email: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _greeting_pattern() -> re.Pattern:
+def _greeting_pattern() -> re.Pattern[str]:
     words = {w for code in languages() for w in catalogue(code)["greeting_words"]}
     return re.compile(r"^(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
                       + r")(?=$|[\s,!.:;])", re.I)
 
 
 @lru_cache(maxsize=1)
-def _sign_off_pattern() -> re.Pattern:
+def _sign_off_pattern() -> re.Pattern[str]:
     words = {w for code in languages() for w in catalogue(code)["sign_off_words"]}
     # The phrase alone ("Kind regards,", "Thanks!") or with a short name after a comma ("Best, Kim").
     return re.compile(r"^(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
@@ -243,7 +245,7 @@ def split_sign_off(body: str, signer: str | None) -> tuple[str, str, bool]:
     return body.strip(), "", False
 
 
-def offer_line(offer: dict, lang: Language) -> str:
+def offer_line(offer: Mapping[str, Any], lang: Language) -> str:
     line = lang.t("offer", description=offer["description"])
     return f"{line} {lang.t('offer_code', code=offer['code'])}" if offer.get("code") else line
 
@@ -350,7 +352,7 @@ def follow_up(facts: FollowUpFacts) -> Email:
 
 # --- Low ratings (to operators, in the shop's language) -----------------------------------------
 
-def low_rating_notice(reference: str, customer: str, rating: dict, to_address: str, ticket_url: str,
+def low_rating_notice(reference: str, customer: str, rating: Mapping[str, Any], to_address: str, ticket_url: str,
                       shop_locale: str = DEFAULT_LOCALE) -> Email:
     """To the ticket's owner: an unhappy customer; someone should follow up."""
     lang = resolve(None, shop_locale)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from typing import Any
 
 from .errors import FieldError, InvalidInput
 from .validation import problems
@@ -52,7 +53,7 @@ def read_token(token: str, keys: bytes | Sequence[bytes], now: datetime) -> str:
     return ticket_id
 
 
-def parse_rating(fields: dict) -> dict:
+def parse_rating(fields: Mapping[str, Any]) -> dict[str, Any]:
     """{"csat": 1-5, "nps": 0-10 optional, "comment" optional}, from JSON or
     form strings; every problem at once."""
     rating = {}
@@ -74,21 +75,22 @@ def parse_rating(fields: dict) -> dict:
 ANSWERS = ("csat", "nps", "comment")
 
 
-def is_low(rating: dict) -> bool:
+def is_low(rating: Mapping[str, Any]) -> bool:
     """Someone should follow up: any CSAT of 2 or less, with or without
     words. NPS alone never alerts: it asks about the brand, not this
     conversation (a 6 counts as a detractor yet is often content), and CSAT,
     the question about our help, is answered in every rating."""
-    return rating["csat"] <= 2
+    csat: int = rating["csat"]
+    return csat <= 2
 
 
-def merge_rating(previous: dict | None, new: dict) -> dict:
+def merge_rating(previous: Mapping[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     """A later rating changes only the answers it carries: NPS stays when
     only CSAT is sent again, a comment stays unless a new one comes."""
     return {k: v for k, v in (previous or {}).items() if k in ANSWERS} | new
 
 
-def needs_follow_up(previous: dict | None, merged: dict) -> bool:
+def needs_follow_up(previous: Mapping[str, Any] | None, merged: Mapping[str, Any]) -> bool:
     """Tell a person when a rating turns low, and again only when the
     customer adds new words to a low one: never twice for the same thing."""
     if not is_low(merged):

@@ -5,7 +5,11 @@ import re
 import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
 
 # Dot-atom local part and a dotted DNS domain: what SES accepts as a recipient.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -106,7 +110,7 @@ def is_date_time(value: object) -> bool:
     return moment.tzinfo is not None
 
 
-def format_checker():
+def format_checker() -> FormatChecker:
     """A jsonschema FormatChecker that knows Careline's formats."""
     from jsonschema import FormatChecker
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -31,8 +32,9 @@ def languages() -> frozenset[str]:
 
 
 @lru_cache(maxsize=None)
-def catalogue(code: str) -> dict:
-    return json.loads((LOCALES_DIR / f"{code}.json").read_text(encoding="utf-8"))
+def catalogue(code: str) -> dict[str, Any]:
+    texts: dict[str, Any] = json.loads((LOCALES_DIR / f"{code}.json").read_text(encoding="utf-8"))
+    return texts
 
 
 def placeholders(text: str) -> set[str]:
@@ -46,7 +48,8 @@ class Language:
 
     def t(self, key: str, **values: object) -> str:
         """The catalogue's text, placeholders filled. Plain text: HTML escapes the result."""
-        return catalogue(self.code)[key].format(**values)
+        text: str = catalogue(self.code)[key]
+        return text.format(**values)
 
     def words(self, key: str) -> tuple[str, ...]:
         return tuple(catalogue(self.code)[key])
@@ -85,10 +88,12 @@ def resolve(tag: str | None, shop_locale: str = DEFAULT_LOCALE) -> Language:
     """The customer's BCP 47 tag (`de-DE`, `de`, `en_GB`) when a catalogue
     speaks its language, else the shop's. A bare language that is the shop's
     own takes the shop's region (`en` in an en-GB shop writes 25 November)."""
-    shop = _parse(shop_locale) or _parse(DEFAULT_LOCALE)
+    default = _parse(DEFAULT_LOCALE)
+    assert default is not None  # a well-formed constant
+    shop = _parse(shop_locale) or default
     parsed = _parse(tag)
     if parsed is None or parsed[0] not in languages():
-        parsed = shop if shop[0] in languages() else _parse(DEFAULT_LOCALE)
+        parsed = shop if shop[0] in languages() else default
     code, region = parsed
     if region is None and code == shop[0]:
         region = shop[1]

@@ -8,10 +8,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email import message_from_bytes
+from email.message import MIMEPart
 from email.policy import default
 from email.utils import getaddresses
 from html import unescape
@@ -138,7 +139,7 @@ def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
                        references=tuple(_MESSAGE_ID.findall(_header(message, "References") or "")))
 
 
-def _header(message, name: str) -> str | None:
+def _header(message: MIMEPart, name: str) -> str | None:
     try:
         value = message.get(name)
     except (IndexError, ValueError):  # a header too broken for the parser is no header
@@ -152,7 +153,7 @@ def mailbox(address: str) -> str:
     return f"{local.partition('+')[0]}@{domain}" if local else domain
 
 
-def _ours(message, own_addresses: Iterable[str]) -> str | None:
+def _ours(message: MIMEPart, own_addresses: Iterable[str]) -> str | None:
     ours = {mailbox(a) for _, a in getaddresses(list(own_addresses)) if a}
     if not ours:
         return None
@@ -163,7 +164,7 @@ def _ours(message, own_addresses: Iterable[str]) -> str | None:
     return None
 
 
-def _automatic(message, address: str, subject: str) -> str | None:
+def _automatic(message: MIMEPart, address: str, subject: str) -> str | None:
     if re.fullmatch(r"<\s*>", _header(message, "Return-Path") or "x"):
         return "null Return-Path (a bounce)"
     auto = (_header(message, "Auto-Submitted") or "no").lower()
@@ -190,7 +191,7 @@ def _automatic(message, address: str, subject: str) -> str | None:
     return None
 
 
-def _leaves(part):
+def _leaves(part: MIMEPart) -> Iterator[MIMEPart]:
     """Every part that holds content, an attached email counting as one."""
     if part.get_content_type() == "message/rfc822" or not part.is_multipart():
         yield part
@@ -199,7 +200,7 @@ def _leaves(part):
         yield from _leaves(sub)
 
 
-def _attachments(message) -> list[Attachment]:
+def _attachments(message: MIMEPart) -> list[Attachment]:
     found = []
     for part in _leaves(message):
         content_type = part.get_content_type()
@@ -233,7 +234,7 @@ def _extension(name: str) -> str:
     return f".{extension.lower()}" if dot and stem else ""
 
 
-def _new_text(message) -> str:
+def _new_text(message: MIMEPart) -> str:
     """The customer's new words: the plain part (or the HTML one as text),
     without the quoted earlier conversation."""
     part = message.get_body(("plain", "html"))

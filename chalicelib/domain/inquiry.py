@@ -3,7 +3,9 @@ validating against `schemas/inquiry.schema.json`, all problems at once."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 from .errors import FieldError, InvalidInput
@@ -44,7 +46,7 @@ class Inquiry:
     callback: Callback | None = None
     honeypot_filled: bool = False
 
-    def canonical(self) -> dict:
+    def canonical(self) -> dict[str, Any]:
         """What identifies this request's content (for Idempotency-Key)."""
         fields = {k: v for k, v in self.__dict__.items() if v is not None and k != "honeypot_filled"}
         if self.callback:
@@ -52,7 +54,7 @@ class Inquiry:
         return fields
 
 
-def parse_body(raw: bytes, content_type: str) -> dict:
+def parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
     """The request body as a dict of fields; a 400 for what is not one (413
     over the size limit), checked before anything is parsed."""
     if content_type.startswith("application/x-www-form-urlencoded"):
@@ -65,14 +67,14 @@ def parse_body(raw: bytes, content_type: str) -> dict:
     return document
 
 
-def _form_fields(raw: bytes) -> dict:
+def _form_fields(raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(MAX_BODY_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput([FieldError("body", "must be UTF-8 encoded")]) from None
-    fields: dict = {}
+    fields: dict[str, Any] = {}
     for key, value in parse_qsl(text, keep_blank_values=True):
         nested = _FORM_NESTED.match(key)
         name = nested.group(1) if nested else key
@@ -93,7 +95,7 @@ class _BothShapes:
 _BOTH_SHAPES = _BothShapes()
 
 
-def validate_inquiry(fields: dict, categories: tuple[str, ...]) -> Inquiry:
+def validate_inquiry(fields: Mapping[str, Any], categories: tuple[str, ...]) -> Inquiry:
     data = _normalise(fields)
     errors = problems("inquiry", data, _PATTERN_MESSAGES)
     if "category" in data and isinstance(data["category"], str) and data["category"] not in categories:
@@ -121,7 +123,7 @@ def validate_inquiry(fields: dict, categories: tuple[str, ...]) -> Inquiry:
     )
 
 
-def _normalise(fields: dict) -> dict:
+def _normalise(fields: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(fields)
     for key in ("name", "email", "message", "website", *_OPTIONAL_STRINGS):
         if isinstance(data.get(key), str):

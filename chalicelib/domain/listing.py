@@ -96,11 +96,11 @@ class State:
     def start(cls, count: int) -> "State":
         return cls([None] * count, [False] * count, [[] for _ in range(count)])
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"a": self.after, "d": self.done, "b": self.buffered}
 
     @classmethod
-    def from_json(cls, document: Mapping, count: int) -> "State":
+    def from_json(cls, document: Mapping[str, Any], count: int) -> "State":
         try:
             state = cls(list(document["a"]), [bool(d) for d in document["d"]], [list(b) for b in document["b"]])
         except (KeyError, TypeError):

@@ -40,11 +40,11 @@ def day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def contributions(facts: TicketFacts | None) -> Counter:
+def contributions(facts: TicketFacts | None) -> Counter[tuple[str, str]]:
     """(day, counter) -> count for one ticket. An SLA breach counts on the day
     it happens, whether or not its clock has ended; an achieved target counts
     when it ends."""
-    out: Counter = Counter()
+    out: Counter[tuple[str, str]] = Counter()
     if facts is None:
         return out
     created = day(facts.created)
@@ -84,7 +84,7 @@ def difference(before: TicketFacts | None, after: TicketFacts | None) -> dict[tu
     return {key: n for key, n in delta.items() if n}
 
 
-def _minutes(histogram: Counter, q: float) -> float | None:
+def _minutes(histogram: Mapping[str, int], q: float) -> float | None:
     """A quantile of the times counted, within the sketch's 1 %, to the tenth of a minute."""
     found = sketch.quantile(histogram, q)
     return None if found is None else round(found, 1)
@@ -94,10 +94,10 @@ def _rate(good: int, total: int) -> float | None:
     return round(100 * good / total, 1) if total else None
 
 
-def report(counters: Counter, backlog: Mapping[str, Mapping[str, int]] | None = None) -> dict:
+def report(counters: Mapping[str, int], backlog: Mapping[str, Mapping[str, int]] | None = None) -> dict[str, Any]:
     """The metrics from counters summed over a period, and the backlog now
     ({"by_status": ..., "by_priority": ...})."""
-    def family(prefix: str) -> Counter:
+    def family(prefix: str) -> Counter[str]:
         return Counter({k[len(prefix):]: v for k, v in counters.items() if k.startswith(prefix) and v})
 
     times = {}
@@ -137,7 +137,7 @@ def report(counters: Counter, backlog: Mapping[str, Mapping[str, int]] | None = 
 
 # Trends and people: the same counters, per day and per agent.
 
-def daily(by_day: Mapping[str, Counter]) -> list[dict]:
+def daily(by_day: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
     """One row per day (oldest first): volume, first responses and their
     median, CSAT and SLA attainment over every target that ended or broke
     that day. A day without any has None, not zero."""
@@ -156,7 +156,7 @@ def daily(by_day: Mapping[str, Counter]) -> list[dict]:
     return rows
 
 
-def agents(by_agent: Mapping[str, Counter]) -> list[dict]:
+def agents(by_agent: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
     """Per agent (from the `agent:<email>:...` counters): tickets handled
     (resolved while assigned to them), their first responses and its median,
     and the CSAT of the tickets they held when rated."""
@@ -174,7 +174,7 @@ def agents(by_agent: Mapping[str, Counter]) -> list[dict]:
     return rows
 
 
-def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
+def csv_text(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
     """RFC 4180 CSV: a header, then one line per row; None is an empty cell."""
     import csv
     import io

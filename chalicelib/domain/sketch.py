@@ -38,7 +38,7 @@ def value(key: int | str) -> float:
     return 0.0 if k == ZERO else 2 * GAMMA ** (k - 1) / (GAMMA + 1) / 60
 
 
-def quantile(counts: Mapping[int | str, int], q: float) -> float | None:
+def quantile(counts: Mapping[int, int] | Mapping[str, int], q: float) -> float | None:
     """The q-quantile (0.5: median) of the times counted, interpolated
     between neighbouring ranks as numpy's default and statistics.median are;
     None when nothing was counted. Keys may be the counters' names ("418")."""
@@ -50,7 +50,8 @@ def quantile(counts: Mapping[int | str, int], q: float) -> float | None:
         return None
     rank = q * (total - 1)
     low, high = math.floor(rank), math.ceil(rank)
-    at_low = at_high = None
+    at_low: float | None = None
+    at_high: float | None = None
     seen = 0
     for key, n in ordered:
         seen += n
@@ -59,4 +60,5 @@ def quantile(counts: Mapping[int | str, int], q: float) -> float | None:
         if seen > high:
             at_high = value(key)
             break
+    assert at_low is not None and at_high is not None  # high < total: the loop reached both ranks
     return at_low + (rank - low) * (at_high - at_low)

@@ -9,8 +9,10 @@ recomputes them from the original start without losing time already used.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
+from typing import Any
 
 from .calendar import BusinessCalendar, add_business_minutes, business_minutes_between
 
@@ -72,14 +74,14 @@ class MetricClock:
             return self.outcome
         return "running" if self.running_since else "paused"
 
-    def to_stored(self) -> list:
+    def to_stored(self) -> list[Any]:
         """Positional, times as epoch seconds: a ticket's three clocks fit in
         about 200 bytes, so the ticket item stays under one write unit."""
         return [_epoch(v) if isinstance(v, datetime) else v for v in (getattr(self, f.name) for f in _FIELDS[1:])]
 
     @classmethod
-    def from_stored(cls, metric: str, raw: list) -> "MetricClock":
-        values = {f.name: _instant(v) if f.name in _TIMES and v is not None else v for f, v in zip(_FIELDS[1:], raw)}
+    def from_stored(cls, metric: str, raw: Sequence[Any]) -> "MetricClock":
+        values: dict[str, Any] = {f.name: _instant(v) if f.name in _TIMES and v is not None else v for f, v in zip(_FIELDS[1:], raw)}
         return cls(metric, **values)
 
 
@@ -179,6 +181,7 @@ def _derive(clock: MetricClock, policy: Policy, priority: str) -> MetricClock:
     target = policy.target(priority, clock.metric)
     calendar = policy.calendar_for(target)
     since = clock.running_since
+    assert since is not None  # only a running clock has due times
     left = max(target.minutes - clock.consumed, 0)
     to_warning = max(policy.warning.threshold(target.minutes) - clock.consumed, 0)
     return replace(clock, due_at=add_business_minutes(since, left, calendar),
@@ -190,11 +193,11 @@ def _derive(clock: MetricClock, policy: Policy, priority: str) -> MetricClock:
 Clocks = dict[str, MetricClock]
 
 
-def clocks_from(raw: dict | None) -> Clocks:
+def clocks_from(raw: Mapping[str, Sequence[Any]] | None) -> Clocks:
     return {m: MetricClock.from_stored(m, c) for m, c in (raw or {}).items()}
 
 
-def clocks_to(clocks: Clocks) -> dict:
+def clocks_to(clocks: Clocks) -> dict[str, list[Any]]:
     return {m: c.to_stored() for m, c in clocks.items()}
 
 
@@ -247,5 +250,5 @@ def on_event(clocks: Clocks, event: SlaEvent, now: datetime) -> Clocks:
     return _map(clocks, (event.metric,), lambda c: record(c, event.kind, now))
 
 
-def _map(clocks: Clocks, metrics, change) -> Clocks:
+def _map(clocks: Clocks, metrics: Collection[str], change: Callable[[MetricClock], MetricClock]) -> Clocks:
     return {m: change(c) if m in metrics else c for m, c in clocks.items()}

@@ -14,7 +14,7 @@ OUTCOMES = {"reached": "reached the customer", "no_answer": "got no answer", "vo
 
 
 def who(author: str | None, names: Mapping[str, str]) -> str:
-    if author in (None, "", "system"):
+    if not author or author == "system":
         return "Careline"
     if author == "customer":
         return "The customer"

@@ -6,9 +6,14 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Any, Mapping, NoReturn
 
 from .errors import FieldError, InvalidInput, PayloadTooLarge
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from jsonschema import Draft202012Validator, ValidationError
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
 MAX_BODY_BYTES = 64 * 1024
@@ -51,12 +56,12 @@ def _depth(raw: bytes) -> int:
     return deepest
 
 
-def _no_constant(name: str):
+def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")  # NaN and Infinity: Python accepts them, JSON does not
 
 
 @lru_cache(maxsize=None)
-def validator(name: str):
+def validator(name: str) -> Draft202012Validator:
     # Built once per container: jsonschema validators are costly to build.
     from jsonschema import Draft202012Validator
 
@@ -78,13 +83,16 @@ def check(name: str, data: object) -> None:
         raise InvalidInput(found)
 
 
-def one_of(values) -> str:
+def one_of(values: Iterable[str]) -> str:
     return "must be one of: " + ", ".join(values)
 
 
-def _field_error(error, pattern_messages: Mapping[str, str]) -> FieldError:
+def _field_error(error: ValidationError, pattern_messages: Mapping[str, str]) -> FieldError:
     path = ".".join(str(p) for p in error.absolute_path)
-    kind, detail = error.validator, error.validator_value
+    # Set on every error iter_errors yields: the schema's value (any JSON) and the subschema that failed.
+    kind = error.validator
+    detail: Any = error.validator_value
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
     if kind == "required":
         missing = error.message.split("'")[1]
         return FieldError(f"{path}.{missing}" if path else missing, "is required")
@@ -112,15 +120,15 @@ def _field_error(error, pattern_messages: Mapping[str, str]) -> FieldError:
                                                      "is not in the expected form"))
     if kind in ("enum", "const"):
         return FieldError(path, one_of(tuple(detail)) if kind == "enum" else f"must be {detail!r}")
-    if kind == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+    if kind == "additionalProperties" and isinstance(error.instance, Mapping):
+        extra = sorted(set(error.instance) - set(schema.get("properties", {})))
         return FieldError(path or "body", f"has unknown fields: {', '.join(extra)}")
     if kind == "minProperties":
         return FieldError(path or "body", "names nothing to change")
     if kind in ("minimum", "maximum"):
-        bounds = error.schema
+        bounds = schema
         return FieldError(path, f"must be a whole number from {bounds.get('minimum')} to {bounds.get('maximum')}")
     if kind in ("maxItems", "uniqueItems"):
-        return FieldError(path, "must list at most {detail} different items" if kind == "maxItems"
+        return FieldError(path, f"must list at most {detail} different items" if kind == "maxItems"
                           else "must not repeat an item")
     return FieldError(path or "body", error.message)

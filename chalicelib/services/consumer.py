@@ -18,7 +18,7 @@ from typing import Any
 
 from ..adapters import counters
 from ..adapters.bus import EventBus
-from ..adapters.store import TicketStore, to_stored_entry
+from ..adapters.store import StoredEntry, TicketStore, to_stored_entry
 from ..adapters.tables import TicketTable
 from ..config import Settings
 from ..log import bound, logger
@@ -101,7 +101,7 @@ class Consumer:
         if fx.get("purge_files"):
             self._attachments.purge(ticket_id)
 
-    def _envelopes(self, ticket_id: str, stored) -> list[dict[str, Any]]:
+    def _envelopes(self, ticket_id: str, stored: StoredEntry) -> list[dict[str, Any]]:
         published = (stored.effects or {}).get("publish", ())
         return [{"id": f"{ticket_id}.{stored.version}.{n}", "type": event["type"], "schema_version": SCHEMA_VERSION,
                  "time": stored.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "stage": self._settings.stage,

@@ -3,13 +3,15 @@ erasure on request (admins), audited on every ticket they touch."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
+from typing import Any
 
-from ..adapters.store import TicketStore
+from ..adapters.store import Collection, TicketStore
 from ..clock import Clock, iso
 from ..config import Settings
 from ..domain import ticket as tickets
 from ..domain.errors import NotFound
-from ..domain.ticket import ERASED_DOMAIN, Actor
+from ..domain.ticket import ERASED_DOMAIN, Actor, Change, Ticket
 from .tickets import summary, ticket_view
 from .writer import TicketWriter
 
@@ -23,27 +25,33 @@ class CustomerService:
         self._store = store
         self._writer = writer
 
-    def get(self, email: str) -> dict:
+    def get(self, email: str) -> dict[str, Any]:
         email = email.lower()
         customer = self._store.customer(email)
         ids = self._store.ticket_ids_of(email, HISTORY_LIMIT)
-        if customer is None and not ids:
-            raise NotFound(f"no customer {email}", field="email")
         found = self._store.tickets(ids)
         history = [found[i] for i in ids if i in found]
-        newest = history[0] if history else None
-        return {"email": email, "name": customer.name if customer else newest.customer_name,
-                "phone": customer.phone if customer else newest.phone,
-                "locale": customer.locale if customer else newest.locale,
-                "timezone": customer.timezone if customer else newest.timezone,
-                "first_seen": iso(customer.first_seen) if customer else iso(history[-1].created_at),
-                "last_seen": iso(customer.last_seen) if customer else iso(newest.created_at),
-                "bounced_at": iso(customer.bounced_at) if customer and customer.bounced_at else None,
-                "bounce_reason": customer.bounce_reason if customer and customer.bounced_at else None,
-                "ticket_count": self._store.count_tickets_of(email),
-                "tickets": [summary(t, self._clock.now()) for t in history]}
+        # The customer record, else (before the stream has written it) their newest ticket;
+        # an id the index still lists for a ticket that is gone is no customer.
+        if customer is not None:
+            contact: dict[str, str | None] = {
+                "name": customer.name, "phone": customer.phone, "locale": customer.locale,
+                "timezone": customer.timezone, "first_seen": iso(customer.first_seen),
+                "last_seen": iso(customer.last_seen)}
+        elif history:
+            newest = history[0]
+            contact = {"name": newest.customer_name, "phone": newest.phone, "locale": newest.locale,
+                       "timezone": newest.timezone, "first_seen": iso(history[-1].created_at),
+                       "last_seen": iso(newest.created_at)}
+        else:
+            raise NotFound(f"no customer {email}", field="email")
+        return {"email": email} | contact | {
+            "bounced_at": iso(customer.bounced_at) if customer and customer.bounced_at else None,
+            "bounce_reason": customer.bounce_reason if customer and customer.bounced_at else None,
+            "ticket_count": self._store.count_tickets_of(email),
+            "tickets": [summary(t, self._clock.now()) for t in history]}
 
-    def export(self, email: str) -> dict:
+    def export(self, email: str) -> dict[str, Any]:
         """Everything stored about the customer, as JSON (a data-access request)."""
         contact = self.get(email)
         views = []
@@ -53,7 +61,7 @@ class CustomerService:
                 views.append(ticket_view(collection, self._settings, self._clock.now()))
         return contact | {"tickets": views}
 
-    def erase(self, email: str, actor: Actor) -> dict:
+    def erase(self, email: str, actor: Actor) -> dict[str, Any]:
         """Anonymise every ticket and scrub the customer's words; the fact of
         the erasure stays on each ticket (who, when). Safe to run again if it
         stopped half-way: each ticket is one change."""
@@ -64,7 +72,8 @@ class CustomerService:
         alias = f"erased-{hashlib.sha256(email.encode()).hexdigest()[:12]}@{ERASED_DOMAIN}"
         rules = self._settings.ticket_rules
 
-        def decide(ticket, collection, now):
+        def decide(ticket: Ticket, collection: Collection | None, now: datetime) -> Change:
+            assert collection is not None  # read with its thread
             words = tuple(e.sk for e in collection.entries
                           if e.entry.kind in ("message", "call") and e.entry.body not in (None, tickets.ERASED))
             return tickets.erase(ticket, actor=actor, alias=alias, now=now, rules=rules, customer_entries=words)

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 
 from ..adapters.files import FileError
 from ..adapters.mailer import MailerError, MailerUncertain, SesMailer, Unsendable
-from ..adapters.store import Collection, Delivery, StoredEntry, TicketStore, delivery_key, mail_stopped
+from ..adapters.store import Collection, StoredEntry, TicketStore, delivery_key, mail_stopped
+from ..adapters.store import Delivery as DeliveryRecord  # Delivery here is the service below
 from ..clock import Clock
 from ..config import Settings
 from ..domain import emails
@@ -146,7 +147,6 @@ class Delivery:
         ticket, s = collection.ticket, self._settings
         ticket_url = f"{s.admin_url}#/tickets/{ticket.id}"
         customer = f"{ticket.customer_name} <{ticket.customer_email}>"
-        voice = {"locale": ticket.locale, "shop_locale": s.locale}
         if mail == "acknowledgement":
             callback = ticket.callback or {}
             return emails.acknowledgement(emails.AcknowledgementFacts(
@@ -154,7 +154,8 @@ class Delivery:
                 message=entry.entry.body or "", subject=ticket.subject, order_id=ticket.order_id,
                 callback_phone=callback.get("phone"), callback_window=callback.get("window"),
                 first_response_due=datetime.fromisoformat(entry.entry.data["first_response_due"]),
-                timezone=ticket.timezone or s.timezone, refused_attachments=refused(entry), **voice))
+                timezone=ticket.timezone or s.timezone, refused_attachments=refused(entry), locale=ticket.locale,
+                shop_locale=s.locale))
         if mail in ("reply", "resolution"):
             author = entry.entry.author
             status = entry.entry.data.get("changes", {}).get("status", [None, None])
@@ -164,14 +165,14 @@ class Delivery:
                 operator=display_name(self._store, author) if "@" in author else None,
                 resolved=mail == "resolution" or status[1] == "resolved",
                 thread_ids=self._thread_ids(collection, entry.sk), offer=entry.entry.data.get("offer"),
-                refused_attachments=refused_since(collection, entry.sk), **voice)
+                refused_attachments=refused_since(collection, entry.sk), locale=ticket.locale, shop_locale=s.locale)
             return emails.operator_reply(facts) if mail == "reply" else emails.resolution_notice(facts)
         if mail == "follow_up":
             token = make_token(ticket.id, now + timedelta(days=s.feedback_token_days), self._signing_key())
             return emails.follow_up(emails.FollowUpFacts(
                 brand=s.brand, reference=ticket.reference, name=ticket.customer_name, email=ticket.customer_email,
                 subject=ticket.subject, feedback_url=f"{s.public_url}/feedback/{token}",
-                thread_ids=self._thread_ids(collection, entry.sk), **voice))
+                thread_ids=self._thread_ids(collection, entry.sk), locale=ticket.locale, shop_locale=s.locale))
         if mail in ("sla_warning", "sla_breach"):
             return emails.sla_notice(emails.SlaNoticeFacts(
                 reference=ticket.reference, ticket_url=ticket_url, customer=customer,
@@ -213,7 +214,7 @@ def refused_since(collection: Collection, before_sk: str) -> tuple[tuple[str, st
                  for f in refused(e))
 
 
-def delivery_state(delivery: Delivery, now: datetime) -> str:
+def delivery_state(delivery: DeliveryRecord, now: datetime) -> str:
     """What the ticket view says of an email: a send that never finished is unconfirmed."""
     if delivery.state == "sending" and now - delivery.created_at > STALE_SENDING:
         return "unconfirmed"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..adapters.store import TicketStore
 from ..adapters.tables import Directory
@@ -21,10 +22,10 @@ class DirectoryService:
         self._store = store
         self._clock = clock
 
-    def agents(self) -> list[dict]:
+    def agents(self) -> list[dict[str, Any]]:
         return [_agent(a, self._store.open_tickets_of(a.name)) for a in self._store.roster()]
 
-    def set_agent(self, email: str, body: object) -> dict:
+    def set_agent(self, email: str, body: object) -> dict[str, Any]:
         if not is_email(email):
             raise InvalidInput([FieldError("email", "must be a valid email address")])
         check("agent", body)
@@ -37,20 +38,21 @@ class DirectoryService:
         """Off the roster: no more automatic assignments; their tickets stay theirs."""
         self._store.delete_agent(email.lower())
 
-    def me(self, email: str, roles: frozenset[str]) -> dict:
+    def me(self, email: str, roles: frozenset[str]) -> dict[str, Any]:
         """The signed-in operator: roles, roster entry (if any), signing name."""
         agent = self._store.agent(email)
         return {"email": email, "roles": sorted(roles), "on_roster": agent is not None,
                 "name": agent.display_name if agent else None, "display_name": display_name(self._store, email),
                 "available": bool(agent and agent.available)}
 
-    def macros(self) -> list[dict]:
+    def macros(self) -> list[dict[str, Any]]:
         return [_macro(m) for m in self._store.macros()]
 
-    def put_macro(self, name: str, body: object, actor: Actor) -> dict:
+    def put_macro(self, name: str, body: object, actor: Actor) -> dict[str, Any]:
         if not MACRO_NAME.match(name):
             raise InvalidInput([FieldError("name", "must be lower-case letters, digits and dashes")])
         check("macro", body)
+        assert isinstance(body, dict)
         check_placeholders(body["body"], "body")
         macro = Directory("macro", name, title=body["title"], body=body["body"], updated_at=self._clock.now(),
                           updated_by=actor.email)
@@ -67,11 +69,11 @@ def display_name(store: TicketStore, email: str) -> str:
     return agent_display_name(agent.display_name if agent else None, email)
 
 
-def _agent(agent: Directory, open_tickets: int) -> dict:
+def _agent(agent: Directory, open_tickets: int) -> dict[str, Any]:
     return {"email": agent.name, "name": agent.display_name, "available": bool(agent.available),
             "open_tickets": open_tickets}
 
 
-def _macro(macro: Directory) -> dict:
+def _macro(macro: Directory) -> dict[str, Any]:
     return {"name": macro.name, "title": macro.title, "body": macro.body,
             "updated_at": iso(macro.updated_at) if macro.updated_at else None, "updated_by": macro.updated_by}

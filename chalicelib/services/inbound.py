@@ -6,11 +6,14 @@ The files a mail carries are stored under its ticket before the message is
 written (services/attachments.py)."""
 from __future__ import annotations
 
+from typing import TypedDict
+
 from ..adapters.store import Claimed, TicketStore
 from ..config import Settings
 from ..domain.errors import Conflict, InvalidInput, TooManyRequests
-from ..domain.inbound import parse
+from ..domain.inbound import InboundMail, parse
 from ..domain.inquiry import validate_inquiry
+from ..domain.ticket import Ticket
 from ..log import logger
 from .attachments import Attachments
 from .intake import IntakeService
@@ -18,6 +21,13 @@ from .tickets import TicketService
 
 log = logger(__name__)
 ATTACHMENTS_ONLY = "(no text: see the attached files)"
+
+
+class Decision(TypedDict):
+    """What became of one inbound mail."""
+    ticket_id: str | None
+    action: str  # appended | created | ignored
+    reason: str
 
 
 class InboundService:
@@ -29,13 +39,13 @@ class InboundService:
         self._intake = intake
         self._attachments = attachments
 
-    def handle(self, raw: bytes) -> dict:
+    def handle(self, raw: bytes) -> Decision:
         decision = self._decide(raw)
         log.info("inbound mail", extra={"ticket_id": decision.get("ticket_id"), "event": "inbound." + decision["action"],
                                         "reason": decision["reason"]})
         return decision
 
-    def _decide(self, raw: bytes) -> dict:
+    def _decide(self, raw: bytes) -> Decision:
         mail = parse(raw, own_addresses=self._settings.own_addresses)
         if mail.automatic:  # machines and our own addresses never open, reopen or get an answer
             return _ignored(f"automatic mail ({mail.automatic})")
@@ -85,7 +95,7 @@ class InboundService:
                     "reason": f"{ticket.reference} is closed; continued in {answer['reference']}"}
         return {"ticket_id": answer["id"], "action": "created", "reason": "matches no open ticket"}
 
-    def _named_ticket(self, mail):
+    def _named_ticket(self, mail: InboundMail) -> Ticket | None:
         """The ticket the subject's reference names, if its customer wrote."""
         if not mail.reference:
             return None
@@ -96,5 +106,5 @@ class InboundService:
         return ticket
 
 
-def _ignored(reason: str, ticket_id: str | None = None) -> dict:
+def _ignored(reason: str, ticket_id: str | None = None) -> Decision:
     return {"ticket_id": ticket_id, "action": "ignored", "reason": reason}

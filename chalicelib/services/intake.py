@@ -5,7 +5,9 @@ from the table's stream: nothing is sent for what was not stored, and the
 request waits for none of it."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..adapters.store import Claimed, IntakeClaims, RateLimited, RateWindow, TicketStore, body_hash
 from ..clock import Clock, iso
@@ -30,7 +32,7 @@ class IntakeService:
         self._store = store
         self._writer = writer
 
-    def submit(self, fields: dict, *, idempotency_key: str | None, sender: str | None) -> dict:
+    def submit(self, fields: Mapping[str, Any], *, idempotency_key: str | None, sender: str | None) -> dict[str, Any]:
         """The 201 answer for a valid inquiry (the first answer again for a
         replayed Idempotency-Key)."""
         errors: list[FieldError] = []
@@ -49,8 +51,8 @@ class IntakeService:
         return new_ticket_id(self._clock.now())
 
     def open(self, inquiry: Inquiry, *, idempotency_key: str | None = None, sender: str | None = None,
-             message_id: str | None = None, linked_to: str | None = None, attachments: tuple = (),
-             ticket_id: str | None = None) -> dict:
+             message_id: str | None = None, linked_to: str | None = None,
+             attachments: tuple[Mapping[str, Any], ...] = (), ticket_id: str | None = None) -> dict[str, Any]:
         """Store a valid inquiry as a new ticket (the web form's, or a new email's)."""
         now = self._clock.now()
         priority = assign_priority(inquiry, self._settings.priority_rules, self._settings.vip_customers)
@@ -85,7 +87,7 @@ class IntakeService:
             return answer
         raise ServiceUnavailable("could not find a free reference; please send it again")
 
-    def _replay(self, key: str, digest: str) -> dict:
+    def _replay(self, key: str, digest: str) -> dict[str, Any]:
         first = self._store.claim(key)
         if first is None or first.body_hash != digest:
             raise Conflict("this Idempotency-Key was used with a different request", field="Idempotency-Key")
@@ -103,7 +105,9 @@ class IntakeService:
         return tuple(windows)
 
 
-def _answer(ticket: tickets.Ticket) -> dict:
+def _answer(ticket: tickets.Ticket) -> dict[str, Any]:
     due = tickets.due_times(ticket)
+    first_response, resolution = due["first_response"], due["resolution"]
+    assert first_response is not None and resolution is not None  # a new ticket's clocks run
     return {"id": ticket.id, "reference": ticket.reference, "status": ticket.status, "priority": ticket.priority,
-            "first_response_due": iso(due["first_response"]), "resolution_due": iso(due["resolution"])}
+            "first_response_due": iso(first_response), "resolution_due": iso(resolution)}

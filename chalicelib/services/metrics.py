@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ..adapters import counters
 from ..adapters.store import TicketStore
@@ -21,13 +22,13 @@ class MetricsService:
         self._store = store
         self._clock = clock
 
-    def report(self, since: str | None, until: str | None) -> dict:
+    def report(self, since: str | None, until: str | None) -> dict[str, Any]:
         """The period's figures, its trend per day and per agent."""
         first, last = self._period(since, until)
         days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
-        totals: Counter = Counter()
-        by_day: dict[str, Counter] = {d: Counter() for d in days}
-        by_agent: dict[str, Counter] = {}
+        totals: Counter[str] = Counter()
+        by_day: dict[str, Counter[str]] = {d: Counter() for d in days}
+        by_agent: dict[str, Counter[str]] = {}
         for day, families in counters.read(days).items():
             for family, values in families.items():
                 if family.startswith("agent#"):
@@ -53,8 +54,8 @@ class MetricsService:
 
     def backlog(self) -> dict[str, dict[str, int]]:
         """Open tickets now, by status and by priority."""
-        by_status: Counter = Counter()
-        by_priority: Counter = Counter()
+        by_status: Counter[str] = Counter()
+        by_priority: Counter[str] = Counter()
         for priority, status in self._store.open_ticket_keys():
             by_status[status] += 1
             by_priority[priority] += 1
@@ -62,7 +63,7 @@ class MetricsService:
 
     def recompute(self) -> int:
         """Rebuild every counter from the tickets themselves; the number of tickets read."""
-        values: dict[tuple[str, str], Counter] = {}
+        values: dict[tuple[str, str], Counter[str]] = {}
         count = 0
         for ticket in self._store.all_tickets():
             for (day, counter), n in metrics.contributions(tickets.facts(ticket)).items():

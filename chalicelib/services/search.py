@@ -20,7 +20,7 @@ class SearchIndex:
     def refresh(self, ticket_id: str) -> None:
         """The ticket's postings made those of the ticket as it is now."""
         collection = self._store.collection(ticket_id)
-        terms = frozenset()
+        terms: frozenset[str] = frozenset()
         if collection is not None:
             texts = [e.entry.body for e in collection.entries if e.entry.kind == "message" and e.entry.direction == "in"]
             terms = search.ticket_terms(collection.ticket, texts)

@@ -3,7 +3,7 @@ customer's emailed message and rating. Every change goes through the one
 writer; the view answers from what the change wrote."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,14 +39,14 @@ class TicketService:
 
     # Reading
 
-    def get(self, ticket_id: str) -> dict:
+    def get(self, ticket_id: str) -> dict[str, Any]:
         collection = self._store.collection(ticket_id)
         if collection is None:
             raise NotFound(f"no ticket {ticket_id}", field="ticket_id")
         return self.view(collection)
 
     def list(self, filters: Mapping[str, str], limit: int, cursor: str | None, *, q: str | None = None,
-             sort: str = "newest") -> dict:
+             sort: str = "newest") -> dict[str, Any]:
         unknown = [FieldError(name, one_of(values)) for name, values in (
             ("status", tickets.STATUSES), ("priority", tickets.PRIORITIES)) if filters.get(name) not in (None, *values)]
         if unknown:
@@ -64,7 +64,7 @@ class TicketService:
         return self._page([listing.ticket_id(v) for v in values], given, next_cursor, reads,
                           open_only=sort == "sla")
 
-    def _search(self, q: str, given: Mapping[str, str], limit: int, cursor: str | None) -> dict:
+    def _search(self, q: str, given: Mapping[str, str], limit: int, cursor: str | None) -> dict[str, Any]:
         """Every word of `q` (and every filter), newest first, from the
         search index: postings intersected, never a scan."""
         if "callback" in given:
@@ -81,8 +81,8 @@ class TicketService:
         page["read"]["queries"] = found.queries
         return page
 
-    def _page(self, ids: list[str], given: Mapping[str, str], next_cursor: str | None, reads: int,
-              open_only: bool = False) -> dict:
+    def _page(self, ids: Sequence[str], given: Mapping[str, str], next_cursor: str | None, reads: int,
+              open_only: bool = False) -> dict[str, Any]:
         found = self._store.tickets(ids)
         # An index follows its table within moments: a ticket that has just
         # left this listing is not shown in it.
@@ -93,7 +93,7 @@ class TicketService:
 
     # Changing
 
-    def patch(self, ticket_id: str, body: object, if_match: int | None, actor: Actor) -> dict:
+    def patch(self, ticket_id: str, body: object, if_match: int | None, actor: Actor) -> dict[str, Any]:
         check("ticket-patch", body)
         assert isinstance(body, dict)
         if body.get("category") is not None and body["category"] not in self._settings.categories:
@@ -103,13 +103,14 @@ class TicketService:
             ticket_id, lambda t, c, now: tickets.update(t, actor=actor, fields=body, now=now, rules=rules),
             if_match=if_match, with_thread=True))
 
-    def reply(self, ticket_id: str, body: object, actor: Actor, files: tuple = ()) -> dict:
+    def reply(self, ticket_id: str, body: object, actor: Actor,
+              files: tuple[Mapping[str, Any], ...] = ()) -> dict[str, Any]:
         """An operator's answer, emailed. `macro` starts from a shared answer,
         placeholders are filled per ticket, `offer` adds a goodwill gesture,
         `files` (services/attachments.py's checked uploads) go with the email."""
         return self._answer(self._writer.apply(ticket_id, self._replying(body, actor, files), with_thread=True))
 
-    def preview(self, ticket_id: str, body: object, actor: Actor, compose: Callable[..., Any]) -> dict:
+    def preview(self, ticket_id: str, body: object, actor: Actor, compose: Callable[..., Any]) -> dict[str, Any]:
         """The reply as the customer would get it, stored nowhere: the decision
         a reply makes, composed as the stream consumer composes the email
         (`compose` is services.delivery's)."""
@@ -124,8 +125,8 @@ class TicketService:
                         entry, now)
         return {"body": change.entry.body, "subject": email.subject, "text": email.text}
 
-    def _replying(self, body: object, actor: Actor,
-                  files: tuple = ()) -> Callable[[Ticket, Collection | None, datetime], tickets.Change]:
+    def _replying(self, body: object, actor: Actor, files: tuple[Mapping[str, Any], ...] = ()
+                  ) -> Callable[[Ticket, Collection | None, datetime], tickets.Change]:
         check("reply", body)
         assert isinstance(body, dict)
         typed = (body.get("body") or "").strip()
@@ -134,7 +135,11 @@ class TicketService:
             macro = self._store.get_macro(body["macro"])
             if macro is None:
                 raise InvalidInput([FieldError("macro", "no such macro")])
-        if not typed and macro is None:
+        if typed:
+            template, source = typed, "body"
+        elif macro is not None and macro.body is not None:  # a macro always has a body (its schema)
+            template, source = macro.body, "macro"
+        else:
             raise InvalidInput([FieldError("body", "is required (or name a macro)")])
         rules, operator_name = self._rules, display_name(self._store, actor.email)
 
@@ -142,13 +147,13 @@ class TicketService:
             values = {"first_name": first_name(ticket.customer_name), "name": ticket.customer_name,
                       "reference": ticket.reference, "order_id": ticket.order_id, "brand": self._settings.brand,
                       "operator_name": operator_name}
-            text = render(typed or macro.body, values, "body" if typed else "macro")
+            text = render(template, values, source)
             return tickets.reply(ticket, actor=actor, text=text, now=now, rules=rules,
                                  resolve=bool(body.get("resolve")), offer=body.get("offer"),
                                  macro=macro.name if macro else None, attachments=files)
         return decide
 
-    def note(self, ticket_id: str, body: object, actor: Actor) -> dict:
+    def note(self, ticket_id: str, body: object, actor: Actor) -> dict[str, Any]:
         check("note", body)
         assert isinstance(body, dict)
         rules = self._rules
@@ -156,7 +161,7 @@ class TicketService:
             ticket_id, lambda t, c, now: tickets.note(t, actor=actor, text=body["body"], now=now, rules=rules),
             with_thread=True))
 
-    def log_call(self, ticket_id: str, body: object, actor: Actor) -> dict:
+    def log_call(self, ticket_id: str, body: object, actor: Actor) -> dict[str, Any]:
         """A phone call with the customer: reaching them completes a requested
         callback and is the first response."""
         check("call", body)
@@ -174,7 +179,7 @@ class TicketService:
                                                                              rules=rules)).ticket
 
     def customer_wrote(self, ticket_id: str, text: str, *, message_id: str | None = None,
-                       subject: str | None = None, attachments: tuple = ()) -> Written:
+                       subject: str | None = None, attachments: tuple[Mapping[str, Any], ...] = ()) -> Written:
         rules = self._rules
         return self._writer.apply(ticket_id, lambda t, c, now: tickets.customer_wrote(
             t, text=text, now=now, rules=rules, subject=subject, message_id=message_id, attachments=attachments))
@@ -187,14 +192,14 @@ class TicketService:
 
     # Views
 
-    def _answer(self, written: Written) -> dict:
+    def _answer(self, written: Written) -> dict[str, Any]:
         collection = written.collection
         assert collection is not None
         if written.change is not None:
             collection = self._store.collection(written.ticket.id) or collection
         return self.view(collection)
 
-    def view(self, collection: Collection) -> dict:
+    def view(self, collection: Collection) -> dict[str, Any]:
         names = {agent.name: agent.display_name for agent in self._store.roster() if agent.display_name}
         return ticket_view(collection, self._settings, self._clock.now(), names)
 
@@ -212,7 +217,7 @@ def _matches(ticket: Ticket, filters: Mapping[str, str]) -> bool:
     return True
 
 
-def summary(ticket: Ticket, now: datetime) -> dict:
+def summary(ticket: Ticket, now: datetime) -> dict[str, Any]:
     due = tickets.due_times(ticket)
     return {
         "id": ticket.id, "reference": ticket.reference, "status": ticket.status, "priority": ticket.priority,
@@ -226,7 +231,7 @@ def summary(ticket: Ticket, now: datetime) -> dict:
     }
 
 
-def sla_badge(ticket: Ticket, now: datetime) -> dict | None:
+def sla_badge(ticket: Ticket, now: datetime) -> dict[str, Any] | None:
     """The most urgent running target, seen from the server's clock: breached
     (red), due soon (within the warning share: amber) or on track."""
     urgent = listing.most_urgent(ticket)
@@ -241,7 +246,7 @@ def sla_badge(ticket: Ticket, now: datetime) -> dict | None:
 
 
 def ticket_view(collection: Collection, settings: Settings, now: datetime,
-                names: Mapping[str, str] | None = None) -> dict:
+                names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The whole ticket; `names` are the operators' display names (else
     made from their addresses) for the events told in words."""
     ticket = collection.ticket
@@ -288,17 +293,17 @@ def ticket_view(collection: Collection, settings: Settings, now: datetime,
     return view
 
 
-def _file(listed: Mapping[str, Any]) -> dict:
+def _file(listed: Mapping[str, Any]) -> dict[str, Any]:
     """A file on a message: name, type, size, SHA-256 (GET /tickets/{id}/attachments/{sha256}), why refused."""
     return {k: v for k, v in listed.items() if k in ("name", "type", "size", "sha256", "refused")}
 
 
-def _delivery(delivery: Delivery, now: datetime) -> dict:
+def _delivery(delivery: Delivery, now: datetime) -> dict[str, Any]:
     return {"status": delivery_state(delivery, now), "attempts": delivery.attempts,
             "last_error": delivery.last_error, "next_attempt_at": _iso(delivery.retry_at)}
 
 
-def sla_view(ticket: Ticket, settings: Settings, now: datetime) -> dict:
+def sla_view(ticket: Ticket, settings: Settings, now: datetime) -> dict[str, Any]:
     priority = ticket.clock_priority
     metrics = {}
     for metric, clock in ticket.clocks.items():

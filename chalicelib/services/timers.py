@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from ..adapters.scheduler import Scheduler, SchedulerError
 from ..adapters.store import TicketStore
@@ -19,9 +19,17 @@ from .writer import TicketWriter
 log = logger(__name__)
 GRACE = timedelta(minutes=2)  # a schedule this late has not fired
 LOOKAHEAD = timedelta(minutes=15)  # schedules due this soon are checked to exist
-TRANSITIONS = {"sla": tickets.sla_event,
-               "followup": lambda t, payload, now, rules: tickets.follow_up(t, now=now, rules=rules),
-               "close": lambda t, payload, now, rules: tickets.close(t, now=now, rules=rules)}
+
+
+class Transition(Protocol):
+    def __call__(self, ticket: tickets.Ticket, payload: Mapping[str, Any], *, now: datetime,
+                 rules: tickets.Rules) -> tickets.Change | None: ...
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "sla": tickets.sla_event,
+    "followup": lambda t, payload, now, rules: tickets.follow_up(t, now=now, rules=rules),
+    "close": lambda t, payload, now, rules: tickets.close(t, now=now, rules=rules)}
 
 
 class Timers:
@@ -74,7 +82,7 @@ class Timers:
         return {"action": {"updated": "closed", "follow_up": "followed_up"}.get(action, action),
                 "ticket_id": ticket_id} | ({"metric": wake.metric} if wake.metric else {})
 
-    def reconcile(self) -> dict[str, list]:
+    def reconcile(self) -> dict[str, list[Any]]:
         """Act on what is overdue and re-create what is missing, reading only
         tickets whose next timed action is overdue or due soon (an index,
         not a scan)."""

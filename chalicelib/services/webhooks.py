@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from ..adapters import queue
@@ -68,7 +69,7 @@ class Webhooks:
         """POST each event to every endpoint that wants it, all at once (but
         not where `skip` has (event id, endpoint name)); for each event id that
         some endpoint failed, those endpoints and why."""
-        jobs = []
+        jobs: list[tuple[str, Endpoint, bytes, dict[str, str]]] = []
         failed: dict[str, dict[str, str]] = {}
         signed_at = int(self._wall_seconds())
         for event in events:
@@ -92,7 +93,7 @@ class Webhooks:
         pool = ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="webhook")
         try:
             # Each delivery logs with the handler's context (function, request id).
-            futures = {pool.submit(contextvars.copy_context().run, self._send, *job): job for job in jobs}
+            futures = {pool.submit(contextvars.copy_context().run, partial(self._send, *job)): job for job in jobs}
             longest = max(endpoint.timeout_seconds for _, endpoint, _, _ in jobs)
             done, _ = wait(futures, timeout=longest + GRACE_SECONDS)
             for future, (event_id, endpoint, _, _) in futures.items():
