@@ -207,13 +207,6 @@ def admin_file(name):
     return _static("admin", name, *_file_store())
 
 
-@dev.route("/openapi.json")
-def api_description():
-    """This stage's API description: docs/openapi-local.json, dev routes included."""
-    return Response((ROOT / "docs" / "openapi-local.json").read_text(), status_code=200,
-                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
-
-
 @dev.route("/widget/{name}")
 @handled
 def widget_file(name):
