@@ -45,7 +45,13 @@ export function replyFiles(ticketId) {
   });
 
   function add(file) {
-    const item = { file, state: "asking", sent: 0, key: null, error: null, request: null, row: h("li", { class: "chosen" }) };
+    const item = { file, state: "asking", sent: 0, key: null, error: null, request: null };
+    // Built once and updated in place: progress events must not move the focus off "Remove".
+    item.status = h("span", { class: "state" });
+    item.progress = h("progress", { max: 100, value: 0, "aria-label": `Uploading ${file.name}`, hidden: true });
+    item.row = h("li", {}, h("span", { class: "file" }, file.name), " ", h("span", { class: "meta" }, bytes(file.size)), " ",
+      item.status, item.progress,
+      h("button", { type: "button", class: "secondary remove-file", "aria-label": `Remove ${file.name}`, onclick: () => remove(item) }, "Remove"));
     chosen.push(item);
     list.append(item.row);
     show(item);
@@ -61,18 +67,13 @@ export function replyFiles(ticketId) {
   }
 
   function show(item) {
-    const { file } = item;
-    const state = {
-      asking: "preparing…",
-      uploading: `uploading ${Math.round(item.sent * 100)} %`,
-      ready: "ready to send",
-      refused: `cannot be sent: ${item.error}`,
-    }[item.state];
+    const percent = Math.round(item.sent * 100);
     item.row.className = `chosen chosen-${item.state}`;
-    item.row.replaceChildren(h("span", { class: "file" }, file.name), " ", h("span", { class: "meta" }, bytes(file.size)), " ",
-      h("span", { class: "state", role: item.state === "refused" ? "alert" : null }, state),
-      item.state === "uploading" ? h("progress", { max: 100, value: Math.round(item.sent * 100), "aria-label": `Uploading ${file.name}` }) : "",
-      h("button", { type: "button", class: "secondary remove-file", "aria-label": `Remove ${file.name}`, onclick: () => remove(item) }, "Remove"));
+    item.status.textContent = { asking: "preparing…", uploading: `uploading ${percent} %`, ready: "ready to send",
+      refused: `cannot be sent: ${item.error}` }[item.state];
+    if (item.state === "refused") item.status.setAttribute("role", "alert");
+    item.progress.hidden = item.state !== "uploading";
+    item.progress.value = percent;
   }
 
   async function upload(item) {

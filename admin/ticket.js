@@ -190,19 +190,22 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
   for (const input of [replyBody, offerText, offerCode]) input.addEventListener("input", later);
   resolve.addEventListener("change", later);
   const files = replyFiles(ticket.id);
+  let sending = false; // the reply may wait on uploads for a while: a second press must not send it twice
   const sendReply = async (event) => {
     event?.preventDefault();
-    let attachments;
+    if (sending) return;
+    sending = true;
     try {
       if (files.uploading()) flash("Waiting for the files to finish uploading…");
-      attachments = await files.keys();
-    } catch (error) { flash(problem(error), "error"); return; }
-    try {
+      const attachments = await files.keys();
       await api("POST", `/tickets/${ticket.id}/replies`, { ...draft(), ...(attachments.length ? { attachments } : {}) });
       const sent = attachments.length ? ` with ${attachments.length} file${attachments.length > 1 ? "s" : ""}` : "";
       flash(resolve.checked ? `Reply sent${sent}; ticket resolved.` : `Reply sent${sent}.`);
       again();
-    } catch (error) { files.refused(error); flash(problem(error), "error"); }
+    } catch (error) {
+      files.refused(error);
+      flash(problem(error), "error");
+    } finally { sending = false; }
   };
   const noteBody = h("textarea", { id: "note-body", rows: 3 });
   const sendNote = async (event) => {
