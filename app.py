@@ -9,6 +9,7 @@ import os
 from chalice import Chalice, Rate
 
 from chalicelib.api import feedback, inquiries, operators
+from chalicelib.api.description import api_description as described
 from chalicelib.api.http import preflight
 from chalicelib.container import container
 from chalicelib.log import bound
@@ -28,6 +29,12 @@ WEBHOOK_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:careline-webhooks"
 @app.route("/health")
 def health():
     return {"status": "ok"}
+
+
+@app.route("/openapi.json")
+def api_description():
+    """This stage's API description (OpenAPI 3.1)."""
+    return described()
 
 
 @app.route("/inquiries", methods=["POST"], content_types=FORM_TYPES)

@@ -49,13 +49,19 @@ export async function api(method, path, body, headers = {}) {
   return data;
 }
 
-// A file the API answers (CSV, an export) saved under `name`: the token
-// rides in a header, so a plain link cannot fetch it.
-export async function download(path, name) {
-  const blob = await (await call("GET", path, undefined, {})).blob();
-  const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(blob), download: name });
+// Save what `href` points at under `name` (another origin's link saves
+// under the name its answer gives) without leaving the page.
+export function save(href, name) {
+  const link = Object.assign(document.createElement("a"), { href, download: name });
   document.body.append(link);
   link.click();
   link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}
+
+// A file the API answers (CSV, an export) saved under `name`: the token
+// rides in a header, so a plain link cannot fetch it.
+export async function download(path, name) {
+  const href = URL.createObjectURL(await (await call("GET", path, undefined, {})).blob());
+  save(href, name);
+  setTimeout(() => URL.revokeObjectURL(href), 10000);
 }

@@ -3,7 +3,8 @@
 // with a live preview of the email as the server renders it; and beside it
 // the customer, SLA, rating, offers, history and events in words.
 import { api } from "./api.js";
-import { bytes, countdown, h, when, words } from "./dom.js";
+import { countdown, h, when, words } from "./dom.js";
+import { attachmentList, replyFiles } from "./files.js";
 import { METRICS, slaBadge } from "./sla.js";
 import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
 
@@ -13,8 +14,6 @@ const SYSTEM_MAIL = {
   follow_up: "Careline asked whether anything is still open, and for a rating",
   reply: "Careline sent the reply",
 };
-const REFUSED = { type: "a file type we do not accept", empty: "empty", size: "too large", total: "over the message's size limit",
-  count: "too many files" };
 const CSAT = { 1: "very dissatisfied", 2: "dissatisfied", 3: "neutral", 4: "satisfied", 5: "very satisfied" };
 const OUTCOMES = { reached: "reached the customer", no_answer: "no answer", voicemail: "left a voicemail" };
 
@@ -22,13 +21,6 @@ function who(item) {
   if (item.author === "system") return "Careline";
   if (item.author === "customer") return "Customer";
   return agentName(item.author);
-}
-
-function attachments(list) {
-  if (!list || !list.length) return "";
-  return h("ul", { class: "attachments", "aria-label": "Attachments" }, list.map((a) => h("li", { class: a.refused ? "refused" : "" },
-    h("span", { class: "file" }, a.name), " ", h("span", { class: "meta" }, [bytes(a.size), a.content_type].filter(Boolean).join(" · ")),
-    a.refused ? h("span", { class: "meta" }, ` · not kept: ${REFUSED[a.refused] || a.refused}`) : "")));
 }
 
 function delivery(item) {
@@ -39,7 +31,7 @@ function delivery(item) {
   return h("span", { class: `delivery delivery-${d.status}` }, ` · ${text}`);
 }
 
-function threadItem(kind, item) {
+function threadItem(ticketId, kind, item) {
   if (kind === "message" && item.author === "system") {
     return h("article", { class: "msg msg-system" }, h("p", {}, SYSTEM_MAIL[item.kind] || `Careline sent an email (${words(item.kind)})`,
       " · ", when(item.created_at), delivery(item)));
@@ -50,7 +42,7 @@ function threadItem(kind, item) {
   const body = kind === "call" ? item.summary : item.body;
   return h("article", { class: cls }, h("header", {}, h("strong", {}, heading), " · ", when(item.created_at),
     item.channel && item.direction === "in" ? ` · by ${item.channel}` : "", delivery(item)),
-  body ? h("p", { class: "body" }, body) : "", kind === "message" ? attachments(item.attachments) : "");
+  body ? h("p", { class: "body" }, body) : "", kind === "message" ? attachmentList(ticketId, item.attachments) : "");
 }
 
 function slaList(ticket) {
@@ -197,13 +189,23 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
   });
   for (const input of [replyBody, offerText, offerCode]) input.addEventListener("input", later);
   resolve.addEventListener("change", later);
+  const files = replyFiles(ticket.id);
+  let sending = false; // the reply may wait on uploads for a while: a second press must not send it twice
   const sendReply = async (event) => {
     event?.preventDefault();
+    if (sending) return;
+    sending = true;
     try {
-      await api("POST", `/tickets/${ticket.id}/replies`, draft());
-      flash(resolve.checked ? "Reply sent; ticket resolved." : "Reply sent.");
+      if (files.uploading()) flash("Waiting for the files to finish uploading…");
+      const attachments = await files.keys();
+      await api("POST", `/tickets/${ticket.id}/replies`, { ...draft(), ...(attachments.length ? { attachments } : {}) });
+      const sent = attachments.length ? ` with ${attachments.length} file${attachments.length > 1 ? "s" : ""}` : "";
+      flash(resolve.checked ? `Reply sent${sent}; ticket resolved.` : `Reply sent${sent}.`);
       again();
-    } catch (error) { flash(problem(error), "error"); }
+    } catch (error) {
+      files.refused(error);
+      flash(problem(error), "error");
+    } finally { sending = false; }
   };
   const noteBody = h("textarea", { id: "note-body", rows: 3 });
   const sendNote = async (event) => {
@@ -232,11 +234,11 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
         ticket.callback.status === "done" ? "Callback done: " : "Callback requested: ",
         h("a", { href: `tel:${ticket.callback.phone}` }, ticket.callback.phone),
         ticket.callback.window ? ` (${ticket.callback.window})` : "") : "",
-      h("section", { class: "thread", "aria-label": "Conversation" }, thread.map(([kind, item]) => threadItem(kind, item))),
+      h("section", { class: "thread", "aria-label": "Conversation" }, thread.map(([kind, item]) => threadItem(ticket.id, kind, item))),
       h("form", { class: "panel reply", onsubmit: sendReply, "aria-labelledby": "reply-title" },
         h("h2", { id: "reply-title" }, "Reply"),
         h("div", { class: "row" }, h("label", { for: "macro" }, "Start from a macro"), macroPick),
-        h("label", { for: "reply-body" }, "Your reply to the customer"), replyBody,
+        h("label", { for: "reply-body" }, "Your reply to the customer"), replyBody, files.element,
         h("div", { class: "row wrap" }, h("label", { for: "offer" }, "Goodwill offer"), offerText,
           h("label", { for: "offer-code" }, "Code"), offerCode),
         h("div", { class: "row" }, resolve, h("label", { for: "resolve" }, "Resolve with this reply")),

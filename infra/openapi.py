@@ -2,9 +2,11 @@
 JSON Schemas in chalicelib/schemas/ (the files the app validates with, so the
 document cannot disagree with the validation).
 
-`python -m infra.openapi` writes docs/openapi.json (every stage) and
-docs/openapi-local.json (plus the local stage's dev routes);
-tests/test_openapi.py fails when either drifts from the code or when a route
+`python -m infra.openapi` writes docs/openapi.json (every stage), its copy
+chalicelib/api/openapi.json (packaged with the functions: AWS stages serve it
+as GET /openapi.json) and docs/openapi-local.json (plus the local stage's dev
+routes);
+tests/test_openapi.py fails when any of them drifts from the code or when a route
 has no entry in OPERATIONS below.
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "chalicelib" / "schemas"
 DOCS = ROOT / "docs"
-VERSION = "1.1.0"  # bump with every change to the public contract
+VERSION = "1.2.0"  # bump with every change to the public contract
 FORM = "application/x-www-form-urlencoded"
 LOCAL_ONLY = "local stage only"
 
@@ -133,6 +135,13 @@ def operations() -> dict[tuple[str, str], dict]:
     build() adds what every route of a kind shares."""
     max_minutes, roles = _dev_limits()
     return {
+        ("GET", "/openapi.json"): public(
+            "This stage's API description (this document)",
+            description="AWS stages serve the document of every stage (docs/openapi.json); the local stage its own, "
+                        "dev routes included (docs/openapi-local.json).",
+            responses={"200": answer("The OpenAPI 3.1 document", ANY_OBJECT, headers={
+                "Cache-Control": "public, max-age=3600 on AWS stages (it changes with a deployment); "
+                                 "no-store on the local stage"})}),
         ("GET", "/health"): public("Liveness", responses={"200": answer("Up", {
             "type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}})}),
         ("POST", "/inquiries"): public(
@@ -344,8 +353,6 @@ def operations() -> dict[tuple[str, str], dict]:
         ("GET", "/admin/{name}"): local("A file of the admin page (config.js is generated per stage)", responses={
             "200": answer("The file", {"type": "string"}, "text/html", text_javascript={"type": "string"},
                           text_css={"type": "string"}), "404": errors("No such file")}),
-        ("GET", "/openapi.json"): local("This stage's API description (this document)",
-                                        responses={"200": answer("OK", ANY_OBJECT)}),
         ("GET", "/widget/{name}"): local("A file of the storefront widget", responses={
             "200": answer("The file", {"type": "string"}, "text/html", text_javascript={"type": "string"},
                           text_css={"type": "string"}), "404": errors("No such file")}),
@@ -460,6 +467,10 @@ def render(document: dict) -> str:
 
 if __name__ == "__main__":
     os.environ["CARELINE_STAGE"] = "local"  # whatever the shell says: the local document needs the dev routes
-    (DOCS / "openapi.json").write_text(render(build()))
+    from chalicelib.api.description import PACKAGED
+
+    public_document = render(build())
+    (DOCS / "openapi.json").write_text(public_document)
+    PACKAGED.write_text(public_document)
     (DOCS / "openapi-local.json").write_text(render(build(include_dev=True)))
-    print("wrote docs/openapi.json and docs/openapi-local.json")
+    print("wrote docs/openapi.json, chalicelib/api/openapi.json and docs/openapi-local.json")

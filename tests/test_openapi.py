@@ -1,6 +1,8 @@
 """docs/openapi*.json describe exactly the app's routes, with the schemas the
 app validates with, are valid OpenAPI 3.1, and their examples are true."""
 import json
+import subprocess
+import sys
 from urllib.parse import urlencode
 
 import pytest
@@ -29,6 +31,46 @@ ROUTES = {(method, path) for path, methods in app.routes.items() for method in m
 def test_committed_documents_match_the_code(name, document):
     committed = (ROOT / "docs" / name).read_text()
     assert committed == openapi.render(document), f"docs/{name} is stale: run `.venv/bin/python -m infra.openapi`"
+
+
+def test_the_packaged_copy_is_the_all_stages_document():
+    """AWS stages serve chalicelib/api/openapi.json (docs/ is not packaged with the functions)."""
+    from chalicelib.api.description import PACKAGED
+
+    assert PACKAGED.read_text() == openapi.render(PUBLIC), \
+        "chalicelib/api/openapi.json is stale: run `.venv/bin/python -m infra.openapi`"
+
+
+@pytest.mark.parametrize("document", [PUBLIC, LOCAL], ids=["public", "local"])
+def test_each_document_lists_the_route_that_serves_it(document):
+    served = document["paths"]["/openapi.json"]["get"]
+    assert "security" not in served and "public" in served["tags"]
+    assert "Cache-Control" in served["responses"]["200"]["headers"]
+
+
+def test_an_aws_stage_serves_the_packaged_document_publicly_and_cacheably():
+    """As app.py registers the route in stage prod, its package as `chalice package` builds it."""
+    import zipfile
+
+    from tests import packaging
+
+    with zipfile.ZipFile(packaging.packaged("prod") / "deployment.zip") as package:
+        assert package.read("chalicelib/api/openapi.json").decode() == openapi.render(PUBLIC)
+    script = ("import json; from chalice.test import Client; import app\n"
+              "with Client(app.app, stage_name='prod') as client:\n"
+              "    answer = client.http.get('/openapi.json')\n"
+              "print(json.dumps({'status': answer.status_code, 'headers': dict(answer.headers), "
+              "'body': answer.body.decode()}))")
+    env = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", "CARELINE_STAGE": "prod"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=packaging.project(), env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["status"] == 200
+    assert answer["headers"]["Content-Type"] == "application/json"
+    assert answer["headers"]["Cache-Control"] == "public, max-age=3600"
+    assert json.loads(answer["body"]) == PUBLIC
+    assert not any(path.startswith("/_dev") for path in PUBLIC["paths"])
 
 
 def test_every_route_is_documented_and_every_documented_route_exists():

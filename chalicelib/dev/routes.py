@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import threading
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from chalice import Blueprint, Response
 
@@ -174,12 +176,19 @@ STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; ch
                 ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
-def _static(folder: str, name: str) -> Response:
+def _static(folder: str, name: str, *connect: str) -> Response:
     path = (ROOT / folder / name).resolve()
     if path.parent != (ROOT / folder).resolve() or path.suffix not in STATIC_TYPES or not path.is_file():
         raise NotFound("no such file", field="path")
     return Response(path.read_text(), status_code=200, headers={
-        "Content-Type": STATIC_TYPES[path.suffix], "Cache-Control": "no-store", **static_site_headers()})
+        "Content-Type": STATIC_TYPES[path.suffix], "Cache-Control": "no-store", **static_site_headers(*connect)})
+
+
+def _file_store() -> tuple[str, ...]:
+    """The emulator's origin, where the admin page uploads a reply's files
+    (the signed forms point there, as in AWS they point at the bucket)."""
+    endpoint = urlsplit(os.environ.get("AWS_ENDPOINT_URL", ""))
+    return (f"{endpoint.scheme}://{endpoint.netloc}",) if endpoint.scheme and endpoint.netloc else ()
 
 
 @dev.route("/admin")
@@ -194,15 +203,8 @@ def admin_file(name):
         services = container()
         config = {"apiBase": "", "stage": services.settings.stage, "categories": list(services.settings.categories)}
         return Response(f"window.CARELINE = {json.dumps(config)};\n", status_code=200, headers={
-            "Content-Type": STATIC_TYPES[".js"], "Cache-Control": "no-store", **static_site_headers()})
-    return _static("admin", name)
-
-
-@dev.route("/openapi.json")
-def api_description():
-    """This stage's API description: docs/openapi-local.json, dev routes included."""
-    return Response((ROOT / "docs" / "openapi-local.json").read_text(), status_code=200,
-                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+            "Content-Type": STATIC_TYPES[".js"], "Cache-Control": "no-store", **static_site_headers(*_file_store())})
+    return _static("admin", name, *_file_store())
 
 
 @dev.route("/widget/{name}")
