@@ -349,6 +349,28 @@ def _retained(resource: dict, retain: bool) -> dict:
     return resource | {"DeletionPolicy": policy, "UpdateReplacePolicy": policy}
 
 
+
+def _site_headers(app: str) -> dict:
+    """The admin page's and widget's headers in AWS: the same policy `make run`
+    sends (chalicelib/api/http.py), calls allowed to their own origin (the API
+    is /api), the hosted sign-in's token endpoint and the attachments bucket
+    (replies' uploads; botocore signs for the global or the regional name)."""
+    from chalicelib.api.http import static_site_headers
+
+    site = static_site_headers("https://${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com",
+                               "https://${AttachmentsBucket}.s3.amazonaws.com",
+                               "https://${AttachmentsBucket}.s3.${AWS::Region}.amazonaws.com")
+    return {"Type": "AWS::CloudFront::ResponseHeadersPolicy", "Properties": {"ResponseHeadersPolicyConfig": {
+        "Name": f"{app}-site", "Comment": "Careline admin page and widget",
+        "SecurityHeadersConfig": {
+            "ContentSecurityPolicy": {"ContentSecurityPolicy": {"Fn::Sub": site["Content-Security-Policy"]},
+                                      "Override": True},
+            "ContentTypeOptions": {"Override": True},
+            "FrameOptions": {"FrameOption": site["X-Frame-Options"], "Override": True},
+            "ReferrerPolicy": {"ReferrerPolicy": site["Referrer-Policy"], "Override": True},
+            "StrictTransportSecurity": {"AccessControlMaxAgeSec": 63072000, "IncludeSubdomains": True,
+                                        "Override": True}}}}}
+
 def _bucket(retain: bool, **properties) -> dict:
     return _retained({"Type": "AWS::S3::Bucket", "Properties": {
         "VersioningConfiguration": {"Status": "Enabled"},
@@ -592,6 +614,7 @@ def template(stage: str) -> dict:
     resources["StaticSiteAccess"] = {"Type": "AWS::CloudFront::OriginAccessControl", "Properties": {
         "OriginAccessControlConfig": {"Name": f"{n['app']}-static", "OriginAccessControlOriginType": "s3",
                                       "SigningBehavior": "always", "SigningProtocol": "sigv4"}}}
+    resources["SiteHeaders"] = _site_headers(n["app"])
     resources["StaticSite"] = {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
         "Enabled": True, "Comment": f"Careline {stage}: admin page, widget and API",
         "Logging": {"Bucket": {"Fn::GetAtt": ["AccessLogsBucket", "DomainName"]}, "Prefix": "cloudfront/",
@@ -605,7 +628,7 @@ def template(stage: str) -> dict:
                      "CustomOriginConfig": {"OriginProtocolPolicy": "https-only",
                                             "OriginSSLProtocols": ["TLSv1.2"]}}],
         "DefaultCacheBehavior": {"TargetOriginId": "static", "ViewerProtocolPolicy": "redirect-to-https",
-                                 "CachePolicyId": CACHING_OPTIMIZED, "ResponseHeadersPolicyId": SECURITY_HEADERS,
+                                 "CachePolicyId": CACHING_OPTIMIZED, "ResponseHeadersPolicyId": {"Ref": "SiteHeaders"},
                                  "AllowedMethods": ["GET", "HEAD"], "Compress": True},
         "CacheBehaviors": [{"PathPattern": "/api/*", "TargetOriginId": "api",
                             "ViewerProtocolPolicy": "https-only", "CachePolicyId": CACHING_DISABLED,

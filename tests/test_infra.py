@@ -386,6 +386,25 @@ def test_the_admin_page_reaches_the_api_on_its_own_origin():
     assert client["AllowedOAuthFlows"] == ["code"] and client["GenerateSecret"] is False  # PKCE public client
 
 
+def test_the_site_in_aws_sends_the_policy_make_run_sends():
+    """CloudFront answers the admin page and the widget with the CSP of the
+    local stage (no inline script or style, no eval), allowing calls only to
+    its own origin, the hosted sign-in and the attachments bucket."""
+    resources = packaging.sam("prod")["Resources"]
+    behaviour = resources["StaticSite"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SiteHeaders"}
+    headers = resources["SiteHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    policy = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
+    assert "unsafe" not in policy and directives["frame-ancestors"] == "'none'"
+    assert directives["connect-src"].split() == [
+        "'self'", "https://${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com",
+        "https://${AttachmentsBucket}.s3.amazonaws.com", "https://${AttachmentsBucket}.s3.${AWS::Region}.amazonaws.com"]
+    assert headers["FrameOptions"]["FrameOption"] == "DENY" and headers["ContentTypeOptions"]["Override"]
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "same-origin"
+
+
 def test_api_is_throttled_traced_and_access_logged():
     api = packaging.sam("prod")["Resources"]["RestAPI"]["Properties"]
     assert api["TracingEnabled"] is True
