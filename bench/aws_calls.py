@@ -81,7 +81,7 @@ def emulated_app() -> Iterator[object]:
 
         from app import app
         from chalicelib import container as wiring
-        from chalicelib.adapters.aws import reset_clients
+        from chalicelib.adapters.tables import reset_clients
         from chalicelib.clock import FixedClock
         from chalicelib.config import load_settings
         from chalicelib.dev.provision import provision

@@ -276,10 +276,11 @@ def test_erasing_the_customer_removes_every_file_of_their_tickets(client, operat
 
 def test_the_intake_and_a_reply_without_files_build_no_s3_client(client, operator, new_ticket, monkeypatch):
     from chalicelib.adapters import aws
+    from chalicelib.adapters.tables import reset_clients
 
     ticket = new_ticket()
     headers = operator()
-    aws.reset_clients()
+    reset_clients()
     made = []
     session = aws.botocore_session()
     create = session.create_client

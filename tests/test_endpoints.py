@@ -4,7 +4,7 @@ import pytest
 
 @pytest.fixture
 def endpoint(monkeypatch):
-    from chalicelib.adapters.aws import reset_clients
+    from chalicelib.adapters.tables import reset_clients
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5999")
     reset_clients()

@@ -59,12 +59,3 @@ def client(service: str) -> Any:
                                 | _OVERRIDES.get(service, {}))
     return botocore_session().create_client(service, config=Config(**settings))
 
-
-def reset_clients() -> None:
-    """Forget every client and connection (tests: after the emulator or the endpoint changes)."""
-    from .tables import MODELS, transaction_connection
-
-    client.cache_clear()
-    transaction_connection.cache_clear()
-    for model in MODELS.values():
-        model._connection = None

@@ -24,7 +24,7 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from .aws import botocore_session
+from .aws import botocore_session, client
 
 # pynamodb builds a botocore session per connection (one per table and one for
 # transactions); sharing the container's session makes each of them cheap.
@@ -240,6 +240,14 @@ def transaction_connection() -> Connection:
     the models' settings."""
     return Connection(connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS, read_timeout_seconds=READ_TIMEOUT_SECONDS,
                       max_retry_attempts=MAX_RETRY_ATTEMPTS)
+
+
+def reset_clients() -> None:
+    """Forget every client and connection (tests: after the emulator or the endpoint changes)."""
+    client.cache_clear()
+    transaction_connection.cache_clear()
+    for model in MODELS.values():
+        model._connection = None
 
 
 def bind_tables(prefix: str) -> None:
