@@ -5,7 +5,7 @@ succeeded). Each case asserts what the customer sees once the fault is over:
 the answer, whether the ticket exists, every email sent exactly once, the
 ticket's schedule armed exactly once."""
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
@@ -54,7 +54,9 @@ def inject(monkeypatch):
         return call(client, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", faulty)
-    return active.append
+    # A copy counts down: the parametrized fault stays as declared for the
+    # next run of the same test in this process (mutation testing reruns it).
+    return lambda fault: active.append(replace(fault))
 
 
 def recover(services, clock, settle):
