@@ -123,6 +123,15 @@ def test_intake_whose_answer_is_lost_every_time_is_201_not_a_duplicate(client, s
     assert len(customer_mail(mailbox)) == 1
 
 
+def test_intake_whose_commit_took_but_no_attempt_was_answered_is_201_once(client, services, mailbox, inject):
+    inject(Fault("dynamodb", "TransactWriteItems", "lost"))  # written, answer lost
+    inject(Fault("dynamodb", "TransactWriteItems", "timeout", times=2))  # then every retry times out
+    response = client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(FORM))
+    assert response.status_code == 201  # it looked and found its own commit: not a 503 for a stored ticket
+    assert services.store.ticket_ids_of("ann@example.com") == [response.json_body["id"]]
+    assert len(customer_mail(mailbox)) == 1
+
+
 OPERATOR_FAULTS = [
     Fault("dynamodb", "TransactWriteItems", "throttled"), Fault("dynamodb", "TransactWriteItems", "lost"),
     Fault("sesv2", "SendEmail", "5xx"), Fault("dynamodb", "UpdateItem", "lost"),
