@@ -303,3 +303,25 @@ def test_other_stages_keep_their_allow_list(client, services):
                                     cors_loopback=deployed.cors_loopback)
         response = post(client, headers=JSON_HEADERS | {"Origin": "http://localhost:3000"})
         assert "Access-Control-Allow-Origin" not in response.headers, stage
+
+
+def test_a_reference_already_taken_is_drawn_again_and_a_run_of_them_is_503_with_nothing_stored(
+        client, services, mailbox, monkeypatch):
+    import itertools
+
+    from chalicelib.services import intake
+
+    def send(email):
+        return client.http.post("/inquiries", headers={"Content-Type": "application/json"},
+                                body=json.dumps(FORM | {"email": email}))
+
+    taken = send("first@example.com").json_body["reference"]
+    monkeypatch.setattr(intake, "new_reference", iter([taken, "CL-FRESH234"]).__next__)
+    second = send("second@example.com")
+    assert (second.status_code, second.json_body["reference"]) == (201, "CL-FRESH234")
+
+    monkeypatch.setattr(intake, "new_reference", itertools.repeat(taken).__next__)
+    unlucky = send("third@example.com")
+    assert unlucky.status_code == 503 and "Retry-After" in unlucky.headers
+    assert services.store.ticket_ids_of("third@example.com") == []
+    assert sorted(m["to"][0].split("<")[1] for m in mailbox()) == ["first@example.com>", "second@example.com>"]

@@ -121,3 +121,15 @@ def test_events_or_counters_failing_redo_the_batch_without_doubling_anything(cli
     monkeypatch.setattr(target, name, original)
     assert on_change({"Records": batch}, None) == {"batchItemFailures": []}
     assert len(mailbox.unsettled()) == 1 and volume() == 1
+
+
+def test_a_batch_moving_more_counters_than_one_update_holds_counts_each_once(services):
+    day = "2026-11-24"
+    many = {f"volume:category:c{n:03}": 1 for n in range(200)}  # more than one UpdateExpression takes
+    first = [counters.Contribution(1, {(day, "all"): many})]
+    counters.apply("batch-1", first)
+    counters.apply("batch-1", first)  # Lambda delivers the batch again
+    assert counters.read([day])[day]["all"] == many
+    longer = first + [counters.Contribution(2, {(day, "all"): {"volume:category:c199": 1, "volume:channel:web": 1}})]
+    counters.apply("batch-1", longer)  # again after a failure, one record longer: only the new one is added
+    assert counters.read([day])[day]["all"] == many | {"volume:category:c199": 2, "volume:channel:web": 1}
