@@ -104,3 +104,22 @@ def test_a_change_that_changes_nothing_answers_the_ticket_as_it_is(client, servi
                                body=json.dumps({"priority": "normal"}))
     assert (same.status_code, same.json_body["version"], same.json_body["priority"]) == (200, 1, "normal")
     assert same.json_body["messages"][0]["body"] == "Where is my parcel?"
+
+
+def test_a_ticket_changed_before_every_attempt_is_412_after_the_last_with_the_version_now(
+        client, services, new_ticket, operator, monkeypatch):
+    ticket = new_ticket()
+    commit, bob = services.store.commit, Actor("operator", "bob@shop.example")
+
+    def contended(change, **kwargs):  # Bob's note lands between each of Ann's reads and writes
+        monkeypatch.setattr(services.store, "commit", commit)
+        services.tickets.note(ticket["id"], {"body": "Checked the courier."}, bob)
+        monkeypatch.setattr(services.store, "commit", contended)
+        return commit(change, **kwargs)
+
+    monkeypatch.setattr(services.store, "commit", contended)
+    answer = client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(),
+                                 body=json.dumps({"priority": "low"}))
+    view = services.tickets.get(ticket["id"])
+    assert (answer.status_code, answer.headers["ETag"]) == (412, f'"{view["version"]}"')
+    assert view["version"] == 1 + 8 and view["priority"] == "normal"  # eight tries, none of them hers
