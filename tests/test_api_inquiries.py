@@ -325,3 +325,20 @@ def test_a_reference_already_taken_is_drawn_again_and_a_run_of_them_is_503_with_
     assert unlucky.status_code == 503 and "Retry-After" in unlucky.headers
     assert services.store.ticket_ids_of("third@example.com") == []
     assert sorted(m["to"][0].split("<")[1] for m in mailbox()) == ["first@example.com>", "second@example.com>"]
+
+
+def test_an_address_in_any_case_shares_one_window_and_hears_when_it_ends(client, clock):
+    # The local stage: 5 per address in fixed 10-minute windows; 09:00 starts one.
+    for n, email in enumerate(["ann@example.com", "Ann@Example.com", "ANN@EXAMPLE.COM", "ann@example.com",
+                               "aNN@example.com"]):
+        assert post(client, FORM | {"email": email, "message": f"message {n}"}).status_code == 201
+    clock.advance(timedelta(minutes=4))
+    flooded = post(client, FORM | {"email": "Ann@example.com", "message": "once more"})
+    assert (flooded.status_code, flooded.headers["Retry-After"]) == (429, "360")  # until 09:10
+    clock.advance(timedelta(minutes=6))
+    assert post(client, FORM | {"message": "the next window"}).status_code == 201
+
+
+@pytest.mark.parametrize("key", ["k", "k" * 128])
+def test_idempotency_keys_of_1_to_128_characters_are_taken(client, key):
+    assert post(client, headers=JSON_HEADERS | {"Idempotency-Key": key}).status_code == 201
