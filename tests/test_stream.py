@@ -44,8 +44,7 @@ def test_a_batch_delivered_twice_mails_schedules_and_counts_once(client, service
         return client.http.get("/_dev/events").json_body[earlier:]
 
     earlier = len(client.http.get("/_dev/events").json_body)
-    for n in range(3):
-        post(client, email=f"c{n}@example.com")
+    ids = [post(client, email=f"c{n}@example.com")["id"] for n in range(3)]
     batch = records(settings)
     settle()  # the first delivery, as the local poller makes it
     sent, published = len(mailbox()), len(events())
@@ -53,6 +52,7 @@ def test_a_batch_delivered_twice_mails_schedules_and_counts_once(client, service
 
     answer = on_change({"Records": batch}, None)  # Lambda crashed after finishing: the same batch again
     assert answer == {"batchItemFailures": []}
+    assert sorted(e["ticket_id"] for e in events()[published:] if e["type"] == "ticket.created") == sorted(ids)
     assert len(mailbox.unsettled()) == sent and volume() == 3
     schedules = aws_client("scheduler").list_schedules(GroupName=settings.scheduler_group)["Schedules"]
     assert len(schedules) == 3  # one per ticket, put again by name
@@ -133,3 +133,9 @@ def test_a_batch_moving_more_counters_than_one_update_holds_counts_each_once(ser
     longer = first + [counters.Contribution(2, {(day, "all"): {"volume:category:c199": 1, "volume:channel:web": 1}})]
     counters.apply("batch-1", longer)  # again after a failure, one record longer: only the new one is added
     assert counters.read([day])[day]["all"] == many | {"volume:category:c199": 2, "volume:channel:web": 1}
+
+
+def test_an_empty_batch_is_no_failure(services):
+    from app import on_change
+
+    assert on_change({"Records": []}, None) == {"batchItemFailures": []}
