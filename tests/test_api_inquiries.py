@@ -342,3 +342,20 @@ def test_an_address_in_any_case_shares_one_window_and_hears_when_it_ends(client,
 @pytest.mark.parametrize("key", ["k", "k" * 128])
 def test_idempotency_keys_of_1_to_128_characters_are_taken(client, key):
     assert post(client, headers=JSON_HEADERS | {"Idempotency-Key": key}).status_code == 201
+
+
+def test_every_field_of_the_form_reaches_the_ticket_and_the_acknowledgement(client, operator, mailbox):
+    fields = FORM | {"subject": "Wrong size", "category": "returns", "order_id": "A-1042", "phone": "+49 30 1234",
+                     "locale": "de", "timezone": "Europe/Berlin",
+                     "callback": {"phone": "+49 30 5678", "window": "weekdays after 17:00"}}
+    answer = post(client, fields).json_body
+    view = client.http.get(f"/tickets/{answer['id']}", headers=operator()).json_body
+    assert (view["subject"], view["category"], view["order_id"], view["channel"]) == (
+        "Wrong size", "returns", "A-1042", "web")
+    assert view["customer"] == {"name": "Ann Lee", "email": "ann@example.com", "phone": "+49 30 1234",
+                                "locale": "de", "timezone": "Europe/Berlin"}
+    assert view["callback"] == {"phone": "+49 30 5678", "window": "weekdays after 17:00", "status": "requested"}
+    [mail] = mailbox()  # in German, due times in Berlin time, with the call she asked for
+    assert "Wrong size" in mail["subject"] and "Guten Tag Ann Lee," in mail["text"]
+    assert f"14:00 (MEZ, Europe/Berlin; {answer['first_response_due']})" in mail["text"]
+    assert "Bestellung: A-1042" in mail["text"] and "Rückruf: +49 30 5678 (weekdays after 17:00)" in mail["text"]
