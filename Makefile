@@ -12,7 +12,7 @@ INSTALL = $(if $(shell command -v uv),uv pip install --python $(BIN)/python,$(BI
 CHECKOV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV)/.installed-$(shell sha1sum requirements-checkov.txt | cut -c1-12)
 
-.PHONY: run demo test bench infra deploy smoke fuzz load clean
+.PHONY: run demo test bench infra deploy smoke fuzz load mutation clean
 
 $(RUN_STAMP): requirements.txt requirements-run.txt
 	@echo "First run: installing Careline's runtime, the local API server and the AWS emulator into $(VENV)"
@@ -59,7 +59,7 @@ smoke:
 	$(PYTHON) -m infra.smoke $(URL)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache mutants
 
 # Bounded and loopback only: each starts its own local stack (rate limits off).
 fuzz: $(STAMP)
@@ -67,3 +67,13 @@ fuzz: $(STAMP)
 
 load: $(STAMP)
 	$(BIN)/python -m bench.load
+
+# Mutation check of the write path's core (pyproject.toml [tool.mutmut]; the
+# method and the last score are in docs/reliability.md). Slow: not part of
+# make test. From scratch each time, niced, two workers; the scores and every
+# survivor's diff go to test-artifacts/mutation.txt.
+mutation: $(STAMP)
+	rm -rf mutants
+	nice -n 10 $(BIN)/mutmut run --max-children 2
+	@mkdir -p test-artifacts
+	$(BIN)/python -m tools.mutation_report --diffs | tee test-artifacts/mutation.txt

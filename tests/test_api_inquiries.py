@@ -303,3 +303,59 @@ def test_other_stages_keep_their_allow_list(client, services):
                                     cors_loopback=deployed.cors_loopback)
         response = post(client, headers=JSON_HEADERS | {"Origin": "http://localhost:3000"})
         assert "Access-Control-Allow-Origin" not in response.headers, stage
+
+
+def test_a_reference_already_taken_is_drawn_again_and_a_run_of_them_is_503_with_nothing_stored(
+        client, services, mailbox, monkeypatch):
+    import itertools
+
+    from chalicelib.services import intake
+
+    def send(email):
+        return client.http.post("/inquiries", headers={"Content-Type": "application/json"},
+                                body=json.dumps(FORM | {"email": email}))
+
+    taken = send("first@example.com").json_body["reference"]
+    monkeypatch.setattr(intake, "new_reference", iter([taken, "CL-FRESH234"]).__next__)
+    second = send("second@example.com")
+    assert (second.status_code, second.json_body["reference"]) == (201, "CL-FRESH234")
+
+    monkeypatch.setattr(intake, "new_reference", itertools.repeat(taken).__next__)
+    unlucky = send("third@example.com")
+    assert unlucky.status_code == 503 and "Retry-After" in unlucky.headers
+    assert services.store.ticket_ids_of("third@example.com") == []
+    assert sorted(m["to"][0].split("<")[1] for m in mailbox()) == ["first@example.com>", "second@example.com>"]
+
+
+def test_an_address_in_any_case_shares_one_window_and_hears_when_it_ends(client, clock):
+    # The local stage: 5 per address in fixed 10-minute windows; 09:00 starts one.
+    for n, email in enumerate(["ann@example.com", "Ann@Example.com", "ANN@EXAMPLE.COM", "ann@example.com",
+                               "aNN@example.com"]):
+        assert post(client, FORM | {"email": email, "message": f"message {n}"}).status_code == 201
+    clock.advance(timedelta(minutes=4))
+    flooded = post(client, FORM | {"email": "Ann@example.com", "message": "once more"})
+    assert (flooded.status_code, flooded.headers["Retry-After"]) == (429, "360")  # until 09:10
+    clock.advance(timedelta(minutes=6))
+    assert post(client, FORM | {"message": "the next window"}).status_code == 201
+
+
+@pytest.mark.parametrize("key", ["k", "k" * 128])
+def test_idempotency_keys_of_1_to_128_characters_are_taken(client, key):
+    assert post(client, headers=JSON_HEADERS | {"Idempotency-Key": key}).status_code == 201
+
+
+def test_every_field_of_the_form_reaches_the_ticket_and_the_acknowledgement(client, operator, mailbox):
+    fields = FORM | {"subject": "Wrong size", "category": "returns", "order_id": "A-1042", "phone": "+49 30 1234",
+                     "locale": "de", "timezone": "Europe/Berlin",
+                     "callback": {"phone": "+49 30 5678", "window": "weekdays after 17:00"}}
+    answer = post(client, fields).json_body
+    view = client.http.get(f"/tickets/{answer['id']}", headers=operator()).json_body
+    assert (view["subject"], view["category"], view["order_id"], view["channel"]) == (
+        "Wrong size", "returns", "A-1042", "web")
+    assert view["customer"] == {"name": "Ann Lee", "email": "ann@example.com", "phone": "+49 30 1234",
+                                "locale": "de", "timezone": "Europe/Berlin"}
+    assert view["callback"] == {"phone": "+49 30 5678", "window": "weekdays after 17:00", "status": "requested"}
+    [mail] = mailbox()  # in German, due times in Berlin time, with the call she asked for
+    assert "Wrong size" in mail["subject"] and "Guten Tag Ann Lee," in mail["text"]
+    assert f"14:00 (MEZ, Europe/Berlin; {answer['first_response_due']})" in mail["text"]
+    assert "Bestellung: A-1042" in mail["text"] and "Rückruf: +49 30 5678 (weekdays after 17:00)" in mail["text"]

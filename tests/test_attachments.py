@@ -291,3 +291,30 @@ def test_the_intake_and_a_reply_without_files_build_no_s3_client(client, operato
     assert client.http.post(f"/tickets/{ticket['id']}/replies", headers=headers,
                             body=json.dumps({"body": "Hi"})).status_code == 201
     assert set(made) == {"dynamodb"}
+
+
+def test_replies_thread_under_the_conversation_and_tell_of_each_refused_file_once(client, operator, mailbox):
+    def to_ann():
+        return [m for m in mailbox() if m["to"] == ["Ann Lee <ann@example.com>"]]
+
+    def reply(text):
+        answer = client.http.post(f"/tickets/{ticket_id}/replies", headers=operator(), body=json.dumps({"body": text}))
+        assert answer.status_code == 201, answer.body
+        return to_ann()[-1]
+
+    ticket_id = inbound(client, mail(("setup.exe", "application/x-msdownload", b"MZ\x90\x00 payload")))["ticket_id"]
+    [acknowledgement] = to_ann()
+    assert "setup.exe" in acknowledgement["text"]
+    first = reply("We will look into it.")
+    assert "setup.exe" not in first["text"]  # the acknowledgement told her already
+    assert (first["headers"]["In-Reply-To"], first["headers"]["References"].split()) == (
+        acknowledgement["headers"]["Message-ID"], ["<m-1@example.com>", acknowledgement["headers"]["Message-ID"]])
+
+    reference = client.http.get(f"/tickets/{ticket_id}", headers=operator()).json_body["reference"]
+    inbound(client, mail(("tool.exe", "application/x-msdownload", b"MZ\x90\x00 other"), text="Here is more.",
+                         subject=f"Re: Broken mug [{reference}]", message_id="<m-2@example.com>"))
+    second = reply("Thank you, that helps.")
+    assert "tool.exe" in second["text"] and "setup.exe" not in second["text"]  # only what is new since our last
+    assert (second["headers"]["In-Reply-To"], second["headers"]["References"].split()) == ("<m-2@example.com>", [
+        "<m-1@example.com>", acknowledgement["headers"]["Message-ID"], first["headers"]["Message-ID"],
+        "<m-2@example.com>"])

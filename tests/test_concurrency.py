@@ -1,5 +1,6 @@
 """Many hands on the same data: paging while tickets arrive, operators
 writing to one ticket at once."""
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -78,3 +79,47 @@ def test_simultaneous_intakes_are_all_stored_and_counted(client, services, isola
     settle()
     metrics = client.http.get("/metrics", headers=operator()).json_body
     assert metrics["volume"]["total"] == 12 and metrics["backlog"]["by_status"] == {"new": 12}
+
+
+def test_a_change_landing_between_read_and_write_is_412_with_the_version_now(client, services, new_ticket,
+                                                                             operator, monkeypatch):
+    ticket = new_ticket()
+    commit = services.store.commit
+
+    def raced(change, **kwargs):  # Bob's change lands after Ann's read, before her write
+        monkeypatch.setattr(services.store, "commit", commit)
+        services.tickets.patch(ticket["id"], {"priority": "high"}, None, Actor("operator", "bob@shop.example"))
+        return commit(change, **kwargs)
+
+    monkeypatch.setattr(services.store, "commit", raced)
+    stale = client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator() | {"If-Match": '"1"'},
+                                body=json.dumps({"priority": "low"}))
+    assert (stale.status_code, stale.headers["ETag"]) == (412, '"2"')
+    assert services.tickets.get(ticket["id"])["priority"] == "high"
+
+
+def test_a_change_that_changes_nothing_answers_the_ticket_as_it_is(client, services, new_ticket, operator):
+    ticket = new_ticket()
+    same = client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator() | {"If-Match": '"1"'},
+                               body=json.dumps({"priority": "normal"}))
+    assert (same.status_code, same.json_body["version"], same.json_body["priority"]) == (200, 1, "normal")
+    assert same.json_body["messages"][0]["body"] == "Where is my parcel?"
+
+
+def test_a_ticket_changed_before_every_attempt_is_412_after_the_last_with_the_version_now(
+        client, services, new_ticket, operator, monkeypatch):
+    ticket = new_ticket()
+    commit, bob = services.store.commit, Actor("operator", "bob@shop.example")
+
+    def contended(change, **kwargs):  # Bob's note lands between each of Ann's reads and writes
+        monkeypatch.setattr(services.store, "commit", commit)
+        services.tickets.note(ticket["id"], {"body": "Checked the courier."}, bob)
+        monkeypatch.setattr(services.store, "commit", contended)
+        return commit(change, **kwargs)
+
+    monkeypatch.setattr(services.store, "commit", contended)
+    answer = client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(),
+                                 body=json.dumps({"priority": "low"}))
+    view = services.tickets.get(ticket["id"])
+    assert (answer.status_code, answer.headers["ETag"]) == (412, f'"{view["version"]}"')
+    assert view["version"] == 1 + 8 and view["priority"] == "normal"  # eight tries, none of them hers

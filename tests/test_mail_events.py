@@ -98,6 +98,19 @@ def test_a_bounced_address_is_marked_and_not_mailed_again(client, operator, new_
     assert customer["bounced_at"] and customer["bounce_reason"] == "bounce"
 
 
+def test_a_bounced_address_opening_a_new_ticket_gets_it_stored_but_not_acknowledged(client, operator, mailbox):
+    from app import on_mail_event
+
+    on_mail_event(sns(permanent_bounce("ann@example.com")), None)
+    answer = client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(
+        {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}))
+    assert answer.status_code == 201
+    assert mailbox() == []  # SES never got it
+    view = client.http.get(f"/tickets/{answer.json_body['id']}", headers=operator()).json_body
+    [acknowledgement] = [m["delivery"] for m in view["messages"] if m["direction"] == "out"]
+    assert (acknowledgement["status"], acknowledgement["last_error"]) == ("refused", "the address bounced")
+
+
 def test_a_complaint_is_marked_with_its_own_reason(client, operator, new_ticket, mailbox):
     from app import on_mail_event
 

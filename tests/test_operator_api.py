@@ -28,6 +28,15 @@ def test_unknown_ticket_is_404(client, operator):
     assert call(client, "GET", "/tickets/nope", operator()).status_code == 404
 
 
+@pytest.mark.parametrize("method, path, body", [
+    ("POST", "/tickets/nope/replies", {"body": "Hello"}), ("POST", "/tickets/nope/notes", {"body": "Checked"}),
+    ("PATCH", "/tickets/nope", {"status": "pending"})])
+def test_changing_an_unknown_ticket_is_404_naming_it(client, operator, method, path, body):
+    response = call(client, method, path, operator(), body)
+    assert (response.status_code, response.json_body["errors"]) == (
+        404, [{"field": "ticket_id", "message": "no ticket nope", "code": "not_found"}])
+
+
 def test_reply_is_emailed_threaded_and_records_the_first_response(client, operator, new_ticket, mailbox):
     ticket = new_ticket()
     response = call(client, "POST", f"/tickets/{ticket['id']}/replies", operator(),

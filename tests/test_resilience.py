@@ -1,7 +1,7 @@
 """A failing dependency never loses a customer's request: it is stored first,
 and what failed is retried, and nothing is ever sent twice."""
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from chalicelib.adapters.aws import client as aws_client
 
@@ -86,3 +86,50 @@ def test_dynamodb_failing_is_503_and_nothing_is_sent(client, services, mailbox):
     assert response.headers["Retry-After"] == "30"
     assert response.json_body["errors"][0]["field"] == "body"
     assert mailbox() == []
+
+
+def test_ses_refusing_for_days_backs_off_to_hourly_then_gives_up_after_48_attempts(client, services, settings,
+                                                                                   clock, mailbox, operator):
+    ses = aws_client("sesv2")
+    ses.delete_email_identity(EmailIdentity=settings.sender)
+    ticket_id = post(client).json_body["id"]
+    mailbox()
+
+    def acknowledgement():
+        view = client.http.get(f"/tickets/{ticket_id}", headers=operator()).json_body
+        return next(m["delivery"] for m in view["messages"] if m["direction"] == "out")
+
+    waits = []
+    while (delivery := acknowledgement())["status"] == "retry":
+        due = datetime.fromisoformat(delivery["next_attempt_at"])
+        waits.append((due - clock.now()) // timedelta(minutes=1))
+        clock.advance(due - clock.now() - timedelta(seconds=1))
+        services.delivery.retry_due()
+        assert acknowledgement()["attempts"] == delivery["attempts"]  # not a second early
+        clock.advance(timedelta(seconds=1))
+        services.delivery.retry_due()
+    assert waits == [1, 2, 4, 8, 15, 30] + [60] * 41  # backing off to hourly
+    assert acknowledgement() | {"last_error": None} == {
+        "status": "failed", "attempts": 48, "last_error": None, "next_attempt_at": None}  # about two days: given up
+
+    ses.create_email_identity(EmailIdentity=settings.sender)
+    clock.advance(timedelta(days=1))
+    assert services.delivery.retry_due() == [] and mailbox() == []  # never sent later, out of context
+
+
+def test_two_retry_workers_taking_the_same_emails_send_each_once(client, services, settings, clock, mailbox,
+                                                                 monkeypatch):
+    ses = aws_client("sesv2")
+    ses.delete_email_identity(EmailIdentity=settings.sender)
+    first, second = (client.http.post("/inquiries", headers={"Content-Type": "application/json"},
+                                      body=json.dumps(FORM | {"email": f"{who}@example.com"})).json_body["id"]
+                     for who in ("ann", "bob"))
+    mailbox()
+    ses.create_email_identity(EmailIdentity=settings.sender)
+    clock.advance(timedelta(minutes=1))
+    seen_by_both = sorted(services.store.deliveries_due(clock.now()), key=lambda d: d.ticket_id != first)
+    assert [d.ticket_id for d in seen_by_both] == [first, second]  # two invocations overlap: both read these
+    assert services.store.retake_delivery(seen_by_both[0], clock.now())  # the other one took Ann's first
+    monkeypatch.setattr(services.store, "deliveries_due", lambda *_: seen_by_both)
+    assert services.delivery.retry_due() == [f"{second}/{deliveries(services, second)[0].sk}"]  # skips Ann's, not Bob's
+    assert [m["to"] for m in mailbox()] == [["Ann Lee <bob@example.com>"]]

@@ -40,20 +40,25 @@ def volume(day="2026-11-24"):
 def test_a_batch_delivered_twice_mails_schedules_and_counts_once(client, services, settings, mailbox, settle):
     from app import on_change
 
-    for n in range(3):
-        post(client, email=f"c{n}@example.com")
+    def events():  # the local record of events is the process's: this test's part of it
+        return client.http.get("/_dev/events").json_body[earlier:]
+
+    earlier = len(client.http.get("/_dev/events").json_body)
+    ids = [post(client, email=f"c{n}@example.com")["id"] for n in range(3)]
     batch = records(settings)
     settle()  # the first delivery, as the local poller makes it
-    sent, published = len(mailbox()), len(client.http.get("/_dev/events").json_body)
+    sent, published = len(mailbox()), len(events())
     assert (sent, volume()) == (3, 3)
 
     answer = on_change({"Records": batch}, None)  # Lambda crashed after finishing: the same batch again
     assert answer == {"batchItemFailures": []}
+    assert sorted(e["ticket_id"] for e in events()[published:] if e["type"] == "ticket.created") == sorted(ids)
     assert len(mailbox.unsettled()) == sent and volume() == 3
     schedules = aws_client("scheduler").list_schedules(GroupName=settings.scheduler_group)["Schedules"]
     assert len(schedules) == 3  # one per ticket, put again by name
-    events = client.http.get("/_dev/events").json_body
-    assert len({e["id"] for e in events}) == published  # at least once: the same ids again, for subscribers to drop
+    again = events()
+    assert len(again) == 2 * published  # at least once: the same ids again, for subscribers to drop
+    assert len({e["id"] for e in again}) == published
 
 
 def test_a_longer_batch_after_a_failure_counts_only_what_is_new(client, services, settings, settle):
@@ -116,3 +121,21 @@ def test_events_or_counters_failing_redo_the_batch_without_doubling_anything(cli
     monkeypatch.setattr(target, name, original)
     assert on_change({"Records": batch}, None) == {"batchItemFailures": []}
     assert len(mailbox.unsettled()) == 1 and volume() == 1
+
+
+def test_a_batch_moving_more_counters_than_one_update_holds_counts_each_once(services):
+    day = "2026-11-24"
+    many = {f"volume:category:c{n:03}": 1 for n in range(200)}  # more than one UpdateExpression takes
+    first = [counters.Contribution(1, {(day, "all"): many})]
+    counters.apply("batch-1", first)
+    counters.apply("batch-1", first)  # Lambda delivers the batch again
+    assert counters.read([day])[day]["all"] == many
+    longer = first + [counters.Contribution(2, {(day, "all"): {"volume:category:c199": 1, "volume:channel:web": 1}})]
+    counters.apply("batch-1", longer)  # again after a failure, one record longer: only the new one is added
+    assert counters.read([day])[day]["all"] == many | {"volume:category:c199": 2, "volume:channel:web": 1}
+
+
+def test_an_empty_batch_is_no_failure(services):
+    from app import on_change
+
+    assert on_change({"Records": []}, None) == {"batchItemFailures": []}
