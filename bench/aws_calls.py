@@ -10,7 +10,7 @@ import json
 import os
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -92,7 +92,8 @@ def emulated_app() -> Iterator[object]:
         install()  # the emulator's speed-ups, as in the tests and `make run`: answers unchanged
         with mock_aws(), fast_index_queries():
             reset_clients()  # clients made outside mock_aws would bypass it
-            settings = load_settings()
+            # No webhooks: the local stage's receiver is `make run`'s, and no stage in AWS names one.
+            settings = replace(load_settings(), webhooks=())
             provision(settings)
             wiring.use(wiring.Container(settings, FixedClock(START)))
             try:
