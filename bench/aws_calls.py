@@ -10,7 +10,7 @@ import json
 import os
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -84,11 +84,16 @@ def emulated_app() -> Iterator[object]:
         from chalicelib.adapters.tables import reset_clients
         from chalicelib.clock import FixedClock
         from chalicelib.config import load_settings
+        from chalicelib.dev.moto_patches import install
         from chalicelib.dev.provision import provision
 
-        with mock_aws():
+        from .moto_indexes import fast_index_queries
+
+        install()  # the emulator's speed-ups, as in the tests and `make run`: answers unchanged
+        with mock_aws(), fast_index_queries():
             reset_clients()  # clients made outside mock_aws would bypass it
-            settings = load_settings()
+            # No webhooks: the local stage's receiver is `make run`'s, and no stage in AWS names one.
+            settings = replace(load_settings(), webhooks=())
             provision(settings)
             wiring.use(wiring.Container(settings, FixedClock(START)))
             try:
@@ -109,17 +114,32 @@ def _post(client, n: int, idempotency_key: str | None = None):
     return client.http.post("/inquiries", headers=headers, body=json.dumps(body))
 
 
-def _intake(client, n: int, *, key: str | None = None) -> tuple[Tally, Tally]:
-    """The request's calls, then the stream consumer's for what the request wrote."""
+def operator_headers(client, email: str, role: str = "agent") -> dict:
+    """An operator's headers for the API (a dev token)."""
+    token = client.http.post("/_dev/token", headers={"Content-Type": "application/json"},
+                             body=json.dumps({"email": email, "role": role})).json_body["token"]
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def calls_of(act) -> tuple[Tally, Tally, object]:
+    """The calls `act` makes (a request, a schedule's invocation), then the
+    stream consumer's for what it wrote (the local poller's reads of the
+    stream itself excluded: Lambda's are not the function's); and what `act` returned."""
     from chalicelib.dev.stream import drain
 
     with counting_calls() as request:
-        response = _post(client, n, key)
-    if response.status_code != 201:  # a replay answers 201 with the first answer too
-        raise RuntimeError(f"intake {n}: HTTP {response.status_code}: {response.body!r}")
+        answer = act()
     with counting_calls() as consumer:
         drain()
     consumer.calls = Counter({k: v for k, v in consumer.calls.items() if k[0] != "dynamodbstreams"})
+    return request, consumer, answer
+
+
+def _intake(client, n: int, *, key: str | None = None) -> tuple[Tally, Tally]:
+    """The request's calls, then the stream consumer's for what the request wrote."""
+    request, consumer, response = calls_of(lambda: _post(client, n, key))
+    if response.status_code != 201:  # a replay answers 201 with the first answer too
+        raise RuntimeError(f"intake {n}: HTTP {response.status_code}: {response.body!r}")
     return request, consumer
 
 

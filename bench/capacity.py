@@ -1,4 +1,4 @@
-"""Write units as DynamoDB bills them, measured on the emulator.
+"""Write units (and read units, `reading`) as DynamoDB bills them, measured on the emulator.
 
 moto answers ReturnConsumedCapacity with canned numbers, so this meter
 computes them from DynamoDB's published sizing rules: it listens on the
@@ -171,3 +171,82 @@ def metering() -> Iterator[Meter]:
 
     with mock.patch.object(BaseClient, "_make_api_call", metered):
         yield meter
+
+
+# Reads
+
+READ_UNIT = 4096  # bytes a read unit covers; an eventually consistent read costs half a unit
+
+
+@dataclass
+class Reads:
+    """DynamoDB reads in a block: calls by operation; items read by where
+    they were read (`table` or `table.index`) and how (`query`: index
+    entries or a partition's items, `get`: items fetched by key); read units
+    billed."""
+    calls: Counter = field(default_factory=Counter)
+    query: Counter = field(default_factory=Counter)
+    get: Counter = field(default_factory=Counter)
+    units_at: Counter = field(default_factory=Counter)  # read units by table or index
+
+    @property
+    def units(self) -> float:
+        return sum(self.units_at.values())
+
+    @property
+    def entries(self) -> int:
+        return sum(self.query.values())
+
+    @property
+    def fetched(self) -> int:
+        return sum(self.get.values())
+
+
+def read_units(size: int, consistent: bool) -> float:
+    return max(1, math.ceil(size / READ_UNIT)) * (1.0 if consistent else 0.5)
+
+
+def _base(table: str) -> str:
+    return table.rsplit("-", 1)[-1]
+
+
+def _count_reads(reads: Reads, operation: str, params: dict[str, Any], answer: dict[str, Any]) -> None:
+    """What one call read and what it is billed: a Query or Scan by the size
+    of every item it evaluates, rounded up once; GetItem and each item of a
+    BatchGetItem by its own size (a miss too: the minimum). A Select=COUNT
+    query returns no items: charged the minimum, a floor."""
+    reads.calls[operation] += 1
+    if operation in ("Query", "Scan"):
+        where = _base(params["TableName"]) + (f".{params['IndexName']}" if params.get("IndexName") else "")
+        reads.query[where] += answer.get("ScannedCount", answer.get("Count", 0))
+        size = sum(item_size(item) for item in answer.get("Items", ()))
+        reads.units_at[where] += read_units(size, bool(params.get("ConsistentRead")))
+    elif operation == "GetItem":
+        found = answer.get("Item")
+        reads.get[_base(params["TableName"])] += 1 if found else 0
+        reads.units_at[_base(params["TableName"])] += read_units(item_size(found), bool(params.get("ConsistentRead")))
+    elif operation == "BatchGetItem":
+        for table, items in answer.get("Responses", {}).items():
+            consistent = bool(params["RequestItems"][table].get("ConsistentRead"))
+            reads.get[_base(table)] += len(items)
+            reads.units_at[_base(table)] += sum(read_units(item_size(item), consistent) for item in items)
+
+
+@contextmanager
+def reading() -> Iterator[Reads]:
+    """Count every DynamoDB read made in the block, through any client
+    (wrapping BaseClient._make_api_call, as `metering` does)."""
+    from unittest import mock
+
+    from botocore.client import BaseClient
+
+    reads, call = Reads(), BaseClient._make_api_call
+
+    def counted(client, operation, params):
+        answer = call(client, operation, params)
+        if client.meta.service_model.service_name == "dynamodb":
+            _count_reads(reads, operation, params, answer)
+        return answer
+
+    with mock.patch.object(BaseClient, "_make_api_call", counted):
+        yield reads

@@ -1,16 +1,29 @@
-"""SLA engine cost: AWS calls (Scheduler and DynamoDB) per step of a
-ticket's life and per SLA event, and the reconciler's reads, which must
-follow the tickets due, not all tickets stored."""
+"""The one timed action per ticket (services/timers.py): what keeping it
+costs through a ticket's life, and what the reconciler reads.
+
+Steps: one ticket's life through the API on the emulator, the dev clock
+moved to each timed action, which is fired through `on_schedule` as
+EventBridge Scheduler invokes it. Per step, the AWS calls of the request (or
+the schedule's invocation) and then the stream consumer's, by service: each
+change that moves the ticket's next timed action costs Scheduler calls in
+the consumer, never in the request.
+
+Reconciler: one run (every 5 minutes in AWS) with 1,000 and with 20,000
+realistic tickets stored (bench/seed.py; the schedules due within its
+look-ahead exist, as Scheduler would hold them). It must read only the
+tickets whose timed action is overdue or due soon, whatever is stored."""
 from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import timedelta
-from unittest import mock
+from datetime import datetime, timedelta
 
-from .aws_calls import counting_calls, emulated_app
+from .aws_calls import START, calls_of, emulated_app, operator_headers
+from .capacity import reading
 
-JSON = {"Content-Type": "application/json"}
+STORED = (1_000, 20_000)
+KIM = "kim@shop.example"
+LABELS = {"followup": "follow-up", "close": "close"}
 
 
 def _by_service(calls: Counter) -> dict[str, int]:
@@ -20,91 +33,116 @@ def _by_service(calls: Counter) -> dict[str, int]:
     return dict(sorted(totals.items()))
 
 
-def _create(client, n: int) -> str:
-    body = {"name": "Ann Lee", "email": f"c{n}@example.com", "message": "Where is my parcel?"}
-    response = client.http.post("/inquiries", headers=JSON, body=json.dumps(body))
-    assert response.status_code == 201, response.body
-    return response.json_body["id"]
+def _scheduler(calls: Counter) -> dict[str, int]:
+    return {operation: n for (service, operation), n in sorted(calls.items()) if service == "scheduler"}
 
 
 def lifecycle() -> dict:
     from chalicelib.container import container
+    from chalicelib.domain.ticket import wake_of
 
+    steps = {}
     with emulated_app() as client:
-        token = client.http.post("/_dev/token", headers=JSON, body=json.dumps(
-            {"email": "kim@shop.example", "role": "agent"})).json_body["token"]
-        operator = JSON | {"Authorization": f"Bearer {token}"}
-        _create(client, 0)  # warm-up: clients and validators built
-        steps = {}
-        with counting_calls() as tally:
-            ticket_id = _create(client, 1)
-        steps["intake"] = tally
-        for name, method, path, body in (
-                ("first reply", "POST", "replies", {"body": "On it."}),
-                ("pending", "PATCH", "", {"status": "pending"})):
-            with counting_calls() as tally:
-                client.http.request(method, f"/tickets/{ticket_id}" + (f"/{path}" if path else ""),
-                                    headers=operator, body=json.dumps(body))
-            steps[name] = tally
-        with counting_calls() as tally:
-            container().tickets.customer_message(ticket_id, "Size M, please.")
-        steps["resume (customer message)"] = tally
-        with counting_calls() as tally:
-            client.http.request("PATCH", f"/tickets/{ticket_id}", headers=operator,
-                                body=json.dumps({"status": "resolved"}))
-        steps["resolve"] = tally
-        event_ticket = _create(client, 2)
-        container().clock.advance(timedelta(hours=20))
-        with counting_calls() as tally:
-            container().sla.handle({"ticket_id": event_ticket, "metric": "first_response", "kind": "warning"})
-        steps["one SLA event (warning)"] = tally
-    return {name: {"total": t.total, **_by_service(t.calls)} for name, t in steps.items()}
+        from app import on_schedule  # after emulated_app has set the stage
+
+        services = container()
+        admin = operator_headers(client, "lead@shop.example", "admin")
+        client.http.request("PUT", f"/agents/{KIM}", headers=admin, body=json.dumps({"available": True}))
+        agent = operator_headers(client, KIM)
+        form = {"name": "Ann Lee", "email": "ann@example.com", "subject": "Parcel", "message": "Where is my parcel?"}
+
+        def post(path: str, body: dict, headers: dict = agent, method: str = "POST"):
+            answer = client.http.request(method, path, headers=headers, body=json.dumps(body))
+            if answer.status_code >= 300:
+                raise RuntimeError(f"{method} {path}: {answer.status_code} {answer.body!r}")
+            return answer.json_body
+
+        def timed(kind: str) -> None:
+            """Move the clock to the ticket's next timed action and fire it as Scheduler would."""
+            wake = wake_of(services.store.ticket(ticket), services.settings.ticket_rules)
+            if wake is None or wake.kind != kind:
+                raise RuntimeError(f"expected a {kind} to be due next, not {wake}")
+            services.clock.advance(max(wake.at - services.clock.now(), timedelta()))
+            steps[f"SLA {wake.sla_kind} fires" if kind == "sla" else f"{LABELS[kind]} fires"] = calls_of(
+                lambda: on_schedule(wake.payload(ticket), None))
+
+        calls_of(lambda: post("/inquiries", form | {"email": "warm-up@example.com"}, {"Content-Type": "application/json"}))
+        steps["intake"] = calls_of(lambda: post("/inquiries", form, {"Content-Type": "application/json"}))
+        ticket = steps["intake"][2]["id"]
+        timed("sla")  # the first response's warning
+        path = f"/tickets/{ticket}"
+        steps["first reply"] = calls_of(lambda: post(f"{path}/replies", {"body": "I asked the carrier."}))
+        steps["pending"] = calls_of(lambda: post(path, {"status": "pending"}, method="PATCH"))
+        steps["customer writes back"] = calls_of(lambda: services.tickets.customer_wrote(ticket, "Any news?"))
+        steps["resolving reply"] = calls_of(lambda: post(f"{path}/replies", {"body": "It arrives today.",
+                                                                             "resolve": True}))
+        timed("followup")
+        timed("close")
+    return {name: {"request": _by_service(request.calls), "consumer": _by_service(consumer.calls),
+                   "scheduler": _scheduler(request.calls + consumer.calls)}
+            for name, (request, consumer, _) in steps.items()}
 
 
-def reconciler_reads(stored: int, due: int = 3) -> dict:
-    """Items the reconciler reads with `due` tickets due soon among `stored`."""
-    from botocore.client import BaseClient
+def _arm_due_soon(lives, now: datetime) -> int:
+    """The schedules Scheduler would hold for the tickets the reconciler looks
+    at (due within its look-ahead), made as the consumer makes them."""
+    from chalicelib.container import container
+    from chalicelib.domain.ticket import wake_of
+    from chalicelib.services import timers
 
+    services = container()
+    rules = services.settings.ticket_rules
+    armed = 0
+    for life in lives:
+        wake = wake_of(life.ticket, rules)
+        if wake is not None and now - timers.GRACE <= wake.at <= now + timers.LOOKAHEAD:
+            at = wake.at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            services.timers.follow({"name": wake.name(life.ticket.id), "at": at,
+                                    "payload": wake.payload(life.ticket.id)}, None)
+            armed += 1
+    return armed
+
+
+def reconciler(stored: int) -> dict:
     from chalicelib.container import container
 
-    with emulated_app() as client:
-        clock = container().clock
-        start = clock.now()
-        for n in range(due):
-            _create(client, n)
-        clock.advance(timedelta(hours=5))
-        for n in range(due, stored):
-            clock.advance(timedelta(seconds=3))  # one sender: stay under its rate limit
-            _create(client, n)
-        clock.advance(start + timedelta(hours=19, minutes=5) - clock.now())  # the first ones warn in 7 minutes
-        read = Counter()
-        call = BaseClient._make_api_call
+    from . import seed
 
-        def counted(client_, operation, params):
-            answer = call(client_, operation, params)
-            if operation in ("Query", "Scan", "GetItem"):
-                read[operation] += answer.get("ScannedCount", answer.get("Count", 1 if "Item" in answer else 0))
-            return answer
-
-        with mock.patch.object(BaseClient, "_make_api_call", counted):
-            container().sla.reconcile()
-    return {"stored": stored, "due": due, "items_read": dict(read), "scans": read.get("Scan", 0)}
+    lives = seed.lives(stored, START)
+    with emulated_app():
+        seed.store(lives, search=False)
+        due_soon = _arm_due_soon(lives, START)
+        with reading() as reads:
+            request, _, result = calls_of(container().timers.reconcile)
+    return {"stored": stored, "due_soon": due_soon, "acted": len(result["acted"]), "repaired": len(result["repaired"]),
+            "calls": _by_service(request.calls), "queries": reads.calls["Query"], "scans": reads.calls["Scan"],
+            "entries": reads.entries, "fetched": reads.fetched, "units": reads.units}
 
 
 def measure() -> dict:
-    return {"lifecycle": lifecycle(), "reconciler": [reconciler_reads(20), reconciler_reads(200)]}
+    return {"lifecycle": lifecycle(), "reconciler": [reconciler(n) for n in STORED]}
+
+
+def _services(counts: dict[str, int]) -> str:
+    return f"{sum(counts.values()):2d}" + (f" ({', '.join(f'{k} {v}' for k, v in counts.items())})" if counts else "")
 
 
 def report(result: dict) -> list[str]:
-    lines = ["SLA engine: AWS calls per step (total, by service)"]
+    lines = ["Timed actions: AWS calls per step of a ticket's life, in the request (or the schedule's invocation) "
+             "and in the stream consumer",
+             f"    {'step':24s} {'request':36s} {'consumer':54s} Scheduler"]
     for step, counts in result["lifecycle"].items():
-        services = ", ".join(f"{k} {v}" for k, v in counts.items() if k != "total")
-        lines.append(f"    {counts['total']:2d}  {step:28s} {services}")
-    small, large = result["reconciler"]
-    same = small["items_read"] == large["items_read"]
-    lines.append(f"SLA reconciler: items read with {small['due']} due among {small['stored']} tickets: "
-                 f"{small['items_read']}; among {large['stored']}: {large['items_read']} "
-                 f"({'PASS' if same and not large['scans'] else 'FAIL'}: proportional to tickets due, no Scan)")
+        scheduler = ", ".join(f"{op} {n}" for op, n in counts["scheduler"].items()) or "-"
+        lines.append(f"    {step:24s} {_services(counts['request']):36s} {_services(counts['consumer']):54s} {scheduler}")
+    runs = result["reconciler"]
+    follows = all(r["entries"] == r["due_soon"] and not r["scans"] for r in runs)
+    lines.append(f"Reconciler, one run: reads follow the tickets due soon, not those stored "
+                 f"({'PASS' if follows else 'FAIL'})")
+    for r in runs:
+        lines.append(f"    {r['stored']:>6,} stored, {r['due_soon']:3d} due within the look-ahead: {r['queries']} queries "
+                     f"reading {r['entries']} index entries, {r['fetched']} tickets fetched, {r['scans']} scans, "
+                     f"{r['units']:.1f} RU; calls {_services(r['calls'])}; acted on {r['acted']}, "
+                     f"re-created {r['repaired']}")
     return lines
 
 

@@ -13,18 +13,12 @@ import json
 from collections import Counter
 from datetime import timedelta
 
-from .aws_calls import emulated_app
+from .aws_calls import emulated_app, operator_headers
 from .capacity import Meter, metering
 
 GOAL = 40  # write units per lifecycle (issue 9)
 STEPS = ("intake", "reply", "reply again", "resolve", "follow-up", "feedback", "close")
 AGENTS = ("kim@shop.example", "lou@shop.example")
-
-
-def _headers(client, email: str, role: str) -> dict:
-    token = client.http.post("/_dev/token", headers={"Content-Type": "application/json"},
-                             body=json.dumps({"email": email, "role": role})).json_body["token"]
-    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
 def _act(client, step: str, ticket: dict, n: int, agent: dict) -> None:
@@ -64,7 +58,7 @@ def _lifecycles(client, count: int) -> tuple[dict[str, Meter], dict[str, Meter]]
     consumer units per step."""
     from chalicelib.dev.stream import drain
 
-    agent = _headers(client, AGENTS[0], "agent")
+    agent = operator_headers(client, AGENTS[0], "agent")
     tickets = [{} for _ in range(count)]
     requests: dict[str, Meter] = {}
     consumer: dict[str, Meter] = {}
@@ -84,7 +78,7 @@ def measure(count: int = 40) -> dict:
     results = {}
     for label, tickets in (("alone", 1), ("side by side", count)):
         with emulated_app() as client:
-            admin = _headers(client, "lead@shop.example", "admin")
+            admin = operator_headers(client, "lead@shop.example", "admin")
             for email in AGENTS:
                 client.http.request("PUT", f"/agents/{email}", headers=admin, body=json.dumps({"available": True}))
             requests, consumer = _lifecycles(client, tickets)

@@ -1,6 +1,14 @@
 """`make bench`'s AWS-call count runs and holds the request path to one
-call (the cold-start benchmark is too slow for the suite)."""
-from bench import aws_calls
+call (the cold-start benchmark is too slow for the suite); the tickets the
+benchmarks seed are the items the app writes; the emulator's faster index
+queries answer as moto does; the inbox benchmark's read count agrees with
+the API's own."""
+from datetime import timedelta
+
+from bench import aws_calls, listing_reads, seed
+from bench.capacity import reading
+from bench.moto_indexes import fast_index_queries
+from tests.conftest import START
 
 
 def test_an_intake_request_makes_one_aws_call_and_the_consumer_does_the_rest():
@@ -12,3 +20,89 @@ def test_an_intake_request_makes_one_aws_call_and_the_consumer_does_the_rest():
     assert result["consumer_breakdown"]["sesv2:SendEmail"] == 1
     assert result["consumer_breakdown"]["scheduler:CreateSchedule"] == 1
     assert result["consumer"] == sum(result["consumer_breakdown"].values())
+
+
+def _normal(items) -> list[dict]:
+    """Items comparable whatever order their string sets came in."""
+    return sorted(({name: {"SS": sorted(v["SS"])} if "SS" in v else v for name, v in item.items()} for item in items),
+                  key=str)
+
+
+def _stored(ticket_id: str) -> dict[str, list[dict]]:
+    """Every item the app keeps for a ticket that the seeder writes too, by table."""
+    from chalicelib.adapters.tables import Claim, Posting, TicketTable
+
+    record = Posting.get(f"#{ticket_id}", "#")
+    return {"tickets": _normal([TicketTable.get(ticket_id, "#").serialize()]),
+            "claims": _normal(c.serialize() for c in Claim.scan(Claim.ticket_id == ticket_id) if c.key.startswith("tag#")),
+            "search": _normal([Posting.get(term, ticket_id).serialize() for term in record.terms] + [record.serialize()])}
+
+
+def test_the_seeded_items_of_a_ticket_are_the_ones_the_app_writes_for_it(client, operator, new_ticket, settle,
+                                                                          services):
+    agent = operator()
+    created = new_ticket(subject="Rain jacket", message="The jacket never arrived, order A-10492")
+    path = f"/tickets/{created['id']}"
+    client.http.patch(path, headers=agent, body='{"tags": ["lost-parcel"], "priority": "high", "category": "shipping"}')
+    client.http.post(f"{path}/replies", headers=agent, body='{"body": "I asked the carrier."}')
+    services.tickets.customer_wrote(created["id"], "Still nothing here, the tracking is stuck")
+    settle()
+
+    life = seed.Life(services.store.ticket(created["id"]),
+                     ["The jacket never arrived, order A-10492", "Still nothing here, the tracking is stuck"])
+    seeded: dict[str, list[dict]] = {"tickets": [], "claims": [], "search": []}
+    for table, item in seed.items(life, services.settings.ticket_rules):
+        seeded[table].append(item)
+
+    assert {table: _normal(items) for table, items in seeded.items()} == _stored(created["id"])
+    assert len(seeded["claims"]) == 1 and len(seeded["search"]) > 10
+
+
+def test_seeded_lives_are_played_to_their_end_with_every_timed_action_due_fired(services):
+    lives = seed.lives(300, START, days=10)
+    seed.store(lives)
+
+    assert services.timers.reconcile() == {"acted": [], "repaired": []}
+    statuses = {life.ticket.status for life in lives}
+    assert statuses == {"new", "open", "pending", "resolved", "closed"}
+    assert all(life.ticket.created_at <= START for life in lives)
+    assert [life.ticket.id for life in lives] == sorted(life.ticket.id for life in lives)
+
+
+def test_faster_index_queries_answer_exactly_as_moto_does(services):
+    from chalicelib.domain import listing
+
+    seed.store(seed.lives(200, START - timedelta(days=1), days=5))
+    plans = [listing.plan({}), listing.plan({"status": "closed"}), listing.plan({"assignee": seed.AGENTS[1]}),
+             listing.plan({"status": "open", "category": "shipping"}), listing.plan({"tag": "refund"}),
+             listing.plan({}, "sla"), listing.plan({"callback": "requested"})]
+
+    def answers():
+        found = []
+        with reading() as reads:
+            for plan in plans:
+                fetch = services.store.index_reader(plan)
+                for stream in range(len(plan.streams)):
+                    first, done = fetch(stream, None, 7)
+                    found.append((first, done, fetch(stream, first[-1], 30) if first else None))
+        return found, reads.entries, reads.units
+
+    moto_s = answers()
+    with fast_index_queries():
+        ours = answers()
+    assert ours == moto_s
+    assert sum(len(first) for first, _, _ in ours[0]) > 50
+
+
+def test_the_inbox_benchmark_counts_what_the_api_says_it_read(monkeypatch):
+    monkeypatch.setattr(listing_reads, "CHECKED", 3)
+    result = listing_reads.measure(tickets=300)
+
+    for name, row in result["rows"].items():
+        assert row["entries"] == row["reported"], name
+        assert row["fetched"] == row["returned"], name  # one fetch per ticket shown
+        assert row["other_calls"] == 0, name
+    assert result["rows"]["unfiltered"]["returned"] == listing_reads.PAGES * listing_reads.LIMIT
+    assert result["refused"] == {"status": 400, "reads": 0}
+    assert listing_reads.verdict({"returned": 25, "entries": 31, "fetched": 25, "queries": 4}) == "FAIL"
+    assert listing_reads.verdict({"returned": 25, "entries": 30, "fetched": 25, "queries": 4}) == "PASS"
