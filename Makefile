@@ -12,7 +12,7 @@ INSTALL = $(if $(shell command -v uv),uv pip install --python $(BIN)/python,$(BI
 CHECKOV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV)/.installed-$(shell sha1sum requirements-checkov.txt | cut -c1-12)
 
-.PHONY: run demo test bench infra deploy smoke fuzz load mutation clean
+.PHONY: run demo lint test bench infra deploy smoke fuzz load mutation clean
 
 $(RUN_STAMP): requirements.txt requirements-run.txt
 	@echo "First run: installing Careline's runtime, the local API server and the AWS emulator into $(VENV)"
@@ -41,7 +41,13 @@ run: $(RUN_STAMP)
 demo: $(RUN_STAMP)
 	$(BIN)/python -m infra.demo
 
-test: $(STAMP) $(CHECKOV_STAMP)
+# Lint, format and types first (seconds), then every test.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
+
+test: lint $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -4,6 +4,7 @@ A request writes one transaction and answers; the `tickets` table's stream
 (`on_change`) does the rest. Timed actions arrive through `on_schedule`,
 customers' emails through `on_inbound_email`, SES's bounces and complaints
 through `on_mail_event`; `deliver_webhooks` posts the published events."""
+
 import os
 
 from chalice import Chalice, Rate
@@ -20,7 +21,8 @@ FORM_TYPES = ["application/json", "application/x-www-form-urlencoded"]
 # Chalice needs a literal stream ARN when it packages the app; the deploy
 # template replaces it with the table's own (infra/build.py).
 STREAM_ARN = os.environ.get(
-    "CARELINE_STREAM_ARN", "arn:aws:dynamodb:us-east-1:123456789012:table/careline-tickets/stream/packaged")
+    "CARELINE_STREAM_ARN", "arn:aws:dynamodb:us-east-1:123456789012:table/careline-tickets/stream/packaged"
+)
 # Likewise the webhook queue's: a literal the deploy template replaces with the
 # stage's queue (a name would become an Fn::Sub, which a merge cannot replace).
 WEBHOOK_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:careline-webhooks"
@@ -157,6 +159,7 @@ def get_metrics():
 
 # Files on tickets (docs/attachments.md)
 
+
 @app.route("/tickets/{ticket_id}/uploads", methods=["POST"])
 def upload(ticket_id):
     return operators.upload(app.current_request, ticket_id)
@@ -167,8 +170,13 @@ def download(ticket_id, sha256):
     return operators.download(app.current_request, ticket_id, sha256)
 
 
-@app.on_dynamodb_record(stream_arn=STREAM_ARN, name="on_change", batch_size=100, starting_position="TRIM_HORIZON",
-                        maximum_batching_window_in_seconds=1)
+@app.on_dynamodb_record(
+    stream_arn=STREAM_ARN,
+    name="on_change",
+    batch_size=100,
+    starting_position="TRIM_HORIZON",
+    maximum_batching_window_in_seconds=1,
+)
 def on_change(event):
     """Every change's effects: emails, schedules, assignment, events, counters."""
     with bound(function="on_change"):

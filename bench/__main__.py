@@ -1,21 +1,37 @@
 """`make bench`: every benchmark in turn, a short report. Goals are printed as
 PASS/FAIL for people to read; the exit status is non-zero only if a
 benchmark crashed, since timings depend on the host."""
+
 from __future__ import annotations
 
 import sys
 import time
 import traceback
 
-from . import (aws_calls, cold_start, email_rendering, listing_reads, metrics_reads, search_reads, sla_lifecycle,
-               write_units)
+from . import (
+    aws_calls,
+    cold_start,
+    email_rendering,
+    listing_reads,
+    metrics_reads,
+    search_reads,
+    sla_lifecycle,
+    write_units,
+)
 
 # Fresh interpreters first: a child forked from this process once it holds
 # 20,000 tickets would report its peak memory (Linux keeps it across exec).
 # listing_reads first of those at 20,000 tickets: the ones after it reuse its seeded lives.
-BENCHMARKS = [("cold_start", cold_start), ("email_rendering", email_rendering), ("aws_calls", aws_calls),
-              ("write_units", write_units), ("listing_reads", listing_reads), ("search_reads", search_reads),
-              ("metrics_reads", metrics_reads), ("sla_lifecycle", sla_lifecycle)]
+BENCHMARKS = [
+    ("cold_start", cold_start),
+    ("email_rendering", email_rendering),
+    ("aws_calls", aws_calls),
+    ("write_units", write_units),
+    ("listing_reads", listing_reads),
+    ("search_reads", search_reads),
+    ("metrics_reads", metrics_reads),
+    ("sla_lifecycle", sla_lifecycle),
+]
 
 
 def _quiet_app_logs() -> None:

@@ -4,28 +4,33 @@ own alike): on the request path (what the customer waits for), then the
 stream consumer's for what the request wrote (emails, schedule, assignment,
 contact data, events, counters). Each call is a billed request and a round
 trip in AWS."""
+
 from __future__ import annotations
 
 import json
 import os
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 from unittest import mock
 
 GOAL = 1  # calls on an intake's request path: the one transaction
 ROOT = Path(__file__).resolve().parent.parent
 # A Tuesday inside business hours, as in the tests: due times are stable.
-START = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 # Fake credentials and no endpoint URL: mock_aws intercepts every call and
 # nothing can reach real AWS, whatever the caller's shell has set.
 FAKE_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "CARELINE_STAGE": "local",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "CARELINE_STAGE": "local",
 }
 UNSET = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_CONFIG_FILE", "CARELINE_PUBLIC_URL")
 
@@ -64,8 +69,10 @@ def counting_calls() -> Iterator[Tally]:
         tally.clients += 1
         return create(session, *args, **kwargs)
 
-    with mock.patch.object(BaseClient, "_make_api_call", counted_call), \
-            mock.patch.object(Session, "create_client", counted_create):
+    with (
+        mock.patch.object(BaseClient, "_make_api_call", counted_call),
+        mock.patch.object(Session, "create_client", counted_create),
+    ):
         yield tally
 
 
@@ -106,8 +113,12 @@ def emulated_app() -> Iterator[object]:
 
 def _post(client, n: int, idempotency_key: str | None = None):
     # A different customer each time, so the per-email rate limit never bites.
-    body = {"name": "Ann Lee", "email": f"customer{n}@example.com", "subject": "Parcel",
-            "message": "Where is my parcel?"}
+    body = {
+        "name": "Ann Lee",
+        "email": f"customer{n}@example.com",
+        "subject": "Parcel",
+        "message": "Where is my parcel?",
+    }
     headers = {"Content-Type": "application/json"}
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
@@ -116,8 +127,9 @@ def _post(client, n: int, idempotency_key: str | None = None):
 
 def operator_headers(client, email: str, role: str = "agent") -> dict:
     """An operator's headers for the API (a dev token)."""
-    token = client.http.post("/_dev/token", headers={"Content-Type": "application/json"},
-                             body=json.dumps({"email": email, "role": role})).json_body["token"]
+    token = client.http.post(
+        "/_dev/token", headers={"Content-Type": "application/json"}, body=json.dumps({"email": email, "role": role})
+    ).json_body["token"]
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
@@ -192,13 +204,18 @@ def measure(intakes: int = 5, batch: int = 20) -> dict:
 
 def report(result: dict) -> list[str]:
     verdict = "PASS" if result["passed"] else "FAIL"
-    lines = [f"AWS calls on an intake's request path: {result['request']} over {result['intakes']} intakes, "
-             f"goal <= {result['goal']}: {verdict}"]
+    lines = [
+        f"AWS calls on an intake's request path: {result['request']} over {result['intakes']} intakes, "
+        f"goal <= {result['goal']}: {verdict}"
+    ]
     lines += [f"    {count}  {name}" for name, count in result["request_breakdown"].items()]
-    lines.append(f"  with an Idempotency-Key: {result['with_idempotency_key']}; idempotent replay: "
-                 f"{result['replay']} ({', '.join(result['replay_breakdown'])})")
-    lines.append(f"  botocore clients built per steady intake: {result['clients_per_intake']} "
-                 "(a warm container should build 0)")
+    lines.append(
+        f"  with an Idempotency-Key: {result['with_idempotency_key']}; idempotent replay: "
+        f"{result['replay']} ({', '.join(result['replay_breakdown'])})"
+    )
+    lines.append(
+        f"  botocore clients built per steady intake: {result['clients_per_intake']} (a warm container should build 0)"
+    )
     lines.append(f"The stream consumer's calls for one intake alone: {result['consumer']}")
     lines += [f"    {count}  {name}" for name, count in result["consumer_breakdown"].items()]
     lines.append(f"  per intake when {result['batch']} arrive in one batch: {result['consumer_batched']:.1f}")

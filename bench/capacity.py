@@ -12,20 +12,22 @@ after, and charges
   the projected entry (keys-only entries are well under 1 KB).
 Item size: attribute names and values in UTF-8 bytes, numbers ~1 byte per
 two digits plus one, lists and maps 3 bytes plus 1 per element."""
+
 from __future__ import annotations
 
 import copy
 import math
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 
 
 def value_size(value: dict[str, Any]) -> int:
-    (kind, content), = value.items()
+    ((kind, content),) = value.items()
     if kind == "S":
         return len(content.encode())
     if kind == "N":
@@ -55,6 +57,7 @@ def units(size: int) -> int:
 @dataclass
 class Meter:
     """Write units by table and by index, and by the code that made them."""
+
     table: Counter = field(default_factory=Counter)
     index: Counter = field(default_factory=Counter)
 
@@ -103,7 +106,7 @@ def _writes(operation: str, params: dict[str, Any]) -> list[tuple[str, dict[str,
         return found
     found = []
     for item in params["TransactItems"]:
-        (kind, body), = item.items()
+        ((kind, body),) = item.items()
         if kind == "ConditionCheck":
             continue
         key = _key_of(body["TableName"], body["Item"]) if kind == "Put" else body["Key"]
@@ -120,7 +123,7 @@ def _charge(meter: Meter, table_name: str, before, after, transactional: bool) -
     for index in table.global_indexes:
         keys = [k["AttributeName"] for k in index.schema]
 
-        def entry(image):
+        def entry(image, keys=keys, index=index):
             if image is None or any(k not in image for k in keys):
                 return None
             projected = {k: image[k] for k in keys + _key_names(table) if k in image}
@@ -184,6 +187,7 @@ class Reads:
     they were read (`table` or `table.index`) and how (`query`: index
     entries or a partition's items, `get`: items fetched by key); read units
     billed."""
+
     calls: Counter = field(default_factory=Counter)
     query: Counter = field(default_factory=Counter)
     get: Counter = field(default_factory=Counter)

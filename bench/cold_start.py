@@ -11,6 +11,7 @@ Runs are paired (app, baseline, app, baseline, ...), each a new process; the
 ratio is taken pair by pair, so a noisy moment on the host hits both sides.
 A first, untimed pair warms the file cache and writes bytecode. Peak RSS is
 each process's own maximum resident set."""
+
 from __future__ import annotations
 
 import json
@@ -31,21 +32,29 @@ REGION = "us-east-1"
 # A deployed stage (only `local` imports the dev routes), with what only a
 # deployment knows filled with placeholders. The endpoint is the emulator.
 _STAGE_ENV = {
-    "CARELINE_STAGE": "prod", "CARELINE_TABLE_PREFIX": "careline-prod-", "CARELINE_SCHEDULER_GROUP": "careline-prod",
+    "CARELINE_STAGE": "prod",
+    "CARELINE_TABLE_PREFIX": "careline-prod-",
+    "CARELINE_SCHEDULER_GROUP": "careline-prod",
     "CARELINE_SCHEDULER_TARGET_ARN": "arn:aws:lambda:us-east-1:123456789012:function:careline-prod-on_schedule",
     "CARELINE_SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/careline-prod-scheduler",
     "CARELINE_PUBLIC_URL": "https://care.example/api",
     "CARELINE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:careline/prod/signing-secret-AbCdEf",
     "CARELINE_ATTACHMENTS_BUCKET": "careline-prod-attachments-123456789012",
-    "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
 }
 
 _CLOCK = "import time, resource\nstarted = time.perf_counter()\n"
-_REPORT = ("print(json.dumps({'ms': (time.perf_counter() - started) * 1000, 'status': status,"
-           " 'rss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))\n")
+_REPORT = (
+    "print(json.dumps({'ms': (time.perf_counter() - started) * 1000, 'status': status,"
+    " 'rss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))\n"
+)
 
-APP = _CLOCK + """
+APP = (
+    _CLOCK
+    + """
 import json, uuid
 import app
 body = json.dumps({"name": "Ann Lee", "email": f"ann-{uuid.uuid4().hex[:8]}@example.com",
@@ -58,9 +67,13 @@ event = {"resource": "/inquiries", "path": "/inquiries", "httpMethod": "POST",
                             "requestId": uuid.uuid4().hex, "identity": {"sourceIp": "203.0.113.7"}}}
 answer = app.app(event, None)
 status = answer["statusCode"]
-""" + _REPORT
+"""
+    + _REPORT
+)
 
-BASELINE = _CLOCK + """
+BASELINE = (
+    _CLOCK
+    + """
 import json, uuid
 import boto3
 
@@ -79,10 +92,12 @@ def handler(event, context):
                 "RoleArn": "arn:aws:iam::123456789012:role/careline-prod-scheduler", "Input": "{}"})
     return {"statusCode": 201, "body": json.dumps({"id": ticket_id})}
 
-answer = handler({"body": json.dumps({"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"})},
-                 None)
+form = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}
+answer = handler({"body": json.dumps(form)}, None)
 status = answer["statusCode"]
-""" + _REPORT
+"""
+    + _REPORT
+)
 
 
 def _free_port() -> int:
@@ -96,14 +111,26 @@ def emulator():
     """moto's server in its own process, with prod's tables, sender and schedule group."""
     port = _free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-c", (
-        "from moto.server import ThreadedMotoServer; import time\n"
-        f"s = ThreadedMotoServer(ip_address='127.0.0.1', port={port}, verbose=False); s.start()\n"
-        "while True: time.sleep(60)")], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "from moto.server import ThreadedMotoServer; import time\n"
+                f"s = ThreadedMotoServer(ip_address='127.0.0.1', port={port}, verbose=False); s.start()\n"
+                "while True: time.sleep(60)"
+            ),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         env = os.environ | _STAGE_ENV | {"AWS_ENDPOINT_URL": endpoint}
-        setup = ("from chalicelib.config import load_settings\nfrom chalicelib.dev.provision import provision\n"
-                 "provision(load_settings())\n")
+        setup = (
+            "from chalicelib.config import load_settings\nfrom chalicelib.dev.provision import provision\n"
+            "provision(load_settings())\n"
+        )
         for _ in range(50):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -137,17 +164,21 @@ def measure(pairs: int = 7) -> dict:
     median = statistics.median
     return {
         "pairs": pairs,
-        "app_ms": median(a["process_ms"] for a in app), "baseline_ms": median(b["process_ms"] for b in base),
-        "ratio": median(a["process_ms"] / b["process_ms"] for a, b in zip(app, base)),
-        "app_in_process_ms": median(a["ms"] for a in app), "baseline_in_process_ms": median(b["ms"] for b in base),
-        "app_rss_mb": median(a["rss_kb"] for a in app) / 1024, "baseline_rss_mb": median(b["rss_kb"] for b in base) / 1024,
-        "rss_ratio": median(a["rss_kb"] / b["rss_kb"] for a, b in zip(app, base)),
+        "app_ms": median(a["process_ms"] for a in app),
+        "baseline_ms": median(b["process_ms"] for b in base),
+        "ratio": median(a["process_ms"] / b["process_ms"] for a, b in zip(app, base, strict=True)),
+        "app_in_process_ms": median(a["ms"] for a in app),
+        "baseline_in_process_ms": median(b["ms"] for b in base),
+        "app_rss_mb": median(a["rss_kb"] for a in app) / 1024,
+        "baseline_rss_mb": median(b["rss_kb"] for b in base) / 1024,
+        "rss_ratio": median(a["rss_kb"] / b["rss_kb"] for a, b in zip(app, base, strict=True)),
     }
 
 
 def report(result: dict) -> list[str]:
     def verdict(value: float, goal: float) -> str:
         return "PASS" if value <= goal else "FAIL"
+
     return [
         f"Cold start: import + first POST /inquiries, stage prod, invoked as Lambda, {result['pairs']} paired "
         "fresh processes (median):",

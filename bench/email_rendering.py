@@ -4,22 +4,25 @@ what rendering costs per email once loaded.
 
 Each cold sample is a fresh interpreter; a first, untimed run warms the OS
 file cache and writes bytecode."""
+
 from __future__ import annotations
 
 import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 GOAL_FIRST_RENDER_MS = 150  # Babel's import plus the first localised email, cold
 ROOT = Path(__file__).resolve().parent.parent
 _TIMER = "t = time.perf_counter()\n{step}\nprint((time.perf_counter() - t) * 1000)\n"
-_FACTS = ("emails.AcknowledgementFacts(brand='Shop', reference='CL-7K3M9QX2', name='Ann Lee', email='ann@example.com',"
-          " message='Where is my parcel?', subject='Parcel', order_id=None, callback_phone=None, callback_window=None,"
-          " first_response_due=datetime(2026, 11, 25, 9, tzinfo=timezone.utc), timezone='Europe/Berlin',"
-          " locale='de-DE')")
+_FACTS = (
+    "emails.AcknowledgementFacts(brand='Shop', reference='CL-7K3M9QX2', name='Ann Lee', email='ann@example.com',"
+    " message='Where is my parcel?', subject='Parcel', order_id=None, callback_phone=None, callback_window=None,"
+    " first_response_due=datetime(2026, 11, 25, 9, tzinfo=timezone.utc), timezone='Europe/Berlin',"
+    " locale='de-DE')"
+)
 _STEPS = [
     "from chalicelib.domain import emails",
     "import babel.dates",
@@ -39,23 +42,38 @@ def _sample() -> list[float]:
 def _warm_render_ms(renders: int = 200) -> float:
     from chalicelib.domain.emails import AcknowledgementFacts, acknowledgement
 
-    due = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+    due = datetime(2026, 11, 25, 9, tzinfo=UTC)
     started = time.perf_counter()
     for n in range(renders):
-        acknowledgement(AcknowledgementFacts(
-            brand="Shop", reference="CL-7K3M9QX2", name=f"Ann {n}", email="ann@example.com", message="Hello",
-            subject=None, order_id=None, callback_phone=None, callback_window=None, first_response_due=due,
-            timezone="Europe/Berlin", locale=("de-DE", "en-GB", "en-US")[n % 3]))
+        acknowledgement(
+            AcknowledgementFacts(
+                brand="Shop",
+                reference="CL-7K3M9QX2",
+                name=f"Ann {n}",
+                email="ann@example.com",
+                message="Hello",
+                subject=None,
+                order_id=None,
+                callback_phone=None,
+                callback_window=None,
+                first_response_due=due,
+                timezone="Europe/Berlin",
+                locale=("de-DE", "en-GB", "en-US")[n % 3],
+            )
+        )
     return (time.perf_counter() - started) * 1000 / renders
 
 
 def measure(runs: int = 10) -> dict:
     _sample()
     samples = [_sample() for _ in range(runs)]
-    return {"runs": runs, "import_emails_ms": statistics.median(s[0] for s in samples),
-            "import_babel_ms": statistics.median(s[1] for s in samples),
-            "first_render_ms": statistics.median(s[2] for s in samples),
-            "warm_render_ms": _warm_render_ms()}
+    return {
+        "runs": runs,
+        "import_emails_ms": statistics.median(s[0] for s in samples),
+        "import_babel_ms": statistics.median(s[1] for s in samples),
+        "first_render_ms": statistics.median(s[2] for s in samples),
+        "warm_render_ms": _warm_render_ms(),
+    }
 
 
 def report(result: dict) -> list[str]:

@@ -17,6 +17,7 @@ for each kind: index entries per ticket returned, and tickets fetched per
 ticket returned; their sum starts at 2.0 by construction. Read units are what
 DynamoDB bills (eventually consistent: half a unit per 4 KB a Query reads,
 and per ticket a BatchGetItem returns)."""
+
 from __future__ import annotations
 
 import json
@@ -73,10 +74,17 @@ def _pages(client, headers: dict, query: str) -> dict:
             cursor = page["next_cursor"]
             if not cursor:
                 break
-    return {"pages": pages, "returned": returned, "entries": reads.entries, "reported": reported,
-            "fetched": reads.fetched, "queries": reads.calls["Query"], "batches": reads.calls["BatchGetItem"],
-            "other_calls": sum(n for op, n in reads.calls.items() if op not in ("Query", "BatchGetItem")),
-            "units": reads.units}
+    return {
+        "pages": pages,
+        "returned": returned,
+        "entries": reads.entries,
+        "reported": reported,
+        "fetched": reads.fetched,
+        "queries": reads.calls["Query"],
+        "batches": reads.calls["BatchGetItem"],
+        "other_calls": sum(n for op, n in reads.calls.items() if op not in ("Query", "BatchGetItem")),
+        "units": reads.units,
+    }
 
 
 def _check(client, headers: dict, lives) -> int:
@@ -85,8 +93,14 @@ def _check(client, headers: dict, lives) -> int:
     for life in lives[::step][:CHECKED]:
         t = life.ticket
         view = client.http.get(f"/tickets/{t.id}", headers=headers).json_body
-        seen = (view["reference"], view["status"], view["priority"], view["assignee"], view["category"],
-                sorted(view["tags"]))
+        seen = (
+            view["reference"],
+            view["status"],
+            view["priority"],
+            view["assignee"],
+            view["category"],
+            sorted(view["tags"]),
+        )
         if seen != (t.reference, t.status, t.priority, t.assignee, t.category, sorted(t.tags)):
             raise RuntimeError(f"ticket {t.id} reads back as {seen}")
     return min(CHECKED, len(lives[::step]))
@@ -98,16 +112,24 @@ def measure(tickets: int = TICKETS) -> dict:
     lives = seed.lives(tickets, START)
     with emulated_app() as client:
         written = seed.store(lives)
-        token = client.http.post("/_dev/token", headers={"Content-Type": "application/json"}, body=json.dumps(
-            {"email": KIM, "role": "agent"})).json_body["token"]
+        token = client.http.post(
+            "/_dev/token",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"email": KIM, "role": "agent"}),
+        ).json_body["token"]
         headers = {"Authorization": f"Bearer {token}"}
         checked = _check(client, headers, lives)
         rows = {name: _pages(client, headers, query) for name, query in ROWS}
         with reading() as refused_reads:
             refused = client.http.get(_url(REFUSED, None), headers=headers)
-    return {"tickets": tickets, "written": dict(written), "checked": checked, "rows": rows,
-            "mix": {k: dict(v) for k, v in seed.mix(lives).items()},
-            "refused": {"status": refused.status_code, "reads": sum(refused_reads.calls.values())}}
+    return {
+        "tickets": tickets,
+        "written": dict(written),
+        "checked": checked,
+        "rows": rows,
+        "mix": {k: dict(v) for k, v in seed.mix(lives).items()},
+        "refused": {"status": refused.status_code, "reads": sum(refused_reads.calls.values())},
+    }
 
 
 def _ratio(count: int, returned: int) -> float | None:
@@ -129,26 +151,32 @@ def _share(counts: dict, total: int) -> str:
 def report(result: dict) -> list[str]:
     total = result["tickets"]
     mix = result["mix"]
-    lines = [f"GET /tickets: the first {PAGES} pages of {LIMIT} at {total:,} tickets (read amplification goal: "
-             f"<= {GOAL} index entries and <= {GOAL} tickets fetched per ticket returned)",
-             f"  stored: {', '.join(f'{n:,} {t} items' for t, n in result['written'].items())}; "
-             f"{result['checked']} read back through GET /tickets/{{id}} as seeded",
-             f"  status: {_share(mix['status'], total)}",
-             f"  priority: {_share(mix['priority'], total)}; "
-             f"tagged: {sum(mix['tag'].values()):,}; unassigned: {mix['assignee'].get('-', 0):,}",
-             f"  {'listing':32s} {'pages':>5s} {'returned':>8s} {'queries':>7s} {'entries':>7s} {'fetched':>7s}"
-             f" {'entries/ret':>11s} {'fetched/ret':>11s} {'RU':>6s} {'RU/ret':>6s}"]
+    lines = [
+        f"GET /tickets: the first {PAGES} pages of {LIMIT} at {total:,} tickets (read amplification goal: "
+        f"<= {GOAL} index entries and <= {GOAL} tickets fetched per ticket returned)",
+        f"  stored: {', '.join(f'{n:,} {t} items' for t, n in result['written'].items())}; "
+        f"{result['checked']} read back through GET /tickets/{{id}} as seeded",
+        f"  status: {_share(mix['status'], total)}",
+        f"  priority: {_share(mix['priority'], total)}; "
+        f"tagged: {sum(mix['tag'].values()):,}; unassigned: {mix['assignee'].get('-', 0):,}",
+        f"  {'listing':32s} {'pages':>5s} {'returned':>8s} {'queries':>7s} {'entries':>7s} {'fetched':>7s}"
+        f" {'entries/ret':>11s} {'fetched/ret':>11s} {'RU':>6s} {'RU/ret':>6s}",
+    ]
     for name, row in result["rows"].items():
         ratios = [_ratio(row[k], row["returned"]) for k in ("entries", "fetched")]
         shown = ["—" if r is None else f"{r:.2f}" for r in ratios]
         unit = "—" if not row["returned"] else f"{row['units'] / row['returned']:.2f}"
         mismatch = "" if row["entries"] == row["reported"] else f" (the API reported {row['reported']})"
-        lines.append(f"  {name:32s} {row['pages']:5d} {row['returned']:8d} {row['queries']:7d} {row['entries']:7d}"
-                     f" {row['fetched']:7d} {shown[0]:>11s} {shown[1]:>11s} {row['units']:6.1f} {unit:>6s}"
-                     f"  {verdict(row)}{mismatch}")
+        lines.append(
+            f"  {name:32s} {row['pages']:5d} {row['returned']:8d} {row['queries']:7d} {row['entries']:7d}"
+            f" {row['fetched']:7d} {shown[0]:>11s} {shown[1]:>11s} {row['units']:6.1f} {unit:>6s}"
+            f"  {verdict(row)}{mismatch}"
+        )
     refused = result["refused"]
-    lines.append(f"  {REFUSED.replace('&', ' & ')}: HTTP {refused['status']} with {refused['reads']} DynamoDB reads "
-                 "(no index serves it: refused, never read unboundedly)")
+    lines.append(
+        f"  {REFUSED.replace('&', ' & ')}: HTTP {refused['status']} with {refused['reads']} DynamoDB reads "
+        "(no index serves it: refused, never read unboundedly)"
+    )
     return lines
 
 

@@ -17,6 +17,7 @@ Exits non-zero on any 5xx or any difference.
 
     python -m bench.load [--count 2000] [--concurrency 32] [--base URL]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,8 +58,12 @@ class Client:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         try:
             data = None if body is None else json.dumps(body).encode()
-            connection.request(method, path, body=data, headers={
-                **({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})})
+            connection.request(
+                method,
+                path,
+                body=data,
+                headers={**({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})},
+            )
             answer = connection.getresponse()
             return answer.status, answer.read()
         finally:
@@ -72,8 +77,12 @@ class Client:
 
 
 def inquiry(run: str, number: int) -> dict:
-    return {"name": f"Load {run} {number}", "email": f"load-{run}-{number}@example.com",
-            "subject": f"Load {run} #{number}", "message": f"Where is parcel {number}? (load run {run})"}
+    return {
+        "name": f"Load {run} {number}",
+        "email": f"load-{run}-{number}@example.com",
+        "subject": f"Load {run} #{number}",
+        "message": f"Where is parcel {number}? (load run {run})",
+    }
 
 
 def send(client: Client, run: str, number: int, deadline: float) -> Answer:
@@ -143,8 +152,11 @@ def run_load(base: str, count: int, concurrency: int, max_seconds: int = MAX_SEC
         for answer in pool.map(lambda n: send(client, run, n, deadline), range(count)):
             answers.append(answer)
             if len(answers) % max(1, count // 10) == 0:
-                print(f"  {len(answers)} of {count} answered ({time.perf_counter() - started:.0f} s)",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"  {len(answers)} of {count} answered ({time.perf_counter() - started:.0f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
     elapsed = time.perf_counter() - started
     # /_dev/mail answers once the stream consumer has done everything caused so far.
     books = Client(base, timeout=max(60.0, deadline - time.monotonic()))
@@ -157,13 +169,21 @@ def run_load(base: str, count: int, concurrency: int, max_seconds: int = MAX_SEC
     latencies = sorted(a.seconds for a in answers if a.status)
     statuses = Counter(a.status for a in answers)
     return {
-        "run": run, "count": count, "concurrency": concurrency, "seconds": elapsed,
+        "run": run,
+        "count": count,
+        "concurrency": concurrency,
+        "seconds": elapsed,
         "consumer_caught_up_after": caught_up,
-        "per_second": count / elapsed if elapsed else 0.0, "statuses": dict(sorted(statuses.items())),
-        "p50": percentile(latencies, 0.50), "p95": percentile(latencies, 0.95), "max": max(latencies, default=0.0),
+        "per_second": count / elapsed if elapsed else 0.0,
+        "statuses": dict(sorted(statuses.items())),
+        "p50": percentile(latencies, 0.50),
+        "p95": percentile(latencies, 0.95),
+        "max": max(latencies, default=0.0),
         "server_errors": sum(n for s, n in statuses.items() if s >= 500),
         "no_answer": statuses.get(0, 0),
-        "accepted": len(accepted), "stored": sum(stored.values()), "acknowledged": sum(acknowledged.values()),
+        "accepted": len(accepted),
+        "stored": sum(stored.values()),
+        "acknowledged": sum(acknowledged.values()),
         "accepted_not_stored": sorted(set(accepted) - set(stored)),
         "stored_not_accepted": sorted(set(stored) - set(accepted)),
         "stored_twice": sorted(r for r, n in stored.items() if n > 1),
@@ -175,8 +195,15 @@ def run_load(base: str, count: int, concurrency: int, max_seconds: int = MAX_SEC
     }
 
 
-DIFFERENCES = ("accepted_not_stored", "stored_not_accepted", "stored_twice", "accepted_not_acknowledged",
-               "acknowledged_not_accepted", "acknowledged_twice", "emails_naming_no_request")
+DIFFERENCES = (
+    "accepted_not_stored",
+    "stored_not_accepted",
+    "stored_twice",
+    "accepted_not_acknowledged",
+    "acknowledged_not_accepted",
+    "acknowledged_twice",
+    "emails_naming_no_request",
+)
 
 
 def exact(result: dict) -> bool:
@@ -210,10 +237,12 @@ def passed(result: dict) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="bounded load on the local stack, then stored = accepted = "
-                                                 "acknowledged exactly once")
-    parser.add_argument("--base", help="a running local stack started with CARELINE_RATE_LIMITS=off "
-                                       "(default: start one)")
+    parser = argparse.ArgumentParser(
+        description="bounded load on the local stack, then stored = accepted = acknowledged exactly once"
+    )
+    parser.add_argument(
+        "--base", help="a running local stack started with CARELINE_RATE_LIMITS=off (default: start one)"
+    )
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--max-seconds", type=int, default=MAX_SECONDS)

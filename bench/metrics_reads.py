@@ -7,6 +7,7 @@ A report reads the period's day items (one Query per day: the shop's
 counters, the response-time sketch and one item per agent active that day),
 the agent roster, and the backlog: the keys of every open ticket, counted
 when the report is read. Reads are counted at botocore, by table and index."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -37,10 +38,16 @@ def reads(stored: int) -> dict:
     seen = (figures["volume"]["total"], sum(figures["backlog"]["by_status"].values()))
     if seen != (opened, open_now):  # the report must be the one these tickets make
         raise RuntimeError(f"volume and backlog {seen}, expected {(opened, open_now)}")
-    return {"stored": stored, "calls": dict(counted.calls), "read": dict(counted.query),
-            "units": dict(counted.units_at),
-            "scans": counted.calls["Scan"], "volume": opened, "open": open_now,
-            "agents": len({life.ticket.assignee for life in lives if life.ticket.assignee})}
+    return {
+        "stored": stored,
+        "calls": dict(counted.calls),
+        "read": dict(counted.query),
+        "units": dict(counted.units_at),
+        "scans": counted.calls["Scan"],
+        "volume": opened,
+        "open": open_now,
+        "agents": len({life.ticket.assignee for life in lives if life.ticket.assignee}),
+    }
 
 
 def measure() -> list[dict]:
@@ -56,12 +63,18 @@ def report(result: list[dict]) -> list[str]:
     for r in result:
         where = ", ".join(f"{k} {v:,} ({r['units'].get(k, 0):.1f} RU)" for k, v in sorted(r["read"].items()))
         calls = ", ".join(f"{op} {n}" for op, n in sorted(r["calls"].items()))
-        lines.append(f"    {r['stored']:>6,} tickets stored ({r['open']:,} open; {r['volume']:,} came in during the "
-                     f"period): {calls}; items read: {where}; {sum(r['units'].values()):.1f} RU in all")
-    lines.append(f"  day items: at most {bound} for {DAYS} days at any volume "
-                 f"({'PASS' if counters_follow_days else 'FAIL'}: reads follow days, not tickets)")
-    lines.append(f"  backlog: one index entry per open ticket ({small['open']:,} and {large['open']:,}): "
-                 f"{'FAIL' if backlog_follows_open else 'PASS'}: these reads follow the open tickets, not days")
+        lines.append(
+            f"    {r['stored']:>6,} tickets stored ({r['open']:,} open; {r['volume']:,} came in during the "
+            f"period): {calls}; items read: {where}; {sum(r['units'].values()):.1f} RU in all"
+        )
+    lines.append(
+        f"  day items: at most {bound} for {DAYS} days at any volume "
+        f"({'PASS' if counters_follow_days else 'FAIL'}: reads follow days, not tickets)"
+    )
+    lines.append(
+        f"  backlog: one index entry per open ticket ({small['open']:,} and {large['open']:,}): "
+        f"{'FAIL' if backlog_follows_open else 'PASS'}: these reads follow the open tickets, not days"
+    )
     return lines
 
 

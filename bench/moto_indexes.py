@@ -6,11 +6,13 @@ hash key is the one asked for (the same test moto makes, made first), and
 moto's own code does the rest, so answers, Count and LastEvaluatedKey are
 moto's. Benchmarks only (what the emulator answers, not what it costs, is
 measured); tests/test_bench.py compares answers with and without it."""
+
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 _ASKED: contextvars.ContextVar[Any] = contextvars.ContextVar("asked", default=None)
 
@@ -30,8 +32,7 @@ def fast_index_queries() -> Iterator[None]:
         try:
             if positional_index:
                 return original_query(self, *args, hash_key_conditions=hash_key_conditions, **kwargs)
-            return original_query(self, *args, hash_key_conditions=hash_key_conditions, index_name=index_name,
-                                  **kwargs)
+            return original_query(self, *args, hash_key_conditions=hash_key_conditions, index_name=index_name, **kwargs)
         finally:
             _ASKED.reset(token)
 
@@ -41,8 +42,12 @@ def fast_index_queries() -> Iterator[None]:
             return original_items(self)
         conditions = asked[1]
         collections = self.items.values() if self.range_key_attr else [{None: i} for i in self.items.values()]
-        return [item for collection in collections for item in collection.values()
-                if all(_equal(item.attrs.get(name), value) for name, value in conditions)]
+        return [
+            item
+            for collection in collections
+            for item in collection.values()
+            if all(_equal(item.attrs.get(name), value) for name, value in conditions)
+        ]
 
     with mock.patch.object(Table, "query", query), mock.patch.object(Table, "all_items", all_items):
         yield

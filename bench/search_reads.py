@@ -12,6 +12,7 @@ Writes: one realistic ticket life through the API and the stream consumer
 (intake, a reply, the customer writing back, a resolving reply, the close),
 every DynamoDB write it causes sized as DynamoDB bills it (1 KB per write
 unit, transactions twice), the search table's apart from the rest."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ import math
 import random
 from collections import Counter
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 from .aws_calls import emulated_app
@@ -30,9 +31,15 @@ WORDS_PER_TICKET = 25
 STATUSES = (("status:closed", 0.5), ("status:resolved", 0.2), ("status:open", 0.2), ("status:new", 0.1))
 PAGE = 25
 # (name, query words by popularity rank, filters)
-QUERIES = (("one common word", (1,), ()), ("one rare word", (400,), ()), ("two common words", (1, 2), ()),
-           ("rare + common word", (400, 1), ()), ("common word + status=open", (1,), ("status:open",)),
-           ("three mid words", (20, 30, 40), ()), ("no match", (2900, 2901), ()))
+QUERIES = (
+    ("one common word", (1,), ()),
+    ("one rare word", (400,), ()),
+    ("two common words", (1, 2), ()),
+    ("rare + common word", (400, 1), ()),
+    ("common word + status=open", (1,), ("status:open",)),
+    ("three mid words", (20, 30, 40), ()),
+    ("no match", (2900, 2901), ()),
+)
 
 
 def _word(rank: int) -> str:
@@ -47,7 +54,7 @@ def _store_postings(count: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     ranks = list(range(1, VOCABULARY + 1))
     weights = [1 / r for r in ranks]  # Zipf: the n-th most common word n times rarer than the first
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     with Posting.batch_write() as batch:
         for n in range(count):
             ticket_id = new_ticket_id(start + timedelta(minutes=n))
@@ -104,14 +111,20 @@ def reads(stored: int) -> dict:
                         break
                     below = found.below
             results[name] = {
-                "page_returned": len(page.ids), "page_entries": first["entries"], "page_queries": first["queries"],
-                "page_read_units": first["read_units"], "all_returned": returned, "all_entries": whole["entries"],
+                "page_returned": len(page.ids),
+                "page_entries": first["entries"],
+                "page_queries": first["queries"],
+                "page_read_units": first["read_units"],
+                "all_returned": returned,
+                "all_entries": whole["entries"],
                 "all_queries": whole["queries"],
-                "amplification": round(whole["entries"] / returned, 2) if returned else None}
+                "amplification": round(whole["entries"] / returned, 2) if returned else None,
+            }
     return results
 
 
 # Writes
+
 
 def _size(value) -> int:
     """DynamoDB's size of an attribute value (or of an item: a map of them), in bytes."""
@@ -149,7 +162,7 @@ def _writes():
     def counted(client, operation, params):
         if operation == "TransactWriteItems":
             for entry in params["TransactItems"]:
-                (kind, body), = entry.items()
+                ((kind, body),) = entry.items()
                 units[body["TableName"].rsplit("-", 1)[-1]] += 2 * (_units(body["Item"]) if kind == "Put" else 1)
         elif operation == "PutItem":
             units[params["TableName"].rsplit("-", 1)[-1]] += _units(params["Item"])
@@ -164,10 +177,14 @@ def _writes():
         yield units
 
 
-MESSAGE = ("Hello, I ordered the green rain jacket in size M two weeks ago (order A-10492) and it still has not "
-           "arrived. The tracking page says it left your warehouse on Monday but nothing has moved since. Could you "
-           "please check with the carrier what happened? I need it for a hiking trip next weekend.")
-AGAIN = "Thanks for checking. The carrier now says Friday, which is too late for my trip. Can I cancel and get a refund?"
+MESSAGE = (
+    "Hello, I ordered the green rain jacket in size M two weeks ago (order A-10492) and it still has not "
+    "arrived. The tracking page says it left your warehouse on Monday but nothing has moved since. Could you "
+    "please check with the carrier what happened? I need it for a hiking trip next weekend."
+)
+AGAIN = (
+    "Thanks for checking. The carrier now says Friday, which is too late for my trip. Can I cancel and get a refund?"
+)
 
 
 def writes() -> dict:
@@ -177,8 +194,9 @@ def writes() -> dict:
 
     steps = {}
     with emulated_app() as client:
-        token = client.http.post("/_dev/token", headers=JSON, body=json.dumps(
-            {"email": "kim@shop.example", "role": "agent"})).json_body["token"]
+        token = client.http.post(
+            "/_dev/token", headers=JSON, body=json.dumps({"email": "kim@shop.example", "role": "agent"})
+        ).json_body["token"]
         operator = JSON | {"Authorization": f"Bearer {token}"}
 
         def step(name, act):
@@ -188,17 +206,45 @@ def writes() -> dict:
             steps[name] = dict(units)
 
         created = {}
-        step("intake (and its acknowledgement)", lambda: created.update(client.http.post("/inquiries", headers=JSON, body=json.dumps(
-            {"name": "Ann Lee", "email": "ann@example.com", "subject": "Rain jacket not arrived",
-             "message": MESSAGE})).json_body))
+        step(
+            "intake (and its acknowledgement)",
+            lambda: created.update(
+                client.http.post(
+                    "/inquiries",
+                    headers=JSON,
+                    body=json.dumps(
+                        {
+                            "name": "Ann Lee",
+                            "email": "ann@example.com",
+                            "subject": "Rain jacket not arrived",
+                            "message": MESSAGE,
+                        }
+                    ),
+                ).json_body
+            ),
+        )
         ticket = created["id"]
-        step("first reply", lambda: client.http.post(f"/tickets/{ticket}/replies", headers=operator, body=json.dumps(
-            {"body": "I asked the carrier and will get back to you today."})))
+        step(
+            "first reply",
+            lambda: client.http.post(
+                f"/tickets/{ticket}/replies",
+                headers=operator,
+                body=json.dumps({"body": "I asked the carrier and will get back to you today."}),
+            ),
+        )
         step("customer writes back", lambda: container().tickets.customer_wrote(ticket, AGAIN))
-        step("resolving reply", lambda: client.http.post(f"/tickets/{ticket}/replies", headers=operator, body=json.dumps(
-            {"body": "I cancelled the order and refunded you in full.", "resolve": True})))
-        step("closed", lambda: client.http.patch(f"/tickets/{ticket}", headers=operator, body=json.dumps(
-            {"status": "closed"})))
+        step(
+            "resolving reply",
+            lambda: client.http.post(
+                f"/tickets/{ticket}/replies",
+                headers=operator,
+                body=json.dumps({"body": "I cancelled the order and refunded you in full.", "resolve": True}),
+            ),
+        )
+        step(
+            "closed",
+            lambda: client.http.patch(f"/tickets/{ticket}", headers=operator, body=json.dumps({"status": "closed"})),
+        )
         indexed = len(container().store.indexed_terms(ticket))
     total = Counter()
     for units in steps.values():
@@ -212,24 +258,35 @@ def measure() -> dict:
 
 
 def report(result: dict) -> list[str]:
-    lines = [f"GET /tickets?q=: the search index read per page of {PAGE} and per whole listing "
-             "(amplification = index entries read / tickets returned)"]
+    lines = [
+        f"GET /tickets?q=: the search index read per page of {PAGE} and per whole listing "
+        "(amplification = index entries read / tickets returned)"
+    ]
     for stored, queries in result["reads"].items():
         for name, r in queries.items():
             amp = "—" if r["amplification"] is None else f"{r['amplification']:.2f}"
-            lines.append(f"    {stored:>6,} tickets  {name:26s} page: {r['page_returned']:3d} returned, "
-                         f"{r['page_entries']:4d} entries, {r['page_queries']:3d} queries, {r['page_read_units']:5.1f} RU"
-                         f" | all pages: {r['all_returned']:5d} returned, {r['all_entries']:6d} entries,"
-                         f" {r['all_queries']:4d} queries, amplification {amp}")
+            lines.append(
+                f"    {stored:>6,} tickets  {name:26s} page: {r['page_returned']:3d} returned, "
+                f"{r['page_entries']:4d} entries, {r['page_queries']:3d} queries, {r['page_read_units']:5.1f} RU"
+                f" | all pages: {r['all_returned']:5d} returned, {r['all_entries']:6d} entries,"
+                f" {r['all_queries']:4d} queries, amplification {amp}"
+            )
     w = result["writes"]
-    lines.append(f"Write units of one ticket's life (intake, reply, customer writes back, resolving reply, close); "
-                 f"{w['terms']} search terms at the end")
+    lines.append(
+        f"Write units of one ticket's life (intake, reply, customer writes back, resolving reply, close); "
+        f"{w['terms']} search terms at the end"
+    )
     for name, units in w["steps"].items():
-        lines.append(f"    {name:34s} search {units.get('search', 0):3d}  other {sum(units.values()) - units.get('search', 0):3d}"
-                     f"  ({', '.join(f'{t} {u}' for t, u in sorted(units.items()))})")
+        lines.append(
+            f"    {name:34s} search {units.get('search', 0):3d}"
+            f"  other {sum(units.values()) - units.get('search', 0):3d}"
+            f"  ({', '.join(f'{t} {u}' for t, u in sorted(units.items()))})"
+        )
     share = 100 * w["search_units"] / max(1, w["search_units"] + w["other_units"])
-    lines.append(f"    total: search {w['search_units']} WCU, the rest of the app >= {w['other_units']} WCU "
-                 f"(search {share:.0f} % of the writes)")
+    lines.append(
+        f"    total: search {w['search_units']} WCU, the rest of the app >= {w['other_units']} WCU "
+        f"(search {share:.0f} % of the writes)"
+    )
     return lines
 
 

@@ -18,6 +18,7 @@ tags, customers; the metric counters come from the app's own recompute
 `tests/test_bench.py` checks these items against those the app writes for
 a ticket it makes through the API and the consumer, and that a seeded
 stack leaves the reconciler nothing overdue."""
+
 from __future__ import annotations
 
 import functools
@@ -25,13 +26,20 @@ import heapq
 import itertools
 import random
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterator
+from typing import Any
 from unittest import mock
 
-AGENTS = ("kim@shop.example", "lou@shop.example", "sam@shop.example", "ava@shop.example", "max@shop.example",
-          "noa@shop.example")
+AGENTS = (
+    "kim@shop.example",
+    "lou@shop.example",
+    "sam@shop.example",
+    "ava@shop.example",
+    "max@shop.example",
+    "noa@shop.example",
+)
 # Shares of tickets (the rest of the mix is `make demo`'s: its stories and delays)
 VIP = 0.02  # customers the stage's rules make urgent
 CALLBACK = 0.06  # phone inquiries asking to be called back (the rules make them high)
@@ -46,6 +54,7 @@ RATED = 0.6  # resolved tickets the customer rates after the follow-up
 @dataclass
 class Life:
     """A ticket as it ends up, and the customer's words in it (what search indexes)."""
+
     ticket: Any
     texts: list[str] = field(default_factory=list)
 
@@ -130,16 +139,34 @@ class _Play:
             callback = Callback(phone, rng.choice(("weekdays 9-12", "after 5pm", "any time")))
         elif rng.random() < 0.3:
             channel = "email"
-        inquiry = Inquiry(name=f"{first} {last}", email=f"{_slug(first)}.{_slug(last)}{n % 97}@{domain}",
-                          message=story.message.format(**values), subject=story.subject.format(**values),
-                          channel=channel, category=story.category, order_id=values["order"], phone=phone,
-                          callback=callback)
+        inquiry = Inquiry(
+            name=f"{first} {last}",
+            email=f"{_slug(first)}.{_slug(last)}{n % 97}@{domain}",
+            message=story.message.format(**values),
+            subject=story.subject.format(**values),
+            channel=channel,
+            category=story.category,
+            order_id=values["order"],
+            phone=phone,
+            callback=callback,
+        )
         priority = assign_priority(inquiry, self.settings.priority_rules, self.settings.vip_customers)
         change = tickets.open_ticket(
-            ticket_id=new_ticket_id(self.created), reference=new_reference(), now=self.created, rules=self.rules,
-            priority=priority, name=inquiry.name, email=inquiry.email, message=inquiry.message, channel=channel,
-            subject=inquiry.subject, category=inquiry.category, phone=phone, order_id=inquiry.order_id,
-            callback={"phone": callback.phone, "window": callback.window} if callback else None)
+            ticket_id=new_ticket_id(self.created),
+            reference=new_reference(),
+            now=self.created,
+            rules=self.rules,
+            priority=priority,
+            name=inquiry.name,
+            email=inquiry.email,
+            message=inquiry.message,
+            channel=channel,
+            subject=inquiry.subject,
+            category=inquiry.category,
+            phone=phone,
+            order_id=inquiry.order_id,
+            callback={"phone": callback.phone, "window": callback.window} if callback else None,
+        )
         if rng.random() < ASSIGNED:  # automatic assignment, once the consumer sees the ticket
             self._then(self.created + timedelta(minutes=rng.uniform(0.2, 3)), tickets.assign, agent=rng.choice(AGENTS))
         if rng.random() >= UNANSWERED:
@@ -196,8 +223,14 @@ class _Play:
         from chalicelib.domain.ticket import Actor
 
         self._resolved(now)
-        return tickets.reply(ticket, actor=Actor("operator", ticket.assignee or AGENTS[0]), text=self.story.closing,
-                             now=now, rules=self.rules, resolve=True)
+        return tickets.reply(
+            ticket,
+            actor=Actor("operator", ticket.assignee or AGENTS[0]),
+            text=self.story.closing,
+            now=now,
+            rules=self.rules,
+            resolve=True,
+        )
 
     def _resolved(self, now: datetime) -> None:
         if self.rng.random() < RATED:
@@ -213,6 +246,7 @@ class _Play:
 
 
 # Writing
+
 
 def items(life: Life, rules, *, search: bool = True) -> Iterator[tuple[str, dict[str, Any]]]:
     """(table, item in DynamoDB's JSON) of what the app stores for the
@@ -279,4 +313,3 @@ def mix(found: list[Life]) -> dict[str, Counter]:
             tally[name][getattr(t, name) or "-"] += 1
         tally["tag"].update(t.tags)
     return tally
-

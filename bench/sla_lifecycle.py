@@ -12,6 +12,7 @@ Reconciler: one run (every 5 minutes in AWS) with 1,000 and with 20,000
 realistic tickets stored (bench/seed.py; the schedules due within its
 look-ahead exist, as Scheduler would hold them). It must read only the
 tickets whose timed action is overdue or due soon, whatever is stored."""
+
 from __future__ import annotations
 
 import json
@@ -64,9 +65,12 @@ def lifecycle() -> dict:
                 raise RuntimeError(f"expected a {kind} to be due next, not {wake}")
             services.clock.advance(max(wake.at - services.clock.now(), timedelta()))
             steps[f"SLA {wake.sla_kind} fires" if kind == "sla" else f"{LABELS[kind]} fires"] = calls_of(
-                lambda: on_schedule(wake.payload(ticket), None))
+                lambda: on_schedule(wake.payload(ticket), None)
+            )
 
-        calls_of(lambda: post("/inquiries", form | {"email": "warm-up@example.com"}, {"Content-Type": "application/json"}))
+        calls_of(
+            lambda: post("/inquiries", form | {"email": "warm-up@example.com"}, {"Content-Type": "application/json"})
+        )
         steps["intake"] = calls_of(lambda: post("/inquiries", form, {"Content-Type": "application/json"}))
         ticket = steps["intake"][2]["id"]
         timed("sla")  # the first response's warning
@@ -74,13 +78,19 @@ def lifecycle() -> dict:
         steps["first reply"] = calls_of(lambda: post(f"{path}/replies", {"body": "I asked the carrier."}))
         steps["pending"] = calls_of(lambda: post(path, {"status": "pending"}, method="PATCH"))
         steps["customer writes back"] = calls_of(lambda: services.tickets.customer_wrote(ticket, "Any news?"))
-        steps["resolving reply"] = calls_of(lambda: post(f"{path}/replies", {"body": "It arrives today.",
-                                                                             "resolve": True}))
+        steps["resolving reply"] = calls_of(
+            lambda: post(f"{path}/replies", {"body": "It arrives today.", "resolve": True})
+        )
         timed("followup")
         timed("close")
-    return {name: {"request": _by_service(request.calls), "consumer": _by_service(consumer.calls),
-                   "scheduler": _scheduler(request.calls + consumer.calls)}
-            for name, (request, consumer, _) in steps.items()}
+    return {
+        name: {
+            "request": _by_service(request.calls),
+            "consumer": _by_service(consumer.calls),
+            "scheduler": _scheduler(request.calls + consumer.calls),
+        }
+        for name, (request, consumer, _) in steps.items()
+    }
 
 
 def _arm_due_soon(lives, now: datetime) -> int:
@@ -97,8 +107,9 @@ def _arm_due_soon(lives, now: datetime) -> int:
         wake = wake_of(life.ticket, rules)
         if wake is not None and now - timers.GRACE <= wake.at <= now + timers.LOOKAHEAD:
             at = wake.at.strftime("%Y-%m-%dT%H:%M:%SZ")
-            services.timers.follow({"name": wake.name(life.ticket.id), "at": at,
-                                    "payload": wake.payload(life.ticket.id)}, None)
+            services.timers.follow(
+                {"name": wake.name(life.ticket.id), "at": at, "payload": wake.payload(life.ticket.id)}, None
+            )
             armed += 1
     return armed
 
@@ -114,9 +125,18 @@ def reconciler(stored: int) -> dict:
         due_soon = _arm_due_soon(lives, START)
         with reading() as reads:
             request, _, result = calls_of(container().timers.reconcile)
-    return {"stored": stored, "due_soon": due_soon, "acted": len(result["acted"]), "repaired": len(result["repaired"]),
-            "calls": _by_service(request.calls), "queries": reads.calls["Query"], "scans": reads.calls["Scan"],
-            "entries": reads.entries, "fetched": reads.fetched, "units": reads.units}
+    return {
+        "stored": stored,
+        "due_soon": due_soon,
+        "acted": len(result["acted"]),
+        "repaired": len(result["repaired"]),
+        "calls": _by_service(request.calls),
+        "queries": reads.calls["Query"],
+        "scans": reads.calls["Scan"],
+        "entries": reads.entries,
+        "fetched": reads.fetched,
+        "units": reads.units,
+    }
 
 
 def measure() -> dict:
@@ -128,21 +148,28 @@ def _services(counts: dict[str, int]) -> str:
 
 
 def report(result: dict) -> list[str]:
-    lines = ["Timed actions: AWS calls per step of a ticket's life, in the request (or the schedule's invocation) "
-             "and in the stream consumer",
-             f"    {'step':24s} {'request':36s} {'consumer':54s} Scheduler"]
+    lines = [
+        "Timed actions: AWS calls per step of a ticket's life, in the request (or the schedule's invocation) "
+        "and in the stream consumer",
+        f"    {'step':24s} {'request':36s} {'consumer':54s} Scheduler",
+    ]
     for step, counts in result["lifecycle"].items():
         scheduler = ", ".join(f"{op} {n}" for op, n in counts["scheduler"].items()) or "-"
-        lines.append(f"    {step:24s} {_services(counts['request']):36s} {_services(counts['consumer']):54s} {scheduler}")
+        lines.append(
+            f"    {step:24s} {_services(counts['request']):36s} {_services(counts['consumer']):54s} {scheduler}"
+        )
     runs = result["reconciler"]
     follows = all(r["entries"] == r["due_soon"] and not r["scans"] for r in runs)
-    lines.append(f"Reconciler, one run: reads follow the tickets due soon, not those stored "
-                 f"({'PASS' if follows else 'FAIL'})")
+    lines.append(
+        f"Reconciler, one run: reads follow the tickets due soon, not those stored ({'PASS' if follows else 'FAIL'})"
+    )
     for r in runs:
-        lines.append(f"    {r['stored']:>6,} stored, {r['due_soon']:3d} due within the look-ahead: {r['queries']} queries "
-                     f"reading {r['entries']} index entries, {r['fetched']} tickets fetched, {r['scans']} scans, "
-                     f"{r['units']:.1f} RU; calls {_services(r['calls'])}; acted on {r['acted']}, "
-                     f"re-created {r['repaired']}")
+        lines.append(
+            f"    {r['stored']:>6,} stored, {r['due_soon']:3d} due within the look-ahead: {r['queries']} queries "
+            f"reading {r['entries']} index entries, {r['fetched']} tickets fetched, {r['scans']} scans, "
+            f"{r['units']:.1f} RU; calls {_services(r['calls'])}; acted on {r['acted']}, "
+            f"re-created {r['repaired']}"
+        )
     return lines
 
 

@@ -7,6 +7,7 @@ is canned).
 Once for a ticket alone (every change its own stream batch: the worst
 case), and once for many tickets living their lives side by side, where the
 consumer folds counters per batch as it does under load."""
+
 from __future__ import annotations
 
 import json
@@ -28,29 +29,47 @@ def _act(client, step: str, ticket: dict, n: int, agent: dict) -> None:
 
     path = f"/tickets/{ticket['id']}" if ticket else ""
     if step == "intake":
-        answer = client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps({
-            "name": "Ann Lee", "email": f"customer{n}@example.com", "subject": "Parcel",
-            "message": "Hello, my parcel has not arrived yet. Order A-1001, sent last Monday. Can you check?"}))
+        answer = client.http.post(
+            "/inquiries",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(
+                {
+                    "name": "Ann Lee",
+                    "email": f"customer{n}@example.com",
+                    "subject": "Parcel",
+                    "message": "Hello, my parcel has not arrived yet. Order A-1001, sent last Monday. Can you check?",
+                }
+            ),
+        )
         ticket.update(answer.json_body)
     elif step in ("reply", "reply again"):
-        client.http.post(f"{path}/replies", headers=agent, body=json.dumps(
-            {"body": "Hi Ann, I checked with the carrier: your parcel is in the local depot and will be "
-                     "delivered tomorrow morning. I'll keep an eye on it for you."}))
+        client.http.post(
+            f"{path}/replies",
+            headers=agent,
+            body=json.dumps(
+                {
+                    "body": "Hi Ann, I checked with the carrier: your parcel is in the local depot and will be "
+                    "delivered tomorrow morning. I'll keep an eye on it for you."
+                }
+            ),
+        )
     elif step == "resolve":
         client.http.request("PATCH", path, headers=agent, body=json.dumps({"status": "resolved"}))
     elif step == "feedback":
         services = container()
         token = make_token(ticket["id"], services.clock.now() + timedelta(days=30), services.signing_key())
-        client.http.post(f"/feedback/{token}", headers={"Content-Type": "application/json"},
-                         body=json.dumps({"csat": 5, "nps": 9}))
+        client.http.post(
+            f"/feedback/{token}", headers={"Content-Type": "application/json"}, body=json.dumps({"csat": 5, "nps": 9})
+        )
 
 
 def _advance(client, step: str) -> None:
     """The follow-up and the close come from the dev clock, once for all tickets."""
     minutes = {"follow-up": 48 * 60, "close": 24 * 60}.get(step)
     if minutes:
-        client.http.post("/_dev/clock", headers={"Content-Type": "application/json"},
-                         body=json.dumps({"advance_minutes": minutes}))
+        client.http.post(
+            "/_dev/clock", headers={"Content-Type": "application/json"}, body=json.dumps({"advance_minutes": minutes})
+        )
 
 
 def _lifecycles(client, count: int) -> tuple[dict[str, Meter], dict[str, Meter]]:
@@ -101,9 +120,13 @@ def report(result: dict) -> list[str]:
     for label in ("alone", "side by side"):
         r = result[label]
         verdict = "PASS" if r["per_lifecycle"] <= result["goal"] else "FAIL"
-        lines.append(f"Write units per ticket lifecycle, {label} ({r['tickets']} ticket(s)): "
-                     f"{r['per_lifecycle']:.1f} (goal <= {result['goal']}: {verdict})")
-        lines += [f"    {step:12s} request {req:5.1f}  consumer {con:5.1f}" for step, (req, con) in r["per_step"].items()]
+        lines.append(
+            f"Write units per ticket lifecycle, {label} ({r['tickets']} ticket(s)): "
+            f"{r['per_lifecycle']:.1f} (goal <= {result['goal']}: {verdict})"
+        )
+        lines += [
+            f"    {step:12s} request {req:5.1f}  consumer {con:5.1f}" for step, (req, con) in r["per_step"].items()
+        ]
         lines.append("    by table:  " + ", ".join(f"{k} {v:.1f}" for k, v in r["tables"].items()))
         lines.append("    by index:  " + ", ".join(f"{k} {v:.1f}" for k, v in r["indexes"].items()))
     return lines

@@ -1,5 +1,6 @@
 """Operator tokens: Cognito-issued JWTs in AWS stages, locally signed ones in
 the local stage, both verified by the same code (RS256 against a JWKS)."""
+
 from __future__ import annotations
 
 import json
@@ -46,10 +47,19 @@ class TokenVerifier:
             if key is None:
                 raise Unauthorized("unknown signing key")
             # Times are checked against the injected clock, not time.time().
-            claims = jwt.decode(token, key, algorithms=["RS256"], audience=self._audience,
-                                issuer=self._issuer, options={"verify_exp": False, "verify_iat": False,
-                                                              "verify_nbf": False,
-                                                              "require": ["exp", "iss", "aud", "sub"]})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "require": ["exp", "iss", "aud", "sub"],
+                },
+            )
         except jwt.PyJWTError as error:
             raise Unauthorized(str(error)) from None
         if claims.get("token_use") != "id":
@@ -78,15 +88,26 @@ def local_issuer(public_url: str) -> str:
 def issue_local_token(email: str, role: str, public_url: str, now: datetime) -> str:
     import jwt
 
-    claims = {"sub": email, "email": email, "cognito:groups": [role], "token_use": "id",
-              "iss": local_issuer(public_url), "aud": LOCAL_AUDIENCE,
-              "iat": int(now.timestamp()), "exp": int((now + LOCAL_LIFETIME).timestamp())}
+    claims = {
+        "sub": email,
+        "email": email,
+        "cognito:groups": [role],
+        "token_use": "id",
+        "iss": local_issuer(public_url),
+        "aud": LOCAL_AUDIENCE,
+        "iat": int(now.timestamp()),
+        "exp": int((now + LOCAL_LIFETIME).timestamp()),
+    }
     return jwt.encode(claims, _local_key(), algorithm="RS256", headers={"kid": LOCAL_KID})
 
 
 def local_verifier(public_url: str, clock) -> TokenVerifier:
-    return TokenVerifier(local_issuer(public_url), LOCAL_AUDIENCE,
-                         lambda kid: _local_key().public_key() if kid == LOCAL_KID else None, clock)
+    return TokenVerifier(
+        local_issuer(public_url),
+        LOCAL_AUDIENCE,
+        lambda kid: _local_key().public_key() if kid == LOCAL_KID else None,
+        clock,
+    )
 
 
 class CognitoKeys:
@@ -108,6 +129,6 @@ class CognitoKeys:
 
         from jwt.algorithms import RSAAlgorithm
 
-        with urllib.request.urlopen(self._url, timeout=3) as answer:  # noqa: S310 (https from config)
+        with urllib.request.urlopen(self._url, timeout=3) as answer:
             document = json.load(answer)
         return {k["kid"]: RSAAlgorithm.from_jwk(json.dumps(k)) for k in document.get("keys", ())}

@@ -1,9 +1,10 @@
 """Time is injected, never read ad hoc: SLA logic is testable and the local
 stage can move time forward."""
+
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -13,7 +14,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class OffsetClock:
@@ -25,7 +26,7 @@ class OffsetClock:
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self._offset
+        return datetime.now(UTC) + self._offset
 
     def advance(self, delta: timedelta) -> datetime:
         if delta < timedelta():
@@ -39,7 +40,7 @@ class FixedClock:
     """A clock that stands still until told to move (tests)."""
 
     def __init__(self, start: datetime) -> None:
-        self._now = start.astimezone(timezone.utc)
+        self._now = start.astimezone(UTC)
 
     def now(self) -> datetime:
         return self._now
@@ -51,8 +52,8 @@ class FixedClock:
 
 def iso(moment: datetime) -> str:
     """ISO-8601 UTC with a Z, second precision: the contract's due-time format."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)

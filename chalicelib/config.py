@@ -5,14 +5,17 @@ like code; what only a deployment knows (table prefix, ARNs, public URL)
 comes from the environment Chalice sets per stage. Read lazily: Chalice's
 test client sets the environment only while a request runs.
 """
+
 from __future__ import annotations
 
+import itertools
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .domain.priority import Rule
 from .domain.ticket import CHANNELS, EVENT_TYPES, PRIORITIES, Rules
@@ -50,7 +53,7 @@ class Settings:
     per_email: Limit
     per_sender: Limit
     idempotency_hours: int
-    sla: "Policy"
+    sla: Policy
     close_after_hours: int
     follow_up_after_hours: int
     feedback_token_days: int
@@ -68,7 +71,9 @@ class Settings:
     event_bus: str = "default"
     admin_url: str = ""
     rate_limits: bool = True
-    cors_loopback: bool = False  # any loopback origin may call the public API (local stage: a storefront in development)
+    cors_loopback: bool = (
+        False  # any loopback origin may call the public API (local stage: a storefront in development)
+    )
     mail_configuration_set: str | None = None  # SES's: bounces and complaints reach on_mail_event
     locale: str = "en-GB"  # the shop's language: its operators' notices, and customers whose own is not offered
     webhooks: tuple[Endpoint, ...] = ()  # every outgoing event is POSTed to these, signed (docs/events.md)
@@ -77,8 +82,12 @@ class Settings:
     @property
     def ticket_rules(self) -> Rules:
         """The policy as a ticket's transitions need it."""
-        return Rules(sla=self.sla, follow_up_after=timedelta(hours=self.follow_up_after_hours),
-                     close_after=timedelta(hours=self.close_after_hours), team_lead=self.team_lead_address)
+        return Rules(
+            sla=self.sla,
+            follow_up_after=timedelta(hours=self.follow_up_after_hours),
+            close_after=timedelta(hours=self.close_after_hours),
+            team_lead=self.team_lead_address,
+        )
 
     @property
     def own_addresses(self) -> tuple[str, ...]:
@@ -133,10 +142,11 @@ def settings_from(stage: str, document: dict[str, Any], env: Mapping[str, str], 
         table_prefix=env.get("CARELINE_TABLE_PREFIX") or f"careline-{stage}-",
         scheduler_group=env.get("CARELINE_SCHEDULER_GROUP") or f"careline-{stage}",
         scheduler_target_arn=need(
-            "CARELINE_SCHEDULER_TARGET_ARN",
-            "arn:aws:lambda:us-east-1:123456789012:function:careline-local-on_schedule"),
+            "CARELINE_SCHEDULER_TARGET_ARN", "arn:aws:lambda:us-east-1:123456789012:function:careline-local-on_schedule"
+        ),
         scheduler_role_arn=need(
-            "CARELINE_SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/careline-local-scheduler"),
+            "CARELINE_SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/careline-local-scheduler"
+        ),
         public_url=public_url,
         scheduler_dead_letter_arn=env.get("CARELINE_SCHEDULER_DLQ_ARN"),
         cognito_issuer=env.get("CARELINE_COGNITO_ISSUER"),
@@ -173,17 +183,21 @@ def _validate(document: dict[str, Any]) -> None:
     validator = Draft202012Validator(schema, format_checker=format_checker())
     problems = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if problems:
-        raise ConfigError("; ".join(
-            f"{'/'.join(map(str, p.absolute_path)) or '(root)'}: {p.message}" for p in problems))
+        raise ConfigError(
+            "; ".join(f"{'/'.join(map(str, p.absolute_path)) or '(root)'}: {p.message}" for p in problems)
+        )
 
 
-def _policy(raw: dict[str, Any]) -> "Policy":
+def _policy(raw: dict[str, Any]) -> Policy:
     from .domain.calendar import BusinessCalendar, calendar_from_config
     from .domain.sla import METRICS, Policy, Target, Warning
 
-    targets = {priority: {metric: Target(spec[metric]["minutes"], spec[metric].get("clock") == "business")
-                          for metric in METRICS}
-               for priority, spec in raw["targets"].items()}
+    targets = {
+        priority: {
+            metric: Target(spec[metric]["minutes"], spec[metric].get("clock") == "business") for metric in METRICS
+        }
+        for priority, spec in raw["targets"].items()
+    }
     if "calendar" in raw:
         try:
             calendar = calendar_from_config(raw["calendar"])
@@ -198,16 +212,20 @@ def _policy(raw: dict[str, Any]) -> "Policy":
     normal = targets["normal"]["first_response"]
     if not normal.business and normal.minutes > 24 * 60:
         raise ConfigError("sla/targets/normal/first_response: must be at most 1440 minutes (24 hours)")
-    for slower, faster in zip(PRIORITIES, PRIORITIES[1:]):
+    for slower, faster in itertools.pairwise(PRIORITIES):
         for metric in METRICS:
             a, b = targets[slower][metric], targets[faster][metric]
             if a.business == b.business and b.minutes > a.minutes:
                 raise ConfigError(f"sla/targets/{faster}/{metric}: must not be longer than for {slower}")
     escalation = raw.get("escalation", {})
     warning = Warning(percent=raw["warning"].get("percent"), minutes_before=raw["warning"].get("minutes_before"))
-    return Policy(calendar=calendar, targets=targets, warning=warning,
-                  escalation_raise_priority=bool(escalation.get("raise_priority")),
-                  escalation_reassign_to=escalation.get("reassign_to"))
+    return Policy(
+        calendar=calendar,
+        targets=targets,
+        warning=warning,
+        escalation_raise_priority=bool(escalation.get("raise_priority")),
+        escalation_reassign_to=escalation.get("reassign_to"),
+    )
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -232,18 +250,26 @@ def _webhook(stage: str, raw: dict[str, Any], public_url: str) -> Endpoint:
             raise ConfigError(f"{where}/url: must be an https:// URL")
         url = public_url + url
     parts = urlsplit(url)
-    if parts.scheme != "https" and not (stage == "local" and parts.scheme == "http"
-                                        and parts.hostname in LOOPBACK_HOSTS):
-        raise ConfigError(f"{where}/url: must be an https:// URL"
-                          + (" (or http:// on a loopback address)" if stage == "local" else ""))
+    if parts.scheme != "https" and not (
+        stage == "local" and parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    ):
+        raise ConfigError(
+            f"{where}/url: must be an https:// URL"
+            + (" (or http:// on a loopback address)" if stage == "local" else "")
+        )
     unknown = [e for e in raw.get("events", ()) if e not in EVENT_TYPES]
     if unknown:
         raise ConfigError(f"{where}/events: {unknown[0]!r} is not an event type ({', '.join(EVENT_TYPES)})")
     prefix = f"careline/{stage}/webhooks/"  # what the delivering function may read (infra/build.py)
     if stage != "local" and not raw["secret"].startswith(prefix):
         raise ConfigError(f"{where}/secret: must name a Secrets Manager secret under {prefix}")
-    return Endpoint(raw["name"], url, raw["secret"], tuple(raw.get("events", ())),
-                    float(raw.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)))
+    return Endpoint(
+        raw["name"],
+        url,
+        raw["secret"],
+        tuple(raw.get("events", ())),
+        float(raw.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)),
+    )
 
 
 def _rule(raw: dict[str, Any], categories: tuple[str, ...]) -> Rule:

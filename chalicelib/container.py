@@ -2,6 +2,7 @@
 Each is built on first use with its dependencies passed in, so a function
 pays only for what it uses: the API builds no mailer, scheduler or bus, and
 no AWS client exists until a call needs it."""
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
     from .services.directory import DirectoryService
     from .services.feedback import FeedbackService
     from .services.inbound import InboundService
-    from .services.mail_events import MailEvents
     from .services.intake import IntakeService
+    from .services.mail_events import MailEvents
     from .services.metrics import MetricsService
     from .services.tickets import TicketService
     from .services.timers import Timers
@@ -135,8 +136,9 @@ class Container:
         from .services.timers import Timers
 
         s = self.settings
-        scheduler = Scheduler(s.scheduler_group, s.scheduler_target_arn, s.scheduler_role_arn,
-                              s.scheduler_dead_letter_arn)
+        scheduler = Scheduler(
+            s.scheduler_group, s.scheduler_target_arn, s.scheduler_role_arn, s.scheduler_dead_letter_arn
+        )
         return Timers(s, self.clock, self.store, self.writer, scheduler)
 
     @cached_property
@@ -149,8 +151,9 @@ class Container:
     def consumer(self) -> Consumer:
         from .services.consumer import Consumer
 
-        return Consumer(self.settings, self.store, self.delivery, self.timers, self.assignment, self.bus,
-                        self.attachments)
+        return Consumer(
+            self.settings, self.store, self.delivery, self.timers, self.assignment, self.bus, self.attachments
+        )
 
     @cached_property
     def attachments(self) -> Attachments:

@@ -6,18 +6,20 @@ imports `logging` anyway, so structured logs cost no import at cold start
 (Powertools' Logger would add its own). Context travels in contextvars, so
 a handler binds it once (`bound(...)`) and every line below inherits it.
 """
+
 from __future__ import annotations
 
 import contextvars
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 # The fields every line carries (None when not known yet).
 FIELDS = ("function", "request_id", "ticket_id", "event")
-_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("careline_log_context", default={})
+_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("careline_log_context", default={})  # noqa: B039 (never mutated: each change sets a new dict)
 _configured = False
 # Not "careline": Chalice names its own app logger after the app and sets it to
 # ERROR in deployed stages, which would silence every line below it.

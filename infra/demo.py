@@ -5,6 +5,7 @@ writing back, resolutions, ratings, SLA warnings and breaches, follow-ups.
 
 Loads in batches so it can say how far it got. TICKETS, DAYS and PORT (or
 URL) override the defaults. Standard library only."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,9 @@ BATCH = 50
 
 
 def post(base: str, body: dict) -> dict:
-    request = urllib.request.Request(f"{base}/_dev/demo", data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/_dev/demo", data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=600) as answer:
         return json.load(answer)
 
@@ -34,10 +36,14 @@ def main() -> int:
             for key, value in loaded.items():
                 if isinstance(value, int) and key != "seconds":
                     totals[key] = totals.get(key, 0) + value
-            print(f"{totals['tickets']:4d} of {tickets} tickets loaded ({time.monotonic() - started:.0f} s)", flush=True)
+            print(
+                f"{totals['tickets']:4d} of {tickets} tickets loaded ({time.monotonic() - started:.0f} s)", flush=True
+            )
     except urllib.error.URLError as error:
-        print(f"Could not reach the stack at {base} ({error}). Start it with `make run` first "
-              f"(or set PORT or URL).", file=sys.stderr)
+        print(
+            f"Could not reach the stack at {base} ({error}). Start it with `make run` first (or set PORT or URL).",
+            file=sys.stderr,
+        )
         return 1
     print(", ".join(f"{value} {key.replace('_', ' ')}" for key, value in totals.items()))
     print(f"Have a look: {base}/admin (Metrics shows the last {days} days)")

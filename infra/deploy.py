@@ -14,6 +14,7 @@ Environment: ARTIFACT_BUCKET (the bootstrap stack's output), optional
 ALERT_EMAIL, SITE_URL (a custom domain instead of CloudFront's) and
 RECEIPT_RULE_SET (an existing active rule set to add the inbound rule to).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,9 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from infra import build, smoke
 
@@ -45,8 +46,10 @@ def check_python(version=None) -> None:
     """Chalice packages for the running Python (runtime and wheels)."""
     version = tuple((version or sys.version_info)[:2])
     if version != build.LAMBDA_PYTHON:
-        raise DeployError(f"package with Python {'.'.join(map(str, build.LAMBDA_PYTHON))} (the Lambda runtime "
-                          f"{build.LAMBDA_RUNTIME}); this is Python {'.'.join(map(str, version))}")
+        raise DeployError(
+            f"package with Python {'.'.join(map(str, build.LAMBDA_PYTHON))} (the Lambda runtime "
+            f"{build.LAMBDA_RUNTIME}); this is Python {'.'.join(map(str, version))}"
+        )
 
 
 def package(stage: str, out: Path, project: Path = ROOT) -> dict:
@@ -54,9 +57,21 @@ def package(stage: str, out: Path, project: Path = ROOT) -> dict:
     if out.exists():
         shutil.rmtree(out)
     chalice = Path(sys.executable).parent / "chalice"
-    done = subprocess.run([str(chalice), "package", "--stage", stage, "--merge-template",
-                           str(ROOT / "infra" / "generated" / f"{stage}.json"), str(out)],
-                          cwd=project, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            str(chalice),
+            "package",
+            "--stage",
+            stage,
+            "--merge-template",
+            str(ROOT / "infra" / "generated" / f"{stage}.json"),
+            str(out),
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if done.returncode != 0:
         raise DeployError(f"chalice package failed: {done.stderr.strip()}")
     # Only a warning from Chalice, but the zip then lacks the dependencies.
@@ -83,8 +98,11 @@ def config_js(stage: str, outputs: dict, site_url: str) -> str:
         "apiBase": "/api",
         "stage": stage,
         "categories": build.stage_document(stage)["categories"],
-        "cognito": {"domain": outputs["CognitoDomainUrl"], "clientId": outputs["CognitoClientId"],
-                    "redirectUri": f"{site_url}/admin/index.html"},
+        "cognito": {
+            "domain": outputs["CognitoDomainUrl"],
+            "clientId": outputs["CognitoClientId"],
+            "redirectUri": f"{site_url}/admin/index.html",
+        },
     }
     return f"window.CARELINE = {json.dumps(config, sort_keys=True)};\n"
 
@@ -150,16 +168,23 @@ class Deployer:
         prefix = f"{self.stage}/{self.version}"
         self.s3.upload_file(str(out / "deployment.zip"), self.bucket, f"{prefix}/deployment.zip")
         packaged = with_code_location(template, self.bucket, f"{prefix}/deployment.zip")
-        self.s3.put_object(Bucket=self.bucket, Key=f"{prefix}/template.json", Body=json.dumps(packaged).encode(),
-                           ContentType="application/json")
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=f"{prefix}/template.json",
+            Body=json.dumps(packaged).encode(),
+            ContentType="application/json",
+        )
         url = f"https://{self.bucket}.s3.{self.region}.amazonaws.com/{prefix}/template.json"
         self.log(f"packaged {self.stage} {self.version}: {url}")
         return Artifact(url, self.version)
 
     # -- 2. deploy
     def parameters(self, site_url: str) -> list[dict]:
-        values = {"SiteUrl": site_url, "AlertEmail": self.env.get("ALERT_EMAIL", ""),
-                  "ReceiptRuleSetName": self.env.get("RECEIPT_RULE_SET", "")}
+        values = {
+            "SiteUrl": site_url,
+            "AlertEmail": self.env.get("ALERT_EMAIL", ""),
+            "ReceiptRuleSetName": self.env.get("RECEIPT_RULE_SET", ""),
+        }
         return [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]
 
     def deploy(self, artifact: Artifact, site_url: str) -> bool:
@@ -173,10 +198,18 @@ class Deployer:
         kind = "UPDATE" if existing else "CREATE"
         name = f"deploy-{artifact.label}-{int(time.time())}"
         self.cloudformation.create_change_set(
-            StackName=self.stack, ChangeSetName=name, ChangeSetType=kind, TemplateURL=artifact.template_url,
-            Parameters=self.parameters(site_url), Capabilities=CAPABILITIES,
-            Tags=[{"Key": ARTIFACT_TAG, "Value": artifact.template_url}, {"Key": "app", "Value": "careline"},
-                  {"Key": "stage", "Value": self.stage}])
+            StackName=self.stack,
+            ChangeSetName=name,
+            ChangeSetType=kind,
+            TemplateURL=artifact.template_url,
+            Parameters=self.parameters(site_url),
+            Capabilities=CAPABILITIES,
+            Tags=[
+                {"Key": ARTIFACT_TAG, "Value": artifact.template_url},
+                {"Key": "app", "Value": "careline"},
+                {"Key": "stage", "Value": self.stage},
+            ],
+        )
         change_set = self.wait_for_change_set(name)
         if change_set["Status"] == "FAILED":
             reason = change_set.get("StatusReason", "")
@@ -189,8 +222,10 @@ class Deployer:
         self.cloudformation.execute_change_set(StackName=self.stack, ChangeSetName=name)
         stack = self.wait_for_stack()
         if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-            raise DeployError(f"{self.stack} ended {stack['StackStatus']} (CloudFormation rolled it back): "
-                              + "; ".join(self.failure_reasons()))
+            raise DeployError(
+                f"{self.stack} ended {stack['StackStatus']} (CloudFormation rolled it back): "
+                + "; ".join(self.failure_reasons())
+            )
         return True
 
     def wait_for_change_set(self, name: str) -> dict:
@@ -209,20 +244,34 @@ class Deployer:
 
     def failure_reasons(self) -> list[str]:
         events = self.cloudformation.describe_stack_events(StackName=self.stack)["StackEvents"]
-        return [f"{e['LogicalResourceId']}: {e['ResourceStatusReason']}" for e in events[:50]
-                if e["ResourceStatus"].endswith("_FAILED") and e.get("ResourceStatusReason")][:5]
+        return [
+            f"{e['LogicalResourceId']}: {e['ResourceStatusReason']}"
+            for e in events[:50]
+            if e["ResourceStatus"].endswith("_FAILED") and e.get("ResourceStatusReason")
+        ][:5]
 
     # -- 3. publish the site
     def publish(self, outputs: dict, site_url: str) -> None:
         bucket = outputs["StaticSiteBucketName"]
         for key, path in site_files():
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            self.s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type,
-                               CacheControl="max-age=300")
-        self.s3.put_object(Bucket=bucket, Key="admin/config.js", Body=config_js(self.stage, outputs, site_url).encode(),
-                           ContentType="text/javascript", CacheControl="no-cache")
-        self.cloudfront.create_invalidation(DistributionId=outputs["DistributionId"], InvalidationBatch={
-            "Paths": {"Quantity": 2, "Items": ["/admin/*", "/widget/*"]}, "CallerReference": f"{self.version}-{time.time()}"})
+            self.s3.put_object(
+                Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type, CacheControl="max-age=300"
+            )
+        self.s3.put_object(
+            Bucket=bucket,
+            Key="admin/config.js",
+            Body=config_js(self.stage, outputs, site_url).encode(),
+            ContentType="text/javascript",
+            CacheControl="no-cache",
+        )
+        self.cloudfront.create_invalidation(
+            DistributionId=outputs["DistributionId"],
+            InvalidationBatch={
+                "Paths": {"Quantity": 2, "Items": ["/admin/*", "/widget/*"]},
+                "CallerReference": f"{self.version}-{time.time()}",
+            },
+        )
         self.log(f"published admin/ and widget/ to {bucket}; invalidated CloudFront")
 
     # -- the whole deploy
@@ -258,8 +307,9 @@ def git_version() -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in build.AWS_STAGES:
-        print(f"usage: python -m infra.deploy <{'|'.join(build.AWS_STAGES)}>   (make deploy STAGE=...)",
-              file=sys.stderr)
+        print(
+            f"usage: python -m infra.deploy <{'|'.join(build.AWS_STAGES)}>   (make deploy STAGE=...)", file=sys.stderr
+        )
         return 2
     bucket = os.environ.get("ARTIFACT_BUCKET")
     if not bucket:
@@ -270,9 +320,15 @@ def main(argv: list[str]) -> int:
         import boto3
 
         session = boto3.session.Session()
-        deployer = Deployer(stage=argv[0], cloudformation=session.client("cloudformation"), s3=session.client("s3"),
-                            cloudfront=session.client("cloudfront"), bucket=bucket, region=session.region_name,
-                            version=git_version())
+        deployer = Deployer(
+            stage=argv[0],
+            cloudformation=session.client("cloudformation"),
+            s3=session.client("s3"),
+            cloudfront=session.client("cloudfront"),
+            bucket=bucket,
+            region=session.region_name,
+            version=git_version(),
+        )
         deployer.run()
     except DeployError as error:
         print(f"deploy failed: {error}", file=sys.stderr)

@@ -4,6 +4,7 @@ moto's server on AWS_PORT (the AWS of the local stage), the Chalice app in
 stage `local` on PORT, and a local scheduler that fires due EventBridge
 schedules and the outbox sweeper every second. Ctrl-C stops all of it.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_AWS = {
-    "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
-    "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
 }
 TICK_SECONDS = 1.0
 
@@ -28,8 +32,7 @@ def local_environment(port: int, aws_port: int) -> dict[str, str]:
     env = dict(config.get("environment_variables", {}))
     env.update(config["stages"]["local"].get("environment_variables", {}))
     env.update(FAKE_AWS)
-    env.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}",
-                "CARELINE_PUBLIC_URL": f"http://127.0.0.1:{port}"})
+    env.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}", "CARELINE_PUBLIC_URL": f"http://127.0.0.1:{port}"})
     return env
 
 
@@ -37,8 +40,13 @@ def local_server(app, config, port: int):
     """`chalice local`'s server, ready for a load test: a listen backlog for
     32 clients at once (its default of 5 resets connections) and 405 for a
     method no route has (its default is 501, a server error)."""
-    from chalice.local import (ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer,
-                               ThreadedHTTPServer)
+    from chalice.local import (
+        ChaliceRequestHandler,
+        CustomLocalChalice,
+        LocalChalice,
+        LocalDevServer,
+        ThreadedHTTPServer,
+    )
 
     class Server(ThreadedHTTPServer):
         request_queue_size = 128
@@ -106,7 +114,7 @@ def main() -> int:
     print(f"Admin page     {base}/admin", flush=True)
     print(f"Example shop   {base}/shop", flush=True)
     print(f"Dev mailbox    {base}/_dev/mail", flush=True)
-    print(f"Dev clock      POST {base}/_dev/clock  {{\"advance_minutes\": N}}", flush=True)
+    print(f'Dev clock      POST {base}/_dev/clock  {{"advance_minutes": N}}', flush=True)
     print(f"Dev webhooks   {base}/_dev/webhooks  (every event, signed; docs/events.md)", flush=True)
     print(f"Careline ready on {base}", flush=True)
     try:

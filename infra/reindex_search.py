@@ -6,6 +6,7 @@ AWS credentials), as infra/recompute_metrics.py:
     python -m infra.reindex_search
 It reads every ticket once (a Scan: an operator's command, never a request
 path) and writes only what differs from the index."""
+
 from __future__ import annotations
 
 import sys
@@ -13,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from chalicelib.container import container  # noqa: E402
-from chalicelib.services.search import SearchIndex  # noqa: E402
+from chalicelib.container import container
+from chalicelib.services.search import SearchIndex
 
 
 def reindex() -> int:

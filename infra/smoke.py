@@ -6,6 +6,7 @@ its config.js says (`apiBase`: "/api" behind CloudFront, "" on the local
 stack). Each check is what a user would notice if it broke. It files one
 real inquiry, from SES's mailbox simulator, so no one is mailed.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ import re
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 TIMEOUT_SECONDS = 15
 SMOKE_SENDER = "success@simulator.amazonses.com"  # SES accepts mail to it and delivers nothing
@@ -74,8 +75,10 @@ def checks(base: str) -> list[tuple[str, Callable[[], None]]]:
     def config():
         state["config"] = site_config(base)
         api_base = state["config"].get("apiBase")
-        expect(isinstance(api_base, str) and (api_base == "" or api_base.startswith("/")),
-               f"apiBase {api_base!r} is not a path on the site's own origin")
+        expect(
+            isinstance(api_base, str) and (api_base == "" or api_base.startswith("/")),
+            f"apiBase {api_base!r} is not a path on the site's own origin",
+        )
         state["api"] = base + api_base
 
     def health():
@@ -83,9 +86,16 @@ def checks(base: str) -> list[tuple[str, Callable[[], None]]]:
         expect(answer.status == 200 and answer.json().get("status") == "ok", f"GET /health answered {answer.status}")
 
     def inquiry():
-        answer = request("POST", f"{state['api']}/inquiries", {
-            "name": "Careline smoke test", "email": SMOKE_SENDER, "subject": "Smoke test after a deploy",
-            "message": "An automatic check after a deploy. Nothing to do: close it."})
+        answer = request(
+            "POST",
+            f"{state['api']}/inquiries",
+            {
+                "name": "Careline smoke test",
+                "email": SMOKE_SENDER,
+                "subject": "Smoke test after a deploy",
+                "message": "An automatic check after a deploy. Nothing to do: close it.",
+            },
+        )
         expect(answer.status == 201, f"POST /inquiries answered {answer.status}: {answer.body[:200]!r}")
         expect(bool(answer.json().get("reference")), "the created inquiry has no reference")
 
@@ -97,10 +107,14 @@ def checks(base: str) -> list[tuple[str, Callable[[], None]]]:
         answer = request("GET", f"{state['api']}/tickets")
         expect(answer.status == 401, f"GET /tickets without a token answered {answer.status}, not 401")
 
-    return [("admin page served", admin_page), ("config.js served, API on the same origin", config),
-            ("health", health), ("inquiry answered 201 with a reference", inquiry),
-            ("bad feedback token answered 404", bad_feedback_token),
-            ("operator API answers 401 without a token", operators_need_a_token)]
+    return [
+        ("admin page served", admin_page),
+        ("config.js served, API on the same origin", config),
+        ("health", health),
+        ("inquiry answered 201 with a reference", inquiry),
+        ("bad feedback token answered 404", bad_feedback_token),
+        ("operator API answers 401 without a token", operators_need_a_token),
+    ]
 
 
 def run(base: str, out=print) -> bool:

@@ -2,6 +2,7 @@
 the one `make run` stack of the run, screenshots, the accessibility scan
 (axe-core, shipped inside axe-playwright-python: no network) and the
 page's console."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,15 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 # Flags from this workplace's notes: the closed network refuses Chromium's background calls.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def require_chromium() -> None:
@@ -81,8 +89,11 @@ def serious_violations(page) -> list[str]:
 
         _axe = Axe()
     found = _axe.run(page).response["violations"]
-    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in found
-            if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def fits(page) -> bool:
@@ -91,9 +102,12 @@ def fits(page) -> bool:
 
 
 def api(base: str, method: str, path: str, body=None, token: str | None = None):
-    request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None,
-                                     method=method, headers={"Content-Type": "application/json",
-                                                             **({"Authorization": f"Bearer {token}"} if token else {})})
+    request = urllib.request.Request(
+        base + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    )
     with urllib.request.urlopen(request, timeout=120) as answer:
         raw = answer.read()
         return json.loads(raw) if raw else None

@@ -1,17 +1,24 @@
 """Test setup: fake credentials, no endpoint URL (so mock_aws intercepts every
 call and nothing can reach real AWS), the local stage, a fixed clock."""
+
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "CARELINE_STAGE": "local",
-})
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "CARELINE_STAGE": "local",
+    }
+)
 for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_CONFIG_FILE", "CARELINE_PUBLIC_URL"):
     os.environ.pop(_name, None)
 
@@ -24,7 +31,7 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 # Tuesday 24 November 2026, 09:00 UTC.
-START = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -99,6 +106,7 @@ def mailbox(services, settle):
     def read():
         settle()
         return sent_messages()
+
     read.unsettled = sent_messages  # what was sent before the consumer caught up
     return read
 
@@ -115,9 +123,14 @@ def failing():
 
     def fail(service: str, operation: str, code: str = "ThrottlingException"):
         def answer(**_):
-            return (AWSResponse("https://aws.invalid", 400, {}, None),
-                    {"Error": {"Code": code, "Message": f"{operation} failed in a test"},
-                     "ResponseMetadata": {"HTTPStatusCode": 400}})
+            return (
+                AWSResponse("https://aws.invalid", 400, {}, None),
+                {
+                    "Error": {"Code": code, "Message": f"{operation} failed in a test"},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+            )
+
         events = aws_client(service).meta.events
         name = f"before-call.{service}.{operation}"
         events.register(name, answer)
@@ -135,9 +148,11 @@ def operator(client):
     import json
 
     def headers(role="agent", email="agent@shop.example"):
-        token = client.http.post("/_dev/token", headers={"Content-Type": "application/json"},
-                                 body=json.dumps({"email": email, "role": role})).json_body["token"]
+        token = client.http.post(
+            "/_dev/token", headers={"Content-Type": "application/json"}, body=json.dumps({"email": email, "role": role})
+        ).json_body["token"]
         return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
     return headers
 
 
@@ -148,10 +163,15 @@ def new_ticket(client, settle):
     import json
 
     def create(**fields):
-        body = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?",
-                "subject": "Parcel"} | fields
+        body = {
+            "name": "Ann Lee",
+            "email": "ann@example.com",
+            "message": "Where is my parcel?",
+            "subject": "Parcel",
+        } | fields
         response = client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(body))
         assert response.status_code == 201, response.body
         settle()
         return response.json_body
+
     return create

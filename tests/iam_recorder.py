@@ -8,6 +8,7 @@ A call is the app's when the stack that made it passes through chalicelib/
 tests themselves are not recorded. The function is `log.current_function()`
 when the entry point bound it, else None (checked against all functions).
 """
+
 from __future__ import annotations
 
 import sys
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP_FILES = (str(ROOT / "chalicelib") + "/", str(ROOT / "app.py"))
 DEV_FILES = str(ROOT / "chalicelib" / "dev") + "/"
 REGION, ACCOUNT = "us-east-1", "123456789012"
-CALLS: list["Call"] = []
+CALLS: list[Call] = []
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,17 @@ def iam_requests(service: str, operation: str, params: dict) -> list[tuple[str, 
     """(IAM action, resource ARN) pairs one API call needs."""
     if service == "dynamodb":
         if operation == "TransactWriteItems":
-            kinds = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
-            return [(f"dynamodb:{kinds[kind]}", _table(body["TableName"]))
-                    for item in params["TransactItems"] for kind, body in item.items()]
+            kinds = {
+                "Put": "PutItem",
+                "Update": "UpdateItem",
+                "Delete": "DeleteItem",
+                "ConditionCheck": "ConditionCheckItem",
+            }
+            return [
+                (f"dynamodb:{kinds[kind]}", _table(body["TableName"]))
+                for item in params["TransactItems"]
+                for kind, body in item.items()
+            ]
         if operation == "TransactGetItems":
             return [("dynamodb:GetItem", _table(item["Get"]["TableName"])) for item in params["TransactItems"]]
         if operation in ("BatchGetItem", "BatchWriteItem"):
@@ -64,7 +73,9 @@ def iam_requests(service: str, operation: str, params: dict) -> list[tuple[str, 
         domain = params["FromEmailAddress"].rpartition("@")[2]
         pairs = [("ses:SendEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{domain}")]
         if params.get("ConfigurationSetName"):
-            pairs.append(("ses:SendEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{params['ConfigurationSetName']}"))
+            pairs.append(
+                ("ses:SendEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{params['ConfigurationSetName']}")
+            )
         return pairs
     if service == "scheduler":
         arn = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/{params.get('GroupName', 'default')}/{params['Name']}"
@@ -77,20 +88,32 @@ def iam_requests(service: str, operation: str, params: dict) -> list[tuple[str, 
         if operation == "ListObjectVersions":
             return [("s3:ListBucketVersions", bucket)]
         if operation == "DeleteObjects":  # authorised object by object
-            return [("s3:DeleteObjectVersion" if o.get("VersionId") else "s3:DeleteObject", f"{bucket}/{o['Key']}")
-                    for o in params["Delete"]["Objects"]]
+            return [
+                ("s3:DeleteObjectVersion" if o.get("VersionId") else "s3:DeleteObject", f"{bucket}/{o['Key']}")
+                for o in params["Delete"]["Objects"]
+            ]
         if operation in ("GetObject", "HeadObject"):
             return [("s3:GetObjectVersion" if params.get("VersionId") else "s3:GetObject", f"{bucket}/{params['Key']}")]
         return [(f"s3:{operation}", f"{bucket}/{params.get('Key', '')}")]
     if service == "secretsmanager":  # by ARN, or by name: then IAM sees the ARN with Secrets Manager's suffix
         secret = params["SecretId"]
-        return [(f"secretsmanager:{operation}", secret if secret.startswith("arn:")
-                 else f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret}-AbCdEf")]
+        return [
+            (
+                f"secretsmanager:{operation}",
+                secret
+                if secret.startswith("arn:")
+                else f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret}-AbCdEf",
+            )
+        ]
     if service == "sqs" and "QueueUrl" in params:
-        return [(f"sqs:{operation}", f"arn:aws:sqs:{REGION}:{ACCOUNT}:{params['QueueUrl'].rstrip('/').rsplit('/', 1)[-1]}")]
+        return [
+            (f"sqs:{operation}", f"arn:aws:sqs:{REGION}:{ACCOUNT}:{params['QueueUrl'].rstrip('/').rsplit('/', 1)[-1]}")
+        ]
     if service == "events" and operation == "PutEvents":
-        return [("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{entry.get('EventBusName', 'default')}")
-                for entry in params["Entries"]]
+        return [
+            ("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{entry.get('EventBusName', 'default')}")
+            for entry in params["Entries"]
+        ]
     return [(f"{service}:{operation}", "*")]
 
 

@@ -2,13 +2,14 @@
 for the whole test session, on a copy of the project whose requirements are
 empty: sam.json does not depend on them, and installing them would take a
 networked pip run and a 23 MB zip per stage."""
+
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from infra import build
@@ -28,17 +29,33 @@ def project() -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def packaged(stage: str) -> Path:
     """The directory with sam.json and deployment.zip."""
     where = project()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CARELINE_"))} | {
-        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+    }
     out = where / f"out-{stage}"
     merge = ROOT / "infra" / "generated" / f"{stage}.json"
-    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "chalice"), "package", "--stage", stage,
-                           "--merge-template", str(merge), str(out)],
-                          cwd=where, env=env, capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [
+            os.path.join(os.path.dirname(sys.executable), "chalice"),
+            "package",
+            "--stage",
+            stage,
+            "--merge-template",
+            str(merge),
+            str(out),
+        ],
+        cwd=where,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr
     assert "Could not install dependencies" not in done.stdout + done.stderr
     return out

@@ -1,4 +1,5 @@
 """Starting the `make run` stack for end-to-end tests, on free ports."""
+
 import ipaddress
 import os
 import signal
@@ -39,8 +40,15 @@ def running_stack(env: dict[str, str] | None = None):
     extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CARELINE_"))}
     env |= {"PORT": str(port), "AWS_PORT": str(aws_port)} | extra
-    process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     lines, deadline = [], time.monotonic() + 120
     for line in process.stdout:
         lines.append(line)

@@ -5,6 +5,7 @@ page straight to the emulator's S3 through the signed form (CORS and the
 page's Content-Security-Policy allow it); the customer's email carries it.
 At desktop width and at 390 px, with no console error and nothing serious
 or critical for axe-core. Screenshots land in test-artifacts/browser/."""
+
 import hashlib
 import json
 import urllib.request
@@ -14,8 +15,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browsing import (DESKTOP, PHONE, api, browser, fits, opened, require_chromium,  # noqa: F401
-                            serious_violations, shot, sign_in)
+from tests.browsing import (  # noqa: F401
+    DESKTOP,
+    PHONE,
+    api,
+    browser,
+    fits,
+    opened,
+    require_chromium,
+    serious_violations,
+    shot,
+    sign_in,
+)
 from tests.stack import shared_stack
 from tests.test_attachments import mail
 
@@ -27,8 +38,9 @@ LABEL = b"%PDF-1.4\nreturn label " + bytes(range(256)) * 40
 
 
 def customer_mail(base: str, raw: bytes) -> dict:
-    request = urllib.request.Request(f"{base}/_dev/inbound", data=raw, method="POST",
-                                     headers={"Content-Type": "message/rfc822"})
+    request = urllib.request.Request(
+        f"{base}/_dev/inbound", data=raw, method="POST", headers={"Content-Type": "message/rfc822"}
+    )
     with urllib.request.urlopen(request, timeout=120) as answer:
         return json.loads(answer.read())
 
@@ -42,10 +54,16 @@ def test_an_operator_downloads_a_customers_file_and_replies_with_one(browser, vi
     base = shared_stack()["base"]
     width = viewport["width"]
     customer = f"rosa-{width}-{uuid.uuid4().hex[:6]}@example.com"
-    decision = customer_mail(base, mail(("manual.pdf", "application/pdf", MANUAL),
-                                        ("setup.exe", "application/x-msdownload", b"MZ" + bytes(100)),
-                                        sender=f"Rosa Diaz <{customer}>", subject="Manual for the lamp",
-                                        message_id=f"<{uuid.uuid4()}@example.com>"))
+    decision = customer_mail(
+        base,
+        mail(
+            ("manual.pdf", "application/pdf", MANUAL),
+            ("setup.exe", "application/x-msdownload", b"MZ" + bytes(100)),
+            sender=f"Rosa Diaz <{customer}>",
+            subject="Manual for the lamp",
+            message_id=f"<{uuid.uuid4()}@example.com>",
+        ),
+    )
     ticket_id = decision["ticket_id"]
     with opened(browser, viewport) as (page, console):
         sign_in(page, base, "kim@shop.example")
@@ -61,15 +79,20 @@ def test_an_operator_downloads_a_customers_file_and_replies_with_one(browser, vi
         assert Path(saved.value.path()).read_bytes() == MANUAL
 
         page.fill("#reply-body", "Here is the manual again, and your return label.")
-        page.set_input_files("#reply-files", files=[
-            {"name": "label.pdf", "mimeType": "application/pdf", "buffer": LABEL},
-            {"name": "tool.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ" + bytes(10)},
-            {"name": "blank.pdf", "mimeType": "application/pdf", "buffer": b""}])
+        page.set_input_files(
+            "#reply-files",
+            files=[
+                {"name": "label.pdf", "mimeType": "application/pdf", "buffer": LABEL},
+                {"name": "tool.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ" + bytes(10)},
+                {"name": "blank.pdf", "mimeType": "application/pdf", "buffer": b""},
+            ],
+        )
         chosen = page.locator(".chosen-files li")
         expect(chosen).to_have_count(3)
         expect(chosen.filter(has_text="label.pdf")).to_contain_text("ready to send")
         expect(chosen.filter(has_text="tool.exe")).to_contain_text(
-            "cannot be sent: its type (application/x-msdownload) must be one of: image/jpeg")
+            "cannot be sent: its type (application/x-msdownload) must be one of: image/jpeg"
+        )
         expect(chosen.filter(has_text="blank.pdf")).to_contain_text("cannot be sent: the file is empty")
         page.wait_for_load_state("networkidle")
         shot(page, f"files-{width}-chosen")
@@ -97,6 +120,7 @@ def test_an_operator_downloads_a_customers_file_and_replies_with_one(browser, vi
         assert console.unexpected("400") == []  # the refused upload forms answer 400: expected
 
     [email] = [m for m in api(base, "GET", "/_dev/mail") if customer in " ".join(m["to"]) and m["attachments"]]
-    assert email["attachments"] == [{"name": "label.pdf", "type": "application/pdf", "size": len(LABEL),
-                                     "sha256": sha(LABEL)}]
+    assert email["attachments"] == [
+        {"name": "label.pdf", "type": "application/pdf", "size": len(LABEL), "sha256": sha(LABEL)}
+    ]
     assert "your return label" in email["text"]

@@ -5,14 +5,27 @@ stays clean), and each job done the way an operator does it: search, the
 roster and availability, macros with the server's preview, callbacks, tags,
 bulk changes, export and erasure, metrics with a range and CSV, and time
 moving on until a badge turns red. Screenshots land in test-artifacts/browser/."""
+
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browsing import (DESKTOP, PHONE, api, browser, fits, opened, require_chromium,  # noqa: F401
-                            serious_violations, shot, sign_in, token)
+from tests.browsing import (  # noqa: F401
+    DESKTOP,
+    PHONE,
+    api,
+    browser,
+    fits,
+    opened,
+    require_chromium,
+    serious_violations,
+    shot,
+    sign_in,
+    token,
+)
 from tests.stack import shared_stack
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +56,9 @@ def phone(browser):
 def inquiry(base, **fields):
     """A customer's request, once its effects are done (the search index among them), as
     an operator would see it a moment later: the dev routes answer after the stream settles."""
-    created = api(base, "POST", "/inquiries", {"name": "Ann Lee", "email": "ann@example.com", "message": "Hello"} | fields)
+    created = api(
+        base, "POST", "/inquiries", {"name": "Ann Lee", "email": "ann@example.com", "message": "Hello"} | fields
+    )
     api(base, "GET", "/_dev/events")
     return created
 
@@ -60,17 +75,29 @@ def screen(page, name, ready):
 def test_every_screen_reads_well_and_fits(stack, browser, viewport):
     base = stack["base"]
     width = viewport["width"]
-    called = inquiry(base, name="Cleo Park", email="cleo@example.com", phone="+49 30 555", message="Please call me",
-                     callback={"phone": "+49 30 555", "window": "after 5pm"})
+    called = inquiry(
+        base,
+        name="Cleo Park",
+        email="cleo@example.com",
+        phone="+49 30 555",
+        message="Please call me",
+        callback={"phone": "+49 30 555", "window": "after 5pm"},
+    )
     with opened(browser, viewport) as (page, console):
         page.goto(f"{base}/admin")
         screen(page, f"screen-{width}-sign-in", "#sign-in")
         sign_in(page, base, "lead@shop.example", "admin")
-        visits = [("inbox", "#/inbox", "tr.ticket-row"), ("ticket", f"#/tickets/{called['id']}", "#reply-body"),
-                  ("search", "#/inbox?q=parcel", "h1:has-text('Search')"), ("sla-order", "#/inbox?sort=sla", "#f-sort"),
-                  ("callbacks", "#/callbacks", "h1:has-text('Callbacks')"), ("customer", "#/customers/cleo%40example.com", "#erase"),
-                  ("agents", "#/agents", "h1:has-text('Agents')"), ("macros", "#/macros", "h1:has-text('Macros')"),
-                  ("metrics", "#/metrics", "#chart-volume")]
+        visits = [
+            ("inbox", "#/inbox", "tr.ticket-row"),
+            ("ticket", f"#/tickets/{called['id']}", "#reply-body"),
+            ("search", "#/inbox?q=parcel", "h1:has-text('Search')"),
+            ("sla-order", "#/inbox?sort=sla", "#f-sort"),
+            ("callbacks", "#/callbacks", "h1:has-text('Callbacks')"),
+            ("customer", "#/customers/cleo%40example.com", "#erase"),
+            ("agents", "#/agents", "h1:has-text('Agents')"),
+            ("macros", "#/macros", "h1:has-text('Macros')"),
+            ("metrics", "#/metrics", "#chart-volume"),
+        ]
         for name, route, ready in visits:
             page.goto(f"{base}/admin/index.html{route}")
             screen(page, f"screen-{width}-{name}", ready)
@@ -78,8 +105,16 @@ def test_every_screen_reads_well_and_fits(stack, browser, viewport):
         page.goto(f"{base}/admin/index.html#/inbox")
         page.wait_for_selector("tr.ticket-row")
         page.locator("input.pick").first.check()
-        for control in ("#bulk-assignee", "#bulk-status", "#bulk-apply", "#f-status", "#f-sort", "#signout", "#availability",
-                        "#search"):
+        for control in (
+            "#bulk-assignee",
+            "#bulk-status",
+            "#bulk-apply",
+            "#f-status",
+            "#f-sort",
+            "#signout",
+            "#availability",
+            "#search",
+        ):
             assert page.locator(control).is_visible(), control
         assert fits(page)
         assert console.unexpected() == []
@@ -88,8 +123,13 @@ def test_every_screen_reads_well_and_fits(stack, browser, viewport):
 def test_search_finds_every_word_and_combines_with_filters(stack, desk):
     page, console = desk
     base = stack["base"]
-    quilt = inquiry(base, name="Quincy Adams", email="quincy@example.com", subject="Quilt question",
-                    message="Is the patchwork quilt washable at 60 degrees?")
+    quilt = inquiry(
+        base,
+        name="Quincy Adams",
+        email="quincy@example.com",
+        subject="Quilt question",
+        message="Is the patchwork quilt washable at 60 degrees?",
+    )
     inquiry(base, name="Una Berg", email="una@example.com", message="My patchwork cushion arrived torn")
     sign_in(page, base, "kim@shop.example")
     page.keyboard.press("/")
@@ -122,8 +162,11 @@ def test_agents_toggle_their_availability_and_admins_keep_the_roster(stack, brow
         before = toggle.get_attribute("aria-pressed")
         toggle.click()
         page.wait_for_selector(f"#availability[aria-pressed='{'false' if before == 'true' else 'true'}']")
-        kim = next(a for a in api(base, "GET", "/agents", token=token(base, "kim@shop.example"))["items"]
-                   if a["email"] == "kim@shop.example")
+        kim = next(
+            a
+            for a in api(base, "GET", "/agents", token=token(base, "kim@shop.example"))["items"]
+            if a["email"] == "kim@shop.example"
+        )
         assert kim["available"] is (before != "true")
         toggle.click()
         page.wait_for_selector(f"#availability[aria-pressed='{before}']")
@@ -142,23 +185,32 @@ def test_agents_toggle_their_availability_and_admins_keep_the_roster(stack, brow
         page.fill("input[aria-label='Display name of noor@shop.example']", "Noor Haddad")
         page.locator("tr:has-text('noor@shop.example') button:has-text('Save')").click()
         page.wait_for_selector(".flash:has-text('Name saved.')")
-        roster = {a["email"]: a for a in api(base, "GET", "/agents", token=token(base, "lead@shop.example", "admin"))["items"]}
+        roster = {
+            a["email"]: a for a in api(base, "GET", "/agents", token=token(base, "lead@shop.example", "admin"))["items"]
+        }
         assert roster["noor@shop.example"]["name"] == "Noor Haddad" and roster["noor@shop.example"]["available"]
         shot(page, "agents-admin")
         page.locator("tr:has-text('noor@shop.example') button:has-text('Remove')").click()
         assert "stay theirs" in page.text_content("dialog.confirm")
         page.click("dialog.confirm button:has-text('Remove from the roster')")
         page.wait_for_selector(".flash:has-text('noor@shop.example removed.')")
-        assert "noor@shop.example" not in {a["email"] for a in api(base, "GET", "/agents", token=token(base, "lead@shop.example",
-                                                                                                      "admin"))["items"]}
+        assert "noor@shop.example" not in {
+            a["email"] for a in api(base, "GET", "/agents", token=token(base, "lead@shop.example", "admin"))["items"]
+        }
         assert console.unexpected() == []
 
 
 def test_macros_are_kept_by_admins_and_previewed_for_the_open_ticket(stack, desk):
     page, console = desk
     base = stack["base"]
-    ticket = inquiry(base, name="Mia Vogel", email="mia@example.com", order_id="A-4242", subject="Late order",
-                     message="Where is order A-4242?")
+    ticket = inquiry(
+        base,
+        name="Mia Vogel",
+        email="mia@example.com",
+        order_id="A-4242",
+        subject="Late order",
+        message="Where is order A-4242?",
+    )
     sign_in(page, base, "lead@shop.example", "admin")
     page.goto(f"{base}/admin/index.html#/macros")
     page.click("#new-macro")
@@ -184,7 +236,11 @@ def test_macros_are_kept_by_admins_and_previewed_for_the_open_ticket(stack, desk
     shot(page, "reply-preview")
     page.click("#send-reply")
     page.wait_for_selector(".flash:has-text('Reply sent.')")
-    sent = [m for m in api(base, "GET", "/_dev/mail") if ticket["reference"] in m["subject"] and "left us today" in m["text"]]
+    sent = [
+        m
+        for m in api(base, "GET", "/_dev/mail")
+        if ticket["reference"] in m["subject"] and "left us today" in m["text"]
+    ]
     assert sent and "{{" not in sent[0]["text"]
 
     page.goto(f"{base}/admin/index.html#/macros")
@@ -198,8 +254,14 @@ def test_macros_are_kept_by_admins_and_previewed_for_the_open_ticket(stack, desk
 def test_callbacks_queue_and_a_logged_call_that_reaches_the_customer(stack, phone):
     page, console = phone
     base = stack["base"]
-    ticket = inquiry(base, name="Otto Lind", email="otto@example.com", phone="+49 40 777",
-                     callback={"phone": "+49 40 777", "window": "weekdays 9-12"}, message="Please call")
+    ticket = inquiry(
+        base,
+        name="Otto Lind",
+        email="otto@example.com",
+        phone="+49 40 777",
+        callback={"phone": "+49 40 777", "window": "weekdays 9-12"},
+        message="Please call",
+    )
     sign_in(page, base, "kim@shop.example")
     page.click("nav >> text=Callbacks")
     row = page.locator(f"tr:has-text('{ticket['reference']}')")
@@ -243,7 +305,10 @@ def test_tags_on_the_ticket_filter_the_inbox(stack, desk):
 def test_bulk_assign_and_status_from_a_phone(stack, phone):
     page, console = phone
     base = stack["base"]
-    made = [inquiry(base, name=f"Bulk {n}", email=f"bulk{n}@example.com", message=f"Bulk question number {n}") for n in range(2)]
+    made = [
+        inquiry(base, name=f"Bulk {n}", email=f"bulk{n}@example.com", message=f"Bulk question number {n}")
+        for n in range(2)
+    ]
     sign_in(page, base, "lead@shop.example", "admin")
     page.goto(f"{base}/admin/index.html#/inbox?q=bulk")
     expect(page.locator("tr.ticket-row")).to_have_count(2)
@@ -264,14 +329,16 @@ def test_bulk_assign_and_status_from_a_phone(stack, phone):
 def test_admin_exports_and_erases_a_customer_after_a_confirmation_naming_it(stack, desk):
     page, console = desk
     base = stack["base"]
-    ticket = inquiry(base, name="Erin Falk", email="erin@example.com", phone="+49 89 1", order_id="A-7", message="My order")
+    ticket = inquiry(
+        base, name="Erin Falk", email="erin@example.com", phone="+49 89 1", order_id="A-7", message="My order"
+    )
     sign_in(page, base, "lead@shop.example", "admin")
     page.goto(f"{base}/admin/index.html#/tickets/{ticket['id']}")
     page.click(".side a:has-text('Erin Falk')")
     page.wait_for_selector("h1:has-text('Erin Falk')")
     with page.expect_download() as download:
         page.click("#export")
-    exported = json.loads(open(download.value.path()).read())
+    exported = json.loads(Path(download.value.path()).read_text())
     assert exported["email"] == "erin@example.com" and exported["tickets"][0]["messages"][0]["body"] == "My order"
     page.click("#erase")
     dialog = page.locator("dialog.confirm")
@@ -285,7 +352,7 @@ def test_admin_exports_and_erases_a_customer_after_a_confirmation_naming_it(stac
     view = api(base, "GET", f"/tickets/{ticket['id']}", token=token(base, "lead@shop.example", "admin"))
     assert view["customer"]["name"] == "Erased customer" and "erin@example.com" not in json.dumps(view)
     page.goto(f"{base}/admin/index.html#/tickets/{ticket['id']}")
-    page.wait_for_selector(".events li:has-text(\"Lead erased the customer's personal data\")")
+    page.wait_for_selector('.events li:has-text("Lead erased the customer\'s personal data")')
     assert console.unexpected() == []
 
 
@@ -306,11 +373,11 @@ def test_metrics_over_a_range_with_trends_agents_and_csv(stack, desk):
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", since) and since < until
     with page.expect_download() as download:
         page.click("#download-csv")
-    lines = open(download.value.path()).read().splitlines()
+    lines = Path(download.value.path()).read_text().splitlines()
     assert lines[0].startswith("date,volume,first_responses") and len(lines) == 8 and lines[1].startswith(since)
     with page.expect_download() as download:
         page.click("#download-agents-csv")
-    assert open(download.value.path()).read().startswith("email,name,handled")
+    assert Path(download.value.path()).read_text().startswith("email,name,handled")
     shot(page, "metrics-7-days")
     assert console.unexpected() == []
 
@@ -337,6 +404,8 @@ def test_time_moving_on_turns_the_badge_amber_then_red_as_the_server_says(stack,
     page.wait_for_selector(".summary-line .badge.sla-breached")
     assert "breached" in page.text_content(".sla li:has-text('first response')")
     assert page.locator(".events li:has-text('The first response target was missed')").count() == 1
-    notices = [m for m in api(base, "GET", "/_dev/mail") if ticket["reference"] in m["subject"] and "overdue" in m["text"]]
+    notices = [
+        m for m in api(base, "GET", "/_dev/mail") if ticket["reference"] in m["subject"] and "overdue" in m["text"]
+    ]
     assert notices  # the email says so too
     assert console.unexpected() == []

@@ -1,4 +1,5 @@
 """POST /inquiries as a storefront uses it, against emulated AWS."""
+
 import json
 from dataclasses import replace
 from datetime import timedelta
@@ -6,25 +7,31 @@ from urllib.parse import urlencode
 
 import pytest
 
-
 from chalicelib.adapters.aws import client as aws_client
 
 FORM = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?", "subject": "Parcel"}
 JSON_HEADERS = {"Content-Type": "application/json"}
-BROWSER = {"Content-Type": "application/x-www-form-urlencoded",
-           "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+BROWSER = {
+    "Content-Type": "application/x-www-form-urlencoded",
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+}
 
 
 def post(client, fields=FORM, headers=JSON_HEADERS, raw=None):
-    body = raw if raw is not None else (
-        urlencode(fields) if "urlencoded" in headers["Content-Type"] else json.dumps(fields))
+    body = (
+        raw
+        if raw is not None
+        else (urlencode(fields) if "urlencoded" in headers["Content-Type"] else json.dumps(fields))
+    )
     return client.http.post("/inquiries", headers=headers, body=body)
 
 
 def schedules(settings):
     scheduler = aws_client("scheduler")
-    return [scheduler.get_schedule(GroupName=settings.scheduler_group, Name=s["Name"])
-            for s in scheduler.list_schedules(GroupName=settings.scheduler_group)["Schedules"]]
+    return [
+        scheduler.get_schedule(GroupName=settings.scheduler_group, Name=s["Name"])
+        for s in scheduler.list_schedules(GroupName=settings.scheduler_group)["Schedules"]
+    ]
 
 
 def test_inquiry_is_stored_acknowledged_and_scheduled(client, services, settings, mailbox):
@@ -58,7 +65,11 @@ def test_inquiry_is_stored_acknowledged_and_scheduled(client, services, settings
     assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
     assert schedule["ActionAfterCompletion"] == "DELETE"
     assert json.loads(schedule["Target"]["Input"]) == {
-        "type": "sla", "ticket_id": answer["id"], "metric": "first_response", "kind": "warning"}
+        "type": "sla",
+        "ticket_id": answer["id"],
+        "metric": "first_response",
+        "kind": "warning",
+    }
 
 
 def test_second_inquiry_adds_to_the_customers_history(client, services, settle):
@@ -135,8 +146,9 @@ def test_same_idempotency_key_with_another_body_is_409(client):
 def test_overlong_idempotency_key_is_400(client):
     response = post(client, headers=JSON_HEADERS | {"Idempotency-Key": "k" * 129})
     assert response.status_code == 400
-    assert response.json_body["errors"] == [{"field": "Idempotency-Key", "message": "must be 1 to 128 characters",
-                                             "code": "invalid"}]
+    assert response.json_body["errors"] == [
+        {"field": "Idempotency-Key", "message": "must be 1 to 128 characters", "code": "invalid"}
+    ]
 
 
 def test_flooding_one_address_gets_429_until_the_window_passes(client, clock, settings):
@@ -152,8 +164,9 @@ def test_flooding_one_address_gets_429_until_the_window_passes(client, clock, se
 
 def test_cors_allows_only_the_stages_origins(client, settings):
     origin = settings.cors_origins[0]
-    allowed = client.http.request("OPTIONS", "/inquiries", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST"})
+    allowed = client.http.request(
+        "OPTIONS", "/inquiries", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+    )
     assert allowed.status_code == 204
     assert allowed.headers["Access-Control-Allow-Origin"] == origin
     assert "Idempotency-Key" in allowed.headers["Access-Control-Allow-Headers"]
@@ -176,16 +189,26 @@ def test_health(client):
 
 
 # Hostile input (issue 13): every one a 400 naming the field; nothing stored or sent.
-@pytest.mark.parametrize("fields,field", [
-    ({"subject": "Parcel\u2028Bcc: victim@example.com"}, "subject"),
-    ({"subject": "Parcel\u2029x"}, "subject"), ({"subject": "Parcel\u0085x"}, "subject"),
-    ({"subject": "Parcel\x0bx"}, "subject"), ({"subject": "Parcel\x0cx"}, "subject"),
-    ({"subject": "Parcel\x1cx"}, "subject"), ({"subject": "Par\x00cel"}, "subject"),
-    ({"name": "Ann\x00Lee"}, "name"), ({"name": "Ann\x1fLee"}, "name"),
-    ({"message": "Hi\x00"}, "message"), ({"email": "ann\u2028@example.com"}, "email"),
-    ({"timezone": {}}, "timezone"), ({"timezone": []}, "timezone"), ({"timezone": "Nowhere/Else"}, "timezone"),
-    ({"callback": {"phone": "123", "window": "am\u2028Bcc: x"}}, "callback.window"),
-])
+@pytest.mark.parametrize(
+    "fields,field",
+    [
+        ({"subject": "Parcel\u2028Bcc: victim@example.com"}, "subject"),
+        ({"subject": "Parcel\u2029x"}, "subject"),
+        ({"subject": "Parcel\u0085x"}, "subject"),
+        ({"subject": "Parcel\x0bx"}, "subject"),
+        ({"subject": "Parcel\x0cx"}, "subject"),
+        ({"subject": "Parcel\x1cx"}, "subject"),
+        ({"subject": "Par\x00cel"}, "subject"),
+        ({"name": "Ann\x00Lee"}, "name"),
+        ({"name": "Ann\x1fLee"}, "name"),
+        ({"message": "Hi\x00"}, "message"),
+        ({"email": "ann\u2028@example.com"}, "email"),
+        ({"timezone": {}}, "timezone"),
+        ({"timezone": []}, "timezone"),
+        ({"timezone": "Nowhere/Else"}, "timezone"),
+        ({"callback": {"phone": "123", "window": "am\u2028Bcc: x"}}, "callback.window"),
+    ],
+)
 def test_hostile_fields_are_refused_by_field_and_nothing_is_stored(client, services, mailbox, fields, field):
     response = post(client, FORM | fields)
     assert response.status_code == 400, response.body
@@ -220,14 +243,22 @@ def test_every_response_says_nosniff(client):
 
 # A browser's plain form post (no JavaScript) gets pages, never raw JSON.
 def test_a_plain_form_with_problems_gets_the_form_again_with_each_message_beside_its_field(client, mailbox):
-    fields = FORM | {"email": "ann@example", "name": "Ann <b>Lee</b>", "message": "",
-                     "subject": '"><script>alert(1)</script>', "order_id": "A-1", "callback[phone]": "abc"}
+    fields = FORM | {
+        "email": "ann@example",
+        "name": "Ann <b>Lee</b>",
+        "message": "",
+        "subject": '"><script>alert(1)</script>',
+        "order_id": "A-1",
+        "callback[phone]": "abc",
+    }
     response = post(client, fields, headers=BROWSER)
     assert response.status_code == 400
     assert response.headers["Content-Type"].startswith("text/html")
     page = response.body.decode()
-    assert '<input type="email" id="f-email" name="email" required autocomplete="email" aria-invalid="true" ' \
-           'aria-describedby="f-email-error" value="ann@example">' in page
+    assert (
+        '<input type="email" id="f-email" name="email" required autocomplete="email" aria-invalid="true" '
+        'aria-describedby="f-email-error" value="ann@example">' in page
+    )
     assert '<p class="error" id="f-email-error">must be a valid email address, like name@example.com</p>' in page
     assert 'id="f-message-error">must not be empty</p>' in page
     assert 'id="f-callback-phone-error">may contain only digits' in page
@@ -248,8 +279,10 @@ def test_a_plain_form_that_floods_gets_a_page_saying_when_to_try_again(client, s
     assert 0 < wait <= settings.per_email.window_minutes * 60
     page = response.body.decode()
     # 09:00 UTC now; the 10-minute window ends at 09:10 UTC, 10:10 in Berlin
-    assert f"Please send this one again in about {-(-wait // 60)} minutes, after Tuesday, 24 November 2026 at 10:10" \
-           in page
+    assert (
+        f"Please send this one again in about {-(-wait // 60)} minutes, after Tuesday, 24 November 2026 at 10:10"
+        in page
+    )
     assert "Where is my parcel, again?</textarea>" in page
 
 
@@ -277,15 +310,17 @@ def test_every_page_sends_the_security_headers(client, fields, status):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.parametrize("origin", ["http://localhost:3000", "http://127.0.0.1:5173", "http://[::1]:8000",
-                                    "http://localhost"])
+@pytest.mark.parametrize(
+    "origin", ["http://localhost:3000", "http://127.0.0.1:5173", "http://[::1]:8000", "http://localhost"]
+)
 def test_the_local_stage_answers_any_loopback_origin(client, origin):
     response = post(client, headers=JSON_HEADERS | {"Origin": origin})
     assert response.headers["Access-Control-Allow-Origin"] == origin
 
 
-@pytest.mark.parametrize("origin", ["http://localhost.evil.example:3000", "http://127.0.0.2:3000",
-                                    "http://localhost:3000/path", "null"])
+@pytest.mark.parametrize(
+    "origin", ["http://localhost.evil.example:3000", "http://127.0.0.2:3000", "http://localhost:3000/path", "null"]
+)
 def test_only_loopback_origins_are_let_in(client, origin):
     response = post(client, headers=JSON_HEADERS | {"Origin": origin})
     assert "Access-Control-Allow-Origin" not in response.headers
@@ -294,26 +329,33 @@ def test_only_loopback_origins_are_let_in(client, origin):
 def test_other_stages_keep_their_allow_list(client, services):
     from chalicelib.config import load_stage_document, settings_from
 
-    aws = {"CARELINE_SCHEDULER_TARGET_ARN": "arn:t", "CARELINE_SCHEDULER_ROLE_ARN": "arn:r",
-           "CARELINE_PUBLIC_URL": "https://api.example", "CARELINE_SECRET_ARN": "arn:s",
-           "CARELINE_ATTACHMENTS_BUCKET": "careline-test-attachments"}
+    aws = {
+        "CARELINE_SCHEDULER_TARGET_ARN": "arn:t",
+        "CARELINE_SCHEDULER_ROLE_ARN": "arn:r",
+        "CARELINE_PUBLIC_URL": "https://api.example",
+        "CARELINE_SECRET_ARN": "arn:s",
+        "CARELINE_ATTACHMENTS_BUCKET": "careline-test-attachments",
+    }
     for stage in ("dev", "staging", "prod"):
         deployed = settings_from(stage, load_stage_document(stage), aws)
-        services.settings = replace(services.settings, cors_origins=deployed.cors_origins,
-                                    cors_loopback=deployed.cors_loopback)
+        services.settings = replace(
+            services.settings, cors_origins=deployed.cors_origins, cors_loopback=deployed.cors_loopback
+        )
         response = post(client, headers=JSON_HEADERS | {"Origin": "http://localhost:3000"})
         assert "Access-Control-Allow-Origin" not in response.headers, stage
 
 
 def test_a_reference_already_taken_is_drawn_again_and_a_run_of_them_is_503_with_nothing_stored(
-        client, services, mailbox, monkeypatch):
+    client, services, mailbox, monkeypatch
+):
     import itertools
 
     from chalicelib.services import intake
 
     def send(email):
-        return client.http.post("/inquiries", headers={"Content-Type": "application/json"},
-                                body=json.dumps(FORM | {"email": email}))
+        return client.http.post(
+            "/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(FORM | {"email": email})
+        )
 
     taken = send("first@example.com").json_body["reference"]
     monkeypatch.setattr(intake, "new_reference", iter([taken, "CL-FRESH234"]).__next__)
@@ -329,8 +371,9 @@ def test_a_reference_already_taken_is_drawn_again_and_a_run_of_them_is_503_with_
 
 def test_an_address_in_any_case_shares_one_window_and_hears_when_it_ends(client, clock):
     # The local stage: 5 per address in fixed 10-minute windows; 09:00 starts one.
-    for n, email in enumerate(["ann@example.com", "Ann@Example.com", "ANN@EXAMPLE.COM", "ann@example.com",
-                               "aNN@example.com"]):
+    for n, email in enumerate(
+        ["ann@example.com", "Ann@Example.com", "ANN@EXAMPLE.COM", "ann@example.com", "aNN@example.com"]
+    ):
         assert post(client, FORM | {"email": email, "message": f"message {n}"}).status_code == 201
     clock.advance(timedelta(minutes=4))
     flooded = post(client, FORM | {"email": "Ann@example.com", "message": "once more"})
@@ -345,15 +388,30 @@ def test_idempotency_keys_of_1_to_128_characters_are_taken(client, key):
 
 
 def test_every_field_of_the_form_reaches_the_ticket_and_the_acknowledgement(client, operator, mailbox):
-    fields = FORM | {"subject": "Wrong size", "category": "returns", "order_id": "A-1042", "phone": "+49 30 1234",
-                     "locale": "de", "timezone": "Europe/Berlin",
-                     "callback": {"phone": "+49 30 5678", "window": "weekdays after 17:00"}}
+    fields = FORM | {
+        "subject": "Wrong size",
+        "category": "returns",
+        "order_id": "A-1042",
+        "phone": "+49 30 1234",
+        "locale": "de",
+        "timezone": "Europe/Berlin",
+        "callback": {"phone": "+49 30 5678", "window": "weekdays after 17:00"},
+    }
     answer = post(client, fields).json_body
     view = client.http.get(f"/tickets/{answer['id']}", headers=operator()).json_body
     assert (view["subject"], view["category"], view["order_id"], view["channel"]) == (
-        "Wrong size", "returns", "A-1042", "web")
-    assert view["customer"] == {"name": "Ann Lee", "email": "ann@example.com", "phone": "+49 30 1234",
-                                "locale": "de", "timezone": "Europe/Berlin"}
+        "Wrong size",
+        "returns",
+        "A-1042",
+        "web",
+    )
+    assert view["customer"] == {
+        "name": "Ann Lee",
+        "email": "ann@example.com",
+        "phone": "+49 30 1234",
+        "locale": "de",
+        "timezone": "Europe/Berlin",
+    }
     assert view["callback"] == {"phone": "+49 30 5678", "window": "weekdays after 17:00", "status": "requested"}
     [mail] = mailbox()  # in German, due times in Berlin time, with the call she asked for
     assert "Wrong size" in mail["subject"] and "Guten Tag Ann Lee," in mail["text"]

@@ -1,5 +1,6 @@
 """Operator tokens: the local stage's tokens verify through the same code as
 Cognito's; forgeries do not."""
+
 from datetime import timedelta
 
 import jwt
@@ -23,16 +24,27 @@ def test_expired_token_is_refused_by_the_injected_clock(clock):
 
 
 def test_unsigned_token_is_refused(clock):
-    forged = jwt.encode({"sub": "x", "email": "x@y.z", "cognito:groups": ["admin"], "token_use": "id",
-                         "iss": f"{URL}/_dev", "aud": "careline-local", "exp": 9999999999},
-                        None, algorithm="none", headers={"kid": "careline-local"})
+    forged = jwt.encode(
+        {
+            "sub": "x",
+            "email": "x@y.z",
+            "cognito:groups": ["admin"],
+            "token_use": "id",
+            "iss": f"{URL}/_dev",
+            "aud": "careline-local",
+            "exp": 9999999999,
+        },
+        None,
+        algorithm="none",
+        headers={"kid": "careline-local"},
+    )
     with pytest.raises(Unauthorized):
         local_verifier(URL, clock).verify(forged)
 
 
 def test_tampered_claims_are_refused(clock):
     token = issue_local_token("op@shop.example", "agent", URL, clock.now())
-    header, payload, signature = token.split(".")
+    header, _payload, signature = token.split(".")
     claims = jwt.decode(token, options={"verify_signature": False})
     claims["cognito:groups"] = ["admin"]
     forged_payload = jwt.utils.base64url_encode(jwt.api_jws.json.dumps(claims).encode()).decode()
@@ -79,16 +91,28 @@ def test_cognito_tokens_verify_against_the_pools_jwks_fetched_once(clock):
     now = int(clock.now().timestamp())
 
     def token(**changes):
-        claims = {"sub": "u1", "email": "kim@shop.example", "cognito:groups": ["admin", "billing"],
-                  "token_use": "id", "iss": issuer, "aud": "client-123", "iat": now, "exp": now + 3600} | changes
+        claims = {
+            "sub": "u1",
+            "email": "kim@shop.example",
+            "cognito:groups": ["admin", "billing"],
+            "token_use": "id",
+            "iss": issuer,
+            "aud": "client-123",
+            "iat": now,
+            "exp": now + 3600,
+        } | changes
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "pool-key-1"})
 
     try:
         assert verifier.verify(token()).roles == {"admin"}
         assert verifier.verify(token(sub="u2")).subject == "u2"
         assert fetches == ["/us-east-1_pool/.well-known/jwks.json"]  # cached
-        for bad in (token(aud="another-client"), token(token_use="access"), token(exp=now - 1),
-                    token(iss="https://cognito-idp.us-east-1.amazonaws.com/elsewhere")):
+        for bad in (
+            token(aud="another-client"),
+            token(token_use="access"),
+            token(exp=now - 1),
+            token(iss="https://cognito-idp.us-east-1.amazonaws.com/elsewhere"),
+        ):
             with pytest.raises(Unauthorized):
                 verifier.verify(bad)
     finally:

@@ -1,5 +1,6 @@
 """Every route is either public by the contract or needs a token, and roles
 hold: proven over the app's own route table, so a new route cannot slip by."""
+
 import json
 import re
 
@@ -7,10 +8,22 @@ import pytest
 
 from app import app
 
-PUBLIC = {("/health", "GET"), ("/openapi.json", "GET"), ("/inquiries", "POST"), ("/inquiries", "OPTIONS"),
-          ("/feedback/{token}", "GET"), ("/feedback/{token}", "POST"), ("/feedback/{token}", "OPTIONS")}
-ADMIN_ONLY = {("/macros/{name}", "PUT"), ("/macros/{name}", "DELETE"), ("/customers/{email}/export", "GET"),
-              ("/customers/{email}", "DELETE"), ("/agents/{email}", "DELETE")}
+PUBLIC = {
+    ("/health", "GET"),
+    ("/openapi.json", "GET"),
+    ("/inquiries", "POST"),
+    ("/inquiries", "OPTIONS"),
+    ("/feedback/{token}", "GET"),
+    ("/feedback/{token}", "POST"),
+    ("/feedback/{token}", "OPTIONS"),
+}
+ADMIN_ONLY = {
+    ("/macros/{name}", "PUT"),
+    ("/macros/{name}", "DELETE"),
+    ("/customers/{email}/export", "GET"),
+    ("/customers/{email}", "DELETE"),
+    ("/agents/{email}", "DELETE"),
+}
 
 
 def local_stage_only(entry) -> bool:
@@ -19,8 +32,12 @@ def local_stage_only(entry) -> bool:
 
 
 def operator_routes():
-    return sorted((path, method) for path, methods in app.routes.items() for method, entry in methods.items()
-                  if not local_stage_only(entry) and (path, method) not in PUBLIC)
+    return sorted(
+        (path, method)
+        for path, methods in app.routes.items()
+        for method, entry in methods.items()
+        if not local_stage_only(entry) and (path, method) not in PUBLIC
+    )
 
 
 def concrete(path):
@@ -50,12 +67,14 @@ def test_admin_routes_refuse_agents_and_admit_admins(client, operator, path, met
 
 
 def test_a_token_with_no_careline_role_is_403(client, services):
+    import jwt
+
     from chalicelib.auth import issue_local_token
 
-    import jwt
     token = issue_local_token("x@shop.example", "agent", services.settings.public_url, services.clock.now())
     claims = jwt.decode(token, options={"verify_signature": False}) | {"cognito:groups": ["billing"]}
     from chalicelib.auth import LOCAL_KID, _local_key
+
     forged_but_signed = jwt.encode(claims, _local_key(), algorithm="RS256", headers={"kid": LOCAL_KID})
     response = client.http.get("/tickets", headers={"Authorization": f"Bearer {forged_but_signed}"})
     assert response.status_code == 403

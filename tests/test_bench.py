@@ -3,6 +3,7 @@ call (the cold-start benchmark is too slow for the suite); the tickets the
 benchmarks seed are the items the app writes; the emulator's faster index
 queries answer as moto does; the inbox benchmark's read count agrees with
 the API's own."""
+
 from datetime import timedelta
 
 from bench import aws_calls, listing_reads, seed
@@ -24,8 +25,9 @@ def test_an_intake_request_makes_one_aws_call_and_the_consumer_does_the_rest():
 
 def _normal(items) -> list[dict]:
     """Items comparable whatever order their string sets came in."""
-    return sorted(({name: {"SS": sorted(v["SS"])} if "SS" in v else v for name, v in item.items()} for item in items),
-                  key=str)
+    return sorted(
+        ({name: {"SS": sorted(v["SS"])} if "SS" in v else v for name, v in item.items()} for item in items), key=str
+    )
 
 
 def _stored(ticket_id: str) -> dict[str, list[dict]]:
@@ -33,13 +35,16 @@ def _stored(ticket_id: str) -> dict[str, list[dict]]:
     from chalicelib.adapters.tables import Claim, Posting, TicketTable
 
     record = Posting.get(f"#{ticket_id}", "#")
-    return {"tickets": _normal([TicketTable.get(ticket_id, "#").serialize()]),
-            "claims": _normal(c.serialize() for c in Claim.scan(Claim.ticket_id == ticket_id) if c.key.startswith("tag#")),
-            "search": _normal([Posting.get(term, ticket_id).serialize() for term in record.terms] + [record.serialize()])}
+    return {
+        "tickets": _normal([TicketTable.get(ticket_id, "#").serialize()]),
+        "claims": _normal(c.serialize() for c in Claim.scan(Claim.ticket_id == ticket_id) if c.key.startswith("tag#")),
+        "search": _normal([Posting.get(term, ticket_id).serialize() for term in record.terms] + [record.serialize()]),
+    }
 
 
-def test_the_seeded_items_of_a_ticket_are_the_ones_the_app_writes_for_it(client, operator, new_ticket, settle,
-                                                                          services):
+def test_the_seeded_items_of_a_ticket_are_the_ones_the_app_writes_for_it(
+    client, operator, new_ticket, settle, services
+):
     agent = operator()
     created = new_ticket(subject="Rain jacket", message="The jacket never arrived, order A-10492")
     path = f"/tickets/{created['id']}"
@@ -48,8 +53,10 @@ def test_the_seeded_items_of_a_ticket_are_the_ones_the_app_writes_for_it(client,
     services.tickets.customer_wrote(created["id"], "Still nothing here, the tracking is stuck")
     settle()
 
-    life = seed.Life(services.store.ticket(created["id"]),
-                     ["The jacket never arrived, order A-10492", "Still nothing here, the tracking is stuck"])
+    life = seed.Life(
+        services.store.ticket(created["id"]),
+        ["The jacket never arrived, order A-10492", "Still nothing here, the tracking is stuck"],
+    )
     seeded: dict[str, list[dict]] = {"tickets": [], "claims": [], "search": []}
     for table, item in seed.items(life, services.settings.ticket_rules):
         seeded[table].append(item)
@@ -73,9 +80,15 @@ def test_faster_index_queries_answer_exactly_as_moto_does(services):
     from chalicelib.domain import listing
 
     seed.store(seed.lives(200, START - timedelta(days=1), days=5))
-    plans = [listing.plan({}), listing.plan({"status": "closed"}), listing.plan({"assignee": seed.AGENTS[1]}),
-             listing.plan({"status": "open", "category": "shipping"}), listing.plan({"tag": "refund"}),
-             listing.plan({}, "sla"), listing.plan({"callback": "requested"})]
+    plans = [
+        listing.plan({}),
+        listing.plan({"status": "closed"}),
+        listing.plan({"assignee": seed.AGENTS[1]}),
+        listing.plan({"status": "open", "category": "shipping"}),
+        listing.plan({"tag": "refund"}),
+        listing.plan({}, "sla"),
+        listing.plan({"callback": "requested"}),
+    ]
 
     def answers():
         found = []

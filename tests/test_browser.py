@@ -3,6 +3,7 @@ against the `make run` stack: a customer writes through the storefront
 widget, an operator signs in, finds the ticket, answers with a macro and
 resolves it. A message carrying markup shows as text and runs nothing.
 Screenshots of each step land in test-artifacts/browser/."""
+
 import re
 
 import pytest
@@ -12,7 +13,7 @@ from tests.browsing import Console, api, browser, opened, require_chromium, shot
 from tests.stack import shared_stack
 
 pytestmark = pytest.mark.e2e
-ATTACK = "<img src=x onerror=\"window.__pwned = true\">Where is my parcel?"
+ATTACK = '<img src=x onerror="window.__pwned = true">Where is my parcel?'
 require_chromium()
 
 
@@ -31,8 +32,16 @@ def test_customer_to_operator_to_resolution(stack, page):
     base = stack["base"]
     console = Console(page)
     admin = token(base, "lead@shop.example", "admin")
-    api(base, "PUT", "/macros/parcel-is-coming", {"title": "Parcel is coming",
-        "body": "Hi {{first_name}}, your parcel is on its way and should arrive within two days."}, admin)
+    api(
+        base,
+        "PUT",
+        "/macros/parcel-is-coming",
+        {
+            "title": "Parcel is coming",
+            "body": "Hi {{first_name}}, your parcel is on its way and should arrive within two days.",
+        },
+        admin,
+    )
 
     # The customer: a field error beside its field, then a successful send.
     page.goto(f"{base}/shop")

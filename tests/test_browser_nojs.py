@@ -4,6 +4,7 @@ stack: the thank-you page, the form again with each problem beside its field
 and everything typed kept, and the page that says when to send again after a
 flood. Every page comes with its security headers and its own stylesheet
 applies under them. Screenshots land in test-artifacts/browser/."""
+
 import pytest
 
 from tests.test_browser import api, browser, shot, stack  # noqa: F401 (fixtures shared with the JS tests)
@@ -13,7 +14,7 @@ MARKUP_NAME = "Ann <b>Lee</b>"
 
 
 @pytest.fixture
-def page(browser):  # noqa: F811
+def page(browser):
     context = browser.new_context(java_script_enabled=False)
     opened = context.new_page()
     opened.set_default_timeout(15_000)

@@ -2,20 +2,26 @@
 calendars (short and long slots, slots across midnight, holidays) and starts
 around the 2026 DST changes of zones that shift at 02:00, at midnight and by
 half an hour."""
-from datetime import date, datetime, time, timedelta, timezone
+
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from chalicelib.domain.calendar import (BusinessCalendar, Slot, add_business_minutes, business_minutes_between,
-                                        calendar_from_config)
+from chalicelib.domain.calendar import (
+    BusinessCalendar,
+    Slot,
+    add_business_minutes,
+    business_minutes_between,
+    calendar_from_config,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
-UTC = timezone.utc
+UTC = UTC
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-OFFICE = calendar_from_config({"timezone": "Europe/Berlin",
-                               "hours": {d: ["09:00-17:00"] for d in WEEKDAYS[:5]}})
+OFFICE = calendar_from_config({"timezone": "Europe/Berlin", "hours": {d: ["09:00-17:00"] for d in WEEKDAYS[:5]}})
 
 
 def local(*args, zone=BERLIN):
@@ -28,11 +34,13 @@ def utc(*args):
 
 def on(day: date, *ranges: str, zone: str = "Europe/Berlin", holidays=()) -> BusinessCalendar:
     """A calendar open only on `day`'s weekday."""
-    return calendar_from_config({"timezone": zone, "hours": {WEEKDAYS[day.weekday()]: list(ranges)},
-                                 "holidays": list(holidays)})
+    return calendar_from_config(
+        {"timezone": zone, "hours": {WEEKDAYS[day.weekday()]: list(ranges)}, "holidays": list(holidays)}
+    )
 
 
 # Worked examples
+
 
 def test_friday_afternoon_request_is_due_monday_morning():
     due = add_business_minutes(local(2026, 11, 27, 16, 0), 120, OFFICE)
@@ -73,12 +81,14 @@ def test_a_slot_across_midnight_belongs_to_two_dates():
 
 
 def test_each_part_of_a_slot_across_midnight_answers_to_its_own_date():
-    saturday_off = calendar_from_config({"timezone": "Europe/Berlin", "hours": {"fri": ["22:00-02:00"]},
-                                         "holidays": ["2026-11-28"]})
+    saturday_off = calendar_from_config(
+        {"timezone": "Europe/Berlin", "hours": {"fri": ["22:00-02:00"]}, "holidays": ["2026-11-28"]}
+    )
     assert add_business_minutes(local(2026, 11, 27, 21, 0), 90, saturday_off) == local(2026, 11, 27, 23, 30)
     assert add_business_minutes(local(2026, 11, 27, 21, 0), 150, saturday_off) == local(2026, 12, 4, 22, 30)
-    friday_off = calendar_from_config({"timezone": "Europe/Berlin", "hours": {"fri": ["22:00-02:00"]},
-                                       "holidays": ["2026-11-27"]})
+    friday_off = calendar_from_config(
+        {"timezone": "Europe/Berlin", "hours": {"fri": ["22:00-02:00"]}, "holidays": ["2026-11-27"]}
+    )
     assert add_business_minutes(local(2026, 11, 27, 21, 0), 90, friday_off) == local(2026, 11, 28, 1, 30)
     assert business_minutes_between(local(2026, 11, 27), local(2026, 11, 29), friday_off) == 120
 
@@ -97,12 +107,15 @@ def test_around_the_clock_is_plain_time():
     assert business_minutes_between(start, start + timedelta(days=3), BusinessCalendar.always()) == 3 * 1440
 
 
-@pytest.mark.parametrize("zone,day,real_minutes", [
-    ("Europe/Berlin", date(2026, 3, 29), 120),  # spring forward: 01:00-04:00 local is two real hours
-    ("Europe/Berlin", date(2026, 10, 25), 240),  # fall back: four real hours
-    ("America/New_York", date(2026, 3, 8), 120),
-    ("America/New_York", date(2026, 11, 1), 240),
-])
+@pytest.mark.parametrize(
+    "zone,day,real_minutes",
+    [
+        ("Europe/Berlin", date(2026, 3, 29), 120),  # spring forward: 01:00-04:00 local is two real hours
+        ("Europe/Berlin", date(2026, 10, 25), 240),  # fall back: four real hours
+        ("America/New_York", date(2026, 3, 8), 120),
+        ("America/New_York", date(2026, 11, 1), 240),
+    ],
+)
 def test_dst_changes_count_real_elapsed_time(zone, day, real_minutes):
     calendar = on(day, "01:00-04:00", zone=zone)
     start = datetime.combine(day, time(0, 0), ZoneInfo(zone))
@@ -160,8 +173,9 @@ def test_bad_arguments_are_refused():
 def test_a_calendar_with_no_time_at_all_fails_loudly():
     with pytest.raises(ValueError, match="no business hours"):
         add_business_minutes(utc(2026, 1, 1), 60, BusinessCalendar("UTC", ()))
-    closed = BusinessCalendar("UTC", (Slot(0, time(9), time(17)),), frozenset(
-        date(2026, 1, 5) + timedelta(weeks=w) for w in range(200)))
+    closed = BusinessCalendar(
+        "UTC", (Slot(0, time(9), time(17)),), frozenset(date(2026, 1, 5) + timedelta(weeks=w) for w in range(200))
+    )
     with pytest.raises(ValueError, match="do not fit"):
         add_business_minutes(utc(2026, 1, 1), 60, closed)
 
@@ -173,22 +187,28 @@ def test_large_targets_land_exactly():
         assert business_minutes_between(start, due, OFFICE) == 10_000
 
 
-@pytest.mark.parametrize("doc,named", [
-    ({"timezone": "Mars/Olympus", "hours": {"mon": ["09:00-17:00"]}}, "'Mars/Olympus'"),
-    ({"hours": {"mon": ["09:00-17:00"]}}, "timezone: None"),
-    ({"timezone": "UTC", "hours": ["09:00-17:00"]}, "hours: ['09:00-17:00']"),
-    ({"timezone": "UTC", "hours": {"monday": ["09:00-17:00"]}}, "'monday'"),
-    ({"timezone": "UTC", "hours": {"mon": "09:00-17:00"}}, "hours/mon: '09:00-17:00' is not a list"),
-    ({"timezone": "UTC", "hours": {"mon": ["9-5"]}}, "hours/mon: '9-5' is not HH:MM-HH:MM"),
-    ({"timezone": "UTC", "hours": {"mon": ["09:00-17:60"]}}, "'09:00-17:60'"),
-    ({"timezone": "UTC", "hours": {"mon": ["24:00-02:00"]}}, "'24:00-02:00'"),
-    ({"timezone": "UTC", "hours": {"mon": ["09:00-24:30"]}}, "'09:00-24:30'"),
-    ({"timezone": "UTC", "hours": {"mon": [900]}}, "hours/mon: 900"),
-    ({"timezone": "UTC", "hours": {"mon": []}}, "no business hours"),
-    ({"timezone": "UTC", "hours": {"mon": ["09:00-17:00"]}, "holidays": "2026-12-25"}, "'2026-12-25' is not a list"),
-    ({"timezone": "UTC", "hours": {"mon": ["09:00-17:00"]}, "holidays": ["2026-02-30"]}, "'2026-02-30'"),
-    ({"timezone": "UTC", "hours": {"mon": ["09:00-17:00"]}, "holidays": ["20261225"]}, "'20261225'"),
-])
+@pytest.mark.parametrize(
+    "doc,named",
+    [
+        ({"timezone": "Mars/Olympus", "hours": {"mon": ["09:00-17:00"]}}, "'Mars/Olympus'"),
+        ({"hours": {"mon": ["09:00-17:00"]}}, "timezone: None"),
+        ({"timezone": "UTC", "hours": ["09:00-17:00"]}, "hours: ['09:00-17:00']"),
+        ({"timezone": "UTC", "hours": {"monday": ["09:00-17:00"]}}, "'monday'"),
+        ({"timezone": "UTC", "hours": {"mon": "09:00-17:00"}}, "hours/mon: '09:00-17:00' is not a list"),
+        ({"timezone": "UTC", "hours": {"mon": ["9-5"]}}, "hours/mon: '9-5' is not HH:MM-HH:MM"),
+        ({"timezone": "UTC", "hours": {"mon": ["09:00-17:60"]}}, "'09:00-17:60'"),
+        ({"timezone": "UTC", "hours": {"mon": ["24:00-02:00"]}}, "'24:00-02:00'"),
+        ({"timezone": "UTC", "hours": {"mon": ["09:00-24:30"]}}, "'09:00-24:30'"),
+        ({"timezone": "UTC", "hours": {"mon": [900]}}, "hours/mon: 900"),
+        ({"timezone": "UTC", "hours": {"mon": []}}, "no business hours"),
+        (
+            {"timezone": "UTC", "hours": {"mon": ["09:00-17:00"]}, "holidays": "2026-12-25"},
+            "'2026-12-25' is not a list",
+        ),
+        ({"timezone": "UTC", "hours": {"mon": ["09:00-17:00"]}, "holidays": ["2026-02-30"]}, "'2026-02-30'"),
+        ({"timezone": "UTC", "hours": {"mon": ["09:00-17:00"]}, "holidays": ["20261225"]}, "'20261225'"),
+    ],
+)
 def test_config_errors_name_the_bad_value(doc, named):
     with pytest.raises(ValueError) as error:
         calendar_from_config(doc)
@@ -196,10 +216,12 @@ def test_config_errors_name_the_bad_value(doc, named):
 
 
 def test_config_reads_slots_and_holidays():
-    cal = calendar_from_config({"timezone": "Europe/Berlin", "hours": {"fri": ["09:00-17:00", "22:00-02:00"]},
-                                "holidays": ["2026-12-25"]})
-    assert cal == BusinessCalendar("Europe/Berlin", (Slot(4, time(9), time(17)), Slot(4, time(22), time(2))),
-                                   frozenset({date(2026, 12, 25)}))
+    cal = calendar_from_config(
+        {"timezone": "Europe/Berlin", "hours": {"fri": ["09:00-17:00", "22:00-02:00"]}, "holidays": ["2026-12-25"]}
+    )
+    assert cal == BusinessCalendar(
+        "Europe/Berlin", (Slot(4, time(9), time(17)), Slot(4, time(22), time(2))), frozenset({date(2026, 12, 25)})
+    )
 
 
 # Properties
@@ -207,28 +229,43 @@ def test_config_reads_slots_and_holidays():
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata", "UTC"]
 # 2026 days (from 1 January) of the DST changes in those zones, and two ordinary ones.
 CHANGES = [66, 87, 93, 248, 275, 297, 304]
-AROUND = sorted({d + k for d in CHANGES + [140, 200] for k in (-2, -1, 0, 1)})
+AROUND = sorted({d + k for d in [*CHANGES, 140, 200] for k in (-2, -1, 0, 1)})
 NEW_YEAR = date(2026, 1, 1)
 
 # A quarter of an hour to a whole day (an end equal to the start), many across midnight.
-slots = st.builds(lambda day, start, quarters: Slot(day, time(start // 4, start % 4 * 15),
-                                                    time((start + quarters) % 96 // 4, (start + quarters) % 4 * 15)),
-                  st.integers(0, 6), st.integers(0, 95), st.integers(1, 96))
+slots = st.builds(
+    lambda day, start, quarters: Slot(
+        day, time(start // 4, start % 4 * 15), time((start + quarters) % 96 // 4, (start + quarters) % 4 * 15)
+    ),
+    st.integers(0, 6),
+    st.integers(0, 95),
+    st.integers(1, 96),
+)
 calendars = st.builds(
-    BusinessCalendar, st.sampled_from(ZONES), st.lists(slots, min_size=1, max_size=4).map(tuple),
-    st.frozensets(st.sampled_from(AROUND).map(lambda d: NEW_YEAR + timedelta(days=d)), max_size=6))
+    BusinessCalendar,
+    st.sampled_from(ZONES),
+    st.lists(slots, min_size=1, max_size=4).map(tuple),
+    st.frozensets(st.sampled_from(AROUND).map(lambda d: NEW_YEAR + timedelta(days=d)), max_size=6),
+)
 # Around the changes, to the minute, written in any of the zones.
-starts = st.builds(lambda day, minute, zone: (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=day, minutes=minute))
-                   .astimezone(ZoneInfo(zone)),
-                   st.sampled_from(AROUND), st.integers(0, 1439), st.sampled_from(ZONES))
+starts = st.builds(
+    lambda day, minute, zone: (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=day, minutes=minute)).astimezone(
+        ZoneInfo(zone)
+    ),
+    st.sampled_from(AROUND),
+    st.integers(0, 1439),
+    st.sampled_from(ZONES),
+)
 
 
 def budget(calendar: BusinessCalendar, amount: int) -> int:
     """Scale a drawn 0..6000 down to what surely fits in three years: 40
     weeks of the longest slot (a few weeks may go to holidays or DST)."""
+
     def length(slot):
         minutes = (slot.end.hour * 60 + slot.end.minute) - (slot.start.hour * 60 + slot.start.minute)
         return minutes if minutes > 0 else minutes + 1440
+
     return amount * min(6000, 40 * max(length(s) for s in calendar.slots)) // 6000
 
 
@@ -280,8 +317,9 @@ def test_business_time_adds_up_over_consecutive_stretches(calendar, start, x, y)
     start = start.astimezone(UTC)  # aware arithmetic is wall-clock arithmetic in the start's zone
     middle, end = start + timedelta(minutes=x), start + timedelta(minutes=x + y)
     whole = business_minutes_between(start, end, calendar)
-    assert whole == pytest.approx(business_minutes_between(start, middle, calendar)
-                                  + business_minutes_between(middle, end, calendar), abs=1e-6)
+    assert whole == pytest.approx(
+        business_minutes_between(start, middle, calendar) + business_minutes_between(middle, end, calendar), abs=1e-6
+    )
     assert 0 <= whole <= x + y
 
 

@@ -1,5 +1,6 @@
 """Many hands on the same data: paging while tickets arrive, operators
 writing to one ticket at once."""
+
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,7 @@ def isolated_requests(monkeypatch):
     def one_at_a_time(self, operation, params):
         with lock:
             return call(self, operation, params)
+
     monkeypatch.setattr(BaseClient, "_make_api_call", one_at_a_time)
 
 
@@ -71,8 +73,12 @@ def test_two_operators_with_the_same_version_one_wins_one_hears_412(client, serv
 
 def test_simultaneous_intakes_are_all_stored_and_counted(client, services, isolated_requests, operator, settle):
     def submit(n):
-        return services.intake.submit({"name": f"C{n}", "email": f"c{n}@example.com", "message": "Hello"},
-                                      idempotency_key=None, sender=f"10.0.0.{n}")
+        return services.intake.submit(
+            {"name": f"C{n}", "email": f"c{n}@example.com", "message": "Hello"},
+            idempotency_key=None,
+            sender=f"10.0.0.{n}",
+        )
+
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(submit, range(12)))
     assert len({a["id"] for a in answers}) == 12
@@ -81,8 +87,9 @@ def test_simultaneous_intakes_are_all_stored_and_counted(client, services, isola
     assert metrics["volume"]["total"] == 12 and metrics["backlog"]["by_status"] == {"new": 12}
 
 
-def test_a_change_landing_between_read_and_write_is_412_with_the_version_now(client, services, new_ticket,
-                                                                             operator, monkeypatch):
+def test_a_change_landing_between_read_and_write_is_412_with_the_version_now(
+    client, services, new_ticket, operator, monkeypatch
+):
     ticket = new_ticket()
     commit = services.store.commit
 
@@ -92,22 +99,31 @@ def test_a_change_landing_between_read_and_write_is_412_with_the_version_now(cli
         return commit(change, **kwargs)
 
     monkeypatch.setattr(services.store, "commit", raced)
-    stale = client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator() | {"If-Match": '"1"'},
-                                body=json.dumps({"priority": "low"}))
+    stale = client.http.request(
+        "PATCH",
+        f"/tickets/{ticket['id']}",
+        headers=operator() | {"If-Match": '"1"'},
+        body=json.dumps({"priority": "low"}),
+    )
     assert (stale.status_code, stale.headers["ETag"]) == (412, '"2"')
     assert services.tickets.get(ticket["id"])["priority"] == "high"
 
 
 def test_a_change_that_changes_nothing_answers_the_ticket_as_it_is(client, services, new_ticket, operator):
     ticket = new_ticket()
-    same = client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator() | {"If-Match": '"1"'},
-                               body=json.dumps({"priority": "normal"}))
+    same = client.http.request(
+        "PATCH",
+        f"/tickets/{ticket['id']}",
+        headers=operator() | {"If-Match": '"1"'},
+        body=json.dumps({"priority": "normal"}),
+    )
     assert (same.status_code, same.json_body["version"], same.json_body["priority"]) == (200, 1, "normal")
     assert same.json_body["messages"][0]["body"] == "Where is my parcel?"
 
 
 def test_a_ticket_changed_before_every_attempt_is_412_after_the_last_with_the_version_now(
-        client, services, new_ticket, operator, monkeypatch):
+    client, services, new_ticket, operator, monkeypatch
+):
     ticket = new_ticket()
     commit, bob = services.store.commit, Actor("operator", "bob@shop.example")
 
@@ -118,8 +134,9 @@ def test_a_ticket_changed_before_every_attempt_is_412_after_the_last_with_the_ve
         return commit(change, **kwargs)
 
     monkeypatch.setattr(services.store, "commit", contended)
-    answer = client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(),
-                                 body=json.dumps({"priority": "low"}))
+    answer = client.http.request(
+        "PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps({"priority": "low"})
+    )
     view = services.tickets.get(ticket["id"])
     assert (answer.status_code, answer.headers["ETag"]) == (412, f'"{view["version"]}"')
     assert view["version"] == 1 + 8 and view["priority"] == "normal"  # eight tries, none of them hers

@@ -1,13 +1,18 @@
 """Every stage's settings validate; a broken one fails loudly, naming the place."""
+
 import copy
 
 import pytest
 
 from chalicelib.config import ConfigError, load_stage_document, settings_from
 
-AWS_ENV = {"CARELINE_SCHEDULER_TARGET_ARN": "arn:t", "CARELINE_SCHEDULER_ROLE_ARN": "arn:r",
-           "CARELINE_PUBLIC_URL": "https://api.example", "CARELINE_ATTACHMENTS_BUCKET": "careline-test-attachments-1",
-           "CARELINE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:careline/test/signing-secret-AbCdEf"}
+AWS_ENV = {
+    "CARELINE_SCHEDULER_TARGET_ARN": "arn:t",
+    "CARELINE_SCHEDULER_ROLE_ARN": "arn:r",
+    "CARELINE_PUBLIC_URL": "https://api.example",
+    "CARELINE_ATTACHMENTS_BUCKET": "careline-test-attachments-1",
+    "CARELINE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:careline/test/signing-secret-AbCdEf",
+}
 
 
 @pytest.mark.parametrize("stage", ["local", "dev", "staging", "prod"])
@@ -31,12 +36,14 @@ def test_normal_first_response_may_not_exceed_24_hours():
     def slow(d):
         d["sla"]["targets"]["normal"]["first_response"]["minutes"] = 1500
         d["sla"]["targets"]["low"]["first_response"]["minutes"] = 1500
+
     assert "normal/first_response" in broken(slow)
 
 
 def test_urgent_may_not_be_slower_than_high():
     assert "urgent/first_response" in broken(
-        lambda d: d["sla"]["targets"]["urgent"]["first_response"].update(minutes=300))
+        lambda d: d["sla"]["targets"]["urgent"]["first_response"].update(minutes=300)
+    )
 
 
 def test_schema_errors_name_the_path():
@@ -46,13 +53,15 @@ def test_schema_errors_name_the_path():
 
 
 def test_rules_may_only_name_configured_categories():
-    assert "'vip-lounge'" in broken(lambda d: d["priority_rules"].append(
-        {"when": {"category": ["vip-lounge"]}, "priority": "high"}))
+    assert "'vip-lounge'" in broken(
+        lambda d: d["priority_rules"].append({"when": {"category": ["vip-lounge"]}, "priority": "high"})
+    )
 
 
 def test_business_targets_need_a_calendar():
     def drop_calendar(d):
         del d["sla"]["calendar"]
+
     assert "business-time targets need a calendar" in broken(drop_calendar)
 
 

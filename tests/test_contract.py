@@ -1,5 +1,6 @@
 """The public contract lives in the repository (docs/contract.md), word for
 word what the team's shared copy says, so a newcomer needs nothing else."""
+
 from pathlib import Path
 
 import pytest

@@ -1,5 +1,6 @@
 """A stack that is not empty: the local stage's demo roster and macros, and
 demo tickets worked through simulated weeks by the app's own services."""
+
 import json
 
 
@@ -17,7 +18,9 @@ def test_the_local_stage_starts_with_its_demo_agents_and_macros_once(client, ope
     roster = {a["email"]: (a["name"], a["available"]) for a in call(client, "GET", "/agents", admin).json_body["items"]}
     assert roster["kim@shop.example"] == ("Kim Meyer", True) and roster["sam@shop.example"] == ("Sam Okafor", False)
     assert new_ticket()["id"] and call(client, "GET", "/tickets", admin).json_body["items"][0]["assignee"] in (
-        "kim@shop.example", "lou@shop.example")
+        "kim@shop.example",
+        "lou@shop.example",
+    )
 
 
 def test_demo_tickets_are_worked_through_simulated_weeks(client, operator, services):
@@ -38,8 +41,10 @@ def test_demo_tickets_are_worked_through_simulated_weeks(client, operator, servi
     assert {a["email"] for a in report["agents"] if a["handled"]} == {"kim@shop.example", "lou@shop.example"}
     # Time is back to the stack's own clock, and the tickets are searchable.
     assert call(client, "GET", "/tickets?q=order", admin).json_body["server_time"] == "2026-11-24T09:00:00Z"
-    assert call(client, "GET", "/tickets?q=parcel", admin).json_body["items"] or \
-        call(client, "GET", "/tickets?q=order", admin).json_body["items"]
+    assert (
+        call(client, "GET", "/tickets?q=parcel", admin).json_body["items"]
+        or call(client, "GET", "/tickets?q=order", admin).json_body["items"]
+    )
     assert call(client, "POST", "/_dev/demo", {}, {"tickets": 0}).status_code == 400
 
 
@@ -63,11 +68,10 @@ def test_the_emulator_still_rolls_a_failed_transaction_back_whole(services):
         return len(streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"])
 
     before = records()
-    with pytest.raises(TransactWriteError):
-        with TransactWrite(connection=transaction_connection()) as tx:
-            tx.update(TicketTable("t1", "#"), actions=[TicketTable.status.set("closed")])
-            tx.save(TicketTable("t1", "e1", kind="note", body="never"))
-            tx.save(Claim("taken"), condition=Claim.key.does_not_exist())
+    with pytest.raises(TransactWriteError), TransactWrite(connection=transaction_connection()) as tx:
+        tx.update(TicketTable("t1", "#"), actions=[TicketTable.status.set("closed")])
+        tx.save(TicketTable("t1", "e1", kind="note", body="never"))
+        tx.save(Claim("taken"), condition=Claim.key.does_not_exist())
     assert TicketTable.get("t1", "#").status == "open"
     assert [i.sk for i in TicketTable.query("t1")] == ["#"]
     assert records() == before
@@ -84,9 +88,9 @@ def test_the_emulator_reads_a_partition_as_moto_would(services):
     for pk in ("a", "b"):
         for sk in ("#", "2026-11-24T09:00:00Z#000002", "2026-11-24T08:00:00Z#000001"):
             TicketTable(pk, sk, kind="note").save()
-    assert [i.sk for i in TicketTable.query("a")] == [
-        "#", "2026-11-24T08:00:00Z#000001", "2026-11-24T09:00:00Z#000002"]
-    assert [i.sk for i in TicketTable.query("b", TicketTable.sk.startswith("2026"), scan_index_forward=False,
-                                             limit=1)] == ["2026-11-24T09:00:00Z#000002"]
+    assert [i.sk for i in TicketTable.query("a")] == ["#", "2026-11-24T08:00:00Z#000001", "2026-11-24T09:00:00Z#000002"]
+    assert [
+        i.sk for i in TicketTable.query("b", TicketTable.sk.startswith("2026"), scan_index_forward=False, limit=1)
+    ] == ["2026-11-24T09:00:00Z#000002"]
     assert list(TicketTable.query("nobody")) == []
     assert [i.pk for i in TicketTable.by_all.query("missing")] == []

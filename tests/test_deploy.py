@@ -1,6 +1,7 @@
 """`make deploy`'s steps with stubbed AWS clients (no AWS account here):
 what it uploads, which change sets it makes, what the site gets, and what
 happens when CloudFormation or the smoke test fails."""
+
 import json
 
 import pytest
@@ -15,16 +16,24 @@ class Stack:
         self.stack = None
         self.calls = []
         self.fail_execution = fail_execution
-        self.outputs = outputs or {"SiteUrlOutput": "https://d111.cloudfront.net", "StaticSiteBucketName": "site-bucket",
-                                   "DistributionId": "E1", "CognitoDomainUrl": "https://careline-dev-1.auth.x",
-                                   "CognitoClientId": "client-1", "EndpointURL": "https://api.example/api/"}
+        self.outputs = outputs or {
+            "SiteUrlOutput": "https://d111.cloudfront.net",
+            "StaticSiteBucketName": "site-bucket",
+            "DistributionId": "E1",
+            "CognitoDomainUrl": "https://careline-dev-1.auth.x",
+            "CognitoClientId": "client-1",
+            "EndpointURL": "https://api.example/api/",
+        }
         if exists:
             self.stack = self._stack("UPDATE_COMPLETE", artifact)
         self.change_sets = {}
 
     def _stack(self, status, artifact):
-        return {"StackStatus": status, "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in self.outputs.items()],
-                "Tags": [{"Key": deploy.ARTIFACT_TAG, "Value": artifact}] if artifact else []}
+        return {
+            "StackStatus": status,
+            "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in self.outputs.items()],
+            "Tags": [{"Key": deploy.ARTIFACT_TAG, "Value": artifact}] if artifact else [],
+        }
 
     def describe_stacks(self, StackName):
         if self.stack is None:
@@ -48,8 +57,15 @@ class Stack:
             self.stack = self._stack("UPDATE_COMPLETE" if self.stack else "CREATE_COMPLETE", artifact)
 
     def describe_stack_events(self, StackName):
-        return {"StackEvents": [{"LogicalResourceId": "UserPool", "ResourceStatus": "CREATE_FAILED",
-                                 "ResourceStatusReason": "Domain already exists"}]}
+        return {
+            "StackEvents": [
+                {
+                    "LogicalResourceId": "UserPool",
+                    "ResourceStatus": "CREATE_FAILED",
+                    "ResourceStatusReason": "Domain already exists",
+                }
+            ]
+        }
 
 
 class Recorder:
@@ -66,14 +82,28 @@ def deployer(tmp_path, stack, smoke_results=(True,), env=None):
     def fake_package(stage, out):
         out.mkdir(parents=True)
         (out / "deployment.zip").write_bytes(b"zip")
-        return {"Resources": {"APIHandler": {"Type": "AWS::Serverless::Function",
-                                             "Properties": {"CodeUri": "./deployment.zip"}},
-                              "Other": {"Type": "AWS::SQS::Queue", "Properties": {}}}}
+        return {
+            "Resources": {
+                "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {"CodeUri": "./deployment.zip"}},
+                "Other": {"Type": "AWS::SQS::Queue", "Properties": {}},
+            }
+        }
 
-    return deploy.Deployer(stage="dev", cloudformation=stack, s3=Recorder(), cloudfront=Recorder(),
-                           bucket="artifacts", region="eu-central-1", version="abc123", build_dir=tmp_path,
-                           package=fake_package, smoke=lambda url: results.pop(0), log=lambda line: None,
-                           env=env or {}, poll_seconds=0)
+    return deploy.Deployer(
+        stage="dev",
+        cloudformation=stack,
+        s3=Recorder(),
+        cloudfront=Recorder(),
+        bucket="artifacts",
+        region="eu-central-1",
+        version="abc123",
+        build_dir=tmp_path,
+        package=fake_package,
+        smoke=lambda url: results.pop(0),
+        log=lambda line: None,
+        env=env or {},
+        poll_seconds=0,
+    )
 
 
 def test_a_new_stack_is_created_then_given_its_cloudfront_url_and_the_site_is_published(tmp_path):
@@ -91,13 +121,17 @@ def test_a_new_stack_is_created_then_given_its_cloudfront_url_and_the_site_is_pu
     # The package: the zip uploaded, the template pointing at it.
     uploads = {call[0]: call for call in d.s3.calls}
     assert uploads["upload_file"][1][1:] == ("artifacts", "dev/abc123/deployment.zip")
-    put = [kw for name, _, kw in d.s3.calls if name == "put_object" and kw["Bucket"] == "artifacts"][0]
+    put = next(kw for name, _, kw in d.s3.calls if name == "put_object" and kw["Bucket"] == "artifacts")
     template = json.loads(put["Body"])
-    assert template["Resources"]["APIHandler"]["Properties"]["CodeUri"] == {"Bucket": "artifacts",
-                                                                            "Key": "dev/abc123/deployment.zip"}
+    assert template["Resources"]["APIHandler"]["Properties"]["CodeUri"] == {
+        "Bucket": "artifacts",
+        "Key": "dev/abc123/deployment.zip",
+    }
     # The site: every admin and widget file, config.js from the outputs, then an invalidation.
     site_keys = {kw["Key"]: kw for name, _, kw in d.s3.calls if name == "put_object" and kw["Bucket"] == "site-bucket"}
-    assert {"admin/index.html", "admin/app.js", "admin/style.css", "widget/careline.js", "admin/config.js"} <= set(site_keys)
+    assert {"admin/index.html", "admin/app.js", "admin/style.css", "widget/careline.js", "admin/config.js"} <= set(
+        site_keys
+    )
     assert site_keys["admin/index.html"]["ContentType"] == "text/html"
     config = site_keys["admin/config.js"]["Body"].decode()
     assert '"apiBase": "/api"' in config and '"clientId": "client-1"' in config
@@ -132,15 +166,17 @@ def test_a_failed_smoke_test_redeploys_the_previous_package_and_fails(tmp_path):
 def test_a_failed_deploy_reports_why_and_publishes_nothing(tmp_path):
     stack = Stack(exists=True, fail_execution=True)
     d = deployer(tmp_path, stack)
-    with pytest.raises(deploy.DeployError, match="UPDATE_ROLLBACK_COMPLETE.*UserPool: Domain already exists"):
+    with pytest.raises(deploy.DeployError, match=r"UPDATE_ROLLBACK_COMPLETE.*UserPool: Domain already exists"):
         d.run()
     assert not [kw for name, _, kw in d.s3.calls if name == "put_object" and kw["Bucket"] == "site-bucket"]
 
 
 def test_a_change_set_without_changes_is_not_an_error(tmp_path):
     stack = Stack(exists=True)
-    stack.describe_change_set = lambda **kw: {"Status": "FAILED", "StatusReason":
-                                              "The submitted information didn't contain changes."}
+    stack.describe_change_set = lambda **kw: {
+        "Status": "FAILED",
+        "StatusReason": "The submitted information didn't contain changes.",
+    }
     stack.delete_change_set = lambda **kw: stack.calls.append(("delete_change_set", kw))
     d = deployer(tmp_path, stack)
     d.run()
@@ -162,5 +198,9 @@ def test_config_js_is_what_the_admin_page_reads():
     text = deploy.config_js("dev", {"CognitoDomainUrl": "https://d.auth", "CognitoClientId": "c"}, "https://site")
     assert text.startswith("window.CARELINE = ") and text.endswith(";\n")
     config = json.loads(text.removeprefix("window.CARELINE = ").rstrip().rstrip(";"))
-    assert config == {"apiBase": "/api", "stage": "dev", "categories": build.stage_document("dev")["categories"],
-                      "cognito": {"domain": "https://d.auth", "clientId": "c", "redirectUri": "https://site/admin/index.html"}}
+    assert config == {
+        "apiBase": "/api",
+        "stage": "dev",
+        "categories": build.stage_document("dev")["categories"],
+        "cognito": {"domain": "https://d.auth", "clientId": "c", "redirectUri": "https://site/admin/index.html"},
+    }

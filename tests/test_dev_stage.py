@@ -1,23 +1,25 @@
 """The local stage's dev routes: clock, mailbox, tokens; and that no other stage has them."""
+
 import json
 import subprocess
 import sys
 
-from tests.conftest import ROOT
-
 from chalicelib.auth import local_verifier
+from tests.conftest import ROOT
 
 FORM = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}
 
 
 def advance(client, minutes):
-    return client.http.post("/_dev/clock", headers={"Content-Type": "application/json"},
-                            body=json.dumps({"advance_minutes": minutes}))
+    return client.http.post(
+        "/_dev/clock", headers={"Content-Type": "application/json"}, body=json.dumps({"advance_minutes": minutes})
+    )
 
 
 def test_advancing_the_clock_fires_due_sla_schedules_through_the_scheduler_handler(client, services, mailbox):
-    ticket = client.http.post("/inquiries", headers={"Content-Type": "application/json"},
-                              body=json.dumps(FORM)).json_body
+    ticket = client.http.post(
+        "/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(FORM)
+    ).json_body
 
     assert advance(client, 60).json_body["fired"] == []  # nothing due yet
     warned = advance(client, 19 * 60).json_body
@@ -37,8 +39,9 @@ def test_advancing_the_clock_fires_due_sla_schedules_through_the_scheduler_handl
 def test_a_duplicate_or_stale_scheduler_invocation_does_nothing(client, services, clock, mailbox):
     from datetime import timedelta
 
-    ticket_id = client.http.post("/inquiries", headers={"Content-Type": "application/json"},
-                                 body=json.dumps(FORM)).json_body["id"]
+    ticket_id = client.http.post(
+        "/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(FORM)
+    ).json_body["id"]
     payload = {"type": "sla", "ticket_id": ticket_id, "metric": "first_response", "kind": "warning"}
     assert services.timers.fire(payload)["action"] == "rearmed"  # early: not yet due
     clock.advance(timedelta(hours=20))
@@ -56,25 +59,33 @@ def test_clock_refuses_bad_input(client):
 
 
 def test_clock_accepts_curls_default_content_type(client):
-    response = client.http.post("/_dev/clock", headers={"Content-Type": "application/x-www-form-urlencoded"},
-                                body='{"advance_minutes": 30}')
+    response = client.http.post(
+        "/_dev/clock", headers={"Content-Type": "application/x-www-form-urlencoded"}, body='{"advance_minutes": 30}'
+    )
     assert response.json_body["now"] == "2026-11-24T09:30:00Z"
 
 
 def test_dev_token_verifies_for_the_local_stage(client, services):
-    response = client.http.post("/_dev/token", headers={"Content-Type": "application/json"},
-                                body=json.dumps({"email": "op@shop.example", "role": "admin"}))
+    response = client.http.post(
+        "/_dev/token",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"email": "op@shop.example", "role": "admin"}),
+    )
     principal = local_verifier(services.settings.public_url, services.clock).verify(response.json_body["token"])
     assert principal.roles == {"admin"}
-    bad = client.http.post("/_dev/token", headers={"Content-Type": "application/json"},
-                           body=json.dumps({"email": "x", "role": "root"}))
+    bad = client.http.post(
+        "/_dev/token", headers={"Content-Type": "application/json"}, body=json.dumps({"email": "x", "role": "root"})
+    )
     assert {e["field"] for e in bad.json_body["errors"]} == {"email", "role"}
 
 
 def test_mailbox_lists_every_email_oldest_first(client, mailbox):
     for name in ("Ann", "Bob"):
-        client.http.post("/inquiries", headers={"Content-Type": "application/json"},
-                         body=json.dumps(FORM | {"name": name, "email": f"{name.lower()}@example.com"}))
+        client.http.post(
+            "/inquiries",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(FORM | {"name": name, "email": f"{name.lower()}@example.com"}),
+        )
     listed = client.http.get("/_dev/mail").json_body
     assert [m["to"] for m in listed] == [["Ann <ann@example.com>"], ["Bob <bob@example.com>"]]
     # The contract's fields, and the files each email carries (a compatible extension).
@@ -85,7 +96,13 @@ def test_mailbox_lists_every_email_oldest_first(client, mailbox):
 def test_no_other_stage_has_dev_routes():
     script = "import app; print(sorted(app.app.routes))"  # no dev route, static page or mailbox
     for stage in ("dev", "staging", "prod"):
-        routes = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-                                env={"CARELINE_STAGE": stage, "PATH": "/usr/bin:/bin"}, check=True).stdout
+        routes = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={"CARELINE_STAGE": stage, "PATH": "/usr/bin:/bin"},
+            check=True,
+        ).stdout
         assert "/inquiries" in routes
         assert not any(local in routes for local in ("/_dev", "/admin", "/widget", "/shop"))

@@ -1,5 +1,6 @@
 """End to end: `make run` as a newcomer starts it, used over HTTP by the
 contract alone, then stopped with Ctrl-C."""
+
 import json
 import os
 import signal
@@ -16,8 +17,9 @@ pytestmark = pytest.mark.e2e
 
 def call(base, method, path, body=None, content_type="application/json"):
     data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": content_type} if data is not None else {})
+    request = urllib.request.Request(
+        base + path, data=data, method=method, headers={"Content-Type": content_type} if data is not None else {}
+    )
     try:
         with urllib.request.urlopen(request, timeout=20) as answer:
             return answer.status, json.loads(answer.read() or b"null")
@@ -35,8 +37,13 @@ def test_inquiry_acknowledgement_and_sla_through_the_running_stack(stack):
     base = stack["base"]
     assert call(base, "GET", "/health") == (200, {"status": "ok"})
 
-    status, ticket = call(base, "POST", "/inquiries", b"name=Ann+Lee&email=ann%40example.com&message=Where+is+my+parcel%3F",
-                          "application/x-www-form-urlencoded")
+    status, ticket = call(
+        base,
+        "POST",
+        "/inquiries",
+        b"name=Ann+Lee&email=ann%40example.com&message=Where+is+my+parcel%3F",
+        "application/x-www-form-urlencoded",
+    )
     assert status == 201 and ticket["status"] == "new"
 
     status, mail = call(base, "GET", "/_dev/mail")

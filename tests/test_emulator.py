@@ -5,6 +5,7 @@ matches, while other transactions are refused by their conditions (as a
 rate-limited intake is). Through moto's plain ThreadedMotoServer the same
 load loses writes (a cancelled transaction restores whole-table snapshots) or
 fails with "dictionary changed size during iteration"."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -19,7 +20,8 @@ THREADS, EACH, EXISTING = 16, 4, 600  # enough items that a table snapshot takes
 def emulator():
     server = SerialisedMotoServer(port=free_port())
     server.start()
-    yield "http://%s:%d" % server.get_host_and_port()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
     server.stop()
 
 
@@ -27,40 +29,74 @@ def dynamodb(endpoint):
     import boto3
     from botocore.config import Config
 
-    return boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="local",
-                        aws_secret_access_key="local", config=Config(retries={"max_attempts": 1},
-                                                                      max_pool_connections=THREADS))
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 1}, max_pool_connections=THREADS),
+    )
 
 
 def test_concurrent_transactions_through_the_emulator_all_commit(emulator):
     client = dynamodb(emulator)
-    client.create_table(TableName="items", BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    client.create_table(
+        TableName="items",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
     for first in range(0, EXISTING, 25):
-        client.batch_write_item(RequestItems={"items": [
-            {"PutRequest": {"Item": {"pk": {"S": f"old#{n}"}}}} for n in range(first, min(first + 25, EXISTING))]})
+        client.batch_write_item(
+            RequestItems={
+                "items": [
+                    {"PutRequest": {"Item": {"pk": {"S": f"old#{n}"}}}} for n in range(first, min(first + 25, EXISTING))
+                ]
+            }
+        )
 
     def write(worker: int) -> list[str]:
         failures = []
         for n in range(EACH):
             try:  # refused by its condition: nothing of it may stay, nothing else may be undone
-                client.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": "items", "Item": {"pk": {"S": f"refused#{worker}#{n}"}}}},
-                    {"ConditionCheck": {"TableName": "items", "Key": {"pk": {"S": "no-such-item"}},
-                                        "ConditionExpression": "attribute_exists(pk)"}}])
+                client.transact_write_items(
+                    TransactItems=[
+                        {"Put": {"TableName": "items", "Item": {"pk": {"S": f"refused#{worker}#{n}"}}}},
+                        {
+                            "ConditionCheck": {
+                                "TableName": "items",
+                                "Key": {"pk": {"S": "no-such-item"}},
+                                "ConditionExpression": "attribute_exists(pk)",
+                            }
+                        },
+                    ]
+                )
                 failures.append("a transaction whose condition fails committed")
             except client.exceptions.TransactionCanceledException:
                 pass
             except Exception as error:
                 failures.append(repr(error))
             try:
-                client.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": "items", "Item": {"pk": {"S": f"item#{worker}#{n}"}},
-                             "ConditionExpression": "attribute_not_exists(pk)"}},
-                    {"Update": {"TableName": "items", "Key": {"pk": {"S": "counter"}},
-                                "UpdateExpression": "ADD n :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-                ])
+                client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": "items",
+                                "Item": {"pk": {"S": f"item#{worker}#{n}"}},
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                        {
+                            "Update": {
+                                "TableName": "items",
+                                "Key": {"pk": {"S": "counter"}},
+                                "UpdateExpression": "ADD n :one",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}},
+                            }
+                        },
+                    ]
+                )
             except Exception as error:  # what a customer would see as a 503
                 failures.append(repr(error))
         return failures
@@ -88,26 +124,40 @@ def test_a_transaction_never_copies_whole_tables(emulator, monkeypatch):
     copies = []
     monkeypatch.setattr(Table, "__deepcopy__", lambda table, memo: copies.append(table), raising=False)
     client = dynamodb(emulator)
-    client.create_table(TableName="few", BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    client.create_table(
+        TableName="few",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
     client.transact_write_items(TransactItems=[{"Put": {"TableName": "few", "Item": {"pk": {"S": "a"}}}}])
     assert copies == []
 
 
 def test_a_write_refused_halfway_undoes_the_transactions_earlier_writes(emulator):
     client = dynamodb(emulator)
-    client.create_table(TableName="undo", BillingMode="PAY_PER_REQUEST",
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    client.create_table(
+        TableName="undo",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
     client.put_item(TableName="undo", Item={"pk": {"S": "kept"}, "v": {"N": "1"}})
     client.put_item(TableName="undo", Item={"pk": {"S": "text"}, "a": {"S": "not a number"}})
     with pytest.raises(client.exceptions.ClientError):
-        client.transact_write_items(TransactItems=[
-            {"Put": {"TableName": "undo", "Item": {"pk": {"S": "kept"}, "v": {"N": "2"}}}},
-            {"Put": {"TableName": "undo", "Item": {"pk": {"S": "new"}}}},
-            {"Update": {"TableName": "undo", "Key": {"pk": {"S": "text"}}, "UpdateExpression": "ADD a :one",
-                        "ExpressionAttributeValues": {":one": {"N": "1"}}}},  # moto refuses it only when writing
-        ])
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "undo", "Item": {"pk": {"S": "kept"}, "v": {"N": "2"}}}},
+                {"Put": {"TableName": "undo", "Item": {"pk": {"S": "new"}}}},
+                {
+                    "Update": {
+                        "TableName": "undo",
+                        "Key": {"pk": {"S": "text"}},
+                        "UpdateExpression": "ADD a :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },  # moto refuses it only when writing
+            ]
+        )
     items = {i["pk"]["S"]: i for i in client.scan(TableName="undo")["Items"]}
     assert set(items) == {"kept", "text"} and items["kept"]["v"] == {"N": "1"}

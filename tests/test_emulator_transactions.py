@@ -1,5 +1,6 @@
 """The local emulator's light transaction snapshots roll back exactly what
 moto's whole-table copies would: items and stream records."""
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -9,8 +10,13 @@ TABLE = "careline-local-tickets"
 
 
 def put(key, **extra):
-    return {"Put": {"TableName": TABLE, "Item": {"pk": {"S": key}, "sk": {"S": "#"}, "k": {"S": "ticket"}, **extra},
-                    "ConditionExpression": "attribute_not_exists(pk)"}}
+    return {
+        "Put": {
+            "TableName": TABLE,
+            "Item": {"pk": {"S": key}, "sk": {"S": "#"}, "k": {"S": "ticket"}, **extra},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
 
 
 def state():
@@ -28,11 +34,20 @@ def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(services):
     dynamodb.transact_write_items(TransactItems=[put("a", s={"S": "new"}), put("c")])
     before = state()
     with pytest.raises(ClientError, match="TransactionCanceled"):
-        dynamodb.transact_write_items(TransactItems=[
-            put("b"),  # applied first, then undone
-            {"Update": {"TableName": TABLE, "Key": {"pk": {"S": "a"}, "sk": {"S": "#"}},
-                        "UpdateExpression": "SET s = :s", "ExpressionAttributeValues": {":s": {"S": "open"}}}},
-            put("c")])  # exists: the condition fails
+        dynamodb.transact_write_items(
+            TransactItems=[
+                put("b"),  # applied first, then undone
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": {"pk": {"S": "a"}, "sk": {"S": "#"}},
+                        "UpdateExpression": "SET s = :s",
+                        "ExpressionAttributeValues": {":s": {"S": "open"}},
+                    }
+                },
+                put("c"),
+            ]
+        )  # exists: the condition fails
     assert state() == before
 
 

@@ -1,4 +1,5 @@
 """Every AWS client honours AWS_ENDPOINT_URL: set it, and nothing can reach real AWS."""
+
 import pytest
 
 

@@ -4,6 +4,8 @@ inbound mail (throttled, 5xx, timed out, or answering after the write
 succeeded). Each case asserts what the customer sees once the fault is over:
 the answer, whether the ticket exists, every email sent exactly once, the
 ticket's schedule armed exactly once."""
+
+import contextlib
 import json
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -28,8 +30,13 @@ class Fault:
             code = "TooManyRequestsException" if self.service == "sesv2" else "ThrottlingException"
             return ClientError({"Error": {"Code": code, "Message": "slow down"}}, self.operation)
         if self.kind == "5xx":
-            return ClientError({"Error": {"Code": "InternalServerError", "Message": "oops"},
-                                "ResponseMetadata": {"HTTPStatusCode": 500}}, self.operation)
+            return ClientError(
+                {
+                    "Error": {"Code": "InternalServerError", "Message": "oops"},
+                    "ResponseMetadata": {"HTTPStatusCode": 500},
+                },
+                self.operation,
+            )
         if self.kind == "timeout":
             return ReadTimeoutError(endpoint_url=f"https://{self.service}.invalid")
         return ConnectionClosedError(endpoint_url=f"https://{self.service}.invalid")
@@ -45,8 +52,10 @@ def inject(monkeypatch):
 
     def faulty(client, operation, params):
         for fault in active:
-            if (client.meta.service_model.service_name, operation) == (fault.service, fault.operation) \
-                    and fault.times > 0:
+            if (client.meta.service_model.service_name, operation) == (
+                fault.service,
+                fault.operation,
+            ) and fault.times > 0:
                 fault.times -= 1
                 if fault.kind == "lost":
                     call(client, operation, params)  # it happened; the answer never arrives
@@ -71,8 +80,10 @@ def recover(services, clock, settle):
 
 
 def schedules(services):
-    return [s["Name"] for s in aws_client("scheduler").list_schedules(
-        GroupName=services.settings.scheduler_group)["Schedules"]]
+    return [
+        s["Name"]
+        for s in aws_client("scheduler").list_schedules(GroupName=services.settings.scheduler_group)["Schedules"]
+    ]
 
 
 def customer_mail(mailbox, address="ann@example.com"):
@@ -80,13 +91,22 @@ def customer_mail(mailbox, address="ann@example.com"):
 
 
 INTAKE_FAULTS = [
-    Fault("dynamodb", "TransactWriteItems", "throttled"), Fault("dynamodb", "TransactWriteItems", "5xx"),
-    Fault("dynamodb", "TransactWriteItems", "timeout"), Fault("dynamodb", "TransactWriteItems", "lost"),
-    Fault("dynamodb", "Query", "throttled"), Fault("dynamodb", "PutItem", "5xx"), Fault("dynamodb", "PutItem", "lost"),
-    Fault("dynamodb", "UpdateItem", "throttled"), Fault("dynamodb", "UpdateItem", "lost"),
-    Fault("sesv2", "SendEmail", "throttled"), Fault("sesv2", "SendEmail", "5xx"), Fault("sesv2", "SendEmail", "timeout"),
-    Fault("scheduler", "CreateSchedule", "throttled"), Fault("scheduler", "CreateSchedule", "lost"),
-    Fault("events", "PutEvents", "5xx"), Fault("events", "PutEvents", "lost"),
+    Fault("dynamodb", "TransactWriteItems", "throttled"),
+    Fault("dynamodb", "TransactWriteItems", "5xx"),
+    Fault("dynamodb", "TransactWriteItems", "timeout"),
+    Fault("dynamodb", "TransactWriteItems", "lost"),
+    Fault("dynamodb", "Query", "throttled"),
+    Fault("dynamodb", "PutItem", "5xx"),
+    Fault("dynamodb", "PutItem", "lost"),
+    Fault("dynamodb", "UpdateItem", "throttled"),
+    Fault("dynamodb", "UpdateItem", "lost"),
+    Fault("sesv2", "SendEmail", "throttled"),
+    Fault("sesv2", "SendEmail", "5xx"),
+    Fault("sesv2", "SendEmail", "timeout"),
+    Fault("scheduler", "CreateSchedule", "throttled"),
+    Fault("scheduler", "CreateSchedule", "lost"),
+    Fault("events", "PutEvents", "5xx"),
+    Fault("events", "PutEvents", "lost"),
 ]
 
 
@@ -133,16 +153,20 @@ def test_intake_whose_commit_took_but_no_attempt_was_answered_is_201_once(client
 
 
 OPERATOR_FAULTS = [
-    Fault("dynamodb", "TransactWriteItems", "throttled"), Fault("dynamodb", "TransactWriteItems", "lost"),
-    Fault("sesv2", "SendEmail", "5xx"), Fault("dynamodb", "UpdateItem", "lost"),
-    Fault("scheduler", "CreateSchedule", "5xx"), Fault("scheduler", "DeleteSchedule", "throttled"),
+    Fault("dynamodb", "TransactWriteItems", "throttled"),
+    Fault("dynamodb", "TransactWriteItems", "lost"),
+    Fault("sesv2", "SendEmail", "5xx"),
+    Fault("dynamodb", "UpdateItem", "lost"),
+    Fault("scheduler", "CreateSchedule", "5xx"),
+    Fault("scheduler", "DeleteSchedule", "throttled"),
 ]
 
 
 @pytest.mark.parametrize("step", ["reply", "resolve"])
 @pytest.mark.parametrize("fault", OPERATOR_FAULTS, ids=lambda f: f"{f.service}-{f.operation}-{f.kind}")
-def test_operator_steps_under_a_passing_fault(client, services, clock, mailbox, settle, inject, operator,
-                                              new_ticket, step, fault):
+def test_operator_steps_under_a_passing_fault(
+    client, services, clock, mailbox, settle, inject, operator, new_ticket, step, fault
+):
     ticket = new_ticket()
     before = len(customer_mail(mailbox))
     inject(fault)
@@ -152,43 +176,53 @@ def test_operator_steps_under_a_passing_fault(client, services, clock, mailbox, 
     recover(services, clock, settle)
     view = client.http.get(f"/tickets/{ticket['id']}", headers=operator()).json_body
     assert [m["body"] for m in view["messages"] if m["author"] != "system" and m["direction"] == "out"] == [
-        "Your parcel arrives tomorrow."]  # stored once
+        "Your parcel arrives tomorrow."
+    ]  # stored once
     assert len(customer_mail(mailbox)) == before + 1  # the reply, exactly once
     expected = [f"cl-{ticket['id']}-followup"] if step == "resolve" else [f"cl-{ticket['id']}-res-warn"]
     assert schedules(services) == expected
 
 
-SLA_FAULTS = [Fault("dynamodb", "TransactWriteItems", "lost"), Fault("sesv2", "SendEmail", "throttled"),
-              Fault("scheduler", "CreateSchedule", "5xx"), Fault("dynamodb", "GetItem", "throttled")]
+SLA_FAULTS = [
+    Fault("dynamodb", "TransactWriteItems", "lost"),
+    Fault("sesv2", "SendEmail", "throttled"),
+    Fault("scheduler", "CreateSchedule", "5xx"),
+    Fault("dynamodb", "GetItem", "throttled"),
+]
 
 
 @pytest.mark.parametrize("fault", SLA_FAULTS, ids=lambda f: f"{f.service}-{f.operation}-{f.kind}")
-def test_an_sla_warning_under_a_passing_fault_warns_once(client, services, clock, mailbox, settle, inject,
-                                                         new_ticket, fault):
+def test_an_sla_warning_under_a_passing_fault_warns_once(
+    client, services, clock, mailbox, settle, inject, new_ticket, fault
+):
     ticket = new_ticket()
     clock.advance(timedelta(hours=20))  # the first-response warning is due
     inject(fault)
-    try:
-        services.timers.fire({"type": "sla", "ticket_id": ticket["id"], "metric": "first_response",
-                              "kind": "warning"})
-    except Exception:  # Scheduler invokes again after a failed invocation; the reconciler acts too
-        pass
+    # Scheduler invokes again after a failed invocation; the reconciler acts too.
+    with contextlib.suppress(Exception):
+        services.timers.fire({"type": "sla", "ticket_id": ticket["id"], "metric": "first_response", "kind": "warning"})
     recover(services, clock, settle)
     warnings = [m for m in mailbox() if m["subject"].startswith("SLA warning")]
     assert len(warnings) == 1
     assert schedules(services) == [f"cl-{ticket['id']}-fr-breach"]
 
 
-INBOUND_FAULTS = [Fault("dynamodb", "TransactWriteItems", "lost"), Fault("dynamodb", "TransactWriteItems", "throttled"),
-                  Fault("sesv2", "SendEmail", "5xx")]
+INBOUND_FAULTS = [
+    Fault("dynamodb", "TransactWriteItems", "lost"),
+    Fault("dynamodb", "TransactWriteItems", "throttled"),
+    Fault("sesv2", "SendEmail", "5xx"),
+]
 
 
 @pytest.mark.parametrize("fault", INBOUND_FAULTS, ids=lambda f: f"{f.service}-{f.operation}-{f.kind}")
-def test_a_customers_email_under_a_passing_fault_is_added_once(client, services, clock, mailbox, settle, inject,
-                                                               new_ticket, fault):
+def test_a_customers_email_under_a_passing_fault_is_added_once(
+    client, services, clock, mailbox, settle, inject, new_ticket, fault
+):
     ticket = new_ticket()
-    raw = (f"From: Ann Lee <ann@example.com>\r\nTo: support@careline.example\r\n"
-           f"Subject: Re: Parcel [{ticket['reference']}]\r\nMessage-ID: <r1@example.com>\r\n\r\nStill waiting!").encode()
+    raw = (
+        f"From: Ann Lee <ann@example.com>\r\nTo: support@careline.example\r\n"
+        f"Subject: Re: Parcel [{ticket['reference']}]\r\nMessage-ID: <r1@example.com>\r\n\r\nStill waiting!"
+    ).encode()
     inject(fault)
     try:
         services.inbound.handle(raw)

@@ -1,6 +1,7 @@
 """The follow-up's rating page (contract section 2): opening a link records
 nothing (mail scanners open links); posting records or updates the ticket's
 feedback; forged links are 404, old ones 410; unhappy words reach a person."""
+
 import json
 from datetime import timedelta
 
@@ -68,10 +69,19 @@ def test_a_browser_posting_the_form_gets_pages_not_json(client, link):
     assert refused.status_code == 400 and refused.headers["Content-Type"].startswith("text/html")
 
 
-@pytest.mark.parametrize("body,fields", [({"csat": 6}, {"csat"}), ({"nps": 3}, {"csat"}), ({"csat": 0}, {"csat"}),
-                                         ({"csat": 3, "nps": 11}, {"nps"}), ({"csat": "x"}, {"csat"}),
-                                         ({"csat": 2.5}, {"csat"}), ({"csat": True}, {"csat"}),
-                                         ({"csat": 4, "comment": "x" * 5001}, {"comment"})])
+@pytest.mark.parametrize(
+    "body,fields",
+    [
+        ({"csat": 6}, {"csat"}),
+        ({"nps": 3}, {"csat"}),
+        ({"csat": 0}, {"csat"}),
+        ({"csat": 3, "nps": 11}, {"nps"}),
+        ({"csat": "x"}, {"csat"}),
+        ({"csat": 2.5}, {"csat"}),
+        ({"csat": True}, {"csat"}),
+        ({"csat": 4, "comment": "x" * 5001}, {"comment"}),
+    ],
+)
 def test_invalid_ratings_are_400_by_field(client, link, body, fields):
     _, path = link
     response = rate(client, path, body)
@@ -79,7 +89,7 @@ def test_invalid_ratings_are_400_by_field(client, link, body, fields):
 
 
 def test_whole_scores_sent_as_decimals_are_stored_and_counted_as_whole(client, operator, link, settle):
-    ticket, path = link
+    _ticket, path = link
     assert rate(client, path, {"csat": 4.0, "nps": 9.0}).json_body["feedback"] == {"csat": 4, "nps": 9}
     settle()  # counters move from the stream
     metrics = client.http.get("/metrics", headers=operator()).json_body
@@ -98,14 +108,22 @@ def test_an_unhappy_rating_with_a_comment_reaches_a_person_once(client, mailbox,
     assert len(mailbox()) == sent
 
 
-@pytest.mark.parametrize("rating,notified", [({"csat": 4, "nps": 6, "comment": "Fine, but pricey."}, False),
-                                             ({"csat": 2}, True), ({"csat": 1, "comment": "Rude."}, True),
-                                             ({"csat": 3, "comment": "OK."}, False)])
-def test_any_csat_of_two_or_less_notifies_the_assignee_with_or_without_words(client, operator, new_ticket, mailbox,
-                                                                       services, clock, rating, notified):
+@pytest.mark.parametrize(
+    "rating,notified",
+    [
+        ({"csat": 4, "nps": 6, "comment": "Fine, but pricey."}, False),
+        ({"csat": 2}, True),
+        ({"csat": 1, "comment": "Rude."}, True),
+        ({"csat": 3, "comment": "OK."}, False),
+    ],
+)
+def test_any_csat_of_two_or_less_notifies_the_assignee_with_or_without_words(
+    client, operator, new_ticket, mailbox, services, clock, rating, notified
+):
     ticket = new_ticket()
-    client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(),
-                        body=json.dumps({"assignee": "kim@shop.example"}))
+    client.http.request(
+        "PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps({"assignee": "kim@shop.example"})
+    )
     token = make_token(ticket["id"], clock.now() + timedelta(days=30), services.signing_key())
     before = len(mailbox())
     assert rate(client, f"/feedback/{token}", rating).status_code == 200
@@ -122,8 +140,10 @@ def test_tampered_links_are_404_and_expired_ones_410(client, services, new_ticke
     assert client.http.get(f"/feedback/{forged}").status_code == 404
     assert client.http.get("/feedback/garbage").status_code == 404
     assert rate(client, f"/feedback/{token[:-2]}", {"csat": 5}).status_code == 404
-    assert client.http.get(f"/feedback/{make_token('01UNKNOWNTICKET', clock.now() + timedelta(days=1), key)}"
-                           ).status_code == 404
+    assert (
+        client.http.get(f"/feedback/{make_token('01UNKNOWNTICKET', clock.now() + timedelta(days=1), key)}").status_code
+        == 404
+    )
     with pytest.raises(UnknownToken):
         read_token(token.replace(".", "x.", 1), key, clock.now())
     clock.advance(timedelta(days=31))

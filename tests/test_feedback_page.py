@@ -1,5 +1,6 @@
 """The rating page in the customer's language: the same catalogue as the
 emails, every value escaped, errors beside their fields with answers kept."""
+
 import json
 from datetime import timedelta
 
@@ -50,5 +51,9 @@ def test_the_served_page_follows_the_tickets_locale(client, services, clock, new
     assert thanks.status_code == 200 and "Vielen Dank!" in thanks.body.decode()
     unknown = client.http.get("/feedback/garbage", headers={"Accept-Language": "de-DE,de;q=0.9"})
     assert unknown.status_code == 404 and "Dieser Feedback-Link ist ungültig." in unknown.body.decode()
-    assert json.loads(client.http.post("/feedback/garbage", headers={"Content-Type": "application/json"},
-                                       body='{"csat": 5}').body)["errors"][0]["field"] == "token"
+    assert (
+        json.loads(
+            client.http.post("/feedback/garbage", headers={"Content-Type": "application/json"}, body='{"csat": 5}').body
+        )["errors"][0]["field"]
+        == "token"
+    )

@@ -1,6 +1,7 @@
 """After resolution: one friendly follow-up two days later and an automatic
 close after a quiet period, both through the dev clock; a customer who
 writes again gets neither."""
+
 import json
 import re
 from dataclasses import replace
@@ -14,8 +15,9 @@ from chalicelib.domain.emails import FollowUpFacts, follow_up
 
 
 def advance(client, minutes):
-    return client.http.post("/_dev/clock", headers={"Content-Type": "application/json"},
-                            body=json.dumps({"advance_minutes": minutes})).json_body
+    return client.http.post(
+        "/_dev/clock", headers={"Content-Type": "application/json"}, body=json.dumps({"advance_minutes": minutes})
+    ).json_body
 
 
 def actions(moved):
@@ -23,8 +25,11 @@ def actions(moved):
 
 
 def resolve(client, operator, ticket):
-    client.http.post(f"/tickets/{ticket['id']}/replies", headers=operator(),
-                     body=json.dumps({"body": "Refund issued.", "resolve": True}))
+    client.http.post(
+        f"/tickets/{ticket['id']}/replies",
+        headers=operator(),
+        body=json.dumps({"body": "Refund issued.", "resolve": True}),
+    )
 
 
 def patch(client, operator, ticket, body):
@@ -50,28 +55,40 @@ def follow_up_link(mailbox, score=None):
 def lifecycle_schedules(settings, ticket):
     drain()  # schedules follow a change from the stream
     listed = aws_client("scheduler").list_schedules(GroupName=settings.scheduler_group)["Schedules"]
-    return sorted(s["Name"].rsplit("-", 1)[1] for s in listed
-                  if s["Name"].startswith(f"cl-{ticket['id']}-") and s["Name"].endswith(("close", "followup")))
+    return sorted(
+        s["Name"].rsplit("-", 1)[1]
+        for s in listed
+        if s["Name"].startswith(f"cl-{ticket['id']}-") and s["Name"].endswith(("close", "followup"))
+    )
 
 
 def test_the_follow_up_thanks_asks_and_links_every_score_with_customer_words_escaped():
     url = "https://help.example/feedback/T0KEN.sig"
-    mail = follow_up(FollowUpFacts(brand="Shop & Co", reference="CL-ABC123", name='Ann <b>"Lee"</b>',
-                                   email="ann@example.com", subject="<script>alert(1)</script>",
-                                   feedback_url=url, thread_ids=("<m1@example.com>", "<m2@shop.example>")))
+    mail = follow_up(
+        FollowUpFacts(
+            brand="Shop & Co",
+            reference="CL-ABC123",
+            name='Ann <b>"Lee"</b>',
+            email="ann@example.com",
+            subject="<script>alert(1)</script>",
+            feedback_url=url,
+            thread_ids=("<m1@example.com>", "<m2@shop.example>"),
+        )
+    )
     assert mail.subject.endswith("[CL-ABC123]") and mail.to_address == "ann@example.com"
     assert mail.headers["Auto-Submitted"] == "auto-replied" and mail.headers["In-Reply-To"] == "<m2@shop.example>"
     for part in (mail.text, mail.html):
         assert "Is anything still unresolved?" in part and "reply to this email" in part
         assert [f"{url}?score={n}" in part for n in range(1, 6)] == [True] * 5  # one link per CSAT score
         assert "(0–10)" in part  # NPS on the same page
-    assert "Hello Ann <b>\"Lee\"</b>," in mail.text
+    assert 'Hello Ann <b>"Lee"</b>,' in mail.text
     assert "Ann &lt;b&gt;&quot;Lee&quot;&lt;/b&gt;" in mail.html and "<b>" not in mail.html
     assert "Shop &amp; Co" in mail.html and "<script>" not in mail.html
 
 
-def test_one_follow_up_two_days_after_resolution_then_the_ticket_closes(client, operator, new_ticket, mailbox,
-                                                                         settings):
+def test_one_follow_up_two_days_after_resolution_then_the_ticket_closes(
+    client, operator, new_ticket, mailbox, settings
+):
     ticket = new_ticket()
     resolve(client, operator, ticket)
     assert lifecycle_schedules(settings, ticket) == ["followup"]  # one timed action at a time
@@ -89,8 +106,9 @@ def test_one_follow_up_two_days_after_resolution_then_the_ticket_closes(client, 
     assert len(follow_ups(mailbox)) == 1 and lifecycle_schedules(settings, ticket) == []
 
 
-def test_a_customer_who_writes_again_gets_no_follow_up_and_the_ticket_stays_open(client, operator, new_ticket,
-                                                                                  services, mailbox, settings):
+def test_a_customer_who_writes_again_gets_no_follow_up_and_the_ticket_stays_open(
+    client, operator, new_ticket, services, mailbox, settings
+):
     ticket = new_ticket()
     resolve(client, operator, ticket)
     services.tickets.customer_wrote(ticket["id"], "It broke again.")
@@ -100,8 +118,9 @@ def test_a_customer_who_writes_again_gets_no_follow_up_and_the_ticket_stays_open
     assert view(client, operator, ticket)["status"] == "open"
 
 
-def test_resolved_again_a_ticket_closes_again_but_is_never_followed_up_twice(client, operator, new_ticket,
-                                                                              services, mailbox, settings):
+def test_resolved_again_a_ticket_closes_again_but_is_never_followed_up_twice(
+    client, operator, new_ticket, services, mailbox, settings
+):
     ticket = new_ticket()
     resolve(client, operator, ticket)
     assert actions(advance(client, 48 * 60)) == ["followed_up"]
@@ -112,8 +131,9 @@ def test_resolved_again_a_ticket_closes_again_but_is_never_followed_up_twice(cli
     assert len(follow_ups(mailbox)) == 1
 
 
-def test_an_operator_closing_early_still_gets_the_customer_their_follow_up(client, operator, new_ticket, mailbox,
-                                                                           settings):
+def test_an_operator_closing_early_still_gets_the_customer_their_follow_up(
+    client, operator, new_ticket, mailbox, settings
+):
     ticket = new_ticket()
     resolve(client, operator, ticket)
     advance(client, 60)
@@ -152,8 +172,9 @@ def test_stale_early_and_duplicate_invocations_do_nothing(client, operator, new_
     assert view(client, operator, ticket)["status"] == "resolved"
 
 
-def test_a_change_at_the_same_moment_does_not_cost_the_follow_up(client, operator, new_ticket, services, mailbox,
-                                                                 monkeypatch):
+def test_a_change_at_the_same_moment_does_not_cost_the_follow_up(
+    client, operator, new_ticket, services, mailbox, monkeypatch
+):
     from chalicelib.adapters.store import StaleTicket
 
     ticket = new_ticket()

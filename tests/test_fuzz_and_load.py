@@ -2,6 +2,7 @@
 (rate limits off): a short schemathesis run over every operation answers no
 5xx, and a small load's books balance: stored = accepted = acknowledged,
 each exactly once. The full runs are `make fuzz` and `make load`."""
+
 import pytest
 
 from bench import load

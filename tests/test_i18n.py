@@ -1,11 +1,12 @@
 """Languages: one catalogue file per language, complete and consistent; a
 customer's tag picks the language, anything else gets the shop's; Babel is
 loaded only when a date is written."""
+
 import json
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,9 @@ def test_every_catalogue_has_exactly_the_reference_keys_and_placeholders(code):
 
 
 def test_every_reference_key_is_used_by_the_code():
-    unused = [key for key in catalogue(i18n.REFERENCE_LANGUAGE) if f'"{key}"' not in SOURCE and f"'{key}'" not in SOURCE]
+    unused = [
+        key for key in catalogue(i18n.REFERENCE_LANGUAGE) if f'"{key}"' not in SOURCE and f"'{key}'" not in SOURCE
+    ]
     assert unused == []
 
 
@@ -50,45 +53,83 @@ def test_catalogues_are_valid_utf8_json_without_duplicate_keys():
         json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=no_duplicates)
 
 
-@pytest.mark.parametrize("tag,shop,expected", [
-    ("de-DE", "en-GB", ("de", "de_DE")), ("de", "en-GB", ("de", "de")), ("de-at", "en-GB", ("de", "de_AT")),
-    ("de_CH", "en-GB", ("de", "de_CH")), ("de-Latn-DE", "en-GB", ("de", "de_DE")), ("en-US", "de-DE", ("en", "en_US")),
-    ("en", "en-GB", ("en", "en_GB")), ("de", "de-AT", ("de", "de_AT")), ("fr-FR", "de-DE", ("de", "de_DE")),
-    (None, "de-DE", ("de", "de_DE")), ("", "en-GB", ("en", "en_GB")), ("x", "en-GB", ("en", "en_GB")),
-    ("<script>", "en-GB", ("en", "en_GB")), ("de-DE", "fr-FR", ("de", "de_DE")), (None, "fr-FR", ("en", "en_GB")),
-])
+@pytest.mark.parametrize(
+    "tag,shop,expected",
+    [
+        ("de-DE", "en-GB", ("de", "de_DE")),
+        ("de", "en-GB", ("de", "de")),
+        ("de-at", "en-GB", ("de", "de_AT")),
+        ("de_CH", "en-GB", ("de", "de_CH")),
+        ("de-Latn-DE", "en-GB", ("de", "de_DE")),
+        ("en-US", "de-DE", ("en", "en_US")),
+        ("en", "en-GB", ("en", "en_GB")),
+        ("de", "de-AT", ("de", "de_AT")),
+        ("fr-FR", "de-DE", ("de", "de_DE")),
+        (None, "de-DE", ("de", "de_DE")),
+        ("", "en-GB", ("en", "en_GB")),
+        ("x", "en-GB", ("en", "en_GB")),
+        ("<script>", "en-GB", ("en", "en_GB")),
+        ("de-DE", "fr-FR", ("de", "de_DE")),
+        (None, "fr-FR", ("en", "en_GB")),
+    ],
+)
 def test_a_tag_picks_a_language_with_a_catalogue_else_the_shops(tag, shop, expected):
     language = resolve(tag, shop)
     assert (language.code, language.locale) == expected
 
 
 def test_a_region_cldr_does_not_know_still_writes_its_language():
-    moment = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     assert resolve("de-XX").when(moment, "Europe/Berlin").startswith("Mittwoch, 25. November 2026 um 10:00")
 
 
-@pytest.mark.parametrize("header,code", [("de-DE,de;q=0.9,en;q=0.8", "de"), ("fr-FR,fr;q=0.9,de;q=0.5", "de"),
-                                         ("en;q=0.2,de;q=0.9", "de"), ("fr", "en"), (None, "en"), ("de;q=0", "en"),
-                                         ("de;q=abc,en", "en")])
+@pytest.mark.parametrize(
+    "header,code",
+    [
+        ("de-DE,de;q=0.9,en;q=0.8", "de"),
+        ("fr-FR,fr;q=0.9,de;q=0.5", "de"),
+        ("en;q=0.2,de;q=0.9", "de"),
+        ("fr", "en"),
+        (None, "en"),
+        ("de;q=0", "en"),
+        ("de;q=abc,en", "en"),
+    ],
+)
 def test_a_browsers_accept_language_picks_the_best_spoken_language(header, code):
     assert negotiate(header).code == code
 
 
-@pytest.mark.parametrize("minutes,en,de", [(0, "0 min", "0 Min."), (59.9, "59 min", "59 Min."), (60, "1 h", "1 Std."),
-                                           (132, "2 h 12 min", "2 Std. 12 Min."), (1440, "1 d", "1 Tg."),
-                                           (2652, "1 d 20 h", "1 Tg. 20 Std.")])
+@pytest.mark.parametrize(
+    "minutes,en,de",
+    [
+        (0, "0 min", "0 Min."),
+        (59.9, "59 min", "59 Min."),
+        (60, "1 h", "1 Std."),
+        (132, "2 h 12 min", "2 Std. 12 Min."),
+        (1440, "1 d", "1 Tg."),
+        (2652, "1 d 20 h", "1 Tg. 20 Std."),
+    ],
+)
 def test_durations_read_as_a_person_would_say_them(minutes, en, de):
     assert (resolve("en").duration(minutes), resolve("de").duration(minutes)) == (en, de)
 
 
 def test_babel_is_loaded_only_when_a_date_is_written():
     """Cold start: the API's import and the JSON answer of an intake never pay for Babel."""
-    script = ("import sys, app\n"
-              "from chalicelib.domain.i18n import resolve\n"
-              "resolve('de-DE').t('greeting', name='Ann')\n"
-              "print('babel' in sys.modules)\n")
-    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={"CARELINE_STAGE": "local", "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"})
+    script = (
+        "import sys, app\n"
+        "from chalicelib.domain.i18n import resolve\n"
+        "resolve('de-DE').t('greeting', name='Ann')\n"
+        "print('babel' in sys.modules)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"CARELINE_STAGE": "local", "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"},
+    )
     assert run.stdout.strip() == "False", run.stderr[-2000:]
 
 

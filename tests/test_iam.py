@@ -2,6 +2,7 @@
 made in this run (tests/iam_recorder.py) is granted to the function that
 made it by infra/build.py's policies, and every action a function's code is
 granted was used. Runs last (it reads what the whole run recorded)."""
+
 import json
 from fnmatch import fnmatchcase
 
@@ -52,11 +53,16 @@ def test_every_aws_call_is_granted_and_every_grant_is_used():
         if call.action in OPERATOR_ONLY:
             continue
         if call.resource.startswith("arn:aws:s3:::careline-inbound/"):  # test_inbound's bucket lacks the stage's name
-            call = iam_recorder.Call(call.function, call.action, call.resource.replace(
-                "careline-inbound/", f"careline-local-inbound-{iam_recorder.ACCOUNT}/", 1))
+            call = iam_recorder.Call(
+                call.function,
+                call.action,
+                call.resource.replace("careline-inbound/", f"careline-local-inbound-{iam_recorder.ACCOUNT}/", 1),
+            )
         owner = aliases.get(call.function, call.function)
         candidates = [owner] if owner in policies else functions  # unattributed: some function must hold it
-        granting = [(name, s["Sid"]) for name in candidates for s in policies[name] if allows(s, call.action, call.resource)]
+        granting = [
+            (name, s["Sid"]) for name in candidates for s in policies[name] if allows(s, call.action, call.resource)
+        ]
         if not granting:
             refused.append(call)
         for name, sid in granting:
@@ -68,5 +74,7 @@ def test_every_aws_call_is_granted_and_every_grant_is_used():
     # the rest (until every entry point binds log.current_function()) must have
     # each grant used by some call.
     assert {name: sids for name, sids in unused.items() if name in attributed and sids} == {}
-    unattributed_unused = set.intersection(*[set(unused[name]) for name in functions if name not in attributed] or [set()])
+    unattributed_unused = set.intersection(
+        *[set(unused[name]) for name in functions if name not in attributed] or [set()]
+    )
     assert unattributed_unused == set(), "grants no call in the run used"

@@ -1,8 +1,9 @@
 """Customers' emails: a reply joins its ticket (and reopens a resolved one),
 new mail opens a ticket, automatic mail never opens, reopens or gets an answer."""
+
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -12,27 +13,45 @@ from chalicelib.domain.inbound import parse
 
 
 def raw(sender="Ann Lee <ann@example.com>", subject="Re: Parcel", body="Thanks!", **headers):
-    lines = [f"From: {sender}", "To: support@careline.example", f"Subject: {subject}",
-             "Message-ID: <m-1@example.com>", *(f"{k.replace('_', '-')}: {v}" for k, v in headers.items()), "", body]
+    lines = [
+        f"From: {sender}",
+        "To: support@careline.example",
+        f"Subject: {subject}",
+        "Message-ID: <m-1@example.com>",
+        *(f"{k.replace('_', '-')}: {v}" for k, v in headers.items()),
+        "",
+        body,
+    ]
     return "\r\n".join(lines).encode()
 
 
 def test_parse_finds_the_reference_and_only_the_new_words():
-    mail = parse(raw(subject="Re: We received your request [CL-7K3M9QX2]",
-                     body="Size M please.\r\n\r\nOn Tue, 24 Nov 2026, Careline wrote:\r\n> Which size?"))
-    assert (mail.reference, mail.body, mail.sender, mail.automatic) == ("CL-7K3M9QX2", "Size M please.",
-                                                                         "ann@example.com", None)
+    mail = parse(
+        raw(
+            subject="Re: We received your request [CL-7K3M9QX2]",
+            body="Size M please.\r\n\r\nOn Tue, 24 Nov 2026, Careline wrote:\r\n> Which size?",
+        )
+    )
+    assert (mail.reference, mail.body, mail.sender, mail.automatic) == (
+        "CL-7K3M9QX2",
+        "Size M please.",
+        "ann@example.com",
+        None,
+    )
 
 
-@pytest.mark.parametrize("headers,subject,sender", [
-    ({"Auto_Submitted": "auto-replied"}, "Re: x", "ann@example.com"),
-    ({"Precedence": "bulk"}, "News", "ann@example.com"),
-    ({"List_Id": "<shop.lists.example>"}, "Digest", "ann@example.com"),
-    ({}, "Out of Office: Re: x", "ann@example.com"),
-    ({}, "Automatic reply: x", "ann@example.com"),
-    ({}, "Undeliverable: x", "ann@example.com"),
-    ({}, "x", "MAILER-DAEMON@mx.example.com"),
-])
+@pytest.mark.parametrize(
+    "headers,subject,sender",
+    [
+        ({"Auto_Submitted": "auto-replied"}, "Re: x", "ann@example.com"),
+        ({"Precedence": "bulk"}, "News", "ann@example.com"),
+        ({"List_Id": "<shop.lists.example>"}, "Digest", "ann@example.com"),
+        ({}, "Out of Office: Re: x", "ann@example.com"),
+        ({}, "Automatic reply: x", "ann@example.com"),
+        ({}, "Undeliverable: x", "ann@example.com"),
+        ({}, "x", "MAILER-DAEMON@mx.example.com"),
+    ],
+)
 def test_automatic_mail_is_recognised(headers, subject, sender):
     assert parse(raw(sender=sender, subject=subject, **headers)).automatic
 
@@ -40,15 +59,18 @@ def test_automatic_mail_is_recognised(headers, subject, sender):
 OURS = ("support@careline.example", "lead@careline.example", "Careline Demo Shop <noreply@careline.example>")
 
 
-@pytest.mark.parametrize("sender,headers", [
-    ("support@careline.example", {}),
-    ("Careline Support <SUPPORT@Careline.Example>", {}),
-    ("support+CL-7K3M9QX2@careline.example", {}),
-    ("lead@careline.example", {}),
-    ("noreply@careline.example", {}),
-    ("ann@example.com", {"Sender": "support@careline.example"}),
-    ("ann@example.com", {"Return_Path": "<support+bounces@careline.example>"}),
-])
+@pytest.mark.parametrize(
+    "sender,headers",
+    [
+        ("support@careline.example", {}),
+        ("Careline Support <SUPPORT@Careline.Example>", {}),
+        ("support+CL-7K3M9QX2@careline.example", {}),
+        ("lead@careline.example", {}),
+        ("noreply@careline.example", {}),
+        ("ann@example.com", {"Sender": "support@careline.example"}),
+        ("ann@example.com", {"Return_Path": "<support+bounces@careline.example>"}),
+    ],
+)
 def test_mail_from_any_of_our_own_addresses_never_counts_as_a_customer(sender, headers):
     mail = parse(raw(sender=sender, **headers), own_addresses=OURS)
     assert mail.automatic and "our own address" in mail.automatic
@@ -59,36 +81,58 @@ def test_a_customer_whose_address_only_looks_like_ours_is_a_customer():
         assert parse(raw(sender=sender), own_addresses=OURS).automatic is None
 
 
-@pytest.mark.parametrize("headers,why", [
-    ({"Return_Path": "<>"}, "null Return-Path"),
-    ({"Return_Path": " < > "}, "null Return-Path"),
-    ({"Auto_Submitted": "auto-generated"}, "Auto-Submitted"),
-    ({"Auto_Submitted": "auto-notified; owner-email=x@y"}, "Auto-Submitted"),
-    ({"X_Auto_Response_Suppress": "All"}, "X-Auto-Response-Suppress"),
-    ({"X_Auto_Response_Suppress": "DR, RN, NRN"}, "X-Auto-Response-Suppress"),
-    ({"Precedence": "junk"}, "Precedence"), ({"Precedence": "auto_reply"}, "Precedence"),
-    ({"Precedence": "List"}, "Precedence"),
-    ({"List_Post": "<mailto:shop@lists.example>"}, "List-Post"),
-    ({"List_Help": "<mailto:help@lists.example>"}, "List-Help"),
-])
+@pytest.mark.parametrize(
+    "headers,why",
+    [
+        ({"Return_Path": "<>"}, "null Return-Path"),
+        ({"Return_Path": " < > "}, "null Return-Path"),
+        ({"Auto_Submitted": "auto-generated"}, "Auto-Submitted"),
+        ({"Auto_Submitted": "auto-notified; owner-email=x@y"}, "Auto-Submitted"),
+        ({"X_Auto_Response_Suppress": "All"}, "X-Auto-Response-Suppress"),
+        ({"X_Auto_Response_Suppress": "DR, RN, NRN"}, "X-Auto-Response-Suppress"),
+        ({"Precedence": "junk"}, "Precedence"),
+        ({"Precedence": "auto_reply"}, "Precedence"),
+        ({"Precedence": "List"}, "Precedence"),
+        ({"List_Post": "<mailto:shop@lists.example>"}, "List-Post"),
+        ({"List_Help": "<mailto:help@lists.example>"}, "List-Help"),
+    ],
+)
 def test_headers_that_say_a_machine_sent_it(headers, why):
     """A bounce with an ordinary From and Subject, a list, an Exchange auto-answer."""
     mail = parse(raw(sender="Ann Lee <ann@example.com>", subject="Re: Parcel", **headers))
     assert mail.automatic and why in mail.automatic
 
 
-@pytest.mark.parametrize("headers", [{"Auto_Submitted": "no"}, {"Precedence": "normal"}, {"Return_Path": "<ann@example.com>"}])
+@pytest.mark.parametrize(
+    "headers", [{"Auto_Submitted": "no"}, {"Precedence": "normal"}, {"Return_Path": "<ann@example.com>"}]
+)
 def test_ordinary_headers_are_a_person(headers):
     assert parse(raw(**headers)).automatic is None
 
 
 def report(kind: str) -> bytes:
     """A report inside a multipart/mixed, with an ordinary From and Subject."""
-    return "\r\n".join([
-        "From: Ann Lee <ann@example.com>", "To: support@careline.example", "Subject: Re: Parcel",
-        "MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="b"', "", "--b",
-        "Content-Type: text/plain", "", "See below.", "--b", f"Content-Type: {kind}", "",
-        "Reporting-MTA: dns; mx.example.com", "", "--b--", ""]).encode()
+    return "\r\n".join(
+        [
+            "From: Ann Lee <ann@example.com>",
+            "To: support@careline.example",
+            "Subject: Re: Parcel",
+            "MIME-Version: 1.0",
+            'Content-Type: multipart/mixed; boundary="b"',
+            "",
+            "--b",
+            "Content-Type: text/plain",
+            "",
+            "See below.",
+            "--b",
+            f"Content-Type: {kind}",
+            "",
+            "Reporting-MTA: dns; mx.example.com",
+            "",
+            "--b--",
+            "",
+        ]
+    ).encode()
 
 
 @pytest.mark.parametrize("kind", ["message/delivery-status", "message/disposition-notification"])
@@ -99,7 +143,11 @@ def test_a_delivery_or_read_report_anywhere_in_the_message_is_automatic(kind):
 def mail_with(*files, text="Photo of the broken mug attached."):
     """files: (name, content type, bytes, disposition)."""
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = "Ann Lee <ann@example.com>", "support@careline.example", "Broken"
+    message["From"], message["To"], message["Subject"] = (
+        "Ann Lee <ann@example.com>",
+        "support@careline.example",
+        "Broken",
+    )
     message["Message-ID"] = "<m-2@example.com>"
     message.set_content(text)
     for name, content_type, data, disposition in files:
@@ -112,23 +160,35 @@ JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 1000
 
 
 def test_every_attachment_is_parsed_with_name_type_size_and_checksum():
-    mail = parse(mail_with(("mug.jpg", "image/jpeg", JPEG, "attachment"),
-                           ("Rechnung März.pdf", "application/pdf", b"%PDF-1.7 ...", "attachment"),
-                           ("logo.png", "image/png", b"\x89PNG....", "inline")))
+    mail = parse(
+        mail_with(
+            ("mug.jpg", "image/jpeg", JPEG, "attachment"),
+            ("Rechnung März.pdf", "application/pdf", b"%PDF-1.7 ...", "attachment"),
+            ("logo.png", "image/png", b"\x89PNG....", "inline"),
+        )
+    )
     assert mail.body == "Photo of the broken mug attached."
     photo, invoice, logo = mail.attachments
     assert (photo.name, photo.content_type, photo.size, photo.sha256, photo.data) == (
-        "mug.jpg", "image/jpeg", len(JPEG), hashlib.sha256(JPEG).hexdigest(), JPEG)
+        "mug.jpg",
+        "image/jpeg",
+        len(JPEG),
+        hashlib.sha256(JPEG).hexdigest(),
+        JPEG,
+    )
     assert (invoice.name, invoice.content_type, invoice.refused) == ("Rechnung März.pdf", "application/pdf", None)
     assert (photo.inline, logo.inline) == (False, True) and all(a.kept for a in mail.attachments)
 
 
-@pytest.mark.parametrize("name,content_type,kept_as", [
-    ("scan.pdf", "application/octet-stream", "application/pdf"),  # a vague type, a clear name
-    ("photo", "image/jpeg", "image/jpeg"),
-    ("IMG_0042.HEIC", "image/heic", "image/heic"),
-    ("order.eml", "message/rfc822", "message/rfc822"),
-])
+@pytest.mark.parametrize(
+    "name,content_type,kept_as",
+    [
+        ("scan.pdf", "application/octet-stream", "application/pdf"),  # a vague type, a clear name
+        ("photo", "image/jpeg", "image/jpeg"),
+        ("IMG_0042.HEIC", "image/heic", "image/heic"),
+        ("order.eml", "message/rfc822", "message/rfc822"),
+    ],
+)
 def test_allowed_types_are_kept(name, content_type, kept_as):
     data = mail_with() if content_type == "message/rfc822" else b"some bytes"
     if content_type == "message/rfc822":
@@ -146,15 +206,18 @@ def test_allowed_types_are_kept(name, content_type, kept_as):
     assert attachment.name.lower().endswith((".pdf", ".jpg", ".heic", ".eml"))
 
 
-@pytest.mark.parametrize("name,content_type,reason", [
-    ("setup.exe", "application/x-msdownload", "type"),
-    ("invoice.pdf.exe", "application/pdf", "type"),  # the name tells the truth the type hides
-    ("photos.zip", "application/zip", "type"),
-    ("page.html", "text/html", "type"),
-    ("drawing.svg", "image/svg+xml", "type"),
-    ("macro.docm", "application/vnd.ms-word.document.macroEnabled.12", "type"),
-    ("empty.pdf", "application/pdf", "empty"),
-])
+@pytest.mark.parametrize(
+    "name,content_type,reason",
+    [
+        ("setup.exe", "application/x-msdownload", "type"),
+        ("invoice.pdf.exe", "application/pdf", "type"),  # the name tells the truth the type hides
+        ("photos.zip", "application/zip", "type"),
+        ("page.html", "text/html", "type"),
+        ("drawing.svg", "image/svg+xml", "type"),
+        ("macro.docm", "application/vnd.ms-word.document.macroEnabled.12", "type"),
+        ("empty.pdf", "application/pdf", "empty"),
+    ],
+)
 def test_types_outside_the_allow_list_are_refused_with_a_reason(name, content_type, reason):
     data = b"" if reason == "empty" else b"MZ\x90\x00 payload"
     [attachment] = parse(mail_with((name, content_type, data, "attachment"))).attachments
@@ -205,7 +268,9 @@ def inbound(client, message: bytes):
 
 def test_a_reply_joins_its_ticket_and_reopens_it_when_resolved(client, operator, new_ticket):
     ticket = new_ticket()
-    client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps({"status": "resolved"}))
+    client.http.request(
+        "PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps({"status": "resolved"})
+    )
     answer = inbound(client, raw(subject=f"Re: Parcel [{ticket['reference']}]", body="It did not arrive after all."))
     assert answer == {"ticket_id": ticket["id"], "action": "appended", "reason": f"reply to {ticket['reference']}"}
     view = client.http.get(f"/tickets/{ticket['id']}", headers=operator()).json_body
@@ -214,20 +279,32 @@ def test_a_reply_joins_its_ticket_and_reopens_it_when_resolved(client, operator,
 
 def test_an_auto_reply_never_reopens_or_gets_an_answer(client, operator, new_ticket, mailbox):
     ticket = new_ticket()
-    client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps({"status": "resolved"}))
+    client.http.request(
+        "PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps({"status": "resolved"})
+    )
     sent = len(mailbox())
-    answer = inbound(client, raw(subject=f"Automatic reply: Re: Parcel [{ticket['reference']}]", Auto_Submitted="auto-replied"))
+    answer = inbound(
+        client, raw(subject=f"Automatic reply: Re: Parcel [{ticket['reference']}]", Auto_Submitted="auto-replied")
+    )
     assert answer["action"] == "ignored" and "automatic" in answer["reason"]
     assert client.http.get(f"/tickets/{ticket['id']}", headers=operator()).json_body["status"] == "resolved"
     assert len(mailbox()) == sent
 
 
 def test_new_mail_opens_an_email_ticket_and_is_acknowledged(client, operator, mailbox):
-    answer = inbound(client, raw(sender="Bob Stone <bob@example.com>", subject="Do you ship to Norway?",
-                                 body="Hello, do you ship to Norway?"))
+    answer = inbound(
+        client,
+        raw(
+            sender="Bob Stone <bob@example.com>", subject="Do you ship to Norway?", body="Hello, do you ship to Norway?"
+        ),
+    )
     assert answer["action"] == "created"
     view = client.http.get(f"/tickets/{answer['ticket_id']}", headers=operator()).json_body
-    assert (view["channel"], view["customer"]["name"], view["subject"]) == ("email", "Bob Stone", "Do you ship to Norway?")
+    assert (view["channel"], view["customer"]["name"], view["subject"]) == (
+        "email",
+        "Bob Stone",
+        "Do you ship to Norway?",
+    )
     assert mailbox()[-1]["to"] == ["Bob Stone <bob@example.com>"]
 
 
@@ -246,14 +323,16 @@ def test_a_reference_from_someone_else_or_a_closed_ticket_opens_a_new_ticket(cli
 
 
 def test_ses_inbound_through_s3_is_handled_the_same_way(services, new_ticket, client):
-    from chalicelib.adapters.aws import client as aws_client
     from app import on_inbound_email
+    from chalicelib.adapters.aws import client as aws_client
 
     ticket = new_ticket()
     s3 = aws_client("s3")
     s3.create_bucket(Bucket="careline-inbound")
-    s3.put_object(Bucket="careline-inbound", Key="mail/abc", Body=raw(subject=f"Re: [{ticket['reference']}]",
-                                                                       body="Via SES"))
+    s3.put_object(
+        Bucket="careline-inbound", Key="mail/abc", Body=raw(subject=f"Re: [{ticket['reference']}]", body="Via SES")
+    )
     event = {"Records": [{"s3": {"bucket": {"name": "careline-inbound"}, "object": {"key": "mail/abc"}}}]}
     assert on_inbound_email(event, None) == [
-        {"ticket_id": ticket["id"], "action": "appended", "reason": f"reply to {ticket['reference']}"}]
+        {"ticket_id": ticket["id"], "action": "appended", "reason": f"reply to {ticket['reference']}"}
+    ]

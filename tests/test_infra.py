@@ -1,6 +1,7 @@
 """The deployed infrastructure is generated from the app's own definitions
 and stays in step with them: committed files, tables, policies, and what
 `chalice package` makes of it all."""
+
 import json
 import re
 from fnmatch import fnmatch
@@ -21,6 +22,7 @@ def tables_of(template: dict) -> dict:
 
 # (a) drift
 
+
 def test_committed_templates_and_policies_are_what_the_build_makes_now():
     for path, document in build.outputs().items():
         committed = json.loads(path.read_text()) if path.exists() else None
@@ -33,6 +35,7 @@ def test_every_function_of_the_app_has_an_entry_in_the_map_and_every_entry_a_fun
 
 
 # (b) tables = models, read from the models' own metadata (not from _get_schema, which the build uses)
+
 
 def _keys(attributes: dict) -> list[dict]:
     keys = [{"AttributeName": a.attr_name, "KeyType": "HASH"} for a in attributes.values() if a.is_hash_key]
@@ -51,22 +54,26 @@ def test_every_table_matches_its_model(stage):
         assert props["BillingMode"] == "PAY_PER_REQUEST"
         # DynamoDB rejects a key schema that does not start with HASH (moto accepts it).
         assert props["KeySchema"] == _keys(model.get_attributes()), base
-        key_types = {a.attr_name: a.attr_type for a in model.get_attributes().values()
-                     if a.is_hash_key or a.is_range_key}
+        key_types = {
+            a.attr_name: a.attr_type for a in model.get_attributes().values() if a.is_hash_key or a.is_range_key
+        }
         expected_indexes = {}
         for index in model._indexes.values():
             meta = index.Meta
             expected_indexes[meta.index_name] = (_keys(meta.attributes), meta.projection.projection_type)
             key_types |= {a.attr_name: a.attr_type for a in meta.attributes.values()}
-        indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"]["ProjectionType"])
-                   for i in props.get("GlobalSecondaryIndexes", [])}
+        indexes = {
+            i["IndexName"]: (i["KeySchema"], i["Projection"]["ProjectionType"])
+            for i in props.get("GlobalSecondaryIndexes", [])
+        }
         assert indexes == expected_indexes, base
         definitions = props["AttributeDefinitions"]
         assert len(definitions) == len(key_types), f"{base}: duplicate or unused attribute definitions"
         assert {d["AttributeName"]: d["AttributeType"] for d in definitions} == key_types, base
         ttl = [a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)]
-        assert props.get("TimeToLiveSpecification") == (
-            {"AttributeName": ttl[0], "Enabled": True} if ttl else None), base
+        assert props.get("TimeToLiveSpecification") == ({"AttributeName": ttl[0], "Enabled": True} if ttl else None), (
+            base
+        )
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert props["SSESpecification"] == {"SSEEnabled": True}
         kept = "Retain" if stage in ("staging", "prod") else "Delete"
@@ -78,17 +85,33 @@ def test_every_table_matches_its_model(stage):
 
 # (c) tables made from the template serve the app
 
+
 def create_like_cloudformation(dynamodb, props: dict) -> None:
     """What CloudFormation does with an AWS::DynamoDB::Table's properties."""
-    api = {k: props[k] for k in ("TableName", "BillingMode", "AttributeDefinitions", "KeySchema",
-                                 "GlobalSecondaryIndexes", "LocalSecondaryIndexes") if k in props}
+    api = {
+        k: props[k]
+        for k in (
+            "TableName",
+            "BillingMode",
+            "AttributeDefinitions",
+            "KeySchema",
+            "GlobalSecondaryIndexes",
+            "LocalSecondaryIndexes",
+        )
+        if k in props
+    }
     api["SSESpecification"] = {"Enabled": props["SSESpecification"]["SSEEnabled"]}
     dynamodb.create_table(**api)
-    dynamodb.update_continuous_backups(TableName=props["TableName"], PointInTimeRecoverySpecification={
-        "PointInTimeRecoveryEnabled": props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]})
+    dynamodb.update_continuous_backups(
+        TableName=props["TableName"],
+        PointInTimeRecoverySpecification={
+            "PointInTimeRecoveryEnabled": props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
+        },
+    )
     if "TimeToLiveSpecification" in props:
-        dynamodb.update_time_to_live(TableName=props["TableName"],
-                                     TimeToLiveSpecification=props["TimeToLiveSpecification"])
+        dynamodb.update_time_to_live(
+            TableName=props["TableName"], TimeToLiveSpecification=props["TimeToLiveSpecification"]
+        )
 
 
 @pytest.fixture
@@ -102,8 +125,9 @@ def services(aws, clock, settings):
     prod_prefix = build.names("prod")["tables"]
     for resource in tables_of(build.template("prod")).values():
         props = resource["Properties"]
-        create_like_cloudformation(client("dynamodb"), props | {
-            "TableName": props["TableName"].replace(prod_prefix, settings.table_prefix, 1)})
+        create_like_cloudformation(
+            client("dynamodb"), props | {"TableName": props["TableName"].replace(prod_prefix, settings.table_prefix, 1)}
+        )
     provision(settings)  # the tables exist, so it only adds the sender identity and the schedule group
     built = wiring.Container(settings, clock)
     wiring.use(built)
@@ -115,8 +139,9 @@ def test_the_app_works_on_tables_made_from_the_template(client, services, operat
     from chalicelib.adapters.aws import client as aws_client
 
     def call(method, path, body=None):
-        response = client.http.request(method, path, headers=operator(),
-                                       body=json.dumps(body) if body is not None else b"")
+        response = client.http.request(
+            method, path, headers=operator(), body=json.dumps(body) if body is not None else b""
+        )
         assert response.status_code in (200, 201), (path, response.body)
         return response.json_body
 
@@ -136,6 +161,7 @@ def test_the_app_works_on_tables_made_from_the_template(client, services, operat
 
 # (d) policies: one per function
 
+
 def statements_of(stage, name) -> dict:
     return {s["Sid"]: s for s in build.policy(stage, name)["Statement"]}
 
@@ -154,7 +180,9 @@ def test_each_policy_grants_exactly_the_stages_tables(stage):
                 assert (set(actions), statement["Resource"]) == (set(build.STREAM_ACTIONS), stream), name
             elif any(a.startswith("dynamodb:") for a in actions):
                 assert set(actions) <= set(build.TABLE_ACTIONS), actions  # no Scan, batch writes or table admin
-                granted |= {statement["Resource"]} if isinstance(statement["Resource"], str) else set(statement["Resource"])
+                granted |= (
+                    {statement["Resource"]} if isinstance(statement["Resource"], str) else set(statement["Resource"])
+                )
         # The functions that work on tickets get every table; the rest only the one they touch.
         assert granted == expected if "tables" in build.FUNCTIONS[name].code else granted < expected, name
 
@@ -167,14 +195,17 @@ def test_each_policy_names_only_its_own_stages_resources(stage):
     for name in build.FUNCTIONS:
         for sid, statement in statements_of(stage, name).items():
             text = json.dumps(statement["Resource"])
-            assert not any(f"careline-{other}" in text or f"careline/{other}/" in text
-                           for other in STAGES if other != stage), (name, sid)
+            assert not any(
+                f"careline-{other}" in text or f"careline/{other}/" in text for other in STAGES if other != stage
+            ), (name, sid)
             if sid != "Tracing":  # X-Ray has no resources
                 assert re.search(rf"careline[-/]{stage}\b|{re.escape(sender.split('@')[1])}", text), (name, sid)
             if sid == "Mail":  # SES send: only as the stage's sender, through its identity and configuration set
                 assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": sender}}
-                assert statement["Resource"] == [f"arn:aws:ses:*:*:identity/{sender.split('@')[1]}",
-                                                 f"arn:aws:ses:*:*:configuration-set/careline-{stage}"]
+                assert statement["Resource"] == [
+                    f"arn:aws:ses:*:*:identity/{sender.split('@')[1]}",
+                    f"arn:aws:ses:*:*:configuration-set/careline-{stage}",
+                ]
 
 
 def test_functions_get_only_what_they_use():
@@ -194,17 +225,23 @@ def test_policy_and_template_name_the_same_resources(stage):
     on_schedule, on_change = statements_of(stage, "on_schedule"), statements_of(stage, "on_change")
     role = resources["SchedulerRole"]["Properties"]["RoleName"]
     assert on_schedule["PassSchedulerRole"]["Resource"].endswith(f":role/{role}")
-    assert on_schedule["DeadLetters"]["Resource"].endswith(":" + resources["ScheduleDeadLetters"]["Properties"]["QueueName"])
+    assert on_schedule["DeadLetters"]["Resource"].endswith(
+        ":" + resources["ScheduleDeadLetters"]["Properties"]["QueueName"]
+    )
     secret = resources["SigningSecret"]["Properties"]["Name"]
-    assert fnmatch(f"arn:aws:secretsmanager:eu-central-1:123456789012:secret:{secret}-AbC123",
-                   on_change["SigningSecret"]["Resource"])
+    assert fnmatch(
+        f"arn:aws:secretsmanager:eu-central-1:123456789012:secret:{secret}-AbC123",
+        on_change["SigningSecret"]["Resource"],
+    )
     assert on_change["Events"]["Resource"].endswith(":event-bus/" + resources["EventBus"]["Properties"]["Name"])
     group = build.stage_environment(stage)["CARELINE_SCHEDULER_GROUP"]
     assert resources["ScheduleGroup"]["Properties"]["Name"] == group
     for chalice_name in build.app_functions():
         name = build.function_name(stage, chalice_name)
         logs = statements_of(stage, chalice_name)["Logs"]["Resource"]
-        assert fnmatch(f"arn:aws:logs:eu-central-1:123456789012:log-group:/aws/lambda/{name}:log-stream:2026/11/24/x", logs)
+        assert fnmatch(
+            f"arn:aws:logs:eu-central-1:123456789012:log-group:/aws/lambda/{name}:log-stream:2026/11/24/x", logs
+        )
         assert not fnmatch(f"arn:aws:logs:eu-central-1:123456789012:log-group:/aws/lambda/{name}-x:log-stream:y", logs)
 
 
@@ -213,7 +250,7 @@ def test_the_secret_rotates_no_faster_than_feedback_links_live():
 
     for stage in STAGES:  # a link signed just before a rotation verifies with the previous key until the next
         days = load_stage_document(stage).get("lifecycle", {}).get("feedback_token_days", 30)
-        assert build.SECRET_ROTATION_DAYS >= days
+        assert days <= build.SECRET_ROTATION_DAYS
 
 
 # (e) what `chalice package` makes of it
@@ -254,8 +291,8 @@ def dependency_cycle(resources: dict) -> list[str] | None:
         state[name] = "open"
         for other in sorted(graph[name]):
             if state.get(other) == "open":
-                return path + [name, other]
-            if other not in state and (cycle := visit(other, path + [name])):
+                return [*path, name, other]
+            if other not in state and (cycle := visit(other, [*path, name])):
                 return cycle
         state[name] = "done"
 
@@ -266,11 +303,17 @@ def dependency_cycle(resources: dict) -> list[str] | None:
 
 
 def test_the_cycle_check_finds_a_function_that_needs_its_own_arn():
-    resources = {"OnSchedule": {"Type": "AWS::Serverless::Function", "Properties": {
-        "Environment": {"Variables": {"TARGET": {"Fn::GetAtt": ["OnSchedule", "Arn"]}}}}}}
+    resources = {
+        "OnSchedule": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {"Environment": {"Variables": {"TARGET": {"Fn::GetAtt": ["OnSchedule", "Arn"]}}}},
+        }
+    }
     assert dependency_cycle(resources) == ["OnSchedule", "OnSchedule"]
-    api = {"RestAPI": {"Properties": {"Uri": {"Fn::Sub": "arn:${AWS::Partition}:x/${APIHandler.Arn}"}}},
-           "APIHandler": {"Properties": {"Url": {"Fn::Sub": "https://${RestAPI}.execute-api"}}}}
+    api = {
+        "RestAPI": {"Properties": {"Uri": {"Fn::Sub": "arn:${AWS::Partition}:x/${APIHandler.Arn}"}}},
+        "APIHandler": {"Properties": {"Url": {"Fn::Sub": "https://${RestAPI}.execute-api"}}},
+    }
     assert dependency_cycle(api)
 
 
@@ -283,8 +326,10 @@ def test_chalice_package_merges_into_a_deployable_template(stage):
     assert all("Type" in r for r in resources.values()), [k for k, r in resources.items() if "Type" not in r]
     functions = {k for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
     assert functions == set(build.functions(stage)) and "OnSchedule" in functions
-    target = {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
-                         + resources["OnSchedule"]["Properties"]["FunctionName"]}
+    target = {
+        "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+        + resources["OnSchedule"]["Properties"]["FunctionName"]
+    }
     for name in functions:
         properties = resources[name]["Properties"]
         variables = properties["Environment"]["Variables"]
@@ -303,11 +348,16 @@ def test_chalice_package_merges_into_a_deployable_template(stage):
         assert log_group["LogGroupName"] == f"/aws/lambda/{properties['FunctionName']}"
         assert log_group["RetentionInDays"] == build.LOG_RETENTION_DAYS[stage]
         assert {resources[f"{name}{a}Alarm"]["Properties"]["MetricName"] for a in ("Errors", "Throttles")} == {
-            "Errors", "Throttles"}
+            "Errors",
+            "Throttles",
+        }
     roles = [properties["Role"]["Fn::GetAtt"][0] for properties in (resources[f]["Properties"] for f in functions)]
     assert len(set(roles)) == len(roles)
     on_schedule = resources["OnSchedule"]["Properties"]
-    assert on_schedule["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["ScheduleDeadLetters", "Arn"]}}
+    assert on_schedule["DeadLetterQueue"] == {
+        "Type": "SQS",
+        "TargetArn": {"Fn::GetAtt": ["ScheduleDeadLetters", "Arn"]},
+    }
     invoke = resources["SchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]
     assert (invoke["Action"], invoke["Resource"]) == ("lambda:InvokeFunction", target)
     # CloudFormation would refuse a reference to nothing, or a cycle.
@@ -321,8 +371,11 @@ def test_chalice_package_merges_into_a_deployable_template(stage):
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_asynchronous_function_has_a_dead_letter_queue_with_an_alarm(stage):
     resources = packaging.sam(stage)["Resources"]
-    alarmed = {r["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for r in resources.values()
-               if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["Namespace"] == "AWS/SQS"}
+    alarmed = {
+        r["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["Namespace"] == "AWS/SQS"
+    }
     queues = {k for k, r in resources.items() if r["Type"] == "AWS::SQS::Queue"}
     assert alarmed == queues
     assert all(resources[q]["Properties"]["SqsManagedSseEnabled"] is True for q in queues)  # checkov's CKV_AWS_27
@@ -374,8 +427,10 @@ def test_the_admin_page_reaches_the_api_on_its_own_origin():
     assert api["CachePolicyId"] == build.CACHING_DISABLED  # with AllViewer*, forwards Authorization
     assert api["OriginRequestPolicyId"] == build.ALL_VIEWER_EXCEPT_HOST  # API Gateway needs its own Host
     assert config["DefaultCacheBehavior"]["TargetOriginId"] == "static"
-    outputs = {"CognitoDomainUrl": "https://careline-prod-1.auth.eu-central-1.amazoncognito.com",
-               "CognitoClientId": "abc123"}
+    outputs = {
+        "CognitoDomainUrl": "https://careline-prod-1.auth.eu-central-1.amazoncognito.com",
+        "CognitoClientId": "abc123",
+    }
     text = deploy.config_js("prod", outputs, "https://d111.cloudfront.net")
     config_js = json.loads(text.removeprefix("window.CARELINE = ").rstrip().rstrip(";"))
     assert config_js["apiBase"] == "/api"
@@ -399,8 +454,11 @@ def test_the_site_in_aws_sends_the_policy_make_run_sends():
     assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
     assert "unsafe" not in policy and directives["frame-ancestors"] == "'none'"
     assert directives["connect-src"].split() == [
-        "'self'", "https://${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com",
-        "https://${AttachmentsBucket}.s3.amazonaws.com", "https://${AttachmentsBucket}.s3.${AWS::Region}.amazonaws.com"]
+        "'self'",
+        "https://${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com",
+        "https://${AttachmentsBucket}.s3.amazonaws.com",
+        "https://${AttachmentsBucket}.s3.${AWS::Region}.amazonaws.com",
+    ]
     assert headers["FrameOptions"]["FrameOption"] == "DENY" and headers["ContentTypeOptions"]["Override"]
     assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "same-origin"
 
@@ -418,9 +476,18 @@ def test_api_is_throttled_traced_and_access_logged():
 def test_stateful_resources_survive_the_stack_outside_dev(stage):
     resources = build.template(stage)["Resources"]
     kept = "Retain" if stage in build.RETAINED_STAGES else "Delete"
-    stateful = {k: r for k, r in resources.items()
-                if r.get("Type") in ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Cognito::UserPool",
-                                     "AWS::SecretsManager::Secret", "AWS::SQS::Queue")}
+    stateful = {
+        k: r
+        for k, r in resources.items()
+        if r.get("Type")
+        in (
+            "AWS::DynamoDB::Table",
+            "AWS::S3::Bucket",
+            "AWS::Cognito::UserPool",
+            "AWS::SecretsManager::Secret",
+            "AWS::SQS::Queue",
+        )
+    }
     assert len(stateful) >= 12
     for name, resource in stateful.items():
         assert resource["DeletionPolicy"] == kept, name

@@ -1,6 +1,7 @@
 """The deployment's linters, as `make test` runs them: cfn-lint and checkov
 on every stage's packaged template and on the bootstrap template;
 actionlint's checks on the workflows. Each must report nothing."""
+
 import json
 import os
 import subprocess
@@ -14,6 +15,8 @@ from tests import packaging
 
 BIN = Path(sys.executable).parent
 CHECKOV = build.ROOT / ".venv" / "checkov" / "bin" / "checkov"
+
+
 def template_path(stage) -> Path:
     return packaging.packaged(stage) / "sam.json"
 
@@ -37,8 +40,20 @@ def test_cfn_lint_on_the_bootstrap_template():
 def checkov(path: Path) -> dict:
     if not CHECKOV.exists():
         pytest.fail("checkov is not installed: `make test` installs it into .venv/checkov")
-    done = run([CHECKOV, "-f", path, "--config-file", build.ROOT / "infra" / "checkov.yaml", "-o", "json",
-                "--quiet", "--compact"], cwd=path.parent)
+    done = run(
+        [
+            CHECKOV,
+            "-f",
+            path,
+            "--config-file",
+            build.ROOT / "infra" / "checkov.yaml",
+            "-o",
+            "json",
+            "--quiet",
+            "--compact",
+        ],
+        cwd=path.parent,
+    )
     report = json.loads(done.stdout)
     report = report[0] if isinstance(report, list) else report
     return report

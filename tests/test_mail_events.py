@@ -2,6 +2,7 @@
 SNS and SNS invokes on_mail_event: a permanent bounce or a complaint marks
 the address and no email goes to it again (the ticket view says why); a
 transient bounce changes nothing."""
+
 import json
 
 import pytest
@@ -12,52 +13,100 @@ from chalicelib.domain.mail_events import undeliverable
 def ses_event(kind: str, **body) -> dict:
     """An SES event record as the configuration set publishes it (docs: 'Examples of event data
     that Amazon SES publishes to Amazon SNS')."""
-    mail = {"timestamp": "2026-11-24T09:00:01.012Z", "source": "Careline Demo Shop customer care <support@careline.example>",
-            "sourceArn": "arn:aws:ses:us-east-1:123456789012:identity/careline.example",
-            "sendingAccountId": "123456789012", "messageId": "0100019a-example-000000",
-            "destination": ["ann@example.com"], "headersTruncated": False,
-            "headers": [{"name": "From", "value": "support@careline.example"},
-                        {"name": "To", "value": "Ann Lee <ann@example.com>"}],
-            "commonHeaders": {"from": ["support@careline.example"], "to": ["Ann Lee <ann@example.com>"],
-                              "messageId": "0100019a-example-000000", "subject": "We received your request [CL-K32SR5DY]"},
-            "tags": {"ses:configuration-set": ["careline-prod"], "ses:source-ip": ["192.0.2.0"]}}
+    mail = {
+        "timestamp": "2026-11-24T09:00:01.012Z",
+        "source": "Careline Demo Shop customer care <support@careline.example>",
+        "sourceArn": "arn:aws:ses:us-east-1:123456789012:identity/careline.example",
+        "sendingAccountId": "123456789012",
+        "messageId": "0100019a-example-000000",
+        "destination": ["ann@example.com"],
+        "headersTruncated": False,
+        "headers": [
+            {"name": "From", "value": "support@careline.example"},
+            {"name": "To", "value": "Ann Lee <ann@example.com>"},
+        ],
+        "commonHeaders": {
+            "from": ["support@careline.example"],
+            "to": ["Ann Lee <ann@example.com>"],
+            "messageId": "0100019a-example-000000",
+            "subject": "We received your request [CL-K32SR5DY]",
+        },
+        "tags": {"ses:configuration-set": ["careline-prod"], "ses:source-ip": ["192.0.2.0"]},
+    }
     return {"eventType": kind, "mail": mail, **body}
 
 
 def permanent_bounce(*addresses, bounce_type="Permanent"):
-    return ses_event("Bounce", bounce={
-        "bounceType": bounce_type, "bounceSubType": "General" if bounce_type == "Permanent" else "MailboxFull",
-        "bouncedRecipients": [{"emailAddress": a, "action": "failed", "status": "5.1.1",
-                               "diagnosticCode": "smtp; 550 5.1.1 user unknown"} for a in addresses],
-        "timestamp": "2026-11-24T09:00:02.669Z", "feedbackId": "0100019a-bounce-000000",
-        "reportingMTA": "dsn; a8-70.smtp-out.amazonses.com"})
+    return ses_event(
+        "Bounce",
+        bounce={
+            "bounceType": bounce_type,
+            "bounceSubType": "General" if bounce_type == "Permanent" else "MailboxFull",
+            "bouncedRecipients": [
+                {
+                    "emailAddress": a,
+                    "action": "failed",
+                    "status": "5.1.1",
+                    "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+                }
+                for a in addresses
+            ],
+            "timestamp": "2026-11-24T09:00:02.669Z",
+            "feedbackId": "0100019a-bounce-000000",
+            "reportingMTA": "dsn; a8-70.smtp-out.amazonses.com",
+        },
+    )
 
 
 def complaint(*addresses):
-    return ses_event("Complaint", complaint={
-        "complainedRecipients": [{"emailAddress": a} for a in addresses], "timestamp": "2026-11-24T09:05:00.000Z",
-        "feedbackId": "0100019a-complaint-000000", "userAgent": "Mozilla/5.0", "complaintFeedbackType": "abuse",
-        "arrivalDate": "2026-11-24T09:04:58.000Z"})
+    return ses_event(
+        "Complaint",
+        complaint={
+            "complainedRecipients": [{"emailAddress": a} for a in addresses],
+            "timestamp": "2026-11-24T09:05:00.000Z",
+            "feedbackId": "0100019a-complaint-000000",
+            "userAgent": "Mozilla/5.0",
+            "complaintFeedbackType": "abuse",
+            "arrivalDate": "2026-11-24T09:04:58.000Z",
+        },
+    )
 
 
 def sns(*messages) -> dict:
     """SNS's invocation of a subscribed Lambda function."""
-    return {"Records": [{
-        "EventSource": "aws:sns", "EventVersion": "1.0",
-        "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:careline-local-mail-events:2bcfbf39-example",
-        "Sns": {"Type": "Notification", "MessageId": f"95df01b4-ee98-5cb9-9903-4c221d41eb5e-{n}",
-                "TopicArn": "arn:aws:sns:us-east-1:123456789012:careline-local-mail-events", "Subject": None,
-                "Message": json.dumps(message), "Timestamp": "2026-11-24T09:00:03.000Z", "SignatureVersion": "1",
-                "Signature": "EXAMPLE", "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/cert.pem",
-                "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe", "MessageAttributes": {}}}
-        for n, message in enumerate(messages)]}
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:careline-local-mail-events:2bcf-example",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": f"95df01b4-ee98-5cb9-9903-4c221d41eb5e-{n}",
+                    "TopicArn": "arn:aws:sns:us-east-1:123456789012:careline-local-mail-events",
+                    "Subject": None,
+                    "Message": json.dumps(message),
+                    "Timestamp": "2026-11-24T09:00:03.000Z",
+                    "SignatureVersion": "1",
+                    "Signature": "EXAMPLE",
+                    "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/cert.pem",
+                    "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
+                    "MessageAttributes": {},
+                },
+            }
+            for n, message in enumerate(messages)
+        ]
+    }
 
 
 def test_permanent_bounces_and_complaints_stop_mail_transient_bounces_do_not():
     assert [(u.email, u.reason) for u in undeliverable(permanent_bounce("Ann@Example.com", "bob@example.com"))] == [
-        ("ann@example.com", "bounce"), ("bob@example.com", "bounce")]
+        ("ann@example.com", "bounce"),
+        ("bob@example.com", "bounce"),
+    ]
     assert [(u.email, u.reason) for u in undeliverable(complaint("Ann Lee <ann@example.com>"))] == [
-        ("ann@example.com", "complaint")]
+        ("ann@example.com", "complaint")
+    ]
     assert undeliverable(permanent_bounce("ann@example.com", bounce_type="Transient")) == []
     assert undeliverable(permanent_bounce("ann@example.com", bounce_type="Undetermined")) == []
     assert undeliverable(ses_event("Delivery", delivery={"recipients": ["ann@example.com"]})) == []
@@ -88,7 +137,8 @@ def test_a_bounced_address_is_marked_and_not_mailed_again(client, operator, new_
 
     ticket = new_ticket()
     assert on_mail_event(sns(permanent_bounce("ann@example.com")), None) == {
-        "marked": [{"email": "ann@example.com", "reason": "bounce"}]}
+        "marked": [{"email": "ann@example.com", "reason": "bounce"}]
+    }
     sent = len(mailbox())
     reply(client, operator, ticket["id"])
     assert len(mailbox()) == sent  # SES never got it
@@ -102,8 +152,11 @@ def test_a_bounced_address_opening_a_new_ticket_gets_it_stored_but_not_acknowled
     from app import on_mail_event
 
     on_mail_event(sns(permanent_bounce("ann@example.com")), None)
-    answer = client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(
-        {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}))
+    answer = client.http.post(
+        "/inquiries",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}),
+    )
     assert answer.status_code == 201
     assert mailbox() == []  # SES never got it
     view = client.http.get(f"/tickets/{answer.json_body['id']}", headers=operator()).json_body
@@ -127,7 +180,8 @@ def test_a_transient_bounce_and_other_events_change_nothing(client, operator, ne
     ticket = new_ticket()
     delivered = ses_event("Delivery", delivery={"timestamp": "2026-11-24T09:00:02Z", "recipients": ["ann@example.com"]})
     assert on_mail_event(sns(permanent_bounce("ann@example.com", bounce_type="Transient"), delivered), None) == {
-        "marked": []}
+        "marked": []
+    }
     reply(client, operator, ticket["id"])
     assert customer_deliveries(client, operator, ticket["id"])[0]["status"] == "sent"
     assert client.http.get("/customers/ann@example.com", headers=operator()).json_body["bounced_at"] is None
@@ -147,10 +201,15 @@ def test_a_redelivered_notification_and_an_unknown_address_are_fine(client, oper
 def test_the_local_stage_simulates_an_ses_event(client, operator, new_ticket):
     ticket = new_ticket()
     json_type = {"Content-Type": "application/json"}
-    minimal = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent",
-                                                 "bouncedRecipients": [{"emailAddress": "ann@example.com"}]}}
+    minimal = {
+        "eventType": "Bounce",
+        "bounce": {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": "ann@example.com"}]},
+    }
     answer = client.http.post("/_dev/mail-event", headers=json_type, body=json.dumps(minimal))
-    assert (answer.status_code, answer.json_body) == (200, {"marked": [{"email": "ann@example.com", "reason": "bounce"}]})
+    assert (answer.status_code, answer.json_body) == (
+        200,
+        {"marked": [{"email": "ann@example.com", "reason": "bounce"}]},
+    )
     reply(client, operator, ticket["id"])
     assert customer_deliveries(client, operator, ticket["id"])[0]["status"] == "refused"
     refused = client.http.post("/_dev/mail-event", headers=json_type, body=json.dumps({"bounce": {}}))

@@ -1,5 +1,6 @@
 """Support metrics on small, hand-computed examples; the counters kept as
 tickets change equal a recompute from the tickets."""
+
 import json
 from collections import Counter
 from datetime import datetime, timedelta
@@ -12,14 +13,25 @@ from tests.test_followup import advance
 
 
 def test_report_definitions_on_hand_counted_counters():
-    counters = Counter({
-        f"time:first_response:{bucket(60)}": 2, f"time:first_response:{bucket(240)}": 1,  # 3 first responses
-        "fcr:yes": 1, "fcr:no": 3,
-        "csat:5": 2, "csat:4": 1, "csat:2": 1,
-        "nps:10": 2, "nps:8": 1, "nps:3": 1,
-        "sla:first_response:achieved": 3, "sla:first_response:breached": 1,
-        "volume:channel:web": 4, "volume:channel:email": 1, "offers": 2,
-    })
+    counters = Counter(
+        {
+            f"time:first_response:{bucket(60)}": 2,
+            f"time:first_response:{bucket(240)}": 1,  # 3 first responses
+            "fcr:yes": 1,
+            "fcr:no": 3,
+            "csat:5": 2,
+            "csat:4": 1,
+            "csat:2": 1,
+            "nps:10": 2,
+            "nps:8": 1,
+            "nps:3": 1,
+            "sla:first_response:achieved": 3,
+            "sla:first_response:breached": 1,
+            "volume:channel:web": 4,
+            "volume:channel:email": 1,
+            "offers": 2,
+        }
+    )
     metrics = report(counters, {"by_status": {"open": 2}, "by_priority": {"high": 2}})
     times = metrics["first_response_time"]
     assert times["count"] == 3 and times["relative_accuracy"] == 0.01
@@ -44,8 +56,13 @@ def test_metrics_follow_the_days_work_and_equal_a_recompute(client, operator, ne
     slow = new_ticket(email="bob@example.com", category="returns")
     waiting = new_ticket(email="cy@example.com", channel="email")
     clock.advance(timedelta(minutes=45))
-    op(client, operator, "POST", f"/tickets/{quick['id']}/replies", {"body": "Done!", "resolve": True,
-                                                                       "offer": {"type": "coupon", "description": "5% off"}})
+    op(
+        client,
+        operator,
+        "POST",
+        f"/tickets/{quick['id']}/replies",
+        {"body": "Done!", "resolve": True, "offer": {"type": "coupon", "description": "5% off"}},
+    )
     clock.advance(timedelta(hours=25))
     op(client, operator, "POST", f"/tickets/{slow['id']}/replies", {"body": "Sorry for the wait."})
     services.tickets.customer_wrote(slow["id"], "Still broken.")
@@ -55,8 +72,11 @@ def test_metrics_follow_the_days_work_and_equal_a_recompute(client, operator, ne
     settle()  # counters move from the stream
 
     metrics = op(client, operator, "GET", "/metrics?since=2026-11-01&until=2026-11-30").json_body
-    assert metrics["volume"] == {"total": 3, "by_channel": {"web": 2, "email": 1},
-                                 "by_category": {"none": 2, "returns": 1}}
+    assert metrics["volume"] == {
+        "total": 3,
+        "by_channel": {"web": 2, "email": 1},
+        "by_category": {"none": 2, "returns": 1},
+    }
     assert metrics["first_response_time"]["count"] == 2
     assert metrics["sla_attainment"]["first_response"] == {"achieved": 1, "breached": 1, "rate": 50.0}
     assert metrics["first_contact_resolution"] == {"resolved": 2, "first_contact": 1, "rate": 50.0}
@@ -75,8 +95,9 @@ def test_bad_periods_are_400_by_field(client, operator):
     assert op(client, operator, "GET", "/metrics").json_body["since"] == "2026-10-26"  # the last 30 days
 
 
-def facts(created, *, fr=None, res=None, status="resolved", replies=1, customer=1, offers=(), feedback=None,
-          channel="web"):
+def facts(
+    created, *, fr=None, res=None, status="resolved", replies=1, customer=1, offers=(), feedback=None, channel="web"
+):
     """A ticket as the metrics see it; fr/res are (elapsed business minutes, outcome, day ended)."""
     from chalicelib.domain.metrics import TicketFacts
     from chalicelib.domain.sla import MetricClock
@@ -84,12 +105,25 @@ def facts(created, *, fr=None, res=None, status="resolved", replies=1, customer=
     def at(day):
         return datetime.fromisoformat(f"{day}T12:00:00+00:00")
 
-    clocks = {metric: MetricClock(metric, at(created), elapsed=clock[0], outcome=clock[1], ended_at=at(clock[2]))
-              for metric, clock in (("first_response", fr), ("resolution", res)) if clock}
+    clocks = {
+        metric: MetricClock(metric, at(created), elapsed=clock[0], outcome=clock[1], ended_at=at(clock[2]))
+        for metric, clock in (("first_response", fr), ("resolution", res))
+        if clock
+    }
     resolved = at(res[2]) if res and status in ("resolved", "closed") else None
-    return TicketFacts(created=datetime.fromisoformat(f"{created}T08:00:00+00:00"), channel=channel, category=None,
-                       status=status, clocks=clocks, operator_replies=replies, customer_messages=customer,
-                       offers=offers, feedback=feedback, resolved_at=resolved, done=status in ("resolved", "closed"))
+    return TicketFacts(
+        created=datetime.fromisoformat(f"{created}T08:00:00+00:00"),
+        channel=channel,
+        category=None,
+        status=status,
+        clocks=clocks,
+        operator_replies=replies,
+        customer_messages=customer,
+        offers=offers,
+        feedback=feedback,
+        resolved_at=resolved,
+        done=status in ("resolved", "closed"),
+    )
 
 
 def period(counters, first, last):
@@ -103,13 +137,24 @@ def period(counters, first, last):
 
 def test_each_metric_on_hand_computed_tickets():
     tickets = [
-        facts("2026-11-02", fr=(3, "achieved", "2026-11-02"), res=(50, "achieved", "2026-11-02"), status="closed",
-              offers=("2026-11-03",), feedback={"csat": 5, "nps": 10, "at": "2026-11-04T10:00:00Z"}),
+        facts(
+            "2026-11-02",
+            fr=(3, "achieved", "2026-11-02"),
+            res=(50, "achieved", "2026-11-02"),
+            status="closed",
+            offers=("2026-11-03",),
+            feedback={"csat": 5, "nps": 10, "at": "2026-11-04T10:00:00Z"},
+        ),
         facts("2026-11-02", fr=(10, "achieved", "2026-11-02"), res=(100, "breached", "2026-11-03"), replies=2),
         facts("2026-11-03", fr=(50, "breached", "2026-11-03"), status="open", customer=2),
         facts("2026-11-03", fr=(50, "achieved", "2026-11-03"), status="pending", channel="email"),
-        facts("2026-11-03", fr=(100, "breached", "2026-11-03"), res=(20, "achieved", "2026-11-03"), customer=2,
-              feedback={"csat": 2, "at": "2026-11-03T13:00:00Z"}),
+        facts(
+            "2026-11-03",
+            fr=(100, "breached", "2026-11-03"),
+            res=(20, "achieved", "2026-11-03"),
+            customer=2,
+            feedback={"csat": 2, "at": "2026-11-03T13:00:00Z"},
+        ),
         facts("2026-11-03", status="new"),
     ]
     counters = Counter()
@@ -121,8 +166,10 @@ def test_each_metric_on_hand_computed_tickets():
     first, resolution = everything["first_response_time"], everything["resolution_time"]
     assert (first["count"], resolution["count"]) == (5, 3)
     assert (first["median_minutes"], first["p90_minutes"]) == (pytest.approx(50, rel=0.01), pytest.approx(80, rel=0.01))
-    assert (resolution["median_minutes"], resolution["p90_minutes"]) == (pytest.approx(50, rel=0.01),
-                                                                         pytest.approx(90, rel=0.01))
+    assert (resolution["median_minutes"], resolution["p90_minutes"]) == (
+        pytest.approx(50, rel=0.01),
+        pytest.approx(90, rel=0.01),
+    )
     # Resolved: #1 (one reply, no follow-up), #2 (two replies), #5 (the customer wrote again).
     assert everything["first_contact_resolution"] == {"resolved": 3, "first_contact": 1, "rate": 33.3}
     assert everything["sla_attainment"]["first_response"] == {"achieved": 3, "breached": 2, "rate": 60.0}
@@ -145,8 +192,13 @@ def stored_counters():
     from chalicelib.adapters import counters
 
     days = [f"2026-{month:02d}-{day:02d}" for month in (11, 12) for day in range(1, 32)]
-    return {(day, family, counter): n for day, families in counters.read(days).items()
-            for family, values in families.items() for counter, n in values.items() if n}
+    return {
+        (day, family, counter): n
+        for day, families in counters.read(days).items()
+        for family, values in families.items()
+        for counter, n in values.items()
+        if n
+    }
 
 
 def test_a_busy_week_keeps_the_counters_equal_to_a_recompute(client, operator, new_ticket, services, settle):
@@ -161,8 +213,13 @@ def test_a_busy_week_keeps_the_counters_equal_to_a_recompute(client, operator, n
     op(client, operator, "POST", f"/tickets/{gone['id']}/replies", {"body": "Sent.", "resolve": True})
     services.tickets.customer_wrote(back["id"], "Not fixed.")
     advance(client, 25 * 60)  # late: warned and breached (escalated to high)
-    op(client, operator, "POST", f"/tickets/{late['id']}/replies",
-       {"body": "Sorry!", "offer": {"type": "coupon", "description": "10% off"}})
+    op(
+        client,
+        operator,
+        "POST",
+        f"/tickets/{late['id']}/replies",
+        {"body": "Sorry!", "offer": {"type": "coupon", "description": "10% off"}},
+    )
     op(client, operator, "POST", f"/tickets/{back['id']}/replies", {"body": "Replaced.", "resolve": True})
     services.tickets.rate(happy["id"], {"csat": 3})
     services.tickets.rate(happy["id"], {"csat": 5, "nps": 9})

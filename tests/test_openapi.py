@@ -1,5 +1,6 @@
 """docs/openapi*.json describe exactly the app's routes, with the schemas the
 app validates with, are valid OpenAPI 3.1, and their examples are true."""
+
 import json
 import subprocess
 import sys
@@ -37,8 +38,9 @@ def test_the_packaged_copy_is_the_all_stages_document():
     """AWS stages serve chalicelib/api/openapi.json (docs/ is not packaged with the functions)."""
     from chalicelib.api.description import PACKAGED
 
-    assert PACKAGED.read_text() == openapi.render(PUBLIC), \
+    assert PACKAGED.read_text() == openapi.render(PUBLIC), (
         "chalicelib/api/openapi.json is stale: run `.venv/bin/python -m infra.openapi`"
+    )
 
 
 @pytest.mark.parametrize("document", [PUBLIC, LOCAL], ids=["public", "local"])
@@ -56,14 +58,17 @@ def test_an_aws_stage_serves_the_packaged_document_publicly_and_cacheably():
 
     with zipfile.ZipFile(packaging.packaged("prod") / "deployment.zip") as package:
         assert package.read("chalicelib/api/openapi.json").decode() == openapi.render(PUBLIC)
-    script = ("import json; from chalice.test import Client; import app\n"
-              "with Client(app.app, stage_name='prod') as client:\n"
-              "    answer = client.http.get('/openapi.json')\n"
-              "print(json.dumps({'status': answer.status_code, 'headers': dict(answer.headers), "
-              "'body': answer.body.decode()}))")
+    script = (
+        "import json; from chalice.test import Client; import app\n"
+        "with Client(app.app, stage_name='prod') as client:\n"
+        "    answer = client.http.get('/openapi.json')\n"
+        "print(json.dumps({'status': answer.status_code, 'headers': dict(answer.headers), "
+        "'body': answer.body.decode()}))"
+    )
     env = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", "CARELINE_STAGE": "prod"}
-    done = subprocess.run([sys.executable, "-c", script], cwd=packaging.project(), env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=packaging.project(), env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["status"] == 200
@@ -80,8 +85,12 @@ def test_every_route_is_documented_and_every_documented_route_exists():
 
 
 def test_public_document_leaves_out_exactly_the_local_stage_routes():
-    local_only = {(m.upper(), p) for p, ops in LOCAL["paths"].items() for m, op in ops.items()
-                  if openapi.LOCAL_ONLY in op.get("tags", [])}
+    local_only = {
+        (m.upper(), p)
+        for p, ops in LOCAL["paths"].items()
+        for m, op in ops.items()
+        if openapi.LOCAL_ONLY in op.get("tags", [])
+    }
     assert {(m, p) for m, p in ROUTES if p.startswith("/_dev")} <= local_only
     assert operations(PUBLIC) == ROUTES - local_only
     assert not [t for t in PUBLIC["tags"] if t["name"] == openapi.LOCAL_ONLY]
@@ -118,8 +127,9 @@ def test_examples_validate_against_the_schemas():
     assert not list(validator("inquiry").iter_errors(example))
     refused = intake["responses"]["400"]["content"]["application/json"]["example"]
     assert not list(validator("errors").iter_errors(refused))
-    assert not list(validator("inquiry-created").iter_errors(
-        intake["responses"]["201"]["content"]["application/json"]["example"]))
+    assert not list(
+        validator("inquiry-created").iter_errors(intake["responses"]["201"]["content"]["application/json"]["example"])
+    )
 
 
 def test_examples_are_what_the_app_answers(client):
@@ -131,6 +141,7 @@ def test_examples_are_what_the_app_answers(client):
     # The form's deepObject encoding: callback[phone] and callback[window].
     form = {k: v for k, v in openapi.INQUIRY_EXAMPLE.items() if k != "callback"}
     form |= {f"callback[{k}]": v for k, v in openapi.INQUIRY_EXAMPLE["callback"].items()}
-    posted = client.http.post("/inquiries", headers={"Content-Type": "application/x-www-form-urlencoded"},
-                              body=urlencode(form))
+    posted = client.http.post(
+        "/inquiries", headers={"Content-Type": "application/x-www-form-urlencoded"}, body=urlencode(form)
+    )
     assert posted.status_code == 201, posted.body

@@ -1,4 +1,5 @@
 """Operators work tickets through the authenticated API (contract section 3)."""
+
 import json
 
 import pytest
@@ -14,7 +15,11 @@ def test_ticket_shows_thread_events_sla_and_version(client, operator, new_ticket
     assert response.status_code == 200
     view = response.json_body
     assert (view["reference"], view["status"], view["priority"], view["channel"]) == (
-        ticket["reference"], "new", "normal", "web")
+        ticket["reference"],
+        "new",
+        "normal",
+        "web",
+    )
     assert view["version"] == 1 and response.headers["ETag"] == '"1"'
     assert [m["direction"] for m in view["messages"]] == ["in", "out"]
     assert view["messages"][0]["body"] == "Where is my parcel?"
@@ -28,19 +33,31 @@ def test_unknown_ticket_is_404(client, operator):
     assert call(client, "GET", "/tickets/nope", operator()).status_code == 404
 
 
-@pytest.mark.parametrize("method, path, body", [
-    ("POST", "/tickets/nope/replies", {"body": "Hello"}), ("POST", "/tickets/nope/notes", {"body": "Checked"}),
-    ("PATCH", "/tickets/nope", {"status": "pending"})])
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("POST", "/tickets/nope/replies", {"body": "Hello"}),
+        ("POST", "/tickets/nope/notes", {"body": "Checked"}),
+        ("PATCH", "/tickets/nope", {"status": "pending"}),
+    ],
+)
 def test_changing_an_unknown_ticket_is_404_naming_it(client, operator, method, path, body):
     response = call(client, method, path, operator(), body)
     assert (response.status_code, response.json_body["errors"]) == (
-        404, [{"field": "ticket_id", "message": "no ticket nope", "code": "not_found"}])
+        404,
+        [{"field": "ticket_id", "message": "no ticket nope", "code": "not_found"}],
+    )
 
 
 def test_reply_is_emailed_threaded_and_records_the_first_response(client, operator, new_ticket, mailbox):
     ticket = new_ticket()
-    response = call(client, "POST", f"/tickets/{ticket['id']}/replies", operator(),
-                    {"body": "Your parcel left our warehouse today."})
+    response = call(
+        client,
+        "POST",
+        f"/tickets/{ticket['id']}/replies",
+        operator(),
+        {"body": "Your parcel left our warehouse today."},
+    )
     assert response.status_code == 201
     view = response.json_body
     assert view["status"] == "open" and view["first_responded_at"] == "2026-11-24T09:00:00Z"
@@ -56,8 +73,9 @@ def test_reply_is_emailed_threaded_and_records_the_first_response(client, operat
 
 def test_reply_with_resolve_resolves_in_the_same_step(client, operator, new_ticket, mailbox):
     ticket = new_ticket()
-    view = call(client, "POST", f"/tickets/{ticket['id']}/replies", operator(),
-                {"body": "Refund issued.", "resolve": True}).json_body
+    view = call(
+        client, "POST", f"/tickets/{ticket['id']}/replies", operator(), {"body": "Refund issued.", "resolve": True}
+    ).json_body
     assert view["status"] == "resolved" and view["resolved_at"]
     assert view["sla"]["metrics"]["resolution"]["state"] == "achieved"
     assert "marked your request as resolved" in mailbox()[-1]["text"]
@@ -75,18 +93,32 @@ def test_patch_to_resolved_sends_a_resolution_notice(client, operator, new_ticke
 
 def test_notes_stay_internal(client, operator, new_ticket, mailbox):
     ticket = new_ticket()
-    view = call(client, "POST", f"/tickets/{ticket['id']}/notes", operator(email="kim@shop.example"),
-                {"body": "Customer called, VIP."}).json_body
+    view = call(
+        client,
+        "POST",
+        f"/tickets/{ticket['id']}/notes",
+        operator(email="kim@shop.example"),
+        {"body": "Customer called, VIP."},
+    ).json_body
     assert [(n["author"], n["body"]) for n in view["notes"]] == [("kim@shop.example", "Customer called, VIP.")]
     assert len(mailbox()) == 1  # only the acknowledgement
 
 
 def test_patch_records_who_changed_what(client, operator, new_ticket):
     ticket = new_ticket()
-    view = call(client, "PATCH", f"/tickets/{ticket['id']}", operator(email="kim@shop.example"),
-                {"assignee": "kim@shop.example", "tags": ["parcel", "dhl"], "category": "shipping"}).json_body
+    view = call(
+        client,
+        "PATCH",
+        f"/tickets/{ticket['id']}",
+        operator(email="kim@shop.example"),
+        {"assignee": "kim@shop.example", "tags": ["parcel", "dhl"], "category": "shipping"},
+    ).json_body
     assert (view["assignee"], view["tags"], view["category"], view["version"]) == (
-        "kim@shop.example", ["dhl", "parcel"], "shipping", 2)
+        "kim@shop.example",
+        ["dhl", "parcel"],
+        "shipping",
+        2,
+    )
     [updated] = [e for e in view["events"] if e["event"] == "updated"]
     assert updated["author"] == "kim@shop.example"
     assert updated["data"]["changes"]["assignee"] == [None, "kim@shop.example"]
@@ -101,11 +133,18 @@ def test_stale_if_match_is_412_and_a_current_one_applies(client, operator, new_t
     assert call(client, "GET", f"/tickets/{ticket['id']}", operator()).json_body["priority"] == "high"
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"status": "new"}, "status"), ({"priority": "asap"}, "priority"), ({"assignee": "kim"}, "assignee"),
-    ({"category": "gossip"}, "category"), ({"tags": ["Not OK!"]}, "tags.0"), ({"colour": "red"}, "body"),
-    ({}, "body"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"status": "new"}, "status"),
+        ({"priority": "asap"}, "priority"),
+        ({"assignee": "kim"}, "assignee"),
+        ({"category": "gossip"}, "category"),
+        ({"tags": ["Not OK!"]}, "tags.0"),
+        ({"colour": "red"}, "body"),
+        ({}, "body"),
+    ],
+)
 def test_invalid_patches_name_the_field(client, operator, new_ticket, body, field):
     ticket = new_ticket()
     response = call(client, "PATCH", f"/tickets/{ticket['id']}", operator(), body)
@@ -153,8 +192,12 @@ def test_assignee_me_lists_my_tickets(client, operator, new_ticket):
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nonsense"}, {"Authorization": "Basic abc"}])
 def test_operator_calls_without_a_valid_token_are_401(client, new_ticket, headers):
     ticket = new_ticket()
-    for method, path in (("GET", "/tickets"), ("GET", f"/tickets/{ticket['id']}"),
-                         ("PATCH", f"/tickets/{ticket['id']}"), ("POST", f"/tickets/{ticket['id']}/replies"),
-                         ("POST", f"/tickets/{ticket['id']}/notes")):
+    for method, path in (
+        ("GET", "/tickets"),
+        ("GET", f"/tickets/{ticket['id']}"),
+        ("PATCH", f"/tickets/{ticket['id']}"),
+        ("POST", f"/tickets/{ticket['id']}/replies"),
+        ("POST", f"/tickets/{ticket['id']}/notes"),
+    ):
         response = call(client, method, path, headers | {"Content-Type": "application/json"}, {"body": "x"})
         assert response.status_code == 401, (method, path)

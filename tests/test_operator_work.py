@@ -1,9 +1,9 @@
 """Assignment, macros, goodwill offers, callbacks and customer records, as
 operators and admins use them."""
+
 import json
 
 import pytest
-
 
 
 def call(client, method, path, headers, body=None):
@@ -37,12 +37,15 @@ def test_resolving_frees_the_agent_and_unavailable_agents_get_nothing(client, op
     assert call(client, "PUT", "/agents/me", kim, {"available": False}).json_body["available"] is False
     later = [new_ticket(email=f"d{n}@example.com")["id"] for n in range(2)]
     assert {call(client, "GET", f"/tickets/{t}", operator()).json_body["assignee"] for t in later} == {
-        "lou@shop.example"}
+        "lou@shop.example"
+    }
 
 
 def test_manual_reassignment_moves_the_workload(client, operator, new_ticket):
     available(client, operator, "kim@shop.example")
-    assert call(client, "PUT", "/agents/me", operator(email="lou@shop.example"), {"available": False}).status_code == 200
+    assert (
+        call(client, "PUT", "/agents/me", operator(email="lou@shop.example"), {"available": False}).status_code == 200
+    )
     ticket = new_ticket()
     call(client, "PATCH", f"/tickets/{ticket['id']}", operator(), {"assignee": "lou@shop.example"})
     roster = {a["email"]: a["open_tickets"] for a in call(client, "GET", "/agents", operator()).json_body["items"]}
@@ -56,14 +59,27 @@ def test_agents_set_only_their_own_availability(client, operator):
 
 def test_macro_reply_reads_as_a_person_wrote_it(client, operator, new_ticket, mailbox):
     admin = operator("admin", "lead@shop.example")
-    saved = call(client, "PUT", "/macros/where-is-my-parcel", admin, {
-        "title": "Parcel on its way",
-        "body": "Hi {{first_name}}, your order {{order_id}} is on its way. I'll keep an eye on it. {{operator_name}}"})
+    saved = call(
+        client,
+        "PUT",
+        "/macros/where-is-my-parcel",
+        admin,
+        {
+            "title": "Parcel on its way",
+            "body": "Hi {{first_name}}, your order {{order_id}} is on its way. "
+            "I'll keep an eye on it. {{operator_name}}",
+        },
+    )
     assert saved.status_code == 200
     assert [m["name"] for m in call(client, "GET", "/macros", operator()).json_body["items"]] == ["where-is-my-parcel"]
     ticket = new_ticket(order_id="A-1001")
-    view = call(client, "POST", f"/tickets/{ticket['id']}/replies", operator(email="kim@shop.example"),
-                {"macro": "where-is-my-parcel"}).json_body
+    view = call(
+        client,
+        "POST",
+        f"/tickets/{ticket['id']}/replies",
+        operator(email="kim@shop.example"),
+        {"macro": "where-is-my-parcel"},
+    ).json_body
     text = mailbox()[-1]["text"]
     assert "Hi Ann, your order A-1001 is on its way. I'll keep an eye on it. Kim" in text
     assert "{{" not in text and view["status"] == "open"
@@ -85,13 +101,26 @@ def test_only_admins_manage_macros(client, operator):
 
 def test_goodwill_offer_is_in_the_email_and_recorded(client, operator, new_ticket, mailbox):
     ticket = new_ticket()
-    view = call(client, "POST", f"/tickets/{ticket['id']}/replies", operator(), {
-        "body": "Sorry for the delay.", "offer": {"type": "coupon", "description": "10% off your next order",
-                                                   "code": "SORRY10"}}).json_body
-    assert "As a small thank-you for your patience: 10% off your next order. Your code: SORRY10" in mailbox()[-1]["text"]
+    view = call(
+        client,
+        "POST",
+        f"/tickets/{ticket['id']}/replies",
+        operator(),
+        {
+            "body": "Sorry for the delay.",
+            "offer": {"type": "coupon", "description": "10% off your next order", "code": "SORRY10"},
+        },
+    ).json_body
+    assert (
+        "As a small thank-you for your patience: 10% off your next order. Your code: SORRY10" in mailbox()[-1]["text"]
+    )
     [offer] = view["offers"]
     assert {k: offer[k] for k in ("type", "description", "code", "author")} == {
-        "type": "coupon", "description": "10% off your next order", "code": "SORRY10", "author": "agent@shop.example"}
+        "type": "coupon",
+        "description": "10% off your next order",
+        "code": "SORRY10",
+        "author": "agent@shop.example",
+    }
 
 
 def test_a_completed_callback_is_the_first_response(client, operator, new_ticket):
@@ -101,8 +130,13 @@ def test_a_completed_callback_is_the_first_response(client, operator, new_ticket
     assert view["callback"] == {"phone": "+49 30 1234", "window": "after 5pm", "status": "requested"}
     no_answer = call(client, "POST", f"/tickets/{ticket['id']}/calls", operator(), {"outcome": "no_answer"}).json_body
     assert no_answer["first_responded_at"] is None
-    reached = call(client, "POST", f"/tickets/{ticket['id']}/calls", operator(),
-                   {"outcome": "reached", "summary": "Explained the delay."}).json_body
+    reached = call(
+        client,
+        "POST",
+        f"/tickets/{ticket['id']}/calls",
+        operator(),
+        {"outcome": "reached", "summary": "Explained the delay."},
+    ).json_body
     assert reached["first_responded_at"] and reached["callback"]["status"] == "done"
     assert reached["sla"]["metrics"]["first_response"]["state"] == "achieved"
     assert [c["outcome"] for c in reached["calls"]] == ["no_answer", "reached"]

@@ -1,4 +1,5 @@
 """Priority rules from stage configuration: the most urgent matching rule wins."""
+
 from chalicelib.config import Rule
 from chalicelib.domain.inquiry import Callback, Inquiry
 from chalicelib.domain.priority import assign_priority

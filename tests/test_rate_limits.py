@@ -1,6 +1,7 @@
 """CARELINE_RATE_LIMITS=off turns the intake rate limits off in stage local
 only; anywhere else, or with another value, they stay on and a warning says
 the switch was ignored."""
+
 import logging
 
 import pytest
@@ -18,8 +19,9 @@ def test_limits_are_on_unless_switched_off(env):
     assert rate_limits_enabled("local", env) is True
 
 
-@pytest.mark.parametrize("stage,value", [("prod", "off"), ("staging", "off"), ("dev", "off"), ("local", "false"),
-                                         ("local", "0")])
+@pytest.mark.parametrize(
+    "stage,value", [("prod", "off"), ("staging", "off"), ("dev", "off"), ("local", "false"), ("local", "0")]
+)
 def test_anything_else_keeps_the_limits_and_says_so(stage, value):
     import app  # noqa: F401 (Chalice sets its own "careline" logger to ERROR: ours must still speak)
     from chalicelib.log import ROOT

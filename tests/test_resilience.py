@@ -1,5 +1,6 @@
 """A failing dependency never loses a customer's request: it is stored first,
 and what failed is retried, and nothing is ever sent twice."""
+
 import json
 from datetime import datetime, timedelta
 
@@ -16,8 +17,9 @@ def deliveries(services, ticket_id):
     return services.store.collection(ticket_id).deliveries
 
 
-def test_ses_rejecting_still_stores_and_answers_then_retries_until_sent_once(client, services, settings,
-                                                                               clock, mailbox):
+def test_ses_rejecting_still_stores_and_answers_then_retries_until_sent_once(
+    client, services, settings, clock, mailbox
+):
     ses = aws_client("sesv2")
     ses.delete_email_identity(EmailIdentity=settings.sender)  # SES now rejects: MessageRejected
 
@@ -88,8 +90,9 @@ def test_dynamodb_failing_is_503_and_nothing_is_sent(client, services, mailbox):
     assert mailbox() == []
 
 
-def test_ses_refusing_for_days_backs_off_to_hourly_then_gives_up_after_48_attempts(client, services, settings,
-                                                                                   clock, mailbox, operator):
+def test_ses_refusing_for_days_backs_off_to_hourly_then_gives_up_after_48_attempts(
+    client, services, settings, clock, mailbox, operator
+):
     ses = aws_client("sesv2")
     ses.delete_email_identity(EmailIdentity=settings.sender)
     ticket_id = post(client).json_body["id"]
@@ -110,20 +113,30 @@ def test_ses_refusing_for_days_backs_off_to_hourly_then_gives_up_after_48_attemp
         services.delivery.retry_due()
     assert waits == [1, 2, 4, 8, 15, 30] + [60] * 41  # backing off to hourly
     assert acknowledgement() | {"last_error": None} == {
-        "status": "failed", "attempts": 48, "last_error": None, "next_attempt_at": None}  # about two days: given up
+        "status": "failed",
+        "attempts": 48,
+        "last_error": None,
+        "next_attempt_at": None,
+    }  # about two days: given up
 
     ses.create_email_identity(EmailIdentity=settings.sender)
     clock.advance(timedelta(days=1))
     assert services.delivery.retry_due() == [] and mailbox() == []  # never sent later, out of context
 
 
-def test_two_retry_workers_taking_the_same_emails_send_each_once(client, services, settings, clock, mailbox,
-                                                                 monkeypatch):
+def test_two_retry_workers_taking_the_same_emails_send_each_once(
+    client, services, settings, clock, mailbox, monkeypatch
+):
     ses = aws_client("sesv2")
     ses.delete_email_identity(EmailIdentity=settings.sender)
-    first, second = (client.http.post("/inquiries", headers={"Content-Type": "application/json"},
-                                      body=json.dumps(FORM | {"email": f"{who}@example.com"})).json_body["id"]
-                     for who in ("ann", "bob"))
+    first, second = (
+        client.http.post(
+            "/inquiries",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(FORM | {"email": f"{who}@example.com"}),
+        ).json_body["id"]
+        for who in ("ann", "bob")
+    )
     mailbox()
     ses.create_email_identity(EmailIdentity=settings.sender)
     clock.advance(timedelta(minutes=1))

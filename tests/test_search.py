@@ -1,6 +1,7 @@
 """Search: the words a ticket is found by (pure), the leapfrog intersection
 of posting lists (pure, against an in-memory index), and GET /tickets?q=
 over the index the stream consumer keeps."""
+
 import json
 import random
 from types import SimpleNamespace
@@ -18,24 +19,56 @@ def call(client, method, path, headers, body=None):
 
 # Words
 
+
 def test_words_ignore_case_accents_and_common_words_and_keep_addresses_and_references_whole():
     assert search.words("Hi, MÜLLER here: my Straße order #1001 to ann.lee@Example.com (CL-K32SR5DY) ok?") == [
-        "ann.lee@example.com", "k32sr5dy", "muller", "here", "strasse", "order", "1001", "ok"]
+        "ann.lee@example.com",
+        "k32sr5dy",
+        "muller",
+        "here",
+        "strasse",
+        "order",
+        "1001",
+        "ok",
+    ]
     assert search.words("K32SR5DY") == ["k32sr5dy"]
 
 
 def test_a_ticket_is_found_by_reference_customer_words_and_its_filtered_fields():
-    ticket = SimpleNamespace(reference="CL-K32SR5DY", customer_email="ann@example.com", customer_name="Ann Lee",
-                             subject="Parcel", status="open", priority="high", assignee="kim@shop.example",
-                             category=None, tags=frozenset({"vip"}))
+    ticket = SimpleNamespace(
+        reference="CL-K32SR5DY",
+        customer_email="ann@example.com",
+        customer_name="Ann Lee",
+        subject="Parcel",
+        status="open",
+        priority="high",
+        assignee="kim@shop.example",
+        category=None,
+        tags=frozenset({"vip"}),
+    )
     terms = search.ticket_terms(ticket, ["Where is my parcel?", "It left today."])
-    assert terms == {"k32sr5dy", "ann@example.com", "ann", "lee", "parcel", "left", "today", "status:open",
-                     "priority:high", "assignee:kim@shop.example", "tag:vip"}
+    assert terms == {
+        "k32sr5dy",
+        "ann@example.com",
+        "ann",
+        "lee",
+        "parcel",
+        "left",
+        "today",
+        "status:open",
+        "priority:high",
+        "assignee:kim@shop.example",
+        "tag:vip",
+    }
 
 
 def test_a_query_needs_a_word_and_adds_the_filters_as_terms():
     assert search.query_terms("Parcel LEFT", {"status": "open", "tag": "vip"}) == (
-        "parcel", "left", "status:open", "tag:vip")
+        "parcel",
+        "left",
+        "status:open",
+        "tag:vip",
+    )
     with pytest.raises(InvalidInput) as refused:
         search.query_terms("the a I", {})
     assert refused.value.errors[0].field == "q"
@@ -54,10 +87,12 @@ def test_only_the_customers_words_field_changes_and_erasure_move_the_index():
 
 # Intersection
 
+
 def _index(lists):
     def seek(i, bound, inclusive, limit):
         values = [v for v in lists[i] if bound is None or (v <= bound if inclusive else v < bound)]
         return values[:limit], len(values) <= limit
+
     return seek
 
 
@@ -91,6 +126,7 @@ def test_no_next_page_when_a_term_has_nothing_left():
 
 # Over the index the consumer keeps
 
+
 def test_search_finds_by_every_word_reference_email_and_name_newest_first(client, operator, new_ticket):
     parcel = new_ticket(message="My parcel never arrived in Hamburg", subject="Missing parcel")
     refund = new_ticket(name="Bo Berg", email="bo@example.com", message="Please refund my parcel, it was broken")
@@ -118,7 +154,10 @@ def test_search_combines_with_filters_and_follows_changes(client, operator, new_
     agent = operator()
     call(client, "PATCH", f"/tickets/{first['id']}", agent, {"status": "pending", "tags": ["repair"]})
     settle()
-    ids = lambda query: [t["id"] for t in call(client, "GET", f"/tickets?{query}", agent).json_body["items"]]
+
+    def ids(query):
+        return [t["id"] for t in call(client, "GET", f"/tickets?{query}", agent).json_body["items"]]
+
     assert ids("q=zipper&status=pending") == [first["id"]]
     assert ids("q=zipper&tag=repair") == [first["id"]]
     assert ids("q=zipper&status=new") == [second["id"]]
@@ -134,8 +173,9 @@ def test_search_pages_like_the_inbox(client, operator, new_ticket):
     agent = operator()
     seen, cursor = [], None
     while True:
-        page = call(client, "GET", "/tickets?q=voucher&limit=2" + (f"&cursor={cursor}" if cursor else ""),
-                    agent).json_body
+        page = call(
+            client, "GET", "/tickets?q=voucher&limit=2" + (f"&cursor={cursor}" if cursor else ""), agent
+        ).json_body
         seen += [t["id"] for t in page["items"]]
         assert page["read"]["index_entries"] <= 6
         cursor = page["next_cursor"]
@@ -149,7 +189,10 @@ def test_search_pages_like_the_inbox(client, operator, new_ticket):
 def test_an_erased_customer_is_no_longer_found_by_their_name_address_or_words(client, operator, new_ticket, settle):
     ticket = new_ticket(name="Eve Quist", email="eve@example.com", message="Parcel to Quistgasse 5")
     admin = operator("admin", "lead@shop.example")
-    search_for = lambda q: call(client, "GET", f"/tickets?q={q}", admin).json_body["items"]
+
+    def search_for(q):
+        return call(client, "GET", f"/tickets?q={q}", admin).json_body["items"]
+
     assert [t["id"] for t in search_for("quistgasse")] == [ticket["id"]]
     call(client, "DELETE", "/customers/eve@example.com", admin)
     settle()
@@ -170,7 +213,10 @@ def test_the_reindex_command_puts_tickets_written_before_the_index_into_it(clien
     ticket = new_ticket(message="Old ticket about a velvet sofa")
     for item in list(Posting.scan()):  # as if the index had not existed yet
         item.delete()
-    search_for = lambda q: [t["id"] for t in call(client, "GET", f"/tickets?q={q}", operator()).json_body["items"]]
+
+    def search_for(q):
+        return [t["id"] for t in call(client, "GET", f"/tickets?q={q}", operator()).json_body["items"]]
+
     assert search_for("velvet") == []
     assert reindex() == 1
     assert search_for("velvet") == [ticket["id"]]

@@ -1,17 +1,22 @@
 """Response and resolution times as a mergeable quantile sketch: medians and
 p90 over any range of days within 1 % of the exact value, from plain counters."""
+
 import math
 import statistics
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib.domain import sketch
 
 # Realistic times: zero (answered at once), a minute to sixty days, skewed towards the short end.
-minutes = st.one_of(st.just(0.0), st.floats(min_value=1, max_value=60 * 24 * 60),
-                    st.floats(min_value=0, max_value=12).map(lambda e: math.exp(e)))
+minutes = st.one_of(
+    st.just(0.0),
+    st.floats(min_value=1, max_value=60 * 24 * 60),
+    st.floats(min_value=0, max_value=12).map(lambda e: math.exp(e)),
+)
 
 
 def exact(values, q):
@@ -62,7 +67,7 @@ def test_the_numbers_the_old_histogram_got_wrong():
 
 
 def test_realistic_times_use_a_few_hundred_buckets_as_stated():
-    sweep = (1.005 ** i for i in range(2500))  # 1 minute upwards in steps finer than a bucket
+    sweep = (1.005**i for i in range(2500))  # 1 minute upwards in steps finer than a bucket
     used = {sketch.bucket(m) for m in sweep if m <= 60 * 24 * 60}
     assert len(used) == sketch.bucket(60 * 24 * 60) - sketch.bucket(1) + 1 == sketch.BUCKETS_MINUTE_TO_60_DAYS == 570
     assert min(used) > sketch.bucket(0) and sketch.bucket(0.001) == sketch.bucket(0)

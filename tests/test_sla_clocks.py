@@ -1,23 +1,39 @@
 """SLA clock semantics (pure): start, pause in pending, resume, retarget on a
 priority change, end as achieved or breached; warnings and breaches stay."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain import sla
 from chalicelib.domain.calendar import BusinessCalendar, calendar_from_config
 
-T0 = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)  # a Tuesday
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
 H = timedelta(hours=1)
 
 
-def policy(business_resolution=False, warning=sla.Warning(percent=80)):
+EIGHTY_PERCENT = sla.Warning(percent=80)
+
+
+def policy(business_resolution=False, warning=EIGHTY_PERCENT):
     def targets(fr, nr, res):
-        return {"first_response": sla.Target(fr), "next_response": sla.Target(nr),
-                "resolution": sla.Target(res, business_resolution)}
-    calendar = calendar_from_config({"timezone": "Europe/Berlin",
-                                     "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}})
-    return sla.Policy(calendar=calendar, warning=warning, targets={
-        "urgent": targets(60, 120, 480), "high": targets(240, 480, 1440),
-        "normal": targets(1440, 1440, 4320), "low": targets(2880, 2880, 10080)})
+        return {
+            "first_response": sla.Target(fr),
+            "next_response": sla.Target(nr),
+            "resolution": sla.Target(res, business_resolution),
+        }
+
+    calendar = calendar_from_config(
+        {"timezone": "Europe/Berlin", "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}}
+    )
+    return sla.Policy(
+        calendar=calendar,
+        warning=warning,
+        targets={
+            "urgent": targets(60, 120, 480),
+            "high": targets(240, 480, 1440),
+            "normal": targets(1440, 1440, 4320),
+            "low": targets(2880, 2880, 10080),
+        },
+    )
 
 
 P = policy()
@@ -82,7 +98,7 @@ def test_business_time_resolution_counts_only_opening_hours():
     business = policy(business_resolution=True)
     clocks = sla.on_intake(T0, business, "urgent")  # 480 business minutes = one 8 h working day
     # Tuesday 10:00 Berlin (09:00 UTC) + 8 working hours = Wednesday 10:00 Berlin.
-    assert clocks["resolution"].due_at == datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+    assert clocks["resolution"].due_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 def test_clocks_survive_storage():

@@ -1,6 +1,7 @@
 """The SLA engine end to end through the dev clock: warn, breach, escalate;
 a reply stops it, pending pauses it, a priority change moves it; and the
 reconciler repairs what Scheduler lost."""
+
 import json
 from datetime import timedelta
 
@@ -9,8 +10,9 @@ from chalicelib.dev.stream import drain
 
 
 def advance(client, minutes):
-    return client.http.post("/_dev/clock", headers={"Content-Type": "application/json"},
-                            body=json.dumps({"advance_minutes": minutes})).json_body
+    return client.http.post(
+        "/_dev/clock", headers={"Content-Type": "application/json"}, body=json.dumps({"advance_minutes": minutes})
+    ).json_body
 
 
 def actions(moved):
@@ -41,14 +43,17 @@ def test_warning_then_breach_notifies_and_escalates(client, operator, new_ticket
     notices = [m for m in mailbox() if m["to"] == [settings.team_lead_address]]
     assert [n["subject"].split(":")[0] for n in notices] == ["SLA warning", "SLA breached"]
     assert f"/admin/index.html#/tickets/{created['id']}" in notices[1]["text"]
-    assert all(n["headers"]["Auto-Submitted"] == "auto-replied" for n in notices)  # as the contract marks automatic mail
+    assert all(
+        n["headers"]["Auto-Submitted"] == "auto-replied" for n in notices
+    )  # as the contract marks automatic mail
     assert schedules(settings) == [f"cl-{created['id']}-res-warn"]  # exactly the next event's
 
 
 def test_warning_goes_to_the_assignee_when_there_is_one(client, operator, new_ticket, mailbox):
     created = new_ticket()
-    client.http.request("PATCH", f"/tickets/{created['id']}", headers=operator(),
-                        body=json.dumps({"assignee": "kim@shop.example"}))
+    client.http.request(
+        "PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"assignee": "kim@shop.example"})
+    )
     advance(client, 20 * 60)
     assert mailbox()[-1]["to"] == ["kim@shop.example"]
 
@@ -67,7 +72,9 @@ def test_pending_pauses_and_the_customer_resumes(client, operator, new_ticket, s
     created = new_ticket()
     client.http.post(f"/tickets/{created['id']}/replies", headers=operator(), body=json.dumps({"body": "Which size?"}))
     advance(client, 60)
-    client.http.request("PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"status": "pending"}))
+    client.http.request(
+        "PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"status": "pending"})
+    )
     assert schedules(settings) == []  # nothing runs while we wait on the customer
     assert actions(advance(client, 10 * 24 * 60)) == []
     paused = ticket(client, operator, created["id"])["sla"]["metrics"]["resolution"]
@@ -84,7 +91,9 @@ def test_pending_pauses_and_the_customer_resumes(client, operator, new_ticket, s
 
 def test_priority_change_moves_the_schedule(client, operator, new_ticket, settings):
     created = new_ticket()
-    client.http.request("PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"priority": "urgent"}))
+    client.http.request(
+        "PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"priority": "urgent"})
+    )
     [name] = schedules(settings)
     schedule = aws_client("scheduler").get_schedule(GroupName=settings.scheduler_group, Name=name)
     assert schedule["ScheduleExpression"] == "at(2026-11-24T09:48:00)"  # 80 % of 1 h from intake
@@ -93,7 +102,9 @@ def test_priority_change_moves_the_schedule(client, operator, new_ticket, settin
 
 def test_resolving_deletes_the_sla_schedule_and_reopening_re_arms(client, operator, new_ticket, settings):
     created = new_ticket()
-    client.http.request("PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"status": "resolved"}))
+    client.http.request(
+        "PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"status": "resolved"})
+    )
     assert schedules(settings) == [f"cl-{created['id']}-followup"]  # one timed action at a time: then the close
     client.http.request("PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"status": "open"}))
     assert schedules(settings) == [f"cl-{created['id']}-res-warn"]  # reopening cancels the follow-up
@@ -109,8 +120,9 @@ def test_the_reconciler_repairs_a_lost_schedule(client, new_ticket, settings, se
     assert schedules(settings) == [name]
 
 
-def test_the_reconciler_acts_on_an_overdue_event_whose_schedule_never_fired(client, new_ticket, settings,
-                                                                              services, clock, failing):
+def test_the_reconciler_acts_on_an_overdue_event_whose_schedule_never_fired(
+    client, new_ticket, settings, services, clock, failing
+):
     failing("scheduler", "CreateSchedule")
     created = new_ticket()
     clock.advance(timedelta(hours=20))

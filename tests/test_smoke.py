@@ -1,5 +1,6 @@
 """`make smoke` against the local stack (`make run`), so the deployed
 stages' check cannot rot; and it fails when what it checks breaks."""
+
 import subprocess
 import sys
 
@@ -19,8 +20,13 @@ def stack():
 
 
 def test_make_smoke_passes_on_the_local_stack(stack):
-    done = subprocess.run(["make", "--no-print-directory", "smoke", f"URL={stack['base']}", f"PYTHON={sys.executable}"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["make", "--no-print-directory", "smoke", f"URL={stack['base']}", f"PYTHON={sys.executable}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("ok    ") == len(smoke.checks(stack["base"]))
 

@@ -1,6 +1,7 @@
 """The stream consumer under redelivery and partial failure: Lambda delivers
 a batch again after a crash, and again from a reported failure; nothing a
 customer or the numbers see may happen twice, and nothing may be lost."""
+
 import json
 
 import pytest
@@ -19,16 +20,18 @@ def records(settings):
     found = []
     for stream in streams.list_streams(TableName=settings.table_prefix + "tickets")["Streams"]:
         for shard in streams.describe_stream(StreamArn=stream["StreamArn"])["StreamDescription"]["Shards"]:
-            iterator = streams.get_shard_iterator(StreamArn=stream["StreamArn"], ShardId=shard["ShardId"],
-                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            iterator = streams.get_shard_iterator(
+                StreamArn=stream["StreamArn"], ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
             page = streams.get_records(ShardIterator=iterator)
             found += [_as_lambda_record(r, stream["StreamArn"]) for r in page["Records"]]
     return found
 
 
 def post(client, **fields):
-    response = client.http.post("/inquiries", headers={"Content-Type": "application/json"},
-                                body=json.dumps(FORM | fields))
+    response = client.http.post(
+        "/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(FORM | fields)
+    )
     assert response.status_code == 201
     return response.json_body
 
@@ -73,8 +76,7 @@ def test_a_longer_batch_after_a_failure_counts_only_what_is_new(client, services
     assert volume() == 2
 
 
-def test_a_failing_record_is_reported_and_the_ones_before_it_are_done(client, services, settings, mailbox,
-                                                                      monkeypatch):
+def test_a_failing_record_is_reported_and_the_ones_before_it_are_done(client, services, settings, mailbox, monkeypatch):
     from app import on_change
 
     for n in range(3):
@@ -100,8 +102,9 @@ def test_a_failing_record_is_reported_and_the_ones_before_it_are_done(client, se
 
 
 @pytest.mark.parametrize("first_run_fails", ["events", "counters"])
-def test_events_or_counters_failing_redo_the_batch_without_doubling_anything(client, services, settings, mailbox,
-                                                                             monkeypatch, first_run_fails):
+def test_events_or_counters_failing_redo_the_batch_without_doubling_anything(
+    client, services, settings, mailbox, monkeypatch, first_run_fails
+):
     from app import on_change
 
     post(client)
@@ -117,7 +120,8 @@ def test_events_or_counters_failing_redo_the_batch_without_doubling_anything(cli
 
     monkeypatch.setattr(target, name, fail)
     assert on_change({"Records": batch}, None)["batchItemFailures"] == [
-        {"itemIdentifier": batch[0]["dynamodb"]["SequenceNumber"]}]
+        {"itemIdentifier": batch[0]["dynamodb"]["SequenceNumber"]}
+    ]
     monkeypatch.setattr(target, name, original)
     assert on_change({"Records": batch}, None) == {"batchItemFailures": []}
     assert len(mailbox.unsettled()) == 1 and volume() == 1
@@ -130,7 +134,7 @@ def test_a_batch_moving_more_counters_than_one_update_holds_counts_each_once(ser
     counters.apply("batch-1", first)
     counters.apply("batch-1", first)  # Lambda delivers the batch again
     assert counters.read([day])[day]["all"] == many
-    longer = first + [counters.Contribution(2, {(day, "all"): {"volume:category:c199": 1, "volume:channel:web": 1}})]
+    longer = [*first, counters.Contribution(2, {(day, "all"): {"volume:category:c199": 1, "volume:channel:web": 1}})]
     counters.apply("batch-1", longer)  # again after a failure, one record longer: only the new one is added
     assert counters.read([day])[day]["all"] == many | {"volume:category:c199": 2, "volume:channel:web": 1}
 

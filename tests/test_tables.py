@@ -1,4 +1,5 @@
 """The table definitions and the one botocore session every client shares."""
+
 from chalicelib.adapters.aws import botocore_session
 from chalicelib.adapters.tables import MODELS, TicketTable, transaction_connection
 

@@ -3,16 +3,13 @@ matches the versioned schema; deliveries are signed and a receiver can tell
 a good one from a tampered or replayed one; a failing endpoint is retried
 from the queue alone, with backoff, without sending the others again; a slow
 endpoint delays nobody else; the local stage delivers right after publishing."""
-import hashlib
-import hmac
+
 import json
 import re
 import threading
 import time
 from dataclasses import replace
-from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -29,6 +26,7 @@ EVENTS_DOC = (ROOT / "docs" / "events.md").read_text()
 
 # Signatures
 
+
 def test_a_good_signature_verifies_and_returns_its_timestamp():
     body = b'{"id":"x","type":"ticket.created"}'
     header = signature_header(SECRET, 1_790_000_000, body)
@@ -36,13 +34,16 @@ def test_a_good_signature_verifies_and_returns_its_timestamp():
     assert verify(header, body, [b"an old secret", SECRET], now=1_790_000_010) == 1_790_000_000
 
 
-@pytest.mark.parametrize("tamper,why", [
-    (lambda h, b: (h, b.replace(b"created", b"deleted")), "no signature matches"),  # the body changed
-    (lambda h, b: (h.replace("t=1790000000", "t=1790000001"), b), "no signature matches"),  # the time changed
-    (lambda h, b: (h[:-1] + ("0" if h[-1] != "0" else "1"), b), "no signature matches"),
-    (lambda h, b: (None, b), "no Careline-Signature header"),
-    (lambda h, b: ("v1=abc", b), "must read t="),
-])
+@pytest.mark.parametrize(
+    "tamper,why",
+    [
+        (lambda h, b: (h, b.replace(b"created", b"deleted")), "no signature matches"),  # the body changed
+        (lambda h, b: (h.replace("t=1790000000", "t=1790000001"), b), "no signature matches"),  # the time changed
+        (lambda h, b: (h[:-1] + ("0" if h[-1] != "0" else "1"), b), "no signature matches"),
+        (lambda h, b: (None, b), "no Careline-Signature header"),
+        (lambda h, b: ("v1=abc", b), "must read t="),
+    ],
+)
 def test_a_tampered_delivery_is_refused(tamper, why):
     body = b'{"id":"x","type":"ticket.created"}'
     header, changed = tamper(signature_header(SECRET, 1_790_000_000, body), body)
@@ -75,6 +76,7 @@ def test_the_verification_sample_in_the_docs_works_on_a_real_delivery():
 
 
 # A receiver: an HTTP server whose paths behave as told.
+
 
 class Receiver:
     def __init__(self):
@@ -129,19 +131,42 @@ def hooked(services, receiver):
     from chalicelib import container as wiring
 
     def install(*paths, timeout=5.0, **options):
-        endpoints = tuple(Endpoint(path.strip("/"), receiver.base + path, SECRET.decode(), timeout_seconds=timeout,
-                                   **options.get(path.strip("/"), {})) for path in paths)
+        endpoints = tuple(
+            Endpoint(
+                path.strip("/"),
+                receiver.base + path,
+                SECRET.decode(),
+                timeout_seconds=timeout,
+                **options.get(path.strip("/"), {}),
+            )
+            for path in paths
+        )
         built = wiring.Container(replace(services.settings, webhooks=endpoints), services.clock)
         wiring.use(built)
         return built
+
     return install
 
 
 def envelope(n=0, kind="ticket.created"):
-    data = {"ticket_id": "01KB1X00000000000000000000", "reference": "CL-ABCDEFGH", "status": "new",
-            "priority": "normal", "channel": "web", "category": None, "assignee": None, "version": 1}
-    return {"id": f"01KB1X00000000000000000000.1.{n}", "type": kind, "schema_version": 1,
-            "time": "2026-11-24T09:00:00Z", "stage": "local", "data": data}
+    data = {
+        "ticket_id": "01KB1X00000000000000000000",
+        "reference": "CL-ABCDEFGH",
+        "status": "new",
+        "priority": "normal",
+        "channel": "web",
+        "category": None,
+        "assignee": None,
+        "version": 1,
+    }
+    return {
+        "id": f"01KB1X00000000000000000000.1.{n}",
+        "type": kind,
+        "schema_version": 1,
+        "time": "2026-11-24T09:00:00Z",
+        "stage": "local",
+        "data": data,
+    }
 
 
 def test_each_delivery_is_signed_with_its_endpoints_secret_over_the_exact_body(hooked, receiver):
@@ -164,13 +189,31 @@ def test_an_endpoint_gets_only_the_event_types_it_names(hooked, receiver):
 
 # Retries from the queue
 
+
 def sqs_record(queue, body, receive_count):
-    return {"messageId": body["id"], "receiptHandle": queue["handles"][body["id"]], "body": json.dumps(
-        {"version": "0", "id": "eb-1", "detail-type": body["type"], "source": "careline", "account": "123456789012",
-         "time": body["time"], "region": "us-east-1", "resources": [], "detail": body}),
+    return {
+        "messageId": body["id"],
+        "receiptHandle": queue["handles"][body["id"]],
+        "body": json.dumps(
+            {
+                "version": "0",
+                "id": "eb-1",
+                "detail-type": body["type"],
+                "source": "careline",
+                "account": "123456789012",
+                "time": body["time"],
+                "region": "us-east-1",
+                "resources": [],
+                "detail": body,
+            }
+        ),
         "attributes": {"ApproximateReceiveCount": str(receive_count), "SentTimestamp": "1790000000000"},
-        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": queue["arn"],
-        "awsRegion": "us-east-1"}
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue["arn"],
+        "awsRegion": "us-east-1",
+    }
 
 
 @pytest.fixture
@@ -187,6 +230,7 @@ def webhook_queue(services):
             sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
         for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]:
             queue["handles"][json.loads(message["Body"])["id"]] = message["ReceiptHandle"]
+
     queue["enqueue"] = enqueue
     queue["visible"] = lambda: len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []))
     return queue
@@ -222,8 +266,13 @@ def test_backoff_grows_with_each_receive_and_the_queue_gives_up_after_the_last_s
     hidden = []
     monkeypatch.setattr(queue, "postpone", lambda arn, handle, seconds: hidden.append(seconds))
     for attempt in (1, 2, 3, 5, 9):
-        record = {"messageId": "m", "receiptHandle": "h", "body": json.dumps(envelope()),
-                  "attributes": {"ApproximateReceiveCount": str(attempt)}, "eventSourceARN": "arn:aws:sqs:x:1:q"}
+        record = {
+            "messageId": "m",
+            "receiptHandle": "h",
+            "body": json.dumps(envelope()),
+            "attributes": {"ApproximateReceiveCount": str(attempt)},
+            "eventSourceARN": "arn:aws:sqs:x:1:q",
+        }
         assert services.webhooks.handle([record]) == {"batchItemFailures": [{"itemIdentifier": "m"}]}
     assert hidden == [30, 120, 600, 3600, 3600]
     queue_settings = build.template("prod")["Resources"]["WebhookQueue"]["Properties"]
@@ -232,8 +281,13 @@ def test_backoff_grows_with_each_receive_and_the_queue_gives_up_after_the_last_s
 
 def test_a_message_that_is_no_event_goes_to_the_dead_letters_not_to_endpoints(hooked, receiver):
     services = hooked("/a")
-    record = {"messageId": "m-1", "receiptHandle": "h", "body": "not json", "attributes": {},
-              "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:careline-local-webhooks"}
+    record = {
+        "messageId": "m-1",
+        "receiptHandle": "h",
+        "body": "not json",
+        "attributes": {},
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:careline-local-webhooks",
+    }
     assert services.webhooks.handle([record]) == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
     assert receiver.deliveries == []
 
@@ -262,8 +316,10 @@ def test_an_endpoint_whose_secret_cannot_be_read_waits_for_the_retry_alone(servi
             raise RuntimeError("Secrets Manager did not answer")
         return SECRET
 
-    endpoints = [Endpoint("ok", receiver.base + "/ok", "careline/local/webhooks/ok"),
-                 Endpoint("missing", receiver.base + "/missing", "careline/local/webhooks/missing")]
+    endpoints = [
+        Endpoint("ok", receiver.base + "/ok", "careline/local/webhooks/ok"),
+        Endpoint("missing", receiver.base + "/missing", "careline/local/webhooks/missing"),
+    ]
     failed = Webhooks(endpoints, services.store, services.clock, secret).deliver([envelope()])
     assert failed == {envelope()["id"]: {"missing": "its secret could not be read"}}
     assert len(receiver.to("/ok")) == 1 and receiver.to("/missing") == []
@@ -283,6 +339,7 @@ def test_in_aws_the_secret_is_read_from_secrets_manager_by_name(services):
 
 # What the stage publishes
 
+
 def test_every_published_event_matches_the_versioned_schema(client, operator, new_ticket, services, settle):
     from chalicelib.dev.events import envelopes
 
@@ -293,10 +350,12 @@ def test_every_published_event_matches_the_versioned_schema(client, operator, ne
     client.http.post(f"/tickets/{ticket['id']}/replies", headers=operator(), body=json.dumps({"body": "On its way."}))
     client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps({"status": "pending"}))
     services.tickets.customer_wrote(ticket["id"], "Still nothing.")
-    client.http.post("/_dev/clock", headers={"Content-Type": "application/json"},
-                     body=json.dumps({"advance_minutes": 60 * 24 * 3}))
-    client.http.post(f"/tickets/{ticket['id']}/replies", headers=operator(),
-                     body=json.dumps({"body": "Refunded.", "resolve": True}))
+    client.http.post(
+        "/_dev/clock", headers={"Content-Type": "application/json"}, body=json.dumps({"advance_minutes": 60 * 24 * 3})
+    )
+    client.http.post(
+        f"/tickets/{ticket['id']}/replies", headers=operator(), body=json.dumps({"body": "Refunded.", "resolve": True})
+    )
     services.tickets.rate(ticket["id"], {"csat": 4, "nps": 9})
     settle()
     published = [e for e in envelopes() if e["data"]["ticket_id"] == ticket["id"]]
@@ -344,8 +403,11 @@ def test_the_dev_receiver_checks_signatures_and_lists_deliveries_oldest_first(cl
     assert endpoint.url == f"{local.public_url}/_dev/webhooks"
     secret = endpoint.secret.encode()
     good = json.dumps(envelope()).encode()
-    signed = {"Content-Type": "application/json", "Careline-Event-Id": envelope()["id"],
-              "Careline-Signature": signature_header(secret, int(time.time()), good)}
+    signed = {
+        "Content-Type": "application/json",
+        "Careline-Event-Id": envelope()["id"],
+        "Careline-Signature": signature_header(secret, int(time.time()), good),
+    }
     assert client.http.post("/_dev/webhooks", headers=signed, body=good).status_code == 204
     refused = client.http.post("/_dev/webhooks", headers=signed, body=good.replace(b"new", b"old"))
     assert refused.status_code == 400
@@ -357,32 +419,43 @@ def test_the_dev_receiver_checks_signatures_and_lists_deliveries_oldest_first(cl
 
 # Settings
 
+
 def stage_with(stage, **webhook):
     from chalicelib.config import load_stage_document, settings_from
 
     document = load_stage_document(stage)
-    document["webhooks"] = [{"name": "crm", "url": "https://crm.example/hooks", "secret": f"careline/{stage}/webhooks/crm"}
-                            | webhook]
-    env = {"CARELINE_SCHEDULER_TARGET_ARN": "arn:t", "CARELINE_SCHEDULER_ROLE_ARN": "arn:r",
-           "CARELINE_PUBLIC_URL": "https://api.example", "CARELINE_ATTACHMENTS_BUCKET": "b",
-           "CARELINE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x"}
+    document["webhooks"] = [
+        {"name": "crm", "url": "https://crm.example/hooks", "secret": f"careline/{stage}/webhooks/crm"} | webhook
+    ]
+    env = {
+        "CARELINE_SCHEDULER_TARGET_ARN": "arn:t",
+        "CARELINE_SCHEDULER_ROLE_ARN": "arn:r",
+        "CARELINE_PUBLIC_URL": "https://api.example",
+        "CARELINE_ATTACHMENTS_BUCKET": "b",
+        "CARELINE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x",
+    }
     return settings_from(stage, document, env)
 
 
 def test_a_stage_names_its_webhooks():
     [endpoint] = stage_with("prod", events=["sla.breached"], timeout_seconds=3).webhooks
-    assert endpoint == Endpoint("crm", "https://crm.example/hooks", "careline/prod/webhooks/crm", ("sla.breached",), 3.0)
+    assert endpoint == Endpoint(
+        "crm", "https://crm.example/hooks", "careline/prod/webhooks/crm", ("sla.breached",), 3.0
+    )
 
 
-@pytest.mark.parametrize("stage,webhook,problem", [
-    ("prod", {"url": "http://crm.example/hooks"}, "webhooks/crm/url: must be an https:// URL"),
-    ("prod", {"url": "http://127.0.0.1:9000/hooks"}, "must be an https:// URL"),  # loopback is for local only
-    ("prod", {"url": "/_dev/webhooks"}, "must be an https:// URL"),
-    ("local", {"url": "http://crm.example/hooks", "secret": "long enough"}, "or http:// on a loopback address"),
-    ("prod", {"secret": "careline/staging/webhooks/crm"}, "under careline/prod/webhooks/"),
-    ("prod", {"events": ["ticket.deleted"]}, "'ticket.deleted' is not an event type"),
-    ("prod", {"url": "ftp://crm.example"}, "webhooks/0/url"),
-])
+@pytest.mark.parametrize(
+    "stage,webhook,problem",
+    [
+        ("prod", {"url": "http://crm.example/hooks"}, "webhooks/crm/url: must be an https:// URL"),
+        ("prod", {"url": "http://127.0.0.1:9000/hooks"}, "must be an https:// URL"),  # loopback is for local only
+        ("prod", {"url": "/_dev/webhooks"}, "must be an https:// URL"),
+        ("local", {"url": "http://crm.example/hooks", "secret": "long enough"}, "or http:// on a loopback address"),
+        ("prod", {"secret": "careline/staging/webhooks/crm"}, "under careline/prod/webhooks/"),
+        ("prod", {"events": ["ticket.deleted"]}, "'ticket.deleted' is not an event type"),
+        ("prod", {"url": "ftp://crm.example"}, "webhooks/0/url"),
+    ],
+)
 def test_webhook_settings_are_held_to_the_rules(stage, webhook, problem):
     from chalicelib.config import ConfigError
 

@@ -4,6 +4,7 @@ in mutants/ (its `*.meta` files), and every surviving mutant as a diff.
     python -m tools.mutation_report            # scores and survivor names
     python -m tools.mutation_report --diffs    # and what each survivor changed
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 KILLED, SURVIVED, TIMEOUT, NO_TESTS, UNCHECKED = "killed", "survived", "timeout", "no tests", "not checked"
 # mutmut's exit codes (mutmut.stats): a failing test run kills; a hang is caught by the timeout.
-STATUS = {1: KILLED, 3: KILLED, 0: SURVIVED, 5: NO_TESTS, 33: NO_TESTS, 36: TIMEOUT, 24: TIMEOUT, -24: TIMEOUT,
-          152: TIMEOUT, 255: TIMEOUT, None: UNCHECKED}
+STATUS = {
+    1: KILLED,
+    3: KILLED,
+    0: SURVIVED,
+    5: NO_TESTS,
+    33: NO_TESTS,
+    36: TIMEOUT,
+    24: TIMEOUT,
+    -24: TIMEOUT,
+    152: TIMEOUT,
+    255: TIMEOUT,
+    None: UNCHECKED,
+}
 
 
 def modules() -> list[str]:
@@ -48,15 +60,19 @@ def main(argv: list[str]) -> int:
         counts = Counter(found.values())
         caught = counts[KILLED] + counts[TIMEOUT]
         score = f"{100 * caught / len(found):5.1f}%" if found else "    -"
-        print(f"{module:40} {caught:7} {len(found):6} {score:>6}  {counts[SURVIVED]:8} {counts[TIMEOUT]:8} "
-              f"{counts[NO_TESTS]:9} {counts[UNCHECKED]:10}")
+        print(
+            f"{module:40} {caught:7} {len(found):6} {score:>6}  {counts[SURVIVED]:8} {counts[TIMEOUT]:8} "
+            f"{counts[NO_TESTS]:9} {counts[UNCHECKED]:10}"
+        )
         totals.update(counts)
         totals["total"] += len(found)
         survivors += [name for name, status in found.items() if status in (SURVIVED, NO_TESTS, "suspicious")]
     caught = totals[KILLED] + totals[TIMEOUT]
     if totals["total"]:
-        print(f"{'all':40} {caught:7} {totals['total']:6} {100 * caught / totals['total']:5.1f}%  "
-              f"{totals[SURVIVED]:8} {totals[TIMEOUT]:8} {totals[NO_TESTS]:9} {totals[UNCHECKED]:10}")
+        print(
+            f"{'all':40} {caught:7} {totals['total']:6} {100 * caught / totals['total']:5.1f}%  "
+            f"{totals[SURVIVED]:8} {totals[TIMEOUT]:8} {totals[NO_TESTS]:9} {totals[UNCHECKED]:10}"
+        )
     if survivors:
         print("\nSurvivors (each one: a change no selected test noticed)")
     for name in sorted(survivors):

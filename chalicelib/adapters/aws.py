@@ -6,10 +6,11 @@ client at the emulator by environment alone. Clients come straight from
 botocore: boto3's resource layer is never used, and a cold start should not
 pay for importing it.
 """
+
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -50,12 +51,12 @@ def botocore_session() -> Session:
     return SerialSession()
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     """A service's client (Any: botocore builds each service's client class at run time)."""
     from botocore.config import Config
 
-    settings: dict[str, Any] = ({"retries": _RETRIES, "connect_timeout": 2, "read_timeout": 5}
-                                | _OVERRIDES.get(service, {}))
+    settings: dict[str, Any] = {"retries": _RETRIES, "connect_timeout": 2, "read_timeout": 5} | _OVERRIDES.get(
+        service, {}
+    )
     return botocore_session().create_client(service, config=Config(**settings))
-

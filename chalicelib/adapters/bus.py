@@ -1,5 +1,6 @@
 """Outgoing ticket events on the stage's EventBridge bus (docs/events.md):
 other systems subscribe with rules; the webhook delivery queue is one."""
+
 from __future__ import annotations
 
 import json
@@ -25,10 +26,18 @@ class EventBus:
         `type` is the detail-type rules match on."""
         events_client = client("events")
         for start in range(0, len(events), _BATCH):
-            chunk = events[start:start + _BATCH]
-            answer = events_client.put_events(Entries=[
-                {"Source": SOURCE, "DetailType": event["type"], "Detail": json.dumps(event, separators=(",", ":")),
-                 "EventBusName": self._name} for event in chunk])
+            chunk = events[start : start + _BATCH]
+            answer = events_client.put_events(
+                Entries=[
+                    {
+                        "Source": SOURCE,
+                        "DetailType": event["type"],
+                        "Detail": json.dumps(event, separators=(",", ":")),
+                        "EventBusName": self._name,
+                    }
+                    for event in chunk
+                ]
+            )
             if answer.get("FailedEntryCount"):
                 failed = [e.get("ErrorCode") for e in answer.get("Entries", []) if e.get("ErrorCode")]
                 raise PublishError(f"{len(failed)} of {len(chunk)} events refused: {', '.join(map(str, failed))}")

@@ -6,6 +6,7 @@ A stream batch folds into one update per item. Each item remembers the
 batch it last applied (its first record and the last record applied), so a
 batch Lambda delivers again after a failure or a crash (the same first
 record) adds only what it has not added yet."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -17,6 +18,8 @@ from typing import Any, Final
 from .aws import client
 from .tables import table_name
 
+# Each counter item's batch mark, under MARK:
+# {"first": <eventID of the batch's first record>, "through": <last sequence number applied>}
 MARK = "applied"
 
 
@@ -24,13 +27,14 @@ class _Batch(Enum):
     NEW = "new"
 
 
-NEW_BATCH: Final = _Batch.NEW  # the usual case: this item has not seen this batch yet  # {"first": <eventID of the batch's first record>, "through": <last sequence number applied>}
+NEW_BATCH: Final = _Batch.NEW  # the usual case: this item has not seen this batch yet
 _MAX_PER_UPDATE = 90  # counters per UpdateExpression: well within DynamoDB's 4 KB expression limit
 
 
 @dataclass(frozen=True)
 class Contribution:
     """One stream record's counter deltas: (day, family) -> counter -> delta."""
+
     sequence: int
     deltas: Mapping[tuple[str, str], Mapping[str, int]]
 
@@ -75,13 +79,17 @@ def read(days: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
     found: dict[str, dict[str, dict[str, int]]] = {}
     for day in days:
         pages = dynamodb.get_paginator("query").paginate(
-            TableName=table_name("metrics"), KeyConditionExpression="#d = :d",
-            ExpressionAttributeNames={"#d": "day"}, ExpressionAttributeValues={":d": {"S": day}})
+            TableName=table_name("metrics"),
+            KeyConditionExpression="#d = :d",
+            ExpressionAttributeNames={"#d": "day"},
+            ExpressionAttributeValues={":d": {"S": day}},
+        )
         for page in pages:
             for item in page["Items"]:
                 family = item["family"]["S"]
                 found.setdefault(day, {})[family] = {
-                    name: int(value["N"]) for name, value in item.items() if "N" in value}
+                    name: int(value["N"]) for name, value in item.items() if "N" in value
+                }
     return found
 
 
@@ -89,8 +97,9 @@ def replace_all(values: Mapping[tuple[str, str], Mapping[str, int]]) -> None:
     """Recompute's write: every item anew (an admin command, not a request path)."""
     dynamodb = client("dynamodb")
     name = table_name("metrics")
-    for page in dynamodb.get_paginator("scan").paginate(TableName=name, ProjectionExpression="#d, #f",
-                                                        ExpressionAttributeNames={"#d": "day", "#f": "family"}):
+    for page in dynamodb.get_paginator("scan").paginate(
+        TableName=name, ProjectionExpression="#d, #f", ExpressionAttributeNames={"#d": "day", "#f": "family"}
+    ):
         for old in page["Items"]:
             dynamodb.delete_item(TableName=name, Key={"day": old["day"], "family": old["family"]})
     for (day, family), counters in values.items():
@@ -100,15 +109,24 @@ def replace_all(values: Mapping[tuple[str, str], Mapping[str, int]]) -> None:
 
 
 def _mark(key: tuple[str, str]) -> dict[str, str] | None:
-    item = client("dynamodb").get_item(
-        TableName=table_name("metrics"), Key={"day": {"S": key[0]}, "family": {"S": key[1]}}, ConsistentRead=True,
-        ProjectionExpression="#m", ExpressionAttributeNames={"#m": MARK}).get("Item", {})
+    item = (
+        client("dynamodb")
+        .get_item(
+            TableName=table_name("metrics"),
+            Key={"day": {"S": key[0]}, "family": {"S": key[1]}},
+            ConsistentRead=True,
+            ProjectionExpression="#m",
+            ExpressionAttributeNames={"#m": MARK},
+        )
+        .get("Item", {})
+    )
     mark = item.get(MARK, {}).get("M")
     return {k: v["S"] for k, v in mark.items()} if mark else None
 
 
-def _update(key: tuple[str, str], deltas: Mapping[str, int], seen: Mapping[str, str] | _Batch | None,
-            mark: Mapping[str, str]) -> bool:
+def _update(
+    key: tuple[str, str], deltas: Mapping[str, int], seen: Mapping[str, str] | _Batch | None, mark: Mapping[str, str]
+) -> bool:
     """ADD the deltas and move the mark, if the mark is still what was read
     (or, for NEW_BATCH, is not this batch's)."""
     dynamodb = client("dynamodb")
@@ -130,9 +148,14 @@ def _update(key: tuple[str, str], deltas: Mapping[str, int], seen: Mapping[str, 
         condition = "#m = :seen"
         values[":seen"] = {"M": {k: {"S": v} for k, v in seen.items()}}
     try:
-        dynamodb.update_item(TableName=table_name("metrics"), Key={"day": {"S": key[0]}, "family": {"S": key[1]}},
-                             UpdateExpression=expression, ConditionExpression=condition,
-                             ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+        dynamodb.update_item(
+            TableName=table_name("metrics"),
+            Key={"day": {"S": key[0]}, "family": {"S": key[1]}},
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
     except dynamodb.exceptions.ConditionalCheckFailedException:
         return False
     if len(deltas) > _MAX_PER_UPDATE:  # rare: a day's first batch touching very many counters

@@ -5,6 +5,7 @@ versioned), when its customer is erased.
 
 Links are signed here by botocore, with no call to S3: the API hands them
 out without waiting on anything."""
+
 from __future__ import annotations
 
 import hashlib
@@ -76,14 +77,18 @@ class FileStore:
         """Delete every version of every object under the prefix; how many."""
         s3, removed = client("s3"), 0
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=self._bucket, Prefix=prefix):
-            versions = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                        for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            versions = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
             for start in range(0, len(versions), 1000):  # DeleteObjects takes at most 1,000
-                answer = s3.delete_objects(Bucket=self._bucket, Delete={"Objects": versions[start:start + 1000],
-                                                                        "Quiet": True})
+                answer = s3.delete_objects(
+                    Bucket=self._bucket, Delete={"Objects": versions[start : start + 1000], "Quiet": True}
+                )
                 if answer.get("Errors"):
-                    raise FileError(f"{len(answer['Errors'])} objects under {prefix} not deleted: "
-                                    f"{answer['Errors'][0].get('Code')}")
+                    raise FileError(
+                        f"{len(answer['Errors'])} objects under {prefix} not deleted: {answer['Errors'][0].get('Code')}"
+                    )
             removed += len(versions)
         return removed
 
@@ -91,14 +96,25 @@ class FileStore:
         """A GET link that saves the file under its name."""
         ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
         disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-        link: str = client("s3").generate_presigned_url("get_object", ExpiresIn=seconds, Params={
-            "Bucket": self._bucket, "Key": key, "ResponseContentDisposition": disposition,
-            "ResponseContentType": content_type})
+        link: str = client("s3").generate_presigned_url(
+            "get_object",
+            ExpiresIn=seconds,
+            Params={
+                "Bucket": self._bucket,
+                "Key": key,
+                "ResponseContentDisposition": disposition,
+                "ResponseContentType": content_type,
+            },
+        )
         return link
 
     def upload_form(self, key: str, content_type: str, max_bytes: int, seconds: int) -> dict[str, Any]:
         """A POST form for one object: this key, this type, 1 byte to `max_bytes`."""
         form: dict[str, Any] = client("s3").generate_presigned_post(
-            Bucket=self._bucket, Key=key, Fields={"Content-Type": content_type}, ExpiresIn=seconds,
-            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]])
+            Bucket=self._bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            ExpiresIn=seconds,
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+        )
         return form

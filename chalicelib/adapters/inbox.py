@@ -1,8 +1,9 @@
 """Inbound mail as SES stores it: one S3 object per message, announced by
 the bucket's event notification."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import unquote_plus
 
 from .aws import client

@@ -1,13 +1,14 @@
 """SES v2 mailer: sends an `Email` as raw MIME, so both parts and every
 header (Message-ID, Reply-To, Auto-Submitted) reach the recipient."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
-from collections.abc import Sequence
-from datetime import datetime
 
 from ..domain.emails import Email
 from .aws import client
@@ -26,8 +27,16 @@ class Unsendable(Exception):
     """The message cannot be put into MIME at all; retrying will not help."""
 
 
-def to_mime(email: Email, *, sender: str, sender_name: str, reply_to: str, message_id: str,
-            date: datetime, attachments: Sequence[tuple[str, str, bytes]] = ()) -> bytes:
+def to_mime(
+    email: Email,
+    *,
+    sender: str,
+    sender_name: str,
+    reply_to: str,
+    message_id: str,
+    date: datetime,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+) -> bytes:
     """The message as SES sends it; `attachments`: (file name, content type, bytes)."""
     message = EmailMessage(policy=SMTP)
     message["From"] = Address(sender_name, addr_spec=sender)
@@ -55,16 +64,30 @@ class SesMailer:
         self._reply_to = reply_to
         self._configuration_set = configuration_set
 
-    def send(self, email: Email, *, message_id: str, date: datetime,
-             attachments: Sequence[tuple[str, str, bytes]] = ()) -> str:
+    def send(
+        self, email: Email, *, message_id: str, date: datetime, attachments: Sequence[tuple[str, str, bytes]] = ()
+    ) -> str:
         """Hand the message to SES once (its client never retries by itself);
         its SES message id, or MailerError / MailerUncertain / Unsendable."""
-        from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
-                                         EndpointConnectionError, ReadTimeoutError)
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            ConnectionClosedError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            ReadTimeoutError,
+        )
 
         try:
-            raw = to_mime(email, sender=self._sender, sender_name=self._sender_name,
-                          reply_to=self._reply_to, message_id=message_id, date=date, attachments=attachments)
+            raw = to_mime(
+                email,
+                sender=self._sender,
+                sender_name=self._sender_name,
+                reply_to=self._reply_to,
+                message_id=message_id,
+                date=date,
+                attachments=attachments,
+            )
         except (ValueError, TypeError) as error:
             raise Unsendable(str(error)) from error
         try:

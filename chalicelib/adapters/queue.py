@@ -1,5 +1,6 @@
 """The webhook queue (SQS): a failed message is hidden for a while before
 SQS hands it out again, which is how its retries back off."""
+
 from __future__ import annotations
 
 from .aws import client
@@ -13,5 +14,6 @@ def queue_url(queue_arn: str) -> str:
 
 
 def postpone(queue_arn: str, receipt_handle: str, seconds: int) -> None:
-    client("sqs").change_message_visibility(QueueUrl=queue_url(queue_arn), ReceiptHandle=receipt_handle,
-                                            VisibilityTimeout=seconds)
+    client("sqs").change_message_visibility(
+        QueueUrl=queue_url(queue_arn), ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+    )

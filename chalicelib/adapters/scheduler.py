@@ -1,10 +1,11 @@
 """EventBridge Scheduler one-time schedules: each fires the `on_schedule`
 Lambda once, at an exact time, with a small JSON payload."""
+
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .aws import client
@@ -15,7 +16,7 @@ class SchedulerError(Exception):
 
 
 def at_expression(moment: datetime) -> str:
-    return f"at({moment.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S})"
+    return f"at({moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S})"
 
 
 class Scheduler:

@@ -3,6 +3,7 @@ Manager secret in AWS stages, rotated there; a per-process random secret in
 the local stage. New links are signed with the current version; links signed
 with the previous one still verify, so a rotation never breaks a link
 already mailed."""
+
 from __future__ import annotations
 
 import secrets

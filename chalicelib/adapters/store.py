@@ -1,14 +1,16 @@
 """The ticket store: every DynamoDB read and write of tickets, threads,
 deliveries and claims. It maps the domain's dataclasses to items and back;
 `commit` is the one write of a ticket change (services/writer.py calls it)."""
+
 from __future__ import annotations
 
 import hashlib
 import uuid
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
@@ -33,7 +35,7 @@ class Claimed(Exception):
 
 
 class RateLimited(Exception):
-    def __init__(self, window: "RateWindow") -> None:
+    def __init__(self, window: RateWindow) -> None:
         super().__init__(window.key)
         self.window = window
 
@@ -53,6 +55,7 @@ class RateWindow:
 class IntakeClaims:
     """What a new ticket claims besides itself: its reference, the request's
     Idempotency-Key, and a place in the sender's and address's rate windows."""
+
     reference: str
     idempotency_key: str | None = None
     body_hash: str | None = None
@@ -88,15 +91,21 @@ class Delivery:
 @dataclass
 class Collection:
     """A ticket with its thread and deliveries, as one Query reads them."""
+
     ticket: Ticket
     entries: list[StoredEntry] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
 
 
-_INDEXES = {"by_all": (TicketTable.by_all, "g_all", "pk"), "by_priority": (TicketTable.by_priority, "g_pri", "g_st"),
-            "by_assignee": (TicketTable.by_assignee, "g_asg", "g_st"),
-            "by_category": (TicketTable.by_category, "g_cat", "g_st"), "by_tag": (Claim.by_tag, "g_tag", "ticket_id"),
-            "by_due": (TicketTable.by_due, "g_due", "due_at"), "by_callback": (TicketTable.by_callback, "g_cb", "pk")}
+_INDEXES = {
+    "by_all": (TicketTable.by_all, "g_all", "pk"),
+    "by_priority": (TicketTable.by_priority, "g_pri", "g_st"),
+    "by_assignee": (TicketTable.by_assignee, "g_asg", "g_st"),
+    "by_category": (TicketTable.by_category, "g_cat", "g_st"),
+    "by_tag": (Claim.by_tag, "g_tag", "ticket_id"),
+    "by_due": (TicketTable.by_due, "g_due", "due_at"),
+    "by_callback": (TicketTable.by_callback, "g_cb", "pk"),
+}
 
 
 REPAIR_SK = "~repair"  # after every entry in the ticket's collection
@@ -109,7 +118,7 @@ def shard(ticket_id: str) -> int:
 def entry_key(now: datetime, version: int) -> str:
     # Time order first; the ticket's version keeps two changes in one instant
     # apart and makes the key the same when a lost answer is retried.
-    return f"{now.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S.%f}Z#{version:06d}"
+    return f"{now.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}Z#{version:06d}"
 
 
 def delivery_key(entry_sk: str, index: int) -> str:
@@ -117,7 +126,7 @@ def delivery_key(entry_sk: str, index: int) -> str:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class TicketStore:
@@ -172,8 +181,7 @@ class TicketStore:
         puts: list[tuple[object, Any, Any]] = []
         updates: list[tuple[object, Any, list[Action], Any]] = []
 
-        condition = (TicketTable.pk.does_not_exist() if before is None
-                     else TicketTable.version == before.version)
+        condition = TicketTable.pk.does_not_exist() if before is None else TicketTable.version == before.version
         puts.append((StaleTicket, to_item(after, self._rules), condition))
         puts.append(("entry", entry_item(after.id, sk, change), TicketTable.sk.does_not_exist()))
         for key in change.claims:
@@ -184,20 +192,49 @@ class TicketStore:
         for tag in sorted(old_tags - after.tags):
             deletes.append(("tag", Claim(f"tag#{tag}#{after.id}")))
         if intake is not None:
-            puts.append((f"ref#{intake.reference}", Claim(f"ref#{intake.reference}", ticket_id=after.id),
-                         Claim.key.does_not_exist()))
+            puts.append(
+                (
+                    f"ref#{intake.reference}",
+                    Claim(f"ref#{intake.reference}", ticket_id=after.id),
+                    Claim.key.does_not_exist(),
+                )
+            )
             if intake.idempotency_key is not None:
                 key = f"idem#{intake.idempotency_key}"
-                puts.append((key, Claim(key, ticket_id=after.id, body_hash=intake.body_hash, response=intake.answer,
-                                        expires_at=intake.idempotency_until), Claim.key.does_not_exist()))
+                puts.append(
+                    (
+                        key,
+                        Claim(
+                            key,
+                            ticket_id=after.id,
+                            body_hash=intake.body_hash,
+                            response=intake.answer,
+                            expires_at=intake.idempotency_until,
+                        ),
+                        Claim.key.does_not_exist(),
+                    )
+                )
             for window in intake.windows:
-                updates.append((window, Claim(window.key),
-                                [Claim.hits.set((Claim.hits | 0) + 1),
-                                 Claim.expires_at.set(window.ends_at + timedelta(minutes=1))],
-                                Claim.hits.does_not_exist() | (Claim.hits < window.limit)))
+                updates.append(
+                    (
+                        window,
+                        Claim(window.key),
+                        [
+                            Claim.hits.set((Claim.hits | 0) + 1),
+                            Claim.expires_at.set(window.ends_at + timedelta(minutes=1)),
+                        ],
+                        Claim.hits.does_not_exist() | (Claim.hits < window.limit),
+                    )
+                )
         for entry_sk in change.scrub:
-            updates.append(("scrub", TicketTable(after.id, entry_sk),
-                            [TicketTable.body.set(ERASED), TicketTable.data.remove()], None))
+            updates.append(
+                (
+                    "scrub",
+                    TicketTable(after.id, entry_sk),
+                    [TicketTable.body.set(ERASED), TicketTable.data.remove()],
+                    None,
+                )
+            )
 
         try:
             with TransactWrite(connection=transaction_connection(), client_request_token=token) as tx:
@@ -240,8 +277,10 @@ class TicketStore:
     def count_window(self, key: str, limit: int, until: datetime) -> bool:
         """One more in a fixed window; False if the window is full."""
         try:
-            Claim(key).update(actions=[Claim.hits.set((Claim.hits | 0) + 1), Claim.expires_at.set(until)],
-                              condition=Claim.hits.does_not_exist() | (Claim.hits < limit))
+            Claim(key).update(
+                actions=[Claim.hits.set((Claim.hits | 0) + 1), Claim.expires_at.set(until)],
+                condition=Claim.hits.does_not_exist() | (Claim.hits < limit),
+            )
         except UpdateError as error:
             if _refused(error):
                 return False
@@ -254,8 +293,19 @@ class TicketStore:
         """Take this email for sending; False if a delivery exists already (a
         redelivered stream record)."""
         nonce = uuid.uuid4().hex  # whose claim it is, should the answer to the write be lost
-        item = TicketTable(ticket_id, sk, kind="delivery", mail=mail, to=to, state="sending", attempts=1,
-                           message_id=message_id, created_at=now, updated_at=now, event=nonce)
+        item = TicketTable(
+            ticket_id,
+            sk,
+            kind="delivery",
+            mail=mail,
+            to=to,
+            state="sending",
+            attempts=1,
+            message_id=message_id,
+            created_at=now,
+            updated_at=now,
+            event=nonce,
+        )
         try:
             item.save(condition=TicketTable.sk.does_not_exist())
         except PutError as error:
@@ -273,24 +323,40 @@ class TicketStore:
         """Take a failed email for another attempt, unless someone else did."""
         try:
             TicketTable(delivery.ticket_id, delivery.sk).update(
-                actions=[TicketTable.state.set("sending"), TicketTable.attempts.add(1),
-                         TicketTable.updated_at.set(now), TicketTable.g_retry.remove(),
-                         TicketTable.retry_at.remove()],
-                condition=(TicketTable.state == "retry") & (TicketTable.attempts == delivery.attempts))
+                actions=[
+                    TicketTable.state.set("sending"),
+                    TicketTable.attempts.add(1),
+                    TicketTable.updated_at.set(now),
+                    TicketTable.g_retry.remove(),
+                    TicketTable.retry_at.remove(),
+                ],
+                condition=(TicketTable.state == "retry") & (TicketTable.attempts == delivery.attempts),
+            )
         except UpdateError as error:
             if _refused(error):
                 return False
             raise
         return True
 
-    def settle_delivery(self, ticket_id: str, sk: str, state: str, now: datetime, *, ses_id: str | None = None,
-                        error: str | None = None, retry_at: datetime | None = None) -> None:
+    def settle_delivery(
+        self,
+        ticket_id: str,
+        sk: str,
+        state: str,
+        now: datetime,
+        *,
+        ses_id: str | None = None,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
         actions: list[Action] = [TicketTable.state.set(state), TicketTable.updated_at.set(now)]
         actions.append(TicketTable.ses_id.set(ses_id) if ses_id else TicketTable.ses_id.remove())
         actions.append(TicketTable.last_error.set(error[:500]) if error else TicketTable.last_error.remove())
         if retry_at is not None:
-            actions += [TicketTable.g_retry.set(f"retry#{shard(ticket_id)}"),
-                        TicketTable.retry_at.set(f"{_iso(retry_at)}#{ticket_id}")]
+            actions += [
+                TicketTable.g_retry.set(f"retry#{shard(ticket_id)}"),
+                TicketTable.retry_at.set(f"{_iso(retry_at)}#{ticket_id}"),
+            ]
         else:
             actions += [TicketTable.g_retry.remove(), TicketTable.retry_at.remove()]
         TicketTable(ticket_id, sk).update(actions=actions)
@@ -299,8 +365,7 @@ class TicketStore:
         """Failed emails whose next attempt is due, from every shard."""
         found: list[Delivery] = []
         for n in range(SHARDS):
-            for key in TicketTable.by_retry.query(f"retry#{n}", TicketTable.retry_at <= f"{_iso(now)}#~",
-                                                  limit=limit):
+            for key in TicketTable.by_retry.query(f"retry#{n}", TicketTable.retry_at <= f"{_iso(now)}#~", limit=limit):
                 try:
                     found.append(to_delivery(TicketTable.get(key.pk, key.sk, consistent_read=True)))
                 except DoesNotExist:
@@ -310,8 +375,16 @@ class TicketStore:
     # Schedules that Scheduler did not take: repaired by the reconciler
 
     def flag_schedule_repair(self, ticket_id: str, disarm: str | None, now: datetime) -> None:
-        TicketTable(ticket_id, REPAIR_SK, kind="repair", mail=disarm, created_at=now, updated_at=now,
-                    g_retry=f"repair#{shard(ticket_id)}", retry_at=f"{_iso(now)}#{ticket_id}").save()
+        TicketTable(
+            ticket_id,
+            REPAIR_SK,
+            kind="repair",
+            mail=disarm,
+            created_at=now,
+            updated_at=now,
+            g_retry=f"repair#{shard(ticket_id)}",
+            retry_at=f"{_iso(now)}#{ticket_id}",
+        ).save()
 
     def schedule_repairs(self) -> list[tuple[str, str | None]]:
         """(ticket id, schedule to delete) of every change whose schedule did not take."""
@@ -331,6 +404,7 @@ class TicketStore:
 
     def index_reader(self, chosen: Plan) -> Fetch:
         """Reads of a listing's key ranges, for domain.listing.page."""
+
         def fetch(i: int, after: str | None, limit: int) -> tuple[list[str], bool]:
             stream = chosen.streams[i]
             index, hash_name, range_name = _INDEXES[stream.index]
@@ -340,21 +414,28 @@ class TicketStore:
             if after is not None:
                 ticket_id = after.rsplit("#", 1)[-1]
                 start = {hash_name: {"S": stream.key}, range_name: {"S": stream.prefix + after}}
-                start |= ({"key": {"S": f"tag#{stream.key}#{ticket_id}"}} if stream.index == "by_tag"
-                          else {"pk": {"S": ticket_id}, "sk": {"S": TICKET_SK}})
-            results = index.query(stream.key, condition, scan_index_forward=not chosen.newest_first, limit=limit,
-                                  last_evaluated_key=start)
-            values = [getattr(item, range_name)[len(stream.prefix):] for item in results]
+                start |= (
+                    {"key": {"S": f"tag#{stream.key}#{ticket_id}"}}
+                    if stream.index == "by_tag"
+                    else {"pk": {"S": ticket_id}, "sk": {"S": TICKET_SK}}
+                )
+            results = index.query(
+                stream.key, condition, scan_index_forward=not chosen.newest_first, limit=limit, last_evaluated_key=start
+            )
+            values = [getattr(item, range_name)[len(stream.prefix) :] for item in results]
             return values, results.last_evaluated_key is None
+
         return fetch
 
     def search_reader(self, terms: tuple[str, ...]) -> Seek:
         """Seeks in the search index's postings, for domain.listing.intersect."""
+
         def seek(i: int, bound: str | None, inclusive: bool, limit: int) -> tuple[list[str], bool]:
             condition = None if bound is None else (Posting.tid <= bound if inclusive else Posting.tid < bound)
             results = Posting.query(terms[i], condition, scan_index_forward=False, limit=limit)
             values = [item.tid for item in results]
             return values, results.last_evaluated_key is None
+
         return seek
 
     def indexed_terms(self, ticket_id: str) -> frozenset[str]:
@@ -382,8 +463,11 @@ class TicketStore:
         "life") falls in [since, until], from every shard."""
         ids: list[str] = []
         for n in range(SHARDS):
-            condition = (TicketTable.wake_at.between(f"{_iso(since)}#", f"{_iso(until)}#~") if since
-                         else TicketTable.wake_at <= f"{_iso(until)}#~")
+            condition = (
+                TicketTable.wake_at.between(f"{_iso(since)}#", f"{_iso(until)}#~")
+                if since
+                else TicketTable.wake_at <= f"{_iso(until)}#~"
+            )
             ids += [key.pk for key in TicketTable.by_wake.query(f"{kind}#{n}", condition)]
         return ids
 
@@ -436,10 +520,16 @@ class TicketStore:
         """Contact data for next time: the newest values win; the same values
         again change nothing (a redelivered record). Why the address takes no
         more mail, if it does not (`mail_stopped`)."""
-        actions: list[Action] = [Customer.name.set(ticket.customer_name), Customer.last_seen.set(ticket.created_at),
-                                 Customer.first_seen.set(Customer.first_seen | ticket.created_at)]
-        for attribute, value in ((Customer.phone, ticket.phone), (Customer.locale, ticket.locale),
-                                 (Customer.timezone, ticket.timezone)):
+        actions: list[Action] = [
+            Customer.name.set(ticket.customer_name),
+            Customer.last_seen.set(ticket.created_at),
+            Customer.first_seen.set(Customer.first_seen | ticket.created_at),
+        ]
+        for attribute, value in (
+            (Customer.phone, ticket.phone),
+            (Customer.locale, ticket.locale),
+            (Customer.timezone, ticket.timezone),
+        ):
             if value:
                 actions.append(attribute.set(value))
         customer = Customer(ticket.customer_email)
@@ -449,10 +539,15 @@ class TicketStore:
     def mark_bounced(self, email: str, now: datetime, reason: str = "bounce") -> None:
         """Mail to the address stops: it bounced for good, or its owner
         complained. A customer never seen before gets a record saying so."""
-        Customer(email.lower()).update(actions=[Customer.bounced_at.set(now), Customer.bounce_reason.set(reason),
-                                                Customer.name.set(Customer.name | email.lower()),
-                                                Customer.first_seen.set(Customer.first_seen | now),
-                                                Customer.last_seen.set(Customer.last_seen | now)])
+        Customer(email.lower()).update(
+            actions=[
+                Customer.bounced_at.set(now),
+                Customer.bounce_reason.set(reason),
+                Customer.name.set(Customer.name | email.lower()),
+                Customer.first_seen.set(Customer.first_seen | now),
+                Customer.last_seen.set(Customer.last_seen | now),
+            ]
+        )
 
     def forget_customer(self, email: str) -> None:
         Customer(email).delete()
@@ -498,7 +593,8 @@ def _raise_refusal(error: TransactWriteError, labels: list[object]) -> None:
     """Turn a cancelled transaction into the reason that matters to the caller."""
     reasons = error.cancellation_reasons or []
     codes = [r.code if r else None for r in reasons]
-    for label, code in zip(labels, codes):
+    # No reasons at all (a transaction cancelled for another cause) match no label.
+    for label, code in zip(labels, codes, strict=False):
         if code != "ConditionalCheckFailed":
             continue
         if label is StaleTicket:
@@ -515,67 +611,147 @@ def _raise_refusal(error: TransactWriteError, labels: list[object]) -> None:
 
 # Mapping between the domain's dataclasses and items.
 
+
 def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
     wake = wake_of(ticket, rules)
     n = shard(ticket.id)
     callback_open = bool(ticket.callback and ticket.callback.get("status") == "requested" and ticket.is_open)
     urgent = most_urgent(ticket)
     return TicketTable(
-        ticket.id, TICKET_SK, kind="ticket", reference=ticket.reference, status=ticket.status,
-        priority=ticket.priority, channel=ticket.channel, category=ticket.category, subject=ticket.subject,
-        preview=ticket.preview, customer_email=ticket.customer_email, customer_name=ticket.customer_name,
-        phone=ticket.phone, order_id=ticket.order_id, locale=ticket.locale, timezone=ticket.timezone,
-        callback=dict(ticket.callback) if ticket.callback else None, assignee=ticket.assignee,
-        tags=set(ticket.tags) or None, created_at=ticket.created_at, updated_at=ticket.updated_at,
-        clocks=sla.clocks_to(dict(ticket.clocks)) or None, sla_priority=ticket.sla_priority,
-        first_responded_at=ticket.first_responded_at, first_responder=ticket.first_responder,
-        resolved_at=ticket.resolved_at, feedback=dict(ticket.feedback) if ticket.feedback else None,
-        followup_sent_at=ticket.followup_sent_at, operator_replies=ticket.operator_replies or None,
-        customer_messages=ticket.customer_messages or None, offer_days=list(ticket.offer_days) or None,
-        linked_to=ticket.linked_to, version=ticket.version,
-        g_all=f"all#{n}", g_cust=ticket.customer_email, g_asg=ticket.assignee, g_pri=ticket.priority,
-        g_cat=ticket.category, g_st=f"{ticket.status}#{ticket.id}",
+        ticket.id,
+        TICKET_SK,
+        kind="ticket",
+        reference=ticket.reference,
+        status=ticket.status,
+        priority=ticket.priority,
+        channel=ticket.channel,
+        category=ticket.category,
+        subject=ticket.subject,
+        preview=ticket.preview,
+        customer_email=ticket.customer_email,
+        customer_name=ticket.customer_name,
+        phone=ticket.phone,
+        order_id=ticket.order_id,
+        locale=ticket.locale,
+        timezone=ticket.timezone,
+        callback=dict(ticket.callback) if ticket.callback else None,
+        assignee=ticket.assignee,
+        tags=set(ticket.tags) or None,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        clocks=sla.clocks_to(dict(ticket.clocks)) or None,
+        sla_priority=ticket.sla_priority,
+        first_responded_at=ticket.first_responded_at,
+        first_responder=ticket.first_responder,
+        resolved_at=ticket.resolved_at,
+        feedback=dict(ticket.feedback) if ticket.feedback else None,
+        followup_sent_at=ticket.followup_sent_at,
+        operator_replies=ticket.operator_replies or None,
+        customer_messages=ticket.customer_messages or None,
+        offer_days=list(ticket.offer_days) or None,
+        linked_to=ticket.linked_to,
+        version=ticket.version,
+        g_all=f"all#{n}",
+        g_cust=ticket.customer_email,
+        g_asg=ticket.assignee,
+        g_pri=ticket.priority,
+        g_cat=ticket.category,
+        g_st=f"{ticket.status}#{ticket.id}",
         g_wake=f"{'sla' if wake.kind == 'sla' else 'life'}#{n}" if wake else None,
         wake_at=f"{_iso(wake.at)}#{ticket.id}" if wake else None,
-        g_due=f"due#{n}" if urgent else None, due_at=f"{_iso(urgent[1].due_at)}#{ticket.id}" if urgent else None,
-        g_cb="callback" if callback_open else None)
+        g_due=f"due#{n}" if urgent else None,
+        due_at=f"{_iso(urgent[1].due_at)}#{ticket.id}" if urgent else None,
+        g_cb="callback" if callback_open else None,
+    )
 
 
 def to_ticket(item: TicketTable) -> Ticket:
     return Ticket(
-        id=item.pk, reference=item.reference, status=item.status, priority=item.priority, channel=item.channel,
-        customer_email=item.customer_email, customer_name=item.customer_name, created_at=item.created_at,
-        updated_at=item.updated_at, subject=item.subject, preview=item.preview, category=item.category,
-        phone=item.phone, order_id=item.order_id, locale=item.locale, timezone=item.timezone,
-        callback=item.callback, assignee=item.assignee, tags=frozenset(item.tags or ()),
-        clocks=sla.clocks_from(item.clocks), sla_priority=item.sla_priority,
-        first_responded_at=item.first_responded_at, first_responder=item.first_responder,
-        resolved_at=item.resolved_at, feedback=item.feedback, followup_sent_at=item.followup_sent_at,
-        operator_replies=int(item.operator_replies or 0), customer_messages=int(item.customer_messages or 0),
-        offer_days=tuple(item.offer_days or ()), linked_to=item.linked_to, version=int(item.version or 0))
+        id=item.pk,
+        reference=item.reference,
+        status=item.status,
+        priority=item.priority,
+        channel=item.channel,
+        customer_email=item.customer_email,
+        customer_name=item.customer_name,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        subject=item.subject,
+        preview=item.preview,
+        category=item.category,
+        phone=item.phone,
+        order_id=item.order_id,
+        locale=item.locale,
+        timezone=item.timezone,
+        callback=item.callback,
+        assignee=item.assignee,
+        tags=frozenset(item.tags or ()),
+        clocks=sla.clocks_from(item.clocks),
+        sla_priority=item.sla_priority,
+        first_responded_at=item.first_responded_at,
+        first_responder=item.first_responder,
+        resolved_at=item.resolved_at,
+        feedback=item.feedback,
+        followup_sent_at=item.followup_sent_at,
+        operator_replies=int(item.operator_replies or 0),
+        customer_messages=int(item.customer_messages or 0),
+        offer_days=tuple(item.offer_days or ()),
+        linked_to=item.linked_to,
+        version=int(item.version or 0),
+    )
 
 
 def entry_item(ticket_id: str, sk: str, change: Change) -> TicketTable:
     entry = change.entry
-    return TicketTable(ticket_id, sk, kind=entry.kind, event=entry.event, author=entry.author, body=entry.body,
-                       direction=entry.direction, data=dict(entry.data) or None, created_at=change.after.updated_at,
-                       version=change.after.version, effects=effects_document(change))
+    return TicketTable(
+        ticket_id,
+        sk,
+        kind=entry.kind,
+        event=entry.event,
+        author=entry.author,
+        body=entry.body,
+        direction=entry.direction,
+        data=dict(entry.data) or None,
+        created_at=change.after.updated_at,
+        version=change.after.version,
+        effects=effects_document(change),
+    )
 
 
 def to_stored_entry(item: TicketTable) -> StoredEntry:
-    return StoredEntry(item.sk, item.created_at, Entry(item.kind, item.event or item.kind, item.author or "",
-                                                       body=item.body, direction=item.direction,
-                                                       data=item.data or {}),
-                       item.effects, int(item.version) if item.version is not None else None)
+    return StoredEntry(
+        item.sk,
+        item.created_at,
+        Entry(
+            item.kind,
+            item.event or item.kind,
+            item.author or "",
+            body=item.body,
+            direction=item.direction,
+            data=item.data or {},
+        ),
+        item.effects,
+        int(item.version) if item.version is not None else None,
+    )
 
 
 def to_delivery(item: TicketTable) -> Delivery:
     retry_at = None
     if item.retry_at:
-        retry_at = datetime.strptime(item.retry_at.split("#", 1)[0], "%Y-%m-%dT%H:%M:%SZ").replace(
-            tzinfo=timezone.utc)
-    return Delivery(item.pk, item.sk, item.sk.split("#mail#", 1)[0], item.mail, item.to, item.state,
-                    int(item.attempts or 0), item.message_id, item.created_at, retry_at, item.last_error)
+        retry_at = datetime.strptime(item.retry_at.split("#", 1)[0], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return Delivery(
+        item.pk,
+        item.sk,
+        item.sk.split("#mail#", 1)[0],
+        item.mail,
+        item.to,
+        item.state,
+        int(item.attempts or 0),
+        item.message_id,
+        item.created_at,
+        retry_at,
+        item.last_error,
+    )
 
 
 def effects_document(change: Change) -> dict[str, Any]:

@@ -12,14 +12,23 @@ short because every byte of an item is paid for on each write; indexes
 project keys only, so a ticket change rewrites an index entry only when that
 index's key moves.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
 
 import pynamodb.connection.base
-from pynamodb.attributes import (JSONAttribute, ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute,
-                                 UnicodeSetAttribute, UTCDateTimeAttribute, BooleanAttribute)
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.connection import Connection
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -50,9 +59,16 @@ class _TableMeta:
 
 def _index(name: str, hash_attr: str, range_attr: str, doc: str) -> type[GlobalSecondaryIndex[Any]]:
     meta = type("Meta", (), {"index_name": name, "projection": KeysOnlyProjection()})
-    return type(f"Index_{name}", (GlobalSecondaryIndex,), {
-        "__doc__": doc, "Meta": meta,
-        hash_attr: UnicodeAttribute(hash_key=True), range_attr: UnicodeAttribute(range_key=True)})
+    return type(
+        f"Index_{name}",
+        (GlobalSecondaryIndex,),
+        {
+            "__doc__": doc,
+            "Meta": meta,
+            hash_attr: UnicodeAttribute(hash_key=True),
+            range_attr: UnicodeAttribute(range_key=True),
+        },
+    )
 
 
 ByAll = _index("by_all", "g_all", "pk", "Every ticket, newest first, in SHARDS shards read together.")
@@ -69,6 +85,7 @@ ByRetry = _index("by_retry", "g_retry", "retry_at", "Emails whose send failed, b
 class TicketTable(Model):
     """Every item of a ticket's collection; `kind` tells which. The store maps
     them to and from the domain's dataclasses."""
+
     class Meta(_TableMeta):
         table_name = "tickets"
         stream_view_type = "NEW_IMAGE"  # the consumer reads each change's entry
@@ -158,6 +175,7 @@ class Claim(Model):
     """Keys claimed with a conditional write: ticket references (permanent),
     idempotency keys and rate-limit windows (expire by TTL), inbound
     Message-IDs, tags on tickets, and the stream consumer's marks."""
+
     class Meta(_TableMeta):
         table_name = "claims"
 
@@ -174,6 +192,7 @@ class Claim(Model):
 
 class Customer(Model):
     """Contact data saved for next time; history via the tickets' by_customer index."""
+
     class Meta(_TableMeta):
         table_name = "customers"
 
@@ -191,6 +210,7 @@ class Customer(Model):
 class Directory(Model):
     """Small shared lists read whole by one Query on `kind`: the agent roster
     (availability for automatic assignment, display names) and the macros."""
+
     class Meta(_TableMeta):
         table_name = "directory"
 
@@ -208,6 +228,7 @@ class Tally(Model):
     """Per-day metric counters: one item per day and family, each counter a
     top-level number attribute moved with ADD (adapters/counters.py), so a
     batch of changes is one update per day and a period is one BatchGetItem."""
+
     class Meta(_TableMeta):
         table_name = "metrics"
 
@@ -221,6 +242,7 @@ class Posting(Model):
     terms it is indexed under (term "#<ticket id>", tid "#"), so a change
     removes exactly the postings it no longer has (an erasure all of the
     customer's)."""
+
     class Meta(_TableMeta):
         table_name = "search"
 
@@ -229,8 +251,14 @@ class Posting(Model):
     terms = UnicodeSetAttribute(attr_name="t", null=True)  # on the ticket's own item only
 
 
-MODELS: dict[str, type[Model]] = {"tickets": TicketTable, "claims": Claim, "customers": Customer,
-                                  "directory": Directory, "metrics": Tally, "search": Posting}
+MODELS: dict[str, type[Model]] = {
+    "tickets": TicketTable,
+    "claims": Claim,
+    "customers": Customer,
+    "directory": Directory,
+    "metrics": Tally,
+    "search": Posting,
+}
 
 
 @lru_cache(maxsize=1)
@@ -238,8 +266,11 @@ def transaction_connection() -> Connection:
     """One connection per container for transactions: building one costs a
     botocore session and client (100-240 ms of CPU), and it does not inherit
     the models' settings."""
-    return Connection(connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS, read_timeout_seconds=READ_TIMEOUT_SECONDS,
-                      max_retry_attempts=MAX_RETRY_ATTEMPTS)
+    return Connection(
+        connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
+        read_timeout_seconds=READ_TIMEOUT_SECONDS,
+        max_retry_attempts=MAX_RETRY_ATTEMPTS,
+    )
 
 
 def reset_clients() -> None:

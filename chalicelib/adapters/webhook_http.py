@@ -1,6 +1,7 @@
 """Webhook deliveries over HTTP: one POST, its own timeout, no redirects
 followed (a delivery goes where the stage says, nowhere else) and no proxy
 from the environment. Standard library only: nothing to load at cold start."""
+
 from __future__ import annotations
 
 import urllib.error

@@ -5,6 +5,7 @@ AWS stages serve the all-stages document packaged with the function
 docs/openapi.json, and tests/test_openapi.py fails when it drifts). The
 local stage serves docs/openapi-local.json, its dev routes included, read
 afresh each time: it changes while one works on the API."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,9 @@ CACHE_SECONDS = 3600  # it changes only with a deployment
 def api_description() -> Response:
     if os.environ.get("CARELINE_STAGE") == "local":
         return Response(LOCAL.read_text(), status_code=200, headers={**JSON, **NOSNIFF, "Cache-Control": "no-store"})
-    return Response(_packaged(), status_code=200,
-                    headers={**JSON, **NOSNIFF, "Cache-Control": f"public, max-age={CACHE_SECONDS}"})
+    return Response(
+        _packaged(), status_code=200, headers={**JSON, **NOSNIFF, "Cache-Control": f"public, max-age={CACHE_SECONDS}"}
+    )
 
 
 @lru_cache(maxsize=1)

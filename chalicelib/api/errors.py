@@ -5,6 +5,7 @@ A `CarelineError` (domain/errors.py) answers its status with
 on public routes. Anything else is unexpected: logged with the request id
 and answered 500 with that id only. Every log line a request writes carries
 the function and the request id."""
+
 from __future__ import annotations
 
 import functools
@@ -40,6 +41,7 @@ def endpoint(cors: Callable[[Any], dict[str, str]] | None = None, function: str 
     answered from the table, CORS headers (if the route has them) on every
     answer, errors included. `function` names who does the work in the logs
     (the local stage's dev routes are not the deployed API)."""
+
     def wrap(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
         def run(request: Any, *args: Any) -> Response:
@@ -52,11 +54,20 @@ def endpoint(cors: Callable[[Any], dict[str, str]] | None = None, function: str 
                     return error_response(error, headers)
                 except Exception:
                     log.exception("unexpected error", extra={"event": "request.failed"})
-                    return json_response(500, {"errors": [{"field": "request", "code": "internal",
-                                                           "message": f"unexpected error; request {rid}"}],
-                                               "request_id": rid}, headers)
+                    return json_response(
+                        500,
+                        {
+                            "errors": [
+                                {"field": "request", "code": "internal", "message": f"unexpected error; request {rid}"}
+                            ],
+                            "request_id": rid,
+                        },
+                        headers,
+                    )
                 for name, value in headers.items():
                     response.headers.setdefault(name, value)
                 return response
+
         return run
+
     return wrap

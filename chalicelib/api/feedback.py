@@ -1,5 +1,6 @@
 """GET and POST /feedback/{token}: the customer's rating page. GET only
 shows the form (mail scanners open every link); POST records."""
+
 from __future__ import annotations
 
 from chalice import Response
@@ -19,8 +20,11 @@ def _html(status: int, body: str) -> Response:
     from ..domain.feedback_page import PAGE_STYLE
 
     # Its own style, allowed by hash: no 'unsafe-inline'; no referrer; no framing.
-    return Response(body, status_code=status,
-                    headers={"Content-Type": "text/html; charset=utf-8", **PRIVATE, **page_headers(PAGE_STYLE)})
+    return Response(
+        body,
+        status_code=status,
+        headers={"Content-Type": "text/html; charset=utf-8", **PRIVATE, **page_headers(PAGE_STYLE)},
+    )
 
 
 def _refusal(request, error: CarelineError) -> Response:
@@ -48,8 +52,9 @@ def page(request, token: str) -> Response:
     except CarelineError as error:
         return _refusal(request, error)
     clicked = (request.query_params or {}).get("score")
-    return _html(200, rating_page(resolve(ticket.locale, services.settings.locale), ticket.reference,
-                                  ticket.feedback, clicked))
+    return _html(
+        200, rating_page(resolve(ticket.locale, services.settings.locale), ticket.reference, ticket.feedback, clicked)
+    )
 
 
 @endpoint(cors=_cors)

@@ -1,5 +1,6 @@
 """Responses, content negotiation, CORS, security headers and bounded request
 bodies shared by every route."""
+
 from __future__ import annotations
 
 import base64
@@ -37,8 +38,11 @@ def page_headers(*stylesheets: str) -> dict[str, str]:
     elements are allowed by their hash (never 'unsafe-inline'); its forms post
     back to this origin."""
     styles = " ".join(f"'sha256-{_digest(css)}'" for css in stylesheets) or "'none'"
-    return _protected(f"default-src 'none'; style-src {styles}; img-src 'self'; form-action 'self'; "
-                      "base-uri 'none'; frame-ancestors 'none'", referrer="no-referrer")
+    return _protected(
+        f"default-src 'none'; style-src {styles}; img-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'",
+        referrer="no-referrer",
+    )
 
 
 def static_site_headers(*api_origins: str) -> dict[str, str]:
@@ -46,9 +50,12 @@ def static_site_headers(*api_origins: str) -> dict[str, str]:
     scripts and styles only from files of that origin, never inline; calls
     only to that origin and the given API or sign-in origins."""
     connect = " ".join(("'self'", *api_origins))
-    return _protected(f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                      f"connect-src {connect}; object-src 'none'; base-uri 'self'; form-action 'self'; "
-                      "frame-ancestors 'none'", referrer="same-origin")
+    return _protected(
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src {connect}; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'",
+        referrer="same-origin",
+    )
 
 
 def _protected(policy: str, referrer: str) -> dict[str, str]:
@@ -117,17 +124,18 @@ def origin_allowed(origin: str | None, allowed: tuple[str, ...], loopback: bool 
 def cors_headers(request, allowed: tuple[str, ...], loopback: bool = False) -> dict[str, str]:
     origin = header(request, "origin")
     if origin_allowed(origin, allowed, loopback):
-        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
-                "Access-Control-Expose-Headers": "Retry-After"}
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", "Access-Control-Expose-Headers": "Retry-After"}
     return {"Vary": "Origin"}
 
 
 def preflight(request, settings, methods: str) -> Response:
     headers = stage_cors(request, settings)
     if "Access-Control-Allow-Origin" in headers:
-        headers |= {"Access-Control-Allow-Methods": methods,
-                    "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
-                    "Access-Control-Max-Age": "600"}
+        headers |= {
+            "Access-Control-Allow-Methods": methods,
+            "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+            "Access-Control-Max-Age": "600",
+        }
     return Response("", status_code=204, headers=headers)
 
 

@@ -1,6 +1,7 @@
 """POST /inquiries: the storefront contact form. A script gets JSON; a
 browser's plain form post (no JavaScript) gets pages: the thank-you page, or
 the form again with what went wrong, every value kept."""
+
 from __future__ import annotations
 
 from chalice import Response
@@ -24,8 +25,9 @@ def post(request) -> Response:
     fields: dict = {}
     try:
         fields = parse_body(request.raw_body or b"", header(request, "content-type") or "application/json")
-        answer = services.intake.submit(fields, idempotency_key=header(request, "idempotency-key"),
-                                        sender=source_ip(request))
+        answer = services.intake.submit(
+            fields, idempotency_key=header(request, "idempotency-key"), sender=source_ip(request)
+        )
     except CarelineError as error:
         if not prefers_html(request):
             raise  # the one error table answers scripts
@@ -50,15 +52,23 @@ def _form_again(error: CarelineError, fields: dict, services) -> Response:
         notice = "We could not take your message just now; nothing was sent. Your message is kept below."
     else:
         title = "Please check your message"
-    page = pages.form_page(settings.brand, title, fields, [] if notice else error.errors, [notice] if notice else [],
-                           settings.categories)
+    page = pages.form_page(
+        settings.brand, title, fields, [] if notice else error.errors, [notice] if notice else [], settings.categories
+    )
     return html_page(error.status, page, error.headers)
 
 
 def _thank_you(answer: dict, settings) -> Response:
     if settings.thank_you_url:
         separator = "&" if "?" in settings.thank_you_url else "?"
-        return Response("", status_code=303,
-                        headers={"Location": f"{settings.thank_you_url}{separator}reference={answer['reference']}"})
-    return html_page(201, pages.thank_you_page(settings.brand, answer["reference"],
-                                               parse_iso(answer["first_response_due"]), settings.timezone))
+        return Response(
+            "",
+            status_code=303,
+            headers={"Location": f"{settings.thank_you_url}{separator}reference={answer['reference']}"},
+        )
+    return html_page(
+        201,
+        pages.thank_you_page(
+            settings.brand, answer["reference"], parse_iso(answer["first_response_due"]), settings.timezone
+        ),
+    )

@@ -1,4 +1,5 @@
 """The operator API (Authorization: Bearer <token>): tickets and their work."""
+
 from __future__ import annotations
 
 from urllib.parse import unquote
@@ -29,12 +30,15 @@ def authenticate(request, roles=AGENTS) -> Principal:
 
 def operator_call(roles=AGENTS):
     """Authenticate, then run; errors are answered by the one error table."""
+
     def wrap(handler):
         @endpoint()
         def call(request, *args) -> Response:
             return handler(request, authenticate(request, roles), *args)
+
         call.roles = roles  # the authorisation matrix test and the OpenAPI document read this
         return call
+
     return wrap
 
 
@@ -55,8 +59,12 @@ def list_tickets(request, principal: Principal) -> Response:
     filters = {k: params[k] for k in FILTERS if params.get(k)}
     if filters.get("assignee") == "me":
         filters["assignee"] = principal.email
-    return json_response(200, container().tickets.list(filters, int(raw_limit), params.get("cursor"),
-                                                       q=params.get("q"), sort=params.get("sort") or "newest"))
+    return json_response(
+        200,
+        container().tickets.list(
+            filters, int(raw_limit), params.get("cursor"), q=params.get("q"), sort=params.get("sort") or "newest"
+        ),
+    )
 
 
 @operator_call()
@@ -96,8 +104,9 @@ def log_call(request, principal: Principal, ticket_id: str) -> Response:
 @operator_call()
 def preview_reply(request, principal: Principal, ticket_id: str) -> Response:
     services = container()
-    return json_response(200, services.tickets.preview(ticket_id, body_of(request), principal.actor,
-                                                       services.delivery.compose))
+    return json_response(
+        200, services.tickets.preview(ticket_id, body_of(request), principal.actor, services.delivery.compose)
+    )
 
 
 @operator_call()
@@ -163,8 +172,14 @@ def get_metrics(request, principal: Principal) -> Response:
     if params.get("format") == "csv":
         text = container().metrics.csv(params.get("since"), params.get("until"), params.get("table"))
         name = f"careline-metrics-{params.get('table') or 'daily'}.csv"
-        return Response(text, status_code=200, headers={"Content-Type": "text/csv; charset=utf-8",
-                                                        "Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            text,
+            status_code=200,
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="{name}"',
+            },
+        )
     return json_response(200, container().metrics.report(params.get("since"), params.get("until")))
 
 

@@ -4,6 +4,7 @@ kept and each problem beside its field (400), or with a notice saying when to
 send it again (429, 503). Pure: strings in, escaped HTML out; `http.html_page`
 adds the security headers, whose Content-Security-Policy allows exactly the
 stylesheet below by its hash."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -22,17 +23,27 @@ PAGE_CSS = (
     ".notice{background:#fff4e0;border-left:4px solid #c77700;padding:.6rem 1rem}"
     "button{font:inherit;margin-top:1rem;padding:.6rem 1.2rem;background:#1f5fcf;color:#fff;border:0;border-radius:4px;"
     "justify-self:start}:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}"
-    ".hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}")
+    ".hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}"
+)
 
 # The shipped storefront form's fields, always shown, in its order.
-_FORM_FIELDS = (("name", "Your name", "text", "name"), ("email", "Email", "email", "email"),
-                ("subject", "Subject", "text", ""), ("order_id", "Order number (if any)", "text", ""),
-                ("message", "How can we help?", "textarea", ""),
-                ("callback[phone]", "Call me back at (optional)", "tel", "tel"))
+_FORM_FIELDS = (
+    ("name", "Your name", "text", "name"),
+    ("email", "Email", "email", "email"),
+    ("subject", "Subject", "text", ""),
+    ("order_id", "Order number (if any)", "text", ""),
+    ("message", "How can we help?", "textarea", ""),
+    ("callback[phone]", "Call me back at (optional)", "tel", "tel"),
+)
 # Further contract fields: kept as hidden inputs, or shown when they have a problem.
-_MORE_FIELDS = (("phone", "Phone", "tel"), ("callback[window]", "When to call you", "text"),
-                ("category", "Topic", "text"), ("channel", "Channel", "text"), ("locale", "Language", "text"),
-                ("timezone", "Time zone", "text"))
+_MORE_FIELDS = (
+    ("phone", "Phone", "tel"),
+    ("callback[window]", "When to call you", "text"),
+    ("category", "Topic", "text"),
+    ("channel", "Channel", "text"),
+    ("locale", "Language", "text"),
+    ("timezone", "Time zone", "text"),
+)
 _REQUIRED = {"name", "email", "message"}
 
 
@@ -45,11 +56,13 @@ def readable(moment: datetime, timezone: str) -> str:
 
 def document(title: str, brand: str | None, body: str) -> str:
     head_title = f"{title} · {brand}" if brand else title
-    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{escape(head_title)}</title><style>{PAGE_CSS}</style></head><body><main>"
-            + (f"<p class=\"brand\">{escape(brand)}</p>" if brand else "")
-            + f"<h1>{escape(title)}</h1>{body}</main></body></html>")
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(head_title)}</title><style>{PAGE_CSS}</style></head><body><main>"
+        + (f'<p class="brand">{escape(brand)}</p>' if brand else "")
+        + f"<h1>{escape(title)}</h1>{body}</main></body></html>"
+    )
 
 
 def message_page(title: str, paragraphs: list[str], brand: str | None = None) -> str:
@@ -57,70 +70,93 @@ def message_page(title: str, paragraphs: list[str], brand: str | None = None) ->
 
 
 def thank_you_page(brand: str, reference: str, due: datetime, timezone: str) -> str:
-    return document("Thank you, we have your request", brand,
-                    f"<p>Your reference is <strong>{escape(reference)}</strong>.</p>"
-                    f"<p>You will hear from us by {escape(readable(due, timezone))} at the latest. "
-                    "We have also sent you a confirmation by email.</p>")
+    return document(
+        "Thank you, we have your request",
+        brand,
+        f"<p>Your reference is <strong>{escape(reference)}</strong>.</p>"
+        f"<p>You will hear from us by {escape(readable(due, timezone))} at the latest. "
+        "We have also sent you a confirmation by email.</p>",
+    )
 
 
 def retry_notice(seconds: int, now: datetime, timezone: str) -> str:
     minutes = max(1, -(-seconds // 60))
-    return (f"You have sent us several messages in a short time. Please send this one again in about "
-            f"{minutes} minute{'s' if minutes != 1 else ''}, after {readable(now + timedelta(seconds=seconds), timezone)}. "
-            "Your message is kept below.")
+    return (
+        f"You have sent us several messages in a short time. Please send this one again in about "
+        f"{minutes} minute{'s' if minutes != 1 else ''}, after {readable(now + timedelta(seconds=seconds), timezone)}. "
+        "Your message is kept below."
+    )
 
 
-def form_page(brand: str, title: str, fields: dict, errors: list[FieldError] = (),
-              notices: list[str] = (), categories: tuple[str, ...] = ()) -> str:
+def form_page(
+    brand: str,
+    title: str,
+    fields: dict,
+    errors: list[FieldError] = (),
+    notices: list[str] = (),
+    categories: tuple[str, ...] = (),
+) -> str:
     """The contact form again: every value kept, each problem beside its field
     and listed (with links to the fields) at the top."""
     by_field: dict[str, list[str]] = {}
     for error in errors:
         by_field.setdefault(_form_name(error.field), []).append(error.message)
-    parts = [f"<p class=\"notice\" role=\"status\">{escape(n)}</p>" for n in notices]
+    parts = [f'<p class="notice" role="status">{escape(n)}</p>' for n in notices]
     if errors:
         labels = {name: label for name, label, *_ in _FORM_FIELDS + _MORE_FIELDS}
         order = list(labels)  # the form's order, then whatever concerns no field of it
-        errors = sorted(errors, key=lambda e: order.index(_form_name(e.field)) if _form_name(e.field) in labels
-                        else len(order))
+        errors = sorted(
+            errors, key=lambda e: order.index(_form_name(e.field)) if _form_name(e.field) in labels else len(order)
+        )
         items = "".join(
-            f"<li><a href=\"#{_id(_form_name(e.field))}\">{escape(labels.get(_form_name(e.field), e.field))}: "
-            f"{escape(e.message)}</a></li>" if _form_name(e.field) in labels else
-            f"<li>{escape(e.field)}: {escape(e.message)}</li>" for e in errors)
-        parts.append(f"<div class=\"problems\" role=\"alert\"><h2>Please check</h2><ul>{items}</ul></div>")
-    controls = [_control(name, label, kind, autocomplete, _value(fields, name), by_field.get(name, []))
-                for name, label, kind, autocomplete in _FORM_FIELDS]
+            f'<li><a href="#{_id(_form_name(e.field))}">{escape(labels.get(_form_name(e.field), e.field))}: '
+            f"{escape(e.message)}</a></li>"
+            if _form_name(e.field) in labels
+            else f"<li>{escape(e.field)}: {escape(e.message)}</li>"
+            for e in errors
+        )
+        parts.append(f'<div class="problems" role="alert"><h2>Please check</h2><ul>{items}</ul></div>')
+    controls = [
+        _control(name, label, kind, autocomplete, _value(fields, name), by_field.get(name, []))
+        for name, label, kind, autocomplete in _FORM_FIELDS
+    ]
     for name, label, kind in _MORE_FIELDS:
         value = _value(fields, name)
         if name in by_field:
-            controls.append(_control(name, label, kind, "", value, by_field[name], categories
-                                     if name == "category" else ()))
+            controls.append(
+                _control(name, label, kind, "", value, by_field[name], categories if name == "category" else ())
+            )
         elif value:
-            controls.append(f"<input type=\"hidden\" name=\"{name}\" value=\"{escape(value)}\">")
-    honeypot = ("<div class=\"hp\" aria-hidden=\"true\"><label>Leave this empty "
-                "<input name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></label></div>")
-    parts.append(f"<form method=\"post\" accept-charset=\"utf-8\" novalidate>{''.join(controls)}{honeypot}"
-                 "<button type=\"submit\">Send</button></form>")
+            controls.append(f'<input type="hidden" name="{name}" value="{escape(value)}">')
+    honeypot = (
+        '<div class="hp" aria-hidden="true"><label>Leave this empty '
+        '<input name="website" tabindex="-1" autocomplete="off"></label></div>'
+    )
+    parts.append(
+        f'<form method="post" accept-charset="utf-8" novalidate>{"".join(controls)}{honeypot}'
+        '<button type="submit">Send</button></form>'
+    )
     return document(title, brand, "".join(parts))
 
 
-def _control(name: str, label: str, kind: str, autocomplete: str, value: str, problems: list[str],
-             choices: tuple[str, ...] = ()) -> str:
+def _control(
+    name: str, label: str, kind: str, autocomplete: str, value: str, problems: list[str], choices: tuple[str, ...] = ()
+) -> str:
     ident = _id(name)
-    attributes = f" id=\"{ident}\" name=\"{name}\"" + (" required" if name in _REQUIRED else "")
+    attributes = f' id="{ident}" name="{name}"' + (" required" if name in _REQUIRED else "")
     if autocomplete:
-        attributes += f" autocomplete=\"{autocomplete}\""
+        attributes += f' autocomplete="{autocomplete}"'
     if problems:
-        attributes += f" aria-invalid=\"true\" aria-describedby=\"{ident}-error\""
+        attributes += f' aria-invalid="true" aria-describedby="{ident}-error"'
     if kind == "textarea":
-        control = f"<textarea{attributes} rows=\"6\">{escape(value)}</textarea>"
+        control = f'<textarea{attributes} rows="6">{escape(value)}</textarea>'
     elif choices:
         options = "".join(f"<option{' selected' if c == value else ''}>{escape(c)}</option>" for c in choices)
-        control = f"<select{attributes}><option value=\"\">(choose)</option>{options}</select>"
+        control = f'<select{attributes}><option value="">(choose)</option>{options}</select>'
     else:
-        control = f"<input type=\"{kind}\"{attributes} value=\"{escape(value)}\">"
-    error = (f"<p class=\"error\" id=\"{ident}-error\">{escape(' '.join(problems))}</p>" if problems else "")
-    return f"<label for=\"{ident}\">{escape(label)}</label>{control}{error}"
+        control = f'<input type="{kind}"{attributes} value="{escape(value)}">'
+    error = f'<p class="error" id="{ident}-error">{escape(" ".join(problems))}</p>' if problems else ""
+    return f'<label for="{ident}">{escape(label)}</label>{control}{error}'
 
 
 def _form_name(field: str) -> str:

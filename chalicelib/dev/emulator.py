@@ -14,12 +14,14 @@ transaction names and reads a key query's partition alone.
 
 Same start/stop interface as `moto.server.ThreadedMotoServer`.
 """
+
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from .moto_patches import install as install_moto_patches
+
 
 class SerialisedApp:
     """A WSGI app that lets one request at a time into the wrapped app, and
@@ -53,15 +55,15 @@ class SerialisedMotoServer:
         self._failed: BaseException | None = None
 
     def _serve(self) -> None:
-        from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
-                                                   create_backend_app)
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
         try:
             install_moto_patches()
             app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
-            self._server = make_server(self._ip_address, self._port, app, threaded=True,
-                                       request_handler=MotoRequestHandler)
+            self._server = make_server(
+                self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler
+            )
         except (OSError, SystemExit) as error:  # werkzeug exits when the port is taken: say so in start()
             self._failed = error
             self._ready.set()

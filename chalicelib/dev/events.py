@@ -1,6 +1,7 @@
 """The local stage's record of outgoing ticket events (GET /_dev/events):
 everything published goes to the emulated bus and into this list, and, as
 there is no webhook queue locally, straight to the stage's webhooks."""
+
 from __future__ import annotations
 
 import threading
@@ -27,8 +28,10 @@ class RecordingBus(EventBus):
         if self._deliver is not None:
             try:  # what AWS retries from the queue is only logged here: the stream must go on
                 for event_id, failed in self._deliver(events).items():
-                    log.warning("webhook delivery failed (no retries locally)",
-                                extra={"event_id": event_id, "endpoints": failed})
+                    log.warning(
+                        "webhook delivery failed (no retries locally)",
+                        extra={"event_id": event_id, "endpoints": failed},
+                    )
             except Exception:
                 log.exception("webhook delivery failed (no retries locally)")
 
@@ -36,8 +39,16 @@ class RecordingBus(EventBus):
 def published() -> list[dict[str, Any]]:
     """Every event published so far, oldest first, as the contract lists them."""
     with _lock:
-        return [{"type": e["type"], "ticket_id": e["data"]["ticket_id"], "time": e["time"], "id": e["id"],
-                 "detail": e["data"]} for e in _published]
+        return [
+            {
+                "type": e["type"],
+                "ticket_id": e["data"]["ticket_id"],
+                "time": e["time"],
+                "id": e["id"],
+                "detail": e["data"],
+            }
+            for e in _published
+        ]
 
 
 def envelopes() -> list[dict[str, Any]]:

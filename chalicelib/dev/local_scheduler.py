@@ -1,12 +1,13 @@
 """Fires due one-time schedules from the emulated EventBridge Scheduler,
 through the same handler Scheduler invokes in AWS, then deletes them as
 `ActionAfterCompletion: DELETE` does."""
+
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from ..adapters.aws import client
 from ..clock import iso
@@ -36,4 +37,4 @@ def _when(expression: str) -> datetime | None:
     match = _AT.match(expression)
     if not match:
         return None
-    return datetime.fromisoformat(match.group(1)).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)

@@ -1,4 +1,5 @@
 """The dev mailbox: every email the local SES emulator accepted."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,5 +35,9 @@ def _parse(raw: str) -> dict:
 
 def _file(part) -> dict:
     data = part.get_payload(decode=True) or b""
-    return {"name": part.get_filename(), "type": part.get_content_type(), "size": len(data),
-            "sha256": hashlib.sha256(data).hexdigest()}
+    return {
+        "name": part.get_filename(),
+        "type": part.get_content_type(),
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }

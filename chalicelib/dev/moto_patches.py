@@ -11,6 +11,7 @@ so a `make run` stack holding weeks of tickets, or a load test, answers at once.
 
 Local stage and tests only; tests/test_emulator_transactions.py and
 tests/test_demo.py check both against moto's own answers."""
+
 from __future__ import annotations
 
 import contextvars
@@ -19,7 +20,10 @@ import threading
 import types
 from typing import Any
 
-_touched: contextvars.ContextVar[dict[str, list[dict[str, Any]]]] = contextvars.ContextVar("touched", default={})
+_touched: contextvars.ContextVar[dict[str, list[dict[str, Any]]]] = contextvars.ContextVar(
+    "touched",
+    default={},  # noqa: B039 (never mutated: each transaction sets its own)
+)
 _installed = threading.Lock()
 
 
@@ -52,7 +56,7 @@ class _Snapshot:
             else:
                 self.table.items[hash_value][range_value] = item
         if self.stream_length is not None:
-            del self.table.stream_shard.items[self.stream_length:]
+            del self.table.stream_shard.items[self.stream_length :]
 
 
 class _Tables(dict):
@@ -100,12 +104,34 @@ def _partition_queries() -> None:
         if getattr(original_query, "_careline", False):
             return
 
-        def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
-                  projection_expressions, index_name=None, *args, **kwargs):
+        def query(
+            self,
+            hash_key,
+            range_comparison,
+            range_objs,
+            limit,
+            exclusive_start_key,
+            scan_index_forward,
+            projection_expressions,
+            index_name=None,
+            *args,
+            **kwargs,
+        ):
             token = _PARTITION.set(None if index_name or hash_key is None else (self, hash_key))
             try:
-                return original_query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
-                                      scan_index_forward, projection_expressions, index_name, *args, **kwargs)
+                return original_query(
+                    self,
+                    hash_key,
+                    range_comparison,
+                    range_objs,
+                    limit,
+                    exclusive_start_key,
+                    scan_index_forward,
+                    projection_expressions,
+                    index_name,
+                    *args,
+                    **kwargs,
+                )
             finally:
                 _PARTITION.reset(token)
 
@@ -136,7 +162,7 @@ def _transactions() -> None:
                 self.tables = _Tables(self.tables)
             touched: dict[str, list[dict[str, Any]]] = {}
             for item in transact_items:
-                (_, op), = item.items()
+                ((_, op),) = item.items()
                 name = op.get("TableName")
                 if name not in self.tables:
                     continue

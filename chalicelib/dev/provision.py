@@ -2,6 +2,7 @@
 definitions the app uses: the table models (with the tickets table's
 stream), the sender identity, the scheduler group, the event bus, the
 attachments bucket."""
+
 from __future__ import annotations
 
 from ..adapters.aws import client

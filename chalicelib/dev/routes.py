@@ -1,4 +1,5 @@
 """Routes of the local stage only (registered by app.py when CARELINE_STAGE=local)."""
+
 from __future__ import annotations
 
 import functools
@@ -13,13 +14,13 @@ from chalice import Blueprint, Response
 
 from ..api.errors import endpoint
 from ..api.http import json_response, static_site_headers
-from . import stream
 from ..auth import ROLES, issue_local_token
 from ..clock import iso
 from ..container import container
 from ..domain.errors import FieldError, InvalidInput, NotFound
 from ..domain.formats import is_email
 from ..log import bound
+from . import stream
 
 dev = Blueprint(__name__)
 # `curl -d '{...}'` sends a form content type; the dev routes read JSON whatever it says.
@@ -37,9 +38,11 @@ def _json_object(request) -> dict | None:
 
 def handled(view):
     """A dev route's errors answered through the one error table."""
+
     @functools.wraps(view)
     def run(**params):  # Chalice passes a route's path parameters by name
         return endpoint(function="local stage")(lambda request: view(**params))(dev.current_request)
+
     return run
 
 
@@ -89,8 +92,9 @@ def advance_clock():
     body = _json_object(dev.current_request)
     minutes = None if body is None else body.get("advance_minutes", 0)
     if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 <= minutes <= MAX_ADVANCE_MINUTES:
-        raise InvalidInput([FieldError(
-            "advance_minutes", f"must be a number of minutes from 0 to {MAX_ADVANCE_MINUTES}")])
+        raise InvalidInput(
+            [FieldError("advance_minutes", f"must be a number of minutes from 0 to {MAX_ADVANCE_MINUTES}")]
+        )
     services = container()
     settle(services)
     services.clock.advance(timedelta(minutes=minutes))
@@ -131,8 +135,10 @@ def token():
     if errors:
         raise InvalidInput(errors)
     services = container()
-    return json_response(200, {"token": issue_local_token(
-        body["email"], body["role"], services.settings.public_url, services.clock.now())})
+    return json_response(
+        200,
+        {"token": issue_local_token(body["email"], body["role"], services.settings.public_url, services.clock.now())},
+    )
 
 
 _ROUNDS = 50
@@ -162,26 +168,41 @@ def mail_event():
 
     body = _json_object(dev.current_request)
     if body is None or not (body.get("eventType") or body.get("notificationType")):
-        raise InvalidInput([FieldError("eventType", "must be an SES event, like "
-                                                 "{\"eventType\": \"Bounce\", \"bounce\": {...}}")])
-    record = {"EventSource": "aws:sns", "EventVersion": "1.0",
-              "Sns": {"Type": "Notification", "Message": json.dumps(body), "MessageAttributes": {}}}
+        raise InvalidInput(
+            [FieldError("eventType", 'must be an SES event, like {"eventType": "Bounce", "bounce": {...}}')]
+        )
+    record = {
+        "EventSource": "aws:sns",
+        "EventVersion": "1.0",
+        "Sns": {"Type": "Notification", "Message": json.dumps(body), "MessageAttributes": {}},
+    }
     return json_response(200, on_mail_event({"Records": [record]}, None))
 
 
 # The admin page and the widget are static files; in AWS CloudFront serves
 # them from S3, locally these routes do (same origin as the API).
 ROOT = Path(__file__).resolve().parent.parent.parent
-STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+STATIC_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 
 
 def _static(folder: str, name: str, *connect: str) -> Response:
     path = (ROOT / folder / name).resolve()
     if path.parent != (ROOT / folder).resolve() or path.suffix not in STATIC_TYPES or not path.is_file():
         raise NotFound("no such file", field="path")
-    return Response(path.read_text(), status_code=200, headers={
-        "Content-Type": STATIC_TYPES[path.suffix], "Cache-Control": "no-store", **static_site_headers(*connect)})
+    return Response(
+        path.read_text(),
+        status_code=200,
+        headers={
+            "Content-Type": STATIC_TYPES[path.suffix],
+            "Cache-Control": "no-store",
+            **static_site_headers(*connect),
+        },
+    )
 
 
 def _file_store() -> tuple[str, ...]:
@@ -202,8 +223,15 @@ def admin_file(name):
     if name == "config.js":  # what a deploy writes per stage
         services = container()
         config = {"apiBase": "", "stage": services.settings.stage, "categories": list(services.settings.categories)}
-        return Response(f"window.CARELINE = {json.dumps(config)};\n", status_code=200, headers={
-            "Content-Type": STATIC_TYPES[".js"], "Cache-Control": "no-store", **static_site_headers(*_file_store())})
+        return Response(
+            f"window.CARELINE = {json.dumps(config)};\n",
+            status_code=200,
+            headers={
+                "Content-Type": STATIC_TYPES[".js"],
+                "Cache-Control": "no-store",
+                **static_site_headers(*_file_store()),
+            },
+        )
     return _static("admin", name, *_file_store())
 
 
@@ -255,11 +283,17 @@ def _run_due(services, periodic: bool = True) -> list[dict]:
         if periodic:
             reconciled = services.timers.reconcile()
             stream.drain()
-            round_ += [{"schedule": "reconcile", "at": iso(services.clock.now()),
-                        "payload": {"ticket_id": r["ticket_id"]}, "result": r} for r in reconciled["acted"]]
+            round_ += [
+                {
+                    "schedule": "reconcile",
+                    "at": iso(services.clock.now()),
+                    "payload": {"ticket_id": r["ticket_id"]},
+                    "result": r,
+                }
+                for r in reconciled["acted"]
+            ]
             for sent in services.delivery.retry_due():
-                round_.append({"schedule": "retry_mail", "at": iso(services.clock.now()),
-                               "payload": {"sent": sent}})
+                round_.append({"schedule": "retry_mail", "at": iso(services.clock.now()), "payload": {"sent": sent}})
         stream.drain()
         fired += round_
         if not any(item.get("result", {}).get("action") not in ("ignored", "rearmed") for item in round_):

@@ -2,6 +2,7 @@
 emulator's DynamoDB stream of the tickets table through the DynamoDB Streams
 API (as Lambda does) and hands each batch to the same `on_change` handler
 AWS invokes, in Lambda's event shape, retrying from a reported failure."""
+
 from __future__ import annotations
 
 import threading
@@ -34,7 +35,7 @@ def drain() -> int:
             if not records:
                 return handled
             for start in range(0, len(records), BATCH):
-                batch = records[start:start + BATCH]
+                batch = records[start : start + BATCH]
                 _hand_over(on_change, batch)
                 handled += len(batch)
 
@@ -50,9 +51,14 @@ def _read() -> list[dict[str, Any]]:
             shard_id = shard["ShardId"]
             after = positions.get(shard_id)
             iterator = streams.get_shard_iterator(
-                StreamArn=arn, ShardId=shard_id,
-                **({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
-                   else {"ShardIteratorType": "TRIM_HORIZON"}))["ShardIterator"]
+                StreamArn=arn,
+                ShardId=shard_id,
+                **(
+                    {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+                    if after
+                    else {"ShardIteratorType": "TRIM_HORIZON"}
+                ),
+            )["ShardIterator"]
             while iterator:
                 page = streams.get_records(ShardIterator=iterator, Limit=1000)
                 if not page["Records"]:
@@ -84,6 +90,12 @@ def _as_lambda_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
     created = dynamodb.get("ApproximateCreationDateTime")
     if isinstance(created, datetime):
         dynamodb["ApproximateCreationDateTime"] = created.timestamp()
-    return {"eventID": record["eventID"], "eventName": record["eventName"], "eventVersion": "1.1",
-            "eventSource": "aws:dynamodb", "awsRegion": record.get("awsRegion", "us-east-1"),
-            "dynamodb": dynamodb, "eventSourceARN": arn}
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.get("awsRegion", "us-east-1"),
+        "dynamodb": dynamodb,
+        "eventSourceARN": arn,
+    }

@@ -1,6 +1,7 @@
 """Automatic assignment: the available agent with the fewest open tickets,
 ties broken by address so the choice is the same wherever it is made (the
 next new ticket then goes to the other, whose count is now lower)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -18,11 +18,12 @@ Holidays are local dates. A slot across midnight belongs to two dates, each
 part suppressed only if its own date is a holiday: Fri 22:00-02:00 with a
 holiday on Saturday still opens Friday 22:00-24:00.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -50,15 +51,15 @@ class BusinessCalendar:
     holidays: frozenset[date] = frozenset()
 
     @classmethod
-    def always(cls) -> "BusinessCalendar":
+    def always(cls) -> BusinessCalendar:
         """Calendar time: open around the clock, every day."""
         return cls("UTC", tuple(Slot(day, MIDNIGHT, MIDNIGHT) for day in range(7)))
 
     @property
     def around_the_clock(self) -> bool:
         return not self.holidays and all(
-            any(s.weekday == day and s.start == MIDNIGHT and s.end == MIDNIGHT for s in self.slots)
-            for day in range(7))
+            any(s.weekday == day and s.start == MIDNIGHT and s.end == MIDNIGHT for s in self.slots) for day in range(7)
+        )
 
 
 def calendar_from_config(doc: object) -> BusinessCalendar:
@@ -115,7 +116,7 @@ def _holiday(text: object) -> date:
 
 
 def _utc(day: date, at: time, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, at.replace(fold=0), zone).astimezone(timezone.utc)  # fold=0: see above
+    return datetime.combine(day, at.replace(fold=0), zone).astimezone(UTC)  # fold=0: see above
 
 
 @lru_cache(maxsize=4096)
@@ -150,7 +151,7 @@ def _intervals(calendar: BusinessCalendar, day: date) -> tuple[tuple[datetime, d
 def _instant(moment: datetime, name: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, not {moment!r}")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _local_date(moment: datetime, calendar: BusinessCalendar) -> date:
@@ -181,8 +182,10 @@ def add_business_minutes(start: datetime, minutes: float, calendar: BusinessCale
                 return a + remaining
             remaining -= b - a
         day += ONE_DAY
-    raise ValueError(f"{minutes} business minutes after {start.isoformat()} do not fit in {_SEARCH_DAYS} days "
-                     "(too few business hours, or only holidays)")
+    raise ValueError(
+        f"{minutes} business minutes after {start.isoformat()} do not fit in {_SEARCH_DAYS} days "
+        "(too few business hours, or only holidays)"
+    )
 
 
 def business_minutes_between(a: datetime, b: datetime, calendar: BusinessCalendar) -> float:

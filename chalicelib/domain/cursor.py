@@ -1,5 +1,6 @@
 """Opaque, tamper-evident paging cursors: the position is signed, so a
 forged or edited cursor is refused (400) instead of reading elsewhere."""
+
 from __future__ import annotations
 
 import base64
@@ -24,8 +25,9 @@ def decode(cursor: str, scope: str, keys: Sequence[bytes]) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         signature, payload = raw[:16], raw[16:]
-        valid = any(hmac.compare_digest(signature, hmac.new(key, payload, hashlib.sha256).digest()[:16])
-                    for key in keys)
+        valid = any(
+            hmac.compare_digest(signature, hmac.new(key, payload, hashlib.sha256).digest()[:16]) for key in keys
+        )
         document = json.loads(payload) if valid else None
     except (ValueError, TypeError):
         document = None

@@ -2,6 +2,7 @@
 customer's language (operators' notices in the shop's). Pure: the mailer
 turns an `Email` into MIME and sends it. Every text comes from the
 catalogues (`domain.i18n`); every value placed in HTML is escaped."""
+
 from __future__ import annotations
 
 import re
@@ -21,11 +22,19 @@ from .inbound import MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES
 AUTO_REPLIED = {"Auto-Submitted": "auto-replied"}
 BODY_STYLE = "font-family:sans-serif;line-height:1.5;color:#1a1a1a"
 CSAT_KEYS = {1: "csat_1", 2: "csat_2", 3: "csat_3", 4: "csat_4", 5: "csat_5"}
-METRIC_KEYS = {"first_response": "sla_first_response", "next_response": "sla_next_response",
-               "resolution": "sla_resolution"}
-REFUSAL_KEYS = {"type": "attachment_refused_type", "empty": "attachment_refused_empty",
-                "size": "attachment_refused_size", "total": "attachment_refused_total",
-                "count": "attachment_refused_count", "storage": "attachment_refused_storage"}
+METRIC_KEYS = {
+    "first_response": "sla_first_response",
+    "next_response": "sla_next_response",
+    "resolution": "sla_resolution",
+}
+REFUSAL_KEYS = {
+    "type": "attachment_refused_type",
+    "empty": "attachment_refused_empty",
+    "size": "attachment_refused_size",
+    "total": "attachment_refused_total",
+    "count": "attachment_refused_count",
+    "storage": "attachment_refused_storage",
+}
 _SLOT = "\x00"  # where markup goes into a sentence that is escaped as a whole
 
 
@@ -44,13 +53,12 @@ def customer_subject(text: str, reference: str) -> str:
     return f"{text} [{reference}]"
 
 
-def readable_time(moment: datetime, timezone: str, locale: str | None = None,
-                  shop_locale: str = DEFAULT_LOCALE) -> str:
+def readable_time(moment: datetime, timezone: str, locale: str | None = None, shop_locale: str = DEFAULT_LOCALE) -> str:
     return resolve(locale, shop_locale).when(moment, timezone)
 
 
 def _document(lang: Language, inner: str) -> str:
-    return f"<!doctype html><html lang=\"{lang.code}\"><body style=\"{BODY_STYLE}\">{inner}</body></html>"
+    return f'<!doctype html><html lang="{lang.code}"><body style="{BODY_STYLE}">{inner}</body></html>'
 
 
 def _paragraph(text: str) -> str:
@@ -68,7 +76,7 @@ def _quote_style() -> str:
 
 def _footer(lang: Language, key: str, reference: str) -> tuple[str, str]:
     hint = lang.t(key, reference=reference)
-    return hint, f"<p style=\"color:#555\">{escape(hint)}</p>"
+    return hint, f'<p style="color:#555">{escape(hint)}</p>'
 
 
 def refused_attachments(refused: tuple[tuple[str, str], ...], lang: Language) -> str | None:
@@ -82,6 +90,7 @@ def refused_attachments(refused: tuple[tuple[str, str], ...], lang: Language) ->
 
 
 # --- The acknowledgement ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AcknowledgementFacts:
@@ -106,8 +115,8 @@ def acknowledgement(facts: AcknowledgementFacts) -> Email:
     due_readable = lang.when(facts.first_response_due, facts.timezone)
     due_iso = iso(facts.first_response_due)
     subject = customer_subject(
-        lang.t("ack_subject_about", subject=facts.subject) if facts.subject else lang.t("ack_subject"),
-        facts.reference)
+        lang.t("ack_subject_about", subject=facts.subject) if facts.subject else lang.t("ack_subject"), facts.reference
+    )
     details = [(lang.t("label_reference"), facts.reference)]
     if facts.subject:
         details.append((lang.t("label_subject"), facts.subject))
@@ -122,26 +131,53 @@ def acknowledgement(facts: AcknowledgementFacts) -> Email:
     refused = refused_attachments(facts.refused_attachments, lang)
 
     quoted = "\n".join(f"> {line}" for line in facts.message.splitlines() or [""])
-    text = "\n".join([
-        greeting, "", intro, "", lang.t("ack_due", due=lang.when(facts.first_response_due, facts.timezone, utc=True)), "",
-        *(f"{label}: {value}" for label, value in details), "",
-        quote_intro, quoted, "", *([refused, ""] if refused else []), add_more, "", closing,
-    ]) + "\n"
+    text = (
+        "\n".join(
+            [
+                greeting,
+                "",
+                intro,
+                "",
+                lang.t("ack_due", due=lang.when(facts.first_response_due, facts.timezone, utc=True)),
+                "",
+                *(f"{label}: {value}" for label, value in details),
+                "",
+                quote_intro,
+                quoted,
+                "",
+                *([refused, ""] if refused else []),
+                add_more,
+                "",
+                closing,
+            ]
+        )
+        + "\n"
+    )
 
     rows = "".join(
-        f"<tr><th align=\"left\" style=\"padding:2px 12px 2px 0\">{escape(label)}</th>"
-        f"<td>{escape(value)}</td></tr>" for label, value in details)
-    due_html = f"<time datetime=\"{due_iso}\">{escape(due_readable)}</time>"
-    html = _document(lang, (
-        _paragraph(greeting) + _paragraph(intro)
-        + f"<p><strong>{_with_markup(lang.t('ack_due', due=_SLOT), due_html)}</strong></p>"
-        + f"<table>{rows}</table>" + _paragraph(quote_intro)
-        + f"<blockquote style=\"{_quote_style()}\">{escape(facts.message)}</blockquote>"
-        + (_paragraph(refused) if refused else "") + _paragraph(add_more) + _paragraph(closing)))
+        f'<tr><th align="left" style="padding:2px 12px 2px 0">{escape(label)}</th><td>{escape(value)}</td></tr>'
+        for label, value in details
+    )
+    due_html = f'<time datetime="{due_iso}">{escape(due_readable)}</time>'
+    html = _document(
+        lang,
+        (
+            _paragraph(greeting)
+            + _paragraph(intro)
+            + f"<p><strong>{_with_markup(lang.t('ack_due', due=_SLOT), due_html)}</strong></p>"
+            + f"<table>{rows}</table>"
+            + _paragraph(quote_intro)
+            + f'<blockquote style="{_quote_style()}">{escape(facts.message)}</blockquote>'
+            + (_paragraph(refused) if refused else "")
+            + _paragraph(add_more)
+            + _paragraph(closing)
+        ),
+    )
     return Email(facts.email, facts.name, subject, text, html, dict(AUTO_REPLIED))
 
 
 # --- SLA notices (to operators, in the shop's language) -----------------------------------------
+
 
 @dataclass(frozen=True)
 class SlaNoticeFacts:
@@ -170,15 +206,23 @@ def sla_notice(facts: SlaNoticeFacts) -> Email:
         headline = lang.t("sla_overdue_now", kind=lang.t(kind), what=what)
     else:
         headline = lang.t("sla_overdue_by", kind=lang.t(kind), what=what, overdue=lang.duration(-minutes))
-    facts_lines = [f"{lang.t('label_ticket')}: {facts.reference}", f"{lang.t('label_customer')}: {facts.customer}",
-                   f"{lang.t('label_due')}: {lang.when(facts.due, facts.timezone, utc=True)}"]
+    facts_lines = [
+        f"{lang.t('label_ticket')}: {facts.reference}",
+        f"{lang.t('label_customer')}: {facts.customer}",
+        f"{lang.t('label_due')}: {lang.when(facts.due, facts.timezone, utc=True)}",
+    ]
     text = f"{headline}\n\n" + "\n".join(facts_lines) + f"\n\n{lang.t('open_ticket')}: {facts.ticket_url}\n"
-    html = _document(lang, f"<p><strong>{escape(headline)}</strong></p>" + _paragraph("\n".join(facts_lines))
-                     + f"<p><a href=\"{escape(facts.ticket_url)}\">{escape(lang.t('open_ticket'))}</a></p>")
+    html = _document(
+        lang,
+        f"<p><strong>{escape(headline)}</strong></p>"
+        + _paragraph("\n".join(facts_lines))
+        + f'<p><a href="{escape(facts.ticket_url)}">{escape(lang.t("open_ticket"))}</a></p>',
+    )
     return Email(facts.to_address, "", f"{headline} [{facts.reference}]", text, html, dict(AUTO_REPLIED))
 
 
 # --- Operator replies and the resolution notice: one voice --------------------------------------
+
 
 @dataclass(frozen=True)
 class ReplyFacts:
@@ -209,16 +253,19 @@ def agent_display_name(name: str | None, email: str) -> str:
 @lru_cache(maxsize=1)
 def _greeting_pattern() -> re.Pattern[str]:
     words = {w for code in languages() for w in catalogue(code)["greeting_words"]}
-    return re.compile(r"^(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
-                      + r")(?=$|[\s,!.:;])", re.I)
+    return re.compile(
+        r"^(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")(?=$|[\s,!.:;])", re.I
+    )
 
 
 @lru_cache(maxsize=1)
 def _sign_off_pattern() -> re.Pattern[str]:
     words = {w for code in languages() for w in catalogue(code)["sign_off_words"]}
     # The phrase alone ("Kind regards,", "Thanks!") or with a short name after a comma ("Best, Kim").
-    return re.compile(r"^(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
-                      + r")(?:[\s,.!]*$|\s*,\s*\S.{0,40}$)", re.I)
+    return re.compile(
+        r"^(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")(?:[\s,.!]*$|\s*,\s*\S.{0,40}$)",
+        re.I,
+    )
 
 
 def greets(body: str) -> bool:
@@ -239,7 +286,7 @@ def split_sign_off(body: str, signer: str | None) -> tuple[str, str, bool]:
         last = rows[filled[-1]].strip()
         names = {signer, signer.split()[0]}
         if last in names:
-            return "\n".join(rows[:filled[-1]]).rstrip(), last, True
+            return "\n".join(rows[: filled[-1]]).rstrip(), last, True
         if any(re.search(rf"(^|\s){re.escape(n)}[.!]?$", last) for n in names):
             return body.strip(), "", True
     return body.strip(), "", False
@@ -266,10 +313,15 @@ def _letter(facts: ReplyFacts, lang: Language, body: str, extras: list[str]) -> 
     opening = [] if greets(main) else [lang.t("greeting", name=facts.name)]
     text = "\n\n".join([*opening, main, *extras, closing, hint_text]) + "\n"
     # The operator's words keep their line breaks as typed; ours are paragraphs.
-    typed = "<div style=\"white-space:pre-wrap\">{}</div>"
-    html = _document(lang, "".join(map(_paragraph, opening)) + (typed.format(escape(main)) if main else "")
-                     + "".join(map(_paragraph, extras))
-                     + (typed.format(escape(closing)) if own_sign_off else _paragraph(closing)) + hint_html)
+    typed = '<div style="white-space:pre-wrap">{}</div>'
+    html = _document(
+        lang,
+        "".join(map(_paragraph, opening))
+        + (typed.format(escape(main)) if main else "")
+        + "".join(map(_paragraph, extras))
+        + (typed.format(escape(closing)) if own_sign_off else _paragraph(closing))
+        + hint_html,
+    )
     return text, html
 
 
@@ -285,12 +337,16 @@ def operator_reply(facts: ReplyFacts) -> Email:
     preview of a reply (typed or from a macro) is this same function."""
     lang = resolve(facts.locale, facts.shop_locale)
     refused = refused_attachments(facts.refused_attachments, lang)
-    extras = ([offer_line(facts.offer, lang)] if facts.offer else []) + ([refused] if refused else []) + (
-        [lang.t("resolved_line")] if facts.resolved else [])
+    extras = (
+        ([offer_line(facts.offer, lang)] if facts.offer else [])
+        + ([refused] if refused else [])
+        + ([lang.t("resolved_line")] if facts.resolved else [])
+    )
     text, html = _letter(facts, lang, facts.body, extras)
     subject = lang.t("reply_subject_about", subject=facts.subject) if facts.subject else lang.t("reply_subject")
-    return Email(facts.email, facts.name, customer_subject(subject, facts.reference), text, html,
-                 _threading(facts.thread_ids))
+    return Email(
+        facts.email, facts.name, customer_subject(subject, facts.reference), text, html, _threading(facts.thread_ids)
+    )
 
 
 def resolution_notice(facts: ReplyFacts) -> Email:
@@ -298,11 +354,18 @@ def resolution_notice(facts: ReplyFacts) -> Email:
     lang = resolve(facts.locale, facts.shop_locale)
     text, html = _letter(facts, lang, f"{lang.t('resolved_intro')} {lang.t('resolved_line')}", [])
     subject = lang.t("resolved_subject_about", subject=facts.subject) if facts.subject else lang.t("resolved_subject")
-    return Email(facts.email, facts.name, customer_subject(subject, facts.reference), text, html,
-                 AUTO_REPLIED | _threading(facts.thread_ids))
+    return Email(
+        facts.email,
+        facts.name,
+        customer_subject(subject, facts.reference),
+        text,
+        html,
+        AUTO_REPLIED | _threading(facts.thread_ids),
+    )
 
 
 # --- The follow-up ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FollowUpFacts:
@@ -330,52 +393,100 @@ def follow_up(facts: FollowUpFacts) -> Email:
     question, answer = lang.t("follow_up_open_question"), lang.t("follow_up_open_answer")
     rate, nps = lang.t("follow_up_rate"), lang.t("follow_up_nps")
     closing = f"{lang.t('thanks_sign_off')}\n{lang.t('team_signature', brand=facts.brand)}"
-    text = "\n".join([
-        greeting, "", intro, "", f"{question} {answer}", "", rate,
-        *(f"  {score} – {label}: {url}" for score, label, url in links), "",
-        nps, facts.feedback_url, "", closing,
-    ]) + "\n"
+    text = (
+        "\n".join(
+            [
+                greeting,
+                "",
+                intro,
+                "",
+                f"{question} {answer}",
+                "",
+                rate,
+                *(f"  {score} – {label}: {url}" for score, label, url in links),
+                "",
+                nps,
+                facts.feedback_url,
+                "",
+                closing,
+            ]
+        )
+        + "\n"
+    )
     buttons = "".join(
-        f"<a href=\"{escape(url)}\" style=\"display:inline-block;margin:0 6px 6px 0;padding:8px 12px;"
-        f"border:1px solid #1f5fcf;border-radius:4px;color:#1f5fcf;text-decoration:none\">"
-        f"{score} · {escape(label)}</a>" for score, label, url in links)
-    html = _document(lang, _paragraph(greeting) + _paragraph(intro)
-                     + f"<p><strong>{escape(question)}</strong> {escape(answer)}</p>"
-                     + _paragraph(rate) + f"<p>{buttons}</p>"
-                     + f"<p>{escape(nps)} <a href=\"{escape(facts.feedback_url)}\">"
-                       f"{escape(lang.t('follow_up_nps_link'))}</a></p>" + _paragraph(closing))
-    subject = lang.t("follow_up_subject_about", subject=facts.subject) if facts.subject else lang.t(
-        "follow_up_subject")
-    return Email(facts.email, facts.name, customer_subject(subject, facts.reference), text, html,
-                 AUTO_REPLIED | _threading(facts.thread_ids))
+        f'<a href="{escape(url)}" style="display:inline-block;margin:0 6px 6px 0;padding:8px 12px;'
+        f'border:1px solid #1f5fcf;border-radius:4px;color:#1f5fcf;text-decoration:none">'
+        f"{score} · {escape(label)}</a>"
+        for score, label, url in links
+    )
+    html = _document(
+        lang,
+        _paragraph(greeting)
+        + _paragraph(intro)
+        + f"<p><strong>{escape(question)}</strong> {escape(answer)}</p>"
+        + _paragraph(rate)
+        + f"<p>{buttons}</p>"
+        + f'<p>{escape(nps)} <a href="{escape(facts.feedback_url)}">'
+        f"{escape(lang.t('follow_up_nps_link'))}</a></p>" + _paragraph(closing),
+    )
+    subject = lang.t("follow_up_subject_about", subject=facts.subject) if facts.subject else lang.t("follow_up_subject")
+    return Email(
+        facts.email,
+        facts.name,
+        customer_subject(subject, facts.reference),
+        text,
+        html,
+        AUTO_REPLIED | _threading(facts.thread_ids),
+    )
 
 
 # --- Low ratings (to operators, in the shop's language) -----------------------------------------
 
-def low_rating_notice(reference: str, customer: str, rating: Mapping[str, Any], to_address: str, ticket_url: str,
-                      shop_locale: str = DEFAULT_LOCALE) -> Email:
+
+def low_rating_notice(
+    reference: str,
+    customer: str,
+    rating: Mapping[str, Any],
+    to_address: str,
+    ticket_url: str,
+    shop_locale: str = DEFAULT_LOCALE,
+) -> Email:
     """To the ticket's owner: an unhappy customer; someone should follow up."""
     lang = resolve(None, shop_locale)
     scores = f"CSAT {rating['csat']}/5" + (f", NPS {rating['nps']}/10" if "nps" in rating else "")
     comment = rating.get("comment") or ""
-    said = lang.t("low_rating_wrote" if comment else "low_rating_silent", customer=customer, reference=reference,
-                  scores=scores)
+    said = lang.t(
+        "low_rating_wrote" if comment else "low_rating_silent", customer=customer, reference=reference, scores=scores
+    )
     follow = lang.t("low_rating_follow_up")
     text = f"{said}\n\n" + (f"{comment}\n\n" if comment else "") + f"{follow}: {ticket_url}\n"
-    html = _document(lang, _paragraph(said)
-                     + (f"<blockquote style=\"{_quote_style()}\">{escape(comment)}</blockquote>" if comment else "")
-                     + f"<p><a href=\"{escape(ticket_url)}\">{escape(follow)}</a></p>")
-    return Email(to_address, "", f"{lang.t('low_rating_subject', scores=scores)} [{reference}]", text, html,
-                 dict(AUTO_REPLIED))
+    html = _document(
+        lang,
+        _paragraph(said)
+        + (f'<blockquote style="{_quote_style()}">{escape(comment)}</blockquote>' if comment else "")
+        + f'<p><a href="{escape(ticket_url)}">{escape(follow)}</a></p>',
+    )
+    return Email(
+        to_address, "", f"{lang.t('low_rating_subject', scores=scores)} [{reference}]", text, html, dict(AUTO_REPLIED)
+    )
 
 
-def assignment_notice(reference: str, customer: str, subject: str | None, to_address: str, ticket_url: str,
-                      shop_locale: str = DEFAULT_LOCALE) -> Email:
+def assignment_notice(
+    reference: str,
+    customer: str,
+    subject: str | None,
+    to_address: str,
+    ticket_url: str,
+    shop_locale: str = DEFAULT_LOCALE,
+) -> Email:
     """To the agent a ticket was just given to."""
     lang = resolve(None, shop_locale)
-    headline = lang.t("assignment_subject", subject=subject) if subject else lang.t(
-        "assignment_subject_unnamed", customer=customer)
+    headline = (
+        lang.t("assignment_subject", subject=subject)
+        if subject
+        else lang.t("assignment_subject_unnamed", customer=customer)
+    )
     said, follow = lang.t("assignment_body", reference=reference, customer=customer), lang.t("open_ticket")
     text = f"{said}\n\n{follow}: {ticket_url}\n"
-    html = _document(lang, _paragraph(said) + f"<p><a href=\"{escape(ticket_url)}\">{escape(follow)}</a></p>")
+    html = _document(lang, _paragraph(said) + f'<p><a href="{escape(ticket_url)}">{escape(follow)}</a></p>')
     return Email(to_address, "", f"{headline} [{reference}]", text, html, dict(AUTO_REPLIED))

@@ -2,6 +2,7 @@
 `api/http.py` is the one place that turns them into responses; anything
 else a request raises is unexpected, logged with the request id and
 answered 500 with that id only."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ class FieldError:
 
 class CarelineError(Exception):
     """A refusal the caller can act on."""
+
     status = 500
     code = "internal"
     field = "request"
@@ -35,6 +37,7 @@ class CarelineError(Exception):
 
 class InvalidInput(CarelineError):
     """Every problem with a request at once."""
+
     status, code, field = 400, "invalid", "body"
 
     def __init__(self, errors: list[FieldError]) -> None:
@@ -48,6 +51,7 @@ class InvalidInput(CarelineError):
 
 class Unauthorized(CarelineError):
     """A bearer token is required."""
+
     status, code, field = 401, "unauthorized", "Authorization"
 
     def __init__(self, message: str = "") -> None:
@@ -56,36 +60,44 @@ class Unauthorized(CarelineError):
 
 class Forbidden(CarelineError):
     """This role may not make this call."""
+
     status, code, field = 403, "forbidden", "Authorization"
 
 
 class NotFound(CarelineError):
     """Not found."""
+
     status, code, field = 404, "not_found", "id"
 
 
 class Conflict(CarelineError):
     """The request contradicts an earlier one."""
+
     status, code = 409, "conflict"
 
 
 class Gone(CarelineError):
     """This no longer exists."""
+
     status, code = 410, "gone"
 
 
 class PreconditionFailed(CarelineError):
     """The ticket changed meanwhile."""
+
     status, code, field = 412, "stale", "If-Match"
 
     def __init__(self, current_version: int) -> None:
-        super().__init__(f"the ticket changed meanwhile; it is now at version {current_version}",
-                         headers={"ETag": f'"{current_version}"'})
+        super().__init__(
+            f"the ticket changed meanwhile; it is now at version {current_version}",
+            headers={"ETag": f'"{current_version}"'},
+        )
         self.current_version = current_version
 
 
 class PayloadTooLarge(InvalidInput):
     """A body over the size limit: refused before it is read."""
+
     status, code = 413, "too_large"
 
     def __init__(self, limit_bytes: int) -> None:
@@ -94,6 +106,7 @@ class PayloadTooLarge(InvalidInput):
 
 class TooManyRequests(CarelineError):
     """Too many requests; please try again later."""
+
     status, code, field = 429, "rate_limited", "email"
 
     def __init__(self, retry_after_seconds: int, message: str = "") -> None:
@@ -103,6 +116,7 @@ class TooManyRequests(CarelineError):
 
 class ServiceUnavailable(CarelineError):
     """We could not take your request just now; please send it again in a minute."""
+
     status, code, field = 503, "unavailable", "body"
 
     def __init__(self, message: str = "", retry_after_seconds: int = 30) -> None:
@@ -110,5 +124,15 @@ class ServiceUnavailable(CarelineError):
         self.retry_after_seconds = retry_after_seconds
 
 
-ERRORS: tuple[type[CarelineError], ...] = (InvalidInput, Unauthorized, Forbidden, NotFound, Conflict, Gone,
-                                           PreconditionFailed, PayloadTooLarge, TooManyRequests, ServiceUnavailable)
+ERRORS: tuple[type[CarelineError], ...] = (
+    InvalidInput,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Gone,
+    PreconditionFailed,
+    PayloadTooLarge,
+    TooManyRequests,
+    ServiceUnavailable,
+)

@@ -1,12 +1,13 @@
 """Feedback links: signed (HMAC with the stage secret), scoped to one ticket,
 expiring. A link is only an invitation: opening it records nothing."""
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .errors import FieldError, InvalidInput
@@ -41,11 +42,13 @@ def read_token(token: str, keys: bytes | Sequence[bytes], now: datetime) -> str:
         encoded, signature = token.split(".")
         payload = _unb64(encoded)
         given = _unb64(signature)
-        if not any(hmac.compare_digest(given, hmac.new(key, b"feedback:" + payload, hashlib.sha256).digest()[:16])
-                   for key in ([keys] if isinstance(keys, bytes) else keys)):
+        if not any(
+            hmac.compare_digest(given, hmac.new(key, b"feedback:" + payload, hashlib.sha256).digest()[:16])
+            for key in ([keys] if isinstance(keys, bytes) else keys)
+        ):
             raise UnknownToken()
         ticket_id, expires = payload.decode().rsplit(".", 1)
-        expires_at = datetime.fromtimestamp(int(expires), timezone.utc)
+        expires_at = datetime.fromtimestamp(int(expires), UTC)
     except (ValueError, UnicodeDecodeError):
         raise UnknownToken() from None
     if now >= expires_at:
@@ -66,8 +69,12 @@ def parse_rating(fields: Mapping[str, Any]) -> dict[str, Any]:
         rating[name] = value
     errors = problems("feedback", rating)
     if errors:
-        raise InvalidInput([FieldError(e.field, "is required: a score from 1 to 5") if e.message == "is required"
-                            else e for e in errors])
+        raise InvalidInput(
+            [
+                FieldError(e.field, "is required: a score from 1 to 5") if e.message == "is required" else e
+                for e in errors
+            ]
+        )
     # JSON Schema counts 4.0 as an integer; stored and counted, a score must be 4.
     return {name: value if name == "comment" else int(value) for name, value in rating.items()}
 

@@ -5,6 +5,7 @@ removing one prefix: a customer's file at `<ticket>/<sha256>/<name>`, an
 operator's upload at `<ticket>/uploads/<upload id>/<name>`. The types and
 limits are the inbound mail's (domain/inbound.py): what we accept from
 customers is what we send them."""
+
 from __future__ import annotations
 
 import re
@@ -16,14 +17,17 @@ from .inbound import ALLOWED, MAX_FILE_BYTES, MAX_FILES, Attachment
 
 UPLOADS = "uploads"
 # SES sends messages up to 40 MB, base64 and its line breaks (about 37 % more) included.
-MAX_REPLY_BYTES = 25 * 2 ** 20
+MAX_REPLY_BYTES = 25 * 2**20
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # Why a file cannot go with a reply, in an operator's words (domain.inbound.REFUSALS).
-REFUSED = {"type": "is not a type we send (photos, videos, PDFs, office documents, text)",
-           "empty": "is empty", "size": f"is larger than {MAX_FILE_BYTES // 2 ** 20} MB",
-           "total": f"would make the files of one reply larger than {MAX_REPLY_BYTES // 2 ** 20} MB together",
-           "count": f"would be more than {MAX_FILES} files in one reply"}
+REFUSED = {
+    "type": "is not a type we send (photos, videos, PDFs, office documents, text)",
+    "empty": "is empty",
+    "size": f"is larger than {MAX_FILE_BYTES // 2**20} MB",
+    "total": f"would make the files of one reply larger than {MAX_REPLY_BYTES // 2**20} MB together",
+    "count": f"would be more than {MAX_FILES} files in one reply",
+}
 
 
 def stored_key(ticket_id: str, sha256: str, name: str) -> str:

@@ -1,4 +1,5 @@
 """Value formats shared by request validation and stage settings."""
+
 from __future__ import annotations
 
 import re
@@ -77,7 +78,8 @@ def forbidden_characters(value: str, *, multiline: bool) -> list[str]:
 def describe(character: str) -> str:
     """U+2028 (LINE SEPARATOR): how an error names a character it cannot show."""
     name = unicodedata.name(character, "") or {"Cc": "control character", "Cs": "lone surrogate"}.get(
-        unicodedata.category(character), "invisible character")
+        unicodedata.category(character), "invisible character"
+    )
     return f"U+{ord(character):04X} ({name})"
 
 
@@ -116,7 +118,13 @@ def format_checker() -> FormatChecker:
 
     checker = FormatChecker(formats=())
     # A format speaks only to strings; "type" reports anything else, once.
-    for name, check in (("email", is_email), ("iana-timezone", is_timezone), ("date", is_date),
-                        ("date-time", is_date_time), ("line", is_line), ("text", is_text)):
+    for name, check in (
+        ("email", is_email),
+        ("iana-timezone", is_timezone),
+        ("date", is_date),
+        ("date-time", is_date_time),
+        ("line", is_line),
+        ("text", is_text),
+    ):
         checker.checks(name)(lambda value, check=check: not isinstance(value, str) or check(value))
     return checker

@@ -7,13 +7,14 @@ source text, so a missing or stray key is a plain set difference a test can
 check, and there is no compile step between a translator's file and the
 Lambda package. Adding a language is adding one file. Babel is imported only
 while formatting a date: never when the app loads, never on the intake path."""
+
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,12 +27,12 @@ _TAG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def languages() -> frozenset[str]:
     return frozenset(path.stem for path in LOCALES_DIR.glob("*.json"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(code: str) -> dict[str, Any]:
     texts: dict[str, Any] = json.loads((LOCALES_DIR / f"{code}.json").read_text(encoding="utf-8"))
     return texts
@@ -55,7 +56,7 @@ class Language:
         return tuple(catalogue(self.code)[key])
 
     def when(self, moment: datetime, timezone: str, utc: bool = False) -> str:
-        """"Wednesday, 25 November 2026 at 10:00 (CET, Europe/Berlin)": local
+        """ "Wednesday, 25 November 2026 at 10:00 (CET, Europe/Berlin)": local
         to the zone given, written the locale's way; `utc` adds the ISO instant."""
         from babel import dates  # lazily: only rendering pays for it
 
@@ -67,20 +68,30 @@ class Language:
             # "Eastern Standard Time"): the tz database's (CET, EST) reads better.
             zone = local.strftime("%Z")
         instant = f"; {moment.astimezone(ZoneInfo('UTC')):%Y-%m-%dT%H:%M:%SZ}" if utc else ""
-        return self.t("date_at_time", date=dates.format_date(local, "full", locale=locale),
-                      time=dates.format_time(local, "short", locale=locale)) + f" ({zone}, {timezone}{instant})"
+        return (
+            self.t(
+                "date_at_time",
+                date=dates.format_date(local, "full", locale=locale),
+                time=dates.format_time(local, "short", locale=locale),
+            )
+            + f" ({zone}, {timezone}{instant})"
+        )
 
     def duration(self, minutes: float) -> str:
-        """"45 min", "2 h 12 min", "1 d 20 h": as precise as a person needs."""
+        """ "45 min", "2 h 12 min", "1 d 20 h": as precise as a person needs."""
         whole = int(minutes)
         days, rest = divmod(whole, 1440)
         hours, mins = divmod(rest, 60)
         if days:
-            return self.t("duration_days", days=days, hours=hours) if hours else self.t(
-                "duration_whole_days", days=days)
+            return (
+                self.t("duration_days", days=days, hours=hours) if hours else self.t("duration_whole_days", days=days)
+            )
         if hours:
-            return self.t("duration_hours", hours=hours, minutes=mins) if mins else self.t(
-                "duration_whole_hours", hours=hours)
+            return (
+                self.t("duration_hours", hours=hours, minutes=mins)
+                if mins
+                else self.t("duration_whole_hours", hours=hours)
+            )
         return self.t("duration_minutes", minutes=mins)
 
 
@@ -124,8 +135,10 @@ def _parse(tag: str | None) -> tuple[str, str | None] | None:
     if not tag or not _TAG.match(tag.strip()):
         return None
     language, *rest = re.split(r"[-_]", tag.strip())
-    region = next((part.upper() for part in rest if len(part) == 2 and part.isalpha()
-                   or len(part) == 3 and part.isdigit()), None)
+    region = next(
+        (part.upper() for part in rest if (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit())),
+        None,
+    )
     return language.lower(), region
 
 

@@ -1,5 +1,6 @@
 """Ticket ids (time-ordered, so newest-first is a key order) and short,
 human-readable references for email subjects."""
+
 from __future__ import annotations
 
 import secrets
@@ -33,10 +34,6 @@ def new_ticket_id(now: datetime) -> str:
         randomness = _last[1] + 1 if millis == _last[0] else secrets.randbits(79)
         _last = (millis, randomness)
     return _encode(millis, 10) + _encode(randomness, 16)
-
-
-def new_message_id(now: datetime) -> str:
-    return new_ticket_id(now)
 
 
 def new_reference() -> str:

@@ -3,6 +3,7 @@ what it says, which ticket it names, what it carries, and whether a machine
 sent it. Automatic mail (auto-replies, out-of-office, bounces, lists, and
 anything from our own addresses) never opens, reopens or gets an answer:
 answering it is how mail loops start."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email import message_from_bytes
 from email.message import MIMEPart
 from email.policy import default
@@ -20,7 +21,9 @@ from html import unescape
 REFERENCE = re.compile(r"\[(CL-[0-9A-HJKMNP-TV-Z]{6,10})\]")
 _AUTO_SUBJECT = re.compile(
     r"^(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheit|undeliverable|"
-    r"delivery status notification|mail delivery (failed|system)|returned mail|vacation)", re.I)
+    r"delivery status notification|mail delivery (failed|system)|returned mail|vacation)",
+    re.I,
+)
 _QUOTE_START = re.compile(r"^(on .+ wrote:|am .+ schrieb .+:|-+ ?original message ?-+|from: .+)$", re.I)
 _TAG = re.compile(r"<[^>]+>")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -34,10 +37,17 @@ _REPORTS = ("multipart/report", "message/delivery-status", "message/disposition-
 # file's name must end in an extension of its type: "invoice.pdf.exe" sent
 # as application/pdf is refused.
 ALLOWED = {
-    "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",), "image/gif": (".gif",), "image/webp": (".webp",),
-    "image/heic": (".heic",), "image/heif": (".heif",),
-    "video/mp4": (".mp4",), "video/quicktime": (".mov",),
-    "application/pdf": (".pdf",), "text/plain": (".txt",), "text/csv": (".csv",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "image/heic": (".heic",),
+    "image/heif": (".heif",),
+    "video/mp4": (".mp4",),
+    "video/quicktime": (".mov",),
+    "application/pdf": (".pdf",),
+    "text/plain": (".txt",),
+    "text/csv": (".csv",),
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
     "application/vnd.oasis.opendocument.text": (".odt",),
@@ -73,7 +83,7 @@ class Attachment:
         return self.refused is None
 
     @classmethod
-    def of(cls, name: str | None, content_type: str, data: bytes, inline: bool = False) -> "Attachment":
+    def of(cls, name: str | None, content_type: str, data: bytes, inline: bool = False) -> Attachment:
         """An attachment as the mail describes it: a safe name, its real type, its checksum."""
         declared = (content_type or "application/octet-stream").lower()
         name = _safe_name(name)
@@ -85,8 +95,12 @@ class Attachment:
         return cls(name or "attachment", declared, len(data), hashlib.sha256(data).hexdigest(), data, inline)
 
 
-def screen(attachments: Iterable[Attachment], max_file: int = MAX_FILE_BYTES, max_message: int = MAX_MESSAGE_BYTES,
-           max_files: int = MAX_FILES) -> tuple[Attachment, ...]:
+def screen(
+    attachments: Iterable[Attachment],
+    max_file: int = MAX_FILE_BYTES,
+    max_message: int = MAX_MESSAGE_BYTES,
+    max_files: int = MAX_FILES,
+) -> tuple[Attachment, ...]:
     """Each attachment kept or refused with a reason, in the order sent: the
     first files that fit the message's limits are kept."""
     screened, kept, total = [], 0, 0
@@ -130,13 +144,18 @@ def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
     subject = " ".join(str(message.get("Subject", "")).split())
     found = REFERENCE.search(subject)
     in_reply_to = _MESSAGE_ID.findall(_header(message, "In-Reply-To") or "")
-    return InboundMail(sender=address.strip().lower(), sender_name=name.strip(), subject=subject,
-                       body=_new_text(message), message_id=_header(message, "Message-ID"),
-                       reference=found.group(1) if found else None,
-                       automatic=_ours(message, own_addresses) or _automatic(message, address, subject),
-                       attachments=screen(_attachments(message)),
-                       in_reply_to=in_reply_to[0] if in_reply_to else None,
-                       references=tuple(_MESSAGE_ID.findall(_header(message, "References") or "")))
+    return InboundMail(
+        sender=address.strip().lower(),
+        sender_name=name.strip(),
+        subject=subject,
+        body=_new_text(message),
+        message_id=_header(message, "Message-ID"),
+        reference=found.group(1) if found else None,
+        automatic=_ours(message, own_addresses) or _automatic(message, address, subject),
+        attachments=screen(_attachments(message)),
+        in_reply_to=in_reply_to[0] if in_reply_to else None,
+        references=tuple(_MESSAGE_ID.findall(_header(message, "References") or "")),
+    )
 
 
 def _header(message: MIMEPart, name: str) -> str | None:
@@ -176,7 +195,7 @@ def _automatic(message: MIMEPart, address: str, subject: str) -> str | None:
     for name in ("X-Auto-Response-Suppress", "X-Autoreply", "X-Autorespond"):
         if message.get(name) is not None:
             return f"{name} header"
-    listed = next((k for k in message.keys() if k.lower().startswith("list-")), None)
+    listed = next((k for k in message if k.lower().startswith("list-")), None)
     if listed:
         return f"{listed} header (a mailing list)"
     local = address.partition("@")[0].lower()
@@ -214,8 +233,14 @@ def _attachments(message: MIMEPart) -> list[Attachment]:
             data = part.get_content().as_bytes()
         else:
             data = part.get_payload(decode=True) or b""
-        found.append(Attachment.of(filename, content_type, data,
-                                   inline=disposition == "inline" or (disposition is None and bool(part["Content-ID"]))))
+        found.append(
+            Attachment.of(
+                filename,
+                content_type,
+                data,
+                inline=disposition == "inline" or (disposition is None and bool(part["Content-ID"])),
+            )
+        )
     return found
 
 

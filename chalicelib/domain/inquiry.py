@@ -1,5 +1,6 @@
 """The contact form: parsing (JSON or form fields), normalising and
 validating against `schemas/inquiry.schema.json`, all problems at once."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .errors import FieldError, InvalidInput
-from .errors import PayloadTooLarge
+from .errors import FieldError, InvalidInput, PayloadTooLarge
 from .validation import MAX_BODY_BYTES, load_json, one_of, problems
 
 _PATTERN_MESSAGES = {
@@ -118,7 +118,8 @@ def validate_inquiry(fields: Mapping[str, Any], categories: tuple[str, ...]) -> 
         locale=data.get("locale"),
         timezone=data.get("timezone"),
         callback=Callback(phone=callback.get("phone") or data["phone"], window=callback.get("window"))
-        if isinstance(callback, dict) else None,
+        if isinstance(callback, dict)
+        else None,
         honeypot_filled=bool(data.get("website")),
     )
 

@@ -6,6 +6,7 @@ that are, never read unboundedly.
 Entries read but not returned on a page travel in the cursor, so the next
 page does not read them again: across a whole listing each index entry is
 read once. Pure: the store passes the index reads in as `fetch`."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -33,6 +34,7 @@ class Stream:
     """One key range of an index: `key` on its hash key, range keys starting
     with `prefix`; what follows the prefix is the sort value, whose last
     `#`-part is the ticket id."""
+
     index: str
     key: str
     prefix: str = ""
@@ -45,8 +47,20 @@ class Plan:
 
 
 # Supported filter combinations, as the API names them.
-SUPPORTED = ("none", "status", "priority", "assignee", "category", "tag", "status+priority", "status+assignee",
-             "status+category", "callback", "sort=sla (alone)", "q (with any filters)")
+SUPPORTED = (
+    "none",
+    "status",
+    "priority",
+    "assignee",
+    "category",
+    "tag",
+    "status+priority",
+    "status+assignee",
+    "status+category",
+    "callback",
+    "sort=sla (alone)",
+    "q (with any filters)",
+)
 SORTS = ("newest", "sla")
 
 
@@ -61,8 +75,7 @@ def plan(filters: Mapping[str, str], sort: str = "newest") -> Plan:
         raise InvalidInput([FieldError("sort", "must be one of: " + ", ".join(SORTS))])
     if sort == "sla":
         if given:
-            raise InvalidInput([FieldError("sort", "sort=sla takes no filters; use one of: "
-                                                   + ", ".join(SUPPORTED))])
+            raise InvalidInput([FieldError("sort", "sort=sla takes no filters; use one of: " + ", ".join(SUPPORTED))])
         return Plan(tuple(Stream("by_due", f"due#{n}") for n in range(SHARDS)), newest_first=False)
     if given == frozenset():
         return Plan(tuple(Stream("by_all", f"all#{n}") for n in range(SHARDS)))
@@ -79,28 +92,34 @@ def plan(filters: Mapping[str, str], sort: str = "newest") -> Plan:
             return Plan(tuple(Stream(index, filters[dimension], f"{s}#") for s in STATUSES))
         if given == {"status", dimension}:
             return Plan((Stream(index, filters[dimension], f"{status}#"),))
-    raise InvalidInput([FieldError(
-        "filters", f"this combination ({' + '.join(sorted(given))}) is not supported; use one of: "
-                   + ", ".join(SUPPORTED))])
+    raise InvalidInput(
+        [
+            FieldError(
+                "filters",
+                f"this combination ({' + '.join(sorted(given))}) is not supported; use one of: " + ", ".join(SUPPORTED),
+            )
+        ]
+    )
 
 
 @dataclass
 class State:
     """Where each stream stands: the last sort value read from it, whether it
     is exhausted, and what was read and not yet returned."""
+
     after: list[str | None]
     done: list[bool]
     buffered: list[list[str]] = field(default_factory=list)
 
     @classmethod
-    def start(cls, count: int) -> "State":
+    def start(cls, count: int) -> State:
         return cls([None] * count, [False] * count, [[] for _ in range(count)])
 
     def to_json(self) -> dict[str, Any]:
         return {"a": self.after, "d": self.done, "b": self.buffered}
 
     @classmethod
-    def from_json(cls, document: Mapping[str, Any], count: int) -> "State":
+    def from_json(cls, document: Mapping[str, Any], count: int) -> State:
         try:
             state = cls(list(document["a"]), [bool(d) for d in document["d"]], [list(b) for b in document["b"]])
         except (KeyError, TypeError):
@@ -142,14 +161,9 @@ def page(listing: Plan, state: State, limit: int, fetch: Fetch) -> tuple[list[st
         heads = [i for i in streams if buffers[i]]
         if not heads:
             break
-        pick = (max if listing.newest_first else min)(heads, key=lambda i: _order(buffers[i][0]))
+        pick = (max if listing.newest_first else min)(heads, key=lambda i: buffers[i][0])
         taken.append(buffers[pick].pop(0))
     return taken, State(after, done, buffers), reads
-
-
-def _order(sort_value: str) -> str:
-    # Newest first compares ticket ids (time-ordered); other orders compare the whole value.
-    return sort_value
 
 
 # Search: every term's postings (ticket ids, newest first) intersected.
@@ -163,6 +177,7 @@ class Intersection:
     """What one page of a search read: its ids, where the next page starts
     (below the last id; None when there is no more), index entries and
     queries it took."""
+
     ids: list[str]
     below: str | None
     entries: int

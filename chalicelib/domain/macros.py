@@ -1,6 +1,7 @@
 """Macros: shared answers with placeholders, filled in per ticket so they read
 as a person wrote them. Only known placeholders exist; a reply never leaves
 with `{{something}}` in it."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,9 @@ def placeholders(text: str) -> list[str]:
 def check_placeholders(text: str, field: str) -> None:
     unknown = sorted({p for p in placeholders(text) if p not in KNOWN})
     if unknown:
-        raise InvalidInput([FieldError(field, f"has unknown placeholders: {', '.join(unknown)} "
-                                              f"(known: {', '.join(KNOWN)})")])
+        raise InvalidInput(
+            [FieldError(field, f"has unknown placeholders: {', '.join(unknown)} (known: {', '.join(KNOWN)})")]
+        )
 
 
 def first_name(name: str) -> str:

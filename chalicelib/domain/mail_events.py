@@ -4,6 +4,7 @@ bounce (no such mailbox) and a complaint (the recipient marked our mail as
 spam) stop mail to the address; a transient bounce (a full mailbox, a
 server that said "later") does not: SES has retried it already and the
 next email may well arrive."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -30,13 +31,21 @@ def undeliverable(event: Mapping[str, Any]) -> list[Undeliverable]:
         if bounce.get("bounceType") != "Permanent":
             return []
         kind_of = "/".join(filter(None, (bounce.get("bounceType"), bounce.get("bounceSubType"))))
-        return [Undeliverable(address, BOUNCE, ": ".join(filter(None, (kind_of, r.get("diagnosticCode") or r.get("status")))))
-                for r in bounce.get("bouncedRecipients") or () if (address := _address(r))]
+        return [
+            Undeliverable(
+                address, BOUNCE, ": ".join(filter(None, (kind_of, r.get("diagnosticCode") or r.get("status"))))
+            )
+            for r in bounce.get("bouncedRecipients") or ()
+            if (address := _address(r))
+        ]
     if kind == "Complaint":
         complaint = event.get("complaint") or {}
         detail = complaint.get("complaintFeedbackType") or complaint.get("complaintSubType") or "complaint"
-        return [Undeliverable(address, COMPLAINT, detail)
-                for r in complaint.get("complainedRecipients") or () if (address := _address(r))]
+        return [
+            Undeliverable(address, COMPLAINT, detail)
+            for r in complaint.get("complainedRecipients") or ()
+            if (address := _address(r))
+        ]
     return []
 
 

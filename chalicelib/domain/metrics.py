@@ -8,12 +8,14 @@ of the ticket's contributions before and after, so the stored counters
 always equal the sum over all tickets: recomputing them gives the same
 numbers, and a report reads days, never tickets. The backlog is the open
 tickets now, counted from an index when a report is read."""
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from . import sketch
 
@@ -21,6 +23,7 @@ from . import sketch
 @dataclass(frozen=True)
 class TicketFacts:
     """What the metrics need of a ticket (and nothing personal)."""
+
     created: datetime
     channel: str
     category: str | None
@@ -97,15 +100,19 @@ def _rate(good: int, total: int) -> float | None:
 def report(counters: Mapping[str, int], backlog: Mapping[str, Mapping[str, int]] | None = None) -> dict[str, Any]:
     """The metrics from counters summed over a period, and the backlog now
     ({"by_status": ..., "by_priority": ...})."""
+
     def family(prefix: str) -> Counter[str]:
-        return Counter({k[len(prefix):]: v for k, v in counters.items() if k.startswith(prefix) and v})
+        return Counter({k[len(prefix) :]: v for k, v in counters.items() if k.startswith(prefix) and v})
 
     times = {}
     for metric in ("first_response", "resolution"):
         histogram = family(f"time:{metric}:")
-        times[metric] = {"count": sum(histogram.values()), "median_minutes": _minutes(histogram, 0.5),
-                         "p90_minutes": _minutes(histogram, 0.9),
-                         "relative_accuracy": sketch.RELATIVE_ACCURACY}
+        times[metric] = {
+            "count": sum(histogram.values()),
+            "median_minutes": _minutes(histogram, 0.5),
+            "p90_minutes": _minutes(histogram, 0.9),
+            "relative_accuracy": sketch.RELATIVE_ACCURACY,
+        }
     fcr = family("fcr:")
     csat, nps = family("csat:"), family("nps:")
     promoters = sum(v for k, v in nps.items() if int(k) >= 9)
@@ -118,24 +125,40 @@ def report(counters: Mapping[str, int], backlog: Mapping[str, Mapping[str, int]]
     return {
         "first_response_time": times["first_response"],
         "resolution_time": times["resolution"],
-        "first_contact_resolution": {"resolved": sum(fcr.values()), "first_contact": fcr.get("yes", 0),
-                                     "rate": _rate(fcr.get("yes", 0), sum(fcr.values()))},
-        "csat": {"responses": responses, "satisfied": csat.get("4", 0) + csat.get("5", 0),
-                 "score": _rate(csat.get("4", 0) + csat.get("5", 0), responses),
-                 "counts": {str(n): csat.get(str(n), 0) for n in range(1, 6)}},
-        "nps": {"responses": sum(nps.values()), "promoters": promoters, "detractors": detractors,
-                "passives": sum(nps.values()) - promoters - detractors,
-                "score": round(100 * (promoters - detractors) / sum(nps.values()), 1) if nps else None},
+        "first_contact_resolution": {
+            "resolved": sum(fcr.values()),
+            "first_contact": fcr.get("yes", 0),
+            "rate": _rate(fcr.get("yes", 0), sum(fcr.values())),
+        },
+        "csat": {
+            "responses": responses,
+            "satisfied": csat.get("4", 0) + csat.get("5", 0),
+            "score": _rate(csat.get("4", 0) + csat.get("5", 0), responses),
+            "counts": {str(n): csat.get(str(n), 0) for n in range(1, 6)},
+        },
+        "nps": {
+            "responses": sum(nps.values()),
+            "promoters": promoters,
+            "detractors": detractors,
+            "passives": sum(nps.values()) - promoters - detractors,
+            "score": round(100 * (promoters - detractors) / sum(nps.values()), 1) if nps else None,
+        },
         "sla_attainment": attainment,
-        "backlog": {"by_status": dict((backlog or {}).get("by_status", {})),
-                    "by_priority": dict((backlog or {}).get("by_priority", {}))},
-        "volume": {"total": sum(family("volume:channel:").values()), "by_channel": dict(family("volume:channel:")),
-                   "by_category": dict(family("volume:category:"))},
+        "backlog": {
+            "by_status": dict((backlog or {}).get("by_status", {})),
+            "by_priority": dict((backlog or {}).get("by_priority", {})),
+        },
+        "volume": {
+            "total": sum(family("volume:channel:").values()),
+            "by_channel": dict(family("volume:channel:")),
+            "by_category": dict(family("volume:category:")),
+        },
         "goodwill_offers": counters.get("offers", 0),
     }
 
 
 # Trends and people: the same counters, per day and per agent.
+
 
 def daily(by_day: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
     """One row per day (oldest first): volume, first responses and their
@@ -146,13 +169,20 @@ def daily(by_day: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
         figures = report(counters)
         achieved = sum(m["achieved"] for m in figures["sla_attainment"].values())
         breached = sum(m["breached"] for m in figures["sla_attainment"].values())
-        rows.append({"date": day_, "volume": figures["volume"]["total"],
-                     "first_responses": figures["first_response_time"]["count"],
-                     "first_response_median_minutes": figures["first_response_time"]["median_minutes"],
-                     "resolved": figures["first_contact_resolution"]["resolved"],
-                     "csat_responses": figures["csat"]["responses"], "csat_score": figures["csat"]["score"],
-                     "sla_achieved": achieved, "sla_breached": breached,
-                     "sla_attainment_rate": _rate(achieved, achieved + breached)})
+        rows.append(
+            {
+                "date": day_,
+                "volume": figures["volume"]["total"],
+                "first_responses": figures["first_response_time"]["count"],
+                "first_response_median_minutes": figures["first_response_time"]["median_minutes"],
+                "resolved": figures["first_contact_resolution"]["resolved"],
+                "csat_responses": figures["csat"]["responses"],
+                "csat_score": figures["csat"]["score"],
+                "sla_achieved": achieved,
+                "sla_breached": breached,
+                "sla_attainment_rate": _rate(achieved, achieved + breached),
+            }
+        )
     return rows
 
 
@@ -163,14 +193,22 @@ def agents(by_agent: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
     rows = []
     for email, counters in sorted(by_agent.items()):
         prefix = f"agent:{email}:"
-        own = Counter({k[len(prefix):]: v for k, v in counters.items() if k.startswith(prefix) and v})
-        times = Counter({k[len("time:first_response:"):]: v for k, v in own.items()
-                         if k.startswith("time:first_response:")})
-        csat = Counter({k[len("csat:"):]: v for k, v in own.items() if k.startswith("csat:")})
+        own = Counter({k[len(prefix) :]: v for k, v in counters.items() if k.startswith(prefix) and v})
+        times = Counter(
+            {k[len("time:first_response:") :]: v for k, v in own.items() if k.startswith("time:first_response:")}
+        )
+        csat = Counter({k[len("csat:") :]: v for k, v in own.items() if k.startswith("csat:")})
         responses = sum(csat.values())
-        rows.append({"email": email, "handled": own.get("resolved", 0), "first_responses": sum(times.values()),
-                     "first_response_median_minutes": _minutes(times, 0.5), "csat_responses": responses,
-                     "csat_score": _rate(csat.get("4", 0) + csat.get("5", 0), responses)})
+        rows.append(
+            {
+                "email": email,
+                "handled": own.get("resolved", 0),
+                "first_responses": sum(times.values()),
+                "first_response_median_minutes": _minutes(times, 0.5),
+                "csat_responses": responses,
+                "csat_score": _rate(csat.get("4", 0) + csat.get("5", 0), responses),
+            }
+        )
     return rows
 
 
@@ -194,7 +232,24 @@ def _cell(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-DAILY_COLUMNS = ("date", "volume", "first_responses", "first_response_median_minutes", "resolved", "csat_responses",
-                 "csat_score", "sla_achieved", "sla_breached", "sla_attainment_rate")
-AGENT_COLUMNS = ("email", "name", "handled", "first_responses", "first_response_median_minutes", "csat_responses",
-                 "csat_score")
+DAILY_COLUMNS = (
+    "date",
+    "volume",
+    "first_responses",
+    "first_response_median_minutes",
+    "resolved",
+    "csat_responses",
+    "csat_score",
+    "sla_achieved",
+    "sla_breached",
+    "sla_attainment_rate",
+)
+AGENT_COLUMNS = (
+    "email",
+    "name",
+    "handled",
+    "first_responses",
+    "first_response_median_minutes",
+    "csat_responses",
+    "csat_score",
+)

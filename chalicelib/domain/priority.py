@@ -1,4 +1,5 @@
 """Declarative priority rules: the most urgent matching rule wins."""
+
 from __future__ import annotations
 
 import re
@@ -14,6 +15,7 @@ DEFAULT_PRIORITY = "normal"
 @dataclass(frozen=True)
 class Rule:
     """Every condition a rule names must hold for its priority to apply."""
+
     priority: str
     keywords: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()

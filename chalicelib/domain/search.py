@@ -10,6 +10,7 @@ match, after the same normalisation: case and accents do not matter, very
 common words and single letters are left out. Pure: the stream consumer
 keeps the index (services/search.py), the store reads it.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,14 +29,133 @@ _REFERENCE = re.compile(r"\bcl-([0-9a-z]{6,10})\b")
 _WORD = re.compile(r"[a-z0-9]+")
 # The shipped languages' most common words: in nearly every ticket, so they
 # would only cost index writes and narrow nothing.
-STOPWORDS = frozenset("""
-a an and are as at be been but by can could did do does for from had has have hello hi i if im in is it its
-me my no not of on or our please so than thanks that the their them then there this to us was we were what
-when where which who will with would you your yours
-aber als am an auch auf aus bei bin bis da das dass dem den der des die dir du ein eine einen einer es fur
-hallo hat ich ihr im in ist ja kann mein meine mich mir mit nach nicht noch nur oder sie sind so und uns von
-vom war was wie wir zu zum zur
-""".split())
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "hello",
+        "hi",
+        "i",
+        "if",
+        "im",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "so",
+        "than",
+        "thanks",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "this",
+        "to",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "aber",
+        "als",
+        "am",
+        "an",
+        "auch",
+        "auf",
+        "aus",
+        "bei",
+        "bin",
+        "bis",
+        "da",
+        "das",
+        "dass",
+        "dem",
+        "den",
+        "der",
+        "des",
+        "die",
+        "dir",
+        "du",
+        "ein",
+        "eine",
+        "einen",
+        "einer",
+        "es",
+        "fur",
+        "hallo",
+        "hat",
+        "ich",
+        "ihr",
+        "im",
+        "in",
+        "ist",
+        "ja",
+        "kann",
+        "mein",
+        "meine",
+        "mich",
+        "mir",
+        "mit",
+        "nach",
+        "nicht",
+        "noch",
+        "nur",
+        "oder",
+        "sie",
+        "sind",
+        "so",
+        "und",
+        "uns",
+        "von",
+        "vom",
+        "war",
+        "was",
+        "wie",
+        "wir",
+        "zu",
+        "zum",
+        "zur",
+    ]
+)
 
 
 def normalise(text: str) -> str:
@@ -72,8 +192,12 @@ def ticket_terms(ticket: Any, texts: Iterable[str | None]) -> frozenset[str]:
     for text in (ticket.reference, ticket.customer_email, ticket.customer_name, ticket.subject, *texts):
         terms += words(text)
     terms = list(dict.fromkeys(terms))[:MAX_TERMS_PER_TICKET]
-    values = {"status": ticket.status, "priority": ticket.priority, "assignee": ticket.assignee,
-              "category": ticket.category}
+    values = {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "assignee": ticket.assignee,
+        "category": ticket.category,
+    }
     terms += [filter_term(name, value) for name, value in values.items() if value]
     terms += [filter_term("tag", tag) for tag in ticket.tags]
     return frozenset(terms)
@@ -83,8 +207,9 @@ def query_terms(q: str, filters: Mapping[str, str]) -> tuple[str, ...]:
     """The terms every result must have: the query's words, then the filters."""
     asked = words(q)
     if not asked:
-        raise InvalidInput([FieldError("q", "needs a word to search for (very common words and single "
-                                            "letters are not searched)")])
+        raise InvalidInput(
+            [FieldError("q", "needs a word to search for (very common words and single letters are not searched)")]
+        )
     if len(asked) > MAX_QUERY_WORDS:
         raise InvalidInput([FieldError("q", f"may have at most {MAX_QUERY_WORDS} words")])
     return tuple(asked) + tuple(filter_term(name, filters[name]) for name in FILTERS if filters.get(name))

@@ -11,6 +11,7 @@ stores one counter per bucket its times actually hit.
 
 Small and pure on purpose: the `ddsketch` package brings protobuf and keeps
 dense in-memory bin arrays; what Careline needs is the mapping, ~20 lines."""
+
 from __future__ import annotations
 
 import math

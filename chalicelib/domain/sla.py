@@ -7,11 +7,12 @@ running segment) plus the business time since `running_since`. Due and
 warning instants are derived from that, so a pause or a priority change
 recomputes them from the original start without losing time already used.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .calendar import BusinessCalendar, add_business_minutes, business_minutes_between
@@ -80,8 +81,12 @@ class MetricClock:
         return [_epoch(v) if isinstance(v, datetime) else v for v in (getattr(self, f.name) for f in _FIELDS[1:])]
 
     @classmethod
-    def from_stored(cls, metric: str, raw: Sequence[Any]) -> "MetricClock":
-        values: dict[str, Any] = {f.name: _instant(v) if f.name in _TIMES and v is not None else v for f, v in zip(_FIELDS[1:], raw)}
+    def from_stored(cls, metric: str, raw: Sequence[Any]) -> MetricClock:
+        # strict=False: older items stored fewer fields (the rest take their defaults).
+        values: dict[str, Any] = {
+            f.name: _instant(v) if f.name in _TIMES and v is not None else v
+            for f, v in zip(_FIELDS[1:], raw, strict=False)
+        }
         return cls(metric, **values)
 
 
@@ -94,12 +99,13 @@ def _epoch(moment: datetime) -> int:
 
 
 def _instant(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, timezone.utc)
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 @dataclass(frozen=True)
 class SlaEvent:
     """A moment the SLA engine must act: warn before, or record a breach at, a due time."""
+
     metric: str
     kind: str  # warning | breach
     at: datetime
@@ -122,8 +128,11 @@ def resume(clock: MetricClock, at: datetime, policy: Policy, priority: str) -> M
     if clock.running_since is not None:
         return clock
     consumed = clock.elapsed if clock.outcome else clock.consumed
-    return _derive(replace(clock, consumed=consumed or 0.0, running_since=at, ended_at=None,
-                           elapsed=None, outcome=None), policy, priority)
+    return _derive(
+        replace(clock, consumed=consumed or 0.0, running_since=at, ended_at=None, elapsed=None, outcome=None),
+        policy,
+        priority,
+    )
 
 
 def retarget(clock: MetricClock, policy: Policy, priority: str) -> MetricClock:
@@ -138,14 +147,25 @@ def stop(clock: MetricClock, at: datetime, policy: Policy, priority: str, *, ach
     used = _used(clock, at, policy, priority)
     over = clock.breached_at is not None or used > policy.target(priority, clock.metric).minutes
     outcome = ("breached" if over else "achieved") if achieved else "cancelled"
-    return replace(clock, consumed=used, running_since=None, due_at=None, warn_at=None, ended_at=at,
-                   elapsed=round(used, 2), outcome=outcome)
+    return replace(
+        clock,
+        consumed=used,
+        running_since=None,
+        due_at=None,
+        warn_at=None,
+        ended_at=at,
+        elapsed=round(used, 2),
+        outcome=outcome,
+    )
 
 
 def record(clock: MetricClock, kind: str, at: datetime) -> MetricClock:
     """A warning or breach happened now (never back-dated, never erased)."""
-    return replace(clock, warned_at=clock.warned_at or at) if kind == "warning" else replace(
-        clock, breached_at=clock.breached_at or at, warned_at=clock.warned_at or at)
+    return (
+        replace(clock, warned_at=clock.warned_at or at)
+        if kind == "warning"
+        else replace(clock, breached_at=clock.breached_at or at, warned_at=clock.warned_at or at)
+    )
 
 
 def pending_events(clock: MetricClock) -> list[SlaEvent]:
@@ -184,8 +204,11 @@ def _derive(clock: MetricClock, policy: Policy, priority: str) -> MetricClock:
     assert since is not None  # only a running clock has due times
     left = max(target.minutes - clock.consumed, 0)
     to_warning = max(policy.warning.threshold(target.minutes) - clock.consumed, 0)
-    return replace(clock, due_at=add_business_minutes(since, left, calendar),
-                   warn_at=add_business_minutes(since, to_warning, calendar))
+    return replace(
+        clock,
+        due_at=add_business_minutes(since, left, calendar),
+        warn_at=add_business_minutes(since, to_warning, calendar),
+    )
 
 
 # A ticket's clocks and how ticket changes move them.

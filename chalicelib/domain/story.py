@@ -1,6 +1,7 @@
 """A ticket's events in words, for the people reading its history:
 "Kim changed priority from normal to high", never `sla_warning`. Pure:
 `names` maps operators' addresses to their display names."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -66,8 +67,11 @@ def describe(event: str, author: str | None, data: Mapping[str, Any], names: Map
         return f"{actor} called and {OUTCOMES.get(data.get('outcome') or '', 'logged a call')}{also}"
     if event == "sla_warning":
         notified = data.get("notified")
-        return (f"The {metric} is nearly due: Careline warned {who(notified, names)}" if notified
-                else f"The {metric} came too close to its due time for a warning")
+        return (
+            f"The {metric} is nearly due: Careline warned {who(notified, names)}"
+            if notified
+            else f"The {metric} came too close to its due time for a warning"
+        )
     if event == "sla_breach":
         return f"The {metric} target was missed: Careline told {who(data.get('notified'), names)}{also}"
     if event == "follow_up":

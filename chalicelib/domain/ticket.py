@@ -9,11 +9,13 @@ writer stores the ticket and the entry in one transaction; the table's stream
 consumer performs the effects. `_conclude` is the one function that decides
 what every transition causes, so no caller can forget a consequence.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from . import feedback, sla
 from .metrics import TicketFacts, day, difference
@@ -24,8 +26,15 @@ DONE_STATUSES = ("resolved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")  # ascending urgency
 CHANNELS = ("web", "email", "chat", "phone", "social")
 # Outgoing events (docs/events.md, schemas/event.schema.json): what changes publish.
-EVENT_TYPES = ("ticket.created", "ticket.replied", "ticket.status_changed", "ticket.assigned", "sla.warning",
-               "sla.breached", "feedback.received")
+EVENT_TYPES = (
+    "ticket.created",
+    "ticket.replied",
+    "ticket.status_changed",
+    "ticket.assigned",
+    "sla.warning",
+    "sla.breached",
+    "feedback.received",
+)
 CALL_OUTCOMES = ("reached", "no_answer", "voicemail")
 ERASED_DOMAIN = "erased.invalid"
 ERASED = "[erased]"
@@ -35,6 +44,7 @@ PREVIEW_CHARACTERS = 140
 @dataclass(frozen=True)
 class Actor:
     """Who made a change: an operator, the customer, or Careline itself."""
+
     kind: str  # operator | customer | system
     email: str = ""
     name: str = ""
@@ -52,6 +62,7 @@ CUSTOMER = Actor("customer")
 @dataclass(frozen=True)
 class Rules:
     """The stage's policy as the transitions need it."""
+
     sla: sla.Policy
     follow_up_after: timedelta
     close_after: timedelta
@@ -108,6 +119,7 @@ class Ticket:
 @dataclass(frozen=True)
 class Entry:
     """The thread entry a change writes: a message, note, call or event."""
+
     kind: str  # message | note | call | event
     event: str  # what happened: created, replied, customer_wrote, updated, ...
     author: str
@@ -159,6 +171,7 @@ class Change:
 
 # The ticket's one timed action at a time: its next SLA event while open,
 # then the follow-up, then the automatic close.
+
 
 @dataclass(frozen=True)
 class Wake:
@@ -213,39 +226,99 @@ def due_times(ticket: Ticket) -> dict[str, datetime | None]:
 # Transitions. Each takes the ticket as read and returns the Change, or None
 # when there is nothing to do (a stale schedule, the same rating again).
 
-def open_ticket(*, ticket_id: str, reference: str, now: datetime, rules: Rules, priority: str, name: str,
-                email: str, message: str, channel: str, subject: str | None = None, category: str | None = None,
-                phone: str | None = None, order_id: str | None = None, locale: str | None = None,
-                timezone: str | None = None, callback: Mapping[str, Any] | None = None,
-                message_id: str | None = None, linked_to: str | None = None,
-                attachments: tuple[Mapping[str, Any], ...] = ()) -> Change:
+
+def open_ticket(
+    *,
+    ticket_id: str,
+    reference: str,
+    now: datetime,
+    rules: Rules,
+    priority: str,
+    name: str,
+    email: str,
+    message: str,
+    channel: str,
+    subject: str | None = None,
+    category: str | None = None,
+    phone: str | None = None,
+    order_id: str | None = None,
+    locale: str | None = None,
+    timezone: str | None = None,
+    callback: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    linked_to: str | None = None,
+    attachments: tuple[Mapping[str, Any], ...] = (),
+) -> Change:
     ticket = Ticket(
-        id=ticket_id, reference=reference, status="new", priority=priority, channel=channel,
-        customer_email=email.lower(), customer_name=name, created_at=now, updated_at=now, subject=subject,
-        preview=_preview(message), category=category, phone=phone, order_id=order_id, locale=locale,
-        timezone=timezone, callback=dict(callback, status="requested") if callback else None,
-        clocks=sla.on_intake(now, rules.sla, priority), customer_messages=1, linked_to=linked_to)
+        id=ticket_id,
+        reference=reference,
+        status="new",
+        priority=priority,
+        channel=channel,
+        customer_email=email.lower(),
+        customer_name=name,
+        created_at=now,
+        updated_at=now,
+        subject=subject,
+        preview=_preview(message),
+        category=category,
+        phone=phone,
+        order_id=order_id,
+        locale=locale,
+        timezone=timezone,
+        callback=dict(callback, status="requested") if callback else None,
+        clocks=sla.on_intake(now, rules.sla, priority),
+        customer_messages=1,
+        linked_to=linked_to,
+    )
     promised = ticket.clocks["first_response"].due_at
-    data = {"subject": subject, "channel": channel, "message_id": message_id, "linked_to": linked_to,
-            "first_response_due": promised.isoformat() if promised else None,  # what the acknowledgement promises
-            "attachments": [dict(a) for a in attachments] or None}
-    entry = Entry("message", "created", CUSTOMER.label, body=message, direction="in",
-                  data={k: v for k, v in data.items() if v})
-    return _conclude(None, ticket, entry, now, rules, mail=(Mail("acknowledgement", "customer"),),
-                     publish=("ticket.created",), assign=True, remember_customer=True)
+    data = {
+        "subject": subject,
+        "channel": channel,
+        "message_id": message_id,
+        "linked_to": linked_to,
+        "first_response_due": promised.isoformat() if promised else None,  # what the acknowledgement promises
+        "attachments": [dict(a) for a in attachments] or None,
+    }
+    entry = Entry(
+        "message", "created", CUSTOMER.label, body=message, direction="in", data={k: v for k, v in data.items() if v}
+    )
+    return _conclude(
+        None,
+        ticket,
+        entry,
+        now,
+        rules,
+        mail=(Mail("acknowledgement", "customer"),),
+        publish=("ticket.created",),
+        assign=True,
+        remember_customer=True,
+    )
 
 
-def reply(ticket: Ticket, *, actor: Actor, text: str, now: datetime, rules: Rules, resolve: bool = False,
-          offer: Mapping[str, Any] | None = None, macro: str | None = None,
-          attachments: tuple[Mapping[str, Any], ...] = ()) -> Change:
+def reply(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    text: str,
+    now: datetime,
+    rules: Rules,
+    resolve: bool = False,
+    offer: Mapping[str, Any] | None = None,
+    macro: str | None = None,
+    attachments: tuple[Mapping[str, Any], ...] = (),
+) -> Change:
     """An operator's answer, emailed (with the files it lists); `resolve`
     resolves in the same step."""
     priority = ticket.clock_priority
-    after = replace(ticket, clocks=sla.on_operator_reply(dict(ticket.clocks), now, rules.sla, priority),
-                    first_responded_at=ticket.first_responded_at or now,
-                    first_responder=ticket.first_responder or actor.email,
-                    operator_replies=ticket.operator_replies + 1,
-                    offer_days=ticket.offer_days + ((day(now),) if offer else ()))
+    after = replace(
+        ticket,
+        clocks=sla.on_operator_reply(dict(ticket.clocks), now, rules.sla, priority),
+        first_responded_at=ticket.first_responded_at or now,
+        first_responder=ticket.first_responder or actor.email,
+        operator_replies=ticket.operator_replies + 1,
+        offer_days=ticket.offer_days + ((day(now),) if offer else ()),
+    )
     target = "resolved" if resolve else ("open" if ticket.status == "new" else ticket.status)
     changes: dict[str, list[Any]] = {}
     if target != ticket.status:
@@ -268,8 +341,12 @@ def update(ticket: Ticket, *, actor: Actor, fields: Mapping[str, Any], now: date
     after, changes = ticket, {}
     if "priority" in fields and fields["priority"] != ticket.priority:
         changes["priority"] = [ticket.priority, fields["priority"]]
-        after = replace(after, priority=fields["priority"], sla_priority=None,
-                        clocks=sla.on_priority(dict(after.clocks), rules.sla, fields["priority"]))
+        after = replace(
+            after,
+            priority=fields["priority"],
+            sla_priority=None,
+            clocks=sla.on_priority(dict(after.clocks), rules.sla, fields["priority"]),
+        )
     if "status" in fields and fields["status"] != ticket.status:
         changes["status"] = [ticket.status, fields["status"]]
         after = _move(after, fields["status"], now, rules)
@@ -284,8 +361,9 @@ def update(ticket: Ticket, *, actor: Actor, fields: Mapping[str, Any], now: date
         return None
     resolved_now = after.status == "resolved" and ticket.status != "resolved"
     mail = (Mail("resolution", "customer"),) if resolved_now and not ticket.erased else ()
-    return _conclude(ticket, after, Entry("event", "updated", actor.label, data={"changes": changes}), now, rules,
-                     mail=mail)
+    return _conclude(
+        ticket, after, Entry("event", "updated", actor.label, data={"changes": changes}), now, rules, mail=mail
+    )
 
 
 def note(ticket: Ticket, *, actor: Actor, text: str, now: datetime, rules: Rules) -> Change:
@@ -299,11 +377,13 @@ def log_call(ticket: Ticket, *, actor: Actor, outcome: str, summary: str, now: d
     after, changes = ticket, {}
     if outcome == "reached":
         priority = ticket.clock_priority
-        after = replace(after, clocks=sla.on_operator_reply(dict(after.clocks), now, rules.sla, priority),
-                        first_responded_at=ticket.first_responded_at or now,
-                        first_responder=ticket.first_responder or actor.email,
-                        callback=dict(ticket.callback, status="done", done_at=now.isoformat())
-                        if ticket.callback else None)
+        after = replace(
+            after,
+            clocks=sla.on_operator_reply(dict(after.clocks), now, rules.sla, priority),
+            first_responded_at=ticket.first_responded_at or now,
+            first_responder=ticket.first_responder or actor.email,
+            callback=dict(ticket.callback, status="done", done_at=now.isoformat()) if ticket.callback else None,
+        )
         if ticket.status == "new":
             changes["status"] = ["new", "open"]
             after = _move(after, "open", now, rules)
@@ -311,31 +391,57 @@ def log_call(ticket: Ticket, *, actor: Actor, outcome: str, summary: str, now: d
     return _conclude(ticket, after, Entry("call", "call", actor.label, body=summary, data=data), now, rules)
 
 
-def customer_wrote(ticket: Ticket, *, text: str, now: datetime, rules: Rules, subject: str | None = None,
-                   message_id: str | None = None, channel: str = "email",
-                   attachments: tuple[Mapping[str, Any], ...] = ()) -> Change:
+def customer_wrote(
+    ticket: Ticket,
+    *,
+    text: str,
+    now: datetime,
+    rules: Rules,
+    subject: str | None = None,
+    message_id: str | None = None,
+    channel: str = "email",
+    attachments: tuple[Mapping[str, Any], ...] = (),
+) -> Change:
     """The customer wrote again: paused clocks run, an answered customer is
     owed a next response, a pending or resolved ticket is open again."""
     priority = ticket.clock_priority
-    after = replace(ticket, clocks=sla.on_customer_message(dict(ticket.clocks), now, rules.sla, priority),
-                    customer_messages=ticket.customer_messages + 1)
+    after = replace(
+        ticket,
+        clocks=sla.on_customer_message(dict(ticket.clocks), now, rules.sla, priority),
+        customer_messages=ticket.customer_messages + 1,
+    )
     changes = {}
     if ticket.status in ("pending", "resolved"):
         changes["status"] = [ticket.status, "open"]
         after = _move(after, "open", now, rules)
-    data: dict[str, Any] = {"subject": subject, "message_id": message_id, "channel": channel,
-                            "attachments": [dict(a) for a in attachments] or None,
-                            "changes": changes or None}
-    entry = Entry("message", "customer_wrote", CUSTOMER.label, body=text, direction="in",
-                  data={k: v for k, v in data.items() if v})
+    data: dict[str, Any] = {
+        "subject": subject,
+        "message_id": message_id,
+        "channel": channel,
+        "attachments": [dict(a) for a in attachments] or None,
+        "changes": changes or None,
+    }
+    entry = Entry(
+        "message",
+        "customer_wrote",
+        CUSTOMER.label,
+        body=text,
+        direction="in",
+        data={k: v for k, v in data.items() if v},
+    )
     claims = (f"mail#{message_id}",) if message_id else ()
     return _conclude(ticket, after, entry, now, rules, claims=claims)
 
 
 def continued(ticket: Ticket, *, ticket_id: str, reference: str, now: datetime, rules: Rules) -> Change:
     """The customer wrote again after the ticket closed: a new ticket carries on."""
-    return _conclude(ticket, ticket, Entry("event", "continued", SYSTEM.label,
-                                           data={"ticket_id": ticket_id, "reference": reference}), now, rules)
+    return _conclude(
+        ticket,
+        ticket,
+        Entry("event", "continued", SYSTEM.label, data={"ticket_id": ticket_id, "reference": reference}),
+        now,
+        rules,
+    )
 
 
 def sla_event(ticket: Ticket, payload: Mapping[str, Any], *, now: datetime, rules: Rules) -> Change | None:
@@ -363,14 +469,18 @@ def sla_event(ticket: Ticket, payload: Mapping[str, Any], *, now: datetime, rule
     recipient = after.assignee or rules.team_lead
     # A warning that is no longer ahead of its due time says nothing the breach will not.
     late_warning = kind == "warning" and due is not None and not sla.warning_still_useful(due, now)
-    data: dict[str, Any] = {"metric": metric, "due": due.isoformat() if due else None,
-                            "notified": None if late_warning else recipient}
+    data: dict[str, Any] = {
+        "metric": metric,
+        "due": due.isoformat() if due else None,
+        "notified": None if late_warning else recipient,
+    }
     if changes:
         data["changes"] = changes
     entry = Entry("event", f"sla_{kind}", SYSTEM.label, data=data)
     mail = () if late_warning else (Mail(f"sla_{kind}", recipient),)
-    return _conclude(ticket, after, entry, now, rules, mail=mail,
-                     publish=("sla.warning" if kind == "warning" else "sla.breached",))
+    return _conclude(
+        ticket, after, entry, now, rules, mail=mail, publish=("sla.warning" if kind == "warning" else "sla.breached",)
+    )
 
 
 def follow_up(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
@@ -378,8 +488,14 @@ def follow_up(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
     wake = wake_of(ticket, rules)
     if wake is None or wake.kind != "followup" or wake.at > now:
         return None
-    return _conclude(ticket, replace(ticket, followup_sent_at=now), Entry("event", "follow_up", SYSTEM.label),
-                     now, rules, mail=(Mail("follow_up", "customer"),))
+    return _conclude(
+        ticket,
+        replace(ticket, followup_sent_at=now),
+        Entry("event", "follow_up", SYSTEM.label),
+        now,
+        rules,
+        mail=(Mail("follow_up", "customer"),),
+    )
 
 
 def close(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
@@ -400,7 +516,9 @@ def rate(ticket: Ticket, *, rating: Mapping[str, Any], now: datetime, rules: Rul
     after = replace(ticket, feedback=merged | {"at": now.isoformat()})
     scores = {k: v for k, v in rating.items() if k != "comment"}
     entry = Entry("event", "feedback", CUSTOMER.label, data=scores | ({"comment": True} if "comment" in rating else {}))
-    mail = (Mail("low_rating", ticket.assignee or rules.team_lead),) if feedback.needs_follow_up(previous, merged) else ()
+    mail = (
+        (Mail("low_rating", ticket.assignee or rules.team_lead),) if feedback.needs_follow_up(previous, merged) else ()
+    )
     return _conclude(ticket, after, entry, now, rules, mail=mail, publish=("feedback.received",))
 
 
@@ -408,25 +526,42 @@ def assign(ticket: Ticket, *, agent: str, now: datetime, rules: Rules) -> Change
     """Automatic assignment of a new, still unassigned ticket."""
     if ticket.assignee or not ticket.is_open:
         return None
-    return _conclude(ticket, replace(ticket, assignee=agent),
-                     Entry("event", "assigned", SYSTEM.label, data={"changes": {"assignee": [None, agent]}}),
-                     now, rules, mail=(Mail("assigned", agent),))
+    return _conclude(
+        ticket,
+        replace(ticket, assignee=agent),
+        Entry("event", "assigned", SYSTEM.label, data={"changes": {"assignee": [None, agent]}}),
+        now,
+        rules,
+        mail=(Mail("assigned", agent),),
+    )
 
 
-def erase(ticket: Ticket, *, actor: Actor, alias: str, now: datetime, rules: Rules,
-          customer_entries: tuple[str, ...]) -> Change:
+def erase(
+    ticket: Ticket, *, actor: Actor, alias: str, now: datetime, rules: Rules, customer_entries: tuple[str, ...]
+) -> Change:
     """Anonymise the ticket and scrub the customer's words from its thread;
     the fact of the erasure stays (who, when). The scores stay, for the
     metrics; the words go."""
     feedback = {k: v for k, v in (ticket.feedback or {}).items() if k != "comment"} or None
-    after = replace(ticket, customer_name="Erased customer", customer_email=alias,
-                    subject=ERASED if ticket.subject else None, preview=None, phone=None, order_id=None,
-                    locale=None, timezone=None, callback=None, feedback=feedback)
+    after = replace(
+        ticket,
+        customer_name="Erased customer",
+        customer_email=alias,
+        subject=ERASED if ticket.subject else None,
+        preview=None,
+        phone=None,
+        order_id=None,
+        locale=None,
+        timezone=None,
+        callback=None,
+        feedback=feedback,
+    )
     entry = Entry("event", "erased", actor.label, data={"reason": "customer's request"})
     return _conclude(ticket, after, entry, now, rules, scrub=customer_entries, purge_files=True)
 
 
 # What every transition causes.
+
 
 def _move(ticket: Ticket, status: str, now: datetime, rules: Rules) -> Ticket:
     """A new status and what it does to the clocks: done ends them, reopening
@@ -446,10 +581,21 @@ def _move(ticket: Ticket, status: str, now: datetime, rules: Rules) -> Ticket:
     return replace(ticket, status=status, clocks=clocks, resolved_at=resolved_at)
 
 
-def _conclude(before: Ticket | None, after: Ticket, entry: Entry, now: datetime, rules: Rules, *,
-              mail: tuple[Mail, ...] = (), publish: tuple[str, ...] = (), assign: bool = False,
-              remember_customer: bool = False, claims: tuple[str, ...] = (),
-              scrub: tuple[str, ...] = (), purge_files: bool = False) -> Change:
+def _conclude(
+    before: Ticket | None,
+    after: Ticket,
+    entry: Entry,
+    now: datetime,
+    rules: Rules,
+    *,
+    mail: tuple[Mail, ...] = (),
+    publish: tuple[str, ...] = (),
+    assign: bool = False,
+    remember_customer: bool = False,
+    claims: tuple[str, ...] = (),
+    scrub: tuple[str, ...] = (),
+    purge_files: bool = False,
+) -> Change:
     after = replace(after, version=(before.version if before else 0) + 1, updated_at=now)
     old_wake, new_wake = wake_of(before, rules), wake_of(after, rules)
     arm = disarm = None
@@ -465,18 +611,32 @@ def _conclude(before: Ticket | None, after: Ticket, entry: Entry, now: datetime,
         events.append("ticket.status_changed")
     if (before.assignee if before else None) != after.assignee and after.assignee:
         events.append("ticket.assigned")
-    effects = Effects(mail=mail, arm=arm, disarm=disarm, counters=counters,
-                      publish=tuple(Published(kind, _detail(kind, before, after, entry)) for kind in events),
-                      assign=assign, remember_customer=remember_customer, purge_files=purge_files)
+    effects = Effects(
+        mail=mail,
+        arm=arm,
+        disarm=disarm,
+        counters=counters,
+        publish=tuple(Published(kind, _detail(kind, before, after, entry)) for kind in events),
+        assign=assign,
+        remember_customer=remember_customer,
+        purge_files=purge_files,
+    )
     return Change(before, after, entry, effects, claims, scrub)
 
 
 def _detail(kind: str, before: Ticket | None, after: Ticket, entry: Entry) -> dict[str, Any]:
     """An outgoing event's detail (docs/events.md): the ticket as it is now,
     no personal data, plus what this kind of event is about."""
-    detail: dict[str, Any] = {"ticket_id": after.id, "reference": after.reference, "status": after.status,
-                              "priority": after.priority, "channel": after.channel, "category": after.category,
-                              "assignee": after.assignee, "version": after.version}
+    detail: dict[str, Any] = {
+        "ticket_id": after.id,
+        "reference": after.reference,
+        "status": after.status,
+        "priority": after.priority,
+        "channel": after.channel,
+        "category": after.category,
+        "assignee": after.assignee,
+        "version": after.version,
+    }
     if kind == "ticket.status_changed":
         detail["previous_status"] = before.status if before else None
     elif kind == "ticket.assigned":
@@ -497,13 +657,22 @@ def facts(ticket: Ticket | None) -> TicketFacts | None:
     if ticket is None:
         return None
     return TicketFacts(
-        created=ticket.created_at, channel=ticket.channel, category=ticket.category, status=ticket.status,
-        clocks={m: c for m, c in ticket.clocks.items()}, operator_replies=ticket.operator_replies,
-        customer_messages=ticket.customer_messages, offers=ticket.offer_days, feedback=ticket.feedback,
-        resolved_at=ticket.resolved_at, done=ticket.status in DONE_STATUSES, assignee=ticket.assignee,
-        first_responder=ticket.first_responder)
+        created=ticket.created_at,
+        channel=ticket.channel,
+        category=ticket.category,
+        status=ticket.status,
+        clocks={m: c for m, c in ticket.clocks.items()},
+        operator_replies=ticket.operator_replies,
+        customer_messages=ticket.customer_messages,
+        offers=ticket.offer_days,
+        feedback=ticket.feedback,
+        resolved_at=ticket.resolved_at,
+        done=ticket.status in DONE_STATUSES,
+        assignee=ticket.assignee,
+        first_responder=ticket.first_responder,
+    )
 
 
 def _preview(message: str) -> str:
     line = next((line.strip() for line in message.splitlines() if line.strip()), "")
-    return line if len(line) <= PREVIEW_CHARACTERS else line[:PREVIEW_CHARACTERS - 1].rstrip() + "…"
+    return line if len(line) <= PREVIEW_CHARACTERS else line[: PREVIEW_CHARACTERS - 1].rstrip() + "…"

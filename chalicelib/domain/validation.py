@@ -1,12 +1,14 @@
 """Request bodies checked against the JSON Schemas in `schemas/`, every
 problem reported at once as a field and a message a person can act on."""
+
 from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .errors import FieldError, InvalidInput, PayloadTooLarge
 
@@ -60,7 +62,7 @@ def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")  # NaN and Infinity: Python accepts them, JSON does not
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Draft202012Validator:
     # Built once per container: jsonschema validators are costly to build.
     from jsonschema import Draft202012Validator
@@ -98,8 +100,10 @@ def _field_error(error: ValidationError, pattern_messages: Mapping[str, str]) ->
         return FieldError(f"{path}.{missing}" if path else missing, "is required")
     if kind == "type":
         kinds = detail if isinstance(detail, list) else [detail]
-        names = [{"object": "an object", "array": "a list", "null": "null", "integer": "a whole number"}.get(
-            k, f"a {k}") for k in kinds]
+        names = [
+            {"object": "an object", "array": "a list", "null": "null", "integer": "a whole number"}.get(k, f"a {k}")
+            for k in kinds
+        ]
         return FieldError(path or "body", "must be " + " or ".join(names))
     if kind == "minLength":
         return FieldError(path, "must not be empty")
@@ -109,15 +113,31 @@ def _field_error(error: ValidationError, pattern_messages: Mapping[str, str]) ->
         from .formats import describe, forbidden_characters
 
         found = ", ".join(describe(c) for c in forbidden_characters(error.instance, multiline=detail == "text")[:3])
-        return FieldError(path, ("must be a single line without control characters" if detail == "line" else
-                                 "must not contain control characters") + f"; found {found}")
+        return FieldError(
+            path,
+            (
+                "must be a single line without control characters"
+                if detail == "line"
+                else "must not contain control characters"
+            )
+            + f"; found {found}",
+        )
     if kind == "format":
-        return FieldError(path, {"email": "must be a valid email address, like name@example.com",
-                                 "iana-timezone": "must be an IANA time zone, like Europe/Berlin",
-                                 "date": "must be a date, like 2026-12-24"}.get(detail, f"must be a {detail}"))
+        return FieldError(
+            path,
+            {
+                "email": "must be a valid email address, like name@example.com",
+                "iana-timezone": "must be an IANA time zone, like Europe/Berlin",
+                "date": "must be a date, like 2026-12-24",
+            }.get(detail, f"must be a {detail}"),
+        )
     if kind == "pattern":
-        return FieldError(path, pattern_messages.get(path.split(".")[0] if path.startswith("tags") else path,
-                                                     "is not in the expected form"))
+        return FieldError(
+            path,
+            pattern_messages.get(
+                path.split(".")[0] if path.startswith("tags") else path, "is not in the expected form"
+            ),
+        )
     if kind in ("enum", "const"):
         return FieldError(path, one_of(tuple(detail)) if kind == "enum" else f"must be {detail!r}")
     if kind == "additionalProperties" and isinstance(error.instance, Mapping):
@@ -129,6 +149,7 @@ def _field_error(error: ValidationError, pattern_messages: Mapping[str, str]) ->
         bounds = schema
         return FieldError(path, f"must be a whole number from {bounds.get('minimum')} to {bounds.get('maximum')}")
     if kind in ("maxItems", "uniqueItems"):
-        return FieldError(path, f"must list at most {detail} different items" if kind == "maxItems"
-                          else "must not repeat an item")
+        return FieldError(
+            path, f"must list at most {detail} different items" if kind == "maxItems" else "must not repeat an item"
+        )
     return FieldError(path or "body", error.message)

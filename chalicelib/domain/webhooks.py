@@ -5,6 +5,7 @@ The signature is Stripe's scheme with our header name: HMAC-SHA256 over
 `<unix seconds>.<raw body>` with the endpoint's secret, sent as
 `Careline-Signature: t=<unix seconds>,v1=<hex>`. The timestamp inside the
 signed text lets a receiver refuse a replay of an old delivery."""
+
 from __future__ import annotations
 
 import hashlib
@@ -22,6 +23,7 @@ DEFAULT_TIMEOUT_SECONDS = 5.0
 class Endpoint:
     """A stage's webhook: where, which events (all when empty), and the
     secret's name (a Secrets Manager secret in AWS; the secret itself locally)."""
+
     name: str
     url: str
     secret: str
@@ -44,8 +46,9 @@ def signature_header(secret: bytes, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},{SCHEME}={sign(secret, timestamp, body)}"
 
 
-def verify(header: str | None, body: bytes, secrets: Iterable[bytes], now: int,
-           tolerance: int = TOLERANCE_SECONDS) -> int:
+def verify(
+    header: str | None, body: bytes, secrets: Iterable[bytes], now: int, tolerance: int = TOLERANCE_SECONDS
+) -> int:
     """The delivery's timestamp if any `v1` signature in the header matches the
     body under one of the secrets and the timestamp is within the tolerance;
     else BadSignature saying why."""

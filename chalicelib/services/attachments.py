@@ -7,6 +7,7 @@ Operators download through a link valid for minutes, and attach files to a
 reply by uploading each through a signed form first; the reply's email
 carries them. Erasing a customer removes their tickets' files, from the
 stream (never in the request)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,16 @@ from ..adapters.files import FileError, FileStore
 from ..adapters.store import TicketStore
 from ..clock import Clock, iso
 from ..domain.errors import FieldError, InvalidInput, NotFound, ServiceUnavailable
-from ..domain.files import (MAX_REPLY_BYTES, REFUSED, is_sha256, key_of, stored_key, upload_key, upload_name,
-                            upload_problems)
+from ..domain.files import (
+    MAX_REPLY_BYTES,
+    REFUSED,
+    is_sha256,
+    key_of,
+    stored_key,
+    upload_key,
+    upload_name,
+    upload_problems,
+)
 from ..domain.inbound import MAX_FILE_BYTES, Attachment, screen
 from ..domain.validation import check
 from ..log import logger
@@ -37,8 +46,12 @@ class FileGone(Exception):
 def described(attachment: Attachment, refused: str | None = None) -> dict[str, Any]:
     """What the thread records of a file: never its bytes."""
     reason = refused or attachment.refused
-    return {"name": attachment.name, "type": attachment.content_type, "size": attachment.size,
-            "sha256": attachment.sha256} | ({"refused": reason} if reason else {})
+    return {
+        "name": attachment.name,
+        "type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+    } | ({"refused": reason} if reason else {})
 
 
 class Attachments:
@@ -60,11 +73,16 @@ class Attachments:
             refused = None
             if attachment.kept:
                 try:
-                    self._files.put(stored_key(ticket_id, attachment.sha256, attachment.name), attachment.data,
-                                    attachment.content_type)
+                    self._files.put(
+                        stored_key(ticket_id, attachment.sha256, attachment.name),
+                        attachment.data,
+                        attachment.content_type,
+                    )
                 except FileError as error:
-                    log.error("attachment not stored: noted on the message as refused",
-                              extra={"ticket_id": ticket_id, "error": str(error)})
+                    log.error(
+                        "attachment not stored: noted on the message as refused",
+                        extra={"ticket_id": ticket_id, "error": str(error)},
+                    )
                     refused = "storage"
             listed.append(described(attachment, refused))
         return tuple(listed)
@@ -86,8 +104,13 @@ class Attachments:
             raise NotFound(f"no ticket {ticket_id}", field="ticket_id")
         key = upload_key(ticket_id, secrets.token_hex(16), body["name"])
         form = self._files.upload_form(key, body["type"], MAX_FILE_BYTES, UPLOAD_SECONDS)
-        return {"key": key, "url": form["url"], "fields": form["fields"], "max_bytes": MAX_FILE_BYTES,
-                "expires_at": iso(self._clock.now() + timedelta(seconds=UPLOAD_SECONDS))}
+        return {
+            "key": key,
+            "url": form["url"],
+            "fields": form["fields"],
+            "max_bytes": MAX_FILE_BYTES,
+            "expires_at": iso(self._clock.now() + timedelta(seconds=UPLOAD_SECONDS)),
+        }
 
     def download(self, ticket_id: str, sha256: str) -> dict[str, Any]:
         """A link to download one of the ticket's files, valid for minutes."""
@@ -96,15 +119,25 @@ class Attachments:
         collection = self._store.collection(ticket_id)
         if collection is None:
             raise NotFound(f"no ticket {ticket_id}", field="ticket_id")
-        listed = [a for stored in collection.entries for a in stored.entry.data.get("attachments") or ()
-                  if a.get("sha256") == sha256]
+        listed = [
+            a
+            for stored in collection.entries
+            for a in stored.entry.data.get("attachments") or ()
+            if a.get("sha256") == sha256
+        ]
         kept = next((a for a in listed if not a.get("refused")), None)
         if kept is None:
             why = f"it was not kept ({listed[0]['refused']})" if listed else "no file of the ticket has this SHA-256"
             raise NotFound(why, field="sha256")
         url = self._files.download_link(key_of(ticket_id, kept), kept["name"], kept["type"], DOWNLOAD_SECONDS)
-        return {"url": url, "expires_at": iso(self._clock.now() + timedelta(seconds=DOWNLOAD_SECONDS)),
-                "name": kept["name"], "type": kept["type"], "size": kept["size"], "sha256": sha256}
+        return {
+            "url": url,
+            "expires_at": iso(self._clock.now() + timedelta(seconds=DOWNLOAD_SECONDS)),
+            "name": kept["name"],
+            "type": kept["type"],
+            "size": kept["size"],
+            "sha256": sha256,
+        }
 
     def for_reply(self, ticket_id: str, body: object) -> tuple[dict[str, Any], ...]:
         """The uploads a reply names (`attachments`: keys from `upload`),
@@ -116,8 +149,9 @@ class Attachments:
         for n, key in enumerate(keys):
             name = upload_name(ticket_id, key)
             if name is None:
-                errors.append(FieldError(f"attachments.{n}", "must be a key that POST /tickets/{id}/uploads gave "
-                                                            "for this ticket"))
+                errors.append(
+                    FieldError(f"attachments.{n}", "must be a key that POST /tickets/{id}/uploads gave for this ticket")
+                )
                 continue
             try:
                 stored = self._files.describe(key, MAX_FILE_BYTES)
@@ -128,11 +162,14 @@ class Attachments:
                 continue
             found.append((n, key, Attachment(name, stored.content_type, stored.size, stored.sha256, b"")))
         screened = screen([a for _, _, a in found], max_message=MAX_REPLY_BYTES)
-        errors += [FieldError(f"attachments.{n}", f"{a.name} {REFUSED[a.refused]}")
-                   for (n, _, _), a in zip(found, screened) if a.refused]
+        errors += [
+            FieldError(f"attachments.{n}", f"{a.name} {REFUSED[a.refused]}")
+            for (n, _, _), a in zip(found, screened, strict=True)
+            if a.refused
+        ]
         if errors:
             raise InvalidInput(sorted(errors, key=lambda e: e.field))
-        return tuple(described(a) | {"key": key} for (_, key, _), a in zip(found, screened))
+        return tuple(described(a) | {"key": key} for (_, key, _), a in zip(found, screened, strict=True))
 
     # The reply's email
 

@@ -11,6 +11,7 @@ events carry stable ids, and counters remember the batch they applied.
 Records are handled in order (a ticket's records share a shard); the first
 that fails is reported (ReportBatchItemFailures), so the ones before it are
 never redone and the ones after it wait their turn."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -41,8 +42,16 @@ def actionable(record: Mapping[str, Any]) -> bool:
 
 
 class Consumer:
-    def __init__(self, settings: Settings, store: TicketStore, delivery: Delivery, timers: Timers,
-                 assignment: Assignment, bus: EventBus, attachments: Attachments) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: TicketStore,
+        delivery: Delivery,
+        timers: Timers,
+        assignment: Assignment,
+        bus: EventBus,
+        attachments: Attachments,
+    ) -> None:
         self._settings = settings
         self._store = store
         self._delivery = delivery
@@ -103,9 +112,17 @@ class Consumer:
 
     def _envelopes(self, ticket_id: str, stored: StoredEntry) -> list[dict[str, Any]]:
         published = (stored.effects or {}).get("publish", ())
-        return [{"id": f"{ticket_id}.{stored.version}.{n}", "type": event["type"], "schema_version": SCHEMA_VERSION,
-                 "time": stored.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "stage": self._settings.stage,
-                 "data": event["detail"]} for n, event in enumerate(published)]
+        return [
+            {
+                "id": f"{ticket_id}.{stored.version}.{n}",
+                "type": event["type"],
+                "schema_version": SCHEMA_VERSION,
+                "time": stored.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "stage": self._settings.stage,
+                "data": event["detail"],
+            }
+            for n, event in enumerate(published)
+        ]
 
 
 def _contribution(record: Mapping[str, Any], fx: Mapping[str, Any]) -> counters.Contribution:

@@ -1,5 +1,6 @@
 """Customer records: contact data and history for operators; export and
 erasure on request (admins), audited on every ticket they touch."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,21 +36,35 @@ class CustomerService:
         # an id the index still lists for a ticket that is gone is no customer.
         if customer is not None:
             contact: dict[str, str | None] = {
-                "name": customer.name, "phone": customer.phone, "locale": customer.locale,
-                "timezone": customer.timezone, "first_seen": iso(customer.first_seen),
-                "last_seen": iso(customer.last_seen)}
+                "name": customer.name,
+                "phone": customer.phone,
+                "locale": customer.locale,
+                "timezone": customer.timezone,
+                "first_seen": iso(customer.first_seen),
+                "last_seen": iso(customer.last_seen),
+            }
         elif history:
             newest = history[0]
-            contact = {"name": newest.customer_name, "phone": newest.phone, "locale": newest.locale,
-                       "timezone": newest.timezone, "first_seen": iso(history[-1].created_at),
-                       "last_seen": iso(newest.created_at)}
+            contact = {
+                "name": newest.customer_name,
+                "phone": newest.phone,
+                "locale": newest.locale,
+                "timezone": newest.timezone,
+                "first_seen": iso(history[-1].created_at),
+                "last_seen": iso(newest.created_at),
+            }
         else:
             raise NotFound(f"no customer {email}", field="email")
-        return {"email": email} | contact | {
-            "bounced_at": iso(customer.bounced_at) if customer and customer.bounced_at else None,
-            "bounce_reason": customer.bounce_reason if customer and customer.bounced_at else None,
-            "ticket_count": self._store.count_tickets_of(email),
-            "tickets": [summary(t, self._clock.now()) for t in history]}
+        return (
+            {"email": email}
+            | contact
+            | {
+                "bounced_at": iso(customer.bounced_at) if customer and customer.bounced_at else None,
+                "bounce_reason": customer.bounce_reason if customer and customer.bounced_at else None,
+                "ticket_count": self._store.count_tickets_of(email),
+                "tickets": [summary(t, self._clock.now()) for t in history],
+            }
+        )
 
     def export(self, email: str) -> dict[str, Any]:
         """Everything stored about the customer, as JSON (a data-access request)."""
@@ -74,8 +89,11 @@ class CustomerService:
 
         def decide(ticket: Ticket, collection: Collection | None, now: datetime) -> Change:
             assert collection is not None  # read with its thread
-            words = tuple(e.sk for e in collection.entries
-                          if e.entry.kind in ("message", "call") and e.entry.body not in (None, tickets.ERASED))
+            words = tuple(
+                e.sk
+                for e in collection.entries
+                if e.entry.kind in ("message", "call") and e.entry.body not in (None, tickets.ERASED)
+            )
             return tickets.erase(ticket, actor=actor, alias=alias, now=now, rules=rules, customer_entries=words)
 
         for ticket_id in ids:

@@ -7,6 +7,7 @@ may have gone out, so it is never sent again), or refused (nobody should get
 it: an erased customer, a bounced address, a mail loop). A redelivered stream
 record finds the claim and sends nothing. `retry_due` is the `retry_mail`
 job's work."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -49,8 +50,15 @@ def message_id(ticket_id: str, entry_sk: str, index: int, domain: str) -> str:
 
 
 class Delivery:
-    def __init__(self, settings: Settings, clock: Clock, store: TicketStore, mailer: SesMailer,
-                 signing_key: Callable[[], bytes], attachments: Attachments) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        store: TicketStore,
+        mailer: SesMailer,
+        signing_key: Callable[[], bytes],
+        attachments: Attachments,
+    ) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
@@ -59,8 +67,17 @@ class Delivery:
         self._attachments = attachments
         self._domain = settings.sender.rpartition("@")[2]
 
-    def deliver(self, ticket_id: str, entry_sk: str, index: int, mail: str, to: str, *,
-                collection: Collection | None = None, bounced: object = UNKNOWN) -> str:
+    def deliver(
+        self,
+        ticket_id: str,
+        entry_sk: str,
+        index: int,
+        mail: str,
+        to: str,
+        *,
+        collection: Collection | None = None,
+        bounced: object = UNKNOWN,
+    ) -> str:
         """The email a change's entry asked for; what became of it. The
         consumer passes what it has read already (the ticket's collection,
         whether the address bounced), so nothing is read twice."""
@@ -76,14 +93,32 @@ class Delivery:
         for delivery in self._store.deliveries_due(self._clock.now(), limit):
             if not self._store.retake_delivery(delivery, self._clock.now()):
                 continue  # another worker took it
-            outcome = self._send(delivery.ticket_id, delivery.sk, delivery.entry_sk, delivery.mail, delivery.to,
-                                 delivery.message_id, attempts=delivery.attempts + 1)
+            outcome = self._send(
+                delivery.ticket_id,
+                delivery.sk,
+                delivery.entry_sk,
+                delivery.mail,
+                delivery.to,
+                delivery.message_id,
+                attempts=delivery.attempts + 1,
+            )
             if outcome == "sent":
                 sent.append(f"{delivery.ticket_id}/{delivery.sk}")
         return sent
 
-    def _send(self, ticket_id: str, sk: str, entry_sk: str, mail: str, to: str, mid: str, attempts: int, *,
-              collection: Collection | None = None, bounced: object = UNKNOWN) -> str:
+    def _send(
+        self,
+        ticket_id: str,
+        sk: str,
+        entry_sk: str,
+        mail: str,
+        to: str,
+        mid: str,
+        attempts: int,
+        *,
+        collection: Collection | None = None,
+        bounced: object = UNKNOWN,
+    ) -> str:
         now = self._clock.now()
         collection = collection or self._store.collection(ticket_id)
         entry = next((e for e in collection.entries if e.sk == entry_sk), None) if collection else None
@@ -97,8 +132,11 @@ class Delivery:
             return "refused"
         try:
             email = self.compose(mail, to, collection, entry, now)
-            files = self._attachments.contents(ticket_id, entry.entry.data.get("attachments") or ()) \
-                if mail == "reply" else ()
+            files = (
+                self._attachments.contents(ticket_id, entry.entry.data.get("attachments") or ())
+                if mail == "reply"
+                else ()
+            )
             ses_id = self._mailer.send(email, message_id=mid, date=entry.created_at, attachments=files)
         except (Unsendable, FileGone) as error:
             self._store.settle_delivery(ticket_id, sk, "refused", now, error=f"cannot be sent: {error}")
@@ -114,8 +152,9 @@ class Delivery:
                 log.error("email given up", extra={"ticket_id": ticket_id, "event": mail, "error": str(error)})
                 return "failed"
             self._store.settle_delivery(ticket_id, sk, "retry", now, error=str(error), retry_at=now + backoff(attempts))
-            log.warning("email not sent, will retry", extra={"ticket_id": ticket_id, "event": mail,
-                                                             "error": str(error)})
+            log.warning(
+                "email not sent, will retry", extra={"ticket_id": ticket_id, "event": mail, "error": str(error)}
+            )
             return "retry"
         try:
             self._store.settle_delivery(ticket_id, sk, "sent", now, ses_id=ses_id)
@@ -149,42 +188,81 @@ class Delivery:
         customer = f"{ticket.customer_name} <{ticket.customer_email}>"
         if mail == "acknowledgement":
             callback = ticket.callback or {}
-            return emails.acknowledgement(emails.AcknowledgementFacts(
-                brand=s.brand, reference=ticket.reference, name=ticket.customer_name, email=ticket.customer_email,
-                message=entry.entry.body or "", subject=ticket.subject, order_id=ticket.order_id,
-                callback_phone=callback.get("phone"), callback_window=callback.get("window"),
-                first_response_due=datetime.fromisoformat(entry.entry.data["first_response_due"]),
-                timezone=ticket.timezone or s.timezone, refused_attachments=refused(entry), locale=ticket.locale,
-                shop_locale=s.locale))
+            return emails.acknowledgement(
+                emails.AcknowledgementFacts(
+                    brand=s.brand,
+                    reference=ticket.reference,
+                    name=ticket.customer_name,
+                    email=ticket.customer_email,
+                    message=entry.entry.body or "",
+                    subject=ticket.subject,
+                    order_id=ticket.order_id,
+                    callback_phone=callback.get("phone"),
+                    callback_window=callback.get("window"),
+                    first_response_due=datetime.fromisoformat(entry.entry.data["first_response_due"]),
+                    timezone=ticket.timezone or s.timezone,
+                    refused_attachments=refused(entry),
+                    locale=ticket.locale,
+                    shop_locale=s.locale,
+                )
+            )
         if mail in ("reply", "resolution"):
             author = entry.entry.author
             status = entry.entry.data.get("changes", {}).get("status", [None, None])
             facts = emails.ReplyFacts(
-                brand=s.brand, reference=ticket.reference, name=ticket.customer_name, email=ticket.customer_email,
-                subject=ticket.subject, body=entry.entry.body or "",
+                brand=s.brand,
+                reference=ticket.reference,
+                name=ticket.customer_name,
+                email=ticket.customer_email,
+                subject=ticket.subject,
+                body=entry.entry.body or "",
                 operator=display_name(self._store, author) if "@" in author else None,
                 resolved=mail == "resolution" or status[1] == "resolved",
-                thread_ids=self._thread_ids(collection, entry.sk), offer=entry.entry.data.get("offer"),
-                refused_attachments=refused_since(collection, entry.sk), locale=ticket.locale, shop_locale=s.locale)
+                thread_ids=self._thread_ids(collection, entry.sk),
+                offer=entry.entry.data.get("offer"),
+                refused_attachments=refused_since(collection, entry.sk),
+                locale=ticket.locale,
+                shop_locale=s.locale,
+            )
             return emails.operator_reply(facts) if mail == "reply" else emails.resolution_notice(facts)
         if mail == "follow_up":
             token = make_token(ticket.id, now + timedelta(days=s.feedback_token_days), self._signing_key())
-            return emails.follow_up(emails.FollowUpFacts(
-                brand=s.brand, reference=ticket.reference, name=ticket.customer_name, email=ticket.customer_email,
-                subject=ticket.subject, feedback_url=f"{s.public_url}/feedback/{token}",
-                thread_ids=self._thread_ids(collection, entry.sk), locale=ticket.locale, shop_locale=s.locale))
+            return emails.follow_up(
+                emails.FollowUpFacts(
+                    brand=s.brand,
+                    reference=ticket.reference,
+                    name=ticket.customer_name,
+                    email=ticket.customer_email,
+                    subject=ticket.subject,
+                    feedback_url=f"{s.public_url}/feedback/{token}",
+                    thread_ids=self._thread_ids(collection, entry.sk),
+                    locale=ticket.locale,
+                    shop_locale=s.locale,
+                )
+            )
         if mail in ("sla_warning", "sla_breach"):
-            return emails.sla_notice(emails.SlaNoticeFacts(
-                reference=ticket.reference, ticket_url=ticket_url, customer=customer,
-                metric=entry.entry.data["metric"], kind=mail.removeprefix("sla_"),
-                due=datetime.fromisoformat(entry.entry.data["due"]), now=entry.created_at, timezone=s.timezone,
-                to_address=to, shop_locale=s.locale))
+            return emails.sla_notice(
+                emails.SlaNoticeFacts(
+                    reference=ticket.reference,
+                    ticket_url=ticket_url,
+                    customer=customer,
+                    metric=entry.entry.data["metric"],
+                    kind=mail.removeprefix("sla_"),
+                    due=datetime.fromisoformat(entry.entry.data["due"]),
+                    now=entry.created_at,
+                    timezone=s.timezone,
+                    to_address=to,
+                    shop_locale=s.locale,
+                )
+            )
         if mail == "low_rating":
-            return emails.low_rating_notice(ticket.reference, customer, dict(ticket.feedback or {}), to, ticket_url,
-                                            shop_locale=s.locale)
+            return emails.low_rating_notice(
+                ticket.reference, customer, dict(ticket.feedback or {}), to, ticket_url, shop_locale=s.locale
+            )
         if mail == "assigned":
-            return emails.assignment_notice(ticket.reference, customer, ticket.subject, to, ticket_url,
-                                            shop_locale=s.locale)
+            return emails.assignment_notice(
+                ticket.reference, customer, ticket.subject, to, ticket_url, shop_locale=s.locale
+            )
         raise ValueError(f"unknown email {mail!r}")
 
     def _thread_ids(self, collection: Collection, before_sk: str) -> tuple[str, ...]:
@@ -207,11 +285,17 @@ def refused(stored: StoredEntry) -> tuple[tuple[str, str], ...]:
 
 def refused_since(collection: Collection, before_sk: str) -> tuple[tuple[str, str], ...]:
     """Files kept out of the customer's messages since our last email to them."""
-    last_out = max((d.entry_sk for d in collection.deliveries
-                    if d.to == CUSTOMER and d.entry_sk < before_sk and d.state in ("sent", "unconfirmed")),
-                   default="")
-    return tuple(f for e in collection.entries if last_out < e.sk < before_sk and e.entry.direction == "in"
-                 for f in refused(e))
+    last_out = max(
+        (
+            d.entry_sk
+            for d in collection.deliveries
+            if d.to == CUSTOMER and d.entry_sk < before_sk and d.state in ("sent", "unconfirmed")
+        ),
+        default="",
+    )
+    return tuple(
+        f for e in collection.entries if last_out < e.sk < before_sk and e.entry.direction == "in" for f in refused(e)
+    )
 
 
 def delivery_state(delivery: DeliveryRecord, now: datetime) -> str:

@@ -1,4 +1,5 @@
 """Agents (availability for automatic assignment) and macros (shared answers)."""
+
 from __future__ import annotations
 
 import re
@@ -6,12 +7,12 @@ from typing import Any
 
 from ..adapters.store import TicketStore
 from ..adapters.tables import Directory
-from ..domain.ticket import Actor
 from ..clock import Clock, iso
+from ..domain.emails import agent_display_name
 from ..domain.errors import FieldError, InvalidInput
 from ..domain.formats import is_email
-from ..domain.emails import agent_display_name
 from ..domain.macros import check_placeholders
+from ..domain.ticket import Actor
 from ..domain.validation import check
 
 MACRO_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -41,9 +42,14 @@ class DirectoryService:
     def me(self, email: str, roles: frozenset[str]) -> dict[str, Any]:
         """The signed-in operator: roles, roster entry (if any), signing name."""
         agent = self._store.agent(email)
-        return {"email": email, "roles": sorted(roles), "on_roster": agent is not None,
-                "name": agent.display_name if agent else None, "display_name": display_name(self._store, email),
-                "available": bool(agent and agent.available)}
+        return {
+            "email": email,
+            "roles": sorted(roles),
+            "on_roster": agent is not None,
+            "name": agent.display_name if agent else None,
+            "display_name": display_name(self._store, email),
+            "available": bool(agent and agent.available),
+        }
 
     def macros(self) -> list[dict[str, Any]]:
         return [_macro(m) for m in self._store.macros()]
@@ -54,8 +60,9 @@ class DirectoryService:
         check("macro", body)
         assert isinstance(body, dict)
         check_placeholders(body["body"], "body")
-        macro = Directory("macro", name, title=body["title"], body=body["body"], updated_at=self._clock.now(),
-                          updated_by=actor.email)
+        macro = Directory(
+            "macro", name, title=body["title"], body=body["body"], updated_at=self._clock.now(), updated_by=actor.email
+        )
         self._store.put_macro(macro)
         return _macro(macro)
 
@@ -70,10 +77,19 @@ def display_name(store: TicketStore, email: str) -> str:
 
 
 def _agent(agent: Directory, open_tickets: int) -> dict[str, Any]:
-    return {"email": agent.name, "name": agent.display_name, "available": bool(agent.available),
-            "open_tickets": open_tickets}
+    return {
+        "email": agent.name,
+        "name": agent.display_name,
+        "available": bool(agent.available),
+        "open_tickets": open_tickets,
+    }
 
 
 def _macro(macro: Directory) -> dict[str, Any]:
-    return {"name": macro.name, "title": macro.title, "body": macro.body,
-            "updated_at": iso(macro.updated_at) if macro.updated_at else None, "updated_by": macro.updated_by}
+    return {
+        "name": macro.name,
+        "title": macro.title,
+        "body": macro.body,
+        "updated_at": iso(macro.updated_at) if macro.updated_at else None,
+        "updated_by": macro.updated_by,
+    }

@@ -1,4 +1,5 @@
 """The customer's rating behind the follow-up email's signed link."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -15,8 +16,9 @@ from .tickets import TicketService
 
 
 class FeedbackService:
-    def __init__(self, settings: Settings, clock: Clock, store: TicketStore, tickets: TicketService,
-                 signing_key: SigningKey) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, store: TicketStore, tickets: TicketService, signing_key: SigningKey
+    ) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store

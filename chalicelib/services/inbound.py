@@ -4,6 +4,7 @@ from our own addresses and a message already seen are ignored. Every
 decision is an event on a ticket or, when no ticket results, a log line.
 The files a mail carries are stored under its ticket before the message is
 written (services/attachments.py)."""
+
 from __future__ import annotations
 
 from typing import TypedDict
@@ -25,14 +26,21 @@ ATTACHMENTS_ONLY = "(no text: see the attached files)"
 
 class Decision(TypedDict):
     """What became of one inbound mail."""
+
     ticket_id: str | None
     action: str  # appended | created | ignored
     reason: str
 
 
 class InboundService:
-    def __init__(self, settings: Settings, store: TicketStore, tickets: TicketService, intake: IntakeService,
-                 attachments: Attachments) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: TicketStore,
+        tickets: TicketService,
+        intake: IntakeService,
+        attachments: Attachments,
+    ) -> None:
         self._settings = settings
         self._store = store
         self._tickets = tickets
@@ -41,8 +49,14 @@ class InboundService:
 
     def handle(self, raw: bytes) -> Decision:
         decision = self._decide(raw)
-        log.info("inbound mail", extra={"ticket_id": decision.get("ticket_id"), "event": "inbound." + decision["action"],
-                                        "reason": decision["reason"]})
+        log.info(
+            "inbound mail",
+            extra={
+                "ticket_id": decision.get("ticket_id"),
+                "event": "inbound." + decision["action"],
+                "reason": decision["reason"],
+            },
+        )
         return decision
 
     def _decide(self, raw: bytes) -> Decision:
@@ -56,16 +70,22 @@ class InboundService:
         if ticket is not None and ticket.status != "closed":
             files = self._attachments.keep(ticket.id, mail.attachments)
             try:
-                self._tickets.customer_wrote(ticket.id, text, message_id=mail.message_id, subject=mail.subject,
-                                             attachments=files)
+                self._tickets.customer_wrote(
+                    ticket.id, text, message_id=mail.message_id, subject=mail.subject, attachments=files
+                )
             except Claimed:
                 return _ignored("this message was added already", ticket.id)
             return {"ticket_id": ticket.id, "action": "appended", "reason": f"reply to {ticket.reference}"}
         subject = mail.subject
         if mail.reference:
             subject = subject.replace(f"[{mail.reference}]", "").strip()
-        fields = {"name": mail.sender_name or mail.sender.partition("@")[0], "email": mail.sender,
-                  "message": text, "subject": subject[:200], "channel": "email"}
+        fields = {
+            "name": mail.sender_name or mail.sender.partition("@")[0],
+            "email": mail.sender,
+            "message": text,
+            "subject": subject[:200],
+            "channel": "email",
+        }
         try:
             inquiry = validate_inquiry(fields, self._settings.categories)
         except InvalidInput as invalid:
@@ -78,11 +98,18 @@ class InboundService:
         files = self._attachments.keep(new_id, mail.attachments)
         try:
             try:
-                answer = self._intake.open(inquiry, idempotency_key=key, message_id=mail.message_id, linked_to=linked,
-                                           attachments=files, ticket_id=new_id)
+                answer = self._intake.open(
+                    inquiry,
+                    idempotency_key=key,
+                    message_id=mail.message_id,
+                    linked_to=linked,
+                    attachments=files,
+                    ticket_id=new_id,
+                )
             except Conflict:
-                answer = self._intake.open(inquiry, message_id=mail.message_id, linked_to=linked, attachments=files,
-                                           ticket_id=new_id)
+                answer = self._intake.open(
+                    inquiry, message_id=mail.message_id, linked_to=linked, attachments=files, ticket_id=new_id
+                )
         except TooManyRequests:
             answer = None
         if (answer is None or answer["id"] != new_id) and files:
@@ -91,8 +118,11 @@ class InboundService:
             return _ignored("too many new messages from this address just now")
         if ticket is not None:
             self._tickets.link(ticket.id, answer["id"], answer["reference"])
-            return {"ticket_id": answer["id"], "action": "created",
-                    "reason": f"{ticket.reference} is closed; continued in {answer['reference']}"}
+            return {
+                "ticket_id": answer["id"],
+                "action": "created",
+                "reason": f"{ticket.reference} is closed; continued in {answer['reference']}",
+            }
         return {"ticket_id": answer["id"], "action": "created", "reason": "matches no open ticket"}
 
     def _named_ticket(self, mail: InboundMail) -> Ticket | None:

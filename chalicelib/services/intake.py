@@ -3,6 +3,7 @@ its reference, its Idempotency-Key and its place in the rate windows. The
 acknowledgement, the SLA schedule, the assignment and the counters follow
 from the table's stream: nothing is sent for what was not stored, and the
 request waits for none of it."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -50,9 +51,17 @@ class IntakeService:
         """An id for a ticket about to be opened (its files are stored under it first)."""
         return new_ticket_id(self._clock.now())
 
-    def open(self, inquiry: Inquiry, *, idempotency_key: str | None = None, sender: str | None = None,
-             message_id: str | None = None, linked_to: str | None = None,
-             attachments: tuple[Mapping[str, Any], ...] = (), ticket_id: str | None = None) -> dict[str, Any]:
+    def open(
+        self,
+        inquiry: Inquiry,
+        *,
+        idempotency_key: str | None = None,
+        sender: str | None = None,
+        message_id: str | None = None,
+        linked_to: str | None = None,
+        attachments: tuple[Mapping[str, Any], ...] = (),
+        ticket_id: str | None = None,
+    ) -> dict[str, Any]:
         """Store a valid inquiry as a new ticket (the web form's, or a new email's)."""
         now = self._clock.now()
         priority = assign_priority(inquiry, self._settings.priority_rules, self._settings.vip_customers)
@@ -61,20 +70,42 @@ class IntakeService:
         windows = self._rate_windows(inquiry.email, sender, now) if self._settings.rate_limits else ()
         for _ in range(_REFERENCE_ATTEMPTS):
             change = tickets.open_ticket(
-                ticket_id=ticket_id, reference=new_reference(), now=now, rules=self._settings.ticket_rules,
-                priority=priority, name=inquiry.name, email=inquiry.email, message=inquiry.message,
-                channel=inquiry.channel, subject=inquiry.subject, category=inquiry.category, phone=inquiry.phone,
-                order_id=inquiry.order_id, locale=inquiry.locale, timezone=inquiry.timezone,
-                callback={k: v for k, v in (("phone", inquiry.callback.phone), ("window", inquiry.callback.window))
-                          if v} if inquiry.callback else None,
-                message_id=message_id, linked_to=linked_to, attachments=attachments)
+                ticket_id=ticket_id,
+                reference=new_reference(),
+                now=now,
+                rules=self._settings.ticket_rules,
+                priority=priority,
+                name=inquiry.name,
+                email=inquiry.email,
+                message=inquiry.message,
+                channel=inquiry.channel,
+                subject=inquiry.subject,
+                category=inquiry.category,
+                phone=inquiry.phone,
+                order_id=inquiry.order_id,
+                locale=inquiry.locale,
+                timezone=inquiry.timezone,
+                callback={
+                    k: v for k, v in (("phone", inquiry.callback.phone), ("window", inquiry.callback.window)) if v
+                }
+                if inquiry.callback
+                else None,
+                message_id=message_id,
+                linked_to=linked_to,
+                attachments=attachments,
+            )
             answer = _answer(change.after)
             if inquiry.honeypot_filled:
                 log.info("honeypot filled: nothing stored or sent")
                 return answer
             claims = IntakeClaims(
-                reference=change.after.reference, idempotency_key=idempotency_key, body_hash=digest, answer=answer,
-                idempotency_until=now + timedelta(hours=self._settings.idempotency_hours), windows=windows)
+                reference=change.after.reference,
+                idempotency_key=idempotency_key,
+                body_hash=digest,
+                answer=answer,
+                idempotency_until=now + timedelta(hours=self._settings.idempotency_hours),
+                windows=windows,
+            )
             try:
                 self._writer.create(change, claims)
             except Claimed as taken:
@@ -97,8 +128,10 @@ class IntakeService:
         def window(kind: str, who: str, limit: Limit) -> RateWindow:
             length = limit.window_minutes * 60
             start = int(now.timestamp()) // length * length
-            return RateWindow(f"rate#{kind}#{who}#{start}", limit.requests,
-                              datetime.fromtimestamp(start + length, now.tzinfo))
+            return RateWindow(
+                f"rate#{kind}#{who}#{start}", limit.requests, datetime.fromtimestamp(start + length, now.tzinfo)
+            )
+
         windows = [window("email", email.lower(), self._settings.per_email)]
         if sender:
             windows.append(window("sender", sender, self._settings.per_sender))
@@ -109,5 +142,11 @@ def _answer(ticket: tickets.Ticket) -> dict[str, Any]:
     due = tickets.due_times(ticket)
     first_response, resolution = due["first_response"], due["resolution"]
     assert first_response is not None and resolution is not None  # a new ticket's clocks run
-    return {"id": ticket.id, "reference": ticket.reference, "status": ticket.status, "priority": ticket.priority,
-            "first_response_due": iso(first_response), "resolution_due": iso(resolution)}
+    return {
+        "id": ticket.id,
+        "reference": ticket.reference,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "first_response_due": iso(first_response),
+        "resolution_due": iso(resolution),
+    }

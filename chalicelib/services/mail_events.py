@@ -3,6 +3,7 @@ stage's configuration set publishes to. Each permanently bounced or
 complaining address is marked on its customer record, and the delivery of
 every later email to it is refused with the reason (services/delivery.py),
 which the ticket view shows. Marking is idempotent: SNS may deliver twice."""
+
 from __future__ import annotations
 
 import json
@@ -34,11 +35,20 @@ class MailEvents:
                 continue
             stop = undeliverable(message) if isinstance(message, dict) else []
             if not stop:
-                log.info("mail event needs nothing", extra={"event": "mail_event.ignored", "kind": message.get(
-                    "eventType") or message.get("notificationType") if isinstance(message, dict) else None})
+                log.info(
+                    "mail event needs nothing",
+                    extra={
+                        "event": "mail_event.ignored",
+                        "kind": message.get("eventType") or message.get("notificationType")
+                        if isinstance(message, dict)
+                        else None,
+                    },
+                )
             for address in stop:
                 self._store.mark_bounced(address.email, self._clock.now(), address.reason)
-                log.warning("address marked: no more mail to it", extra={
-                    "event": f"mail_event.{address.reason}", "detail": address.detail})
+                log.warning(
+                    "address marked: no more mail to it",
+                    extra={"event": f"mail_event.{address.reason}", "detail": address.detail},
+                )
                 marked.append({"email": address.email, "reason": address.reason})
         return {"marked": marked}

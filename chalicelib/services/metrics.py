@@ -1,5 +1,6 @@
 """Support metrics: counters kept per day as tickets change (by the stream
 consumer), read by period; the backlog counted from an index when read."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -40,8 +41,11 @@ class MetricsService:
         for email in roster:
             by_agent.setdefault(email, Counter())
         people = [row | {"name": roster.get(row["email"])} for row in metrics.agents(by_agent)]
-        return ({"since": first.isoformat(), "until": last.isoformat()} | metrics.report(totals, self.backlog())
-                | {"daily": metrics.daily(by_day), "agents": people})
+        return (
+            {"since": first.isoformat(), "until": last.isoformat()}
+            | metrics.report(totals, self.backlog())
+            | {"daily": metrics.daily(by_day), "agents": people}
+        )
 
     def csv(self, since: str | None, until: str | None, table: str | None) -> str:
         """The daily trend (or, with table=agents, the per-agent figures) as CSV."""

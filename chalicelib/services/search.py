@@ -2,6 +2,7 @@
 alter what a ticket is found by, its postings become those of the ticket as
 it is now (read again, consistently), so a redelivered or late record
 converges on the same index."""
+
 from __future__ import annotations
 
 from ..adapters.store import TicketStore
@@ -22,7 +23,9 @@ class SearchIndex:
         collection = self._store.collection(ticket_id)
         terms: frozenset[str] = frozenset()
         if collection is not None:
-            texts = [e.entry.body for e in collection.entries if e.entry.kind == "message" and e.entry.direction == "in"]
+            texts = [
+                e.entry.body for e in collection.entries if e.entry.kind == "message" and e.entry.direction == "in"
+            ]
             terms = search.ticket_terms(collection.ticket, texts)
         indexed = self._store.indexed_terms(ticket_id)
         if terms != indexed:

@@ -1,6 +1,7 @@
 """Operator work on tickets: read, list, change, reply, note, log calls; a
 customer's emailed message and rating. Every change goes through the one
 writer; the view answers from what the change wrote."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -13,9 +14,9 @@ from ..clock import Clock, iso
 from ..config import Settings
 from ..domain import cursor as cursors
 from ..domain import listing, search, story
-from ..domain.listing import FILTERS
 from ..domain import ticket as tickets
 from ..domain.errors import FieldError, InvalidInput, NotFound
+from ..domain.listing import FILTERS
 from ..domain.macros import first_name, render
 from ..domain.ticket import Actor, Ticket
 from ..domain.validation import check, one_of
@@ -25,8 +26,9 @@ from .writer import TicketWriter, Written
 
 
 class TicketService:
-    def __init__(self, settings: Settings, clock: Clock, store: TicketStore, writer: TicketWriter,
-                 signing_key: SigningKey) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, store: TicketStore, writer: TicketWriter, signing_key: SigningKey
+    ) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
@@ -45,10 +47,14 @@ class TicketService:
             raise NotFound(f"no ticket {ticket_id}", field="ticket_id")
         return self.view(collection)
 
-    def list(self, filters: Mapping[str, str], limit: int, cursor: str | None, *, q: str | None = None,
-             sort: str = "newest") -> dict[str, Any]:
-        unknown = [FieldError(name, one_of(values)) for name, values in (
-            ("status", tickets.STATUSES), ("priority", tickets.PRIORITIES)) if filters.get(name) not in (None, *values)]
+    def list(
+        self, filters: Mapping[str, str], limit: int, cursor: str | None, *, q: str | None = None, sort: str = "newest"
+    ) -> dict[str, Any]:
+        unknown = [
+            FieldError(name, one_of(values))
+            for name, values in (("status", tickets.STATUSES), ("priority", tickets.PRIORITIES))
+            if filters.get(name) not in (None, *values)
+        ]
         if unknown:
             raise InvalidInput(unknown)
         given = {k: filters[k] for k in FILTERS if filters.get(k)}
@@ -56,20 +62,27 @@ class TicketService:
             return self._search(q, given, limit, cursor)
         chosen = listing.plan(given, sort)
         scope = "&".join(f"{k}={v}" for k, v in sorted(given.items())) + ("&sort=sla" if sort == "sla" else "")
-        state = (listing.State.from_json(cursors.decode(cursor, scope, self._signing_key.accepted()),
-                                         len(chosen.streams))
-                 if cursor else listing.State.start(len(chosen.streams)))
+        state = (
+            listing.State.from_json(cursors.decode(cursor, scope, self._signing_key.accepted()), len(chosen.streams))
+            if cursor
+            else listing.State.start(len(chosen.streams))
+        )
         values, state, reads = listing.page(chosen, state, limit, self._store.index_reader(chosen))
         next_cursor = None if state.finished else cursors.encode(state.to_json(), scope, self._signing_key())
-        return self._page([listing.ticket_id(v) for v in values], given, next_cursor, reads,
-                          open_only=sort == "sla")
+        return self._page([listing.ticket_id(v) for v in values], given, next_cursor, reads, open_only=sort == "sla")
 
     def _search(self, q: str, given: Mapping[str, str], limit: int, cursor: str | None) -> dict[str, Any]:
         """Every word of `q` (and every filter), newest first, from the
         search index: postings intersected, never a scan."""
         if "callback" in given:
-            raise InvalidInput([FieldError("q", "searches with status, priority, assignee, category and tag "
-                                                "filters; not the callback queue")])
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "q",
+                        "searches with status, priority, assignee, category and tag filters; not the callback queue",
+                    )
+                ]
+            )
         terms = search.query_terms(q, given)
         scope = "q=" + "&".join(terms)
         below = cursors.decode(cursor, scope, self._signing_key.accepted()).get("below") if cursor else None
@@ -81,15 +94,23 @@ class TicketService:
         page["read"]["queries"] = found.queries
         return page
 
-    def _page(self, ids: Sequence[str], given: Mapping[str, str], next_cursor: str | None, reads: int,
-              open_only: bool = False) -> dict[str, Any]:
+    def _page(
+        self, ids: Sequence[str], given: Mapping[str, str], next_cursor: str | None, reads: int, open_only: bool = False
+    ) -> dict[str, Any]:
         found = self._store.tickets(ids)
         # An index follows its table within moments: a ticket that has just
         # left this listing is not shown in it.
-        items = [summary(t, self._clock.now()) for t in (found.get(i) for i in ids)
-                 if t is not None and _matches(t, given) and (t.is_open or not open_only)]
-        return {"items": items, "next_cursor": next_cursor, "server_time": iso(self._clock.now()),
-                "read": {"index_entries": reads, "returned": len(items)}}
+        items = [
+            summary(t, self._clock.now())
+            for t in (found.get(i) for i in ids)
+            if t is not None and _matches(t, given) and (t.is_open or not open_only)
+        ]
+        return {
+            "items": items,
+            "next_cursor": next_cursor,
+            "server_time": iso(self._clock.now()),
+            "read": {"index_entries": reads, "returned": len(items)},
+        }
 
     # Changing
 
@@ -99,12 +120,18 @@ class TicketService:
         if body.get("category") is not None and body["category"] not in self._settings.categories:
             raise InvalidInput([FieldError("category", one_of(self._settings.categories))])
         rules = self._rules
-        return self._answer(self._writer.apply(
-            ticket_id, lambda t, c, now: tickets.update(t, actor=actor, fields=body, now=now, rules=rules),
-            if_match=if_match, with_thread=True))
+        return self._answer(
+            self._writer.apply(
+                ticket_id,
+                lambda t, c, now: tickets.update(t, actor=actor, fields=body, now=now, rules=rules),
+                if_match=if_match,
+                with_thread=True,
+            )
+        )
 
-    def reply(self, ticket_id: str, body: object, actor: Actor,
-              files: tuple[Mapping[str, Any], ...] = ()) -> dict[str, Any]:
+    def reply(
+        self, ticket_id: str, body: object, actor: Actor, files: tuple[Mapping[str, Any], ...] = ()
+    ) -> dict[str, Any]:
         """An operator's answer, emailed. `macro` starts from a shared answer,
         placeholders are filled per ticket, `offer` adds a goodwill gesture,
         `files` (services/attachments.py's checked uploads) go with the email."""
@@ -121,12 +148,14 @@ class TicketService:
         now = self._clock.now()
         change = decide(collection.ticket, collection, now)
         entry = StoredEntry(entry_key(now, change.after.version), now, change.entry)
-        email = compose("reply", "customer", Collection(change.after, collection.entries, collection.deliveries),
-                        entry, now)
+        email = compose(
+            "reply", "customer", Collection(change.after, collection.entries, collection.deliveries), entry, now
+        )
         return {"body": change.entry.body, "subject": email.subject, "text": email.text}
 
-    def _replying(self, body: object, actor: Actor, files: tuple[Mapping[str, Any], ...] = ()
-                  ) -> Callable[[Ticket, Collection | None, datetime], tickets.Change]:
+    def _replying(
+        self, body: object, actor: Actor, files: tuple[Mapping[str, Any], ...] = ()
+    ) -> Callable[[Ticket, Collection | None, datetime], tickets.Change]:
         check("reply", body)
         assert isinstance(body, dict)
         typed = (body.get("body") or "").strip()
@@ -144,22 +173,40 @@ class TicketService:
         rules, operator_name = self._rules, display_name(self._store, actor.email)
 
         def decide(ticket: Ticket, _: Collection | None, now: datetime) -> tickets.Change:
-            values = {"first_name": first_name(ticket.customer_name), "name": ticket.customer_name,
-                      "reference": ticket.reference, "order_id": ticket.order_id, "brand": self._settings.brand,
-                      "operator_name": operator_name}
+            values = {
+                "first_name": first_name(ticket.customer_name),
+                "name": ticket.customer_name,
+                "reference": ticket.reference,
+                "order_id": ticket.order_id,
+                "brand": self._settings.brand,
+                "operator_name": operator_name,
+            }
             text = render(template, values, source)
-            return tickets.reply(ticket, actor=actor, text=text, now=now, rules=rules,
-                                 resolve=bool(body.get("resolve")), offer=body.get("offer"),
-                                 macro=macro.name if macro else None, attachments=files)
+            return tickets.reply(
+                ticket,
+                actor=actor,
+                text=text,
+                now=now,
+                rules=rules,
+                resolve=bool(body.get("resolve")),
+                offer=body.get("offer"),
+                macro=macro.name if macro else None,
+                attachments=files,
+            )
+
         return decide
 
     def note(self, ticket_id: str, body: object, actor: Actor) -> dict[str, Any]:
         check("note", body)
         assert isinstance(body, dict)
         rules = self._rules
-        return self._answer(self._writer.apply(
-            ticket_id, lambda t, c, now: tickets.note(t, actor=actor, text=body["body"], now=now, rules=rules),
-            with_thread=True))
+        return self._answer(
+            self._writer.apply(
+                ticket_id,
+                lambda t, c, now: tickets.note(t, actor=actor, text=body["body"], now=now, rules=rules),
+                with_thread=True,
+            )
+        )
 
     def log_call(self, ticket_id: str, body: object, actor: Actor) -> dict[str, Any]:
         """A phone call with the customer: reaching them completes a requested
@@ -167,28 +214,47 @@ class TicketService:
         check("call", body)
         assert isinstance(body, dict)
         rules = self._rules
-        return self._answer(self._writer.apply(
-            ticket_id, lambda t, c, now: tickets.log_call(t, actor=actor, outcome=body["outcome"],
-                                                          summary=body.get("summary") or "", now=now, rules=rules),
-            with_thread=True))
+        return self._answer(
+            self._writer.apply(
+                ticket_id,
+                lambda t, c, now: tickets.log_call(
+                    t, actor=actor, outcome=body["outcome"], summary=body.get("summary") or "", now=now, rules=rules
+                ),
+                with_thread=True,
+            )
+        )
 
     def rate(self, ticket_id: str, rating: Mapping[str, Any]) -> Ticket:
         """The customer's rating (again, if they change their mind)."""
         rules = self._rules
-        return self._writer.apply(ticket_id, lambda t, c, now: tickets.rate(t, rating=rating, now=now,
-                                                                             rules=rules)).ticket
+        return self._writer.apply(
+            ticket_id, lambda t, c, now: tickets.rate(t, rating=rating, now=now, rules=rules)
+        ).ticket
 
-    def customer_wrote(self, ticket_id: str, text: str, *, message_id: str | None = None,
-                       subject: str | None = None, attachments: tuple[Mapping[str, Any], ...] = ()) -> Written:
+    def customer_wrote(
+        self,
+        ticket_id: str,
+        text: str,
+        *,
+        message_id: str | None = None,
+        subject: str | None = None,
+        attachments: tuple[Mapping[str, Any], ...] = (),
+    ) -> Written:
         rules = self._rules
-        return self._writer.apply(ticket_id, lambda t, c, now: tickets.customer_wrote(
-            t, text=text, now=now, rules=rules, subject=subject, message_id=message_id, attachments=attachments))
+        return self._writer.apply(
+            ticket_id,
+            lambda t, c, now: tickets.customer_wrote(
+                t, text=text, now=now, rules=rules, subject=subject, message_id=message_id, attachments=attachments
+            ),
+        )
 
     def link(self, ticket_id: str, continued_in: str, reference: str) -> None:
         """A closed ticket the customer wrote to again points to the new one."""
         rules = self._rules
-        self._writer.apply(ticket_id, lambda t, c, now: tickets.continued(t, ticket_id=continued_in,
-                                                                          reference=reference, now=now, rules=rules))
+        self._writer.apply(
+            ticket_id,
+            lambda t, c, now: tickets.continued(t, ticket_id=continued_in, reference=reference, now=now, rules=rules),
+        )
 
     # Views
 
@@ -220,13 +286,24 @@ def _matches(ticket: Ticket, filters: Mapping[str, str]) -> bool:
 def summary(ticket: Ticket, now: datetime) -> dict[str, Any]:
     due = tickets.due_times(ticket)
     return {
-        "id": ticket.id, "reference": ticket.reference, "status": ticket.status, "priority": ticket.priority,
-        "channel": ticket.channel, "category": ticket.category, "subject": ticket.subject,
-        "preview": ticket.preview, "assignee": ticket.assignee, "tags": sorted(ticket.tags),
-        "version": ticket.version, "customer": {"name": ticket.customer_name, "email": ticket.customer_email},
-        "created_at": iso(ticket.created_at), "updated_at": iso(ticket.updated_at),
-        "first_response_due": _iso(due.get("first_response")), "resolution_due": _iso(due.get("resolution")),
-        "sla_badge": sla_badge(ticket, now), "linked_to": ticket.linked_to,
+        "id": ticket.id,
+        "reference": ticket.reference,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "category": ticket.category,
+        "subject": ticket.subject,
+        "preview": ticket.preview,
+        "assignee": ticket.assignee,
+        "tags": sorted(ticket.tags),
+        "version": ticket.version,
+        "customer": {"name": ticket.customer_name, "email": ticket.customer_email},
+        "created_at": iso(ticket.created_at),
+        "updated_at": iso(ticket.updated_at),
+        "first_response_due": _iso(due.get("first_response")),
+        "resolution_due": _iso(due.get("resolution")),
+        "sla_badge": sla_badge(ticket, now),
+        "linked_to": ticket.linked_to,
         "callback": dict(ticket.callback) if ticket.callback else None,
     }
 
@@ -239,24 +316,46 @@ def sla_badge(ticket: Ticket, now: datetime) -> dict[str, Any] | None:
         return None
     metric, clock = urgent
     minutes = int((clock.due_at - now).total_seconds() // 60)
-    state = "breached" if clock.breached_at or now >= clock.due_at else (
-        "warning" if clock.warn_at is not None and now >= clock.warn_at else "ok")
-    return {"metric": metric, "state": state, "due_at": iso(clock.due_at), "warn_at": _iso(clock.warn_at),
-            "remaining_minutes": max(minutes, 0), "overdue_minutes": max(-minutes, 0)}
+    state = (
+        "breached"
+        if clock.breached_at or now >= clock.due_at
+        else ("warning" if clock.warn_at is not None and now >= clock.warn_at else "ok")
+    )
+    return {
+        "metric": metric,
+        "state": state,
+        "due_at": iso(clock.due_at),
+        "warn_at": _iso(clock.warn_at),
+        "remaining_minutes": max(minutes, 0),
+        "overdue_minutes": max(-minutes, 0),
+    }
 
 
-def ticket_view(collection: Collection, settings: Settings, now: datetime,
-                names: Mapping[str, str] | None = None) -> dict[str, Any]:
+def ticket_view(
+    collection: Collection, settings: Settings, now: datetime, names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The whole ticket; `names` are the operators' display names (else
     made from their addresses) for the events told in words."""
     ticket = collection.ticket
     view = summary(ticket, now) | {
-        "customer": {"name": ticket.customer_name, "email": ticket.customer_email, "phone": ticket.phone,
-                     "locale": ticket.locale, "timezone": ticket.timezone},
+        "customer": {
+            "name": ticket.customer_name,
+            "email": ticket.customer_email,
+            "phone": ticket.phone,
+            "locale": ticket.locale,
+            "timezone": ticket.timezone,
+        },
         "order_id": ticket.order_id,
-        "first_responded_at": _iso(ticket.first_responded_at), "resolved_at": _iso(ticket.resolved_at),
-        "messages": [], "notes": [], "events": [], "notices": [], "calls": [], "offers": [],
-        "sla": sla_view(ticket, settings, now), "feedback": dict(ticket.feedback) if ticket.feedback else None,
+        "first_responded_at": _iso(ticket.first_responded_at),
+        "resolved_at": _iso(ticket.resolved_at),
+        "messages": [],
+        "notes": [],
+        "events": [],
+        "notices": [],
+        "calls": [],
+        "offers": [],
+        "sla": sla_view(ticket, settings, now),
+        "feedback": dict(ticket.feedback) if ticket.feedback else None,
         "server_time": iso(now),
     }
     deliveries: dict[str, list[Delivery]] = {}
@@ -271,25 +370,45 @@ def ticket_view(collection: Collection, settings: Settings, now: datetime,
             view["calls"].append(item | {"summary": entry.body, "outcome": data.get("outcome")})
         elif entry.kind == "message":
             mails = [d for d in deliveries.get(stored.sk, []) if d.to == "customer"]
-            view["messages"].append(item | {
-                "direction": entry.direction, "body": entry.body, "subject": data.get("subject"),
-                "channel": data.get("channel"), "attachments": [_file(a) for a in data.get("attachments") or ()],
-                "delivery": _delivery(mails[0], now) if mails and entry.direction == "out" else None})
+            view["messages"].append(
+                item
+                | {
+                    "direction": entry.direction,
+                    "body": entry.body,
+                    "subject": data.get("subject"),
+                    "channel": data.get("channel"),
+                    "attachments": [_file(a) for a in data.get("attachments") or ()],
+                    "delivery": _delivery(mails[0], now) if mails and entry.direction == "out" else None,
+                }
+            )
         if entry.kind == "event" or data.get("changes") or entry.event == "created":
-            view["events"].append(item | {
-                "event": entry.event, "text": story.describe(entry.event, entry.author, data, names or {}),
-                "data": {k: v for k, v in data.items() if k in (
-                    "changes", "metric", "due", "notified", "reason", "outcome", "csat", "nps", "macro")}})
+            view["events"].append(
+                item
+                | {
+                    "event": entry.event,
+                    "text": story.describe(entry.event, entry.author, data, names or {}),
+                    "data": {
+                        k: v
+                        for k, v in data.items()
+                        if k in ("changes", "metric", "due", "notified", "reason", "outcome", "csat", "nps", "macro")
+                    },
+                }
+            )
         if data.get("offer"):
             view["offers"].append(item | dict(data["offer"]))
         for delivery in deliveries.get(stored.sk, []):
-            sent = {"id": delivery.sk, "created_at": iso(delivery.created_at), "kind": delivery.mail,
-                    "delivery": _delivery(delivery, now)}
+            sent = {
+                "id": delivery.sk,
+                "created_at": iso(delivery.created_at),
+                "kind": delivery.mail,
+                "delivery": _delivery(delivery, now),
+            }
             if delivery.to != "customer":
                 view["notices"].append(sent | {"to": delivery.to})
             elif entry.direction != "out":  # Careline's own email to the customer: acknowledgement, follow-up...
-                view["messages"].append(sent | {"direction": "out", "author": "system", "body": None,
-                                                "subject": None, "attachments": []})
+                view["messages"].append(
+                    sent | {"direction": "out", "author": "system", "body": None, "subject": None, "attachments": []}
+                )
     return view
 
 
@@ -299,8 +418,12 @@ def _file(listed: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _delivery(delivery: Delivery, now: datetime) -> dict[str, Any]:
-    return {"status": delivery_state(delivery, now), "attempts": delivery.attempts,
-            "last_error": delivery.last_error, "next_attempt_at": _iso(delivery.retry_at)}
+    return {
+        "status": delivery_state(delivery, now),
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "next_attempt_at": _iso(delivery.retry_at),
+    }
 
 
 def sla_view(ticket: Ticket, settings: Settings, now: datetime) -> dict[str, Any]:
@@ -309,20 +432,30 @@ def sla_view(ticket: Ticket, settings: Settings, now: datetime) -> dict[str, Any
     for metric, clock in ticket.clocks.items():
         target = settings.sla.target(priority, metric)
         metrics[metric] = {
-            "state": clock.state, "target_minutes": target.minutes,
+            "state": clock.state,
+            "target_minutes": target.minutes,
             "clock": "business" if target.business else "calendar",
-            "started_at": iso(clock.started_at), "due_at": _iso(clock.due_at), "warn_at": _iso(clock.warn_at),
-            "warned_at": _iso(clock.warned_at), "breached_at": _iso(clock.breached_at),
-            "ended_at": _iso(clock.ended_at), "elapsed_minutes": clock.elapsed,
+            "started_at": iso(clock.started_at),
+            "due_at": _iso(clock.due_at),
+            "warn_at": _iso(clock.warn_at),
+            "warned_at": _iso(clock.warned_at),
+            "breached_at": _iso(clock.breached_at),
+            "ended_at": _iso(clock.ended_at),
+            "elapsed_minutes": clock.elapsed,
             "used_minutes_before_pause": round(clock.consumed, 2),
             "remaining_minutes": max(int((clock.due_at - now).total_seconds() // 60), 0) if clock.due_at else None,
-            "overdue_minutes": max(int((now - clock.due_at).total_seconds() // 60), 0) if clock.due_at else None}
+            "overdue_minutes": max(int((now - clock.due_at).total_seconds() // 60), 0) if clock.due_at else None,
+        }
     wake = tickets.wake_of(ticket, settings.ticket_rules)
     event = {"metric": wake.metric, "kind": wake.sla_kind, "at": iso(wake.at)} if wake and wake.kind == "sla" else None
-    return {"priority_basis": priority, "paused": ticket.status == "pending", "metrics": metrics,
-            "next_event": event, "badge": sla_badge(ticket, now)}
+    return {
+        "priority_basis": priority,
+        "paused": ticket.status == "pending",
+        "metrics": metrics,
+        "next_event": event,
+        "badge": sla_badge(ticket, now),
+    }
 
 
 def _iso(moment: datetime | None) -> str | None:
     return iso(moment) if moment else None
-

@@ -2,10 +2,11 @@
 per ticket at a time (its next SLA warning or breach, then the follow-up,
 then the automatic close), what a schedule does when it fires, and the
 repair of schedules that failed or went missing."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from ..adapters.scheduler import Scheduler, SchedulerError
@@ -22,19 +23,22 @@ LOOKAHEAD = timedelta(minutes=15)  # schedules due this soon are checked to exis
 
 
 class Transition(Protocol):
-    def __call__(self, ticket: tickets.Ticket, payload: Mapping[str, Any], *, now: datetime,
-                 rules: tickets.Rules) -> tickets.Change | None: ...
+    def __call__(
+        self, ticket: tickets.Ticket, payload: Mapping[str, Any], *, now: datetime, rules: tickets.Rules
+    ) -> tickets.Change | None: ...
 
 
 TRANSITIONS: dict[str, Transition] = {
     "sla": tickets.sla_event,
     "followup": lambda t, payload, now, rules: tickets.follow_up(t, now=now, rules=rules),
-    "close": lambda t, payload, now, rules: tickets.close(t, now=now, rules=rules)}
+    "close": lambda t, payload, now, rules: tickets.close(t, now=now, rules=rules),
+}
 
 
 class Timers:
-    def __init__(self, settings: Settings, clock: Clock, store: TicketStore, writer: TicketWriter,
-                 scheduler: Scheduler) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, store: TicketStore, writer: TicketWriter, scheduler: Scheduler
+    ) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
@@ -48,7 +52,7 @@ class Timers:
             if disarm:
                 self._scheduler.delete(disarm)
             if arm:
-                at = datetime.strptime(arm["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+                at = datetime.strptime(arm["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
                 self._scheduler.put(arm["name"], at, arm["payload"])
         except SchedulerError as error:
             log.warning("schedule not in step", extra={"error": str(error), "event": "schedule"})
@@ -79,8 +83,10 @@ class Timers:
         if written.change is None:
             return {"action": "ignored", "reason": "no longer due"}
         action = written.change.entry.event
-        return {"action": {"updated": "closed", "follow_up": "followed_up"}.get(action, action),
-                "ticket_id": ticket_id} | ({"metric": wake.metric} if wake.metric else {})
+        return {
+            "action": {"updated": "closed", "follow_up": "followed_up"}.get(action, action),
+            "ticket_id": ticket_id,
+        } | ({"metric": wake.metric} if wake.metric else {})
 
     def reconcile(self) -> dict[str, list[Any]]:
         """Act on what is overdue and re-create what is missing, reading only
@@ -91,7 +97,11 @@ class Timers:
         for ticket_id, disarm in self._store.schedule_repairs():  # what Scheduler refused: put it right now
             ticket = self._store.ticket(ticket_id)
             wake = tickets.wake_of(ticket, rules) if ticket else None
-            arm = {"name": wake.name(ticket_id), "at": _iso(wake.at), "payload": wake.payload(ticket_id)} if wake else None
+            arm = (
+                {"name": wake.name(ticket_id), "at": _iso(wake.at), "payload": wake.payload(ticket_id)}
+                if wake
+                else None
+            )
             if self.follow(arm, disarm):
                 self._store.repaired(ticket_id)
                 repaired.append(ticket_id)
@@ -105,8 +115,9 @@ class Timers:
                 ticket = self._store.ticket(ticket_id)
                 wake = tickets.wake_of(ticket, rules) if ticket else None
                 if wake is not None and not self._exists(wake.name(ticket_id)):
-                    self.follow({"name": wake.name(ticket_id), "at": _iso(wake.at),
-                                 "payload": wake.payload(ticket_id)}, None)
+                    self.follow(
+                        {"name": wake.name(ticket_id), "at": _iso(wake.at), "payload": wake.payload(ticket_id)}, None
+                    )
                     repaired.append(ticket_id)
         return {"acted": acted, "repaired": repaired}
 

@@ -9,6 +9,7 @@ and hidden for a growing while, so SQS retries only it, with backoff, and
 moves it to the dead-letter queue after the last attempt. The endpoints that
 did take it are remembered and not sent it again. Delivery is at least once:
 receivers dedupe by the event's `id`. The stream never waits for any of it."""
+
 from __future__ import annotations
 
 import contextvars
@@ -54,9 +55,15 @@ def envelope_of(message_body: str) -> dict[str, Any]:
 
 
 class Webhooks:
-    def __init__(self, endpoints: Sequence[Endpoint], store: TicketStore, clock: Clock,
-                 secret: Callable[[str], bytes], wall_seconds: Callable[[], float] = time.time,
-                 transport: Post = post) -> None:
+    def __init__(
+        self,
+        endpoints: Sequence[Endpoint],
+        store: TicketStore,
+        clock: Clock,
+        secret: Callable[[str], bytes],
+        wall_seconds: Callable[[], float] = time.time,
+        transport: Post = post,
+    ) -> None:
         self._endpoints = tuple(endpoints)
         self._store = store
         self._clock = clock  # when remembered deliveries may be forgotten
@@ -64,8 +71,9 @@ class Webhooks:
         self._wall_seconds = wall_seconds  # signatures carry real time, whatever the business clock says
         self._post = transport
 
-    def deliver(self, events: Iterable[Mapping[str, Any]],
-                skip: frozenset[tuple[str, str]] = frozenset()) -> dict[str, dict[str, str]]:
+    def deliver(
+        self, events: Iterable[Mapping[str, Any]], skip: frozenset[tuple[str, str]] = frozenset()
+    ) -> dict[str, dict[str, str]]:
         """POST each event to every endpoint that wants it, all at once (but
         not where `skip` has (event id, endpoint name)); for each event id that
         some endpoint failed, those endpoints and why."""
@@ -83,9 +91,13 @@ class Webhooks:
                     log.exception("webhook secret unavailable", extra={"endpoint": endpoint.name})
                     failed.setdefault(event["id"], {})[endpoint.name] = "its secret could not be read"
                     continue
-                headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-                           "Careline-Event-Id": event["id"], "Careline-Event-Type": event["type"],
-                           SIGNATURE_HEADER: signature_header(secret, signed_at, body)}
+                headers = {
+                    "Content-Type": "application/json",
+                    "User-Agent": USER_AGENT,
+                    "Careline-Event-Id": event["id"],
+                    "Careline-Event-Type": event["type"],
+                    SIGNATURE_HEADER: signature_header(secret, signed_at, body),
+                }
                 jobs.append((event["id"], endpoint, body, headers))
         if not jobs:
             return failed
@@ -109,15 +121,29 @@ class Webhooks:
         try:
             status = self._post(endpoint.url, body, headers, endpoint.timeout_seconds)
         except DeliveryFailed as error:
-            log.warning("webhook not delivered", extra={"event": headers["Careline-Event-Type"], "event_id": event_id,
-                                                        "endpoint": endpoint.name, "error": str(error)})
+            log.warning(
+                "webhook not delivered",
+                extra={
+                    "event": headers["Careline-Event-Type"],
+                    "event_id": event_id,
+                    "endpoint": endpoint.name,
+                    "error": str(error),
+                },
+            )
             return str(error)
         except Exception as error:  # a fault of ours with one endpoint is still only that endpoint's failure
             log.exception("webhook delivery broke", extra={"event_id": event_id, "endpoint": endpoint.name})
             return f"not sent: {error}"
-        log.info("webhook delivered", extra={"event": headers["Careline-Event-Type"], "event_id": event_id,
-                                             "endpoint": endpoint.name, "status": status,
-                                             "ms": round((time.monotonic() - started) * 1000)})
+        log.info(
+            "webhook delivered",
+            extra={
+                "event": headers["Careline-Event-Type"],
+                "event_id": event_id,
+                "endpoint": endpoint.name,
+                "status": status,
+                "ms": round((time.monotonic() - started) * 1000),
+            },
+        )
         return None
 
     def handle(self, records: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, str]]]:
@@ -128,8 +154,10 @@ class Webhooks:
             try:
                 parsed.append((record, envelope_of(record["body"])))
             except (ValueError, KeyError, TypeError):
-                log.error("not a Careline event: left for the dead-letter queue",
-                          extra={"message_id": record.get("messageId")})
+                log.error(
+                    "not a Careline event: left for the dead-letter queue",
+                    extra={"message_id": record.get("messageId")},
+                )
                 failures.append(record["messageId"])
         retried = [envelope for record, envelope in parsed if _receive_count(record) > 1]
         failed = self.deliver([envelope for _, envelope in parsed], skip=self._taken_already(retried))
@@ -143,9 +171,13 @@ class Webhooks:
     # Retries: only to the endpoints that failed, after a growing pause.
 
     def _taken_already(self, events: Sequence[Mapping[str, Any]]) -> frozenset[tuple[str, str]]:
-        return frozenset((event["id"], endpoint.name) for event in events for endpoint in self._endpoints
-                         if endpoint.wants(event["type"])
-                         and self._store.claim(_delivered_key(endpoint.name, event["id"])) is not None)
+        return frozenset(
+            (event["id"], endpoint.name)
+            for event in events
+            for endpoint in self._endpoints
+            if endpoint.wants(event["type"])
+            and self._store.claim(_delivered_key(endpoint.name, event["id"])) is not None
+        )
 
     def _remember_the_others(self, event: Mapping[str, Any], failed: Mapping[str, str]) -> None:
         until = self._clock.now() + REMEMBER

@@ -4,6 +4,7 @@ ticket the same way: read it, let the domain decide the change, store the
 ticket and the entry that records it in one transaction, retry on a
 concurrent change. Nothing else happens here: the table's stream performs
 the change's effects."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,6 +31,7 @@ Decide = Callable[[Ticket, Collection | None, datetime], Change | None]
 class Written:
     """What a change left: the ticket after it, and its entry's key (None when
     the decision was that nothing changes)."""
+
     ticket: Ticket
     change: Change | None
     entry_sk: str | None
@@ -45,8 +47,9 @@ class TicketWriter:
         """Store a new ticket with what it claims; its entry's key."""
         return self._commit(change, claims)
 
-    def apply(self, ticket_id: str, decide: Decide, *, if_match: int | None = None,
-              with_thread: bool = False) -> Written:
+    def apply(
+        self, ticket_id: str, decide: Decide, *, if_match: int | None = None, with_thread: bool = False
+    ) -> Written:
         """Read the ticket (with its thread if the decision needs it), decide,
         write; again from a fresh read if someone changed it meanwhile. With
         If-Match, a change made meanwhile is the caller's to see (412)."""

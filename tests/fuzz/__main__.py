@@ -7,6 +7,7 @@ Prints the cases run and every server error; exits non-zero on any.
 
     python -m tests.fuzz [--max-examples N] [--max-seconds S] [--base URL]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,14 +30,38 @@ def fuzz(base: str, max_examples: int, max_seconds: int, seed: int, phases: str 
     """Run schemathesis once: the operations and cases it ran, and each server
     error as (operation, status, how to reproduce it)."""
     base = loopback_only(base)
-    command = [sys.executable, "-m", "schemathesis.cli", "run", str(DOCUMENT), "--url", base,
-               "--phases", phases, "--checks", "not_a_server_error", "--max-examples", str(max_examples),
-               "--max-time", str(max_seconds), "--seed", str(seed), "--workers", "1",
-               "--request-timeout", "30", "--suppress-health-check", "all", "--no-color", "--output-truncate", "true",
-               # the demo loader works a month of tickets per call (minutes): tests/test_demo.py covers it
-               "--exclude-path", "/_dev/demo"]
-    env = os.environ | {"SCHEMATHESIS_HOOKS": "tests.fuzz.hooks", "CARELINE_FUZZ_BASE": base,
-                        "PYTHONPATH": str(ROOT)}
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        str(DOCUMENT),
+        "--url",
+        base,
+        "--phases",
+        phases,
+        "--checks",
+        "not_a_server_error",
+        "--max-examples",
+        str(max_examples),
+        "--max-time",
+        str(max_seconds),
+        "--seed",
+        str(seed),
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+        "--suppress-health-check",
+        "all",
+        "--no-color",
+        "--output-truncate",
+        "true",
+        # the demo loader works a month of tickets per call (minutes): tests/test_demo.py covers it
+        "--exclude-path",
+        "/_dev/demo",
+    ]
+    env = os.environ | {"SCHEMATHESIS_HOOKS": "tests.fuzz.hooks", "CARELINE_FUZZ_BASE": base, "PYTHONPATH": str(ROOT)}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)  # also where schemathesis keeps its cache (not in the repository)
     run = subprocess.run(command, capture_output=True, text=True, timeout=max_seconds + 300, cwd=ARTIFACTS, env=env)
     (ARTIFACTS / "schemathesis.txt").write_text(run.stdout + run.stderr)
@@ -61,9 +86,11 @@ def summary(output: str) -> dict:
         elif line.strip().startswith("curl ") and operation:
             failures.append({"operation": operation, "status": status, "reproduce": line.strip()})
             status = None
-    return {"operations": int(tested.group(1)) if tested else 0,
-            "cases": int(cases[-1].replace(",", "")) if cases else 0,
-            "failures": failures}
+    return {
+        "operations": int(tested.group(1)) if tested else 0,
+        "cases": int(cases[-1].replace(",", "")) if cases else 0,
+        "failures": failures,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     starting = nullcontext({"base": args.base}) if args.base else running_stack({"CARELINE_RATE_LIMITS": "off"})
     with starting as stack:
         found = fuzz(stack["base"], args.max_examples, args.max_seconds, args.seed)
-    print(f"fuzz: {found['operations']} operations, {found['cases']} cases, {len(found['failures'])} server errors "
-          f"(schemathesis's whole report: {ARTIFACTS.relative_to(ROOT)}/schemathesis.txt)")
+    print(
+        f"fuzz: {found['operations']} operations, {found['cases']} cases, {len(found['failures'])} server errors "
+        f"(schemathesis's whole report: {ARTIFACTS.relative_to(ROOT)}/schemathesis.txt)"
+    )
     for failure in found["failures"]:
         print(f" - {failure['operation']}: {failure['status']}\n     {failure['reproduce']}")
     return 1 if found["failures"] else 0
