@@ -3,7 +3,7 @@
 // with a live preview of the email as the server renders it; and beside it
 // the customer, SLA, rating, offers, history and events in words.
 import { api } from "./api.js";
-import { countdown, h, when, words } from "./dom.js";
+import { countdown, duration, h, when, words } from "./dom.js";
 import { attachmentList, replyFiles } from "./files.js";
 import { METRICS, slaBadge } from "./sla.js";
 import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
@@ -52,8 +52,10 @@ function slaList(ticket) {
       const due = m.due_at ? [" · due ", when(m.due_at), " (", h("span", { class: "count" }, countdown(m.due_at)), ")"] : " · paused";
       return h("li", {}, h("strong", {}, name), m.breached_at ? " · breached" : m.state === "paused" ? " · paused (waiting on the customer)" : "", due);
     }
-    return h("li", {}, h("strong", {}, name), ` · ${words(m.state)}`, m.ended_at ? ` ${when(m.ended_at)}` : "",
-      m.breached_at ? ` (breached ${when(m.breached_at)})` : "");
+    // Done late: how long it took against its target says more than a second timestamp.
+    const took = m.breached_at && m.elapsed_minutes != null
+      ? ` (took ${duration(m.elapsed_minutes)}, target ${duration(m.target_minutes)})` : "";
+    return h("li", {}, h("strong", {}, name), ` · ${words(m.state)}`, m.ended_at ? ` ${when(m.ended_at)}` : "", took);
   }));
 }
 
