@@ -164,7 +164,7 @@ def settings_from(stage: str, document: dict[str, Any], env: Mapping[str, str], 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """The running stage's settings. The stage documents ship with the code
-    and are validated against their schema by the tests and `make infra`, so
+    and are validated against their schema by the tests, so
     a cold start does not pay for jsonschema; the rules that need code still
     run here."""
     env = os.environ if env is None else env

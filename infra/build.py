@@ -1298,8 +1298,8 @@ def template(stage: str) -> dict:
                     "SourceArn": {"Ref": "MailEventTopic"},
                 },
             }
-        if chalice_name in ("retry_outbox", "retry_mail"):
-            # The app logs {"retry_backlog": N} on each run: the emails still waiting for SES.
+        if chalice_name == "retry_mail":
+            # retry_mail logs {"retry_backlog": N} on each run: the emails still waiting for SES.
             resources["RetryBacklogMetric"] = {
                 "Type": "AWS::Logs::MetricFilter",
                 "Properties": {

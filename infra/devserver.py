@@ -1,8 +1,9 @@
 """`make run`: the whole stack in one foreground process.
 
 moto's server on AWS_PORT (the AWS of the local stage), the Chalice app in
-stage `local` on PORT, and a local scheduler that fires due EventBridge
-schedules and the outbox sweeper every second. Ctrl-C stops all of it.
+stage `local` on PORT, and a background tick that, every second, feeds the
+table's stream to `on_change` and fires due EventBridge schedules (the mail
+retries and the reconciler run once per minute of the dev clock). Ctrl-C stops all of it.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 and what failed is retried, and nothing is ever sent twice."""
 
 import json
+import logging
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from chalicelib.adapters.aws import client as aws_client
@@ -15,6 +17,29 @@ def post(client):
 
 def deliveries(services, ticket_id):
     return services.store.collection(ticket_id).deliveries
+
+
+@contextmanager
+def log_lines():
+    """The project's log lines as the deployed functions write them (JSON)."""
+    from chalicelib.log import ROOT, JsonFormatter, logger
+
+    logger(__name__)  # the project's logging, configured once
+    lines: list[dict] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(json.loads(JsonFormatter().format(record)))
+    logging.getLogger(ROOT).addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logging.getLogger(ROOT).removeHandler(handler)
+
+
+def backlog(services) -> list[int]:
+    """retry_mail's run, as the RetryBacklogAlarm's metric filter reads it."""
+    with log_lines() as lines:
+        services.delivery.retry_due()
+    return [line["retry_backlog"] for line in lines if "retry_backlog" in line]
 
 
 def test_ses_rejecting_still_stores_and_answers_then_retries_until_sent_once(
@@ -37,11 +62,12 @@ def test_ses_rejecting_still_stores_and_answers_then_retries_until_sent_once(
 
     ses.create_email_identity(EmailIdentity=settings.sender)
     clock.advance(timedelta(minutes=1))
-    assert services.delivery.retry_due() == []  # not due yet: the second attempt backs off 2 minutes
+    assert backlog(services) == [1]  # not due yet (the second attempt backs off 2 minutes), still waiting
     clock.advance(timedelta(minutes=1))
     assert len(services.delivery.retry_due()) == 1
     clock.advance(timedelta(hours=2))
     assert services.delivery.retry_due() == []  # sent: never again
+    assert backlog(services) == [0]
     [mail] = mailbox()
     assert response.json_body["reference"] in mail["subject"]
     assert deliveries(services, ticket_id)[0].state == "sent"

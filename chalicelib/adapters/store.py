@@ -80,7 +80,7 @@ class Delivery:
     entry_sk: str
     mail: str
     to: str
-    state: str  # sending | sent | retry | unconfirmed | refused
+    state: str  # sending | sent | retry | unconfirmed | refused | failed
     attempts: int
     message_id: str
     created_at: datetime
@@ -362,7 +362,7 @@ class TicketStore:
         TicketTable(ticket_id, sk).update(actions=actions)
 
     def deliveries_due(self, now: datetime, limit: int = 50) -> list[Delivery]:
-        """Failed emails whose next attempt is due, from every shard."""
+        """Failed emails whose next attempt is due: up to `limit` from each shard."""
         found: list[Delivery] = []
         for n in range(SHARDS):
             for key in TicketTable.by_retry.query(f"retry#{n}", TicketTable.retry_at <= f"{_iso(now)}#~", limit=limit):
@@ -371,6 +371,10 @@ class TicketStore:
                 except DoesNotExist:
                     continue
         return [d for d in found if d.state == "retry"]
+
+    def deliveries_waiting(self) -> int:
+        """Emails waiting for another attempt, due or not (the index holds exactly those)."""
+        return sum(TicketTable.by_retry.count(f"retry#{n}") for n in range(SHARDS))
 
     # Schedules that Scheduler did not take: repaired by the reconciler
 

@@ -149,7 +149,7 @@ class TicketTable(Model):
     # An email's delivery (sk "<entry sk>#mail#<n>")
     mail = UnicodeAttribute(attr_name="m", null=True)
     to = UnicodeAttribute(attr_name="to", null=True)
-    state = UnicodeAttribute(attr_name="st", null=True)  # sending | sent | retry | unconfirmed | refused
+    state = UnicodeAttribute(attr_name="st", null=True)  # sending | sent | retry | unconfirmed | refused | failed
     attempts = NumberAttribute(attr_name="n", null=True)
     message_id = UnicodeAttribute(attr_name="mid", null=True)
     ses_id = UnicodeAttribute(attr_name="ses", null=True)
@@ -233,7 +233,7 @@ class Tally(Model):
         table_name = "metrics"
 
     day = UnicodeAttribute(hash_key=True)  # YYYY-MM-DD: each day its own partition
-    family = UnicodeAttribute(range_key=True)  # "all" | "agents"
+    family = UnicodeAttribute(range_key=True)  # "all" | "time" (sketches) | "agent#<email>"
 
 
 class Posting(Model):

@@ -88,7 +88,9 @@ class Delivery:
         return self._send(ticket_id, sk, entry_sk, mail, to, mid, attempts=1, collection=collection, bounced=bounced)
 
     def retry_due(self, limit: int = 50) -> list[str]:
-        """Send again what SES refused earlier and is due; the keys sent."""
+        """Send again what SES refused earlier and is due; the keys sent. Logs
+        `retry_backlog`, the emails still waiting after this run (due or
+        backing off): the deploy template's RetryBacklogAlarm reads it."""
         sent = []
         for delivery in self._store.deliveries_due(self._clock.now(), limit):
             if not self._store.retake_delivery(delivery, self._clock.now()):
@@ -104,6 +106,7 @@ class Delivery:
             )
             if outcome == "sent":
                 sent.append(f"{delivery.ticket_id}/{delivery.sk}")
+        log.info("due emails retried", extra={"sent": len(sent), "retry_backlog": self._store.deliveries_waiting()})
         return sent
 
     def _send(
