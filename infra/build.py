@@ -47,8 +47,9 @@ LOG_RETENTION_DAYS = {"dev": 14, "staging": 30, "prod": 365}
 SECRET_ROTATION_DAYS = 90
 API_RATE_LIMIT, API_BURST_LIMIT = 50, 100  # per second, per stage: far above a support desk's traffic
 # What the functions do to items. Transactions need no action of their own:
-# IAM checks each Put/Update/Delete/ConditionCheck inside. Scan and
-# BatchWriteItem serve only the recompute command, run with operator rights.
+# IAM checks each Put/Update/Delete/ConditionCheck inside. Scan serves only
+# the recompute command, run with operator rights; BatchWriteItem only the
+# stream consumer's search postings (and that command).
 TABLE_ACTIONS = [
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
@@ -157,7 +158,7 @@ FUNCTIONS: dict[str, Function] = {
     "api_handler": Function("api", ("tables", "secret", "files_read", "files_write"), "the API's routes"),
     "on_change": Function(
         "stream",
-        ("tables", "mail", "schedules", "secret", "events", "files_read", "files_delete"),
+        ("tables", "search_postings", "mail", "schedules", "secret", "events", "files_read", "files_delete"),
         "the tickets table's stream: performs each change's effects",
     ),
     "on_schedule": Function("scheduler", ("tables", "schedules"), "one-time schedules (SLA, follow-up, close)"),
@@ -225,6 +226,14 @@ def code_statements(stage: str, capability: str) -> list[dict]:
         return [
             {"Sid": "Tables", "Action": TABLE_ACTIONS, "Resource": list(tables.values())},
             {"Sid": "Indexes", "Action": INDEX_ACTIONS, "Resource": indexes},
+        ]
+    if capability == "search_postings":  # a change's postings in batches of 25
+        return [
+            {
+                "Sid": "SearchPostings",
+                "Action": ["dynamodb:BatchWriteItem"],
+                "Resource": [_arn("dynamodb", f"table/{n['tables']}search")],
+            }
         ]
     if capability == "mail":  # only as the stage's sender, through the stage's identity
         return [

@@ -178,8 +178,11 @@ def test_each_policy_grants_exactly_the_stages_tables(stage):
             actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
             if statement["Sid"] == "Stream":  # the consumer's event source, read by Lambda with its role
                 assert (set(actions), statement["Resource"]) == (set(build.STREAM_ACTIONS), stream), name
+            elif statement["Sid"] == "SearchPostings":  # batch writes: the consumer's, to the search table only
+                assert name == "on_change" and actions == ["dynamodb:BatchWriteItem"], name
+                assert statement["Resource"] == [f"arn:aws:dynamodb:*:*:table/{prefix}search"]
             elif any(a.startswith("dynamodb:") for a in actions):
-                assert set(actions) <= set(build.TABLE_ACTIONS), actions  # no Scan, batch writes or table admin
+                assert set(actions) <= set(build.TABLE_ACTIONS), actions  # no Scan, other batch writes or table admin
                 granted |= (
                     {statement["Resource"]} if isinstance(statement["Resource"], str) else set(statement["Resource"])
                 )

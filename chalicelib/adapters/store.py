@@ -449,14 +449,15 @@ class TicketStore:
             return frozenset()
 
     def index_terms(self, ticket_id: str, terms: frozenset[str], indexed: frozenset[str]) -> None:
-        """Make the ticket's postings `terms`, from `indexed`: new ones first,
-        then the gone ones, then the record of them, so a stop half-way is
-        redone by the next run (each write is a put or delete by key). Single
-        writes: a transaction would bill each item twice."""
-        for term in sorted(terms - indexed):
-            Posting(term, ticket_id).save()
-        for term in sorted(indexed - terms):
-            Posting(term, ticket_id).delete()
+        """Make the ticket's postings `terms`, from `indexed`: the postings
+        first, then the record of them, so a stop half-way is redone by the
+        next run (each write is a put or delete by key, safe to repeat).
+        Batches of 25, not a transaction: a transaction bills each item twice."""
+        with Posting.batch_write() as batch:
+            for term in sorted(terms - indexed):
+                batch.save(Posting(term, ticket_id))
+            for term in sorted(indexed - terms):
+                batch.delete(Posting(term, ticket_id))
         if terms:
             Posting(f"#{ticket_id}", "#", terms=set(terms)).save()
         else:

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..adapters import counters
 from ..adapters.bus import EventBus
-from ..adapters.store import StoredEntry, TicketStore, to_stored_entry
+from ..adapters.store import Collection, StoredEntry, TicketStore, to_stored_entry
 from ..adapters.tables import TicketTable
 from ..config import Settings
 from ..log import bound, logger
@@ -76,8 +76,8 @@ class Consumer:
             stored = to_stored_entry(item)
             with bound(ticket_id=item.pk, event=stored.entry.event):
                 try:
-                    self._effects(item.pk, stored.sk, stored.effects or {})
-                    self._search.follow(item.pk, stored.entry)
+                    collection = self._effects(item.pk, stored.sk, stored.effects or {})
+                    self._search.follow(item.pk, stored.entry, collection)
                 except Exception:
                     log.exception("effects failed; the stream delivers the record again")
                     failed = record
@@ -95,7 +95,8 @@ class Consumer:
             failed = records[0]
         return {"batchItemFailures": [{"itemIdentifier": failed["dynamodb"]["SequenceNumber"]}] if failed else []}
 
-    def _effects(self, ticket_id: str, entry_sk: str, fx: Mapping[str, Any]) -> None:
+    def _effects(self, ticket_id: str, entry_sk: str, fx: Mapping[str, Any]) -> Collection | None:
+        """Performs a record's effects; the ticket as read for them, if it was."""
         collection, bounced = None, UNKNOWN
         if fx.get("customer") or fx.get("mail"):
             collection = self._store.collection(ticket_id)  # one read serves every effect of the record
@@ -109,6 +110,7 @@ class Consumer:
             self._assignment.assign(ticket_id)
         if fx.get("purge_files"):
             self._attachments.purge(ticket_id)
+        return collection
 
     def _envelopes(self, ticket_id: str, stored: StoredEntry) -> list[dict[str, Any]]:
         published = (stored.effects or {}).get("publish", ())

@@ -5,7 +5,7 @@ converges on the same index."""
 
 from __future__ import annotations
 
-from ..adapters.store import TicketStore
+from ..adapters.store import Collection, TicketStore
 from ..domain import search
 from ..domain.ticket import Entry
 
@@ -14,19 +14,22 @@ class SearchIndex:
     def __init__(self, store: TicketStore) -> None:
         self._store = store
 
-    def follow(self, ticket_id: str, entry: Entry) -> None:
+    def follow(self, ticket_id: str, entry: Entry, collection: Collection | None = None) -> None:
+        """`collection`: the ticket as the consumer just read it for this
+        record's other effects, if it did (read again otherwise)."""
         if search.affects(entry.kind, entry.event, entry.direction, entry.data):
-            self.refresh(ticket_id)
+            # A new ticket has no postings yet; redelivered, its puts repeat harmlessly.
+            self.refresh(ticket_id, collection, new=entry.event == "created")
 
-    def refresh(self, ticket_id: str) -> None:
+    def refresh(self, ticket_id: str, collection: Collection | None = None, *, new: bool = False) -> None:
         """The ticket's postings made those of the ticket as it is now."""
-        collection = self._store.collection(ticket_id)
+        collection = collection or self._store.collection(ticket_id)
         terms: frozenset[str] = frozenset()
         if collection is not None:
             texts = [
                 e.entry.body for e in collection.entries if e.entry.kind == "message" and e.entry.direction == "in"
             ]
             terms = search.ticket_terms(collection.ticket, texts)
-        indexed = self._store.indexed_terms(ticket_id)
+        indexed: frozenset[str] = frozenset() if new else self._store.indexed_terms(ticket_id)
         if terms != indexed:
             self._store.index_terms(ticket_id, terms, indexed)
