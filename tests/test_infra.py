@@ -10,8 +10,8 @@ import pytest
 from pynamodb.attributes import TTLAttribute
 
 from infra import build
-from tests import packaging
 from tests.conftest import ROOT
+from tests.integration import packaging
 
 STAGES = build.AWS_STAGES
 

@@ -54,7 +54,7 @@ def test_an_aws_stage_serves_the_packaged_document_publicly_and_cacheably():
     """As app.py registers the route in stage prod, its package as `chalice package` builds it."""
     import zipfile
 
-    from tests import packaging
+    from tests.integration import packaging
 
     with zipfile.ZipFile(packaging.packaged("prod") / "deployment.zip") as package:
         assert package.read("chalicelib/api/openapi.json").decode() == openapi.render(PUBLIC)

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browsing import Console, api, browser, opened, require_chromium, shot, sign_in, token  # noqa: F401
+from tests.e2e.browsing import Console, api, browser, opened, require_chromium, shot, sign_in, token  # noqa: F401
 from tests.stack import shared_stack
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from infra import build
-from tests import packaging
+from tests.integration import packaging
 
 BIN = Path(sys.executable).parent
 CHECKOV = build.ROOT / ".venv" / "checkov" / "bin" / "checkov"

@@ -7,7 +7,7 @@ applies under them. Screenshots land in test-artifacts/browser/."""
 
 import pytest
 
-from tests.test_browser import api, browser, shot, stack  # noqa: F401 (fixtures shared with the JS tests)
+from tests.e2e.test_browser import api, browser, shot, stack  # noqa: F401 (fixtures shared with the JS tests)
 
 pytestmark = pytest.mark.e2e
 MARKUP_NAME = "Ann <b>Lee</b>"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browsing import (  # noqa: F401
+from tests.e2e.browsing import (  # noqa: F401
     DESKTOP,
     PHONE,
     api,
