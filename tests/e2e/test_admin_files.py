@@ -27,8 +27,8 @@ from tests.e2e.browsing import (  # noqa: F401
     shot,
     sign_in,
 )
+from tests.mails import mail
 from tests.stack import shared_stack
-from tests.test_attachments import mail
 
 pytestmark = pytest.mark.e2e
 require_chromium()

@@ -5,71 +5,7 @@ transient bounce changes nothing."""
 
 import json
 
-import pytest
-
-from chalicelib.domain.mail_events import undeliverable
-
-
-def ses_event(kind: str, **body) -> dict:
-    """An SES event record as the configuration set publishes it (docs: 'Examples of event data
-    that Amazon SES publishes to Amazon SNS')."""
-    mail = {
-        "timestamp": "2026-11-24T09:00:01.012Z",
-        "source": "Careline Demo Shop customer care <support@careline.example>",
-        "sourceArn": "arn:aws:ses:us-east-1:123456789012:identity/careline.example",
-        "sendingAccountId": "123456789012",
-        "messageId": "0100019a-example-000000",
-        "destination": ["ann@example.com"],
-        "headersTruncated": False,
-        "headers": [
-            {"name": "From", "value": "support@careline.example"},
-            {"name": "To", "value": "Ann Lee <ann@example.com>"},
-        ],
-        "commonHeaders": {
-            "from": ["support@careline.example"],
-            "to": ["Ann Lee <ann@example.com>"],
-            "messageId": "0100019a-example-000000",
-            "subject": "We received your request [CL-K32SR5DY]",
-        },
-        "tags": {"ses:configuration-set": ["careline-prod"], "ses:source-ip": ["192.0.2.0"]},
-    }
-    return {"eventType": kind, "mail": mail, **body}
-
-
-def permanent_bounce(*addresses, bounce_type="Permanent"):
-    return ses_event(
-        "Bounce",
-        bounce={
-            "bounceType": bounce_type,
-            "bounceSubType": "General" if bounce_type == "Permanent" else "MailboxFull",
-            "bouncedRecipients": [
-                {
-                    "emailAddress": a,
-                    "action": "failed",
-                    "status": "5.1.1",
-                    "diagnosticCode": "smtp; 550 5.1.1 user unknown",
-                }
-                for a in addresses
-            ],
-            "timestamp": "2026-11-24T09:00:02.669Z",
-            "feedbackId": "0100019a-bounce-000000",
-            "reportingMTA": "dsn; a8-70.smtp-out.amazonses.com",
-        },
-    )
-
-
-def complaint(*addresses):
-    return ses_event(
-        "Complaint",
-        complaint={
-            "complainedRecipients": [{"emailAddress": a} for a in addresses],
-            "timestamp": "2026-11-24T09:05:00.000Z",
-            "feedbackId": "0100019a-complaint-000000",
-            "userAgent": "Mozilla/5.0",
-            "complaintFeedbackType": "abuse",
-            "arrivalDate": "2026-11-24T09:04:58.000Z",
-        },
-    )
+from tests.mails import complaint, permanent_bounce, ses_event
 
 
 def sns(*messages) -> dict:
@@ -97,25 +33,6 @@ def sns(*messages) -> dict:
             for n, message in enumerate(messages)
         ]
     }
-
-
-def test_permanent_bounces_and_complaints_stop_mail_transient_bounces_do_not():
-    assert [(u.email, u.reason) for u in undeliverable(permanent_bounce("Ann@Example.com", "bob@example.com"))] == [
-        ("ann@example.com", "bounce"),
-        ("bob@example.com", "bounce"),
-    ]
-    assert [(u.email, u.reason) for u in undeliverable(complaint("Ann Lee <ann@example.com>"))] == [
-        ("ann@example.com", "complaint")
-    ]
-    assert undeliverable(permanent_bounce("ann@example.com", bounce_type="Transient")) == []
-    assert undeliverable(permanent_bounce("ann@example.com", bounce_type="Undetermined")) == []
-    assert undeliverable(ses_event("Delivery", delivery={"recipients": ["ann@example.com"]})) == []
-
-
-def test_the_identitys_own_notifications_name_the_kind_differently():
-    notification = permanent_bounce("ann@example.com")
-    notification["notificationType"] = notification.pop("eventType")
-    assert [u.email for u in undeliverable(notification)] == ["ann@example.com"]
 
 
 def reply(client, operator, ticket_id, text="Here is the tracking link."):
@@ -214,11 +131,3 @@ def test_the_local_stage_simulates_an_ses_event(client, operator, new_ticket):
     assert customer_deliveries(client, operator, ticket["id"])[0]["status"] == "refused"
     refused = client.http.post("/_dev/mail-event", headers=json_type, body=json.dumps({"bounce": {}}))
     assert refused.status_code == 400 and refused.json_body["errors"][0]["field"] == "eventType"
-
-
-@pytest.mark.parametrize("kind", ["Bounce", "Complaint"])
-def test_every_kind_on_mail_event_marks_is_one_the_configuration_set_publishes(kind):
-    from infra import build
-
-    destination = build.template("prod")["Resources"]["MailEvents"]["Properties"]["EventDestination"]
-    assert kind.lower() in destination["MatchingEventTypes"]

@@ -1,20 +1,16 @@
 """Languages: one catalogue file per language, complete and consistent; a
-customer's tag picks the language, anything else gets the shop's; Babel is
-loaded only when a date is written."""
+customer's tag picks the language, anything else gets the shop's."""
 
 import json
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from chalicelib.domain import i18n
 from chalicelib.domain.i18n import catalogue, languages, negotiate, placeholders, resolve
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "\n".join(p.read_text() for p in (ROOT / "chalicelib").rglob("*.py"))
 
 
@@ -112,25 +108,6 @@ def test_a_browsers_accept_language_picks_the_best_spoken_language(header, code)
 )
 def test_durations_read_as_a_person_would_say_them(minutes, en, de):
     assert (resolve("en").duration(minutes), resolve("de").duration(minutes)) == (en, de)
-
-
-def test_babel_is_loaded_only_when_a_date_is_written():
-    """Cold start: the API's import and the JSON answer of an intake never pay for Babel."""
-    script = (
-        "import sys, app\n"
-        "from chalicelib.domain.i18n import resolve\n"
-        "resolve('de-DE').t('greeting', name='Ann')\n"
-        "print('babel' in sys.modules)\n"
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"CARELINE_STAGE": "local", "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"},
-    )
-    assert run.stdout.strip() == "False", run.stderr[-2000:]
 
 
 def test_no_catalogue_text_holds_markup():

@@ -3,8 +3,6 @@ operators and admins use them."""
 
 import json
 
-import pytest
-
 
 def call(client, method, path, headers, body=None):
     return client.http.request(method, path, headers=headers, body=json.dumps(body) if body is not None else b"")
@@ -148,25 +146,6 @@ def test_customer_history_beside_the_ticket(client, operator, new_ticket):
     assert (customer["name"], customer["ticket_count"]) == ("Ann Lee", 2)
     assert [t["id"] for t in customer["tickets"]] == [second["id"], first["id"]]
     assert call(client, "GET", "/customers/nobody@example.com", operator()).status_code == 404
-
-
-def test_a_customer_whose_only_indexed_ticket_is_gone_is_not_found(settings, clock):
-    """The index is read before the tickets: a ticket gone in between is no customer (404), not a crash."""
-    from chalicelib.domain.errors import NotFound
-    from chalicelib.services.customers import CustomerService
-
-    class Store:
-        def customer(self, email):
-            return None
-
-        def ticket_ids_of(self, email, limit=None):
-            return ["01KB1X00000000000000000000"]
-
-        def tickets(self, ids):
-            return {}
-
-    with pytest.raises(NotFound):
-        CustomerService(settings, clock, Store(), writer=None).get("ann@example.com")
 
 
 def test_admin_exports_and_erases_a_customer(client, operator, new_ticket):

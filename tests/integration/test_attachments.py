@@ -6,30 +6,14 @@ Links are fetched from the emulator's S3, as a browser would."""
 
 import hashlib
 import json
-from email.message import EmailMessage
 
 import pytest
 import requests
 
+from tests.mails import mail
+
 PDF = b"%PDF-1.7\n" + bytes(17 * 1024 * 1024)  # 17 MB: a scanned manual
 PHOTO = b"\xff\xd8\xff\xe0" + b"broken mug" * 5000
-
-
-def mail(
-    *files,
-    sender="Ann Lee <ann@example.com>",
-    subject="Broken mug",
-    text="Photos attached.",
-    message_id="<m-1@example.com>",
-):
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, "support@careline.example", subject
-    message["Message-ID"] = message_id
-    message.set_content(text)
-    for name, content_type, data in files:
-        maintype, subtype = content_type.split("/")
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-    return message.as_bytes()
 
 
 def inbound(client, raw):
@@ -254,14 +238,6 @@ def test_an_upload_form_is_only_for_an_accepted_file(client, operator, new_ticke
     assert answer.status_code == 400
     [error] = answer.json_body["errors"]
     assert error["field"] == field and error["message"].startswith(message), error
-
-
-def test_a_reply_listing_too_many_or_repeated_attachments_is_told_the_limit():
-    from chalicelib.domain.validation import problems
-
-    keys = [f"01KB1X00000000000000000000/uploads/{n:032d}/page.pdf" for n in range(21)]
-    for listed, message in ((keys, "must list at most 20 different items"), (keys[:2] * 2, "must not repeat an item")):
-        assert [(e.field, e.message) for e in problems("reply", {"attachments": listed})] == [("attachments", message)]
 
 
 def test_an_upload_needs_a_ticket(client, operator):
