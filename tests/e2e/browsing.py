@@ -1,7 +1,7 @@
-"""What the browser tests share: Debian's Chromium driven by Playwright,
-the one `make run` stack of the run, screenshots, the accessibility scan
-(axe-core, shipped inside axe-playwright-python: no network) and the
-page's console."""
+"""What the browser tests share besides their fixtures (tests/e2e/conftest.py:
+Debian's Chromium, the one `make run` stack of the run): pages, screenshots,
+the accessibility scan (axe-core, shipped inside axe-playwright-python: no
+network), the page's console and calls to the stack's API."""
 
 from __future__ import annotations
 
@@ -35,17 +35,6 @@ def require_chromium() -> None:
         if os.environ.get("CI"):
             raise RuntimeError("Chromium is missing: .ci/run installs Debian's chromium package")
         pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium for a test module (a module imports this fixture)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 @contextmanager

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browsing import (  # noqa: F401
+from tests.e2e.browsing import (
     DESKTOP,
     PHONE,
     api,
-    browser,
     fits,
     opened,
     require_chromium,

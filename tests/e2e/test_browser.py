@@ -9,17 +9,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browsing import Console, api, browser, opened, require_chromium, shot, sign_in, token  # noqa: F401
-from tests.stack import shared_stack
+from tests.e2e.browsing import Console, api, opened, require_chromium, shot, sign_in, token
 
 pytestmark = pytest.mark.e2e
 ATTACK = '<img src=x onerror="window.__pwned = true">Where is my parcel?'
 require_chromium()
-
-
-@pytest.fixture(scope="module")
-def stack():
-    return shared_stack()
 
 
 @pytest.fixture

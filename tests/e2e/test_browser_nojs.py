@@ -7,9 +7,10 @@ applies under them. Screenshots land in test-artifacts/browser/."""
 
 import pytest
 
-from tests.e2e.test_browser import api, browser, shot, stack  # noqa: F401 (fixtures shared with the JS tests)
+from tests.e2e.browsing import api, require_chromium, shot
 
 pytestmark = pytest.mark.e2e
+require_chromium()
 MARKUP_NAME = "Ann <b>Lee</b>"
 
 
