@@ -1,4 +1,5 @@
-# Careline: `make run` starts the local stack, `make test` runs every test.
+# Careline: `make run` starts the local stack, `make test` runs every test
+# (`make test-fast` the unit tests alone).
 # The newest Python here, from the functions' runtime (infra/build.py LAMBDA_PYTHON, 3.14) down to 3.11;
 # a version manager's shim for a Python it does not have fails the check and is skipped.
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
@@ -12,7 +13,7 @@ INSTALL = $(if $(shell command -v uv),uv pip install --python $(BIN)/python,$(BI
 CHECKOV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV)/.installed-$(shell sha1sum requirements-checkov.txt | cut -c1-12)
 
-.PHONY: run demo lint test bench infra deploy smoke fuzz load mutation clean
+.PHONY: run demo lint test test-fast bench infra deploy smoke fuzz load mutation clean
 
 $(RUN_STAMP): requirements.txt requirements-run.txt
 	@echo "First run: installing Careline's runtime, the local API server and the AWS emulator into $(VENV)"
@@ -49,6 +50,10 @@ lint: $(STAMP)
 
 test: lint $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest
+
+# The unit tests alone (tests/unit: no emulator, no other process), in seconds.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -5,7 +5,8 @@ index by sorting every item of the table and then testing each one, about
 hash key is the one asked for (the same test moto makes, made first), and
 moto's own code does the rest, so answers, Count and LastEvaluatedKey are
 moto's. Benchmarks only (what the emulator answers, not what it costs, is
-measured); tests/test_bench.py compares answers with and without it."""
+measured); tests/integration/test_bench.py compares answers with and
+without it."""
 
 from __future__ import annotations
 

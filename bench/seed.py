@@ -15,9 +15,9 @@ search or report reads them: thread entries, deliveries, claims other than
 tags, customers; the metric counters come from the app's own recompute
 (`count_metrics`).
 
-`tests/test_bench.py` checks these items against those the app writes for
-a ticket it makes through the API and the consumer, and that a seeded
-stack leaves the reconciler nothing overdue."""
+`tests/integration/test_bench.py` checks these items against those the app
+writes for a ticket it makes through the API and the consumer, and that a
+seeded stack leaves the reconciler nothing overdue."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ For each AWS stage `make infra` writes
 - infra/generated/bootstrap.json: once per account, the GitHub OIDC provider,
   one deploy role per stage and the artifact bucket.
 
-tests/test_infra.py fails when a committed file drifts from what this makes.
+tests/unit/test_infra.py fails when a committed file drifts from what this
+makes.
 
 No function refers to itself, the API or the distribution: CloudFormation
 rejects circular dependencies (the API depends on its handler, CloudFront on

@@ -6,8 +6,8 @@ document cannot disagree with the validation).
 chalicelib/api/openapi.json (packaged with the functions: AWS stages serve it
 as GET /openapi.json) and docs/openapi-local.json (plus the local stage's dev
 routes);
-tests/test_openapi.py fails when any of them drifts from the code or when a route
-has no entry in OPERATIONS below.
+tests/unit/test_openapi.py fails when any of them drifts from the code or when
+a route has no entry in OPERATIONS below.
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ UNSUPPORTED = answer(
     },
 )
 
-# Examples, checked by tests/test_openapi.py against the schemas and the running app.
+# Examples, checked against the schemas by tests/unit/test_openapi.py and against the running
+# app by tests/integration/test_openapi.py.
 INQUIRY_EXAMPLE = {
     "name": "Ann Lee",
     "email": "ann@example.com",
@@ -715,7 +716,8 @@ def _request_body(name: str, content_types: list[str], example) -> dict:
 
 
 def _operation(path: str, method: str, entry, spec: dict | None) -> dict:
-    if spec is None:  # a new route: documented minimally here, and tests/test_openapi.py fails until it has an entry
+    # A new route: documented minimally here, and tests/unit/test_openapi.py fails until it has an entry.
+    if spec is None:
         spec = {
             "summary": (entry.view_function.__doc__ or entry.view_name).strip().splitlines()[0],
             "responses": {"default": answer("not yet documented in infra/openapi.py")},

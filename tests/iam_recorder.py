@@ -1,7 +1,7 @@
 """Records every AWS call the app makes during the test run, for
-tests/test_iam.py: each must be granted by infra/build.py's policies, and
-each granted action must be used. A pytest plugin (pytest.ini loads it with
-`-p tests.iam_recorder`).
+tests/integration/test_iam.py: each must be granted by infra/build.py's
+policies, and each granted action must be used. A pytest plugin (pytest.ini
+loads it with `-p tests.iam_recorder`).
 
 A call is the app's when the stack that made it passes through chalicelib/
 (outside chalicelib/dev, the local stand-ins) or app.py; calls made by the
@@ -168,7 +168,7 @@ def _install_presigning() -> None:
 
 def pytest_configure(config):
     _install()
-    config.addinivalue_line("markers", "iam_check: runs after every other test (tests/test_iam.py)")
+    config.addinivalue_line("markers", "iam_check: runs after every other test (tests/integration/test_iam.py)")
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -37,7 +37,7 @@ from .aws import botocore_session, client
 
 # pynamodb builds a botocore session per connection (one per table and one for
 # transactions); sharing the container's session makes each of them cheap.
-# tests/test_tables.py fails if a pynamodb upgrade stops honouring this.
+# tests/integration/test_tables.py fails if a pynamodb upgrade stops honouring this.
 pynamodb.connection.base.get_session = botocore_session  # type: ignore[attr-defined, assignment]  # see above
 
 PAY_PER_REQUEST = "PAY_PER_REQUEST"

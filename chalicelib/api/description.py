@@ -2,9 +2,9 @@
 
 AWS stages serve the all-stages document packaged with the function
 (chalicelib/api/openapi.json: `python -m infra.openapi` writes it with
-docs/openapi.json, and tests/test_openapi.py fails when it drifts). The
-local stage serves docs/openapi-local.json, its dev routes included, read
-afresh each time: it changes while one works on the API."""
+docs/openapi.json, and tests/unit/test_openapi.py fails when it drifts).
+The local stage serves docs/openapi-local.json, its dev routes included,
+read afresh each time: it changes while one works on the API."""
 
 from __future__ import annotations
 

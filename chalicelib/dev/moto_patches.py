@@ -9,8 +9,8 @@ so a `make run` stack holding weeks of tickets, or a load test, answers at once.
 - Partition queries: moto answers a Query on a table's own key by sorting
   every item of the table; here it reads the partition.
 
-Local stage and tests only; tests/test_emulator_transactions.py and
-tests/test_demo.py check both against moto's own answers."""
+Local stage and tests only; tests/integration/test_emulator_transactions.py
+and tests/integration/test_demo.py check both against moto's own answers."""
 
 from __future__ import annotations
 

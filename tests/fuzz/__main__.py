@@ -57,7 +57,8 @@ def fuzz(base: str, max_examples: int, max_seconds: int, seed: int, phases: str 
         "--no-color",
         "--output-truncate",
         "true",
-        # the demo loader works a month of tickets per call (minutes): tests/test_demo.py covers it
+        # the demo loader works a month of tickets per call (minutes):
+        # tests/integration/test_demo.py covers it
         "--exclude-path",
         "/_dev/demo",
     ]

@@ -1,0 +1,28 @@
+"""The app's own route table as the authorization tests read it: the routes
+public by the contract, the local stage's, and every other (an operator's)."""
+
+from app import app
+
+PUBLIC = {
+    ("/health", "GET"),
+    ("/openapi.json", "GET"),
+    ("/inquiries", "POST"),
+    ("/inquiries", "OPTIONS"),
+    ("/feedback/{token}", "GET"),
+    ("/feedback/{token}", "POST"),
+    ("/feedback/{token}", "OPTIONS"),
+}
+
+
+def local_stage_only(entry) -> bool:
+    """Dev routes (mailbox, clock, tokens, static pages) exist only in stage local."""
+    return entry.view_function.__module__ == "chalicelib.dev.routes"
+
+
+def operator_routes():
+    return sorted(
+        (path, method)
+        for path, methods in app.routes.items()
+        for method, entry in methods.items()
+        if not local_stage_only(entry) and (path, method) not in PUBLIC
+    )

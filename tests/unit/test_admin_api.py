@@ -1,0 +1,177 @@
+"""What the operator page needs of the API beyond the contract's first version,
+in the pure rules: the SLA-due order and the callback queue as listing
+plans, events in words, metrics per day and per agent (and as CSV)."""
+
+from collections import Counter
+
+import pytest
+
+from chalicelib.domain import listing, metrics, story
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.sketch import bucket
+
+# Listing plans
+
+
+def test_sla_order_reads_the_due_shards_ascending_and_takes_no_filters():
+    chosen = listing.plan({}, "sla")
+    assert [s.key for s in chosen.streams] == [f"due#{n}" for n in range(listing.SHARDS)]
+    assert {s.index for s in chosen.streams} == {"by_due"} and not chosen.newest_first
+    with pytest.raises(InvalidInput) as refused:
+        listing.plan({"status": "open"}, "sla")
+    assert refused.value.errors[0].field == "sort" and "status+priority" in refused.value.errors[0].message
+    with pytest.raises(InvalidInput):
+        listing.plan({}, "oldest")
+
+
+def test_callback_queue_is_the_sparse_index_oldest_first():
+    chosen = listing.plan({"callback": "requested"})
+    assert [(s.index, s.key) for s in chosen.streams] == [("by_callback", "callback")] and not chosen.newest_first
+
+
+def test_ascending_merge_takes_the_earliest_of_the_shards():
+    shards = [
+        ["2026-11-24T10:00:00Z#B", "2026-11-24T12:00:00Z#D"],
+        ["2026-11-24T09:00:00Z#A"],
+        ["2026-11-24T11:00:00Z#C"],
+        [],
+    ]
+
+    def fetch(i, after, limit):
+        return ([v for v in shards[i] if after is None or v > after][:limit], True)
+
+    values, state, _ = listing.page(listing.plan({}, "sla"), listing.State.start(4), 10, fetch)
+    assert [listing.ticket_id(v) for v in values] == ["A", "B", "C", "D"] and state.finished
+
+
+# Events in words
+
+
+@pytest.mark.parametrize(
+    "event,author,data,text",
+    [
+        (
+            "updated",
+            "kim@shop.example",
+            {"changes": {"priority": ["normal", "high"]}},
+            "Kim Meyer changed priority from normal to high",
+        ),
+        (
+            "updated",
+            "lou@shop.example",
+            {"changes": {"assignee": ["kim@shop.example", "lou@shop.example"], "tags": [["a"], ["b", "c"]]}},
+            "Lou reassigned it from Kim Meyer to Lou, added the tags b and c and removed the tag a",
+        ),
+        (
+            "assigned",
+            "system",
+            {"changes": {"assignee": [None, "kim@shop.example"]}},
+            "Careline assigned it to Kim Meyer",
+        ),
+        (
+            "sla_warning",
+            "system",
+            {"metric": "first_response", "notified": "kim@shop.example"},
+            "The first response is nearly due: Careline warned Kim Meyer",
+        ),
+        (
+            "sla_breach",
+            "system",
+            {"metric": "resolution", "notified": "lead@shop.example", "changes": {"priority": ["normal", "high"]}},
+            "The resolution target was missed: Careline told Lead and changed priority from normal to high",
+        ),
+        (
+            "replied",
+            "kim@shop.example",
+            {"changes": {"status": ["new", "open"]}},
+            "Kim Meyer replied to the customer and changed status from new to open",
+        ),
+        (
+            "customer_wrote",
+            "customer",
+            {"changes": {"status": ["resolved", "open"]}},
+            "The customer wrote again, which changed status from resolved to open",
+        ),
+        (
+            "feedback",
+            "customer",
+            {"csat": 4, "nps": 9, "comment": True},
+            "The customer rated the support 4 of 5, NPS 9 with a comment",
+        ),
+        ("created", "customer", {"channel": "email"}, "The customer wrote in by email"),
+        (
+            "erased",
+            "lead@shop.example",
+            {"reason": "customer's request"},
+            "Lead erased the customer's personal data (customer's request)",
+        ),
+        ("updated", "system", {"changes": {"category": [None, "returns"]}}, "Careline set category to returns"),
+    ],
+)
+def test_events_read_as_sentences(event, author, data, text):
+    assert story.describe(event, author, data, {"kim@shop.example": "Kim Meyer"}) == text
+
+
+# Metrics per day and per agent
+
+
+def test_daily_rows_carry_volume_medians_csat_and_attainment_and_none_for_empty_days():
+    days = {
+        "2026-11-02": Counter(
+            {
+                "volume:channel:web": 3,
+                f"time:first_response:{bucket(30)}": 2,
+                f"time:first_response:{bucket(120)}": 1,
+                "csat:5": 1,
+                "csat:2": 1,
+                "sla:first_response:achieved": 3,
+                "sla:resolution:breached": 1,
+            }
+        ),
+        "2026-11-01": Counter(),
+    }
+    first, second = metrics.daily(days)
+    assert first == {
+        "date": "2026-11-01",
+        "volume": 0,
+        "first_responses": 0,
+        "first_response_median_minutes": None,
+        "resolved": 0,
+        "csat_responses": 0,
+        "csat_score": None,
+        "sla_achieved": 0,
+        "sla_breached": 0,
+        "sla_attainment_rate": None,
+    }
+    assert (second["volume"], second["csat_score"], second["sla_attainment_rate"]) == (3, 50.0, 75.0)
+    assert second["first_response_median_minutes"] == pytest.approx(30, rel=0.01)  # the sketch's accuracy
+
+
+def test_agent_rows_from_their_own_counters():
+    [kim] = metrics.agents(
+        {
+            "kim@shop.example": Counter(
+                {
+                    "agent:kim@shop.example:resolved": 4,
+                    f"agent:kim@shop.example:time:first_response:{bucket(15)}": 3,
+                    "agent:kim@shop.example:csat:5": 2,
+                    "agent:kim@shop.example:csat:3": 1,
+                }
+            )
+        }
+    )
+    assert kim == {
+        "email": "kim@shop.example",
+        "handled": 4,
+        "first_responses": 3,
+        "first_response_median_minutes": pytest.approx(15, rel=0.01),
+        "csat_responses": 3,
+        "csat_score": 66.7,
+    }
+
+
+def test_csv_has_a_header_empty_cells_for_none_and_defuses_formulas():
+    text = metrics.csv_text(
+        [{"email": "a@b.c", "name": "=HYPERLINK(1)", "handled": 2}], ("email", "name", "handled", "csat_score")
+    )
+    assert text == "email,name,handled,csat_score\r\na@b.c,'=HYPERLINK(1),2,\r\n"
