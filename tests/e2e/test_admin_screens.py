@@ -407,4 +407,11 @@ def test_time_moving_on_turns_the_badge_amber_then_red_as_the_server_says(stack,
         m for m in api(base, "GET", "/_dev/mail") if ticket["reference"] in m["subject"] and "overdue" in m["text"]
     ]
     assert notices  # the email says so too
+    # Answered late: the sidebar says how long it took against the target, once.
+    agent = token(base, "kim@shop.example")
+    api(base, "POST", f"/tickets/{ticket['id']}/replies", {"body": "Sorry for the wait, Vic."}, token=agent)
+    page.reload()
+    late = page.locator(".sla li:has-text('first response')")
+    expect(late).to_contain_text("(took 1 h 2")
+    assert re.fullmatch(r"first response · breached .+ \(took 1 h 2\d min, target 1 h\)", late.text_content())
     assert console.unexpected() == []
