@@ -49,8 +49,8 @@ SECRET_ROTATION_DAYS = 90
 API_RATE_LIMIT, API_BURST_LIMIT = 50, 100  # per second, per stage: far above a support desk's traffic
 # What the functions do to items. Transactions need no action of their own:
 # IAM checks each Put/Update/Delete/ConditionCheck inside. Scan serves only
-# the recompute command, run with operator rights; BatchWriteItem only the
-# stream consumer's search postings (and that command).
+# the recompute and reindex commands, run with operator rights;
+# BatchWriteItem only the stream consumer's search postings.
 TABLE_ACTIONS = [
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",

@@ -51,8 +51,21 @@ def aws():
     from chalicelib.dev.moto_patches import install
 
     install()
+    global _sessions_hooked
+    if not _sessions_hooked:
+        # moto hooks the botocore sessions made after it is imported; one a unit
+        # test made earlier (a client, a pynamodb connection) would reach real AWS.
+        from chalicelib.adapters.aws import botocore_session
+        from chalicelib.adapters.tables import reset_clients
+
+        botocore_session.cache_clear()
+        reset_clients()
+        _sessions_hooked = True
     with mock_aws():
         yield
+
+
+_sessions_hooked = False
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ pytestmark = pytest.mark.iam_check
 # Granted for AWS, never called in tests: the local stage signs with a random
 # per-process key instead of reading the stage's secret.
 USED_ONLY_IN_AWS = {"SigningSecret"}
-# The metrics recompute command (infra/recompute_metrics.py) scans and batch-
-# writes with an operator's credentials; no function is granted these.
-OPERATOR_ONLY = {"dynamodb:Scan", "dynamodb:BatchWriteItem"}
+# The metrics recompute and search reindex commands (infra/) scan with an
+# operator's credentials; no function is granted it.
+OPERATOR_ONLY = {"dynamodb:Scan"}
 
 
 def local_policy(chalice_name: str) -> list[dict]:
