@@ -165,6 +165,23 @@ def local(summary: str, **operation) -> dict:
     return {"summary": summary, "tags": [LOCAL_ONLY], **operation}
 
 
+def static_file(summary: str) -> dict:
+    """A file of a static page the local stage serves (CloudFront does in AWS)."""
+    return local(
+        summary,
+        responses={
+            "200": answer(
+                "The file",
+                {"type": "string"},
+                "text/html",
+                text_javascript={"type": "string"},
+                text_css={"type": "string"},
+            ),
+            "404": errors("No such file"),
+        },
+    )
+
+
 def dev_json(schema: dict) -> dict:
     # The dev routes read the body as JSON whatever its Content-Type says (so `curl -d` works).
     return {
@@ -668,32 +685,8 @@ def operations() -> dict[tuple[str, str], dict]:
             "The operator admin page",
             responses={"302": answer("To /admin/index.html", headers={"Location": "/admin/index.html"})},
         ),
-        ("GET", "/admin/{name}"): local(
-            "A file of the admin page (config.js is generated per stage)",
-            responses={
-                "200": answer(
-                    "The file",
-                    {"type": "string"},
-                    "text/html",
-                    text_javascript={"type": "string"},
-                    text_css={"type": "string"},
-                ),
-                "404": errors("No such file"),
-            },
-        ),
-        ("GET", "/widget/{name}"): local(
-            "A file of the storefront widget",
-            responses={
-                "200": answer(
-                    "The file",
-                    {"type": "string"},
-                    "text/html",
-                    text_javascript={"type": "string"},
-                    text_css={"type": "string"},
-                ),
-                "404": errors("No such file"),
-            },
-        ),
+        ("GET", "/admin/{name}"): static_file("A file of the admin page (config.js is generated per stage)"),
+        ("GET", "/widget/{name}"): static_file("A file of the storefront widget"),
         ("GET", "/shop"): local(
             "An example storefront page with the widget", responses={"200": answer("The page", HTML, "text/html")}
         ),
