@@ -143,3 +143,23 @@ def test_an_empty_batch_is_no_failure(services):
     from app import on_change
 
     assert on_change({"Records": []}, None) == {"batchItemFailures": []}
+
+
+def test_the_consumer_keeps_what_a_customer_told_us_last_time(client, operator, clock, settle):
+    # The customer record, not their newest ticket: a later form without a phone keeps the
+    # phone given before, takes the newer name, and the first visit stays the first.
+    from datetime import timedelta
+
+    post(client, phone="+49 30 1234567", locale="de-DE", timezone="Europe/Berlin")
+    settle()
+    clock.advance(timedelta(days=3))
+    post(client, name="Ann Lee-Meyer")
+    settle()
+    contact = client.http.get("/customers/ann@example.com", headers=operator()).json_body
+    assert {k: contact[k] for k in ("name", "phone", "locale", "timezone")} == {
+        "name": "Ann Lee-Meyer",
+        "phone": "+49 30 1234567",
+        "locale": "de-DE",
+        "timezone": "Europe/Berlin",
+    }
+    assert contact["first_seen"] < contact["last_seen"]
