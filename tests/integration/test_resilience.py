@@ -2,11 +2,10 @@
 and what failed is retried, and nothing is ever sent twice."""
 
 import json
-import logging
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from chalicelib.adapters.aws import client as aws_client
+from tests.logs import log_lines
 
 FORM = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}
 
@@ -17,22 +16,6 @@ def post(client):
 
 def deliveries(services, ticket_id):
     return services.store.collection(ticket_id).deliveries
-
-
-@contextmanager
-def log_lines():
-    """The project's log lines as the deployed functions write them (JSON)."""
-    from chalicelib.log import ROOT, JsonFormatter, logger
-
-    logger(__name__)  # the project's logging, configured once
-    lines: list[dict] = []
-    handler = logging.Handler()
-    handler.emit = lambda record: lines.append(json.loads(JsonFormatter().format(record)))
-    logging.getLogger(ROOT).addHandler(handler)
-    try:
-        yield lines
-    finally:
-        logging.getLogger(ROOT).removeHandler(handler)
 
 
 def backlog(services) -> list[int]:

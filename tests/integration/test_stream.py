@@ -10,6 +10,7 @@ from chalicelib.adapters import counters
 from chalicelib.adapters.aws import client as aws_client
 from chalicelib.dev.stream import _as_lambda_record
 from chalicelib.services.consumer import actionable
+from tests.logs import log_lines
 
 FORM = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}
 
@@ -90,8 +91,12 @@ def test_a_failing_record_is_reported_and_the_ones_before_it_are_done(client, se
         return deliver(ticket_id, *args, **kwargs)
 
     monkeypatch.setattr(services.delivery, "deliver", broken)
-    answer = on_change({"Records": batch}, None)
+    with log_lines() as lines:
+        answer = on_change({"Records": batch}, None)
     assert answer == {"batchItemFailures": [{"itemIdentifier": batch[1]["dynamodb"]["SequenceNumber"]}]}
+    [failed] = [line for line in lines if line["level"] == "ERROR"]  # the line an operator searches for
+    assert (failed["function"], failed["ticket_id"], failed["event"]) == ("on_change", failing, "created")
+    assert "DynamoDB answered 500" in failed["error"]
     assert [m["to"] for m in mailbox.unsettled()] == [["Ann Lee <c0@example.com>"]]
     assert volume() == 1  # only what was done is counted
 
