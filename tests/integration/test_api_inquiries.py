@@ -417,3 +417,22 @@ def test_every_field_of_the_form_reaches_the_ticket_and_the_acknowledgement(clie
     assert "Wrong size" in mail["subject"] and "Guten Tag Ann Lee," in mail["text"]
     assert f"14:00 (MEZ, Europe/Berlin; {answer['first_response_due']})" in mail["text"]
     assert "Bestellung: A-1042" in mail["text"] and "Rückruf: +49 30 5678 (weekdays after 17:00)" in mail["text"]
+
+
+def _sender_limited(rate_limits: bool):
+    from chalicelib.config import Limit, load_settings
+
+    return replace(
+        load_settings(), webhooks=(), per_sender=Limit(requests=3, window_minutes=10), rate_limits=rate_limits
+    )
+
+
+@pytest.mark.parametrize(
+    "settings,answers",
+    [(_sender_limited(True), [201, 201, 201, 429]), (_sender_limited(False), [201] * 4)],
+    ids=["limits on", "CARELINE_RATE_LIMITS=off"],
+)
+def test_one_sender_flooding_with_many_addresses_is_stopped_unless_limits_are_off(client, services, answers):
+    # Every address new, one source address: the per-sender window is what stops it.
+    assert [post(client, FORM | {"email": f"c{n}@example.com"}).status_code for n in range(4)] == answers
+    assert bool(services.store.ticket_ids_of("c3@example.com")) == (answers[-1] == 201)
