@@ -20,6 +20,7 @@ from unittest import mock
 GOAL = 1  # calls on an intake's request path: the one transaction
 ROOT = Path(__file__).resolve().parent.parent
 # A Tuesday inside business hours, as in the tests: due times are stable.
+AGENTS = ("kim@shop.example", "lou@shop.example", "max@shop.example")  # a small shop's team on shift
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 # Fake credentials and no endpoint URL: mock_aws intercepts every call and
@@ -133,6 +134,14 @@ def operator_headers(client, email: str, role: str = "agent") -> dict:
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
+def _make_available(client, agents: tuple[str, ...]) -> None:
+    admin = operator_headers(client, "lead@shop.example", role="admin")
+    for email in agents:
+        response = client.http.put(f"/agents/{email}", headers=admin, body=json.dumps({"available": True}))
+        if response.status_code != 200:
+            raise RuntimeError(f"agent {email}: HTTP {response.status_code}: {response.body!r}")
+
+
 def calls_of(act) -> tuple[Tally, Tally, object]:
     """The calls `act` makes (a request, a schedule's invocation), then the
     stream consumer's for what it wrote (the local poller's reads of the
@@ -181,6 +190,9 @@ def measure(intakes: int = 5, batch: int = 20) -> dict:
         keyed, _ = _intake(client, intakes + 1, key="bench-replay")
         replay, _ = _intake(client, intakes + 1, key="bench-replay")  # same body, same key: the first answer
         batched = _batch(client, 100, batch)
+        _make_available(client, AGENTS)
+        _, assigned = _intake(client, 200)
+        assigned_batched = _batch(client, 300, batch)
 
     request_totals = [r.total for r, _ in steady]
     consumer_totals = [c.total for _, c in steady]
@@ -192,6 +204,10 @@ def measure(intakes: int = 5, batch: int = 20) -> dict:
         "consumer": max(consumer_totals),
         "consumer_breakdown": _breakdown(steady[consumer_totals.index(max(consumer_totals))][1].calls),
         "consumer_batched": batched / batch,
+        "agents": len(AGENTS),
+        "consumer_assigning": assigned.total,
+        "consumer_assigning_breakdown": _breakdown(assigned.calls),
+        "consumer_assigning_batched": assigned_batched / batch,
         "batch": batch,
         "clients_per_intake": max(r.clients for r, _ in steady),
         "with_idempotency_key": keyed.total,
@@ -219,6 +235,12 @@ def report(result: dict) -> list[str]:
     lines.append(f"The stream consumer's calls for one intake alone: {result['consumer']}")
     lines += [f"    {count}  {name}" for name, count in result["consumer_breakdown"].items()]
     lines.append(f"  per intake when {result['batch']} arrive in one batch: {result['consumer_batched']:.1f}")
+    lines.append(
+        f"With {result['agents']} agents available (automatic assignment), one intake alone: "
+        f"{result['consumer_assigning']}"
+    )
+    lines += [f"    {count}  {name}" for name, count in result["consumer_assigning_breakdown"].items()]
+    lines.append(f"  per intake when {result['batch']} arrive in one batch: {result['consumer_assigning_batched']:.1f}")
     return lines
 
 

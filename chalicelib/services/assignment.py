@@ -1,7 +1,8 @@
 """Who gets a new ticket: read from the stream when a ticket is created, so
 the request that created it never queries the roster. The roster is one
 Query; each available agent's open tickets are counted from the by_assignee
-index (keys only), so no counter has to be kept in step."""
+index (keys only), so no counter has to be kept in step. A stream batch
+reads them once and counts its own assignments on top."""
 
 from __future__ import annotations
 
@@ -12,20 +13,47 @@ from ..domain.assignment import Agent, choose
 from .writer import TicketWriter
 
 
+class Workloads:
+    """Open tickets per available agent, read when first needed."""
+
+    def __init__(self, store: TicketStore) -> None:
+        self._store = store
+        self._open: dict[str, int] | None = None
+
+    def agents(self) -> list[Agent]:
+        if self._open is None:
+            self._open = {a.name: self._store.open_tickets_of(a.name) for a in self._store.roster() if a.available}
+        return [Agent(email, True, count) for email, count in self._open.items()]
+
+    def took(self, agent: str) -> None:
+        if self._open is not None:
+            self._open[agent] += 1
+
+
 class Assignment:
     def __init__(self, settings: Settings, store: TicketStore, writer: TicketWriter) -> None:
         self._settings = settings
         self._store = store
         self._writer = writer
 
-    def assign(self, ticket_id: str) -> str | None:
-        """Give a new, unassigned ticket to an agent; the agent, or None."""
-        agents = [Agent(a.name, True, self._store.open_tickets_of(a.name)) for a in self._store.roster() if a.available]
-        agent = choose(agents)
+    def workloads(self) -> Workloads:
+        return Workloads(self._store)
+
+    def assign(
+        self, ticket_id: str, workloads: Workloads | None = None, known: tickets.Ticket | None = None
+    ) -> str | None:
+        """Give a new, unassigned ticket to an agent; the agent, or None.
+        `workloads`: the batch's, to share one read of the roster; `known`:
+        the ticket as the caller holds it, to write without reading it first."""
+        workloads = workloads or self.workloads()
+        agent = choose(workloads.agents())
         if agent is None:
             return None
         rules = self._settings.ticket_rules
         written = self._writer.apply(
-            ticket_id, lambda t, _, now: tickets.assign(t, agent=agent.email, now=now, rules=rules)
+            ticket_id, lambda t, _, now: tickets.assign(t, agent=agent.email, now=now, rules=rules), known=known
         )
-        return agent.email if written.change else None
+        if written.change is None:
+            return None
+        workloads.took(agent.email)
+        return agent.email

@@ -24,7 +24,7 @@ from ..adapters.store import Collection, StoredEntry, TicketStore, to_stored_ent
 from ..adapters.tables import TICKET_SK, TicketTable
 from ..config import Settings
 from ..log import bound, logger
-from .assignment import Assignment
+from .assignment import Assignment, Workloads
 from .attachments import Attachments
 from .delivery import UNKNOWN, Delivery
 from .search import SearchIndex
@@ -89,6 +89,7 @@ class Consumer:
         contributions: list[counters.Contribution] = []
         failed: Mapping[str, Any] | None = None
         new_tickets = _new_ticket_images(records)
+        workloads = self._assignment.workloads()  # the roster, read once for the batch if it assigns
         for record in records:
             if not actionable(record):
                 continue
@@ -96,7 +97,8 @@ class Consumer:
             stored = to_stored_entry(item)
             with bound(ticket_id=item.pk, event=stored.entry.event):
                 try:
-                    collection = self._effects(item.pk, stored, _as_created(new_tickets.get(item.pk), stored))
+                    known = _as_created(new_tickets.get(item.pk), stored)
+                    collection = self._effects(item.pk, stored, known, workloads)
                     self._search.follow(item.pk, stored.entry, collection)
                 except Exception:
                     log.exception("effects failed; the stream delivers the record again")
@@ -115,9 +117,12 @@ class Consumer:
             failed = records[0]
         return {"batchItemFailures": [{"itemIdentifier": failed["dynamodb"]["SequenceNumber"]}] if failed else []}
 
-    def _effects(self, ticket_id: str, stored: StoredEntry, collection: Collection | None) -> Collection | None:
+    def _effects(
+        self, ticket_id: str, stored: StoredEntry, known: Collection | None, workloads: Workloads
+    ) -> Collection | None:
         """Performs a record's effects; the ticket as read for them, if it
-        was. `collection`: the ticket as the batch already holds it."""
+        was. `known`: the ticket as the batch already holds it."""
+        collection = known
         fx, entry_sk, bounced = stored.effects or {}, stored.sk, UNKNOWN
         if collection is None and (fx.get("customer") or fx.get("mail")):
             collection = self._store.collection(ticket_id)  # one read serves every effect of the record
@@ -128,7 +133,7 @@ class Consumer:
         if fx.get("arm") or fx.get("disarm"):
             self._timers.follow(fx.get("arm"), fx.get("disarm"), ticket_id)
         if fx.get("assign"):
-            self._assignment.assign(ticket_id)
+            self._assignment.assign(ticket_id, workloads, known.ticket if known else None)
         if fx.get("purge_files"):
             self._attachments.purge(ticket_id)
         return collection

@@ -48,14 +48,25 @@ class TicketWriter:
         return self._commit(change, claims)
 
     def apply(
-        self, ticket_id: str, decide: Decide, *, if_match: int | None = None, with_thread: bool = False
+        self,
+        ticket_id: str,
+        decide: Decide,
+        *,
+        if_match: int | None = None,
+        with_thread: bool = False,
+        known: Ticket | None = None,
     ) -> Written:
         """Read the ticket (with its thread if the decision needs it), decide,
         write; again from a fresh read if someone changed it meanwhile. With
-        If-Match, a change made meanwhile is the caller's to see (412)."""
+        If-Match, a change made meanwhile is the caller's to see (412).
+        `known`: the ticket as the caller already holds it, decided on first
+        without a read (its version guards the write like any read's)."""
         for attempt in range(ATTEMPTS):
             collection = self._store.collection(ticket_id) if with_thread else None
-            ticket = collection.ticket if collection else self._store.ticket(ticket_id)
+            if attempt == 0 and known is not None and collection is None:
+                ticket: Ticket | None = known
+            else:
+                ticket = collection.ticket if collection else self._store.ticket(ticket_id)
             if ticket is None:
                 raise NotFound(f"no ticket {ticket_id}", field="ticket_id")
             if if_match is not None and ticket.version != if_match:

@@ -24,6 +24,20 @@ def test_new_tickets_go_to_the_available_agent_with_fewest_open_tickets_round_ro
     assert roster == {"kim@shop.example": 2, "lou@shop.example": 2}
 
 
+def test_tickets_arriving_together_are_shared_out_as_if_one_by_one(client, operator, settle):
+    """The stream hands the consumer many new tickets at once; it reads the
+    roster once for them and must still count each assignment it makes."""
+    available(client, operator, "kim@shop.example", "lou@shop.example")
+    ids = []
+    for n in range(4):
+        body = {"name": "Ann Lee", "email": f"c{n}@example.com", "message": "Where is my parcel?"}
+        response = client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(body))
+        ids.append(response.json_body["id"])
+    settle()  # one batch: all four records at once
+    owners = [call(client, "GET", f"/tickets/{t}", operator()).json_body["assignee"] for t in ids]
+    assert sorted(owners) == ["kim@shop.example", "kim@shop.example", "lou@shop.example", "lou@shop.example"]
+
+
 def test_resolving_frees_the_agent_and_unavailable_agents_get_nothing(client, operator, new_ticket):
     available(client, operator, "kim@shop.example", "lou@shop.example")
     first = new_ticket(email="c1@example.com")

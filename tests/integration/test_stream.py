@@ -190,3 +190,27 @@ def test_a_ticket_erased_before_the_consumer_ran_gets_no_acknowledgement(client,
     assert erased.status_code == 200
     assert on_change({"Records": records(settings)}, None) == {"batchItemFailures": []}
     assert mailbox.unsettled() == []  # the stream's image of the new ticket is not the ticket as it is now
+
+
+def test_a_redelivered_batch_assigns_each_new_ticket_once(client, services, settings, mailbox, operator, settle):
+    from app import on_change
+
+    admin = operator("admin", "lead@shop.example")
+    for agent in ("kim@shop.example", "lou@shop.example"):
+        body = json.dumps({"available": True})
+        assert client.http.put(f"/agents/{agent}", headers=admin, body=body).status_code == 200
+    ids = [post(client, email=f"c{n}@example.com")["id"] for n in range(2)]
+    batch = records(settings)
+    settle()
+    owners = {i: client.http.get(f"/tickets/{i}", headers=operator()).json_body["assignee"] for i in ids}
+    assert sorted(owners.values()) == ["kim@shop.example", "lou@shop.example"]
+
+    # Again from the same images: their versions are stale now, so the ticket is read and kept as it is.
+    assert on_change({"Records": batch}, None) == {"batchItemFailures": []}
+    settle()
+    for ticket_id, owner in owners.items():
+        ticket = client.http.get(f"/tickets/{ticket_id}", headers=operator()).json_body
+        assert ticket["assignee"] == owner
+        assert [e["event"] for e in ticket["events"] if e["event"] == "assigned"] == ["assigned"]
+    assignment_notices = [m for m in mailbox() if "kim@shop.example" in m["to"] or "lou@shop.example" in m["to"]]
+    assert len(assignment_notices) == 2
