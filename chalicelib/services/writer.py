@@ -29,12 +29,11 @@ Decide = Callable[[Ticket, Collection | None, datetime], Change | None]
 
 @dataclass(frozen=True)
 class Written:
-    """What a change left: the ticket after it, and its entry's key (None when
-    the decision was that nothing changes)."""
+    """What a change left: the ticket after it, and the change (None when the
+    decision was that nothing changes)."""
 
     ticket: Ticket
     change: Change | None
-    entry_sk: str | None
     collection: Collection | None
 
 
@@ -73,16 +72,16 @@ class TicketWriter:
                 raise PreconditionFailed(ticket.version)
             change = decide(ticket, collection, self._clock.now())
             if change is None:
-                return Written(ticket, None, None, collection)
+                return Written(ticket, None, collection)
             try:
-                sk = self._commit(change, None)
+                self._commit(change, None)
             except StaleTicket:
                 if if_match is not None:
                     current = self._store.ticket(ticket_id)
                     raise PreconditionFailed(current.version if current else if_match) from None
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
                 continue
-            return Written(change.after, change, sk, collection)
+            return Written(change.after, change, collection)
         current = self._store.ticket(ticket_id)
         raise PreconditionFailed(current.version if current else 0)
 
