@@ -77,11 +77,11 @@ def _importable() -> None:
 STREAMED_TABLE = "tickets"  # whose stream on_change reads
 
 
-def filter_pattern() -> dict:
+def filter_patterns() -> tuple[dict, ...]:
     _importable()
-    from chalicelib.services.consumer import FILTER_PATTERN
+    from chalicelib.services.consumer import FILTER_PATTERNS
 
-    return FILTER_PATTERN
+    return FILTER_PATTERNS
 
 
 def models() -> dict:
@@ -1251,7 +1251,9 @@ def template(stage: str) -> dict:
                         },
                         # Only each change's entry carries effects: the rest of the stream never invokes the function.
                         "FilterCriteria": {
-                            "Filters": [{"Pattern": json.dumps(filter_pattern(), separators=(",", ":"))}]
+                            "Filters": [
+                                {"Pattern": json.dumps(pattern, separators=(",", ":"))} for pattern in filter_patterns()
+                            ]
                         },
                     }
                 }

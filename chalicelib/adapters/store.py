@@ -448,18 +448,25 @@ class TicketStore:
         except DoesNotExist:
             return frozenset()
 
-    def index_terms(self, ticket_id: str, terms: frozenset[str], indexed: frozenset[str]) -> None:
+    def index_terms(self, ticket_id: str, terms: frozenset[str], indexed: frozenset[str], *, new: bool = False) -> None:
         """Make the ticket's postings `terms`, from `indexed`: the postings
         first, then the record of them, so a stop half-way is redone by the
         next run (each write is a put or delete by key, safe to repeat).
-        Batches of 25, not a transaction: a transaction bills each item twice."""
+        Batches of 25, not a transaction: a transaction bills each item twice.
+        A new ticket's record rides in the postings' last batch: its redone
+        run ignores the record anyway (see SearchIndex.follow)."""
+        record = Posting(f"#{ticket_id}", "#", terms=set(terms)) if terms else None
         with Posting.batch_write() as batch:
             for term in sorted(terms - indexed):
                 batch.save(Posting(term, ticket_id))
             for term in sorted(indexed - terms):
                 batch.delete(Posting(term, ticket_id))
-        if terms:
-            Posting(f"#{ticket_id}", "#", terms=set(terms)).save()
+            if new and record is not None:
+                batch.save(record)
+        if new:
+            return
+        if record is not None:
+            record.save()
         else:
             Posting(f"#{ticket_id}", "#").delete()
 

@@ -14,13 +14,14 @@ never redone and the ones after it wait their turn."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..adapters import counters
 from ..adapters.bus import EventBus
-from ..adapters.store import Collection, StoredEntry, TicketStore, to_stored_entry
-from ..adapters.tables import TicketTable
+from ..adapters.store import Collection, StoredEntry, TicketStore, to_stored_entry, to_ticket
+from ..adapters.tables import TICKET_SK, TicketTable
 from ..config import Settings
 from ..log import bound, logger
 from .assignment import Assignment
@@ -31,14 +32,32 @@ from .timers import Timers
 
 log = logger(__name__)
 SCHEMA_VERSION = 1
-# Only a change's entry carries effects ("fx"); the ticket's own updates and
-# the delivery items in the stream are not for the consumer. The same rule
-# is the event source mapping's filter in AWS (infra/build.py).
-FILTER_PATTERN = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"fx": {"M": [{"exists": True}]}}}}
+# Only a change's entry carries effects ("fx"). A new ticket's own item comes
+# too: its image is the whole ticket the first entry's effects need, so they
+# read nothing. Later updates of the ticket and the delivery items in the
+# stream are not for the consumer. The same rules are the event source
+# mapping's filters in AWS (infra/build.py).
+FILTER_PATTERNS = (
+    {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"fx": {"M": [{"exists": True}]}}}},
+    {"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [TICKET_SK]}}}},
+)
 
 
 def actionable(record: Mapping[str, Any]) -> bool:
     return record.get("eventName") == "INSERT" and "fx" in (record.get("dynamodb", {}).get("NewImage") or {})
+
+
+def _new_ticket_images(records: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """The images of tickets created in the batch and not changed again in
+    it (a later change's effects must see the ticket as it is now)."""
+    changes = Counter(r["dynamodb"]["Keys"]["pk"]["S"] for r in records if actionable(r))
+    return {
+        record["dynamodb"]["Keys"]["pk"]["S"]: record["dynamodb"]["NewImage"]
+        for record in records
+        if record.get("eventName") == "INSERT"
+        and record["dynamodb"]["Keys"]["sk"]["S"] == TICKET_SK
+        and changes[record["dynamodb"]["Keys"]["pk"]["S"]] == 1
+    }
 
 
 class Consumer:
@@ -69,6 +88,7 @@ class Consumer:
         events: list[dict[str, Any]] = []
         contributions: list[counters.Contribution] = []
         failed: Mapping[str, Any] | None = None
+        new_tickets = _new_ticket_images(records)
         for record in records:
             if not actionable(record):
                 continue
@@ -76,7 +96,7 @@ class Consumer:
             stored = to_stored_entry(item)
             with bound(ticket_id=item.pk, event=stored.entry.event):
                 try:
-                    collection = self._effects(item.pk, stored.sk, stored.effects or {})
+                    collection = self._effects(item.pk, stored, _as_created(new_tickets.get(item.pk), stored))
                     self._search.follow(item.pk, stored.entry, collection)
                 except Exception:
                     log.exception("effects failed; the stream delivers the record again")
@@ -95,10 +115,11 @@ class Consumer:
             failed = records[0]
         return {"batchItemFailures": [{"itemIdentifier": failed["dynamodb"]["SequenceNumber"]}] if failed else []}
 
-    def _effects(self, ticket_id: str, entry_sk: str, fx: Mapping[str, Any]) -> Collection | None:
-        """Performs a record's effects; the ticket as read for them, if it was."""
-        collection, bounced = None, UNKNOWN
-        if fx.get("customer") or fx.get("mail"):
+    def _effects(self, ticket_id: str, stored: StoredEntry, collection: Collection | None) -> Collection | None:
+        """Performs a record's effects; the ticket as read for them, if it
+        was. `collection`: the ticket as the batch already holds it."""
+        fx, entry_sk, bounced = stored.effects or {}, stored.sk, UNKNOWN
+        if collection is None and (fx.get("customer") or fx.get("mail")):
             collection = self._store.collection(ticket_id)  # one read serves every effect of the record
         if fx.get("customer") and collection is not None and not collection.ticket.erased:
             bounced = self._store.remember_customer(collection.ticket)
@@ -125,6 +146,14 @@ class Consumer:
             }
             for n, event in enumerate(published)
         ]
+
+
+def _as_created(image: Mapping[str, Any] | None, stored: StoredEntry) -> Collection | None:
+    """A new ticket's whole collection from the stream alone: the ticket its
+    first change wrote and that change's entry (no email has gone out yet)."""
+    if image is None or stored.entry.event != "created":
+        return None
+    return Collection(to_ticket(TicketTable.from_raw_data(dict(image))), [stored])
 
 
 def _contribution(record: Mapping[str, Any], fx: Mapping[str, Any]) -> counters.Contribution:

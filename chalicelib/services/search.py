@@ -32,4 +32,4 @@ class SearchIndex:
             terms = search.ticket_terms(collection.ticket, texts)
         indexed: frozenset[str] = frozenset() if new else self._store.indexed_terms(ticket_id)
         if terms != indexed:
-            self._store.index_terms(ticket_id, terms, indexed)
+            self._store.index_terms(ticket_id, terms, indexed, new=new)

@@ -168,3 +168,25 @@ def test_the_consumer_keeps_what_a_customer_told_us_last_time(client, operator, 
         "timezone": "Europe/Berlin",
     }
     assert contact["first_seen"] < contact["last_seen"]
+
+
+def test_a_new_tickets_effects_come_from_the_stream_without_reading_the_ticket(
+    client, services, settings, mailbox, monkeypatch
+):
+    from app import on_change
+
+    ticket = post(client, name="Bea Kim", email="bea@example.com")
+    monkeypatch.setattr(services.store, "collection", lambda *_: pytest.fail("the new ticket was read"))
+    assert on_change({"Records": records(settings)}, None) == {"batchItemFailures": []}
+    [ack] = mailbox.unsettled()
+    assert ack["to"] == ["Bea Kim <bea@example.com>"] and ticket["reference"] in ack["subject"]
+
+
+def test_a_ticket_erased_before_the_consumer_ran_gets_no_acknowledgement(client, services, settings, mailbox, operator):
+    from app import on_change
+
+    post(client)
+    erased = client.http.request("DELETE", "/customers/ann@example.com", headers=operator("admin"))
+    assert erased.status_code == 200
+    assert on_change({"Records": records(settings)}, None) == {"batchItemFailures": []}
+    assert mailbox.unsettled() == []  # the stream's image of the new ticket is not the ticket as it is now
