@@ -395,3 +395,20 @@ def test_a_mail_taken_already_stores_none_of_its_files_again(which, client, new_
     assert len(stored) == 2 and puts == stored  # the second delivery uploaded nothing
     assert (again["action"], again["ticket_id"]) == ("ignored", first["ticket_id"])
     assert len(objects(settings, first["ticket_id"])) == 2  # one version each
+
+
+def test_a_mail_over_the_senders_rate_limit_leaves_no_file_behind(client, settings):
+    """Its files are stored before the limit is known (the limit is part of
+    the ticket's write), and removed when no ticket took them."""
+    for n in range(settings.per_email.requests):
+        assert inbound(client, mail(("mug.jpg", "image/jpeg", PHOTO), message_id=f"<m-{n}@example.com>"))["action"] == (
+            "created"
+        )
+    kept = objects(settings)
+    flooding = inbound(client, mail(("mug.jpg", "image/jpeg", PHOTO), message_id="<m-over@example.com>"))
+    assert flooding == {
+        "ticket_id": None,
+        "action": "ignored",
+        "reason": "too many new messages from this address just now",
+    }
+    assert objects(settings) == kept  # the copy stored under the unused id is gone, every version
