@@ -11,6 +11,7 @@ from chalice import Chalice, Rate
 
 from chalicelib.api import feedback, inquiries, operators
 from chalicelib.api.description import api_description as described
+from chalicelib.api.errors import refuse_content_type
 from chalicelib.api.http import preflight
 from chalicelib.container import container
 from chalicelib.log import bound
@@ -26,6 +27,12 @@ STREAM_ARN = os.environ.get(
 # Likewise the webhook queue's: a literal the deploy template replaces with the
 # stage's queue (a name would become an Fn::Sub, which a merge cannot replace).
 WEBHOOK_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:careline-webhooks"
+
+
+@app.middleware("http")
+def content_type(request, get_response):
+    """A Content-Type a route does not take is answered from the one error table."""
+    return refuse_content_type(request, app.routes) or get_response(request)
 
 
 @app.route("/health")

@@ -421,10 +421,17 @@ def table_resource(model, table_name: str, retain: bool) -> dict:
 
 
 def _queue(name: str, retain: bool, **extra) -> dict:
+    from chalicelib.adapters.queue import RETENTION  # what redeliveries are remembered against
+
     return _retained(
         {
             "Type": "AWS::SQS::Queue",
-            "Properties": {"QueueName": name, "MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True, **extra},
+            "Properties": {
+                "QueueName": name,
+                "MessageRetentionPeriod": int(RETENTION.total_seconds()),
+                "SqsManagedSseEnabled": True,
+                **extra,
+            },
         },
         retain,
     )

@@ -1,9 +1,21 @@
 """The webhook queue (SQS): a failed message is hidden for a while before
-SQS hands it out again, which is how its retries back off."""
+SQS hands it out again, which is how its retries back off. And how long
+anything that failed can come back: whatever recognises a redelivery must
+remember it longer."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from .aws import client
+
+# Every queue keeps a message this long (infra/build.py sets each queue's
+# MessageRetentionPeriod from it): a dead-lettered event can be re-driven
+# until then.
+RETENTION = timedelta(days=14)
+# Lambda retries an asynchronous event (S3's, SNS's, Scheduler's) for at most
+# this long, its default maximum event age, before it dead-letters it.
+ASYNC_EVENT_AGE = timedelta(hours=6)
 
 
 def queue_url(queue_arn: str) -> str:

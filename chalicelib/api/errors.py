@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice import Response
 
-from ..domain.errors import CarelineError, FieldError
+from ..container import container
+from ..domain.errors import CarelineError, FieldError, UnsupportedMediaType
 from ..log import bound, logger
-from .http import json_response
+from .http import header, json_response, stage_cors
 
 log = logger(__name__)
 
@@ -71,3 +72,20 @@ def endpoint(cors: Callable[[Any], dict[str, str]] | None = None, function: str 
         return run
 
     return wrap
+
+
+def refuse_content_type(request: Any, routes: Mapping[str, Mapping[str, Any]]) -> Response | None:
+    """415 from the table for a Content-Type the route does not take (the
+    route's `content_types`), before Chalice would answer it in its own
+    shape; None when the route takes it. No Content-Type is JSON, as Chalice
+    and API Gateway read it. A path with a CORS preflight is public: its
+    refusal carries the stage's CORS headers, like its other answers."""
+    path = (getattr(request, "context", None) or {}).get("resourcePath")
+    methods = routes.get(path) or {}
+    entry = methods.get(request.method)
+    accepted = [media.lower() for media in entry.content_types] if entry is not None else []
+    given = header(request, "content-type") or "application/json"
+    if not accepted or given.split(";")[0].strip().lower() in accepted:
+        return None
+    refusal = UnsupportedMediaType(f"must be {' or '.join(accepted)}, not {given[:100]}")
+    return error_response(refusal, stage_cors(request, container().settings) if "OPTIONS" in methods else None)

@@ -104,6 +104,12 @@ class PayloadTooLarge(InvalidInput):
         super().__init__([FieldError("body", f"must be at most {limit_bytes // 1024} KiB")])
 
 
+class UnsupportedMediaType(CarelineError):
+    """The body is of a type this call does not take."""
+
+    status, code, field = 415, "unsupported_media_type", "Content-Type"
+
+
 class TooManyRequests(CarelineError):
     """Too many requests; please try again later."""
 

@@ -12,7 +12,7 @@ what every transition causes, so no caller can forget a consequence.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -429,12 +429,24 @@ def customer_wrote(
         direction="in",
         data={k: v for k, v in data.items() if v},
     )
-    claims = (f"mail#{message_id}",) if message_id else ()
+    claims = (mail_claim(message_id),) if message_id else ()
     return _conclude(ticket, after, entry, now, rules, claims=claims)
 
 
-def continued(ticket: Ticket, *, ticket_id: str, reference: str, now: datetime, rules: Rules) -> Change:
-    """The customer wrote again after the ticket closed: a new ticket carries on."""
+def mail_claim(message_id: str) -> str:
+    """The key a customer's mail claims when it joins a ticket, for good: the
+    same mail arriving again (SES, Lambda and a re-drive all may deliver it
+    twice) is recognised by it."""
+    return f"mail#{message_id}"
+
+
+def continued(
+    ticket: Ticket, thread: Iterable[Entry], *, ticket_id: str, reference: str, now: datetime, rules: Rules
+) -> Change | None:
+    """The customer wrote again after the ticket closed: a new ticket carries
+    on. Said once, however often the mail that opened it arrives."""
+    if any(e.event == "continued" and e.data.get("ticket_id") == ticket_id for e in thread):
+        return None
     return _conclude(
         ticket,
         ticket,

@@ -3,18 +3,26 @@ ticket, new mail opens a ticket (channel email), and automatic mail, mail
 from our own addresses and a message already seen are ignored. Every
 decision is an event on a ticket or, when no ticket results, a log line.
 The files a mail carries are stored under its ticket before the message is
-written (services/attachments.py)."""
+written (services/attachments.py), and only once: a mail is first looked up
+by its Message-ID's claim, so one already taken stores nothing again.
+
+A mail can come back long after it was taken: Lambda retries the S3 event
+for hours, then dead-letters it, and an operator may re-drive it until the
+dead-letter queue lets it go. Its claim outlives all of that."""
 
 from __future__ import annotations
 
-from typing import TypedDict
+from datetime import timedelta
+from functools import partial
+from typing import Any, TypedDict
 
+from ..adapters.queue import ASYNC_EVENT_AGE, RETENTION
 from ..adapters.store import Claimed, TicketStore
 from ..config import Settings
 from ..domain.errors import Conflict, InvalidInput, TooManyRequests
 from ..domain.inbound import InboundMail, parse
-from ..domain.inquiry import validate_inquiry
-from ..domain.ticket import Ticket
+from ..domain.inquiry import Inquiry, validate_inquiry
+from ..domain.ticket import Ticket, mail_claim
 from ..log import logger
 from .attachments import Attachments
 from .intake import IntakeService
@@ -22,6 +30,11 @@ from .tickets import TicketService
 
 log = logger(__name__)
 ATTACHMENTS_ONLY = "(no text: see the attached files)"
+ADDED_ALREADY = "this message was added already"
+# How long a new ticket's mail is remembered by its Message-ID: Lambda's
+# retries, then the dead-letter queue's whole retention, plus a day for the
+# operator who read the message on its last day and re-drives it after.
+REMEMBER_MAIL = ASYNC_EVENT_AGE + RETENTION + timedelta(days=1)
 
 
 class Decision(TypedDict):
@@ -68,13 +81,15 @@ class InboundService:
             return _ignored("no text in the message")
         ticket = self._named_ticket(mail)
         if ticket is not None and ticket.status != "closed":
+            if mail.message_id and self._store.claim(mail_claim(mail.message_id)) is not None:
+                return _ignored(ADDED_ALREADY, ticket.id)
             files = self._attachments.keep(ticket.id, mail.attachments)
             try:
                 self._tickets.customer_wrote(
                     ticket.id, text, message_id=mail.message_id, subject=mail.subject, attachments=files
                 )
-            except Claimed:
-                return _ignored("this message was added already", ticket.id)
+            except Claimed:  # the same mail, delivered twice at once, was quicker
+                return _ignored(ADDED_ALREADY, ticket.id)
             return {"ticket_id": ticket.id, "action": "appended", "reason": f"reply to {ticket.reference}"}
         subject = mail.subject
         if mail.reference:
@@ -90,30 +105,20 @@ class InboundService:
             inquiry = validate_inquiry(fields, self._settings.categories)
         except InvalidInput as invalid:
             return _ignored("; ".join(f"{e.field} {e.message}" for e in invalid.errors))
-        # The Message-ID makes a redelivery (SES retries) open one ticket; a
-        # different mail reusing an ID (broken mailers do) still gets its own.
+        # The Message-ID makes a redelivery (SES retries, a re-drive) open one
+        # ticket; a different mail reusing an ID (broken mailers do) still gets its own.
         key = f"mail:{mail.message_id}"[:128] if mail.message_id else None
-        linked = ticket.id if ticket is not None else None
-        new_id = self._intake.new_id()
-        files = self._attachments.keep(new_id, mail.attachments)
-        try:
+        if key is not None:
             try:
-                answer = self._intake.open(
-                    inquiry,
-                    idempotency_key=key,
-                    message_id=mail.message_id,
-                    linked_to=linked,
-                    attachments=files,
-                    ticket_id=new_id,
-                )
+                first = self._intake.answered(inquiry, key)
             except Conflict:
-                answer = self._intake.open(
-                    inquiry, message_id=mail.message_id, linked_to=linked, attachments=files, ticket_id=new_id
-                )
-        except TooManyRequests:
-            answer = None
-        if (answer is None or answer["id"] != new_id) and files:
-            self._attachments.purge(new_id)  # the files went under an id no ticket took
+                key = None  # another mail has this Message-ID: this one gets a ticket of its own
+            else:
+                if first is not None:  # taken already: nothing is stored again
+                    if ticket is not None:  # in case the first delivery stopped before it
+                        self._tickets.link(ticket.id, first["id"], first["reference"])
+                    return _ignored(f"this message opened {first['reference']} already", first["id"])
+        answer = self._open(inquiry, mail, key, linked_to=ticket.id if ticket is not None else None)
         if answer is None:
             return _ignored("too many new messages from this address just now")
         if ticket is not None:
@@ -124,6 +129,35 @@ class InboundService:
                 "reason": f"{ticket.reference} is closed; continued in {answer['reference']}",
             }
         return {"ticket_id": answer["id"], "action": "created", "reason": "matches no open ticket"}
+
+    def _open(
+        self, inquiry: Inquiry, mail: InboundMail, key: str | None, linked_to: str | None
+    ) -> dict[str, Any] | None:
+        """A new ticket for the mail, its files stored under its id first: the
+        intake's answer (the first ticket's if the same mail, delivered twice
+        at once, won the race), or None if the sender is rate limited. Files
+        under an id no ticket took are removed."""
+        new_id = self._intake.new_id()
+        files = self._attachments.keep(new_id, mail.attachments)
+        opening = partial(
+            self._intake.open,
+            inquiry,
+            message_id=mail.message_id,
+            linked_to=linked_to,
+            attachments=files,
+            ticket_id=new_id,
+        )
+        answer = None
+        try:
+            try:
+                answer = opening(idempotency_key=key, idempotency_for=REMEMBER_MAIL)
+            except Conflict:  # another mail took the Message-ID since it was looked up
+                answer = opening()
+        except TooManyRequests:
+            pass
+        if (answer is None or answer["id"] != new_id) and files:
+            self._attachments.purge(new_id)
+        return answer
 
     def _named_ticket(self, mail: InboundMail) -> Ticket | None:
         """The ticket the subject's reference names, if its customer wrote."""

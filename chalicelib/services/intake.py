@@ -61,8 +61,11 @@ class IntakeService:
         linked_to: str | None = None,
         attachments: tuple[Mapping[str, Any], ...] = (),
         ticket_id: str | None = None,
+        idempotency_for: timedelta | None = None,
     ) -> dict[str, Any]:
-        """Store a valid inquiry as a new ticket (the web form's, or a new email's)."""
+        """Store a valid inquiry as a new ticket (the web form's, or a new
+        email's); the key is remembered for the stage's idempotency window
+        unless the caller needs it longer."""
         now = self._clock.now()
         priority = assign_priority(inquiry, self._settings.priority_rules, self._settings.vip_customers)
         ticket_id = ticket_id or new_ticket_id(now)
@@ -103,7 +106,7 @@ class IntakeService:
                 idempotency_key=idempotency_key,
                 body_hash=digest,
                 answer=answer,
-                idempotency_until=now + timedelta(hours=self._settings.idempotency_hours),
+                idempotency_until=now + (idempotency_for or timedelta(hours=self._settings.idempotency_hours)),
                 windows=windows,
             )
             try:
@@ -111,17 +114,28 @@ class IntakeService:
             except Claimed as taken:
                 if taken.key.startswith("ref#"):
                     continue  # another ticket has this reference: draw again
-                return self._replay(f"idem#{idempotency_key}", digest)
+                first = self._first_answer(idempotency_key, digest) if idempotency_key else None
+                if first is None:  # taken, and expired since: no first answer to give
+                    raise _reused() from None
+                return first
             except RateLimited as limited:
                 raise TooManyRequests(max(1, int((limited.window.ends_at - now).total_seconds()))) from None
             log.info("ticket opened", extra={"ticket_id": ticket_id, "event": "ticket.created"})
             return answer
         raise ServiceUnavailable("could not find a free reference; please send it again")
 
-    def _replay(self, key: str, digest: str) -> dict[str, Any]:
-        first = self._store.claim(key)
-        if first is None or first.body_hash != digest:
-            raise Conflict("this Idempotency-Key was used with a different request", field="Idempotency-Key")
+    def answered(self, inquiry: Inquiry, idempotency_key: str) -> dict[str, Any] | None:
+        """The first answer to this inquiry under this key, or None if the key
+        is free; Conflict if another inquiry took it. One read, so a caller
+        learns of a replay before it does any work for a new ticket."""
+        return self._first_answer(idempotency_key, body_hash(inquiry.canonical()))
+
+    def _first_answer(self, idempotency_key: str, digest: str) -> dict[str, Any] | None:
+        first = self._store.claim(f"idem#{idempotency_key}")
+        if first is None:
+            return None
+        if first.body_hash != digest:
+            raise _reused()
         return dict(first.response)
 
     def _rate_windows(self, email: str, sender: str | None, now: datetime) -> tuple[RateWindow, ...]:
@@ -136,6 +150,10 @@ class IntakeService:
         if sender:
             windows.append(window("sender", sender, self._settings.per_sender))
         return tuple(windows)
+
+
+def _reused() -> Conflict:
+    return Conflict("this Idempotency-Key was used with a different request", field="Idempotency-Key")
 
 
 def _answer(ticket: tickets.Ticket) -> dict[str, Any]:

@@ -249,11 +249,19 @@ class TicketService:
         )
 
     def link(self, ticket_id: str, continued_in: str, reference: str) -> None:
-        """A closed ticket the customer wrote to again points to the new one."""
+        """A closed ticket the customer wrote to again points to the new one (once)."""
         rules = self._rules
         self._writer.apply(
             ticket_id,
-            lambda t, c, now: tickets.continued(t, ticket_id=continued_in, reference=reference, now=now, rules=rules),
+            lambda t, c, now: tickets.continued(
+                t,
+                [stored.entry for stored in c.entries] if c else (),
+                ticket_id=continued_in,
+                reference=reference,
+                now=now,
+                rules=rules,
+            ),
+            with_thread=True,
         )
 
     # Views

@@ -17,7 +17,6 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -32,7 +31,6 @@ log = logger(__name__)
 # How long a failed message stays hidden, by how often SQS has handed it out;
 # after the queue's maxReceiveCount (infra/build.py) it goes to the dead letters.
 BACKOFF_SECONDS = (30, 120, 600, 1800, 3600)
-REMEMBER = timedelta(days=14)  # SQS keeps a message at most this long
 GRACE_SECONDS = 1.0  # beyond an endpoint's timeout, before its delivery counts as lost
 USER_AGENT = "Careline-Webhooks/1"
 
@@ -180,7 +178,7 @@ class Webhooks:
         )
 
     def _remember_the_others(self, event: Mapping[str, Any], failed: Mapping[str, str]) -> None:
-        until = self._clock.now() + REMEMBER
+        until = self._clock.now() + queue.RETENTION  # SQS hands the event out no later
         for endpoint in self._endpoints:
             if endpoint.wants(event["type"]) and endpoint.name not in failed:
                 self._store.mark(_delivered_key(endpoint.name, event["id"]), until)

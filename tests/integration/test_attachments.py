@@ -372,3 +372,43 @@ def test_replies_thread_under_the_conversation_and_tell_of_each_refused_file_onc
             "<m-2@example.com>",
         ],
     )
+
+
+@pytest.mark.parametrize("which", ["new", "reply"])
+def test_a_mail_taken_already_stores_none_of_its_files_again(which, client, new_ticket, settings):
+    """SES, Lambda's retries and a re-drive may each deliver a mail again:
+    its files reach S3 once (each upload of 17 MB is time and money)."""
+    from chalicelib.adapters.aws import client as aws_client
+
+    subject = f"Re: Parcel [{new_ticket()['reference']}]" if which == "reply" else "Broken mug"
+    raw = mail(("mug.jpg", "image/jpeg", PHOTO), ("manual.pdf", "application/pdf", PDF[:4096]), subject=subject)
+    puts = []
+    events = aws_client("s3").meta.events
+    count = lambda params, **_: puts.append(params["Key"])  # noqa: E731
+    events.register("provide-client-params.s3.PutObject", count)
+    try:
+        first = inbound(client, raw)
+        stored = list(puts)
+        again = inbound(client, raw)
+    finally:
+        events.unregister("provide-client-params.s3.PutObject", count)
+    assert len(stored) == 2 and puts == stored  # the second delivery uploaded nothing
+    assert (again["action"], again["ticket_id"]) == ("ignored", first["ticket_id"])
+    assert len(objects(settings, first["ticket_id"])) == 2  # one version each
+
+
+def test_a_mail_over_the_senders_rate_limit_leaves_no_file_behind(client, settings):
+    """Its files are stored before the limit is known (the limit is part of
+    the ticket's write), and removed when no ticket took them."""
+    for n in range(settings.per_email.requests):
+        assert inbound(client, mail(("mug.jpg", "image/jpeg", PHOTO), message_id=f"<m-{n}@example.com>"))["action"] == (
+            "created"
+        )
+    kept = objects(settings)
+    flooding = inbound(client, mail(("mug.jpg", "image/jpeg", PHOTO), message_id="<m-over@example.com>"))
+    assert flooding == {
+        "ticket_id": None,
+        "action": "ignored",
+        "reason": "too many new messages from this address just now",
+    }
+    assert objects(settings) == kept  # the copy stored under the unused id is gone, every version

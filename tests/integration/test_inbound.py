@@ -4,6 +4,8 @@ new mail opens a ticket, automatic mail never opens, reopens or gets an answer."
 import json
 from datetime import timedelta
 
+import pytest
+
 from tests.mails import raw
 
 
@@ -91,3 +93,55 @@ def test_ses_inbound_through_s3_is_handled_the_same_way(services, new_ticket, cl
     assert on_inbound_email(event, None) == [
         {"ticket_id": ticket["id"], "action": "appended", "reason": f"reply to {ticket['reference']}"}
     ]
+
+
+def expire_claims(now):
+    """What DynamoDB's TTL does in time (the emulator never does): a claim past its `expires_at` is gone."""
+    from chalicelib.adapters.tables import Claim
+
+    for claim in Claim.scan(Claim.expires_at <= now):
+        claim.delete()
+
+
+def tickets_of(client, operator, email):
+    return [
+        t for t in client.http.get("/tickets", headers=operator()).json_body["items"] if t["customer"]["email"] == email
+    ]
+
+
+@pytest.mark.parametrize("which", ["new", "reply"])
+def test_a_mail_redriven_on_the_dead_letter_queues_last_day_is_recognised(which, client, operator, new_ticket, clock):
+    """Lambda retries the S3 event for up to 6 hours, then its dead-letter
+    queue keeps it 14 days for an operator to re-drive: the mail is still
+    taken, so a re-drive adds nothing (the day after the idempotency window
+    it used to open a second ticket)."""
+    from chalicelib.adapters.queue import ASYNC_EVENT_AGE, RETENTION
+
+    if which == "new":
+        message = raw(sender="bob@example.com", subject="Hello", body="Do you ship to Norway?")
+    else:
+        message = raw(subject=f"Re: Parcel [{new_ticket()['reference']}]", body="It did not arrive after all.")
+    first = inbound(client, message)
+    assert first["action"] == {"new": "created", "reply": "appended"}[which]
+    clock.advance(ASYNC_EVENT_AGE + RETENTION)
+    expire_claims(clock.now())
+    again = inbound(client, message)
+    email = "bob@example.com" if which == "new" else "ann@example.com"
+    assert [t["id"] for t in tickets_of(client, operator, email)] == [first["ticket_id"]]
+    view = client.http.get(f"/tickets/{first['ticket_id']}", headers=operator()).json_body
+    assert [m["body"] for m in view["messages"] if m["direction"] == "in"].count(raw_body(message)) == 1
+    assert (again["action"], again["ticket_id"]) == ("ignored", first["ticket_id"])
+
+
+def raw_body(message: bytes) -> str:
+    return message.decode().rpartition("\r\n\r\n")[2]
+
+
+def test_a_new_mail_after_a_closed_ticket_continues_it_once_however_often_it_arrives(client, operator, new_ticket):
+    ticket = new_ticket()
+    client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps({"status": "closed"}))
+    message = raw(subject=f"Re: Parcel [{ticket['reference']}]", body="One more thing")
+    first, again = inbound(client, message), inbound(client, message)
+    view = client.http.get(f"/tickets/{ticket['id']}", headers=operator()).json_body
+    assert [e["event"] for e in view["events"]].count("continued") == 1
+    assert (first["action"], again["action"], again["ticket_id"]) == ("created", "ignored", first["ticket_id"])

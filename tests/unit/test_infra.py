@@ -176,6 +176,23 @@ def test_the_secret_rotates_no_faster_than_feedback_links_live():
         assert days <= build.SECRET_ROTATION_DAYS
 
 
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_taken_mail_is_remembered_longer_than_anything_can_deliver_it_again(stage):
+    """A failed inbound mail's S3 event is retried by Lambda, then kept by its
+    dead-letter queue for an operator to re-drive: its Message-ID's claim
+    must outlive both, or a re-drive opens a second ticket."""
+    from chalicelib.adapters.queue import ASYNC_EVENT_AGE, RETENTION
+    from chalicelib.services.inbound import REMEMBER_MAIL
+
+    resources = build.template(stage)["Resources"]
+    queues = {k: r["Properties"] for k, r in resources.items() if r.get("Type") == "AWS::SQS::Queue"}
+    assert queues["OnInboundEmailDeadLetters"]["MessageRetentionPeriod"] == RETENTION.total_seconds()
+    assert all(q["MessageRetentionPeriod"] <= RETENTION.total_seconds() for q in queues.values())
+    # No function's asynchronous events are kept past Lambda's default maximum age.
+    assert "MaximumEventAgeInSeconds" not in json.dumps(resources)
+    assert REMEMBER_MAIL > ASYNC_EVENT_AGE + RETENTION
+
+
 # (d) templates: the cycle check, stateful resources, the bootstrap roles
 
 
