@@ -10,6 +10,8 @@ is refused when it is loaded."""
 import json
 import re
 import string
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -277,3 +279,20 @@ def test_the_stage_documents_are_valid():
 def test_a_keyword_it_does_not_implement_is_refused_when_loaded(schema, problem):
     with pytest.raises(UnsupportedSchema, match=re.escape(problem)):
         Validator(schema)
+
+
+def test_validating_requests_and_settings_does_not_import_jsonschema():
+    # The Lambda package does not ship it (requirements.txt): an import would be a 500.
+    program = (
+        "import sys\n"
+        "from chalicelib.config import load_stage_document, settings_from\n"
+        "from chalicelib.domain import validation\n"
+        f"for name in {sorted(REQUESTS)!r}:\n"
+        "    validation.problems(name, {'x': 1})\n"
+        "settings_from('prod', load_stage_document('prod'), {'CARELINE_PUBLIC_URL': 'https://x.example',"
+        " 'CARELINE_SCHEDULER_TARGET_ARN': 'arn:t', 'CARELINE_SCHEDULER_ROLE_ARN': 'arn:r',"
+        " 'CARELINE_ATTACHMENTS_BUCKET': 'b', 'CARELINE_SECRET_ARN': 'arn:s'})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jsonschema', 'referencing', 'attrs', 'rpds')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
