@@ -164,9 +164,8 @@ def settings_from(stage: str, document: dict[str, Any], env: Mapping[str, str], 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """The running stage's settings. The stage documents ship with the code
-    and are validated against their schema by the tests, so
-    a cold start does not pay for jsonschema; the rules that need code still
-    run here."""
+    and are validated against their schema by the tests, so a cold start
+    does not validate them again; the rules that need code still run here."""
     env = os.environ if env is None else env
     stage = env.get("CARELINE_STAGE")
     if not stage:
@@ -175,17 +174,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
 
 def _validate(document: dict[str, Any]) -> None:
-    from jsonschema import Draft202012Validator
+    from .domain.schema import Validator
 
-    from .domain.formats import format_checker
-
-    schema = json.loads((SCHEMAS_DIR / "stage.schema.json").read_text())
-    validator = Draft202012Validator(schema, format_checker=format_checker())
-    problems = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    validator = Validator(json.loads((SCHEMAS_DIR / "stage.schema.json").read_text()))
+    problems = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path])
     if problems:
-        raise ConfigError(
-            "; ".join(f"{'/'.join(map(str, p.absolute_path)) or '(root)'}: {p.message}" for p in problems)
-        )
+        raise ConfigError("; ".join(f"{'/'.join(map(str, p.path)) or '(root)'}: {p.message}" for p in problems))
 
 
 def _policy(raw: dict[str, Any]) -> Policy:

@@ -15,7 +15,7 @@ from .errors import FieldError, InvalidInput, PayloadTooLarge
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from jsonschema import Draft202012Validator, ValidationError
+    from .schema import SchemaError, Validator
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
 MAX_BODY_BYTES = 64 * 1024
@@ -63,14 +63,11 @@ def _no_constant(name: str) -> NoReturn:
 
 
 @cache
-def validator(name: str) -> Draft202012Validator:
-    # Built once per container: jsonschema validators are costly to build.
-    from jsonschema import Draft202012Validator
+def validator(name: str) -> Validator:
+    # Once per container: the schema file is read and its keywords checked once.
+    from .schema import Validator
 
-    from .formats import format_checker
-
-    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
-    return Draft202012Validator(schema, format_checker=format_checker())
+    return Validator(json.loads((SCHEMAS / f"{name}.schema.json").read_text()))
 
 
 def problems(name: str, data: object, pattern_messages: Mapping[str, str] = {}) -> list[FieldError]:
@@ -89,15 +86,12 @@ def one_of(values: Iterable[str]) -> str:
     return "must be one of: " + ", ".join(values)
 
 
-def _field_error(error: ValidationError, pattern_messages: Mapping[str, str]) -> FieldError:
-    path = ".".join(str(p) for p in error.absolute_path)
-    # Set on every error iter_errors yields: the schema's value (any JSON) and the subschema that failed.
-    kind = error.validator
-    detail: Any = error.validator_value
-    schema = error.schema if isinstance(error.schema, Mapping) else {}
+def _field_error(error: SchemaError, pattern_messages: Mapping[str, str]) -> FieldError:
+    path = ".".join(str(p) for p in error.path)
+    kind = error.keyword
+    detail: Any = error.value  # the schema's value for the keyword (any JSON)
     if kind == "required":
-        missing = error.message.split("'")[1]
-        return FieldError(f"{path}.{missing}" if path else missing, "is required")
+        return FieldError(f"{path}.{error.missing}" if path else str(error.missing), "is required")
     if kind == "type":
         kinds = detail if isinstance(detail, list) else [detail]
         names = [
@@ -141,13 +135,13 @@ def _field_error(error: ValidationError, pattern_messages: Mapping[str, str]) ->
     if kind in ("enum", "const"):
         return FieldError(path, one_of(tuple(detail)) if kind == "enum" else f"must be {detail!r}")
     if kind == "additionalProperties" and isinstance(error.instance, Mapping):
-        extra = sorted(set(error.instance) - set(schema.get("properties", {})))
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         return FieldError(path or "body", f"has unknown fields: {', '.join(extra)}")
     if kind == "minProperties":
         return FieldError(path or "body", "names nothing to change")
     if kind in ("minimum", "maximum"):
-        bounds = schema
-        return FieldError(path, f"must be a whole number from {bounds.get('minimum')} to {bounds.get('maximum')}")
+        low, high = error.schema.get("minimum"), error.schema.get("maximum")
+        return FieldError(path, f"must be a whole number from {low} to {high}")
     if kind in ("maxItems", "uniqueItems"):
         return FieldError(
             path, f"must list at most {detail} different items" if kind == "maxItems" else "must not repeat an item"

@@ -11,12 +11,11 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from jsonschema import Draft202012Validator
 
-from chalicelib.domain.formats import format_checker
 from chalicelib.domain.ticket import EVENT_TYPES
 from chalicelib.domain.webhooks import Endpoint, signature_header, verify
 from tests.conftest import ROOT
+from tests.oracle import reference_validator
 
 SECRET = b"whsec-test-0123456789"
 SCHEMA = json.loads((ROOT / "chalicelib" / "schemas" / "event.schema.json").read_text())
@@ -290,7 +289,7 @@ def test_in_aws_the_secret_is_read_from_secrets_manager_by_name(services):
 def test_every_published_event_matches_the_versioned_schema(client, operator, new_ticket, services, settle):
     from chalicelib.dev.events import envelopes
 
-    validator = Draft202012Validator(SCHEMA, format_checker=format_checker())
+    validator = reference_validator(SCHEMA)
     ticket = new_ticket()
     patch = {"assignee": "agent@shop.example", "category": "order"}
     client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps(patch))
