@@ -126,7 +126,10 @@ def emulator():
         stderr=subprocess.DEVNULL,
     )
     try:
-        env = os.environ | _STAGE_ENV | {"AWS_ENDPOINT_URL": endpoint}
+        # Bytecode is written and reused, as in a Lambda package: a shell that
+        # turns it off would make every run recompile the app.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env |= _STAGE_ENV | {"AWS_ENDPOINT_URL": endpoint}
         setup = (
             "from chalicelib.config import load_settings\nfrom chalicelib.dev.provision import provision\n"
             "provision(load_settings())\n"
