@@ -32,6 +32,9 @@ def loopback_only(base: str) -> str:
     return base.rstrip("/")
 
 
+READY = "Careline ready on "  # infra/devserver.py's line once the stack answers
+
+
 @contextmanager
 def running_stack(env: dict[str, str] | None = None):
     """`make run` as a newcomer starts it (plus `env`, e.g. CARELINE_RATE_LIMITS=off);
@@ -49,12 +52,13 @@ def running_stack(env: dict[str, str] | None = None):
         text=True,
         start_new_session=True,
     )
+    # The devserver's own line: a first run's install echoes "Requirement already satisfied".
     lines, deadline = [], time.monotonic() + 120
     for line in process.stdout:
         lines.append(line)
-        if "ready" in line or time.monotonic() > deadline:
+        if line.startswith(READY) or time.monotonic() > deadline:
             break
-    assert any("ready" in line for line in lines), "".join(lines)
+    assert any(line.startswith(READY) for line in lines), "".join(lines)
     # Keep reading its output: a full pipe would block the stack's logging, and with it the stack.
     recent: deque[str] = deque(lines, maxlen=500)
     threading.Thread(target=recent.extend, args=(process.stdout,), daemon=True).start()
