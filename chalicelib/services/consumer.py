@@ -36,8 +36,9 @@ SCHEMA_VERSION = 1
 # stream image is not enough for its first effects: it says nothing of what
 # happened to the ticket since (an erasure in a later batch), so they read
 # the ticket as it is now. The same rule is the event source mapping's
-# filter in AWS (infra/build.py).
-FILTER_PATTERNS = ({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"fx": {"M": [{"exists": True}]}}}},)
+# filter in AWS (infra/build.py); `fx` is stored as a JSON string ("S"), and
+# Lambda's "exists" sees only such leaves, never a map.
+FILTER_PATTERNS = ({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"fx": {"S": [{"exists": True}]}}}},)
 
 
 def actionable(record: Mapping[str, Any]) -> bool:

@@ -235,3 +235,41 @@ def test_a_ticket_erased_after_its_batch_was_cut_gets_no_acknowledgement_and_no_
     assert on_change({"Records": later}, None) == {"batchItemFailures": []}
     assert mailbox.unsettled() == []
     assert client.http.get("/customers/ann@example.com", headers=operator("admin")).status_code == 404
+
+
+def lambda_filter_matches(pattern, event):
+    """Lambda's event filtering, the part Careline's patterns use: an object
+    matches key by key; a list names the values allowed, or is
+    [{"exists": true}], which only a leaf (a string, a number, a boolean)
+    satisfies, never an object or a list (the DynamoDB event filtering docs)."""
+    for key, rule in pattern.items():
+        value = event.get(key) if isinstance(event, dict) else None
+        if isinstance(rule, dict):
+            if not matches_object(rule, value):
+                return False
+        elif not any(allows(option, value) for option in rule):
+            return False
+    return True
+
+
+def matches_object(rule, value):
+    return isinstance(value, dict) and lambda_filter_matches(rule, value)
+
+
+def allows(option, value):
+    if isinstance(option, dict):
+        assert option == {"exists": True}, "extend lambda_filter_matches before using another operator"
+        return value is not None and not isinstance(value, dict | list)
+    return value == option
+
+
+def test_the_event_source_filters_let_through_exactly_the_records_with_effects(client, services, settings, operator):
+    from chalicelib.services.consumer import FILTER_PATTERNS
+
+    ticket = post(client)
+    client.http.post(f"/tickets/{ticket['id']}/replies", headers=operator(), body=json.dumps({"body": "On its way."}))
+    stream = records(settings)
+    assert any(actionable(r) for r in stream) and any(not actionable(r) for r in stream)
+    for record in stream:
+        passed = any(lambda_filter_matches(pattern, record) for pattern in FILTER_PATTERNS)
+        assert passed == actionable(record), record["dynamodb"]["Keys"]
