@@ -9,6 +9,7 @@ the function and the request id."""
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -85,7 +86,9 @@ def refuse_content_type(request: Any, routes: Mapping[str, Mapping[str, Any]]) -
     entry = methods.get(request.method)
     accepted = [media.lower() for media in entry.content_types] if entry is not None else []
     given = header(request, "content-type") or "application/json"
-    if not accepted or given.split(";")[0].strip().lower() in accepted:
+    # Chalice's own test: any part of the header (split at , and ;) that the route takes, or */* anywhere.
+    parts = {part.strip() for part in re.split("[,;]", given.lower())}
+    if not accepted or "*/*" in given or "*/*" in accepted or parts & set(accepted):
         return None
     refusal = UnsupportedMediaType(f"must be {' or '.join(accepted)}, not {given[:100]}")
     return error_response(refusal, stage_cors(request, container().settings) if "OPTIONS" in methods else None)

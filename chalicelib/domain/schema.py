@@ -6,12 +6,15 @@ so a new schema cannot pass by being silently half-checked.
 
 Every error is reported, as `Validator.iter_errors` of the jsonschema library
 reports them (the tests hold the two to the same errors): the failing keyword
-and its value, the subschema holding it, the instance and its path."""
+and its value, the subschema holding it, the instance and its path. One
+difference: a pattern's `$` is ECMA-262's, as JSON Schema says (jsonschema
+keeps Python's, which lets a trailing newline through)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from functools import cache
 from typing import Any
 
 from .formats import FORMATS
@@ -157,8 +160,30 @@ def _maximum(value: Any, instance: Any, schema: Schema, path: Path, root: Schema
 
 
 def _pattern(value: Any, instance: Any, schema: Schema, path: Path, root: Schema) -> Iterator[SchemaError]:
-    if isinstance(instance, str) and re.search(value, instance) is None:
+    if isinstance(instance, str) and _regex(value).search(instance) is None:
         yield SchemaError(path, "pattern", value, schema, instance)
+
+
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    """The pattern as ECMA-262 reads it, where `$` is the end of the string:
+    Python's `$` also matches before a final newline (a tag "vip" and a line
+    break would pass "^[a-z]+$"), its `\\Z` does not. A `$` escaped or in a
+    class is the character."""
+    translated, in_class, escaped = [], False, False
+    for character in pattern:
+        if escaped:
+            escaped = False
+        elif character == "\\":
+            escaped = True
+        elif in_class:
+            in_class = character != "]"
+        elif character == "[":
+            in_class = True
+        elif character == "$":
+            character = r"\Z"
+        translated.append(character)
+    return re.compile("".join(translated))
 
 
 def _format(value: Any, instance: Any, schema: Schema, path: Path, root: Schema) -> Iterator[SchemaError]:
@@ -303,7 +328,7 @@ def _check(schema: Any, root: Schema, where: str, refs: set[str]) -> None:
             raise UnsupportedSchema(f"{at}: {value!r} is not a JSON Schema type")
         elif keyword == "pattern":
             try:
-                re.compile(value)
+                _regex(value)
             except re.error as error:
                 raise UnsupportedSchema(f"{at}: {error}") from None
 

@@ -14,14 +14,13 @@ never redone and the ones after it wait their turn."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..adapters import counters
 from ..adapters.bus import EventBus
-from ..adapters.store import Collection, StoredEntry, TicketStore, to_stored_entry, to_ticket
-from ..adapters.tables import TICKET_SK, TicketTable
+from ..adapters.store import Collection, StoredEntry, TicketStore, to_stored_entry
+from ..adapters.tables import TicketTable
 from ..config import Settings
 from ..log import bound, logger
 from .assignment import Assignment, Workloads
@@ -32,32 +31,18 @@ from .timers import Timers
 
 log = logger(__name__)
 SCHEMA_VERSION = 1
-# Only a change's entry carries effects ("fx"). A new ticket's own item comes
-# too: its image is the whole ticket the first entry's effects need, so they
-# read nothing. Later updates of the ticket and the delivery items in the
-# stream are not for the consumer. The same rules are the event source
-# mapping's filters in AWS (infra/build.py).
-FILTER_PATTERNS = (
-    {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"fx": {"M": [{"exists": True}]}}}},
-    {"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [TICKET_SK]}}}},
-)
+# Only a change's entry carries effects ("fx"); the ticket's own writes and
+# the delivery items in the stream are not for the consumer. A new ticket's
+# stream image is not enough for its first effects: it says nothing of what
+# happened to the ticket since (an erasure in a later batch), so they read
+# the ticket as it is now. The same rule is the event source mapping's
+# filter in AWS (infra/build.py); `fx` is stored as a JSON string ("S"), and
+# Lambda's "exists" sees only such leaves, never a map.
+FILTER_PATTERNS = ({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"fx": {"S": [{"exists": True}]}}}},)
 
 
 def actionable(record: Mapping[str, Any]) -> bool:
     return record.get("eventName") == "INSERT" and "fx" in (record.get("dynamodb", {}).get("NewImage") or {})
-
-
-def _new_ticket_images(records: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """The images of tickets created in the batch and not changed again in
-    it (a later change's effects must see the ticket as it is now)."""
-    changes = Counter(r["dynamodb"]["Keys"]["pk"]["S"] for r in records if actionable(r))
-    return {
-        record["dynamodb"]["Keys"]["pk"]["S"]: record["dynamodb"]["NewImage"]
-        for record in records
-        if record.get("eventName") == "INSERT"
-        and record["dynamodb"]["Keys"]["sk"]["S"] == TICKET_SK
-        and changes[record["dynamodb"]["Keys"]["pk"]["S"]] == 1
-    }
 
 
 class Consumer:
@@ -88,7 +73,6 @@ class Consumer:
         events: list[dict[str, Any]] = []
         contributions: list[counters.Contribution] = []
         failed: Mapping[str, Any] | None = None
-        new_tickets = _new_ticket_images(records)
         workloads = self._assignment.workloads()  # the roster, read once for the batch if it assigns
         for record in records:
             if not actionable(record):
@@ -97,8 +81,7 @@ class Consumer:
             stored = to_stored_entry(item)
             with bound(ticket_id=item.pk, event=stored.entry.event):
                 try:
-                    known = _as_created(new_tickets.get(item.pk), stored)
-                    collection = self._effects(item.pk, stored, known, workloads)
+                    collection = self._effects(item.pk, stored, workloads)
                     self._search.follow(item.pk, stored.entry, collection)
                 except Exception:
                     log.exception("effects failed; the stream delivers the record again")
@@ -117,14 +100,11 @@ class Consumer:
             failed = records[0]
         return {"batchItemFailures": [{"itemIdentifier": failed["dynamodb"]["SequenceNumber"]}] if failed else []}
 
-    def _effects(
-        self, ticket_id: str, stored: StoredEntry, known: Collection | None, workloads: Workloads
-    ) -> Collection | None:
-        """Performs a record's effects; the ticket as read for them, if it
-        was. `known`: the ticket as the batch already holds it."""
-        collection = known
+    def _effects(self, ticket_id: str, stored: StoredEntry, workloads: Workloads) -> Collection | None:
+        """Performs a record's effects; the ticket as read for them, if it was."""
+        collection = None
         fx, entry_sk, bounced = stored.effects or {}, stored.sk, UNKNOWN
-        if collection is None and (fx.get("customer") or fx.get("mail")):
+        if fx.get("customer") or fx.get("mail"):
             collection = self._store.collection(ticket_id)  # one read serves every effect of the record
         if fx.get("customer") and collection is not None and not collection.ticket.erased:
             bounced = self._store.remember_customer(collection.ticket)
@@ -133,7 +113,7 @@ class Consumer:
         if fx.get("arm") or fx.get("disarm"):
             self._timers.follow(fx.get("arm"), fx.get("disarm"), ticket_id)
         if fx.get("assign"):
-            self._assignment.assign(ticket_id, workloads, known.ticket if known else None)
+            self._assignment.assign(ticket_id, workloads, collection.ticket if collection else None)
         if fx.get("purge_files"):
             self._attachments.purge(ticket_id)
         return collection
@@ -151,14 +131,6 @@ class Consumer:
             }
             for n, event in enumerate(published)
         ]
-
-
-def _as_created(image: Mapping[str, Any] | None, stored: StoredEntry) -> Collection | None:
-    """A new ticket's whole collection from the stream alone: the ticket its
-    first change wrote and that change's entry (no email has gone out yet)."""
-    if image is None or stored.entry.event != "created":
-        return None
-    return Collection(to_ticket(TicketTable.from_raw_data(dict(image))), [stored])
 
 
 def _contribution(record: Mapping[str, Any], fx: Mapping[str, Any]) -> counters.Contribution:

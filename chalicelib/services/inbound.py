@@ -80,9 +80,12 @@ class InboundService:
         if not text:
             return _ignored("no text in the message")
         ticket = self._named_ticket(mail)
+        if ticket is not None and mail.message_id:
+            # Before the status: the ticket the mail joined may have closed since.
+            joined = self._store.claim(mail_claim(mail.message_id))
+            if joined is not None:
+                return _ignored(ADDED_ALREADY, joined.ticket_id or ticket.id)
         if ticket is not None and ticket.status != "closed":
-            if mail.message_id and self._store.claim(mail_claim(mail.message_id)) is not None:
-                return _ignored(ADDED_ALREADY, ticket.id)
             files = self._attachments.keep(ticket.id, mail.attachments)
             try:
                 self._tickets.customer_wrote(

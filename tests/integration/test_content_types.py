@@ -57,3 +57,12 @@ def test_a_form_posted_as_text_is_refused_with_what_the_form_takes_and_cors_for_
         ]
     }
     assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+
+
+@pytest.mark.parametrize("content_type", ["*/*", "text/plain, application/json", "Application/JSON;charset=utf-8"])
+def test_a_content_type_chalice_takes_is_taken_as_before(client, content_type):
+    """The refusal only gives Chalice's own decision the app's shape: what
+    Chalice lets through (any type listing */* or a type the route takes)
+    still reaches the route."""
+    response = client.http.get("/health", headers={"Content-Type": content_type})
+    assert (response.status_code, response.json_body) == (200, {"status": "ok"})

@@ -145,3 +145,16 @@ def test_a_new_mail_after_a_closed_ticket_continues_it_once_however_often_it_arr
     view = client.http.get(f"/tickets/{ticket['id']}", headers=operator()).json_body
     assert [e["event"] for e in view["events"]].count("continued") == 1
     assert (first["action"], again["action"], again["ticket_id"]) == ("created", "ignored", first["ticket_id"])
+
+
+def test_a_reply_delivered_again_after_its_ticket_closed_opens_nothing(client, operator, new_ticket):
+    """The mail joined its ticket; the ticket closed since. The same mail
+    again (a duplicate S3 event, a re-drive) is the one taken already, not
+    new mail continuing the closed ticket."""
+    ticket = new_ticket()
+    message = raw(subject=f"Re: Parcel [{ticket['reference']}]", body="It did not arrive after all.")
+    assert inbound(client, message)["action"] == "appended"
+    client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps({"status": "closed"}))
+    again = inbound(client, message)
+    assert (again["action"], again["ticket_id"]) == ("ignored", ticket["id"])
+    assert [t["id"] for t in tickets_of(client, operator, "ann@example.com")] == [ticket["id"]]

@@ -170,16 +170,21 @@ def test_the_consumer_keeps_what_a_customer_told_us_last_time(client, operator, 
     assert contact["first_seen"] < contact["last_seen"]
 
 
-def test_a_new_tickets_effects_come_from_the_stream_without_reading_the_ticket(
-    client, services, settings, mailbox, monkeypatch
-):
+def test_a_new_tickets_effects_read_it_once(client, services, settings, mailbox, monkeypatch, operator):
     from app import on_change
 
+    admin = operator("admin", "lead@shop.example")
+    assert client.http.put("/agents/kim@shop.example", headers=admin, body='{"available": true}').status_code == 200
     ticket = post(client, name="Bea Kim", email="bea@example.com")
-    monkeypatch.setattr(services.store, "collection", lambda *_: pytest.fail("the new ticket was read"))
+    reads = []
+    collection = services.store.collection
+    monkeypatch.setattr(services.store, "collection", lambda *a: reads.append(a) or collection(*a))
+    monkeypatch.setattr(services.store, "ticket", lambda *_: pytest.fail("the new ticket was read again to assign it"))
     assert on_change({"Records": records(settings)}, None) == {"batchItemFailures": []}
+    assert len(reads) == 1
     [ack] = mailbox.unsettled()
     assert ack["to"] == ["Bea Kim <bea@example.com>"] and ticket["reference"] in ack["subject"]
+    assert client.http.get(f"/tickets/{ticket['id']}", headers=admin).json_body["assignee"] == "kim@shop.example"
 
 
 def test_a_ticket_erased_before_the_consumer_ran_gets_no_acknowledgement(client, services, settings, mailbox, operator):
@@ -214,3 +219,57 @@ def test_a_redelivered_batch_assigns_each_new_ticket_once(client, services, sett
         assert [e["event"] for e in ticket["events"] if e["event"] == "assigned"] == ["assigned"]
     assignment_notices = [m for m in mailbox() if "kim@shop.example" in m["to"] or "lou@shop.example" in m["to"]]
     assert len(assignment_notices) == 2
+
+
+def test_a_ticket_erased_after_its_batch_was_cut_gets_no_acknowledgement_and_no_contact_record(
+    client, services, settings, mailbox, operator
+):
+    from app import on_change
+
+    post(client)
+    batch = records(settings)  # the new ticket's item and its first entry; the erasure comes in a later batch
+    erased = client.http.request("DELETE", "/customers/ann@example.com", headers=operator("admin"))
+    assert erased.status_code == 200
+    assert on_change({"Records": batch}, None) == {"batchItemFailures": []}
+    later = records(settings)[len(batch) :]
+    assert on_change({"Records": later}, None) == {"batchItemFailures": []}
+    assert mailbox.unsettled() == []
+    assert client.http.get("/customers/ann@example.com", headers=operator("admin")).status_code == 404
+
+
+def lambda_filter_matches(pattern, event):
+    """Lambda's event filtering, the part Careline's patterns use: an object
+    matches key by key; a list names the values allowed, or is
+    [{"exists": true}], which only a leaf (a string, a number, a boolean)
+    satisfies, never an object or a list (the DynamoDB event filtering docs)."""
+    for key, rule in pattern.items():
+        value = event.get(key) if isinstance(event, dict) else None
+        if isinstance(rule, dict):
+            if not matches_object(rule, value):
+                return False
+        elif not any(allows(option, value) for option in rule):
+            return False
+    return True
+
+
+def matches_object(rule, value):
+    return isinstance(value, dict) and lambda_filter_matches(rule, value)
+
+
+def allows(option, value):
+    if isinstance(option, dict):
+        assert option == {"exists": True}, "extend lambda_filter_matches before using another operator"
+        return value is not None and not isinstance(value, dict | list)
+    return value == option
+
+
+def test_the_event_source_filters_let_through_exactly_the_records_with_effects(client, services, settings, operator):
+    from chalicelib.services.consumer import FILTER_PATTERNS
+
+    ticket = post(client)
+    client.http.post(f"/tickets/{ticket['id']}/replies", headers=operator(), body=json.dumps({"body": "On its way."}))
+    stream = records(settings)
+    assert any(actionable(r) for r in stream) and any(not actionable(r) for r in stream)
+    for record in stream:
+        passed = any(lambda_filter_matches(pattern, record) for pattern in FILTER_PATTERNS)
+        assert passed == actionable(record), record["dynamodb"]["Keys"]

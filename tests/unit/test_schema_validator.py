@@ -231,6 +231,8 @@ def test_json_schema_details_agree(name, instance):
     [
         ({"pattern": "b"}, "abc"),  # a pattern may match anywhere
         ({"pattern": "^b"}, "abc"),
+        ({"pattern": "^a$"}, "a\n"),  # ECMA-262's $ ends the string: Python's also matches before a final newline
+        ({"pattern": "^a$"}, "a"),
         ({"uniqueItems": False}, [1, 1]),
         ({"uniqueItems": True}, [[False], [0], [1.0], [1]]),
         ({"uniqueItems": True}, [{"a": None}, {"a": False}]),
@@ -253,6 +255,18 @@ def test_json_schema_details_agree(name, instance):
 )
 def test_keyword_edges_agree(schema, instance):
     assert own_errors(schema, instance) == oracle_errors(schema, instance)
+
+
+@pytest.mark.parametrize("tag", ["vip\n", "vip\n\n", "vip"])
+def test_a_pattern_refuses_a_trailing_newline(tag):
+    found = validation.problems("ticket-patch", {"tags": [tag]})
+    expected = [] if tag == "vip" else [("tags.0", "is not in the expected form")]
+    assert [(e.field, e.message) for e in found] == expected
+
+
+def test_a_dollar_in_a_class_or_escaped_is_the_character():
+    validator = Validator({"pattern": "^a[$]\\$$"})
+    assert validator.is_valid("a$$") and not validator.is_valid("a$$\n") and not validator.is_valid("a")
 
 
 def test_the_stage_documents_are_valid():
