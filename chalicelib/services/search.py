@@ -18,12 +18,15 @@ class SearchIndex:
         """`collection`: the ticket as the consumer just read it for this
         record's other effects, if it did (read again otherwise)."""
         if search.affects(entry.kind, entry.event, entry.direction, entry.data):
-            # A new ticket has no postings yet; redelivered, its puts repeat harmlessly.
-            self.refresh(ticket_id, collection, new=entry.event == "created")
+            self.refresh(ticket_id, collection, created=entry.event == "created")
 
-    def refresh(self, ticket_id: str, collection: Collection | None = None, *, new: bool = False) -> None:
+    def refresh(self, ticket_id: str, collection: Collection | None = None, *, created: bool = False) -> None:
         """The ticket's postings made those of the ticket as it is now."""
         collection = collection or self._store.collection(ticket_id)
+        # A ticket still as it was created has no postings but those its own
+        # creation puts (again, when redelivered); once it has changed, a
+        # redelivered creation must remove what an earlier pass indexed.
+        new = created and collection is not None and len(collection.entries) == 1
         terms: frozenset[str] = frozenset()
         if collection is not None:
             texts = [

@@ -273,3 +273,20 @@ def test_the_event_source_filters_let_through_exactly_the_records_with_effects(c
     for record in stream:
         passed = any(lambda_filter_matches(pattern, record) for pattern in FILTER_PATTERNS)
         assert passed == actionable(record), record["dynamodb"]["Keys"]
+
+
+def test_a_creation_redone_after_the_customer_was_erased_leaves_nothing_to_find_them_by(
+    client, services, settings, operator, settle
+):
+    from app import on_change
+
+    post(client, name="Dora Quist", message="My zither arrived broken")
+    creation = records(settings)
+    settle()
+    admin = operator("admin", "lead@shop.example")
+    assert client.http.request("DELETE", "/customers/ann@example.com", headers=admin).status_code == 200
+    # Lambda delivers the creation's batch again (say its counters failed) after the erasure was written.
+    assert on_change({"Records": creation}, None) == {"batchItemFailures": []}
+    settle()
+    for words in ("zither", "quist", "ann@example.com"):
+        assert client.http.get(f"/tickets?q={words}", headers=admin).json_body["items"] == [], words
