@@ -171,15 +171,20 @@ def test_the_consumer_keeps_what_a_customer_told_us_last_time(client, operator, 
 
 
 def test_a_new_tickets_effects_come_from_the_stream_without_reading_the_ticket(
-    client, services, settings, mailbox, monkeypatch
+    client, services, settings, mailbox, operator, monkeypatch
 ):
     from app import on_change
 
+    on_shift = json.dumps({"available": True})
+    assert client.http.put("/agents/kim@shop.example", headers=operator("admin"), body=on_shift).status_code == 200
     ticket = post(client, name="Bea Kim", email="bea@example.com")
-    monkeypatch.setattr(services.store, "collection", lambda *_: pytest.fail("the new ticket was read"))
+    for read in ("collection", "ticket"):
+        monkeypatch.setattr(services.store, read, lambda *_: pytest.fail("the new ticket was read"))
     assert on_change({"Records": records(settings)}, None) == {"batchItemFailures": []}
     [ack] = mailbox.unsettled()
     assert ack["to"] == ["Bea Kim <bea@example.com>"] and ticket["reference"] in ack["subject"]
+    monkeypatch.undo()
+    assert client.http.get(f"/tickets/{ticket['id']}", headers=operator()).json_body["assignee"] == "kim@shop.example"
 
 
 def test_a_ticket_erased_before_the_consumer_ran_gets_no_acknowledgement(client, services, settings, mailbox, operator):
