@@ -35,10 +35,13 @@ def test_new_tickets_go_to_the_available_agent_with_fewest_open_tickets_round_ro
     assert roster == {"kim@shop.example": 2, "lou@shop.example": 2}
 
 
-def test_tickets_arriving_together_are_shared_out_as_if_one_by_one(client, operator, settle):
+def test_tickets_arriving_together_are_shared_out_as_if_one_by_one(client, operator, settle, services, monkeypatch):
     """The stream hands the consumer many new tickets at once; it reads the
-    roster once for them and must still count each assignment it makes."""
+    roster once for them and must still count each assignment it makes. The
+    index an agent's open tickets are counted from follows the table moments
+    later in AWS (the emulator's at once), so here it has not caught up yet."""
     available(client, operator, "kim@shop.example", "lou@shop.example")
+    monkeypatch.setattr(services.store, "open_tickets_of", lambda agent: 0)
     ids = arriving_together(client, settle, 4)
     owners = [call(client, "GET", f"/tickets/{t}", operator()).json_body["assignee"] for t in ids]
     assert sorted(owners) == ["kim@shop.example", "kim@shop.example", "lou@shop.example", "lou@shop.example"]
