@@ -14,6 +14,17 @@ def available(client, operator, *emails):
         assert call(client, "PUT", f"/agents/{email}", admin, {"available": True}).status_code == 200
 
 
+def arriving_together(client, settle, count):
+    """New tickets whose records the consumer gets in one batch; their ids."""
+    ids = []
+    for n in range(count):
+        body = {"name": "Ann Lee", "email": f"c{n}@example.com", "message": "Where is my parcel?"}
+        response = client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(body))
+        ids.append(response.json_body["id"])
+    settle()
+    return ids
+
+
 def test_new_tickets_go_to_the_available_agent_with_fewest_open_tickets_round_robin(client, operator, new_ticket):
     available(client, operator, "kim@shop.example", "lou@shop.example")
     assignees = [new_ticket(email=f"c{n}@example.com")["id"] for n in range(4)]
@@ -24,18 +35,28 @@ def test_new_tickets_go_to_the_available_agent_with_fewest_open_tickets_round_ro
     assert roster == {"kim@shop.example": 2, "lou@shop.example": 2}
 
 
-def test_tickets_arriving_together_are_shared_out_as_if_one_by_one(client, operator, settle):
+def test_tickets_arriving_together_are_shared_out_as_if_one_by_one(client, operator, settle, services, monkeypatch):
     """The stream hands the consumer many new tickets at once; it reads the
-    roster once for them and must still count each assignment it makes."""
+    roster once for them and must still count each assignment it makes. The
+    index an agent's open tickets are counted from follows the table moments
+    later in AWS (the emulator's at once), so here it has not caught up yet."""
     available(client, operator, "kim@shop.example", "lou@shop.example")
-    ids = []
-    for n in range(4):
-        body = {"name": "Ann Lee", "email": f"c{n}@example.com", "message": "Where is my parcel?"}
-        response = client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(body))
-        ids.append(response.json_body["id"])
-    settle()  # one batch: all four records at once
+    monkeypatch.setattr(services.store, "open_tickets_of", lambda agent: 0)
+    ids = arriving_together(client, settle, 4)
     owners = [call(client, "GET", f"/tickets/{t}", operator()).json_body["assignee"] for t in ids]
     assert sorted(owners) == ["kim@shop.example", "kim@shop.example", "lou@shop.example", "lou@shop.example"]
+
+
+def test_an_agent_starting_a_shift_gets_a_batch_until_level_with_the_busy_one(client, operator, new_ticket, settle):
+    available(client, operator, "lou@shop.example")
+    for n in range(3):
+        new_ticket(email=f"early{n}@example.com")  # lou, alone on shift, holds three
+    available(client, operator, "kim@shop.example")
+    ids = arriving_together(client, settle, 3)
+    owners = [call(client, "GET", f"/tickets/{t}", operator()).json_body["assignee"] for t in ids]
+    assert owners == ["kim@shop.example"] * 3
+    roster = {a["email"]: a["open_tickets"] for a in call(client, "GET", "/agents", operator()).json_body["items"]}
+    assert roster == {"kim@shop.example": 3, "lou@shop.example": 3}
 
 
 def test_resolving_frees_the_agent_and_unavailable_agents_get_nothing(client, operator, new_ticket):

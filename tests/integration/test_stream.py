@@ -155,10 +155,12 @@ def test_the_consumer_keeps_what_a_customer_told_us_last_time(client, operator, 
     # phone given before, takes the newer name, and the first visit stays the first.
     from datetime import timedelta
 
-    post(client, phone="+49 30 1234567", locale="de-DE", timezone="Europe/Berlin")
+    first = post(client, phone="+49 30 1234567", locale="de-DE", timezone="Europe/Berlin")
     settle()
     clock.advance(timedelta(days=3))
     post(client, name="Ann Lee-Meyer")
+    reply = json.dumps({"body": "It left our warehouse today."})  # an answer on the older ticket changes nothing here
+    assert client.http.post(f"/tickets/{first['id']}/replies", headers=operator(), body=reply).status_code == 201
     settle()
     contact = client.http.get("/customers/ann@example.com", headers=operator()).json_body
     assert {k: contact[k] for k in ("name", "phone", "locale", "timezone")} == {
@@ -195,6 +197,19 @@ def test_a_ticket_erased_before_the_consumer_ran_gets_no_acknowledgement(client,
     assert erased.status_code == 200
     assert on_change({"Records": records(settings)}, None) == {"batchItemFailures": []}
     assert mailbox.unsettled() == []  # the stream's image of the new ticket is not the ticket as it is now
+
+
+def test_a_ticket_changed_before_the_consumer_ran_still_keeps_its_customer(client, operator, settle):
+    ticket = post(client, phone="+49 30 1234567")
+    resolved = client.http.request(
+        "PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps({"status": "resolved"})
+    )
+    assert resolved.status_code == 200
+    settle()  # the new ticket and its change in one batch
+    post(client, name="Ann Lee-Meyer")  # without the phone given before
+    settle()
+    contact = client.http.get("/customers/ann@example.com", headers=operator()).json_body
+    assert (contact["name"], contact["phone"]) == ("Ann Lee-Meyer", "+49 30 1234567")
 
 
 def test_a_redelivered_batch_assigns_each_new_ticket_once(client, services, settings, mailbox, operator, settle):
