@@ -455,20 +455,20 @@ class TicketStore:
         Batches of 25, not a transaction: a transaction bills each item twice.
         A new ticket's record rides in the postings' last batch: its redone
         run ignores the record anyway (see SearchIndex.follow)."""
-        record = Posting(f"#{ticket_id}", "#", terms=set(terms)) if terms else None
+        record = Posting(f"#{ticket_id}", "#", terms=set(terms))
         with Posting.batch_write() as batch:
             for term in sorted(terms - indexed):
                 batch.save(Posting(term, ticket_id))
             for term in sorted(indexed - terms):
                 batch.delete(Posting(term, ticket_id))
-            if new and record is not None:
+            if new and terms:
                 batch.save(record)
         if new:
             return
-        if record is not None:
+        if terms:
             record.save()
         else:
-            Posting(f"#{ticket_id}", "#").delete()
+            record.delete()
 
     def due_wakes(self, *, kind: str, since: datetime | None, until: datetime) -> list[str]:
         """Ids of tickets whose next timed action of a kind ("sla" or

@@ -26,8 +26,9 @@ class Workloads:
         return [Agent(email, True, count) for email, count in self._open.items()]
 
     def took(self, agent: str) -> None:
-        if self._open is not None:
-            self._open[agent] += 1
+        """One more open ticket for an agent `agents()` offered."""
+        assert self._open is not None
+        self._open[agent] += 1
 
 
 class Assignment:
@@ -39,13 +40,10 @@ class Assignment:
     def workloads(self) -> Workloads:
         return Workloads(self._store)
 
-    def assign(
-        self, ticket_id: str, workloads: Workloads | None = None, known: tickets.Ticket | None = None
-    ) -> str | None:
+    def assign(self, ticket_id: str, workloads: Workloads, known: tickets.Ticket | None = None) -> str | None:
         """Give a new, unassigned ticket to an agent; the agent, or None.
-        `workloads`: the batch's, to share one read of the roster; `known`:
+        `workloads`: the stream batch's, so it reads the roster once; `known`:
         the ticket as the caller holds it, to write without reading it first."""
-        workloads = workloads or self.workloads()
         agent = choose(workloads.agents())
         if agent is None:
             return None
