@@ -1,6 +1,6 @@
 # Careline: `make run` starts the local stack, `make test` runs every test
 # (`make test-fast` the unit tests alone).
-# The newest Python here, from the functions' runtime (infra/build.py LAMBDA_PYTHON, 3.14) down to 3.11;
+# The newest Python here, from the functions' runtime (infra/stack/naming.py LAMBDA_PYTHON, 3.14) down to 3.11;
 # a version manager's shim for a Python it does not have fails the check and is skipped.
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && command -v $$p && break; done)

@@ -1,7 +1,7 @@
 """Records every AWS call the app makes during the test run, for
-tests/integration/test_iam.py: each must be granted by infra/build.py's
-policies, and each granted action must be used. A pytest plugin (pytest.ini
-loads it with `-p tests.iam_recorder`).
+tests/integration/test_iam.py: each must be granted by the function's
+policy (infra/stack/policies.py), and each granted action must be used. A
+pytest plugin (pytest.ini loads it with `-p tests.iam_recorder`).
 
 A call is the app's when the stack that made it passes through chalicelib/
 (outside chalicelib/dev, the local stand-ins) or app.py; calls made by the

@@ -1,6 +1,6 @@
 """Least privilege, proven by the test run itself: every AWS call the app
 made in this run (tests/iam_recorder.py) is granted to the function that
-made it by infra/build.py's policies, and every action a function's code is
+made it by its policy (infra/stack/policies.py), and every action a function's code is
 granted was used. Runs last (it reads what the whole run recorded)."""
 
 import json
@@ -8,7 +8,9 @@ from fnmatch import fnmatchcase
 
 import pytest
 
-from infra import build
+from infra.stack.functions import FUNCTIONS, app_functions
+from infra.stack.naming import ROOT, names, sender
+from infra.stack.policies import code_statements, policy
 from tests import iam_recorder
 
 pytestmark = pytest.mark.iam_check
@@ -22,10 +24,10 @@ OPERATOR_ONLY = {"dynamodb:Scan"}
 
 def local_policy(chalice_name: str) -> list[dict]:
     """dev's policy for the function, renamed to the local stage the tests run in."""
-    local_sender = json.loads((build.ROOT / "chalicelib" / "stages" / "local.json").read_text())["sender"]
-    text = json.dumps(build.policy("dev", chalice_name))
-    text = text.replace(build.sender("dev"), local_sender)
-    text = text.replace(build.names("dev")["mail_domain"], local_sender.rpartition("@")[2])
+    local_sender = json.loads((ROOT / "chalicelib" / "stages" / "local.json").read_text())["sender"]
+    text = json.dumps(policy("dev", chalice_name))
+    text = text.replace(sender("dev"), local_sender)
+    text = text.replace(names("dev")["mail_domain"], local_sender.rpartition("@")[2])
     text = text.replace("careline-dev", "careline-local").replace("careline/dev/", "careline/local/")
     return json.loads(text)["Statement"]
 
@@ -37,14 +39,14 @@ def allows(statement: dict, action: str, resource: str) -> bool:
 
 
 def code_sids(chalice_name: str) -> set[str]:
-    return {s["Sid"] for c in build.FUNCTIONS[chalice_name].code for s in build.code_statements("dev", c)}
+    return {s["Sid"] for c in FUNCTIONS[chalice_name].code for s in code_statements("dev", c)}
 
 
 def test_every_aws_call_is_granted_and_every_grant_is_used():
     calls = set(iam_recorder.CALLS)
     if not calls:
         pytest.skip("no AWS calls recorded: run the whole suite (the recorder is loaded from pytest.ini)")
-    functions = build.app_functions()
+    functions = app_functions()
     policies = {name: local_policy(name) for name in functions}
     aliases = {"api": "api_handler"}  # log.current_function() names the API handler "api"
     used: dict[str, set[str]] = {name: set() for name in functions}
@@ -67,7 +69,7 @@ def test_every_aws_call_is_granted_and_every_grant_is_used():
             refused.append(call)
         for name, sid in granting:
             used[name].add(sid)
-    assert refused == [], f"calls no policy grants: {refused}"  # " (add them to FUNCTIONS in infra/build.py)"
+    assert refused == [], f"calls no policy grants: {refused}"  # " (add them to FUNCTIONS in infra/stack/functions.py)"
     unused = {name: sorted(code_sids(name) - used[name] - USED_ONLY_IN_AWS) for name in functions}
     attributed = {aliases.get(c.function, c.function) for c in calls} - {None}
     # A function whose calls the run attributed must use every grant of its own;

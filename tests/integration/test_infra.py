@@ -8,6 +8,12 @@ import json
 import pytest
 
 from infra import build
+from infra.stack.alarms import LOG_RETENTION_DAYS
+from infra.stack.api import API_RATE_LIMIT
+from infra.stack.functions import ASYNC_TRIGGERS, FUNCTIONS, app_functions, function_names
+from infra.stack.naming import LAMBDA_RUNTIME, logical_id, names
+from infra.stack.policies import policy
+from infra.stack.site import ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED
 from tests.integration import packaging
 from tests.templates import dependency_cycle, references, tables_of
 
@@ -50,7 +56,7 @@ def services(aws, clock, settings):
     from chalicelib.adapters.aws import client
     from chalicelib.dev.provision import provision
 
-    prod_prefix = build.names("prod")["tables"]
+    prod_prefix = names("prod")["tables"]
     for resource in tables_of(build.template("prod")).values():
         props = resource["Properties"]
         create_like_cloudformation(
@@ -98,7 +104,7 @@ def test_chalice_package_merges_into_a_deployable_template(stage):
     # misspelt function id would merge into a resource without a type).
     assert all("Type" in r for r in resources.values()), [k for k, r in resources.items() if "Type" not in r]
     functions = {k for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
-    assert functions == set(build.functions(stage)) and "OnSchedule" in functions
+    assert functions == set(function_names(stage)) and "OnSchedule" in functions
     target = {
         "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
         + resources["OnSchedule"]["Properties"]["FunctionName"]
@@ -107,19 +113,19 @@ def test_chalice_package_merges_into_a_deployable_template(stage):
         properties = resources[name]["Properties"]
         variables = properties["Environment"]["Variables"]
         assert variables["CARELINE_STAGE"] == stage  # Chalice's own variables survive the merge
-        assert variables["CARELINE_TABLE_PREFIX"] == build.names(stage)["tables"]
+        assert variables["CARELINE_TABLE_PREFIX"] == names(stage)["tables"]
         assert variables["CARELINE_SCHEDULER_TARGET_ARN"] == target, name
         assert variables["CARELINE_SECRET_ARN"] == {"Ref": "SigningSecret"}
         assert variables["CARELINE_PUBLIC_URL"] == {"Fn::Sub": "${SiteUrl}/api"}
-        assert (properties["Runtime"], properties["Tracing"]) == (build.LAMBDA_RUNTIME, "Active")
+        assert (properties["Runtime"], properties["Tracing"]) == (LAMBDA_RUNTIME, "Active")
         # Its own role with exactly its own policy.
         role = resources[properties["Role"]["Fn::GetAtt"][0]]["Properties"]
-        chalice_name = next(n for n in build.app_functions() if build.logical_id(n) == name)
-        assert [p["PolicyDocument"] for p in role["Policies"]] == [build.policy(stage, chalice_name)], name
+        chalice_name = next(n for n in app_functions() if logical_id(n) == name)
+        assert [p["PolicyDocument"] for p in role["Policies"]] == [policy(stage, chalice_name)], name
         # A log group that expires, and alarms on errors and throttles.
         log_group = resources[f"{name}LogGroup"]["Properties"]
         assert log_group["LogGroupName"] == f"/aws/lambda/{properties['FunctionName']}"
-        assert log_group["RetentionInDays"] == build.LOG_RETENTION_DAYS[stage]
+        assert log_group["RetentionInDays"] == LOG_RETENTION_DAYS[stage]
         assert {resources[f"{name}{a}Alarm"]["Properties"]["MetricName"] for a in ("Errors", "Throttles")} == {
             "Errors",
             "Throttles",
@@ -152,10 +158,10 @@ def test_every_asynchronous_function_has_a_dead_letter_queue_with_an_alarm(stage
     queues = {k for k, r in resources.items() if r["Type"] == "AWS::SQS::Queue"}
     assert alarmed == queues
     assert all(resources[q]["Properties"]["SqsManagedSseEnabled"] is True for q in queues)  # checkov's CKV_AWS_27
-    for chalice_name in build.app_functions():
-        properties = resources[build.logical_id(chalice_name)]["Properties"]
-        trigger = build.FUNCTIONS[chalice_name].trigger
-        if trigger in build.ASYNC_TRIGGERS:
+    for chalice_name in app_functions():
+        properties = resources[logical_id(chalice_name)]["Properties"]
+        trigger = FUNCTIONS[chalice_name].trigger
+        if trigger in ASYNC_TRIGGERS:
             queue = properties["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
             assert queue in queues, chalice_name
         elif trigger == "stream":
@@ -167,14 +173,14 @@ def test_every_asynchronous_function_has_a_dead_letter_queue_with_an_alarm(stage
             assert mapping["BisectBatchOnFunctionError"] is False and mapping["MaximumRetryAttempts"] > 0
             assert mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0] in queues
             assert resources["TicketsTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
-            assert f"{build.logical_id(chalice_name)}IteratorAgeAlarm" in resources
+            assert f"{logical_id(chalice_name)}IteratorAgeAlarm" in resources
         elif trigger == "sqs":
             (source,) = properties["Events"].values()
             assert source["Properties"]["Queue"] == {"Fn::GetAtt": ["WebhookQueue", "Arn"]}
             redrive = resources["WebhookQueue"]["Properties"]["RedrivePolicy"]
             assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["WebhookDeadLetters", "Arn"]}
         if trigger == "sns":
-            subscription = resources[f"{build.logical_id(chalice_name)}Subscription"]["Properties"]
+            subscription = resources[f"{logical_id(chalice_name)}Subscription"]["Properties"]
             assert subscription["TopicArn"] == {"Ref": "MailEventTopic"}
     # Bounces and complaints reach the topic on_mail_event subscribes to.
     destination = resources["MailEvents"]["Properties"]["EventDestination"]
@@ -197,8 +203,8 @@ def test_the_admin_page_reaches_the_api_on_its_own_origin():
     assert origin["DomainName"] == {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
     assert origin.get("OriginPath", "") == ""  # the path keeps /api, which is the stage
     assert set(api["AllowedMethods"]) >= {"GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"}
-    assert api["CachePolicyId"] == build.CACHING_DISABLED  # with AllViewer*, forwards Authorization
-    assert api["OriginRequestPolicyId"] == build.ALL_VIEWER_EXCEPT_HOST  # API Gateway needs its own Host
+    assert api["CachePolicyId"] == CACHING_DISABLED  # with AllViewer*, forwards Authorization
+    assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST  # API Gateway needs its own Host
     assert config["DefaultCacheBehavior"]["TargetOriginId"] == "static"
     outputs = {
         "CognitoDomainUrl": "https://careline-prod-1.auth.eu-central-1.amazoncognito.com",
@@ -240,6 +246,6 @@ def test_api_is_throttled_traced_and_access_logged():
     api = packaging.sam("prod")["Resources"]["RestAPI"]["Properties"]
     assert api["TracingEnabled"] is True
     (settings,) = api["MethodSettings"]
-    assert settings["ThrottlingRateLimit"] == build.API_RATE_LIMIT and settings["ThrottlingBurstLimit"] > 0
+    assert settings["ThrottlingRateLimit"] == API_RATE_LIMIT and settings["ThrottlingBurstLimit"] > 0
     assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]}
     assert "$context.requestId" in api["AccessLogSetting"]["Format"]

@@ -10,6 +10,12 @@ import pytest
 from pynamodb.attributes import TTLAttribute
 
 from infra import build
+from infra.stack.ci import bootstrap_template
+from infra.stack.data import STREAMED_TABLE, models, table_logical_id
+from infra.stack.functions import FUNCTIONS, app_functions
+from infra.stack.identity import SECRET_ROTATION_DAYS
+from infra.stack.naming import RETAINED_STAGES, function_name, stage_environment
+from infra.stack.policies import STREAM_ACTIONS, TABLE_ACTIONS, policy
 from tests.conftest import ROOT
 from tests.templates import dependency_cycle, tables_of
 
@@ -27,7 +33,7 @@ def test_committed_templates_and_policies_are_what_the_build_makes_now():
 
 
 def test_every_function_of_the_app_has_an_entry_in_the_map_and_every_entry_a_function():
-    assert set(build.app_functions()) == set(build.FUNCTIONS)
+    assert set(app_functions()) == set(FUNCTIONS)
 
 
 # (b) tables = models, read from the models' own metadata (not from _get_schema, which the build uses)
@@ -41,10 +47,10 @@ def _keys(attributes: dict) -> list[dict]:
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_table_matches_its_model(stage):
     tables = tables_of(build.template(stage))
-    prefix = build.stage_environment(stage)["CARELINE_TABLE_PREFIX"]  # what the functions read
-    assert set(tables) == {build.table_logical_id(base) for base in build.models()}
-    for base, model in build.models().items():
-        resource = tables[build.table_logical_id(base)]
+    prefix = stage_environment(stage)["CARELINE_TABLE_PREFIX"]  # what the functions read
+    assert set(tables) == {table_logical_id(base) for base in models()}
+    for base, model in models().items():
+        resource = tables[table_logical_id(base)]
         props = resource["Properties"]
         assert props["TableName"] == prefix + base
         assert props["BillingMode"] == "PAY_PER_REQUEST"
@@ -83,31 +89,31 @@ def test_every_table_matches_its_model(stage):
 
 
 def statements_of(stage, name) -> dict:
-    return {s["Sid"]: s for s in build.policy(stage, name)["Statement"]}
+    return {s["Sid"]: s for s in policy(stage, name)["Statement"]}
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_policy_grants_exactly_the_stages_tables(stage):
-    prefix = build.stage_environment(stage)["CARELINE_TABLE_PREFIX"]
-    tables = {f"arn:aws:dynamodb:*:*:table/{prefix}{base}": model for base, model in build.models().items()}
+    prefix = stage_environment(stage)["CARELINE_TABLE_PREFIX"]
+    tables = {f"arn:aws:dynamodb:*:*:table/{prefix}{base}": model for base, model in models().items()}
     expected = set(tables) | {f"{arn}/index/*" for arn, model in tables.items() if model._indexes}
-    stream = f"arn:aws:dynamodb:*:*:table/{prefix}{build.STREAMED_TABLE}/stream/*"
-    for name in build.app_functions():
+    stream = f"arn:aws:dynamodb:*:*:table/{prefix}{STREAMED_TABLE}/stream/*"
+    for name in app_functions():
         granted = set()
-        for statement in build.policy(stage, name)["Statement"]:
+        for statement in policy(stage, name)["Statement"]:
             actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
             if statement["Sid"] == "Stream":  # the consumer's event source, read by Lambda with its role
-                assert (set(actions), statement["Resource"]) == (set(build.STREAM_ACTIONS), stream), name
+                assert (set(actions), statement["Resource"]) == (set(STREAM_ACTIONS), stream), name
             elif statement["Sid"] == "SearchPostings":  # batch writes: the consumer's, to the search table only
                 assert name == "on_change" and actions == ["dynamodb:BatchWriteItem"], name
                 assert statement["Resource"] == [f"arn:aws:dynamodb:*:*:table/{prefix}search"]
             elif any(a.startswith("dynamodb:") for a in actions):
-                assert set(actions) <= set(build.TABLE_ACTIONS), actions  # no Scan, other batch writes or table admin
+                assert set(actions) <= set(TABLE_ACTIONS), actions  # no Scan, other batch writes or table admin
                 granted |= (
                     {statement["Resource"]} if isinstance(statement["Resource"], str) else set(statement["Resource"])
                 )
         # The functions that work on tickets get every table; the rest only the one they touch.
-        assert granted == expected if "tables" in build.FUNCTIONS[name].code else granted < expected, name
+        assert granted == expected if "tables" in FUNCTIONS[name].code else granted < expected, name
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -115,7 +121,7 @@ def test_each_policy_names_only_its_own_stages_resources(stage):
     from chalicelib.config import load_stage_document
 
     sender = load_stage_document(stage)["sender"]
-    for name in build.FUNCTIONS:
+    for name in FUNCTIONS:
         for sid, statement in statements_of(stage, name).items():
             text = json.dumps(statement["Resource"])
             assert not any(
@@ -157,10 +163,10 @@ def test_policy_and_template_name_the_same_resources(stage):
         on_change["SigningSecret"]["Resource"],
     )
     assert on_change["Events"]["Resource"].endswith(":event-bus/" + resources["EventBus"]["Properties"]["Name"])
-    group = build.stage_environment(stage)["CARELINE_SCHEDULER_GROUP"]
+    group = stage_environment(stage)["CARELINE_SCHEDULER_GROUP"]
     assert resources["ScheduleGroup"]["Properties"]["Name"] == group
-    for chalice_name in build.app_functions():
-        name = build.function_name(stage, chalice_name)
+    for chalice_name in app_functions():
+        name = function_name(stage, chalice_name)
         logs = statements_of(stage, chalice_name)["Logs"]["Resource"]
         assert fnmatch(
             f"arn:aws:logs:eu-central-1:123456789012:log-group:/aws/lambda/{name}:log-stream:2026/11/24/x", logs
@@ -173,7 +179,7 @@ def test_the_secret_rotates_no_faster_than_feedback_links_live():
 
     for stage in STAGES:  # a link signed just before a rotation verifies with the previous key until the next
         days = load_stage_document(stage).get("lifecycle", {}).get("feedback_token_days", 30)
-        assert days <= build.SECRET_ROTATION_DAYS
+        assert days <= SECRET_ROTATION_DAYS
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -214,7 +220,7 @@ def test_the_cycle_check_finds_a_function_that_needs_its_own_arn():
 @pytest.mark.parametrize("stage", STAGES)
 def test_stateful_resources_survive_the_stack_outside_dev(stage):
     resources = build.template(stage)["Resources"]
-    kept = "Retain" if stage in build.RETAINED_STAGES else "Delete"
+    kept = "Retain" if stage in RETAINED_STAGES else "Delete"
     stateful = {
         k: r
         for k, r in resources.items()
@@ -235,7 +241,7 @@ def test_stateful_resources_survive_the_stack_outside_dev(stage):
 
 
 def test_the_bootstrap_roles_trust_only_their_environment():
-    bootstrap = build.bootstrap_template()
+    bootstrap = bootstrap_template()
     for stage in STAGES:
         role = bootstrap["Resources"][f"{stage.title()}DeployRole"]["Properties"]
         (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
