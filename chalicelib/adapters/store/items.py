@@ -1,7 +1,8 @@
 """A ticket's collection in the `tickets` table: the keys of its items, the
 ticket and its thread entries mapped to items and back, and the effects
 document each change's entry carries ("fx"), encoded and decoded here only:
-the stream consumer works on the decoded `Effects`."""
+the stream consumer works on the decoded `Effects`. Also how the store tells
+a refused condition from DynamoDB failing to answer."""
 
 from __future__ import annotations
 
