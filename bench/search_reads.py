@@ -91,7 +91,7 @@ def _search(terms: tuple[str, ...], limit: int, below: str | None):
     from chalicelib.container import container
     from chalicelib.domain.listing import intersect
 
-    return intersect(len(terms), below, limit, container().store.search_reader(terms))
+    return intersect(len(terms), below, limit, container().posting_store.search_reader(terms))
 
 
 def reads(stored: int) -> dict:
@@ -245,7 +245,7 @@ def writes() -> dict:
             "closed",
             lambda: client.http.patch(f"/tickets/{ticket}", headers=operator, body=json.dumps({"status": "closed"})),
         )
-        indexed = len(container().store.indexed_terms(ticket))
+        indexed = len(container().posting_store.indexed_terms(ticket))
     total = Counter()
     for units in steps.values():
         total.update(units)

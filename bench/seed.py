@@ -110,7 +110,7 @@ class _Play:
 
     def _apply(self, change) -> None:
         """The ticket after a change, as the store reads it back for the next one."""
-        from chalicelib.adapters.store import to_item, to_ticket
+        from chalicelib.adapters.store.items import to_item, to_ticket
 
         if change is not None:
             self.life.ticket = to_ticket(to_item(change.after, self.rules))
@@ -251,7 +251,7 @@ class _Play:
 def items(life: Life, rules, *, search: bool = True) -> Iterator[tuple[str, dict[str, Any]]]:
     """(table, item in DynamoDB's JSON) of what the app stores for the
     ticket that listings, search (unless not asked for) and reports read."""
-    from chalicelib.adapters.store import to_item
+    from chalicelib.adapters.store.items import to_item
     from chalicelib.adapters.tables import Claim, Posting
     from chalicelib.domain.search import ticket_terms
 

@@ -106,10 +106,7 @@ def _arm_due_soon(lives, now: datetime) -> int:
     for life in lives:
         wake = wake_of(life.ticket, rules)
         if wake is not None and now - timers.GRACE <= wake.at <= now + timers.LOOKAHEAD:
-            at = wake.at.strftime("%Y-%m-%dT%H:%M:%SZ")
-            services.timers.follow(
-                {"name": wake.name(life.ticket.id), "at": at, "payload": wake.payload(life.ticket.id)}, None
-            )
+            services.timers.follow(wake.schedule(life.ticket.id), None)
             armed += 1
     return armed
 

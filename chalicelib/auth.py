@@ -3,20 +3,32 @@ the local stage, both verified by the same code (RS256 against a JWKS)."""
 
 from __future__ import annotations
 
-import json
-import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
-from .domain.errors import Unauthorized
+from .domain.errors import ServiceUnavailable, Unauthorized
 from .domain.ticket import Actor
+from .log import logger
+
+log = logger(__name__)
 
 ROLES = ("agent", "admin")
 LOCAL_KID = "careline-local"
 LOCAL_AUDIENCE = "careline-local"
 LOCAL_LIFETIME = timedelta(days=365)  # the dev clock may move by days
 CLOCK_SKEW_SECONDS = 60
+# The pool's key set is fetched again at most once in this long for a kid it
+# does not hold (a rotated key), and not at all this long after a failed fetch;
+# a failed fetch answers 503 with this as Retry-After.
+REFETCH_SECONDS = 30
+FETCH_TIMEOUT_SECONDS = 3
+
+
+class KeysUnavailable(Exception):
+    """The key set could not be fetched: no token can be verified just now."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,15 @@ class TokenVerifier:
                     "require": ["exp", "iss", "aud", "sub"],
                 },
             )
+        except KeysUnavailable as error:
+            # Not 401: the token may well be good, and the admin page answers a
+            # 401 by signing the operator out, which would not help them.
+            log.warning("operator tokens cannot be verified", extra={"error": str(error)})
+            raise ServiceUnavailable(
+                "tokens cannot be verified just now; please try again in a minute",
+                retry_after_seconds=REFETCH_SECONDS,
+                field="Authorization",
+            ) from None
         except jwt.PyJWTError as error:
             raise Unauthorized(str(error)) from None
         if claims.get("token_use") != "id":
@@ -111,24 +132,39 @@ def local_verifier(public_url: str, clock) -> TokenVerifier:
 
 
 class CognitoKeys:
-    """The user pool's JWKS, fetched once per container and again only for an unknown kid."""
+    """The user pool's signing keys, from its JWKS by PyJWKClient: the set is
+    kept for the client's lifespan (5 minutes), and a kid it does not hold
+    fetches it again at most once per interval (the client's cooldown), so a
+    made-up kid costs one fetch per interval at most. After a failed fetch no
+    other is tried for an interval: a caller cannot make each request wait on
+    an endpoint that is failing."""
 
-    def __init__(self, jwks_url: str) -> None:
-        self._url = jwks_url
-        self._keys: dict = {}
-        self._lock = threading.Lock()
+    def __init__(self, jwks_url: str, interval_seconds: float = REFETCH_SECONDS) -> None:
+        from jwt import PyJWKClient
+        from jwt.exceptions import PyJWTError
 
-    def __call__(self, kid: str | None):
-        if kid not in self._keys:
-            with self._lock:
-                self._keys = self._fetch()
-        return self._keys.get(kid)
+        class Client(PyJWKClient):
+            paused_until = 0.0  # no fetch before this (time.monotonic(), as the client's own cooldown)
 
-    def _fetch(self) -> dict:
-        import urllib.request
+            def fetch_data(self) -> Any:
+                # PyJWKClient's cooldown counts from the last fetch that worked;
+                # this pause counts from the last that failed.
+                if time.monotonic() < self.paused_until:
+                    raise KeysUnavailable("the key set could not be fetched a moment ago")
+                try:
+                    return super().fetch_data()
+                except (PyJWTError, OSError, ValueError) as error:  # unreachable, an HTTP error, not a key set
+                    self.paused_until = time.monotonic() + interval_seconds
+                    raise KeysUnavailable(f"the key set could not be fetched: {error}") from error
 
-        from jwt.algorithms import RSAAlgorithm
+        self._client = Client(jwks_url, cooldown_duration=interval_seconds, timeout=FETCH_TIMEOUT_SECONDS)
 
-        with urllib.request.urlopen(self._url, timeout=3) as answer:
-            document = json.load(answer)
-        return {k["kid"]: RSAAlgorithm.from_jwk(json.dumps(k)) for k in document.get("keys", ())}
+    def __call__(self, kid: object) -> Any:
+        from jwt import PyJWKClientError
+
+        if not isinstance(kid, str):
+            return None
+        try:
+            return self._client.get_signing_key(kid).key
+        except PyJWKClientError:  # not in the set, as fetched within the interval
+            return None

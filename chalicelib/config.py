@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 from .domain.priority import Rule
 from .domain.ticket import CHANNELS, EVENT_TYPES, PRIORITIES, Rules
 from .domain.webhooks import DEFAULT_TIMEOUT_SECONDS, Endpoint
-from .rate_limits import rate_limits_enabled
+from .log import logger
 
 if TYPE_CHECKING:
     from .domain.sla import Policy
 
 STAGES_DIR = Path(__file__).parent / "stages"
+RATE_LIMITS_SWITCH = "CARELINE_RATE_LIMITS"
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 
 
@@ -160,6 +161,25 @@ def settings_from(stage: str, document: dict[str, Any], env: Mapping[str, str], 
         webhooks=_webhooks(stage, document.get("webhooks", ()), public_url),
         attachments_bucket=need("CARELINE_ATTACHMENTS_BUCKET", "careline-local-attachments-local"),
     )
+
+
+def rate_limits_enabled(stage: str, env: Mapping[str, str]) -> bool:
+    """The `CARELINE_RATE_LIMITS` switch (contract, section 1): `off` turns the
+    per-sender and per-address intake limits off so a load test from one machine
+    is possible. Honoured in the local stage only; anywhere else it is ignored
+    with a warning, so a stray variable can never open a deployed stage to floods."""
+    value = (env.get(RATE_LIMITS_SWITCH) or "").strip().lower()
+    if value in ("", "on"):
+        return True
+    if value == "off" and stage == "local":
+        return False
+    logger(__name__).warning(
+        "%s=%s ignored: only 'off' in stage local turns the rate limits off (stage %s)",
+        RATE_LIMITS_SWITCH,
+        env.get(RATE_LIMITS_SWITCH),
+        stage,
+    )
+    return True
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

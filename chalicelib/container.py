@@ -13,20 +13,28 @@ from .config import Settings, load_settings
 
 if TYPE_CHECKING:
     from .adapters.bus import EventBus
+    from .adapters.counters import MetricCounters
     from .adapters.secrets import SigningKey
-    from .adapters.store import TicketStore
+    from .adapters.store.claims import ClaimStore
+    from .adapters.store.customers import CustomerStore
+    from .adapters.store.deliveries import DeliveryStore
+    from .adapters.store.directory import DirectoryStore
+    from .adapters.store.postings import PostingStore
+    from .adapters.store.schedules import ScheduleStore
+    from .adapters.store.tickets import TicketStore
     from .auth import TokenVerifier
     from .services.assignment import Assignment
     from .services.attachments import Attachments
     from .services.consumer import Consumer
     from .services.customers import CustomerService
-    from .services.delivery import Delivery
+    from .services.delivery import MailDelivery
     from .services.directory import DirectoryService
     from .services.feedback import FeedbackService
     from .services.inbound import InboundService
     from .services.intake import IntakeService
     from .services.mail_events import MailEvents
     from .services.metrics import MetricsService
+    from .services.search import SearchIndex
     from .services.tickets import TicketService
     from .services.timers import Timers
     from .services.webhooks import Webhooks
@@ -47,11 +55,56 @@ class Container:
 
     # Adapters
 
+    # The store, one per aggregate (adapters/store/): each service gets those it uses.
+
     @cached_property
     def store(self) -> TicketStore:
-        from .adapters.store import TicketStore
+        """Tickets: the one write of a change, and every read of tickets."""
+        from .adapters.store.tickets import TicketStore
 
         return TicketStore(self.settings.ticket_rules)
+
+    @cached_property
+    def claim_store(self) -> ClaimStore:
+        from .adapters.store.claims import ClaimStore
+
+        return ClaimStore()
+
+    @cached_property
+    def delivery_store(self) -> DeliveryStore:
+        from .adapters.store.deliveries import DeliveryStore
+
+        return DeliveryStore()
+
+    @cached_property
+    def schedule_store(self) -> ScheduleStore:
+        from .adapters.store.schedules import ScheduleStore
+
+        return ScheduleStore()
+
+    @cached_property
+    def directory_store(self) -> DirectoryStore:
+        from .adapters.store.directory import DirectoryStore
+
+        return DirectoryStore()
+
+    @cached_property
+    def customer_store(self) -> CustomerStore:
+        from .adapters.store.customers import CustomerStore
+
+        return CustomerStore()
+
+    @cached_property
+    def posting_store(self) -> PostingStore:
+        from .adapters.store.postings import PostingStore
+
+        return PostingStore()
+
+    @cached_property
+    def counters(self) -> MetricCounters:
+        from .adapters.counters import MetricCounters
+
+        return MetricCounters()
 
     @cached_property
     def signing_key(self) -> SigningKey:
@@ -83,13 +136,21 @@ class Container:
     def intake(self) -> IntakeService:
         from .services.intake import IntakeService
 
-        return IntakeService(self.settings, self.clock, self.store, self.writer)
+        return IntakeService(self.settings, self.clock, self.claim_store, self.writer)
 
     @cached_property
     def tickets(self) -> TicketService:
         from .services.tickets import TicketService
 
-        return TicketService(self.settings, self.clock, self.store, self.writer, self.signing_key)
+        return TicketService(
+            self.settings,
+            self.clock,
+            self.store,
+            self.directory_store,
+            self.posting_store,
+            self.writer,
+            self.signing_key,
+        )
 
     @cached_property
     def feedback(self) -> FeedbackService:
@@ -101,34 +162,45 @@ class Container:
     def directory(self) -> DirectoryService:
         from .services.directory import DirectoryService
 
-        return DirectoryService(self.store, self.clock)
+        return DirectoryService(self.directory_store, self.store, self.clock)
 
     @cached_property
     def customers(self) -> CustomerService:
         from .services.customers import CustomerService
 
-        return CustomerService(self.settings, self.clock, self.store, self.writer)
+        return CustomerService(self.settings, self.clock, self.store, self.customer_store, self.writer)
 
     @cached_property
     def metrics(self) -> MetricsService:
         from .services.metrics import MetricsService
 
-        return MetricsService(self.store, self.clock)
+        return MetricsService(self.store, self.directory_store, self.counters, self.clock)
 
     @cached_property
     def inbound(self) -> InboundService:
         from .services.inbound import InboundService
 
-        return InboundService(self.settings, self.store, self.tickets, self.intake, self.attachments)
+        return InboundService(self.settings, self.store, self.claim_store, self.tickets, self.intake, self.attachments)
 
     @cached_property
-    def delivery(self) -> Delivery:
+    def delivery(self) -> MailDelivery:
         from .adapters.mailer import SesMailer
-        from .services.delivery import Delivery
+        from .services.delivery import MailDelivery
 
         s = self.settings
         mailer = SesMailer(s.sender, f"{s.brand} customer care", s.support_address, s.mail_configuration_set)
-        return Delivery(s, self.clock, self.store, mailer, self.signing_key, self.attachments)
+        return MailDelivery(
+            s,
+            self.clock,
+            self.store,
+            self.delivery_store,
+            self.claim_store,
+            self.customer_store,
+            self.directory_store,
+            mailer,
+            self.signing_key,
+            self.attachments,
+        )
 
     @cached_property
     def timers(self) -> Timers:
@@ -139,21 +211,36 @@ class Container:
         scheduler = Scheduler(
             s.scheduler_group, s.scheduler_target_arn, s.scheduler_role_arn, s.scheduler_dead_letter_arn
         )
-        return Timers(s, self.clock, self.store, self.writer, scheduler)
+        return Timers(s, self.clock, self.store, self.schedule_store, self.writer, scheduler)
 
     @cached_property
     def assignment(self) -> Assignment:
         from .services.assignment import Assignment
 
-        return Assignment(self.settings, self.store, self.writer)
+        return Assignment(self.settings, self.store, self.directory_store, self.writer)
 
     @cached_property
     def consumer(self) -> Consumer:
         from .services.consumer import Consumer
 
         return Consumer(
-            self.settings, self.store, self.delivery, self.timers, self.assignment, self.bus, self.attachments
+            self.settings,
+            self.store,
+            self.customer_store,
+            self.delivery,
+            self.timers,
+            self.assignment,
+            self.search,
+            self.attachments,
+            self.bus,
+            self.counters,
         )
+
+    @cached_property
+    def search(self) -> SearchIndex:
+        from .services.search import SearchIndex
+
+        return SearchIndex(self.store, self.posting_store)
 
     @cached_property
     def attachments(self) -> Attachments:
@@ -167,7 +254,7 @@ class Container:
     def mail_events(self) -> MailEvents:
         from .services.mail_events import MailEvents
 
-        return MailEvents(self.store, self.clock)
+        return MailEvents(self.customer_store, self.clock)
 
     @cached_property
     def webhooks(self) -> Webhooks:
@@ -175,7 +262,9 @@ class Container:
         from .services.webhooks import Webhooks
 
         s = self.settings
-        return Webhooks(s.webhooks, self.store, self.clock, WebhookSecrets(from_secrets_manager=s.stage != "local"))
+        return Webhooks(
+            s.webhooks, self.claim_store, self.clock, WebhookSecrets(from_secrets_manager=s.stage != "local")
+        )
 
     @cached_property
     def verifier(self) -> TokenVerifier:

@@ -207,6 +207,13 @@ def _operation(path: str, method: str, entry, spec: dict | None) -> dict:
     if "security" in operation:
         responses["401"] = errors("No token, or one that does not verify", headers={"WWW-Authenticate": "Bearer"})
         responses["403"] = errors("The role may not make this call")
+        responses.setdefault(
+            "503",
+            errors(
+                "The sign-in keys could not be fetched just now (field Authorization): retry",
+                headers={"Retry-After": "seconds to wait before sending again"},
+            ),
+        )
         if entry.view_args:
             responses.setdefault("404", errors("Not found"))
     return operation

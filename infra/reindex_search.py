@@ -15,15 +15,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from chalicelib.container import container
-from chalicelib.services.search import SearchIndex
 
 
 def reindex() -> int:
-    store = container().store
-    index = SearchIndex(store)
+    services = container()
     count = 0
-    for ticket in store.all_tickets():
-        index.refresh(ticket.id)
+    for ticket in services.store.all_tickets():
+        services.search.refresh(ticket.id)
         count += 1
     return count
 

@@ -46,23 +46,60 @@ def family_of(counter: str) -> str:
     return "time" if counter.startswith("time:") else "all"
 
 
-def apply(batch_first: str, contributions: Sequence[Contribution]) -> None:
-    """Add a batch's contributions, once, whatever the batch was before: one
-    update per item, and a read only when the batch is delivered again."""
-    items: dict[tuple[str, str], list[tuple[int, Mapping[str, int]]]] = {}
-    for contribution in contributions:
-        for key, deltas in contribution.deltas.items():
-            items.setdefault(key, []).append((contribution.sequence, deltas))
-    for key, parts in items.items():
-        last = max(sequence for sequence, _ in parts)
-        mark = {"first": batch_first, "through": str(last)}
-        if _update(key, _total(parts, -1), NEW_BATCH, mark):
-            continue
-        for _ in range(5):  # this batch again: add what it has not added yet
-            seen = _mark(key)
-            through = int(seen["through"]) if seen and seen.get("first") == batch_first else -1
-            if last <= through or _update(key, _total(parts, through), seen, mark):
-                break
+class MetricCounters:
+    """The per-day counters: moved by the stream consumer, once per batch; read
+    by the metrics; rewritten whole by the recompute command."""
+
+    def apply(self, batch_first: str, contributions: Sequence[Contribution]) -> None:
+        """Add a batch's contributions, once, whatever the batch was before: one
+        update per item, and a read only when the batch is delivered again."""
+        items: dict[tuple[str, str], list[tuple[int, Mapping[str, int]]]] = {}
+        for contribution in contributions:
+            for key, deltas in contribution.deltas.items():
+                items.setdefault(key, []).append((contribution.sequence, deltas))
+        for key, parts in items.items():
+            last = max(sequence for sequence, _ in parts)
+            mark = {"first": batch_first, "through": str(last)}
+            if _update(key, _total(parts, -1), NEW_BATCH, mark):
+                continue
+            for _ in range(5):  # this batch again: add what it has not added yet
+                seen = _mark(key)
+                through = int(seen["through"]) if seen and seen.get("first") == batch_first else -1
+                if last <= through or _update(key, _total(parts, through), seen, mark):
+                    break
+
+    def read(self, days: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
+        """day -> family -> counter -> value, for every item of those days."""
+        dynamodb = client("dynamodb")
+        found: dict[str, dict[str, dict[str, int]]] = {}
+        for day in days:
+            pages = dynamodb.get_paginator("query").paginate(
+                TableName=table_name("metrics"),
+                KeyConditionExpression="#d = :d",
+                ExpressionAttributeNames={"#d": "day"},
+                ExpressionAttributeValues={":d": {"S": day}},
+            )
+            for page in pages:
+                for item in page["Items"]:
+                    family = item["family"]["S"]
+                    found.setdefault(day, {})[family] = {
+                        name: int(value["N"]) for name, value in item.items() if "N" in value
+                    }
+        return found
+
+    def replace_all(self, values: Mapping[tuple[str, str], Mapping[str, int]]) -> None:
+        """Recompute's write: every item anew (an admin command, not a request path)."""
+        dynamodb = client("dynamodb")
+        name = table_name("metrics")
+        for page in dynamodb.get_paginator("scan").paginate(
+            TableName=name, ProjectionExpression="#d, #f", ExpressionAttributeNames={"#d": "day", "#f": "family"}
+        ):
+            for old in page["Items"]:
+                dynamodb.delete_item(TableName=name, Key={"day": old["day"], "family": old["family"]})
+        for (day, family), counters in values.items():
+            item: dict[str, Any] = {"day": {"S": day}, "family": {"S": family}}
+            item |= {counter: {"N": str(value)} for counter, value in counters.items() if value}
+            dynamodb.put_item(TableName=name, Item=item)
 
 
 def _total(parts: list[tuple[int, Mapping[str, int]]], through: int) -> dict[str, int]:
@@ -71,41 +108,6 @@ def _total(parts: list[tuple[int, Mapping[str, int]]], through: int) -> dict[str
         if sequence > through:
             total.update(deltas)
     return {k: v for k, v in total.items() if v}
-
-
-def read(days: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
-    """day -> family -> counter -> value, for every item of those days."""
-    dynamodb = client("dynamodb")
-    found: dict[str, dict[str, dict[str, int]]] = {}
-    for day in days:
-        pages = dynamodb.get_paginator("query").paginate(
-            TableName=table_name("metrics"),
-            KeyConditionExpression="#d = :d",
-            ExpressionAttributeNames={"#d": "day"},
-            ExpressionAttributeValues={":d": {"S": day}},
-        )
-        for page in pages:
-            for item in page["Items"]:
-                family = item["family"]["S"]
-                found.setdefault(day, {})[family] = {
-                    name: int(value["N"]) for name, value in item.items() if "N" in value
-                }
-    return found
-
-
-def replace_all(values: Mapping[tuple[str, str], Mapping[str, int]]) -> None:
-    """Recompute's write: every item anew (an admin command, not a request path)."""
-    dynamodb = client("dynamodb")
-    name = table_name("metrics")
-    for page in dynamodb.get_paginator("scan").paginate(
-        TableName=name, ProjectionExpression="#d, #f", ExpressionAttributeNames={"#d": "day", "#f": "family"}
-    ):
-        for old in page["Items"]:
-            dynamodb.delete_item(TableName=name, Key={"day": old["day"], "family": old["family"]})
-    for (day, family), counters in values.items():
-        item: dict[str, Any] = {"day": {"S": day}, "family": {"S": family}}
-        item |= {counter: {"N": str(value)} for counter, value in counters.items() if value}
-        dynamodb.put_item(TableName=name, Item=item)
 
 
 def _mark(key: tuple[str, str]) -> dict[str, str] | None:

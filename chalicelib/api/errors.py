@@ -17,7 +17,7 @@ from typing import Any
 from chalice import Response
 
 from ..container import container
-from ..domain.errors import CarelineError, FieldError, UnsupportedMediaType
+from ..domain.errors import CarelineError, UnsupportedMediaType
 from ..log import bound, logger
 from .http import header, json_response, stage_cors
 
@@ -32,10 +32,6 @@ def request_id(request: Any) -> str:
 def error_response(error: CarelineError, headers: dict[str, str] | None = None) -> Response:
     errors = [e.as_dict() | {"code": error.code} for e in error.errors]
     return json_response(error.status, {"errors": errors}, {**(headers or {}), **error.headers})
-
-
-def errors_body(errors: list[FieldError], code: str) -> dict:
-    return {"errors": [e.as_dict() | {"code": code} for e in errors]}
 
 
 def endpoint(cors: Callable[[Any], dict[str, str]] | None = None, function: str = "api"):

@@ -125,8 +125,8 @@ class ServiceUnavailable(CarelineError):
 
     status, code, field = 503, "unavailable", "body"
 
-    def __init__(self, message: str = "", retry_after_seconds: int = 30) -> None:
-        super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
+    def __init__(self, message: str = "", retry_after_seconds: int = 30, *, field: str | None = None) -> None:
+        super().__init__(message, field=field, headers={"Retry-After": str(retry_after_seconds)})
         self.retry_after_seconds = retry_after_seconds
 
 

@@ -190,6 +190,10 @@ class Wake:
             return {"type": "sla", "ticket_id": ticket_id, "metric": self.metric, "kind": self.sla_kind}
         return {"type": self.kind, "ticket_id": ticket_id}
 
+    def schedule(self, ticket_id: str) -> Schedule:
+        """The one-time schedule that fires this wake."""
+        return Schedule(self.name(ticket_id), self.at, self.payload(ticket_id))
+
     def matches(self, payload: Mapping[str, Any]) -> bool:
         if payload.get("type") != self.kind:
             return False
@@ -612,7 +616,7 @@ def _conclude(
     old_wake, new_wake = wake_of(before, rules), wake_of(after, rules)
     arm = disarm = None
     if new_wake is not None and new_wake != old_wake:
-        arm = Schedule(new_wake.name(after.id), new_wake.at, new_wake.payload(after.id))
+        arm = new_wake.schedule(after.id)
     if old_wake is not None and (new_wake is None or old_wake.name(after.id) != new_wake.name(after.id)):
         disarm = old_wake.name(after.id)
     counters: dict[str, dict[str, int]] = {}

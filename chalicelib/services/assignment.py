@@ -6,7 +6,8 @@ reads them once and counts its own assignments on top."""
 
 from __future__ import annotations
 
-from ..adapters.store import TicketStore
+from ..adapters.store.directory import DirectoryStore
+from ..adapters.store.tickets import TicketStore
 from ..config import Settings
 from ..domain import ticket as tickets
 from ..domain.assignment import Agent, choose
@@ -16,13 +17,14 @@ from .writer import TicketWriter
 class Workloads:
     """Open tickets per available agent, read when first needed."""
 
-    def __init__(self, store: TicketStore) -> None:
+    def __init__(self, store: TicketStore, directory: DirectoryStore) -> None:
         self._store = store
+        self._directory = directory
         self._open: dict[str, int] | None = None
 
     def agents(self) -> list[Agent]:
         if self._open is None:
-            self._open = {a.name: self._store.open_tickets_of(a.name) for a in self._store.roster() if a.available}
+            self._open = {a.name: self._store.open_tickets_of(a.name) for a in self._directory.roster() if a.available}
         return [Agent(email, True, count) for email, count in self._open.items()]
 
     def took(self, agent: str) -> None:
@@ -32,13 +34,14 @@ class Workloads:
 
 
 class Assignment:
-    def __init__(self, settings: Settings, store: TicketStore, writer: TicketWriter) -> None:
+    def __init__(self, settings: Settings, store: TicketStore, directory: DirectoryStore, writer: TicketWriter) -> None:
         self._settings = settings
         self._store = store
+        self._directory = directory
         self._writer = writer
 
     def workloads(self) -> Workloads:
-        return Workloads(self._store)
+        return Workloads(self._store, self._directory)
 
     def assign(self, ticket_id: str, workloads: Workloads, known: tickets.Ticket | None = None) -> str | None:
         """Give a new, unassigned ticket to an agent; the agent, or None.

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..adapters.files import FileError, FileStore
-from ..adapters.store import TicketStore
+from ..adapters.store.tickets import TicketStore
 from ..clock import Clock, iso
 from ..domain.errors import FieldError, InvalidInput, NotFound, ServiceUnavailable
 from ..domain.files import (

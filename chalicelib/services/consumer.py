@@ -17,15 +17,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..adapters import counters
 from ..adapters.bus import EventBus
-from ..adapters.store import Collection, StoredEntry, TicketStore, to_stored_entry
-from ..adapters.tables import TicketTable
+from ..adapters.counters import Contribution, MetricCounters, family_of
+from ..adapters.store.customers import CustomerStore
+from ..adapters.store.items import StoredEntry, stream_entry
+from ..adapters.store.tickets import Collection, TicketStore
 from ..config import Settings
 from ..log import bound, logger
 from .assignment import Assignment, Workloads
 from .attachments import Attachments
-from .delivery import UNKNOWN, Delivery
+from .delivery import UNKNOWN, MailDelivery
 from .search import SearchIndex
 from .timers import Timers
 
@@ -50,20 +51,25 @@ class Consumer:
         self,
         settings: Settings,
         store: TicketStore,
-        delivery: Delivery,
+        customers: CustomerStore,
+        delivery: MailDelivery,
         timers: Timers,
         assignment: Assignment,
-        bus: EventBus,
+        search: SearchIndex,
         attachments: Attachments,
+        bus: EventBus,
+        counters: MetricCounters,
     ) -> None:
         self._settings = settings
         self._store = store
+        self._customers = customers
         self._delivery = delivery
         self._timers = timers
         self._assignment = assignment
-        self._bus = bus
+        self._search = search
         self._attachments = attachments
-        self._search = SearchIndex(store)
+        self._bus = bus
+        self._counters = counters
 
     def handle(self, records: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, str]]]:
         """A batch of stream records; the first that failed, for Lambda to
@@ -71,30 +77,29 @@ class Consumer:
         if not records:
             return {"batchItemFailures": []}
         events: list[dict[str, Any]] = []
-        contributions: list[counters.Contribution] = []
+        contributions: list[Contribution] = []
         failed: Mapping[str, Any] | None = None
         workloads = self._assignment.workloads()  # the roster, read once for the batch if it assigns
         for record in records:
             if not actionable(record):
                 continue
-            item = TicketTable.from_raw_data(record["dynamodb"]["NewImage"])
-            stored = to_stored_entry(item)
-            with bound(ticket_id=item.pk, event=stored.entry.event):
+            ticket_id, stored = stream_entry(record["dynamodb"]["NewImage"])
+            with bound(ticket_id=ticket_id, event=stored.entry.event):
                 try:
-                    collection = self._effects(item.pk, stored, workloads)
-                    self._search.follow(item.pk, stored.entry, collection)
+                    collection = self._effects(ticket_id, stored, workloads)
+                    self._search.follow(ticket_id, stored.entry, collection)
                 except Exception:
                     log.exception("effects failed; the stream delivers the record again")
                     failed = record
                     break
-            events += self._envelopes(item.pk, stored)
-            contributions.append(_contribution(record, stored.effects or {}))
+            events += self._envelopes(ticket_id, stored)
+            contributions.append(_contribution(record, stored.effects.counters))
         try:
             # Events first, counters last: a failure here redoes the batch,
             # which the claims make harmless, and counts nothing twice.
             if events:
                 self._bus.publish(events)
-            counters.apply(records[0]["eventID"], contributions)
+            self._counters.apply(records[0]["eventID"], contributions)
         except Exception:
             log.exception("events or counters failed; the stream delivers the batch again")
             failed = records[0]
@@ -103,39 +108,40 @@ class Consumer:
     def _effects(self, ticket_id: str, stored: StoredEntry, workloads: Workloads) -> Collection | None:
         """Performs a record's effects; the ticket as read for them, if it was."""
         collection = None
-        fx, entry_sk, bounced = stored.effects or {}, stored.sk, UNKNOWN
-        if fx.get("customer") or fx.get("mail"):
+        fx, bounced = stored.effects, UNKNOWN
+        if fx.remember_customer or fx.mail:
             collection = self._store.collection(ticket_id)  # one read serves every effect of the record
-        if fx.get("customer") and collection is not None and not collection.ticket.erased:
-            bounced = self._store.remember_customer(collection.ticket)
-        for index, (kind, to) in enumerate(fx.get("mail", ())):
-            self._delivery.deliver(ticket_id, entry_sk, index, kind, to, collection=collection, bounced=bounced)
-        if fx.get("arm") or fx.get("disarm"):
-            self._timers.follow(fx.get("arm"), fx.get("disarm"), ticket_id)
-        if fx.get("assign"):
+        if fx.remember_customer and collection is not None and not collection.ticket.erased:
+            bounced = self._customers.remember_customer(collection.ticket)
+        for index, mail in enumerate(fx.mail):
+            self._delivery.deliver(
+                ticket_id, stored.sk, index, mail.kind, mail.to, collection=collection, bounced=bounced
+            )
+        if fx.arm or fx.disarm:
+            self._timers.follow(fx.arm, fx.disarm, ticket_id)
+        if fx.assign:
             self._assignment.assign(ticket_id, workloads, collection.ticket if collection else None)
-        if fx.get("purge_files"):
+        if fx.purge_files:
             self._attachments.purge(ticket_id)
         return collection
 
     def _envelopes(self, ticket_id: str, stored: StoredEntry) -> list[dict[str, Any]]:
-        published = (stored.effects or {}).get("publish", ())
         return [
             {
                 "id": f"{ticket_id}.{stored.version}.{n}",
-                "type": event["type"],
+                "type": event.type,
                 "schema_version": SCHEMA_VERSION,
                 "time": stored.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "stage": self._settings.stage,
-                "data": event["detail"],
+                "data": dict(event.detail),
             }
-            for n, event in enumerate(published)
+            for n, event in enumerate(stored.effects.publish)
         ]
 
 
-def _contribution(record: Mapping[str, Any], fx: Mapping[str, Any]) -> counters.Contribution:
+def _contribution(record: Mapping[str, Any], moved: Mapping[str, Mapping[str, int]]) -> Contribution:
     deltas: dict[tuple[str, str], dict[str, int]] = {}
-    for day, moved in fx.get("counters", {}).items():
-        for counter, delta in moved.items():
-            deltas.setdefault((day, counters.family_of(counter)), {})[counter] = int(delta)
-    return counters.Contribution(int(record["dynamodb"]["SequenceNumber"]), deltas)
+    for day, by_counter in moved.items():
+        for counter, delta in by_counter.items():
+            deltas.setdefault((day, family_of(counter)), {})[counter] = delta
+    return Contribution(int(record["dynamodb"]["SequenceNumber"]), deltas)

@@ -7,7 +7,8 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from ..adapters.store import Collection, TicketStore
+from ..adapters.store.customers import CustomerStore
+from ..adapters.store.tickets import Collection, TicketStore
 from ..clock import Clock, iso
 from ..config import Settings
 from ..domain import ticket as tickets
@@ -20,15 +21,18 @@ HISTORY_LIMIT = 50
 
 
 class CustomerService:
-    def __init__(self, settings: Settings, clock: Clock, store: TicketStore, writer: TicketWriter) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, store: TicketStore, customers: CustomerStore, writer: TicketWriter
+    ) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
+        self._customers = customers
         self._writer = writer
 
     def get(self, email: str) -> dict[str, Any]:
         email = email.lower()
-        customer = self._store.customer(email)
+        customer = self._customers.customer(email)
         ids = self._store.ticket_ids_of(email, HISTORY_LIMIT)
         found = self._store.tickets(ids)
         history = [found[i] for i in ids if i in found]
@@ -82,7 +86,7 @@ class CustomerService:
         stopped half-way: each ticket is one change."""
         email = email.lower()
         ids = self._store.ticket_ids_of(email)
-        if self._store.customer(email) is None and not ids:
+        if self._customers.customer(email) is None and not ids:
             raise NotFound(f"no customer {email}", field="email")
         alias = f"erased-{hashlib.sha256(email.encode()).hexdigest()[:12]}@{ERASED_DOMAIN}"
         rules = self._settings.ticket_rules
@@ -98,5 +102,5 @@ class CustomerService:
 
         for ticket_id in ids:
             self._writer.apply(ticket_id, decide, with_thread=True)
-        self._store.forget_customer(email)
+        self._customers.forget_customer(email)
         return {"erased_tickets": len(ids), "alias": alias}

@@ -15,8 +15,12 @@ from datetime import datetime, timedelta
 
 from ..adapters.files import FileError
 from ..adapters.mailer import MailerError, MailerUncertain, SesMailer, Unsendable
-from ..adapters.store import Collection, StoredEntry, TicketStore, delivery_key, mail_stopped
-from ..adapters.store import Delivery as DeliveryRecord  # Delivery here is the service below
+from ..adapters.store.claims import ClaimStore
+from ..adapters.store.customers import CustomerStore, mail_stopped
+from ..adapters.store.deliveries import DeliveryRecord, DeliveryStore, delivery_key
+from ..adapters.store.directory import DirectoryStore
+from ..adapters.store.items import StoredEntry
+from ..adapters.store.tickets import Collection, TicketStore
 from ..clock import Clock
 from ..config import Settings
 from ..domain import emails
@@ -36,7 +40,7 @@ CUSTOMER = "customer"
 AUTOMATIC = ("acknowledgement", "resolution", "follow_up")
 
 
-UNKNOWN = object()  # not read yet: whether the customer's address takes mail (see store.mail_stopped)
+UNKNOWN = object()  # not read yet: whether the customer's address takes mail (see store.customers.mail_stopped)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -49,12 +53,16 @@ def message_id(ticket_id: str, entry_sk: str, index: int, domain: str) -> str:
     return f"<{ticket_id}.{version}.{index}@{domain}>"
 
 
-class Delivery:
+class MailDelivery:
     def __init__(
         self,
         settings: Settings,
         clock: Clock,
         store: TicketStore,
+        deliveries: DeliveryStore,
+        claims: ClaimStore,
+        customers: CustomerStore,
+        directory: DirectoryStore,
         mailer: SesMailer,
         signing_key: Callable[[], bytes],
         attachments: Attachments,
@@ -62,6 +70,10 @@ class Delivery:
         self._settings = settings
         self._clock = clock
         self._store = store
+        self._deliveries = deliveries
+        self._claims = claims  # the mail-loop cap's windows
+        self._customers = customers
+        self._directory = directory
         self._mailer = mailer
         self._signing_key = signing_key
         self._attachments = attachments
@@ -83,7 +95,7 @@ class Delivery:
         whether the address bounced), so nothing is read twice."""
         sk = delivery_key(entry_sk, index)
         mid = message_id(ticket_id, entry_sk, index, self._domain)
-        if not self._store.claim_delivery(ticket_id, sk, mail, to, mid, self._clock.now()):
+        if not self._deliveries.claim_delivery(ticket_id, sk, mail, to, mid, self._clock.now()):
             return "claimed already"
         return self._send(ticket_id, sk, entry_sk, mail, to, mid, attempts=1, collection=collection, bounced=bounced)
 
@@ -92,8 +104,8 @@ class Delivery:
         `retry_backlog`, the emails still waiting after this run (due or
         backing off): the deploy template's RetryBacklogAlarm reads it."""
         sent = []
-        for delivery in self._store.deliveries_due(self._clock.now(), limit):
-            if not self._store.retake_delivery(delivery, self._clock.now()):
+        for delivery in self._deliveries.deliveries_due(self._clock.now(), limit):
+            if not self._deliveries.retake_delivery(delivery, self._clock.now()):
                 continue  # another worker took it
             outcome = self._send(
                 delivery.ticket_id,
@@ -106,7 +118,9 @@ class Delivery:
             )
             if outcome == "sent":
                 sent.append(f"{delivery.ticket_id}/{delivery.sk}")
-        log.info("due emails retried", extra={"sent": len(sent), "retry_backlog": self._store.deliveries_waiting()})
+        log.info(
+            "due emails retried", extra={"sent": len(sent), "retry_backlog": self._deliveries.deliveries_waiting()}
+        )
         return sent
 
     def _send(
@@ -126,11 +140,11 @@ class Delivery:
         collection = collection or self._store.collection(ticket_id)
         entry = next((e for e in collection.entries if e.sk == entry_sk), None) if collection else None
         if collection is None or entry is None:
-            self._store.settle_delivery(ticket_id, sk, "refused", now, error="the ticket is gone")
+            self._deliveries.settle_delivery(ticket_id, sk, "refused", now, error="the ticket is gone")
             return "refused"
         refusal = self._refusal(collection.ticket, mail, to, bounced)
         if refusal:
-            self._store.settle_delivery(ticket_id, sk, "refused", now, error=refusal)
+            self._deliveries.settle_delivery(ticket_id, sk, "refused", now, error=refusal)
             log.info("email not sent", extra={"ticket_id": ticket_id, "event": mail, "reason": refusal})
             return "refused"
         try:
@@ -142,25 +156,27 @@ class Delivery:
             )
             ses_id = self._mailer.send(email, message_id=mid, date=entry.created_at, attachments=files)
         except (Unsendable, FileGone) as error:
-            self._store.settle_delivery(ticket_id, sk, "refused", now, error=f"cannot be sent: {error}")
+            self._deliveries.settle_delivery(ticket_id, sk, "refused", now, error=f"cannot be sent: {error}")
             log.error("email cannot be sent", extra={"ticket_id": ticket_id, "event": mail, "error": str(error)})
             return "refused"
         except MailerUncertain as error:
-            self._store.settle_delivery(ticket_id, sk, "unconfirmed", now, error=str(error))
+            self._deliveries.settle_delivery(ticket_id, sk, "unconfirmed", now, error=str(error))
             log.warning("email may have been sent", extra={"ticket_id": ticket_id, "event": mail})
             return "unconfirmed"
         except (MailerError, FileError) as error:  # SES refused it, or its files could not be read: later
             if attempts >= GIVE_UP_AFTER:
-                self._store.settle_delivery(ticket_id, sk, "failed", now, error=str(error))
+                self._deliveries.settle_delivery(ticket_id, sk, "failed", now, error=str(error))
                 log.error("email given up", extra={"ticket_id": ticket_id, "event": mail, "error": str(error)})
                 return "failed"
-            self._store.settle_delivery(ticket_id, sk, "retry", now, error=str(error), retry_at=now + backoff(attempts))
+            self._deliveries.settle_delivery(
+                ticket_id, sk, "retry", now, error=str(error), retry_at=now + backoff(attempts)
+            )
             log.warning(
                 "email not sent, will retry", extra={"ticket_id": ticket_id, "event": mail, "error": str(error)}
             )
             return "retry"
         try:
-            self._store.settle_delivery(ticket_id, sk, "sent", now, ses_id=ses_id)
+            self._deliveries.settle_delivery(ticket_id, sk, "sent", now, ses_id=ses_id)
         except Exception:  # it went out: never send it again; the view shows it as unconfirmed
             log.exception("sent email not recorded", extra={"ticket_id": ticket_id, "event": mail})
         return "sent"
@@ -171,7 +187,7 @@ class Delivery:
         if ticket.erased:
             return "the customer's data was erased"
         if bounced is UNKNOWN:
-            bounced = mail_stopped(self._store.customer(ticket.customer_email))
+            bounced = mail_stopped(self._customers.customer(ticket.customer_email))
         if bounced is not None:
             return "the customer marked our email as spam" if bounced == "complaint" else "the address bounced"
         if mail in AUTOMATIC and ticket.channel == "email":
@@ -179,7 +195,7 @@ class Delivery:
             limit, window = LOOP_CAP, LOOP_WINDOW
             start = int(self._clock.now().timestamp()) // int(window.total_seconds()) * int(window.total_seconds())
             key = f"automail#{ticket.customer_email}#{start}"
-            if not self._store.count_window(key, limit, self._clock.now() + window):
+            if not self._claims.count_window(key, limit, self._clock.now() + window):
                 return f"more than {limit} automatic emails to this address in {window}"
         return None
 
@@ -219,7 +235,7 @@ class Delivery:
                 email=ticket.customer_email,
                 subject=ticket.subject,
                 body=entry.entry.body or "",
-                operator=display_name(self._store, author) if "@" in author else None,
+                operator=display_name(self._directory, author) if "@" in author else None,
                 resolved=mail == "resolution" or status[1] == "resolved",
                 thread_ids=self._thread_ids(collection, entry.sk),
                 offer=entry.entry.data.get("offer"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..adapters.store import TicketStore
+from ..adapters.store.directory import DirectoryStore
+from ..adapters.store.tickets import TicketStore
 from ..adapters.tables import Directory
 from ..clock import Clock, iso
 from ..domain.emails import agent_display_name
@@ -19,40 +20,41 @@ MACRO_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 class DirectoryService:
-    def __init__(self, store: TicketStore, clock: Clock) -> None:
-        self._store = store
+    def __init__(self, directory: DirectoryStore, store: TicketStore, clock: Clock) -> None:
+        self._directory = directory
+        self._store = store  # the agents' open tickets
         self._clock = clock
 
     def agents(self) -> list[dict[str, Any]]:
-        return [_agent(a, self._store.open_tickets_of(a.name)) for a in self._store.roster()]
+        return [_agent(a, self._store.open_tickets_of(a.name)) for a in self._directory.roster()]
 
     def set_agent(self, email: str, body: object) -> dict[str, Any]:
         if not is_email(email):
             raise InvalidInput([FieldError("email", "must be a valid email address")])
         check("agent", body)
         assert isinstance(body, dict)
-        agent = self._store.put_agent(email.lower(), body["available"], body.get("name"), self._clock.now())
+        agent = self._directory.put_agent(email.lower(), body["available"], body.get("name"), self._clock.now())
         # Answered from the write itself: the roster read may not show it yet.
-        return _agent(self._store.agent(agent.name) or agent, self._store.open_tickets_of(agent.name))
+        return _agent(self._directory.agent(agent.name) or agent, self._store.open_tickets_of(agent.name))
 
     def remove_agent(self, email: str) -> None:
         """Off the roster: no more automatic assignments; their tickets stay theirs."""
-        self._store.delete_agent(email.lower())
+        self._directory.delete_agent(email.lower())
 
     def me(self, email: str, roles: frozenset[str]) -> dict[str, Any]:
         """The signed-in operator: roles, roster entry (if any), signing name."""
-        agent = self._store.agent(email)
+        agent = self._directory.agent(email)
         return {
             "email": email,
             "roles": sorted(roles),
             "on_roster": agent is not None,
             "name": agent.display_name if agent else None,
-            "display_name": display_name(self._store, email),
+            "display_name": display_name(self._directory, email),
             "available": bool(agent and agent.available),
         }
 
     def macros(self) -> list[dict[str, Any]]:
-        return [_macro(m) for m in self._store.macros()]
+        return [_macro(m) for m in self._directory.macros()]
 
     def put_macro(self, name: str, body: object, actor: Actor) -> dict[str, Any]:
         if not MACRO_NAME.match(name):
@@ -63,16 +65,16 @@ class DirectoryService:
         macro = Directory(
             "macro", name, title=body["title"], body=body["body"], updated_at=self._clock.now(), updated_by=actor.email
         )
-        self._store.put_macro(macro)
+        self._directory.put_macro(macro)
         return _macro(macro)
 
     def delete_macro(self, name: str) -> None:
-        self._store.delete_macro(name)
+        self._directory.delete_macro(name)
 
 
-def display_name(store: TicketStore, email: str) -> str:
+def display_name(directory: DirectoryStore, email: str) -> str:
     """How an agent signs: their roster name, else one made from their address."""
-    agent = store.agent(email)
+    agent = directory.agent(email)
     return agent_display_name(agent.display_name if agent else None, email)
 
 

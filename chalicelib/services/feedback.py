@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..adapters.secrets import SigningKey
-from ..adapters.store import TicketStore
+from ..adapters.store.tickets import TicketStore
 from ..clock import Clock
 from ..config import Settings
 from ..domain.errors import Gone, NotFound

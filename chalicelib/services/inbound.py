@@ -17,7 +17,8 @@ from functools import partial
 from typing import Any, TypedDict
 
 from ..adapters.queue import ASYNC_EVENT_AGE, RETENTION
-from ..adapters.store import Claimed, TicketStore
+from ..adapters.store.claims import ClaimStore
+from ..adapters.store.tickets import Claimed, TicketStore
 from ..config import Settings
 from ..domain.errors import Conflict, InvalidInput, TooManyRequests
 from ..domain.inbound import InboundMail, parse
@@ -50,12 +51,14 @@ class InboundService:
         self,
         settings: Settings,
         store: TicketStore,
+        claims: ClaimStore,
         tickets: TicketService,
         intake: IntakeService,
         attachments: Attachments,
     ) -> None:
         self._settings = settings
         self._store = store
+        self._claims = claims
         self._tickets = tickets
         self._intake = intake
         self._attachments = attachments
@@ -82,7 +85,7 @@ class InboundService:
         ticket = self._named_ticket(mail)
         if ticket is not None and mail.message_id:
             # Before the status: the ticket the mail joined may have closed since.
-            joined = self._store.claim(mail_claim(mail.message_id))
+            joined = self._claims.claim(mail_claim(mail.message_id))
             if joined is not None:
                 return _ignored(ADDED_ALREADY, joined.ticket_id or ticket.id)
         if ticket is not None and ticket.status != "closed":
@@ -166,7 +169,7 @@ class InboundService:
         """The ticket the subject's reference names, if its customer wrote."""
         if not mail.reference:
             return None
-        ticket_id = self._store.ticket_id_for_reference(mail.reference)
+        ticket_id = self._claims.ticket_id_for_reference(mail.reference)
         ticket = self._store.ticket(ticket_id) if ticket_id else None
         if ticket is None or ticket.customer_email != mail.sender:
             return None

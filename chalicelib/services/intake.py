@@ -6,11 +6,14 @@ request waits for none of it."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..adapters.store import Claimed, IntakeClaims, RateLimited, RateWindow, TicketStore, body_hash
+from ..adapters.store.claims import ClaimStore, IntakeClaims, RateWindow
+from ..adapters.store.tickets import Claimed, RateLimited
 from ..clock import Clock, iso
 from ..config import Limit, Settings
 from ..domain import ticket as tickets
@@ -27,10 +30,10 @@ _REFERENCE_ATTEMPTS = 5
 
 
 class IntakeService:
-    def __init__(self, settings: Settings, clock: Clock, store: TicketStore, writer: TicketWriter) -> None:
+    def __init__(self, settings: Settings, clock: Clock, claims: ClaimStore, writer: TicketWriter) -> None:
         self._settings = settings
         self._clock = clock
-        self._store = store
+        self._claims = claims
         self._writer = writer
 
     def submit(self, fields: Mapping[str, Any], *, idempotency_key: str | None, sender: str | None) -> dict[str, Any]:
@@ -69,7 +72,7 @@ class IntakeService:
         now = self._clock.now()
         priority = assign_priority(inquiry, self._settings.priority_rules, self._settings.vip_customers)
         ticket_id = ticket_id or new_ticket_id(now)
-        digest = body_hash(inquiry.canonical())
+        digest = _body_hash(inquiry.canonical())
         windows = self._rate_windows(inquiry.email, sender, now) if self._settings.rate_limits else ()
         for _ in range(_REFERENCE_ATTEMPTS):
             change = tickets.open_ticket(
@@ -128,10 +131,10 @@ class IntakeService:
         """The first answer to this inquiry under this key, or None if the key
         is free; Conflict if another inquiry took it. One read, so a caller
         learns of a replay before it does any work for a new ticket."""
-        return self._first_answer(idempotency_key, body_hash(inquiry.canonical()))
+        return self._first_answer(idempotency_key, _body_hash(inquiry.canonical()))
 
     def _first_answer(self, idempotency_key: str, digest: str) -> dict[str, Any] | None:
-        first = self._store.claim(f"idem#{idempotency_key}")
+        first = self._claims.claim(f"idem#{idempotency_key}")
         if first is None:
             return None
         if first.body_hash != digest:
@@ -150,6 +153,10 @@ class IntakeService:
         if sender:
             windows.append(window("sender", sender, self._settings.per_sender))
         return tuple(windows)
+
+
+def _body_hash(document: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
 def _reused() -> Conflict:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..adapters.store import TicketStore
+from ..adapters.store.customers import CustomerStore
 from ..clock import Clock
 from ..domain.mail_events import undeliverable
 from ..log import logger
@@ -19,8 +19,8 @@ log = logger(__name__)
 
 
 class MailEvents:
-    def __init__(self, store: TicketStore, clock: Clock) -> None:
-        self._store = store
+    def __init__(self, customers: CustomerStore, clock: Clock) -> None:
+        self._customers = customers
         self._clock = clock
 
     def handle(self, event: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
@@ -45,7 +45,7 @@ class MailEvents:
                     },
                 )
             for address in stop:
-                self._store.mark_bounced(address.email, self._clock.now(), address.reason)
+                self._customers.mark_bounced(address.email, self._clock.now(), address.reason)
                 log.warning(
                     "address marked: no more mail to it",
                     extra={"event": f"mail_event.{address.reason}", "detail": address.detail},

@@ -7,8 +7,9 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..adapters import counters
-from ..adapters.store import TicketStore
+from ..adapters.counters import MetricCounters, family_of
+from ..adapters.store.directory import DirectoryStore
+from ..adapters.store.tickets import TicketStore
 from ..clock import Clock
 from ..domain import metrics
 from ..domain import ticket as tickets
@@ -19,8 +20,10 @@ MAX_DAYS = 366
 
 
 class MetricsService:
-    def __init__(self, store: TicketStore, clock: Clock) -> None:
+    def __init__(self, store: TicketStore, directory: DirectoryStore, counters: MetricCounters, clock: Clock) -> None:
         self._store = store
+        self._directory = directory
+        self._counters = counters
         self._clock = clock
 
     def report(self, since: str | None, until: str | None) -> dict[str, Any]:
@@ -30,14 +33,14 @@ class MetricsService:
         totals: Counter[str] = Counter()
         by_day: dict[str, Counter[str]] = {d: Counter() for d in days}
         by_agent: dict[str, Counter[str]] = {}
-        for day, families in counters.read(days).items():
+        for day, families in self._counters.read(days).items():
             for family, values in families.items():
                 if family.startswith("agent#"):
                     by_agent.setdefault(family.removeprefix("agent#"), Counter()).update(values)
                 else:
                     totals.update(values)
                     by_day[day].update(values)
-        roster = {agent.name: agent.display_name for agent in self._store.roster()}
+        roster = {agent.name: agent.display_name for agent in self._directory.roster()}
         for email in roster:
             by_agent.setdefault(email, Counter())
         people = [row | {"name": roster.get(row["email"])} for row in metrics.agents(by_agent)]
@@ -71,9 +74,9 @@ class MetricsService:
         count = 0
         for ticket in self._store.all_tickets():
             for (day, counter), n in metrics.contributions(tickets.facts(ticket)).items():
-                values.setdefault((day, counters.family_of(counter)), Counter())[counter] += n
+                values.setdefault((day, family_of(counter)), Counter())[counter] += n
             count += 1
-        counters.replace_all({key: dict(c) for key, c in values.items()})
+        self._counters.replace_all({key: dict(c) for key, c in values.items()})
         return count
 
     def _period(self, since: str | None, until: str | None) -> tuple[date, date]:

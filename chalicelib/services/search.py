@@ -5,14 +5,16 @@ converges on the same index."""
 
 from __future__ import annotations
 
-from ..adapters.store import Collection, TicketStore
+from ..adapters.store.postings import PostingStore
+from ..adapters.store.tickets import Collection, TicketStore
 from ..domain import search
 from ..domain.ticket import Entry
 
 
 class SearchIndex:
-    def __init__(self, store: TicketStore) -> None:
+    def __init__(self, store: TicketStore, postings: PostingStore) -> None:
         self._store = store
+        self._postings = postings
 
     def follow(self, ticket_id: str, entry: Entry, collection: Collection | None = None) -> None:
         """`collection`: the ticket as the consumer just read it for this
@@ -33,6 +35,6 @@ class SearchIndex:
                 e.entry.body for e in collection.entries if e.entry.kind == "message" and e.entry.direction == "in"
             ]
             terms = search.ticket_terms(collection.ticket, texts)
-        indexed: frozenset[str] = frozenset() if new else self._store.indexed_terms(ticket_id)
+        indexed: frozenset[str] = frozenset() if new else self._postings.indexed_terms(ticket_id)
         if terms != indexed:
-            self._store.index_terms(ticket_id, terms, indexed, new=new)
+            self._postings.index_terms(ticket_id, terms, indexed, new=new)

@@ -9,7 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from ..adapters.secrets import SigningKey
-from ..adapters.store import Collection, Delivery, StoredEntry, TicketStore, entry_key
+from ..adapters.store.deliveries import DeliveryRecord
+from ..adapters.store.directory import DirectoryStore
+from ..adapters.store.items import StoredEntry, entry_key
+from ..adapters.store.postings import PostingStore
+from ..adapters.store.tickets import Collection, TicketStore
 from ..clock import Clock, iso
 from ..config import Settings
 from ..domain import cursor as cursors
@@ -27,11 +31,20 @@ from .writer import TicketWriter, Written
 
 class TicketService:
     def __init__(
-        self, settings: Settings, clock: Clock, store: TicketStore, writer: TicketWriter, signing_key: SigningKey
+        self,
+        settings: Settings,
+        clock: Clock,
+        store: TicketStore,
+        directory: DirectoryStore,
+        postings: PostingStore,
+        writer: TicketWriter,
+        signing_key: SigningKey,
     ) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
+        self._directory = directory
+        self._postings = postings
         self._writer = writer
         self._signing_key = signing_key
 
@@ -88,7 +101,7 @@ class TicketService:
         below = cursors.decode(cursor, scope, self._signing_key.accepted()).get("below") if cursor else None
         if cursor and not isinstance(below, str):
             raise InvalidInput([FieldError("cursor", "is not a cursor from this listing")])
-        found = listing.intersect(len(terms), below, limit, self._store.search_reader(terms))
+        found = listing.intersect(len(terms), below, limit, self._postings.search_reader(terms))
         next_cursor = cursors.encode({"below": found.below}, scope, self._signing_key()) if found.below else None
         page = self._page(found.ids, given, next_cursor, found.entries)
         page["read"]["queries"] = found.queries
@@ -161,7 +174,7 @@ class TicketService:
         typed = (body.get("body") or "").strip()
         macro = None
         if body.get("macro"):
-            macro = self._store.get_macro(body["macro"])
+            macro = self._directory.get_macro(body["macro"])
             if macro is None:
                 raise InvalidInput([FieldError("macro", "no such macro")])
         if typed:
@@ -170,7 +183,7 @@ class TicketService:
             template, source = macro.body, "macro"
         else:
             raise InvalidInput([FieldError("body", "is required (or name a macro)")])
-        rules, operator_name = self._rules, display_name(self._store, actor.email)
+        rules, operator_name = self._rules, display_name(self._directory, actor.email)
 
         def decide(ticket: Ticket, _: Collection | None, now: datetime) -> tickets.Change:
             values = {
@@ -274,7 +287,7 @@ class TicketService:
         return self.view(collection)
 
     def view(self, collection: Collection) -> dict[str, Any]:
-        names = {agent.name: agent.display_name for agent in self._store.roster() if agent.display_name}
+        names = {agent.name: agent.display_name for agent in self._directory.roster() if agent.display_name}
         return ticket_view(collection, self._settings, self._clock.now(), names)
 
 
@@ -366,7 +379,7 @@ def ticket_view(
         "feedback": dict(ticket.feedback) if ticket.feedback else None,
         "server_time": iso(now),
     }
-    deliveries: dict[str, list[Delivery]] = {}
+    deliveries: dict[str, list[DeliveryRecord]] = {}
     for delivery in collection.deliveries:
         deliveries.setdefault(delivery.entry_sk, []).append(delivery)
     for stored in collection.entries:
@@ -425,7 +438,7 @@ def _file(listed: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in listed.items() if k in ("name", "type", "size", "sha256", "refused")}
 
 
-def _delivery(delivery: Delivery, now: datetime) -> dict[str, Any]:
+def _delivery(delivery: DeliveryRecord, now: datetime) -> dict[str, Any]:
     return {
         "status": delivery_state(delivery, now),
         "attempts": delivery.attempts,

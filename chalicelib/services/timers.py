@@ -6,11 +6,12 @@ repair of schedules that failed or went missing."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ..adapters.scheduler import Scheduler, SchedulerError
-from ..adapters.store import TicketStore
+from ..adapters.store.schedules import ScheduleStore
+from ..adapters.store.tickets import TicketStore
 from ..clock import Clock
 from ..config import Settings
 from ..domain import ticket as tickets
@@ -37,27 +38,33 @@ TRANSITIONS: dict[str, Transition] = {
 
 class Timers:
     def __init__(
-        self, settings: Settings, clock: Clock, store: TicketStore, writer: TicketWriter, scheduler: Scheduler
+        self,
+        settings: Settings,
+        clock: Clock,
+        store: TicketStore,
+        schedules: ScheduleStore,
+        writer: TicketWriter,
+        scheduler: Scheduler,
     ) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
+        self._schedules = schedules
         self._writer = writer
         self._scheduler = scheduler
 
-    def follow(self, arm: Mapping[str, Any] | None, disarm: str | None, ticket_id: str | None = None) -> bool:
+    def follow(self, arm: tickets.Schedule | None, disarm: str | None, ticket_id: str | None = None) -> bool:
         """Make Scheduler match a change's wake. A failure never fails the
         change: the ticket is flagged, and the reconciler's next run repairs it."""
         try:
             if disarm:
                 self._scheduler.delete(disarm)
             if arm:
-                at = datetime.strptime(arm["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-                self._scheduler.put(arm["name"], at, arm["payload"])
+                self._scheduler.put(arm.name, arm.at, arm.payload)
         except SchedulerError as error:
             log.warning("schedule not in step", extra={"error": str(error), "event": "schedule"})
             if ticket_id:
-                self._store.flag_schedule_repair(ticket_id, disarm, self._clock.now())
+                self._schedules.flag_schedule_repair(ticket_id, disarm, self._clock.now())
             return False
         return True
 
@@ -77,7 +84,7 @@ class Timers:
         if wake is None or not wake.matches(payload):
             return {"action": "ignored", "reason": "no longer due"}
         if wake.at > self._clock.now():  # fired early: put it back for its time
-            self.follow({"name": wake.name(ticket_id), "at": _iso(wake.at), "payload": wake.payload(ticket_id)}, None)
+            self.follow(wake.schedule(ticket_id), None)
             return {"action": "rearmed", "reason": "not yet due"}
         written = self._writer.apply(ticket_id, lambda t, _, now: transition(t, payload, now=now, rules=rules))
         if written.change is None:
@@ -94,30 +101,23 @@ class Timers:
         not a scan)."""
         now, rules = self._clock.now(), self._settings.ticket_rules
         acted, repaired = [], []
-        for ticket_id, disarm in self._store.schedule_repairs():  # what Scheduler refused: put it right now
+        for ticket_id, disarm in self._schedules.schedule_repairs():  # what Scheduler refused: put it right now
             ticket = self._store.ticket(ticket_id)
             wake = tickets.wake_of(ticket, rules) if ticket else None
-            arm = (
-                {"name": wake.name(ticket_id), "at": _iso(wake.at), "payload": wake.payload(ticket_id)}
-                if wake
-                else None
-            )
-            if self.follow(arm, disarm):
-                self._store.repaired(ticket_id)
+            if self.follow(wake.schedule(ticket_id) if wake else None, disarm):
+                self._schedules.repaired(ticket_id)
                 repaired.append(ticket_id)
         for kind in ("sla", "life"):
-            for ticket_id in self._store.due_wakes(kind=kind, since=None, until=now - GRACE):
+            for ticket_id in self._schedules.due_wakes(kind=kind, since=None, until=now - GRACE):
                 ticket = self._store.ticket(ticket_id)
                 wake = tickets.wake_of(ticket, rules) if ticket else None
                 if wake is not None:
                     acted.append({"ticket_id": ticket_id, **self.fire(wake.payload(ticket_id))})
-            for ticket_id in self._store.due_wakes(kind=kind, since=now - GRACE, until=now + LOOKAHEAD):
+            for ticket_id in self._schedules.due_wakes(kind=kind, since=now - GRACE, until=now + LOOKAHEAD):
                 ticket = self._store.ticket(ticket_id)
                 wake = tickets.wake_of(ticket, rules) if ticket else None
                 if wake is not None and not self._exists(wake.name(ticket_id)):
-                    self.follow(
-                        {"name": wake.name(ticket_id), "at": _iso(wake.at), "payload": wake.payload(ticket_id)}, None
-                    )
+                    self.follow(wake.schedule(ticket_id), None)
                     repaired.append(ticket_id)
         return {"acted": acted, "repaired": repaired}
 
@@ -126,7 +126,3 @@ class Timers:
             return self._scheduler.exists(name)
         except SchedulerError:
             return True  # cannot tell: the next run looks again
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any
 
 from ..adapters import queue
-from ..adapters.store import TicketStore
+from ..adapters.store.claims import ClaimStore
 from ..adapters.webhook_http import DeliveryFailed, post
 from ..clock import Clock
 from ..domain.webhooks import SIGNATURE_HEADER, Endpoint, signature_header
@@ -56,14 +56,14 @@ class Webhooks:
     def __init__(
         self,
         endpoints: Sequence[Endpoint],
-        store: TicketStore,
+        claims: ClaimStore,
         clock: Clock,
         secret: Callable[[str], bytes],
         wall_seconds: Callable[[], float] = time.time,
         transport: Post = post,
     ) -> None:
         self._endpoints = tuple(endpoints)
-        self._store = store
+        self._claims = claims
         self._clock = clock  # when remembered deliveries may be forgotten
         self._secret = secret
         self._wall_seconds = wall_seconds  # signatures carry real time, whatever the business clock says
@@ -174,14 +174,14 @@ class Webhooks:
             for event in events
             for endpoint in self._endpoints
             if endpoint.wants(event["type"])
-            and self._store.claim(_delivered_key(endpoint.name, event["id"])) is not None
+            and self._claims.claim(_delivered_key(endpoint.name, event["id"])) is not None
         )
 
     def _remember_the_others(self, event: Mapping[str, Any], failed: Mapping[str, str]) -> None:
         until = self._clock.now() + queue.RETENTION  # SQS hands the event out no later
         for endpoint in self._endpoints:
             if endpoint.wants(event["type"]) and endpoint.name not in failed:
-                self._store.mark(_delivered_key(endpoint.name, event["id"]), until)
+                self._claims.mark(_delivered_key(endpoint.name, event["id"]), until)
 
     def _back_off(self, record: Mapping[str, Any]) -> None:
         attempt = _receive_count(record)

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..adapters.store import Claimed, Collection, IntakeClaims, StaleTicket, TicketStore, Unavailable, entry_key
+from ..adapters.store.claims import IntakeClaims
+from ..adapters.store.items import entry_key
+from ..adapters.store.tickets import Claimed, Collection, StaleTicket, TicketStore, Unavailable
 from ..clock import Clock
 from ..domain.errors import NotFound, PreconditionFailed, ServiceUnavailable
 from ..domain.ticket import Change, Ticket

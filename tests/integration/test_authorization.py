@@ -55,3 +55,29 @@ def test_public_routes_need_no_token(client):
     assert client.http.get("/health").status_code == 200
     body = json.dumps({"name": "Ann", "email": "ann@example.com", "message": "Hi"})
     assert client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=body).status_code == 201
+
+
+def test_operator_routes_answer_503_with_retry_after_while_the_pools_keys_cannot_be_fetched(
+    client, services, monkeypatch
+):
+    """Not a 500, and not a 401 (which signs the operator out): the token may be good."""
+    import socket
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from chalicelib.auth import CognitoKeys, TokenVerifier
+
+    with socket.socket() as unused:  # a port nothing answers on: the pool's endpoint is down
+        unused.bind(("127.0.0.1", 0))
+        issuer = f"http://127.0.0.1:{unused.getsockname()[1]}/us-east-1_pool"
+    keys = CognitoKeys(f"{issuer}/.well-known/jwks.json")
+    monkeypatch.setitem(services.__dict__, "verifier", TokenVerifier(issuer, "client-123", keys, services.clock))
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(services.clock.now().timestamp())
+    claims = {"sub": "u1", "token_use": "id", "iss": issuer, "aud": "client-123", "exp": now + 3600}
+    token = jwt.encode(claims | {"cognito:groups": ["agent"]}, key, algorithm="RS256", headers={"kid": "pool-key-1"})
+    for _ in range(3):
+        response = client.http.get("/tickets", headers={"Authorization": f"Bearer {token}"})
+        assert (response.status_code, response.headers["Retry-After"]) == (503, "30")
+        assert response.json_body["errors"][0]["field"] == "Authorization"

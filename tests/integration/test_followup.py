@@ -150,7 +150,7 @@ def test_stale_early_and_duplicate_invocations_do_nothing(client, operator, new_
 def test_a_change_at_the_same_moment_does_not_cost_the_follow_up(
     client, operator, new_ticket, services, mailbox, monkeypatch
 ):
-    from chalicelib.adapters.store import StaleTicket
+    from chalicelib.adapters.store.tickets import StaleTicket
 
     ticket = new_ticket()
     resolve(client, operator, ticket)

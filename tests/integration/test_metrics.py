@@ -57,12 +57,12 @@ def test_bad_periods_are_400_by_field(client, operator):
 
 
 def stored_counters():
-    from chalicelib.adapters import counters
+    from chalicelib.adapters.counters import MetricCounters
 
     days = [f"2026-{month:02d}-{day:02d}" for month in (11, 12) for day in range(1, 32)]
     return {
         (day, family, counter): n
-        for day, families in counters.read(days).items()
+        for day, families in MetricCounters().read(days).items()
         for family, values in families.items()
         for counter, n in values.items()
         if n

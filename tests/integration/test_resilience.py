@@ -149,9 +149,9 @@ def test_two_retry_workers_taking_the_same_emails_send_each_once(
     mailbox()
     ses.create_email_identity(EmailIdentity=settings.sender)
     clock.advance(timedelta(minutes=1))
-    seen_by_both = sorted(services.store.deliveries_due(clock.now()), key=lambda d: d.ticket_id != first)
+    seen_by_both = sorted(services.delivery_store.deliveries_due(clock.now()), key=lambda d: d.ticket_id != first)
     assert [d.ticket_id for d in seen_by_both] == [first, second]  # two invocations overlap: both read these
-    assert services.store.retake_delivery(seen_by_both[0], clock.now())  # the other one took Ann's first
-    monkeypatch.setattr(services.store, "deliveries_due", lambda *_: seen_by_both)
+    assert services.delivery_store.retake_delivery(seen_by_both[0], clock.now())  # the other one took Ann's first
+    monkeypatch.setattr(services.delivery_store, "deliveries_due", lambda *_: seen_by_both)
     assert services.delivery.retry_due() == [f"{second}/{deliveries(services, second)[0].sk}"]  # skips Ann's, not Bob's
     assert [m["to"] for m in mailbox()] == [["Ann Lee <bob@example.com>"]]

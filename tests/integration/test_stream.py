@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from chalicelib.adapters import counters
 from chalicelib.adapters.aws import client as aws_client
+from chalicelib.adapters.counters import Contribution, MetricCounters
 from chalicelib.dev.stream import _as_lambda_record
 from chalicelib.services.consumer import actionable
 from tests.logs import log_lines
@@ -38,7 +38,7 @@ def post(client, **fields):
 
 
 def volume(day="2026-11-24"):
-    return counters.read([day]).get(day, {}).get("all", {}).get("volume:channel:web", 0)
+    return MetricCounters().read([day]).get(day, {}).get("all", {}).get("volume:channel:web", 0)
 
 
 def test_a_batch_delivered_twice_mails_schedules_and_counts_once(client, services, settings, mailbox, settle):
@@ -117,7 +117,7 @@ def test_events_or_counters_failing_redo_the_batch_without_doubling_anything(
     if first_run_fails == "events":
         target, name = services.bus, "publish"
     else:
-        target, name = counters, "apply"
+        target, name = services.counters, "apply"
     original = getattr(target, name)
 
     def fail(*args, **kwargs):
@@ -135,11 +135,12 @@ def test_events_or_counters_failing_redo_the_batch_without_doubling_anything(
 def test_a_batch_moving_more_counters_than_one_update_holds_counts_each_once(services):
     day = "2026-11-24"
     many = {f"volume:category:c{n:03}": 1 for n in range(200)}  # more than one UpdateExpression takes
-    first = [counters.Contribution(1, {(day, "all"): many})]
+    counters = services.counters
+    first = [Contribution(1, {(day, "all"): many})]
     counters.apply("batch-1", first)
     counters.apply("batch-1", first)  # Lambda delivers the batch again
     assert counters.read([day])[day]["all"] == many
-    longer = [*first, counters.Contribution(2, {(day, "all"): {"volume:category:c199": 1, "volume:channel:web": 1}})]
+    longer = [*first, Contribution(2, {(day, "all"): {"volume:category:c199": 1, "volume:channel:web": 1}})]
     counters.apply("batch-1", longer)  # again after a failure, one record longer: only the new one is added
     assert counters.read([day])[day]["all"] == many | {"volume:category:c199": 2, "volume:channel:web": 1}
 

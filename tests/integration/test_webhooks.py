@@ -266,7 +266,7 @@ def test_an_endpoint_whose_secret_cannot_be_read_waits_for_the_retry_alone(servi
         Endpoint("ok", receiver.base + "/ok", "careline/local/webhooks/ok"),
         Endpoint("missing", receiver.base + "/missing", "careline/local/webhooks/missing"),
     ]
-    failed = Webhooks(endpoints, services.store, services.clock, secret).deliver([envelope()])
+    failed = Webhooks(endpoints, services.claim_store, services.clock, secret).deliver([envelope()])
     assert failed == {envelope()["id"]: {"missing": "its secret could not be read"}}
     assert len(receiver.to("/ok")) == 1 and receiver.to("/missing") == []
 

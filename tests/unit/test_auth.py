@@ -1,12 +1,15 @@
 """Operator tokens: the local stage's tokens verify through the same code as
 Cognito's; forgeries do not."""
 
+import json
+import time
 from datetime import timedelta
 
 import jwt
 import pytest
 
-from chalicelib.auth import Unauthorized, issue_local_token, local_verifier
+from chalicelib.auth import REFETCH_SECONDS, Unauthorized, issue_local_token, local_verifier
+from chalicelib.domain.errors import ServiceUnavailable
 
 URL = "http://127.0.0.1:8000"
 
@@ -58,62 +61,141 @@ def test_token_of_another_issuer_is_refused(clock):
         local_verifier(URL, clock).verify(token)
 
 
-def test_cognito_tokens_verify_against_the_pools_jwks_fetched_once(clock):
-    import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
+class Pool:
+    """A user pool's JWKS endpoint on a local port: the keys it publishes, the
+    fetches it answered, and `failing` to answer 500 instead."""
 
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from jwt.algorithms import RSAAlgorithm
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
 
-    from chalicelib.auth import CognitoKeys, TokenVerifier
+        self.keys, self.fetches, self.failing = [], [], False
+        pool = self
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key())) | {"kid": "pool-key-1", "use": "sig"}
-    fetches = []
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                pool.fetches.append(self.path)
+                status, body = (500, b"{}") if pool.failing else (200, json.dumps({"keys": pool.keys}).encode())
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
 
-    class Pool(BaseHTTPRequestHandler):
-        def do_GET(self):
-            fetches.append(self.path)
-            body = json.dumps({"keys": [jwk]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
+            def log_message(self, *args):
+                pass
 
-        def log_message(self, *args):
-            pass
+        self._server = HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.issuer = f"http://127.0.0.1:{self._server.server_port}/us-east-1_pool"
 
-    server = HTTPServer(("127.0.0.1", 0), Pool)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    issuer = f"http://127.0.0.1:{server.server_port}/us-east-1_pool"
-    verifier = TokenVerifier(issuer, "client-123", CognitoKeys(f"{issuer}/.well-known/jwks.json"), clock)
-    now = int(clock.now().timestamp())
+    def publish(self, kid):
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from jwt.algorithms import RSAAlgorithm
 
-    def token(**changes):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.keys.append(json.loads(RSAAlgorithm.to_jwk(key.public_key())) | {"kid": kid, "use": "sig"})
+        return key
+
+    def verifier(self, clock, interval_seconds=30):
+        from chalicelib.auth import CognitoKeys, TokenVerifier
+
+        keys = CognitoKeys(f"{self.issuer}/.well-known/jwks.json", interval_seconds=interval_seconds)
+        return TokenVerifier(self.issuer, "client-123", keys, clock)
+
+    def token(self, key, kid, now, **changes):
         claims = {
             "sub": "u1",
             "email": "kim@shop.example",
             "cognito:groups": ["admin", "billing"],
             "token_use": "id",
-            "iss": issuer,
+            "iss": self.issuer,
             "aud": "client-123",
             "iat": now,
             "exp": now + 3600,
         } | changes
-        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "pool-key-1"})
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
-    try:
-        assert verifier.verify(token()).roles == {"admin"}
-        assert verifier.verify(token(sub="u2")).subject == "u2"
-        assert fetches == ["/us-east-1_pool/.well-known/jwks.json"]  # cached
-        for bad in (
-            token(aud="another-client"),
-            token(token_use="access"),
-            token(exp=now - 1),
-            token(iss="https://cognito-idp.us-east-1.amazonaws.com/elsewhere"),
-        ):
-            with pytest.raises(Unauthorized):
-                verifier.verify(bad)
-    finally:
-        server.shutdown()
+    def close(self):
+        self._server.shutdown()
+
+
+@pytest.fixture
+def pool():
+    running = Pool()
+    yield running
+    running.close()
+
+
+def test_cognito_tokens_verify_against_the_pools_jwks_fetched_once(clock, pool):
+    key = pool.publish("pool-key-1")
+    verifier = pool.verifier(clock)
+    now = int(clock.now().timestamp())
+
+    def token(**changes):
+        return pool.token(key, "pool-key-1", now, **changes)
+
+    assert verifier.verify(token()).roles == {"admin"}
+    assert verifier.verify(token(sub="u2")).subject == "u2"
+    assert pool.fetches == ["/us-east-1_pool/.well-known/jwks.json"]  # cached
+    for bad in (
+        token(aud="another-client"),
+        token(token_use="access"),
+        token(exp=now - 1),
+        token(iss="https://cognito-idp.us-east-1.amazonaws.com/elsewhere"),
+    ):
+        with pytest.raises(Unauthorized):
+            verifier.verify(bad)
+
+
+def test_unknown_kids_fetch_the_key_set_at_most_once_per_interval(clock, pool):
+    """A caller with made-up kids cannot make every request fetch the key set;
+    a key the pool rotated in is found after the interval."""
+    key = pool.publish("pool-key-1")
+    verifier = pool.verifier(clock, interval_seconds=0.5)
+    now = int(clock.now().timestamp())
+    assert verifier.verify(pool.token(key, "pool-key-1", now)).subject == "u1"
+    for n in range(20):
+        with pytest.raises(Unauthorized, match="signing key"):
+            verifier.verify(pool.token(key, f"made-up-{n}", now))
+    assert len(pool.fetches) == 1
+
+    rotated = pool.publish("pool-key-2")
+    time.sleep(0.6)
+    assert verifier.verify(pool.token(rotated, "pool-key-2", now)).subject == "u1"
+    for n in range(20):
+        with pytest.raises(Unauthorized):
+            verifier.verify(pool.token(key, f"made-up-again-{n}", now))
+    assert len(pool.fetches) == 2
+
+
+def test_a_key_set_that_cannot_be_fetched_answers_503_and_is_not_fetched_per_request(clock, pool):
+    """Retry-After, never a 500 nor a 401 (the admin page signs the operator
+    out on a 401); once it answers again, tokens verify."""
+    key = pool.publish("pool-key-1")
+    pool.failing = True
+    verifier = pool.verifier(clock, interval_seconds=0.5)
+    now = int(clock.now().timestamp())
+    for n in range(10):
+        with pytest.raises(ServiceUnavailable) as refused:
+            verifier.verify(pool.token(key, "pool-key-1" if n % 2 else f"made-up-{n}", now))
+        assert (refused.value.status, refused.value.field) == (503, "Authorization")
+        assert refused.value.headers == {"Retry-After": str(REFETCH_SECONDS)}
+    assert len(pool.fetches) == 1
+
+    pool.failing = False
+    time.sleep(0.6)
+    assert verifier.verify(pool.token(key, "pool-key-1", now)).subject == "u1"
+    assert len(pool.fetches) == 2
+
+
+def test_a_key_set_kept_from_before_serves_while_the_endpoint_fails(clock, pool):
+    """A made-up kid meeting a failing endpoint costs operators nothing: the keys already held still verify."""
+    key = pool.publish("pool-key-1")
+    verifier = pool.verifier(clock, interval_seconds=0.2)
+    now = int(clock.now().timestamp())
+    assert verifier.verify(pool.token(key, "pool-key-1", now)).subject == "u1"
+    pool.failing = True
+    time.sleep(0.3)
+    with pytest.raises(ServiceUnavailable):
+        verifier.verify(pool.token(key, "made-up", now))
+    assert verifier.verify(pool.token(key, "pool-key-1", now)).subject == "u1"

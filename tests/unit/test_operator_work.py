@@ -9,10 +9,11 @@ def test_a_customer_whose_only_indexed_ticket_is_gone_is_not_found(settings, clo
     from chalicelib.domain.errors import NotFound
     from chalicelib.services.customers import CustomerService
 
-    class Store:
+    class Customers:
         def customer(self, email):
             return None
 
+    class Tickets:
         def ticket_ids_of(self, email, limit=None):
             return ["01KB1X00000000000000000000"]
 
@@ -20,4 +21,4 @@ def test_a_customer_whose_only_indexed_ticket_is_gone_is_not_found(settings, clo
             return {}
 
     with pytest.raises(NotFound):
-        CustomerService(settings, clock, Store(), writer=None).get("ann@example.com")
+        CustomerService(settings, clock, Tickets(), Customers(), writer=None).get("ann@example.com")

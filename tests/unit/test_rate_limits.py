@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from chalicelib.rate_limits import rate_limits_enabled
+from chalicelib.config import rate_limits_enabled
 
 
 @pytest.mark.parametrize("value", ["off", "OFF", " off "])

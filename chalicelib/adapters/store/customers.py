@@ -1,0 +1,64 @@
+"""Customers: contact data kept for next time, and why mail to an address
+stopped (a bounce or a complaint), in the `customers` table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
+
+from ...domain.ticket import Ticket
+from ..tables import Customer
+
+
+def mail_stopped(customer: Customer | None) -> str | None:
+    """Why no more mail goes to the customer's address: "bounce" (it bounced
+    for good) or "complaint" (they marked our mail as spam); None if it takes mail."""
+    if customer is None or customer.bounced_at is None:
+        return None
+    return customer.bounce_reason or "bounce"
+
+
+class CustomerStore:
+    def customer(self, email: str) -> Customer | None:
+        try:
+            return Customer.get(email, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def remember_customer(self, ticket: Ticket) -> str | None:
+        """Contact data for next time: the newest values win; the same values
+        again change nothing (a redelivered record). Why the address takes no
+        more mail, if it does not (`mail_stopped`)."""
+        actions: list[Action] = [
+            Customer.name.set(ticket.customer_name),
+            Customer.last_seen.set(ticket.created_at),
+            Customer.first_seen.set(Customer.first_seen | ticket.created_at),
+        ]
+        for attribute, value in (
+            (Customer.phone, ticket.phone),
+            (Customer.locale, ticket.locale),
+            (Customer.timezone, ticket.timezone),
+        ):
+            if value:
+                actions.append(attribute.set(value))
+        customer = Customer(ticket.customer_email)
+        customer.update(actions=actions)  # pynamodb reads the item's new values back into it
+        return mail_stopped(customer)
+
+    def mark_bounced(self, email: str, now: datetime, reason: str = "bounce") -> None:
+        """Mail to the address stops: it bounced for good, or its owner
+        complained. A customer never seen before gets a record saying so."""
+        Customer(email.lower()).update(
+            actions=[
+                Customer.bounced_at.set(now),
+                Customer.bounce_reason.set(reason),
+                Customer.name.set(Customer.name | email.lower()),
+                Customer.first_seen.set(Customer.first_seen | now),
+                Customer.last_seen.set(Customer.last_seen | now),
+            ]
+        )
+
+    def forget_customer(self, email: str) -> None:
+        Customer(email).delete()

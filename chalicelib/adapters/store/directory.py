@@ -1,0 +1,47 @@
+"""The directory: the agent roster and the macros, in the `directory` table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
+
+from ..tables import Directory
+
+
+class DirectoryStore:
+    def roster(self) -> list[Directory]:
+        return list(Directory.query("agent"))
+
+    def put_agent(self, email: str, available: bool, display_name: str | None, now: datetime) -> Directory:
+        agent = Directory("agent", email)
+        actions: list[Action] = [Directory.available.set(available), Directory.updated_at.set(now)]
+        if display_name:
+            actions.append(Directory.display_name.set(display_name))
+        agent.update(actions=actions)
+        return agent
+
+    def delete_agent(self, email: str) -> None:
+        Directory("agent", email).delete()
+
+    def agent(self, email: str) -> Directory | None:
+        try:
+            return Directory.get("agent", email, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def macros(self) -> list[Directory]:
+        return list(Directory.query("macro"))
+
+    def get_macro(self, name: str) -> Directory | None:
+        try:
+            return Directory.get("macro", name)
+        except DoesNotExist:
+            return None
+
+    def put_macro(self, macro: Directory) -> None:
+        macro.save()
+
+    def delete_macro(self, name: str) -> None:
+        Directory("macro", name).delete()

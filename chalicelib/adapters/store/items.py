@@ -1,0 +1,222 @@
+"""A ticket's collection in the `tickets` table: the keys of its items, the
+ticket and its thread entries mapped to items and back, and the effects
+document each change's entry carries ("fx"), encoded and decoded here only:
+the stream consumer works on the decoded `Effects`. Also how the store tells
+a refused condition from DynamoDB failing to answer."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ...clock import iso, parse_iso
+from ...domain import sla
+from ...domain.listing import most_urgent
+from ...domain.ticket import Change, Effects, Entry, Mail, Published, Rules, Schedule, Ticket, wake_of
+from ..tables import SHARDS, TICKET_SK, TicketTable
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    sk: str
+    created_at: datetime
+    entry: Entry
+    effects: Effects = field(default_factory=Effects)
+    version: int | None = None
+
+
+def shard(ticket_id: str) -> int:
+    return zlib.crc32(ticket_id.encode()) % SHARDS
+
+
+def entry_key(now: datetime, version: int) -> str:
+    # Time order first; the ticket's version keeps two changes in one instant
+    # apart and makes the key the same when a lost answer is retried.
+    return f"{now.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}Z#{version:06d}"
+
+
+def refused(error: Exception) -> bool:
+    """A condition said no (as opposed to DynamoDB failing to answer)."""
+    response = getattr(getattr(error, "cause", None), "response", None) or {}
+    code: str | None = response.get("Error", {}).get("Code")
+    return code == "ConditionalCheckFailedException"
+
+
+def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
+    wake = wake_of(ticket, rules)
+    n = shard(ticket.id)
+    callback_open = bool(ticket.callback and ticket.callback.get("status") == "requested" and ticket.is_open)
+    urgent = most_urgent(ticket)
+    return TicketTable(
+        ticket.id,
+        TICKET_SK,
+        kind="ticket",
+        reference=ticket.reference,
+        status=ticket.status,
+        priority=ticket.priority,
+        channel=ticket.channel,
+        category=ticket.category,
+        subject=ticket.subject,
+        preview=ticket.preview,
+        customer_email=ticket.customer_email,
+        customer_name=ticket.customer_name,
+        phone=ticket.phone,
+        order_id=ticket.order_id,
+        locale=ticket.locale,
+        timezone=ticket.timezone,
+        callback=dict(ticket.callback) if ticket.callback else None,
+        assignee=ticket.assignee,
+        tags=set(ticket.tags) or None,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        clocks=sla.clocks_to(dict(ticket.clocks)) or None,
+        sla_priority=ticket.sla_priority,
+        first_responded_at=ticket.first_responded_at,
+        first_responder=ticket.first_responder,
+        resolved_at=ticket.resolved_at,
+        feedback=dict(ticket.feedback) if ticket.feedback else None,
+        followup_sent_at=ticket.followup_sent_at,
+        operator_replies=ticket.operator_replies or None,
+        customer_messages=ticket.customer_messages or None,
+        offer_days=list(ticket.offer_days) or None,
+        linked_to=ticket.linked_to,
+        version=ticket.version,
+        g_all=f"all#{n}",
+        g_cust=ticket.customer_email,
+        g_asg=ticket.assignee,
+        g_pri=ticket.priority,
+        g_cat=ticket.category,
+        g_st=f"{ticket.status}#{ticket.id}",
+        g_wake=f"{'sla' if wake.kind == 'sla' else 'life'}#{n}" if wake else None,
+        wake_at=f"{iso(wake.at)}#{ticket.id}" if wake else None,
+        g_due=f"due#{n}" if urgent else None,
+        due_at=f"{iso(urgent[1].due_at)}#{ticket.id}" if urgent else None,
+        g_cb="callback" if callback_open else None,
+    )
+
+
+def to_ticket(item: TicketTable) -> Ticket:
+    return Ticket(
+        id=item.pk,
+        reference=item.reference,
+        status=item.status,
+        priority=item.priority,
+        channel=item.channel,
+        customer_email=item.customer_email,
+        customer_name=item.customer_name,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        subject=item.subject,
+        preview=item.preview,
+        category=item.category,
+        phone=item.phone,
+        order_id=item.order_id,
+        locale=item.locale,
+        timezone=item.timezone,
+        callback=item.callback,
+        assignee=item.assignee,
+        tags=frozenset(item.tags or ()),
+        clocks=sla.clocks_from(item.clocks),
+        sla_priority=item.sla_priority,
+        first_responded_at=item.first_responded_at,
+        first_responder=item.first_responder,
+        resolved_at=item.resolved_at,
+        feedback=item.feedback,
+        followup_sent_at=item.followup_sent_at,
+        operator_replies=int(item.operator_replies or 0),
+        customer_messages=int(item.customer_messages or 0),
+        offer_days=tuple(item.offer_days or ()),
+        linked_to=item.linked_to,
+        version=int(item.version or 0),
+    )
+
+
+def entry_item(ticket_id: str, sk: str, change: Change) -> TicketTable:
+    entry = change.entry
+    return TicketTable(
+        ticket_id,
+        sk,
+        kind=entry.kind,
+        event=entry.event,
+        author=entry.author,
+        body=entry.body,
+        direction=entry.direction,
+        data=dict(entry.data) or None,
+        created_at=change.after.updated_at,
+        version=change.after.version,
+        effects=effects_document(change.effects),
+    )
+
+
+def to_stored_entry(item: TicketTable) -> StoredEntry:
+    return StoredEntry(
+        item.sk,
+        item.created_at,
+        Entry(
+            item.kind,
+            item.event or item.kind,
+            item.author or "",
+            body=item.body,
+            direction=item.direction,
+            data=item.data or {},
+        ),
+        effects_of(item.effects),
+        int(item.version) if item.version is not None else None,
+    )
+
+
+def stream_entry(image: Mapping[str, Any]) -> tuple[str, StoredEntry]:
+    """The ticket id and the entry a stream record's new image holds."""
+    item = TicketTable.from_raw_data(dict(image))
+    return item.pk, to_stored_entry(item)
+
+
+# The effects document: JSON, so a stream record written by any earlier
+# version still decodes. A key is present only when the effect is.
+
+
+def effects_document(effects: Effects) -> dict[str, Any]:
+    """The change's effects as its entry stores them."""
+    document: dict[str, Any] = {}
+    if effects.mail:
+        document["mail"] = [[m.kind, m.to] for m in effects.mail]
+    if effects.arm:
+        arm = effects.arm
+        document["arm"] = {"name": arm.name, "at": iso(arm.at), "payload": dict(arm.payload)}
+    if effects.disarm:
+        document["disarm"] = effects.disarm
+    if effects.counters:
+        document["counters"] = {day: dict(moved) for day, moved in effects.counters.items()}
+    if effects.publish:
+        document["publish"] = [{"type": p.type, "detail": dict(p.detail)} for p in effects.publish]
+    if effects.assign:
+        document["assign"] = True
+    if effects.remember_customer:
+        document["customer"] = True
+    if effects.purge_files:
+        document["purge_files"] = True
+    return document
+
+
+def effects_of(document: Mapping[str, Any] | None) -> Effects:
+    """The effects a stored document describes (none for an entry without one).
+    A schedule's time comes back to the second, as Scheduler takes it."""
+    if not document:
+        return Effects()
+    arm = document.get("arm")
+    return Effects(
+        mail=tuple(Mail(kind, to) for kind, to in document.get("mail", ())),
+        arm=Schedule(arm["name"], parse_iso(arm["at"]), arm["payload"]) if arm else None,
+        disarm=document.get("disarm"),
+        counters={
+            day: {counter: int(delta) for counter, delta in moved.items()}
+            for day, moved in document.get("counters", {}).items()
+        },
+        publish=tuple(Published(p["type"], p["detail"]) for p in document.get("publish", ())),
+        assign=bool(document.get("assign")),
+        remember_customer=bool(document.get("customer")),
+        purge_files=bool(document.get("purge_files")),
+    )
