@@ -249,3 +249,11 @@ def test_api_is_throttled_traced_and_access_logged():
     assert settings["ThrottlingRateLimit"] == API_RATE_LIMIT and settings["ThrottlingBurstLimit"] > 0
     assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]}
     assert "$context.requestId" in api["AccessLogSetting"]["Format"]
+
+
+@pytest.mark.parametrize("stage", build.AWS_STAGES)
+def test_the_api_function_gives_up_before_api_gateway_does(stage):
+    """API Gateway ends an integration after 29 s and answers 504 while the
+    function runs on: the function's own timeout must come first."""
+    handler = packaging.sam(stage)["Resources"]["APIHandler"]["Properties"]
+    assert handler["Timeout"] <= 29
