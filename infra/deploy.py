@@ -307,6 +307,9 @@ class Deployer:
             TemplateURL=artifact.template_url,
             Parameters=self.parameters(site_url),
             Capabilities=CAPABILITIES,
+            # A stack created again takes over what its predecessor retained
+            # (tables, log groups, queues, the secret: their names are fixed).
+            **({"ImportExistingResources": True} if kind == "CREATE" else {}),
             Tags=[
                 {"Key": ARTIFACT_TAG, "Value": artifact.template_url},
                 {"Key": "app", "Value": "careline"},
@@ -322,9 +325,10 @@ class Deployer:
                 return False
             raise DeployError(f"change set {name} failed: {reason}")
         self.log(f"{self.stack}: executing {name} ({len(change_set.get('Changes', []))} changes)")
-        # A rollback deletes what the failed operation created, even what the
-        # template retains (a retained new table would block the next try).
-        self.cloudformation.execute_change_set(StackName=self.stack, ChangeSetName=name, RetainExceptOnCreate=True)
+        # A rollback deletes what the failed operation created unless the
+        # template says Retain (the inbound bucket: SES writes into it at once,
+        # so no rollback could delete it); the rest is RetainExceptOnCreate.
+        self.cloudformation.execute_change_set(StackName=self.stack, ChangeSetName=name)
         stack = self.wait_for_stack(change_set["StackId"])
         if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
             raise DeployError(

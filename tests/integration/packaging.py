@@ -88,10 +88,12 @@ class _NoManagedPolicies:
 def expand(template: dict) -> dict:
     """The SAM transform, as CloudFormation runs it on a change set."""
     import copy
+    import logging
 
     from samtranslator.translator.transform import transform
 
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the translator reads the region for ARNs
+    logging.getLogger("samtranslator.metrics").setLevel(logging.ERROR)  # "unpublished metrics": AWS's own
     return transform(copy.deepcopy(template), {}, _NoManagedPolicies())
 
 

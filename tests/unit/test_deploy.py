@@ -58,7 +58,6 @@ class Stack:
     def execute_change_set(self, StackName, ChangeSetName, **kwargs):
         change_set = self.change_sets[ChangeSetName]
         self.calls.append(("execute_change_set", change_set["TemplateURL"]))
-        self.calls.append(("execute_options", kwargs))
         artifact = change_set["TemplateURL"]
         update = change_set["ChangeSetType"] == "UPDATE"
         if self.fail_execution:
@@ -90,7 +89,7 @@ class Stack:
         }
 
     def names(self):
-        return [call[0] for call in self.calls if call[0] != "execute_options"]
+        return [call[0] for call in self.calls]
 
 
 class Buckets:
@@ -375,11 +374,11 @@ def test_a_deploy_gives_up_on_a_stack_held_too_long(tmp_path):
     assert stack.names() == []
 
 
-def test_a_rollback_deletes_what_the_failed_operation_created_even_if_retained(tmp_path):
+def test_a_new_stack_takes_over_what_its_predecessor_retained(tmp_path):
     stack = Stack()
     deployer(tmp_path, stack).run()
-    options = [kwargs for name, kwargs in stack.calls if name == "execute_options"]
-    assert options and all(o == {"RetainExceptOnCreate": True} for o in options)
+    change_sets = [kwargs for name, kwargs in stack.calls if name == "create_change_set"]
+    assert [c.get("ImportExistingResources") for c in change_sets] == [True, None]  # CREATE imports, UPDATE not
 
 
 def test_old_packages_are_deleted_but_never_the_deployed_or_the_previous_one(tmp_path):
