@@ -16,8 +16,8 @@
    current object: a rollback needs the old code).
 
 Environment: ARTIFACT_BUCKET (the bootstrap stack's output), optional
-ALERT_EMAIL, SITE_URL (a custom domain instead of CloudFront's) and
-RECEIPT_RULE_SET (an existing active rule set to add the inbound rule to).
+ALERT_EMAIL and SITE_URL (the shop's own domain instead of CloudFront's: the
+deploy finds the issued ACM certificate in us-east-1 that covers it).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from infra import build, smoke
 
@@ -158,6 +159,7 @@ class Deployer:
     poll_seconds: float = 5.0
     wait_for_others_seconds: float = WAIT_FOR_OTHERS_SECONDS
     clock: Callable[[], float] = time.monotonic
+    acm: object = None  # ACM in us-east-1, where CloudFront takes certificates from (SITE_URL only)
 
     @property
     def stack(self) -> str:
@@ -215,9 +217,22 @@ class Deployer:
         values = {
             "SiteUrl": site_url,
             "AlertEmail": self.env.get("ALERT_EMAIL", ""),
-            "ReceiptRuleSetName": self.env.get("RECEIPT_RULE_SET", ""),
+            "SiteCertificateArn": self.site_certificate(self.env["SITE_URL"]) if self.env.get("SITE_URL") else "",
         }
         return [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]
+
+    def site_certificate(self, site_url: str) -> str:
+        """The issued certificate that covers SITE_URL's host (CloudFront's Aliases need one)."""
+        host = urlsplit(site_url).hostname or ""
+        for page in self.acm.get_paginator("list_certificates").paginate(CertificateStatuses=["ISSUED"]):
+            for certificate in page["CertificateSummaryList"]:
+                names = certificate.get("SubjectAlternativeNameSummaries") or [certificate["DomainName"]]
+                if any(covers(name, host) for name in names):
+                    return certificate["CertificateArn"]
+        raise DeployError(
+            f"no issued ACM certificate in us-east-1 covers {host}: `aws acm request-certificate --region us-east-1 "
+            f"--domain-name {host} --validation-method DNS`, publish the validation CNAME it names, then deploy again"
+        )
 
     def ready_stack(self) -> dict | None:
         """The stack a change set can update, or None when a change set must
@@ -439,6 +454,14 @@ class Deployer:
         return outputs
 
 
+def covers(name: str, host: str) -> bool:
+    """Whether a certificate's name covers a host (a wildcard covers one label)."""
+    name, host = name.lower(), host.lower()
+    if name.startswith("*."):
+        return host.count(".") > name.count(".") - 1 and host.split(".", 1)[1] == name[2:]
+    return name == host
+
+
 def git_version() -> str:
     done = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return done.stdout.strip() or time.strftime("%Y%m%d%H%M%S")
@@ -464,6 +487,7 @@ def main(argv: list[str]) -> int:
             cloudformation=session.client("cloudformation"),
             s3=session.client("s3"),
             cloudfront=session.client("cloudfront"),
+            acm=session.client("acm", region_name="us-east-1"),
             bucket=bucket,
             region=session.region_name,
             version=git_version(),

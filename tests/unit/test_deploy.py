@@ -394,3 +394,64 @@ def test_old_packages_are_deleted_but_never_the_deployed_or_the_previous_one(tmp
     deployer(tmp_path, stack, version="v8", s3=s3).run()
     folders = {key.split("/")[1] for bucket, key in s3.objects if bucket == "artifacts"}
     assert "v3" in folders and "v2" not in folders
+
+
+class Certificates:
+    """ACM in us-east-1: one page of issued certificates."""
+
+    def __init__(self, *certificates):
+        self.certificates = list(certificates)
+
+    def get_paginator(self, name):
+        assert name == "list_certificates"
+        pages = [{"CertificateSummaryList": self.certificates}]
+        return type("Paginator", (), {"paginate": lambda _, **kw: pages})()
+
+
+def test_a_shops_own_domain_gets_the_certificate_that_covers_it(tmp_path):
+    stack = Stack()
+    d = deployer(tmp_path, stack, env={"SITE_URL": "https://help.shop.example"})
+    d.acm = Certificates(
+        {"CertificateArn": "arn:other", "DomainName": "shop.example"},
+        {
+            "CertificateArn": "arn:wild",
+            "DomainName": "shop.example",
+            "SubjectAlternativeNameSummaries": ["*.shop.example"],
+        },
+    )
+    d.run()
+    (change_set,) = [kwargs for name, kwargs in stack.calls if name == "create_change_set"]  # no second pass
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in change_set["Parameters"]}
+    assert parameters["SiteUrl"] == "https://help.shop.example"
+    assert parameters["SiteCertificateArn"] == "arn:wild"
+
+
+def test_a_shops_own_domain_without_a_certificate_stops_with_the_command_to_get_one(tmp_path):
+    d = deployer(tmp_path, Stack(), env={"SITE_URL": "https://help.shop.example"})
+    d.acm = Certificates({"CertificateArn": "arn:deep", "DomainName": "*.eu.shop.example"})
+    with pytest.raises(
+        deploy.DeployError, match=r"request-certificate --region us-east-1 --domain-name help\.shop\.example"
+    ):
+        d.run()
+
+
+def test_cloudfronts_own_domain_needs_no_certificate(tmp_path):
+    stack = Stack()
+    deployer(tmp_path, stack).run()  # no ACM client at all
+    for name, kwargs in stack.calls:
+        if name == "create_change_set":
+            assert {p["ParameterKey"]: p["ParameterValue"] for p in kwargs["Parameters"]}["SiteCertificateArn"] == ""
+
+
+@pytest.mark.parametrize(
+    "name,host,covered",
+    [
+        ("shop.example", "shop.example", True),
+        ("*.shop.example", "help.shop.example", True),
+        ("*.shop.example", "a.help.shop.example", False),
+        ("*.shop.example", "shop.example", False),
+        ("Help.Shop.Example", "help.shop.example", True),
+    ],
+)
+def test_a_certificate_covers_its_names_and_a_wildcard_one_label(name, host, covered):
+    assert deploy.covers(name, host) is covered
