@@ -45,6 +45,7 @@ FREE_WHEN_IDLE = {
     "AWS::ApiGateway::Stage": "per request (no cache)",
     "AWS::CertificateManager::Certificate": "public certificates are free",
     "AWS::CloudFront::Distribution": "per request and GB out",
+    "AWS::CloudFront::Function": "per invocation: each request to /api",
     "AWS::CloudFront::OriginAccessControl": "free",
     "AWS::CloudFront::ResponseHeadersPolicy": "free",
     "AWS::Cognito::UserPool": "per monthly active user, the first 10,000 free (Lite)",

@@ -213,13 +213,18 @@ class Deployer:
         return Artifact(url, self.version)
 
     # -- 2. deploy
-    def parameters(self, site_url: str) -> list[dict]:
+    def parameters(self, artifact: Artifact, site_url: str) -> list[dict]:
+        """The values of the parameters the package's template declares (only prod's has AlertEmail)."""
+        template = self.s3.get_object(Bucket=self.bucket, Key=f"{artifact.prefix}template.json")
+        declared = json.loads(template["Body"].read()).get("Parameters", {})
         values = {
-            "SiteUrl": site_url,
-            "AlertEmail": self.env.get("ALERT_EMAIL", ""),
-            "SiteCertificateArn": self.site_certificate(self.env["SITE_URL"]) if self.env.get("SITE_URL") else "",
+            "SiteUrl": lambda: site_url,
+            "AlertEmail": lambda: self.env.get("ALERT_EMAIL", ""),
+            "SiteCertificateArn": lambda: (
+                self.site_certificate(self.env["SITE_URL"]) if self.env.get("SITE_URL") else ""
+            ),
         }
-        return [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]
+        return [{"ParameterKey": k, "ParameterValue": values[k]()} for k in values if k in declared]
 
     def site_certificate(self, site_url: str) -> str:
         """The issued certificate that covers SITE_URL's host (CloudFront's Aliases need one)."""
@@ -320,7 +325,7 @@ class Deployer:
             ChangeSetName=name,
             ChangeSetType=kind,
             TemplateURL=artifact.template_url,
-            Parameters=self.parameters(site_url),
+            Parameters=self.parameters(artifact, site_url),
             Capabilities=CAPABILITIES,
             # A stack created again takes over what its predecessor retained
             # (tables, log groups, queues, the secret: their names are fixed).

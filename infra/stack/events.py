@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from infra.stack import iam
 from infra.stack.data import queue
-from infra.stack.naming import RETAINED_STAGES, function_name, lambda_arn, names
+from infra.stack.naming import RETAINED_STAGES, boundary_arn, function_name, lambda_arn, names
 
 
 def schedules(stage: str) -> dict:
@@ -25,6 +25,7 @@ def schedules(stage: str) -> dict:
             iam.trust(iam.service("scheduler.amazonaws.com"), condition=iam.same_account()),
             {"invoke-on-schedule": invoke},
             RoleName=n["scheduler_role"],
+            PermissionsBoundary=boundary_arn(stage),
         ),
     }
 

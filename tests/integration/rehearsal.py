@@ -49,6 +49,7 @@ STUBBED: dict[str, str | None] = {
     "AWS::ApiGateway::Deployment": None,
     "AWS::ApiGateway::Stage": None,
     "AWS::CloudFront::Distribution": None,
+    "AWS::CloudFront::Function": "Name",
     "AWS::CloudFront::OriginAccessControl": "OriginAccessControlConfig.Name",
     "AWS::CloudFront::ResponseHeadersPolicy": "ResponseHeadersPolicyConfig.Name",
     "AWS::CloudWatch::Alarm": "AlarmName",

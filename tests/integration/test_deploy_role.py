@@ -22,8 +22,21 @@ def deploy_role(stage: str) -> dict:
 
 
 def role_policy(stage: str) -> dict:
-    (policy,) = deploy_role(stage)["Policies"]
-    return policy["PolicyDocument"]
+    """Every statement the role has: its inline policy and the managed policies attached to it."""
+    resources = json.loads(BOOTSTRAP.read_text())["Resources"]
+    (inline,) = deploy_role(stage)["Policies"]
+    attached = [
+        r["Properties"]["PolicyDocument"]
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::ManagedPolicy"
+        and {"Ref": f"{stage.title()}DeployRole"} in r["Properties"].get("Roles", [])
+    ]
+    return {"Statement": [s for document in (inline["PolicyDocument"], *attached) for s in document["Statement"]]}
+
+
+def test_the_bootstrap_template_can_be_sent_as_it_is():
+    """`aws cloudformation deploy --template-file` sends at most 51,200 bytes without an S3 bucket."""
+    assert len(BOOTSTRAP.read_bytes()) <= build.TEMPLATE_BODY_BYTES
 
 
 def lower(actions) -> dict[str, str]:

@@ -8,6 +8,8 @@ import json
 import pytest
 
 from infra import build
+from infra.stack.alarms import LOG_RETENTION_DAYS
+from infra.stack.api import API_RATE_LIMIT
 from tests.integration import packaging
 
 STAGES = build.AWS_STAGES
@@ -93,7 +95,7 @@ def test_the_api_has_its_stages_name_and_one_protected_stage(stage):
     assert [d["Properties"].get("StageName") for d in of_type(stage, "AWS::ApiGateway::Deployment").values()] == [None]
     (api_stage,) = of_type(stage, "AWS::ApiGateway::Stage").values()
     assert api_stage["Properties"]["StageName"] == "api"
-    assert api_stage["Properties"]["MethodSettings"][0]["ThrottlingRateLimit"] == build.API_RATE_LIMIT
+    assert api_stage["Properties"]["MethodSettings"][0]["ThrottlingRateLimit"] == API_RATE_LIMIT
 
 
 def test_the_5xx_alarm_watches_the_api_by_its_name():
@@ -112,7 +114,7 @@ def test_api_gateways_execution_log_expires(stage):
         for r in of_type(stage, "AWS::Logs::LogGroup").values()
     }
     execution = groups["API-Gateway-Execution-Logs_${RestAPI}/api"]
-    assert execution["Properties"]["RetentionInDays"] == build.LOG_RETENTION_DAYS[stage]
+    assert execution["Properties"]["RetentionInDays"] == LOG_RETENTION_DAYS[stage]
 
 
 # The customer's address behind CloudFront.

@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 from infra import build, deploy
+from infra.stack.naming import RETAINED_STAGES
 from tests.integration import packaging, rehearsal
 
 STAGES = build.AWS_STAGES
@@ -63,7 +64,7 @@ def test_create_update_failed_update_delete_and_create_again(stage, account, tmp
     engine.delete_stack(StackName=f"careline-{stage}")
     assert engine.client.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
     tables = boto3.client("dynamodb").list_tables()["TableNames"]
-    assert bool(tables) is (stage in build.RETAINED_STAGES)  # staging's and prod's data outlive the stack
+    assert bool(tables) is (stage in RETAINED_STAGES)  # staging's and prod's data outlive the stack
 
     run("v5")  # created again: the retained resources are taken over, nothing collides
     assert status(engine, stage) == "UPDATE_COMPLETE"

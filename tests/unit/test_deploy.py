@@ -2,6 +2,7 @@
 what it uploads, which change sets it makes, what the site gets, and what
 happens when CloudFormation or the smoke test fails."""
 
+import io
 import json
 
 import pytest
@@ -119,6 +120,9 @@ class Buckets:
             Bucket, Key, source["Body"], **{k: v for k, v in source.items() if k not in ("Body", "LastModified")}
         )
 
+    def get_object(self, Bucket, Key):
+        return {"Body": io.BytesIO(self.objects[(Bucket, Key)]["Body"])}
+
     def list_objects_v2(self, Bucket, Prefix):
         found = [
             {"Key": key, "LastModified": item["LastModified"]}
@@ -155,10 +159,11 @@ def deployer(tmp_path, stack, smoke_results=(True,), env=None, version="abc123",
         out.mkdir(parents=True, exist_ok=True)
         (out / "deployment.zip").write_bytes(b"zip")
         return {
+            "Parameters": {name: {"Type": "String"} for name in ("SiteUrl", "AlertEmail", "SiteCertificateArn")},
             "Resources": {
                 "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {"CodeUri": "./deployment.zip"}},
                 "Other": {"Type": "AWS::SQS::Queue", "Properties": {}},
-            }
+            },
         }
 
     return deploy.Deployer(
@@ -455,3 +460,15 @@ def test_cloudfronts_own_domain_needs_no_certificate(tmp_path):
 )
 def test_a_certificate_covers_its_names_and_a_wildcard_one_label(name, host, covered):
     assert deploy.covers(name, host) is covered
+
+
+def test_only_the_parameters_the_template_declares_are_passed(tmp_path):
+    """A stage without alarms has no AlertEmail, and CloudFormation rejects an undeclared parameter."""
+    stack = Stack()
+    d = deployer(tmp_path, stack, env={"ALERT_EMAIL": "oncall@shop.example"})
+    package = d.package
+    d.package = lambda stage, out: package(stage, out) | {"Parameters": {"SiteUrl": {"Type": "String"}}}
+    d.run()
+    for name, kwargs in stack.calls:
+        if name == "create_change_set":
+            assert [p["ParameterKey"] for p in kwargs["Parameters"]] == ["SiteUrl"]
