@@ -91,7 +91,8 @@ def deploy_policy(stage: str) -> dict:
     region_account = "${AWS::Region}:${AWS::AccountId}"
     roles = _sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{n['app']}-*")
     boundary_policy = _sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy/{n['boundary']}")
-    role_actions = sorted(a for a in stack_actions(stage) if a.startswith("iam:") and a not in SHAPING)
+    linked = ["iam:CreateServiceLinkedRole"]  # a service's own role (DynamoDB's, Cognito's), made once
+    role_actions = sorted(a for a in stack_actions(stage) if a.startswith("iam:") and a not in (*SHAPING, *linked))
     return iam.document(
         allow(
             [
@@ -140,6 +141,12 @@ def deploy_policy(stage: str) -> dict:
             condition={"StringEquals": {"iam:PermissionsBoundary": boundary_arn(stage)}},
         ),
         allow(role_actions, roles, sid="Roles"),
+        allow(
+            [a for a in linked if a in stack_actions(stage)],
+            _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/*"),
+            sid="ServiceLinkedRoles",
+            condition={"ForAnyValue:StringEquals": {"aws:CalledVia": ["cloudformation.amazonaws.com"]}},
+        ),
         iam.statement("Deny", list(DENIED), "*", sid="BoundaryStays"),
         iam.statement("Deny", list(BOUNDARY_CHANGES), boundary_policy, sid="BoundaryUnchanged"),
     )
