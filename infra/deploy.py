@@ -328,7 +328,7 @@ class Deployer:
             Parameters=self.parameters(artifact, site_url),
             Capabilities=CAPABILITIES,
             # A stack created again takes over what its predecessor retained
-            # (tables, log groups, queues, the secret: their names are fixed).
+            # (tables and log groups: CloudFormation imports them by their fixed names).
             **({"ImportExistingResources": True} if kind == "CREATE" else {}),
             Tags=[
                 {"Key": ARTIFACT_TAG, "Value": artifact.template_url},

@@ -64,10 +64,26 @@ def _providers() -> dict[str, str]:
     return json.loads((_data() / "schemas" / "providers" / "us-east-1.json").read_text())
 
 
+def schema(resource_type: str) -> dict:
+    """The type's CloudFormation registry schema, as cfn-lint ships it."""
+    return json.loads((_data() / "schemas" / "resources" / f"{_providers()[resource_type]}.json").read_text())
+
+
+def import_name(resource_type: str) -> str | None:
+    """The property a stack imports an existing resource of this type by
+    (ImportExistingResources): its primary identifier, when that is one
+    property the template sets; None when it is read-only (a queue's URL, a
+    secret's or a user pool's id), so a kept one cannot be taken over."""
+    found = schema(resource_type)
+    identifier = found.get("primaryIdentifier", [])
+    if len(identifier) != 1 or identifier[0] in found.get("readOnlyProperties", []):
+        return None
+    return identifier[0].removeprefix("/properties/")
+
+
 def handler_permissions(resource_type: str) -> set[str]:
     """What CloudFormation's handlers may call to create, update and delete one type."""
-    schema = json.loads((_data() / "schemas" / "resources" / f"{_providers()[resource_type]}.json").read_text())
-    handlers = schema.get("handlers", {})
+    handlers = schema(resource_type).get("handlers", {})
     found = {action for handler in HANDLERS for action in handlers.get(handler, {}).get("permissions", [])}
     # Some entries are not IAM actions (`s3:REST.PUT.OBJECT`, retired names): nothing can grant them.
     return {action for action in found if is_action(action)}

@@ -5,9 +5,12 @@ all outlives the stack.
 A kept resource is RetainExceptOnCreate: a creation that fails and rolls
 back deletes it (Retain would keep it, and its fixed name would fail the next
 try), a stack deletion keeps it, and a stack created again takes it over
-(infra/deploy.py imports existing resources with fixed names). Nothing
-carries deletion protection: it stops CloudFormation's own rollback too;
-point-in-time recovery keeps a deleted table's backup for 35 days."""
+(infra/deploy.py imports existing resources by their names). Only what
+CloudFormation can import by name is kept under a fixed name (tables, log
+groups); queues go with the stack (a queue is imported by its URL, which no
+template sets), and buckets are named per stack. Nothing carries deletion
+protection: it stops CloudFormation's own rollback too; point-in-time
+recovery keeps a deleted table's backup for 35 days."""
 
 from __future__ import annotations
 
@@ -84,7 +87,10 @@ def table_resource(model, table_name: str, retain: bool) -> dict:
     return retained({"Type": "AWS::DynamoDB::Table", "Properties": properties}, retain)
 
 
-def queue(name: str, retain: bool, **extra) -> dict:
+def queue(name: str, **extra) -> dict:
+    """Deleted with the stack in every stage: a kept queue's fixed name would
+    fail a stack created again, which cannot import it (drain the dead-letter
+    queues before deleting a stage: docs/operations.md)."""
     importable()
     from chalicelib.adapters.queue import RETENTION  # what redeliveries are remembered against
 
@@ -98,7 +104,7 @@ def queue(name: str, retain: bool, **extra) -> dict:
                 **extra,
             },
         },
-        retain,
+        False,
     )
 
 

@@ -13,7 +13,6 @@ from infra.stack.alarms import alarm, log_group, watched
 from infra.stack.data import STREAMED_TABLE, queue, table_logical_id
 from infra.stack.naming import (
     LAMBDA_RUNTIME,
-    RETAINED_STAGES,
     boundary_arn,
     function_name,
     importable,
@@ -130,7 +129,7 @@ def resources(stage: str) -> dict:
 
 def _function(stage: str, chalice_name: str, settings: dict) -> dict:
     """One function's merge into Chalice's, and what it alone needs."""
-    lid, name, retain = logical_id(chalice_name), function_name(stage, chalice_name), stage in RETAINED_STAGES
+    lid, name = logical_id(chalice_name), function_name(stage, chalice_name)
     trigger = FUNCTIONS[chalice_name].trigger
     properties = {
         "FunctionName": name,
@@ -151,10 +150,10 @@ def _function(stage: str, chalice_name: str, settings: dict) -> dict:
             dlq = "ScheduleDeadLetters"  # events.schedules makes it
         else:
             dlq = f"{lid}DeadLetters"
-            made[dlq] = queue(dead_letter_queue(stage, chalice_name), retain)
+            made[dlq] = queue(dead_letter_queue(stage, chalice_name))
         properties["DeadLetterQueue"] = {"Type": "SQS", "TargetArn": {"Fn::GetAtt": [dlq, "Arn"]}}
     if trigger == "stream":
-        made[f"{lid}DeadLetters"] = queue(dead_letter_queue(stage, chalice_name), retain)
+        made[f"{lid}DeadLetters"] = queue(dead_letter_queue(stage, chalice_name))
         properties["Events"] = {f"{lid}DynamodbEventSource": _stream_source(lid)}
         if watched(stage):
             made[f"{lid}IteratorAgeAlarm"] = alarm(

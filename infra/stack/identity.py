@@ -51,7 +51,9 @@ def signing_secret(stage: str) -> dict:
         iam.allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
     )
     made = {
-        "SigningSecret": retained(secret, stage in RETAINED_STAGES),
+        # Deleted with the stack: a stack created again could not import it (its id is
+        # read-only) and its fixed name would fail it; links signed with it stop verifying.
+        "SigningSecret": retained(secret, False),
         "SecretRotationRole": iam.role(
             iam.trust(iam.service("lambda.amazonaws.com")),
             {"rotate-signing-secret": rotates},

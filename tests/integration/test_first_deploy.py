@@ -66,6 +66,29 @@ def test_buckets_are_named_per_stack_so_a_new_stack_never_meets_an_old_one(stage
         assert name is None or "AWS::StackId" in json.dumps(name), key
 
 
+# Names AWS does not require to be unique: a kept one never blocks a new one.
+NAMES_MAY_REPEAT = {"AWS::Cognito::UserPool"}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_what_a_deleted_stack_kept_never_blocks_a_new_one(stage):
+    """A kept resource with a fixed name is one a stack created again can
+    import by that name (the registry schema's primary identifier, set by
+    the template: tables, log groups); anything else a stack keeps is named
+    per stack, by CloudFormation, or needs no unique name."""
+    from infra.permissions import import_name
+
+    for key, resource in resources(stage).items():
+        if resource.get("DeletionPolicy") not in ("Retain", "RetainExceptOnCreate"):
+            continue
+        if resource["Type"] == "AWS::S3::Bucket" or resource["Type"] in NAMES_MAY_REPEAT:
+            continue  # per stack (test above), or no unique name
+        by = import_name(resource["Type"])
+        name = resource["Properties"].get(by) if by else None
+        per_stack = any(own in json.dumps(name) for own in ("AWS::StackId", "${RestAPI}"))  # new with each stack
+        assert (by and isinstance(name, str)) or per_stack, (key, resource["Type"])
+
+
 @pytest.mark.parametrize("stage", STAGES)
 def test_no_function_reserves_concurrency(stage):
     """A new account's concurrency quota is 10 and Lambda keeps 10 unreserved:
