@@ -22,7 +22,6 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ACTIONS_FILE = ROOT / "infra" / "generated" / "deploy-actions.json"
 HANDLERS = ("create", "update", "delete")
 # A schema lists what a handler may call for any configuration of the type;
 # these few it lists the deploy role must not have, and why.
@@ -145,4 +144,6 @@ def granted(policy: dict) -> set[str]:
 
 def committed() -> dict[str, list[str]]:
     """Each stage's CloudFormation actions as infra/generated/deploy-actions.json holds them."""
+    from infra.stack.ci import ACTIONS_FILE
+
     return json.loads(ACTIONS_FILE.read_text())

@@ -43,10 +43,19 @@ def lower(actions) -> dict[str, str]:
     return {action.lower(): action for action in actions}
 
 
+def write_actions() -> None:
+    """Rewrite infra/generated/deploy-actions.json from the templates as they are now, then `make infra`:
+    .venv/bin/python -c 'from tests.integration.test_deploy_role import write_actions; write_actions()'"""
+    from infra.stack.ci import ACTIONS_FILE
+
+    actions = {stage: permissions.stack_actions(packaging.expanded(stage)) for stage in build.AWS_STAGES}
+    ACTIONS_FILE.write_text(json.dumps(actions, indent=2, sort_keys=True) + "\n")
+
+
 @pytest.mark.parametrize("stage", build.AWS_STAGES)
 def test_the_committed_action_list_is_what_the_stages_template_needs(stage):
     needed = permissions.stack_actions(packaging.expanded(stage))
-    assert permissions.committed()[stage] == needed, "rewrite infra/generated/deploy-actions.json"
+    assert permissions.committed()[stage] == needed, write_actions.__doc__
 
 
 @pytest.mark.parametrize("stage", build.AWS_STAGES)
