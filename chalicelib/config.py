@@ -79,6 +79,7 @@ class Settings:
     locale: str = "en-GB"  # the shop's language: its operators' notices, and customers whose own is not offered
     webhooks: tuple[Endpoint, ...] = ()  # every outgoing event is POSTed to these, signed (docs/events.md)
     attachments_bucket: str = ""  # customers' and operators' files, under each ticket's id
+    origin_secret: str | None = None  # CloudFront's header on each request it forwards (api/http.py source_ip)
 
     @property
     def ticket_rules(self) -> Rules:
@@ -160,6 +161,7 @@ def settings_from(stage: str, document: dict[str, Any], env: Mapping[str, str], 
         cors_loopback=bool(document.get("cors_loopback", False)),
         webhooks=_webhooks(stage, document.get("webhooks", ()), public_url),
         attachments_bucket=need("CARELINE_ATTACHMENTS_BUCKET", "careline-local-attachments-local"),
+        origin_secret=env.get("CARELINE_ORIGIN_SECRET") or None,
     )
 
 

@@ -32,7 +32,6 @@ from pathlib import Path
 from infra.stack import alarms, api, data, events, functions, identity, mail, site
 from infra.stack.ci import bootstrap_template
 from infra.stack.functions import app_functions
-from infra.stack.mail import rule_set
 from infra.stack.naming import (  # noqa: F401  (LAMBDA_*, names, stage_document: infra/deploy.py reads them here)
     AWS_STAGES,
     LAMBDA_PYTHON,
@@ -49,7 +48,6 @@ def template(stage: str) -> dict:
     """The stage's merge template: its parameters, every concern's resources, its outputs."""
     resources = {
         **data.tables(stage),
-        **alarms.stage_key(stage),
         **alarms.alerts(stage),
         **events.schedules(stage),
         **identity.signing_secret(stage),
@@ -62,21 +60,25 @@ def template(stage: str) -> dict:
         **api.resources(stage),
         **functions.resources(stage),
     }
-    resources |= alarms.queue_alarms(resources)
+    resources |= alarms.queue_alarms(stage, resources)
     return {
         "Parameters": parameters(stage),
         "Conditions": {
-            "HasAlertEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlertEmail"}, ""]}]},
-            "OwnsRuleSet": {"Fn::Equals": [{"Ref": "ReceiptRuleSetName"}, ""]},
+            **(
+                {"HasAlertEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlertEmail"}, ""]}]}}
+                if alarms.watched(stage)
+                else {}
+            ),
+            "HasOwnDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SiteCertificateArn"}, ""]}]},
         },
         "Resources": resources,
-        "Outputs": outputs_of_the_stack(),
+        "Outputs": outputs_of_the_stack(stage),
     }
 
 
 def parameters(stage: str) -> dict:
-    """What infra/deploy.py passes in."""
-    return {
+    """What infra/deploy.py passes in (each that the template declares)."""
+    declared = {
         "SiteUrl": {
             "Type": "String",
             "AllowedPattern": "^https://[^/\\s]+$",
@@ -88,18 +90,22 @@ def parameters(stage: str) -> dict:
             "Default": "",
             "Description": "Who receives the alarms (confirm the subscription mail); empty for none",
         },
-        "ReceiptRuleSetName": {
+        "SiteCertificateArn": {
             "Type": "String",
             "Default": "",
-            "Description": "An existing receipt rule set to add the inbound rule to; "
-            f"empty to create {names(stage)['rule_set']}",
+            "AllowedPattern": "^(arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]+)?$",
+            "Description": "The us-east-1 ACM certificate of SiteUrl's host when it is the shop's own domain "
+            "(infra/deploy.py finds it from SITE_URL); empty for CloudFront's",
         },
     }
+    if not alarms.watched(stage):
+        del declared["AlertEmail"]  # no alarms to send
+    return declared
 
 
-def outputs_of_the_stack() -> dict:
+def outputs_of_the_stack(stage: str) -> dict:
     """What infra/deploy.py and the operator read back."""
-    return {
+    outputs = {
         "SiteUrlOutput": {
             "Value": {"Fn::Sub": "https://${StaticSite.DomainName}"},
             "Description": "The CloudFront origin of the admin page, the widget and /api",
@@ -109,9 +115,7 @@ def outputs_of_the_stack() -> dict:
         "CognitoDomainUrl": {"Value": {"Fn::Sub": "https://${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com"}},
         "CognitoClientId": {"Value": {"Ref": "AdminClient"}},
         "UserPoolId": {"Value": {"Ref": "UserPool"}},
-        "AlertTopicArn": {"Value": {"Ref": "AlertTopic"}},
         "ScheduleDeadLetterQueueUrl": {"Value": {"Ref": "ScheduleDeadLetters"}},
-        "InboundRuleSet": {"Value": rule_set()},
         **{
             f"DkimRecord{i}": {
                 "Value": {
@@ -121,6 +125,9 @@ def outputs_of_the_stack() -> dict:
             for i in (1, 2, 3)
         },
     }
+    if alarms.watched(stage):
+        outputs["AlertTopicArn"] = {"Value": {"Ref": "AlertTopic"}}
+    return outputs
 
 
 def lambda_functions_config(stage: str) -> dict:
@@ -139,6 +146,36 @@ def chalice_config_with_functions() -> dict:
 
 def render(document: dict) -> str:
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+# `aws cloudformation deploy --template-file` sends the file as it is, and
+# CloudFormation takes at most this much that way (more needs an S3 bucket,
+# which the bootstrap itself makes).
+TEMPLATE_BODY_BYTES = 51_200
+
+
+def render_by_resource(document: dict) -> str:
+    """A template one resource (parameter, output) a line: the bootstrap's
+    deploy-role policies list every action by name, and indented they would
+    exceed what `aws cloudformation deploy` may send."""
+
+    def compact(value) -> str:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+    lines = ["{"]
+    sections = sorted(document.items())
+    for i, (key, value) in enumerate(sections):
+        end = "," if i < len(sections) - 1 else ""
+        if not isinstance(value, dict):
+            lines.append(f"  {json.dumps(key)}: {compact(value)}{end}")
+            continue
+        lines.append(f"  {json.dumps(key)}: {{")
+        items = sorted(value.items())
+        lines += [
+            f"    {json.dumps(k)}: {compact(v)}{',' if j < len(items) - 1 else ''}" for j, (k, v) in enumerate(items)
+        ]
+        lines.append(f"  }}{end}")
+    return "\n".join([*lines, "}"]) + "\n"
 
 
 def outputs() -> dict[Path, dict]:
@@ -165,7 +202,10 @@ def write() -> None:
         print(f"removed {path.relative_to(ROOT)}")
     for path, document in outputs().items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = render(document) if path.name != "config.json" else json.dumps(document, indent=2) + "\n"
+        if path.name == "config.json":
+            text = json.dumps(document, indent=2) + "\n"
+        else:
+            text = render_by_resource(document) if path.name == "bootstrap.json" else render(document)
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
             print(f"wrote {path.relative_to(ROOT)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
 from functools import lru_cache
@@ -144,5 +145,17 @@ def stage_cors(request, settings) -> dict[str, str]:
     return cors_headers(request, settings.cors_origins, settings.cors_loopback)
 
 
-def source_ip(request) -> str | None:
+# Behind CloudFront, API Gateway's sourceIp is CloudFront's: the stage's
+# CloudFront function puts the viewer's own address in VIEWER_ADDRESS, and
+# CloudFront adds ORIGIN_SECRET, which a request sent around CloudFront lacks.
+VIEWER_ADDRESS = "x-careline-viewer-address"
+ORIGIN_SECRET = "x-careline-origin"
+
+
+def source_ip(request, origin_secret: str | None = None) -> str | None:
+    """The sender's address: the viewer's when CloudFront vouches for it, else the caller's."""
+    if origin_secret and hmac.compare_digest((header(request, ORIGIN_SECRET) or "").encode(), origin_secret.encode()):
+        viewer = header(request, VIEWER_ADDRESS)
+        if viewer:
+            return viewer
     return ((request.context or {}).get("identity") or {}).get("sourceIp")

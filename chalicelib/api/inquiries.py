@@ -26,7 +26,9 @@ def post(request) -> Response:
     try:
         fields = parse_body(request.raw_body or b"", header(request, "content-type") or "application/json")
         answer = services.intake.submit(
-            fields, idempotency_key=header(request, "idempotency-key"), sender=source_ip(request)
+            fields,
+            idempotency_key=header(request, "idempotency-key"),
+            sender=source_ip(request, services.settings.origin_secret),
         )
     except CarelineError as error:
         if not prefers_html(request):

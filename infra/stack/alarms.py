@@ -1,13 +1,24 @@
 """Watching the stage: the alert topic every alarm notifies, the alarms and
-log groups, and the key that encrypts topics and logs."""
+log groups.
+
+Alarms exist in prod only (naming.ALARMED_STAGES): each costs $0.10 a month,
+and no one is on call for dev or staging. Together they see every way a
+function fails: the API's 5xx; each dead-letter queue, where an asynchronous
+function's event lands after Lambda's retries (the schedules', the stream
+consumer's, the webhooks'); the stream consumer's lag; the account's Lambda
+throttles (the stages share the account's concurrency); emails waiting for
+SES; SES's reputation; the signing secret's rotation."""
 
 from __future__ import annotations
 
-from infra.stack import iam
 from infra.stack.data import retained
-from infra.stack.naming import RETAINED_STAGES, names
+from infra.stack.naming import ALARMED_STAGES, names
 
 LOG_RETENTION_DAYS = {"dev": 14, "staging": 30, "prod": 365}
+
+
+def watched(stage: str) -> bool:
+    return stage in ALARMED_STAGES
 
 
 def alarm(
@@ -40,83 +51,45 @@ def alarm(
     }
 
 
-def log_group(name: str, stage: str) -> dict:
+def log_group(name: str | dict, stage: str) -> dict:
+    """Encrypted by CloudWatch Logs (a customer-managed key would cost $1 a
+    month per stage). Kept in every stage: Lambda creates a function's group
+    again when it logs after a deletion, and a stack created again takes a
+    kept group over (infra/deploy.py imports it) instead of failing on it."""
     return retained(
         {
             "Type": "AWS::Logs::LogGroup",
-            "Properties": {
-                "LogGroupName": name,
-                "RetentionInDays": LOG_RETENTION_DAYS[stage],
-                "KmsKeyId": {"Fn::GetAtt": ["StageKey", "Arn"]},
-            },
+            "Properties": {"LogGroupName": name, "RetentionInDays": LOG_RETENTION_DAYS[stage]},
         },
-        stage in RETAINED_STAGES,
+        True,
     )
 
 
 def alerts(stage: str) -> dict:
-    """Every alarm notifies this topic; on-call subscribes by the parameter AlertEmail."""
+    """Every alarm notifies this topic; on-call subscribes by the parameter
+    AlertEmail. It carries alarm names and states only, so SNS's own
+    encryption at rest is not asked for (a key CloudWatch may use costs $1 a month)."""
+    if not watched(stage):
+        return {}
     return {
-        "AlertTopic": {
-            "Type": "AWS::SNS::Topic",
-            "Properties": {"TopicName": names(stage)["alerts"], "KmsMasterKeyId": {"Ref": "StageKey"}},
-        },
+        "AlertTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names(stage)["alerts"]}},
         "AlertSubscription": {
             "Type": "AWS::SNS::Subscription",
             "Condition": "HasAlertEmail",
             "Properties": {"TopicArn": {"Ref": "AlertTopic"}, "Protocol": "email", "Endpoint": {"Ref": "AlertEmail"}},
         },
+        # The account's functions share its concurrency (10 on a new account):
+        # any throttle, of any stage's function, delays prod's.
+        "LambdaThrottlesAlarm": alarm("A Lambda function of the account was throttled", "AWS/Lambda", "Throttles", {}),
     }
 
 
-def stage_key(stage: str) -> dict:
-    """One key for what AWS services write on the stage's behalf: alarm and
-    mail-event topics (CloudWatch and SES cannot use the AWS-managed SNS key)
-    and the log groups."""
-    key_users = [
-        iam.allow_service(service, ["kms:GenerateDataKey*", "kms:Decrypt"], "*", f"{service.split('.')[0].title()}Uses")
-        for service in ("cloudwatch.amazonaws.com", "ses.amazonaws.com")
-    ]
-    logs_use = iam.allow(
-        ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-        "*",
-        sid="LogsUse",
-        principal=iam.service({"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}),
-        condition={
-            "ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": {
-                    "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"
-                }
-            }
-        },
-    )
-    administers = iam.allow(
-        "kms:*",
-        "*",
-        sid="AccountAdministers",
-        principal={"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
-    )
-    key = {
-        "Type": "AWS::KMS::Key",
-        "Properties": {
-            "Description": f"Careline {stage}: topics and logs",
-            "EnableKeyRotation": True,
-            "KeyPolicy": iam.document(administers, *key_users, logs_use),
-        },
-    }
-    return {
-        "StageKey": retained(key, stage in RETAINED_STAGES),
-        "StageKeyAlias": {
-            "Type": "AWS::KMS::Alias",
-            "Properties": {"AliasName": names(stage)["key_alias"], "TargetKeyId": {"Ref": "StageKey"}},
-        },
-    }
-
-
-def queue_alarms(resources: dict) -> dict:
+def queue_alarms(stage: str, resources: dict) -> dict:
     """An alarm on every queue of the stack: a dead-letter queue that holds
     anything, the webhook queue when its deliveries pile up."""
-    made = {}
+    made: dict = {}
+    if not watched(stage):
+        return made
     for lid, resource in resources.items():
         if resource.get("Type") != "AWS::SQS::Queue":
             continue

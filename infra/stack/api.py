@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 
-from infra.stack.alarms import alarm, log_group
+from infra.stack.alarms import alarm, log_group, watched
 from infra.stack.naming import names
 
+STAGE = "api"  # API Gateway's stage (.chalice/config.json api_gateway_stage): /api behind CloudFront
 API_RATE_LIMIT, API_BURST_LIMIT = 50, 100  # per second, per stage: far above a support desk's traffic
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -23,10 +24,18 @@ ACCESS_LOG_FORMAT = {
 
 def resources(stage: str) -> dict:
     app = names(stage)["app"]
-    return {
+    made = {
         "ApiAccessLogs": log_group(f"/aws/apigateway/{app}", stage),
+        # The execution log (LoggingLevel ERROR) goes to a group API Gateway names
+        # itself and would keep forever: made here, with the stage's retention.
+        "ApiExecutionLogs": log_group({"Fn::Sub": f"API-Gateway-Execution-Logs_${{RestAPI}}/{STAGE}"}, stage),
         "RestAPI": {
             "Properties": {
+                # API Gateway's metrics key on the API's name: without one SAM names it after
+                # the OpenAPI title, "careline" in every stage, and the stages' metrics mix.
+                "Name": app,
+                # Any version stops SAM adding a second, unprotected stage named "Stage".
+                "OpenApiVersion": "2.0",
                 "TracingEnabled": True,
                 "MethodSettings": [
                     {
@@ -45,7 +54,9 @@ def resources(stage: str) -> dict:
                 },
             }
         },
-        "Api5xxAlarm": alarm(
-            "The API answered 5xx", "AWS/ApiGateway", "5XXError", {"ApiName": app, "Stage": "api"}, threshold=5
-        ),
     }
+    if watched(stage):
+        made["Api5xxAlarm"] = alarm(
+            "The API answered 5xx", "AWS/ApiGateway", "5XXError", {"ApiName": app, "Stage": STAGE}, threshold=5
+        )
+    return made

@@ -1,19 +1,30 @@
 """What the stage keeps: tables made from the pynamodb models, queues and
 buckets (their building blocks, and the attachments bucket). Outside dev it
-all outlives the stack."""
+all outlives the stack.
+
+A kept resource is RetainExceptOnCreate: a creation that fails and rolls
+back deletes it (Retain would keep it, and its fixed name would fail the next
+try), a stack deletion keeps it, and a stack created again takes it over
+(infra/deploy.py imports existing resources by their names). Only what
+CloudFormation can import by name is kept under a fixed name (tables, log
+groups); queues go with the stack (a queue is imported by its URL, which no
+template sets), and buckets are named per stack. Nothing carries deletion
+protection: it stops CloudFormation's own rollback too; point-in-time
+recovery keeps a deleted table's backup for 35 days."""
 
 from __future__ import annotations
 
 from infra.stack import iam
-from infra.stack.naming import RETAINED_STAGES, importable, names
+from infra.stack.naming import RETAINED_STAGES, bucket_name, importable, names
 
 ON_DEMAND = "PAY_PER_REQUEST"
 STREAMED_TABLE = "tickets"  # whose stream on_change reads
 
 
 def retained(resource: dict, retain: bool) -> dict:
-    policy = "Retain" if retain else "Delete"
-    return resource | {"DeletionPolicy": policy, "UpdateReplacePolicy": policy}
+    if not retain:
+        return resource | {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
+    return resource | {"DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain"}
 
 
 def models() -> dict:
@@ -59,7 +70,6 @@ def table_resource(model, table_name: str, retain: bool) -> dict:
         "KeySchema": _keys(schema["key_schema"]),
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "SSESpecification": {"SSEEnabled": True},
-        "DeletionProtectionEnabled": retain,
     }
     view = getattr(model.Meta, "stream_view_type", None)
     if view:  # the stream consumer reads the new image of each change
@@ -77,7 +87,10 @@ def table_resource(model, table_name: str, retain: bool) -> dict:
     return retained({"Type": "AWS::DynamoDB::Table", "Properties": properties}, retain)
 
 
-def queue(name: str, retain: bool, **extra) -> dict:
+def queue(name: str, **extra) -> dict:
+    """Deleted with the stack in every stage: a kept queue's fixed name would
+    fail a stack created again, which cannot import it (drain the dead-letter
+    queues before deleting a stage: docs/operations.md)."""
     importable()
     from chalicelib.adapters.queue import RETENTION  # what redeliveries are remembered against
 
@@ -91,13 +104,16 @@ def queue(name: str, retain: bool, **extra) -> dict:
                 **extra,
             },
         },
-        retain,
+        False,
     )
 
 
-def bucket(retain: bool, not_logged: str | None = None, **properties) -> dict:
+def bucket(not_logged: str | None = None, **properties) -> dict:
     """A private, versioned, encrypted bucket; `properties` add to or replace
-    the defaults. `not_logged` says why it keeps no access log of its own."""
+    the defaults. `not_logged` says why it keeps no access log of its own.
+    Kept in every stage: CloudFormation cannot delete a bucket that holds
+    anything (a deleted dev stack would end DELETE_FAILED), so each is named
+    for its stack alone (naming.bucket_name) or by CloudFormation."""
     made = retained(
         {
             "Type": "AWS::S3::Bucket",
@@ -116,7 +132,7 @@ def bucket(retain: bool, not_logged: str | None = None, **properties) -> dict:
                 **properties,
             },
         },
-        retain,
+        True,
     )
     if not_logged:
         made["Metadata"] = {"checkov": {"skip": [{"id": "CKV_AWS_18", "comment": not_logged}]}}
@@ -142,8 +158,7 @@ def attachments(stage: str) -> dict:
     n = names(stage)
     return {
         "AttachmentsBucket": bucket(
-            stage in RETAINED_STAGES,
-            BucketName={"Fn::Sub": n["attachments_prefix"] + "${AWS::AccountId}"},
+            BucketName=bucket_name(n["attachments_prefix"]),
             LoggingConfiguration={
                 "DestinationBucketName": {"Ref": "AccessLogsBucket"},
                 "LogFilePrefix": "s3/attachments/",

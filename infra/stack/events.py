@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from infra.stack import iam
 from infra.stack.data import queue
-from infra.stack.naming import RETAINED_STAGES, function_name, lambda_arn, names
+from infra.stack.naming import boundary_arn, function_name, lambda_arn, names
 
 
 def schedules(stage: str) -> dict:
@@ -20,18 +20,19 @@ def schedules(stage: str) -> dict:
     )
     return {
         "ScheduleGroup": {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": n["group"]}},
-        "ScheduleDeadLetters": queue(n["dead_letters"], stage in RETAINED_STAGES),
+        "ScheduleDeadLetters": queue(n["dead_letters"]),
         "SchedulerRole": iam.role(
             iam.trust(iam.service("scheduler.amazonaws.com"), condition=iam.same_account()),
             {"invoke-on-schedule": invoke},
             RoleName=n["scheduler_role"],
+            PermissionsBoundary=boundary_arn(stage),
         ),
     }
 
 
 def webhooks(stage: str) -> dict:
     """A bus per stage; webhooks are delivered from a queue fed by a rule."""
-    n, retain = names(stage), stage in RETAINED_STAGES
+    n = names(stage)
     rule_delivers = iam.allow(
         "sqs:SendMessage",
         {"Fn::GetAtt": ["WebhookQueue", "Arn"]},
@@ -41,10 +42,9 @@ def webhooks(stage: str) -> dict:
     )
     return {
         "EventBus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": n["bus"]}},
-        "WebhookDeadLetters": queue(n["webhook_dead_letters"], retain),
+        "WebhookDeadLetters": queue(n["webhook_dead_letters"]),
         "WebhookQueue": queue(
             n["webhooks"],
-            retain,
             VisibilityTimeout=180,
             RedrivePolicy={"deadLetterTargetArn": {"Fn::GetAtt": ["WebhookDeadLetters", "Arn"]}, "maxReceiveCount": 5},
         ),

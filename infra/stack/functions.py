@@ -9,16 +9,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from infra.stack.alarms import alarm, log_group
+from infra.stack.alarms import alarm, log_group, watched
 from infra.stack.data import STREAMED_TABLE, queue, table_logical_id
 from infra.stack.naming import (
     LAMBDA_RUNTIME,
-    RETAINED_STAGES,
+    boundary_arn,
     function_name,
     importable,
     lambda_arn,
     logical_id,
     names,
+    stack_uuid,
 )
 
 
@@ -108,6 +109,9 @@ def environment(stage: str) -> dict:
         "CARELINE_EVENT_BUS": names(stage)["bus"],
         "CARELINE_ATTACHMENTS_BUCKET": {"Ref": "AttachmentsBucket"},
         "CARELINE_MAIL_CONFIGURATION_SET": names(stage)["configuration_set"],
+        # CloudFront sends it with every request it forwards (infra/stack/site.py): only
+        # such a request's viewer address counts for the per-sender limit.
+        "CARELINE_ORIGIN_SECRET": stack_uuid(),
     }
 
 
@@ -125,40 +129,43 @@ def resources(stage: str) -> dict:
 
 def _function(stage: str, chalice_name: str, settings: dict) -> dict:
     """One function's merge into Chalice's, and what it alone needs."""
-    lid, name, retain = logical_id(chalice_name), function_name(stage, chalice_name), stage in RETAINED_STAGES
+    lid, name = logical_id(chalice_name), function_name(stage, chalice_name)
     trigger = FUNCTIONS[chalice_name].trigger
     properties = {
         "FunctionName": name,
         "Description": FUNCTIONS[chalice_name].description,
         "Environment": {"Variables": settings},
-        "Tracing": "Active",
+        # A job that runs every minute would be traced on every run (Lambda samples
+        # one request a second): X-Ray's price for an idle stage. It traces when called traced.
+        "Tracing": "PassThrough" if trigger == "rate" else "Active",
         "Runtime": LAMBDA_RUNTIME,
     }
     made = {
         f"{lid}LogGroup": log_group(f"/aws/lambda/{name}", stage),
-        f"{lid}ErrorsAlarm": alarm(f"{name} failed", "AWS/Lambda", "Errors", {"FunctionName": name}),
-        f"{lid}ThrottlesAlarm": alarm(f"{name} was throttled", "AWS/Lambda", "Throttles", {"FunctionName": name}),
+        # The role Chalice makes for the function: capped by the stage's boundary.
+        f"{role_id(chalice_name)}": {"Properties": {"PermissionsBoundary": boundary_arn(stage)}},
     }
     if trigger in ASYNC_TRIGGERS:
         if chalice_name == "on_schedule":
             dlq = "ScheduleDeadLetters"  # events.schedules makes it
         else:
             dlq = f"{lid}DeadLetters"
-            made[dlq] = queue(dead_letter_queue(stage, chalice_name), retain)
+            made[dlq] = queue(dead_letter_queue(stage, chalice_name))
         properties["DeadLetterQueue"] = {"Type": "SQS", "TargetArn": {"Fn::GetAtt": [dlq, "Arn"]}}
     if trigger == "stream":
-        made[f"{lid}DeadLetters"] = queue(dead_letter_queue(stage, chalice_name), retain)
+        made[f"{lid}DeadLetters"] = queue(dead_letter_queue(stage, chalice_name))
         properties["Events"] = {f"{lid}DynamodbEventSource": _stream_source(lid)}
-        made[f"{lid}IteratorAgeAlarm"] = alarm(
-            f"{name} lags behind the {STREAMED_TABLE} stream",
-            "AWS/Lambda",
-            "IteratorAge",
-            {"FunctionName": name},
-            statistic="Maximum",
-            threshold=60_000,
-            period=60,
-            evaluation_periods=5,
-        )
+        if watched(stage):
+            made[f"{lid}IteratorAgeAlarm"] = alarm(
+                f"{name} lags behind the {STREAMED_TABLE} stream",
+                "AWS/Lambda",
+                "IteratorAge",
+                {"FunctionName": name},
+                statistic="Maximum",
+                threshold=60_000,
+                period=60,
+                evaluation_periods=5,
+            )
     if trigger == "sqs":
         properties["Events"] = {
             f"{lid}SqsEventSource": {
@@ -170,6 +177,14 @@ def _function(stage: str, chalice_name: str, settings: dict) -> dict:
         }
     made[lid] = {"DependsOn": [f"{lid}LogGroup"], "Properties": properties}
     return made
+
+
+def role_id(chalice_name: str) -> str:
+    """The logical id of the role `chalice package` makes for a function (`ApiHandlerRole`)."""
+    importable()
+    from chalice.utils import to_cfn_resource_name
+
+    return f"{to_cfn_resource_name(chalice_name)}Role"
 
 
 def _stream_source(lid: str) -> dict:

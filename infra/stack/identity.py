@@ -4,9 +4,9 @@ rotation, and the Cognito user pool operators sign in with."""
 from __future__ import annotations
 
 from infra.stack import iam
-from infra.stack.alarms import log_group
+from infra.stack.alarms import alarm, log_group, watched
 from infra.stack.data import retained
-from infra.stack.naming import LAMBDA_RUNTIME, RETAINED_STAGES, ROOT, names
+from infra.stack.naming import LAMBDA_RUNTIME, RETAINED_STAGES, ROOT, boundary_arn, names
 
 # The signing secret rotates on this period; the app accepts the current and
 # the previous key, so a link signed just before a rotation verifies for at
@@ -50,10 +50,14 @@ def signing_secret(stage: str) -> dict:
         ),
         iam.allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
     )
-    return {
-        "SigningSecret": retained(secret, stage in RETAINED_STAGES),
+    made = {
+        # Deleted with the stack: a stack created again could not import it (its id is
+        # read-only) and its fixed name would fail it; links signed with it stop verifying.
+        "SigningSecret": retained(secret, False),
         "SecretRotationRole": iam.role(
-            iam.trust(iam.service("lambda.amazonaws.com")), {"rotate-signing-secret": rotates}
+            iam.trust(iam.service("lambda.amazonaws.com")),
+            {"rotate-signing-secret": rotates},
+            PermissionsBoundary=boundary_arn(stage),
         ),
         "SecretRotation": {
             "Type": "AWS::Lambda::Function",
@@ -65,7 +69,6 @@ def signing_secret(stage: str) -> dict:
                 "Timeout": 30,
                 "MemorySize": 128,
                 "Role": {"Fn::GetAtt": ["SecretRotationRole", "Arn"]},
-                "ReservedConcurrentExecutions": 1,
                 "TracingConfig": {"Mode": "Active"},
                 "Code": {"ZipFile": rotation_code()},
             },
@@ -85,6 +88,11 @@ def signing_secret(stage: str) -> dict:
             },
         },
     }
+    if watched(stage):  # a failed rotation is seen nowhere else
+        made["SecretRotationErrorsAlarm"] = alarm(
+            f"{rotator} failed", "AWS/Lambda", "Errors", {"FunctionName": rotator}, period=3600
+        )
+    return made
 
 
 def operators(stage: str) -> dict:
@@ -97,7 +105,9 @@ def operators(stage: str) -> dict:
             "UsernameAttributes": ["email"],
             "AutoVerifiedAttributes": ["email"],
             "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},  # operators are invited, never sign up
-            "DeletionProtection": "ACTIVE" if retain else "INACTIVE",
+            # Not ACTIVE: protection would stop a failed creation's rollback (RetainExceptOnCreate
+            # keeps the pool from the stack's deletion).
+            "DeletionProtection": "INACTIVE",
             "MfaConfiguration": "OPTIONAL",
             "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
             "Policies": {

@@ -8,15 +8,9 @@ function."""
 from __future__ import annotations
 
 from infra.stack import iam
-from infra.stack.alarms import alarm
+from infra.stack.alarms import alarm, watched
 from infra.stack.data import bucket, expiry
-from infra.stack.naming import RETAINED_STAGES, names
-
-
-def rule_set() -> dict:
-    """The rule set the inbound rule joins: the stack's own, or the account's
-    active one that the parameter ReceiptRuleSetName names."""
-    return {"Fn::If": ["OwnsRuleSet", {"Ref": "InboundRuleSet"}, {"Ref": "ReceiptRuleSetName"}]}
+from infra.stack.naming import bucket_name, names
 
 
 def outgoing(stage: str, on_mail_event: str | None, retry_mail: str | None) -> dict:
@@ -44,10 +38,9 @@ def outgoing(stage: str, on_mail_event: str | None, retry_mail: str | None) -> d
                 "FeedbackAttributes": {"EmailForwardingEnabled": False},
             },
         },
-        "MailEventTopic": {
-            "Type": "AWS::SNS::Topic",
-            "Properties": {"TopicName": n["mail_events"], "KmsMasterKeyId": {"Ref": "StageKey"}},
-        },
+        # Bounce and complaint notices pass through on their way to on_mail_event; SNS
+        # keeps nothing once delivered (a key SES may use would cost $1 a month).
+        "MailEventTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": n["mail_events"]}},
         "MailEventTopicPolicy": {
             "Type": "AWS::SNS::TopicPolicy",
             "Properties": {"Topics": [{"Ref": "MailEventTopic"}], "PolicyDocument": iam.document(ses_publishes)},
@@ -66,7 +59,8 @@ def outgoing(stage: str, on_mail_event: str | None, retry_mail: str | None) -> d
             },
         },
     }
-    for metric, threshold in (("Bounce", 0.05), ("Complaint", 0.001)):  # half of SES's review thresholds
+    for metric, threshold in (("Bounce", 0.05), ("Complaint", 0.001)) if watched(stage) else ():
+        # half of SES's review thresholds
         resources[f"Mail{metric}RateAlarm"] = alarm(
             f"{metric} rate of mail sent through {n['configuration_set']} nears SES's review threshold",
             "AWS/SES",
@@ -78,7 +72,7 @@ def outgoing(stage: str, on_mail_event: str | None, retry_mail: str | None) -> d
         )
     if on_mail_event:
         resources |= _mail_events_reach(on_mail_event)
-    if retry_mail:
+    if retry_mail and watched(stage):  # the metric exists for its alarm alone ($0.30 a month)
         resources |= _retry_backlog(stage, retry_mail)
     return resources
 
@@ -133,35 +127,31 @@ def _retry_backlog(stage: str, handler: str) -> dict:
 
 def incoming(stage: str, on_inbound_email: str | None) -> dict:
     """The receipt rule stores each message in the bucket, the bucket
-    notifies on_inbound_email. The account's active rule set is the one
-    manual step (docs/operations.md)."""
+    notifies on_inbound_email. The rule joins the account's one active rule
+    set, which the bootstrap stack owns (infra/stack/ci.py): CloudFormation
+    cannot activate a set, and a stage's stack must not own what all share.
+
+    The bucket is Retain, not RetainExceptOnCreate: SES writes a setup
+    notice into it when the rule is made, so no rollback could delete it;
+    its name is the stack's own, so a retry never meets it."""
     n = names(stage)
-    name = n["inbound_prefix"] + "${AWS::AccountId}"
+    name = bucket_name(n["inbound_prefix"])
     inbound = bucket(
-        stage in RETAINED_STAGES,
-        BucketName={"Fn::Sub": name},
+        BucketName=name,
         LoggingConfiguration={"DestinationBucketName": {"Ref": "AccessLogsBucket"}, "LogFilePrefix": "s3/inbound/"},
         LifecycleConfiguration=expiry("expire-raw-mail", days=30, noncurrent_days=1, abort_uploads=True),
-    )
+    ) | {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
     ses_delivers = iam.allow_service(
-        "ses.amazonaws.com",
-        "s3:PutObject",
-        {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{name}/*"},
-        "SesDeliversInboundMail",
+        "ses.amazonaws.com", "s3:PutObject", {"Fn::Sub": "${InboundMailBucket.Arn}/*"}, "SesDeliversInboundMail"
     )
     resources = {
         "InboundMailBucket": inbound,
         "InboundMailBucketPolicy": iam.bucket_policy("InboundMailBucket", ses_delivers),
-        "InboundRuleSet": {
-            "Type": "AWS::SES::ReceiptRuleSet",
-            "Condition": "OwnsRuleSet",
-            "Properties": {"RuleSetName": n["rule_set"]},
-        },
         "InboundRule": {
             "Type": "AWS::SES::ReceiptRule",
             "DependsOn": ["InboundMailBucketPolicy"],
             "Properties": {
-                "RuleSetName": rule_set(),
+                "RuleSetName": n["rule_set"],
                 "Rule": {
                     "Name": n["app"],
                     "Enabled": True,
@@ -174,9 +164,9 @@ def incoming(stage: str, on_inbound_email: str | None) -> dict:
         },
     }
     if on_inbound_email:
-        resources["InboundMailPermission"] = iam.invoke_permission(
-            on_inbound_email, "s3.amazonaws.com", {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{name}"}
-        )
+        # The bucket notifies the function, so the permission cannot name the bucket: it spells the name out.
+        bucket_arn = {"Fn::Sub": ["arn:${AWS::Partition}:s3:::" + name["Fn::Sub"][0], name["Fn::Sub"][1]]}
+        resources["InboundMailPermission"] = iam.invoke_permission(on_inbound_email, "s3.amazonaws.com", bucket_arn)
         inbound["DependsOn"] = "InboundMailPermission"
         inbound["Properties"]["NotificationConfiguration"] = {
             "LambdaConfigurations": [

@@ -11,9 +11,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 AWS_STAGES = ("dev", "staging", "prod")
-# Tables, buckets and the user pool outlive the stack, except in dev, whose
-# data is disposable and whose fixed names must be free for a new stack.
+# Tables, queues, the secret and the user pool outlive the stack, except in
+# dev, whose data is disposable. (Buckets and log groups outlive it in every
+# stage: infra/stack/data.py and alarms.py say why.)
 RETAINED_STAGES = ("staging", "prod")
+# Alarms, the metric they need and the alert topic's mail cost money every
+# month (docs/operations.md, "What a stage costs"): only prod is watched.
+ALARMED_STAGES = ("prod",)
 # The newest Python that both Chalice 1.34 and Lambda support. Chalice takes
 # the runtime, and the wheels it packages, from the Python that runs
 # `chalice package`, so infra/deploy.py packages only with this version.
@@ -59,8 +63,8 @@ def names(stage: str) -> dict[str, str]:
         "alerts": f"{base}-alerts",
         "mail_events": f"{base}-mail-events",
         "secret": f"{app}/{stage}/signing-secret",
-        "inbound_prefix": f"{base}-inbound-",  # + account id: bucket names are global
-        "attachments_prefix": f"{base}-attachments-",  # + account id
+        "inbound_prefix": f"{base}-inbound-",  # + account id and the stack's: bucket names are global
+        "attachments_prefix": f"{base}-attachments-",  # + account id and the stack's
         "mail_domain": sender(stage).rpartition("@")[2],
         "support_address": stage_document(stage)["support_address"],
         "configuration_set": base,
@@ -68,8 +72,8 @@ def names(stage: str) -> dict[str, str]:
         "webhooks": f"{base}-webhooks",
         "webhook_dead_letters": f"{base}-webhooks-dlq",
         "webhook_secrets": f"{app}/{stage}/webhooks/",  # + the endpoint's name
-        "key_alias": f"alias/{base}",
-        "rule_set": f"{app}-inbound",  # one active receipt rule set per account and region
+        "rule_set": f"{app}-inbound",  # one active receipt rule set per account and region: the bootstrap's
+        "boundary": f"{base}-boundary",  # the permissions boundary of every role the stack creates
         "metrics_namespace": f"Careline/{stage}",
     }
 
@@ -90,3 +94,20 @@ def logical_id(chalice_name: str) -> str:
 
 def lambda_arn(name: str) -> dict:
     return {"Fn::Sub": f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}"}
+
+
+def stack_uuid() -> dict:
+    """The random part of the stack's id: new with every stack, known to no one outside the account."""
+    return {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+
+
+def bucket_name(prefix: str) -> dict:
+    """A bucket name of this stack alone (`<prefix><account>-<8 hex of the stack id>`): a stack
+    created again never meets the buckets its predecessor kept."""
+    stack = {"Fn::Select": [0, {"Fn::Split": ["-", stack_uuid()]}]}
+    return {"Fn::Sub": [f"{prefix}${{AWS::AccountId}}-${{Stack}}", {"Stack": stack}]}
+
+
+def boundary_arn(stage: str) -> dict:
+    """The bootstrap's permissions boundary for the stage's roles (infra/stack/ci.py)."""
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy/{names(stage)['boundary']}"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from infra.stack import iam
 from infra.stack.data import bucket, expiry
-from infra.stack.naming import RETAINED_STAGES, importable, names
+from infra.stack.naming import importable, names, stack_uuid
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CloudFront managed cache policies
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -15,7 +15,7 @@ SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # response headers po
 
 
 def resources(stage: str) -> dict:
-    n, retain = names(stage), stage in RETAINED_STAGES
+    n = names(stage)
     cloudfront_reads = iam.allow(
         "s3:GetObject",
         {"Fn::Sub": "${StaticSiteBucket.Arn}/*"},
@@ -31,7 +31,6 @@ def resources(stage: str) -> dict:
     )
     return {
         "StaticSiteBucket": bucket(
-            retain,
             LoggingConfiguration={"DestinationBucketName": {"Ref": "AccessLogsBucket"}, "LogFilePrefix": "s3/static/"},
         ),
         "StaticSiteBucketPolicy": iam.bucket_policy("StaticSiteBucket", cloudfront_reads),
@@ -47,16 +46,45 @@ def resources(stage: str) -> dict:
             },
         },
         "SiteHeaders": site_headers(n["app"]),
+        "ViewerAddress": viewer_address(n["app"]),
         "StaticSite": distribution(stage),
-        **access_logs(retain),
+        **access_logs(),
     }
 
 
-def access_logs(retain: bool) -> dict:
+def viewer_address(app: str) -> dict:
+    """API Gateway sees CloudFront's address, not the customer's, and the
+    origin request policy that keeps the viewer's Host out (API Gateway needs
+    its own) forwards no CloudFront-* header: this function hands the API the
+    viewer's address, overwriting whatever the viewer sent under that name."""
+    importable()
+    from chalicelib.api.http import VIEWER_ADDRESS
+
+    code = (
+        "function handler(event) {\n"
+        "  var request = event.request;\n"
+        f"  request.headers['{VIEWER_ADDRESS}'] = {{value: event.viewer.ip}};\n"
+        "  return request;\n"
+        "}\n"
+    )
+    return {
+        "Type": "AWS::CloudFront::Function",
+        "Properties": {
+            "Name": f"{app}-viewer-address",
+            "AutoPublish": True,
+            "FunctionConfig": {
+                "Comment": "The viewer's address for the API's per-sender limit",
+                "Runtime": "cloudfront-js-2.0",
+            },
+            "FunctionCode": code,
+        },
+    }
+
+
+def access_logs() -> dict:
     """Access logs of the buckets and the distribution. CloudFront's standard
     logs are written with an ACL, hence BucketOwnerPreferred here only."""
     logs = bucket(
-        retain,
         not_logged="the access-log bucket does not log its own access",
         OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]},
         LifecycleConfiguration=expiry("expire-logs", days=90, noncurrent_days=1),
@@ -68,6 +96,17 @@ def access_logs(retain: bool) -> dict:
 
 
 def distribution(stage: str) -> dict:
+    """The shop's own domain when infra/deploy.py found its certificate (parameter
+    SiteCertificateArn, us-east-1), else CloudFront's."""
+    importable()
+    from chalicelib.api.http import ORIGIN_SECRET
+
+    own_domain = {
+        "AcmCertificateArn": {"Ref": "SiteCertificateArn"},
+        "SslSupportMethod": "sni-only",
+        "MinimumProtocolVersion": "TLSv1.2_2021",
+    }
+    host = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "SiteUrl"}]}]}  # https://<host>
     return {
         "Type": "AWS::CloudFront::Distribution",
         "Properties": {
@@ -82,7 +121,8 @@ def distribution(stage: str) -> dict:
                 "DefaultRootObject": "admin/index.html",
                 "HttpVersion": "http2and3",
                 "IPV6Enabled": True,
-                "ViewerCertificate": {"CloudFrontDefaultCertificate": True},
+                "Aliases": {"Fn::If": ["HasOwnDomain", [host], {"Ref": "AWS::NoValue"}]},
+                "ViewerCertificate": {"Fn::If": ["HasOwnDomain", own_domain, {"CloudFrontDefaultCertificate": True}]},
                 "Origins": [
                     {
                         "Id": "static",
@@ -94,6 +134,8 @@ def distribution(stage: str) -> dict:
                         "Id": "api",
                         "DomainName": {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"},
                         "CustomOriginConfig": {"OriginProtocolPolicy": "https-only", "OriginSSLProtocols": ["TLSv1.2"]},
+                        # What a request sent around CloudFront lacks (the functions know it too).
+                        "OriginCustomHeaders": [{"HeaderName": ORIGIN_SECRET, "HeaderValue": stack_uuid()}],
                     },
                 ],
                 "DefaultCacheBehavior": {
@@ -114,6 +156,12 @@ def distribution(stage: str) -> dict:
                         "ResponseHeadersPolicyId": SECURITY_HEADERS,
                         "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
                         "Compress": True,
+                        "FunctionAssociations": [
+                            {
+                                "EventType": "viewer-request",
+                                "FunctionARN": {"Fn::GetAtt": ["ViewerAddress", "FunctionARN"]},
+                            }
+                        ],
                     }
                 ],
             }

@@ -436,3 +436,27 @@ def test_one_sender_flooding_with_many_addresses_is_stopped_unless_limits_are_of
     # Every address new, one source address: the per-sender window is what stops it.
     assert [post(client, FORM | {"email": f"c{n}@example.com"}).status_code for n in range(4)] == answers
     assert bool(services.store.ticket_ids_of("c3@example.com")) == (answers[-1] == 201)
+
+
+def _behind_cloudfront():
+    return replace(_sender_limited(True), origin_secret="cloudfront-says-so")
+
+
+@pytest.mark.parametrize("settings", [_behind_cloudfront()], ids=["behind CloudFront"])
+def test_behind_cloudfront_each_customer_has_their_own_limit_and_a_forger_has_none_to_escape(client):
+    """Every request reaches API Gateway from CloudFront's addresses: the
+    per-sender limit counts the viewer's address CloudFront vouches for."""
+    from chalicelib.api.http import ORIGIN_SECRET, VIEWER_ADDRESS
+
+    def through_cloudfront(n, viewer):
+        headers = JSON_HEADERS | {ORIGIN_SECRET: "cloudfront-says-so", VIEWER_ADDRESS: viewer}
+        return post(client, FORM | {"email": f"v{n}@example.com"}, headers=headers).status_code
+
+    # Five customers behind one edge location: none waits for another.
+    assert [through_cloudfront(n, f"203.0.113.{n}") for n in range(5)] == [201] * 5
+    # One customer sending many: stopped at the limit, whatever the edge.
+    assert [through_cloudfront(10 + n, "198.51.100.7") for n in range(4)] == [201, 201, 201, 429]
+    # Around CloudFront, a made-up viewer address without the secret counts as the caller's own.
+    forged = JSON_HEADERS | {ORIGIN_SECRET: "guess", VIEWER_ADDRESS: "192.0.2.99"}
+    answers = [post(client, FORM | {"email": f"f{n}@example.com"}, headers=forged).status_code for n in range(4)]
+    assert answers == [201, 201, 201, 429]
