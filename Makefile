@@ -36,11 +36,11 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	rm -f $(CHECKOV)/.installed-* && touch $@
 
 run: $(RUN_STAMP)
-	$(BIN)/python -m infra.devserver
+	$(BIN)/python -m local.devserver
 
 # Demo tickets over the last 30 days in the running stack (start `make run` first).
 demo: $(RUN_STAMP)
-	$(BIN)/python -m infra.demo
+	$(BIN)/python -m local.demo
 
 # Lint, format and types first (seconds), then every test.
 lint: $(STAMP)

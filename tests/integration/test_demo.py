@@ -9,7 +9,7 @@ def call(client, method, path, headers, body=None):
 
 
 def test_the_local_stage_starts_with_its_demo_agents_and_macros_once(client, operator, services, new_ticket):
-    from chalicelib.dev.provision import seed
+    from local.provision import seed
 
     assert seed(services) == {"agents": 3, "macros": 4}
     admin = operator("admin", "lead@shop.example")
@@ -24,7 +24,7 @@ def test_the_local_stage_starts_with_its_demo_agents_and_macros_once(client, ope
 
 
 def test_demo_tickets_are_worked_through_simulated_weeks(client, operator, services):
-    from chalicelib.dev.provision import seed
+    from local.provision import seed
 
     seed(services)
     loaded = call(client, "POST", "/_dev/demo", {}, {"tickets": 14, "days": 6, "seed": 3})

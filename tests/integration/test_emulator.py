@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib.dev.emulator import SerialisedMotoServer
+from local.emulator import SerialisedMotoServer
 from tests.stack import free_port
 
 THREADS, EACH, EXISTING = 16, 4, 600  # enough items that a table snapshot takes a while to copy

@@ -1,6 +1,6 @@
 """`make demo`: about 200 realistic tickets over the last 30 days in the
 running `make run` stack (start it first), worked through by the app's own
-services in simulated time (chalicelib/dev/demo.py): replies, customers
+services in simulated time (local/simulation.py): replies, customers
 writing back, resolutions, ratings, SLA warnings and breaches, follow-ups.
 
 Loads in batches so it can say how far it got. TICKETS, DAYS and PORT (or

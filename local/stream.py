@@ -9,10 +9,10 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from ..adapters.aws import client
-from ..adapters.tables import table_name
-from ..log import logger
-from ..services.consumer import actionable
+from chalicelib.adapters.aws import client
+from chalicelib.adapters.tables import table_name
+from chalicelib.log import logger
+from chalicelib.services.consumer import actionable
 
 log = logger(__name__)
 BATCH = 100

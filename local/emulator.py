@@ -9,7 +9,7 @@ moto's TransactWriteItems also deep-copies every table it names, once per
 item, before it starts (to roll back on failure), and those copies pile up:
 memory grows with the square of the items stored (a few hundred intakes take
 gigabytes; 2,000 had the local stack killed for want of memory). This server
-installs chalicelib/dev/moto_patches.py, which snapshots only the items a
+installs local/moto_patches.py, which snapshots only the items a
 transaction names and reads a key query's partition alone.
 
 Same start/stop interface as `moto.server.ThreadedMotoServer`.
