@@ -83,6 +83,7 @@ def main() -> int:
 
     emulator = SerialisedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     emulator.start()
+    emulator.dispatch_in_process()  # this process's own calls skip the socket
 
     from chalice.cli.factory import CLIFactory
 
