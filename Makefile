@@ -29,7 +29,7 @@ $(UV_STAMP):
 
 $(RUN_STAMP): requirements.txt requirements-run.txt | $(UV_STAMP)
 	@echo "Installing Careline's runtime (boto3, pynamodb), the local API server (Chalice) and the AWS emulator"
-	@echo "(moto) into $(VENV): about 40 packages, half a minute on a fresh machine, a few seconds from uv's cache"
+	@echo "(moto) into $(VENV): about 75 packages, which uv downloads in parallel (seconds; the list below is what it installed)"
 	$(INSTALL) $(BIN)/python -r requirements-run.txt
 	@$(BIN)/python -c "import chalice, moto, pynamodb" && rm -f $(VENV)/.run-* && touch $@
 
