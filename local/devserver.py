@@ -75,7 +75,7 @@ def main() -> int:
     for name in [k for k in os.environ if k.startswith("AWS_PROFILE") or k == "AWS_CONFIG_FILE"]:
         del os.environ[name]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("werkzeug", "botocore", "urllib3"):
+    for noisy in ("werkzeug", "botocore", "urllib3", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     sys.path.insert(0, str(ROOT))
 
