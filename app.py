@@ -3,7 +3,8 @@
 A request writes one transaction and answers; the `tickets` table's stream
 (`on_change`) does the rest. Timed actions arrive through `on_schedule`,
 customers' emails through `on_inbound_email`, SES's bounces and complaints
-through `on_mail_event`; `deliver_webhooks` posts the published events."""
+through `on_mail_event`; `deliver_webhooks` posts the published events.
+The local stage's dev routes are added by its own server (local/), never here."""
 
 import os
 
@@ -232,11 +233,3 @@ def on_mail_event(event, context):
     """SES's bounces and complaints (through the configuration set's topic): the address is mailed no more."""
     with bound(function="on_mail_event", request_id=getattr(context, "aws_request_id", None)):
         return container().mail_events.handle(event)
-
-
-# The local stage's dev routes (mailbox, clock, tokens) are never deployed:
-# they exist only when the process runs as stage `local`.
-if os.environ.get("CARELINE_STAGE") == "local":
-    from chalicelib.dev.routes import dev
-
-    app.register_blueprint(dev)

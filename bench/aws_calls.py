@@ -92,8 +92,10 @@ def emulated_app() -> Iterator[object]:
         from chalicelib.adapters.tables import reset_clients
         from chalicelib.clock import FixedClock
         from chalicelib.config import load_settings
-        from chalicelib.dev.moto_patches import install
-        from chalicelib.dev.provision import provision
+        from local.container import install as install_local_stage
+        from local.moto_patches import install
+        from local.provision import provision
+        from local.routes import register
 
         from .moto_indexes import fast_index_queries
 
@@ -103,9 +105,9 @@ def emulated_app() -> Iterator[object]:
             # No webhooks: the local stage's receiver is `make run`'s, and no stage in AWS names one.
             settings = replace(load_settings(), webhooks=())
             provision(settings)
-            wiring.use(wiring.Container(settings, FixedClock(START)))
+            install_local_stage(settings, FixedClock(START))
             try:
-                with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
+                with Client(register(app), stage_name="local", project_dir=str(ROOT)) as client:
                     yield client
             finally:
                 wiring.use(None)
@@ -146,7 +148,7 @@ def calls_of(act) -> tuple[Tally, Tally, object]:
     """The calls `act` makes (a request, a schedule's invocation), then the
     stream consumer's for what it wrote (the local poller's reads of the
     stream itself excluded: Lambda's are not the function's); and what `act` returned."""
-    from chalicelib.dev.stream import drain
+    from local.stream import drain
 
     with counting_calls() as request:
         answer = act()
@@ -171,7 +173,7 @@ def _breakdown(calls: Counter) -> dict[str, int]:
 def _batch(client, first: int, count: int) -> int:
     """Calls the consumer makes for `count` intakes handed over in one batch (the local
     poller's reads of the stream itself excluded: Lambda's are not the function's)."""
-    from chalicelib.dev.stream import drain
+    from local.stream import drain
 
     for n in range(first, first + count):
         _post(client, n)

@@ -131,7 +131,7 @@ def emulator():
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env |= _STAGE_ENV | {"AWS_ENDPOINT_URL": endpoint}
         setup = (
-            "from chalicelib.config import load_settings\nfrom chalicelib.dev.provision import provision\n"
+            "from chalicelib.config import load_settings\nfrom local.provision import provision\n"
             "provision(load_settings())\n"
         )
         for _ in range(50):

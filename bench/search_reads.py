@@ -190,7 +190,7 @@ AGAIN = (
 def writes() -> dict:
     """Write units of one ticket's life, per step, search apart."""
     from chalicelib.container import container
-    from chalicelib.dev.stream import drain
+    from local.stream import drain
 
     steps = {}
     with emulated_app() as client:

@@ -2,7 +2,7 @@
 
 Each ticket lives its life through the domain's own transitions
 (chalicelib/domain/ticket.py), told as `make demo` tells it (its stories,
-people and times of day, chalicelib/dev/demo.py): a customer writes in
+people and times of day, local/stories.py): a customer writes in
 (priority by the stage's rules), is assigned, answered (some late, some
 never), writes back, waits, is resolved and rates; its one timed action at a
 time (SLA warning, breach and escalation, follow-up, close) fires at its
@@ -65,16 +65,16 @@ def lives(count: int, end: datetime, *, days: int = 30, seed: int = 7) -> list[L
     (ids in time order, as intake makes them), each played to `end`. Kept
     for the next benchmark that asks for the same (callers only read them)."""
     from chalicelib.config import load_settings
-    from chalicelib.dev.demo import _moment
     from chalicelib.domain import identifiers
+    from local.stories import moment
 
     settings = load_settings({"CARELINE_STAGE": "local"})  # the stage the emulated app runs
     rng = random.Random(seed)
     begin = end - timedelta(days=days)
-    moments = sorted(_moment(rng, begin, days) for _ in range(count))
+    moments = sorted(moment(rng, begin, days) for _ in range(count))
     # Ids and references drawn from the seed too: the same tickets (and index shards) every run.
     with mock.patch.object(identifiers.secrets, "randbits", random.Random(seed).getrandbits):
-        return [_Play(settings, rng, end, n, moment).run() for n, moment in enumerate(moments)]
+        return [_Play(settings, rng, end, n, at).run() for n, at in enumerate(moments)]
 
 
 class _Play:
@@ -122,11 +122,11 @@ class _Play:
     # The people
 
     def _intake(self):
-        from chalicelib.dev.demo import FIRST_NAMES, ITEMS, LAST_NAMES, STORIES, _slug
         from chalicelib.domain import ticket as tickets
         from chalicelib.domain.identifiers import new_reference, new_ticket_id
         from chalicelib.domain.inquiry import Callback, Inquiry
         from chalicelib.domain.priority import assign_priority
+        from local.stories import FIRST_NAMES, ITEMS, LAST_NAMES, STORIES, slug
 
         rng, n = self.rng, self.n
         story = self.story = rng.choice(STORIES)
@@ -141,7 +141,7 @@ class _Play:
             channel = "email"
         inquiry = Inquiry(
             name=f"{first} {last}",
-            email=f"{_slug(first)}.{_slug(last)}{n % 97}@{domain}",
+            email=f"{slug(first)}.{slug(last)}{n % 97}@{domain}",
             message=story.message.format(**values),
             subject=story.subject.format(**values),
             channel=channel,

@@ -75,7 +75,7 @@ def _advance(client, step: str) -> None:
 def _lifecycles(client, count: int) -> tuple[dict[str, Meter], dict[str, Meter]]:
     """Each step for all `count` tickets, then the consumer once: request and
     consumer units per step."""
-    from chalicelib.dev.stream import drain
+    from local.stream import drain
 
     agent = operator_headers(client, AGENTS[0], "agent")
     tickets = [{} for _ in range(count)]

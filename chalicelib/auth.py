@@ -1,12 +1,11 @@
-"""Operator tokens: Cognito-issued JWTs in AWS stages, locally signed ones in
-the local stage, both verified by the same code (RS256 against a JWKS)."""
+"""Operator tokens: Cognito-issued JWTs, verified against the user pool's
+JWKS (RS256); the local stage's own tokens (local/tokens.py) go through the
+same TokenVerifier."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from .domain.errors import ServiceUnavailable, Unauthorized
@@ -16,9 +15,6 @@ from .log import logger
 log = logger(__name__)
 
 ROLES = ("agent", "admin")
-LOCAL_KID = "careline-local"
-LOCAL_AUDIENCE = "careline-local"
-LOCAL_LIFETIME = timedelta(days=365)  # the dev clock may move by days
 CLOCK_SKEW_SECONDS = 60
 # The pool's key set is fetched again at most once in this long for a kid it
 # does not hold (a rotated key), and not at all this long after a failed fetch;
@@ -92,43 +88,6 @@ class TokenVerifier:
             raise Unauthorized("token not yet valid")
         roles = frozenset(g for g in claims.get("cognito:groups", ()) if g in ROLES)
         return Principal(claims["sub"], claims.get("email", ""), roles, claims.get("name", ""))
-
-
-@lru_cache(maxsize=1)
-def _local_key():
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    # A fresh key per process: tokens of an earlier `make run` stop working.
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def local_issuer(public_url: str) -> str:
-    return f"{public_url}/_dev"
-
-
-def issue_local_token(email: str, role: str, public_url: str, now: datetime) -> str:
-    import jwt
-
-    claims = {
-        "sub": email,
-        "email": email,
-        "cognito:groups": [role],
-        "token_use": "id",
-        "iss": local_issuer(public_url),
-        "aud": LOCAL_AUDIENCE,
-        "iat": int(now.timestamp()),
-        "exp": int((now + LOCAL_LIFETIME).timestamp()),
-    }
-    return jwt.encode(claims, _local_key(), algorithm="RS256", headers={"kid": LOCAL_KID})
-
-
-def local_verifier(public_url: str, clock) -> TokenVerifier:
-    return TokenVerifier(
-        local_issuer(public_url),
-        LOCAL_AUDIENCE,
-        lambda kid: _local_key().public_key() if kid == LOCAL_KID else None,
-        clock,
-    )
 
 
 class CognitoKeys:

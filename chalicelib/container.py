@@ -8,13 +8,13 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .clock import Clock, OffsetClock, SystemClock
+from .clock import Clock, SystemClock
 from .config import Settings, load_settings
 
 if TYPE_CHECKING:
     from .adapters.bus import EventBus
     from .adapters.counters import MetricCounters
-    from .adapters.secrets import SigningKey
+    from .adapters.secrets import SigningKey, WebhookSecrets
     from .adapters.store.claims import ClaimStore
     from .adapters.store.customers import CustomerStore
     from .adapters.store.deliveries import DeliveryStore
@@ -39,10 +39,6 @@ if TYPE_CHECKING:
     from .services.timers import Timers
     from .services.webhooks import Webhooks
     from .services.writer import TicketWriter
-
-# The local stage's clock: shared by every request in the `make run` process,
-# moved forward by POST /_dev/clock.
-DEV_CLOCK = OffsetClock()
 
 
 class Container:
@@ -116,13 +112,13 @@ class Container:
     def bus(self) -> EventBus:
         from .adapters.bus import EventBus
 
-        bus = EventBus(self.settings.event_bus)
-        if self.settings.stage == "local":  # GET /_dev/events lists what was published
-            from .dev.events import RecordingBus
+        return EventBus(self.settings.event_bus)
 
-            # No queue locally: the stage's webhooks get each event right away.
-            return RecordingBus(bus, self.webhooks.deliver if self.settings.webhooks else None)
-        return bus
+    @cached_property
+    def webhook_secrets(self) -> WebhookSecrets:
+        from .adapters.secrets import WebhookSecrets
+
+        return WebhookSecrets(from_secrets_manager=True)
 
     # Services
 
@@ -258,23 +254,17 @@ class Container:
 
     @cached_property
     def webhooks(self) -> Webhooks:
-        from .adapters.secrets import WebhookSecrets
         from .services.webhooks import Webhooks
 
-        s = self.settings
-        return Webhooks(
-            s.webhooks, self.claim_store, self.clock, WebhookSecrets(from_secrets_manager=s.stage != "local")
-        )
+        return Webhooks(self.settings.webhooks, self.claim_store, self.clock, self.webhook_secrets)
 
     @cached_property
     def verifier(self) -> TokenVerifier:
-        """Operator tokens: the local stage's own key, or the Cognito pool's
-        JWKS. Without a configured pool every token is refused (fail closed)."""
-        from .auth import CognitoKeys, TokenVerifier, local_verifier
+        """Operator tokens: the Cognito pool's JWKS. Without a configured pool
+        every token is refused (fail closed)."""
+        from .auth import CognitoKeys, TokenVerifier
 
         s = self.settings
-        if s.stage == "local":
-            return local_verifier(s.public_url, self.clock)
         keys = CognitoKeys(f"{s.cognito_issuer}/.well-known/jwks.json") if s.cognito_issuer else (lambda kid: None)
         return TokenVerifier(s.cognito_issuer or "", s.cognito_client_id or "", keys, self.clock)
 
@@ -285,12 +275,11 @@ _current: Container | None = None
 def container() -> Container:
     global _current
     if _current is None:
-        settings = load_settings()
-        _current = Container(settings, DEV_CLOCK if settings.stage == "local" else SystemClock())
+        _current = Container(load_settings(), SystemClock())
     return _current
 
 
 def use(replacement: Container | None) -> None:
-    """Install a container (tests), or None to build afresh on next use."""
+    """Install a container (the local stage, tests), or None to build afresh on next use."""
     global _current
     _current = replacement

@@ -14,7 +14,6 @@ a route has no entry in infra/openapi.yaml.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -84,7 +83,7 @@ INVALID_ANSWER = EXAMPLES["invalid_answer"]
 def values() -> dict:
     """The limits infra/openapi.yaml names with `$value`: the code defines them."""
     from chalicelib.auth import ROLES
-    from chalicelib.dev.routes import MAX_ADVANCE_MINUTES
+    from local.routes import MAX_ADVANCE_MINUTES
 
     return {"max_advance_minutes": MAX_ADVANCE_MINUTES, "roles": list(ROLES)}
 
@@ -221,22 +220,21 @@ def _operation(path: str, method: str, entry, spec: dict | None) -> dict:
 
 def is_local_only(path: str, entry) -> bool:
     # The dev blueprint's routes (mailbox, clock, tokens, static admin page) exist in stage local only.
-    return path.startswith("/_dev") or entry.view_function.__module__ == "chalicelib.dev.routes"
+    return path.startswith("/_dev") or entry.view_function.__module__ == "local.routes"
 
 
 def app_routes():
+    """The routes as the local stage serves them: the app's and the dev routes."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("CARELINE_STAGE", "local")  # app.py registers the dev routes at import time
     from app import app
+    from local.routes import register
 
-    return app.routes
+    return register(app).routes
 
 
 def build(include_dev: bool = False) -> dict:
     routes, documented = app_routes(), operations()
-    if include_dev and not any(p.startswith("/_dev") for p in routes):
-        raise RuntimeError("app was imported outside stage local: set CARELINE_STAGE=local before importing it")
     paths: dict = {}
     for path, methods in routes.items():
         for method, entry in methods.items():
@@ -294,7 +292,6 @@ def render(document: dict) -> str:
 
 
 if __name__ == "__main__":
-    os.environ["CARELINE_STAGE"] = "local"  # whatever the shell says: the local document needs the dev routes
     from chalicelib.api.description import PACKAGED
 
     public_document = render(build())

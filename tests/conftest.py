@@ -48,7 +48,7 @@ def aws():
     test would be most of the suite's time."""
     from moto import mock_aws
 
-    from chalicelib.dev.moto_patches import install
+    from local.moto_patches import install
 
     install()
     global _sessions_hooked
@@ -82,31 +82,32 @@ def settings():
 
 @pytest.fixture
 def services(aws, clock, settings):
-    """The app's services on emulated AWS, with resources provisioned as `make run` does."""
+    """The local stage's services on emulated AWS, with resources provisioned as `make run` does."""
     from chalicelib import container as wiring
-    from chalicelib.dev.provision import provision
+    from local.container import install
+    from local.provision import provision
 
     provision(settings)
-    built = wiring.Container(settings, clock)
-    wiring.use(built)
-    yield built
+    yield install(settings, clock)  # recording bus, dev tokens, literal webhook secrets
     wiring.use(None)
 
 
 @pytest.fixture
 def client(services):
+    """The app as `make run` serves it (its dev routes too), through chalice.test."""
     from chalice.test import Client
 
     from app import app
+    from local.routes import register
 
-    with Client(app, stage_name="local", project_dir=str(ROOT)) as test_client:
+    with Client(register(app), stage_name="local", project_dir=str(ROOT)) as test_client:
         yield test_client
 
 
 @pytest.fixture
 def settle(services):
     """Let the stream consumer catch up, as `/_dev/mail` does before it answers."""
-    from chalicelib.dev.stream import drain
+    from local.stream import drain
 
     return drain
 
@@ -114,7 +115,7 @@ def settle(services):
 @pytest.fixture
 def mailbox(services, settle):
     """Every email sent so far, once everything caused so far has finished."""
-    from chalicelib.dev.mailbox import sent_messages
+    from local.mailbox import sent_messages
 
     def read():
         settle()

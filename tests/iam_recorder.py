@@ -4,7 +4,7 @@ policy (infra/stack/policies.py), and each granted action must be used. A
 pytest plugin (pytest.ini loads it with `-p tests.iam_recorder`).
 
 A call is the app's when the stack that made it passes through chalicelib/
-(outside chalicelib/dev, the local stand-ins) or app.py; calls made by the
+(not local/, the local stand-ins) or app.py; calls made by the
 tests themselves are not recorded. The function is `log.current_function()`
 when the entry point bound it, else None (checked against all functions).
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_FILES = (str(ROOT / "chalicelib") + "/", str(ROOT / "app.py"))
-DEV_FILES = str(ROOT / "chalicelib" / "dev") + "/"
+DEV_FILES = str(ROOT / "local") + "/"
 REGION, ACCOUNT = "us-east-1", "123456789012"
 CALLS: list[Call] = []
 

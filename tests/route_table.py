@@ -16,7 +16,7 @@ PUBLIC = {
 
 def local_stage_only(entry) -> bool:
     """Dev routes (mailbox, clock, tokens, static pages) exist only in stage local."""
-    return entry.view_function.__module__ == "chalicelib.dev.routes"
+    return entry.view_function.__module__ == "local.routes"
 
 
 def operator_routes():

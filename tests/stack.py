@@ -32,7 +32,7 @@ def loopback_only(base: str) -> str:
     return base.rstrip("/")
 
 
-READY = "Careline ready on "  # infra/devserver.py's line once the stack answers
+READY = "Careline ready on "  # local/devserver.py's line once the stack answers
 
 
 @contextmanager

@@ -22,7 +22,8 @@ ROOT = build.ROOT
 @lru_cache(maxsize=1)
 def project() -> Path:
     path = Path(tempfile.mkdtemp(prefix="careline-package-"))
-    shutil.copytree(ROOT / "chalicelib", path / "chalicelib", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("chalicelib", "local"):  # local/ beside it, as in the repository: Chalice must leave it out
+        shutil.copytree(ROOT / folder, path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "app.py", path / "app.py")
     (path / ".chalice").mkdir()
     for file in (ROOT / ".chalice").glob("*.json"):

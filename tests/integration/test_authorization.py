@@ -40,11 +40,11 @@ def test_admin_routes_refuse_agents_and_admit_admins(client, operator, path, met
 def test_a_token_with_no_careline_role_is_403(client, services):
     import jwt
 
-    from chalicelib.auth import issue_local_token
+    from local.tokens import issue_local_token
 
     token = issue_local_token("x@shop.example", "agent", services.settings.public_url, services.clock.now())
     claims = jwt.decode(token, options={"verify_signature": False}) | {"cognito:groups": ["billing"]}
-    from chalicelib.auth import LOCAL_KID, _local_key
+    from local.tokens import LOCAL_KID, _local_key
 
     forged_but_signed = jwt.encode(claims, _local_key(), algorithm="RS256", headers={"kid": LOCAL_KID})
     response = client.http.get("/tickets", headers={"Authorization": f"Bearer {forged_but_signed}"})

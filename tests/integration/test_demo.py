@@ -9,7 +9,7 @@ def call(client, method, path, headers, body=None):
 
 
 def test_the_local_stage_starts_with_its_demo_agents_and_macros_once(client, operator, services, new_ticket):
-    from chalicelib.dev.provision import seed
+    from local.provision import seed
 
     assert seed(services) == {"agents": 3, "macros": 4}
     admin = operator("admin", "lead@shop.example")
@@ -24,7 +24,7 @@ def test_the_local_stage_starts_with_its_demo_agents_and_macros_once(client, ope
 
 
 def test_demo_tickets_are_worked_through_simulated_weeks(client, operator, services):
-    from chalicelib.dev.provision import seed
+    from local.provision import seed
 
     seed(services)
     loaded = call(client, "POST", "/_dev/demo", {}, {"tickets": 14, "days": 6, "seed": 3})
@@ -94,3 +94,22 @@ def test_the_emulator_reads_a_partition_as_moto_would(services):
     ] == ["2026-11-24T09:00:00Z#000002"]
     assert list(TicketTable.query("nobody")) == []
     assert [i.pk for i in TicketTable.by_all.query("missing")] == []
+
+
+def test_a_demo_leaves_its_latest_tickets_open_for_the_inbox(client, operator, services):
+    from local.provision import seed
+
+    seed(services)
+    queue = call(client, "POST", "/_dev/demo", {}, {"tickets": 40, "days": 8, "seed": 5}).json_body["queue"]
+    agent = operator("agent", "kim@shop.example")
+    inbox = {
+        status: call(client, "GET", f"/tickets?status={status}&limit=100", agent).json_body["items"]
+        for status in ("new", "open", "pending")
+    }
+    assert {s: len(items) for s, items in inbox.items()} == {s: queue[s] for s in inbox}
+    listed = [t for items in inbox.values() for t in items]
+    assert len(listed) == queue["total"] >= 5 and len([s for s in inbox if inbox[s]]) >= 2  # the latest 12 %
+    assert {t["assignee"] for t in listed} <= {"kim@shop.example", "lou@shop.example"}  # all assigned, sam is away
+    badges = [t["sla_badge"]["state"] for t in listed if t["sla_badge"]]
+    assert "breached" not in badges and queue["overdue"] == 0  # forgotten only in demos of a hundred or more
+    assert min(t["created_at"] for t in listed) >= "2026-11-22T21:00:00Z"  # the last day and a half

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from chalicelib.auth import local_verifier
+from local.tokens import local_verifier
 from tests.conftest import ROOT
 
 FORM = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib.dev.emulator import SerialisedMotoServer
+from local.emulator import SerialisedMotoServer
 from tests.stack import free_port
 
 THREADS, EACH, EXISTING = 16, 4, 600  # enough items that a table snapshot takes a while to copy
@@ -161,3 +161,63 @@ def test_a_write_refused_halfway_undoes_the_transactions_earlier_writes(emulator
         )
     items = {i["pk"]["S"]: i for i in client.scan(TableName="undo")["Items"]}
     assert set(items) == {"kept", "text"} and items["kept"]["v"] == {"N": "1"}
+
+
+def _session_client(service, endpoint):
+    """A client from a session made now (sessions copy botocore's handlers when they are made)."""
+    import botocore.session
+    from botocore.config import Config
+
+    return botocore.session.Session().create_client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
+    )
+
+
+def test_calls_dispatched_in_process_answer_as_over_the_socket(monkeypatch):
+    """`make run`'s own calls skip the socket: same answers, errors and state as
+    what the socket serves (the browser's uploads), and none of them reaches it."""
+    import urllib.request
+
+    from botocore.handlers import BUILTIN_HANDLERS
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    served = []
+    run_wsgi = MotoRequestHandler.run_wsgi
+    monkeypatch.setattr(MotoRequestHandler, "run_wsgi", lambda self: served.append(self.path) or run_wsgi(self))
+    server = SerialisedMotoServer(port=free_port())
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    handlers = list(BUILTIN_HANDLERS)
+    try:
+        server.dispatch_in_process()
+        s3, dynamodb = _session_client("s3", endpoint), _session_client("dynamodb", endpoint)
+        s3.create_bucket(Bucket="files")
+        data = bytes(range(256)) * 40  # binary, not UTF-8
+        s3.put_object(Bucket="files", Key="a/b.bin", Body=data, ContentType="application/octet-stream")
+        assert s3.get_object(Bucket="files", Key="a/b.bin")["Body"].read() == data
+        with pytest.raises(s3.exceptions.NoSuchKey):
+            s3.get_object(Bucket="files", Key="missing")
+        dynamodb.create_table(
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        )
+        dynamodb.put_item(TableName="t", Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+        with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException):
+            dynamodb.put_item(TableName="t", Item={"pk": {"S": "a"}}, ConditionExpression="attribute_not_exists(pk)")
+        assert dynamodb.get_item(TableName="t", Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}, "n": {"N": "1"}}
+        assert served == []  # nothing went through the socket
+        signed = s3.generate_presigned_url("get_object", Params={"Bucket": "files", "Key": "a/b.bin"})
+        with urllib.request.urlopen(signed, timeout=10) as answer:  # the browser's way: the same state
+            assert answer.read() == data
+        assert served == ["/files/a/b.bin?" + signed.split("?", 1)[1]]
+    finally:
+        server.stop()
+        BUILTIN_HANDLERS[:] = handlers

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 
 from chalicelib.adapters.aws import client as aws_client
-from chalicelib.dev.stream import drain
+from local.stream import drain
 
 
 def advance(client, minutes):
@@ -170,11 +170,9 @@ def test_a_change_at_the_same_moment_does_not_cost_the_follow_up(
 @pytest.fixture
 def quick(services, clock):
     """The stage's lifecycle settings turned down: follow up after 1 hour, close after 2."""
-    from chalicelib import container as wiring
+    from local.container import install
 
-    built = wiring.Container(replace(services.settings, follow_up_after_hours=1, close_after_hours=2), clock)
-    wiring.use(built)
-    return built
+    return install(replace(services.settings, follow_up_after_hours=1, close_after_hours=2), clock)
 
 
 def test_the_quiet_periods_are_the_stages_settings(quick, client, operator, new_ticket, mailbox):

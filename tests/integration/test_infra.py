@@ -54,7 +54,8 @@ def services(aws, clock, settings):
     to this stage's prefix) instead of by pynamodb's create_table."""
     from chalicelib import container as wiring
     from chalicelib.adapters.aws import client
-    from chalicelib.dev.provision import provision
+    from local.container import install
+    from local.provision import provision
 
     prod_prefix = names("prod")["tables"]
     for resource in tables_of(build.template("prod")).values():
@@ -63,9 +64,7 @@ def services(aws, clock, settings):
             client("dynamodb"), props | {"TableName": props["TableName"].replace(prod_prefix, settings.table_prefix, 1)}
         )
     provision(settings)  # the tables exist, so it only adds the sender identity and the schedule group
-    built = wiring.Container(settings, clock)
-    wiring.use(built)
-    yield built
+    yield install(settings, clock)
     wiring.use(None)
 
 

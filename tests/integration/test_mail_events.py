@@ -42,7 +42,7 @@ def reply(client, operator, ticket_id, text="Here is the tracking link."):
 
 def customer_deliveries(client, operator, ticket_id):
     """The delivery of each operator reply's email, once the consumer tried it."""
-    from chalicelib.dev.stream import drain
+    from local.stream import drain
 
     drain()
     view = client.http.get(f"/tickets/{ticket_id}", headers=operator()).json_body

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from chalicelib.adapters.aws import client as aws_client
-from chalicelib.dev.stream import drain
+from local.stream import drain
 
 
 def advance(client, minutes):

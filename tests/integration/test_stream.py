@@ -8,8 +8,8 @@ import pytest
 
 from chalicelib.adapters.aws import client as aws_client
 from chalicelib.adapters.counters import Contribution, MetricCounters
-from chalicelib.dev.stream import _as_lambda_record
 from chalicelib.services.consumer import actionable
+from local.stream import _as_lambda_record
 from tests.logs import log_lines
 
 FORM = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}

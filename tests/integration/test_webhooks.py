@@ -74,9 +74,9 @@ def receiver():
 @pytest.fixture
 def hooked(services, receiver):
     """The services with the stage's webhooks pointing at the receiver's paths."""
-    from chalicelib import container as wiring
+    from local.container import install
 
-    def install(*paths, timeout=5.0, **options):
+    def hook(*paths, timeout=5.0, **options):
         endpoints = tuple(
             Endpoint(
                 path.strip("/"),
@@ -87,11 +87,9 @@ def hooked(services, receiver):
             )
             for path in paths
         )
-        built = wiring.Container(replace(services.settings, webhooks=endpoints), services.clock)
-        wiring.use(built)
-        return built
+        return install(replace(services.settings, webhooks=endpoints), services.clock)
 
-    return install
+    return hook
 
 
 def envelope(n=0, kind="ticket.created"):
@@ -287,7 +285,7 @@ def test_in_aws_the_secret_is_read_from_secrets_manager_by_name(services):
 
 
 def test_every_published_event_matches_the_versioned_schema(client, operator, new_ticket, services, settle):
-    from chalicelib.dev.events import envelopes
+    from local.events import envelopes
 
     validator = reference_validator(SCHEMA)
     ticket = new_ticket()
@@ -314,7 +312,7 @@ def test_every_published_event_matches_the_versioned_schema(client, operator, ne
 
 
 def test_the_local_stage_delivers_each_event_right_after_publishing(client, hooked, receiver, new_ticket):
-    from chalicelib.dev.events import published
+    from local.events import published
 
     hooked("/hook")
     ticket = new_ticket()
@@ -334,11 +332,11 @@ def test_a_failing_endpoint_never_holds_up_the_local_stream(client, hooked, rece
 
 
 def test_the_dev_receiver_checks_signatures_and_lists_deliveries_oldest_first(client, services):
-    from chalicelib import container as wiring
     from chalicelib.config import load_settings
+    from local.container import install
 
     local = load_settings()  # with the stage's own receiver, which the tests leave out elsewhere
-    wiring.use(wiring.Container(replace(services.settings, webhooks=local.webhooks), services.clock))
+    install(replace(services.settings, webhooks=local.webhooks), services.clock)
     [endpoint] = local.webhooks
     assert endpoint.url == f"{local.public_url}/_dev/webhooks"
     secret = endpoint.secret.encode()

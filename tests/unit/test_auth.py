@@ -8,8 +8,9 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from chalicelib.auth import REFETCH_SECONDS, Unauthorized, issue_local_token, local_verifier
+from chalicelib.auth import REFETCH_SECONDS, Unauthorized
 from chalicelib.domain.errors import ServiceUnavailable
+from local.tokens import issue_local_token, local_verifier
 
 URL = "http://127.0.0.1:8000"
 

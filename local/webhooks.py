@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from ..domain.webhooks import SIGNATURE_HEADER, BadSignature, verify
+from chalicelib.domain.webhooks import SIGNATURE_HEADER, BadSignature, verify
 
 _received: list[dict[str, Any]] = []
 _lock = threading.Lock()

@@ -8,12 +8,18 @@ so a `make run` stack holding weeks of tickets, or a load test, answers at once.
   length of the table's stream) are saved and, on a rollback, put back.
 - Partition queries: moto answers a Query on a table's own key by sorting
   every item of the table; here it reads the partition.
+- Answers: moto writes every DynamoDB attribute value it returns by walking
+  the service model through it, though it keeps them in their wire form
+  already (binary values as bytes); here they are written as kept. Its server lists its own package
+  folder for every request; here once.
 
-Local stage and tests only; tests/integration/test_emulator_transactions.py
-and tests/integration/test_demo.py check both against moto's own answers."""
+Local stage and tests only; tests/integration/test_emulator_transactions.py,
+tests/integration/test_emulator_answers.py and tests/integration/test_demo.py
+check each against moto's own answers."""
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import copy as _copy
 import threading
@@ -94,6 +100,59 @@ def install() -> None:
     """Patch moto's DynamoDB backend once per process (idempotent)."""
     _transactions()
     _partition_queries()
+    _attribute_values()
+    _module_list()
+
+
+def _wire(value: Any) -> Any:
+    """An attribute value as JSON carries it: binary values (kept as bytes) in base64."""
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def _module_list() -> None:
+    """moto's server lists its own package folder (some 200 stat calls) for
+    every request it dispatches; the folder does not change while it runs."""
+    from moto import backends
+
+    with _installed:
+        original = backends.list_of_moto_modules
+        if getattr(original, "_careline", False):
+            return
+        listed = tuple(original())
+
+        def list_of_moto_modules():
+            return listed
+
+        list_of_moto_modules._careline, list_of_moto_modules.moto = True, original
+        backends.list_of_moto_modules = list_of_moto_modules
+
+
+def _attribute_values() -> None:
+    """moto keeps DynamoDB attribute values in their wire form ({"S": ...},
+    {"M": {...}}), then walks the service model through every one of them to
+    write an answer: most of the time a GetItem, Query or stream read takes.
+    Here an attribute value is written as it is kept."""
+    from moto.core.serialize import BaseJSONSerializer
+
+    with _installed:
+        original = BaseJSONSerializer._serialize
+        if getattr(original, "_careline", False):
+            return
+
+        def _serialize(self, serialized, value, shape, key):
+            if shape.name == "AttributeValue" and isinstance(value, dict):
+                serialized[self.get_serialized_name(shape, key)] = _wire(value)
+                return
+            original(self, serialized, value, shape, key)
+
+        _serialize._careline, _serialize.moto = True, original
+        BaseJSONSerializer._serialize = _serialize
 
 
 def _partition_queries() -> None:

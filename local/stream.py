@@ -9,10 +9,10 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from ..adapters.aws import client
-from ..adapters.tables import table_name
-from ..log import logger
-from ..services.consumer import actionable
+from chalicelib.adapters.aws import client
+from chalicelib.adapters.tables import table_name
+from chalicelib.log import logger
+from chalicelib.services.consumer import actionable
 
 log = logger(__name__)
 BATCH = 100
@@ -30,8 +30,9 @@ def drain() -> int:
 
     handled = 0
     with _lock:
+        shards, iterators = _shards(), {}
         while True:
-            records = _read()
+            records = _read(shards, iterators)
             if not records:
                 return handled
             for start in range(0, len(records), BATCH):
@@ -40,17 +41,26 @@ def drain() -> int:
                 handled += len(batch)
 
 
-def _read() -> list[dict[str, Any]]:
+def _shards() -> list[tuple[str, str]]:
+    """The tickets table's stream shards, (stream ARN, shard id), as a poll starts."""
     streams = client("dynamodbstreams")
-    listed = streams.list_streams(TableName=table_name("tickets"))["Streams"]
+    return [
+        (stream["StreamArn"], shard["ShardId"])
+        for stream in streams.list_streams(TableName=table_name("tickets"))["Streams"]
+        for shard in streams.describe_stream(StreamArn=stream["StreamArn"])["StreamDescription"]["Shards"]
+    ]
+
+
+def _read(shards: list[tuple[str, str]], iterators: dict[tuple[str, str], str | None]) -> list[dict[str, Any]]:
+    """The records after those handed over, each shard read to its end; the
+    iterators a read ends with are where the next read of this poll starts."""
+    streams = client("dynamodbstreams")
     records: list[dict[str, Any]] = []
-    for stream in listed:
-        arn = stream["StreamArn"]
+    for arn, shard_id in shards:
         positions = _positions.setdefault(arn, {})
-        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-            shard_id = shard["ShardId"]
+        if (arn, shard_id) not in iterators:
             after = positions.get(shard_id)
-            iterator = streams.get_shard_iterator(
+            iterators[(arn, shard_id)] = streams.get_shard_iterator(
                 StreamArn=arn,
                 ShardId=shard_id,
                 **(
@@ -59,14 +69,14 @@ def _read() -> list[dict[str, Any]]:
                     else {"ShardIteratorType": "TRIM_HORIZON"}
                 ),
             )["ShardIterator"]
-            while iterator:
-                page = streams.get_records(ShardIterator=iterator, Limit=1000)
-                if not page["Records"]:
-                    break
-                for record in page["Records"]:
-                    records.append(_as_lambda_record(record, arn))
-                    positions[shard_id] = record["dynamodb"]["SequenceNumber"]
-                iterator = page.get("NextShardIterator")
+        while iterator := iterators[(arn, shard_id)]:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            iterators[(arn, shard_id)] = page.get("NextShardIterator")  # None once a shard is closed
+            for record in page["Records"]:
+                records.append(_as_lambda_record(record, arn))
+                positions[shard_id] = record["dynamodb"]["SequenceNumber"]
+            if not page["Records"]:
+                break
     return records
 
 

@@ -5,9 +5,14 @@ attachments bucket."""
 
 from __future__ import annotations
 
-from ..adapters.aws import client
-from ..adapters.tables import MODELS, PAY_PER_REQUEST, bind_tables
-from ..config import Settings
+import json
+from pathlib import Path
+
+from chalicelib.adapters.aws import client
+from chalicelib.adapters.tables import MODELS, PAY_PER_REQUEST, bind_tables
+from chalicelib.config import Settings
+
+DIRECTORY = Path(__file__).with_name("directory.json")
 
 
 def provision(settings: Settings) -> None:
@@ -32,22 +37,21 @@ def provision(settings: Settings) -> None:
 
 
 def seed(services) -> dict[str, int]:
-    """The stage's demo roster and macros (its settings' `demo`), through the
-    directory service, so a fresh `make run` assigns and answers from the
-    start. Each list is put only while the directory has none of its kind:
-    what operators changed since is never overwritten."""
-    from ..adapters.tables import Directory
-    from ..config import load_stage_document
-    from ..domain.ticket import SYSTEM
+    """The demo roster and macros (local/directory.json: operators kim, lou
+    and sam), through the directory service, so a fresh `make run` assigns
+    and answers from the start. Each list is put only while the directory has
+    none of its kind: what operators changed since is never overwritten."""
+    from chalicelib.adapters.tables import Directory
+    from chalicelib.domain.ticket import SYSTEM
 
-    demo = load_stage_document(services.settings.stage).get("demo") or {}
+    demo = json.loads(DIRECTORY.read_text())
     put = {"agents": 0, "macros": 0}
     if not next(iter(Directory.query("agent", limit=1)), None):
-        for agent in demo.get("agents", ()):
+        for agent in demo["agents"]:
             services.directory.set_agent(agent["email"], {"available": agent["available"], "name": agent["name"]})
             put["agents"] += 1
     if not next(iter(Directory.query("macro", limit=1)), None):
-        for macro in demo.get("macros", ()):
+        for macro in demo["macros"]:
             services.directory.put_macro(macro["name"], {"title": macro["title"], "body": macro["body"]}, SYSTEM)
             put["macros"] += 1
     return put

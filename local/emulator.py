@@ -9,16 +9,20 @@ moto's TransactWriteItems also deep-copies every table it names, once per
 item, before it starts (to roll back on failure), and those copies pile up:
 memory grows with the square of the items stored (a few hundred intakes take
 gigabytes; 2,000 had the local stack killed for want of memory). This server
-installs chalicelib/dev/moto_patches.py, which snapshots only the items a
+installs local/moto_patches.py, which snapshots only the items a
 transaction names and reads a key query's partition alone.
 
-Same start/stop interface as `moto.server.ThreadedMotoServer`.
+Same start/stop interface as `moto.server.ThreadedMotoServer`. The process
+that runs it can also send its own AWS calls straight to the same app
+(`dispatch_in_process`): `make run` does, a third less work per call.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import urlsplit
 
 from .moto_patches import install as install_moto_patches
 
@@ -50,6 +54,7 @@ class SerialisedMotoServer:
         self._port = port
         self._verbose = verbose
         self._server = None
+        self._app: SerialisedApp | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._failed: BaseException | None = None
@@ -60,9 +65,9 @@ class SerialisedMotoServer:
 
         try:
             install_moto_patches()
-            app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
+            self._app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
             self._server = make_server(
-                self._ip_address, self._port, app, threaded=True, request_handler=MotoRequestHandler
+                self._ip_address, self._port, self._app, threaded=True, request_handler=MotoRequestHandler
             )
         except (OSError, SystemExit) as error:  # werkzeug exits when the port is taken: say so in start()
             self._failed = error
@@ -85,7 +90,49 @@ class SerialisedMotoServer:
         host, port = self._server.server_address[:2]
         return str(host), port
 
+    def dispatch_in_process(self) -> None:
+        """From now on, every botocore session this process makes hands the
+        requests its clients address to this emulator straight to the app, in
+        the calling thread: no socket and no server thread on the way, the
+        same app, lock and state as the socket serves (the browser uploads
+        there). Call it before the first client is made."""
+        from botocore.handlers import BUILTIN_HANDLERS
+
+        BUILTIN_HANDLERS.append(("before-send", self._send))
+
+    def _send(self, request: Any, **_: Any) -> Any:
+        from botocore.awsrequest import AWSResponse
+        from moto.core.botocore_stubber import MockRawResponse
+        from werkzeug.test import EnvironBuilder
+
+        url = urlsplit(request.url)
+        app = self._app
+        if app is None or (url.hostname, url.port) != (self._ip_address, self._port):
+            return None  # not ours (or stopped): botocore sends it
+        body = request.body
+        if hasattr(body, "read"):
+            body = body.read()
+        elif body is not None and not isinstance(body, (bytes, str)):
+            body = b"".join(body)  # a chunked upload's parts
+        headers = [(k, v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()]
+        environ = EnvironBuilder(
+            method=request.method,
+            base_url=f"{url.scheme}://{url.netloc}",
+            path=url.path,
+            query_string=url.query,
+            headers=headers,
+            data=body or b"",
+        ).get_environ()
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, response_headers: list, exc_info: Any = None) -> None:
+            answer["status"], answer["headers"] = int(status.split()[0]), dict(response_headers)
+
+        content = b"".join(app(environ, start_response))
+        return AWSResponse(request.url, answer["status"], answer["headers"], MockRawResponse(content))
+
     def stop(self) -> None:
+        self._app = None
         self._ready.clear()
         if self._server is not None:
             self._server.shutdown()

@@ -8,8 +8,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..adapters.bus import EventBus
-from ..log import logger
+from chalicelib.adapters.bus import EventBus
+from chalicelib.log import logger
 
 log = logger(__name__)
 _published: list[dict[str, Any]] = []

@@ -1,5 +1,6 @@
 """`make demo` (POST /_dev/demo): realistic tickets spread over the last
-weeks, so the admin page and its metrics have something to show.
+weeks, so the admin page and its metrics have something to show, and a
+queue still being worked on, so the inbox has something to do.
 
 Nothing is written around the app: customers write in through intake, agents
 answer through the ticket service, customers write back and rate through it,
@@ -8,7 +9,13 @@ schedules, search index, counters). Time is simulated: a clock walks from
 `days` ago to now, and the loader plays EventBridge Scheduler, firing each
 ticket's next timed action (SLA warning and breach, follow-up, close) at its
 time through the same handler Scheduler invokes. While it runs, the stack's
-services use the simulated clock."""
+services use the simulated clock.
+
+Most tickets are worked to the end. The latest arrivals are where a real
+queue stands when the demo ends (`Fate`): some not answered yet (a few of
+them due soon), some answered with a question the customer has not
+answered, some where the customer wrote back and the agent's next answer is
+due; and in a long enough demo one or two were forgotten and are overdue."""
 
 from __future__ import annotations
 
@@ -16,189 +23,32 @@ import heapq
 import itertools
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import Enum
 
-from ..clock import FixedClock, iso
-from ..domain.search import normalise
-from ..domain.ticket import Actor, wake_of
+from chalicelib.clock import FixedClock, iso
+from chalicelib.domain.ticket import OPEN_STATUSES, Actor, wake_of
+
 from . import stream
+from .container import LocalContainer
+from .stories import COMMENTS, FIRST_NAMES, ITEMS, LAST_NAMES, STORIES, Story, moment, slug
 
-FIRST_NAMES = (
-    "Ann",
-    "Ben",
-    "Clara",
-    "David",
-    "Elif",
-    "Finn",
-    "Greta",
-    "Hamid",
-    "Ines",
-    "Jonas",
-    "Kemal",
-    "Lena",
-    "Marta",
-    "Nils",
-    "Olga",
-    "Paul",
-    "Rosa",
-    "Sven",
-    "Tara",
-    "Umut",
-    "Vera",
-    "Wim",
-    "Yara",
-    "Zoe",
-)
-LAST_NAMES = (
-    "Lee",
-    "Schmidt",
-    "Novak",
-    "Okafor",
-    "Rossi",
-    "Yılmaz",
-    "Berg",
-    "Fischer",
-    "Haddad",
-    "Kowalski",
-    "Larsen",
-    "Moreau",
-    "Nguyen",
-    "Petrov",
-    "Silva",
-    "Weber",
-    "Müller",
-    "Brandt",
-)
-ITEMS = (
-    "the rain jacket",
-    "two pairs of running socks",
-    "the linen shirt",
-    "a ceramic teapot",
-    "the kids' backpack",
-    "the wool scarf",
-    "a phone case",
-    "the desk lamp",
-    "the hiking boots",
-    "a set of espresso cups",
-)
-
-
-@dataclass(frozen=True)
-class Story:
-    category: str
-    subject: str
-    message: str
-    answer: str
-    again: str | None = None  # what the customer writes back, if they do
-    closing: str = "Glad that is sorted. If anything else comes up, just reply to this email."
-    tag: str | None = None
-    offer: bool = False
-
-
-STORIES = (
-    Story(
-        "shipping",
-        "Where is my parcel?",
-        "Hi, I ordered {item} a week ago (order {order}) and the tracking has not moved since Tuesday. "
-        "Can you check where it is?",
-        "I checked with the carrier: your parcel was held at their depot after a scanning error and went out "
-        "again this morning. You should have it within two days.",
-        "Still nothing here, and the tracking says the same as before.",
-    ),
-    Story(
-        "shipping",
-        "Parcel never arrived",
-        "The tracking says delivered but the parcel never arrived. Nobody in the house has it and the neighbours "
-        "have not seen it either. Order {order}.",
-        "I am sorry, that is annoying. I have opened a claim with the carrier and sent a replacement today, so you "
-        "do not have to wait for the claim.",
-        tag="lost-parcel",
-        offer=True,
-    ),
-    Story(
-        "returns",
-        "Return of {item}",
-        "Hello, {item} does not fit me. How can I send it back and get my money?",
-        "Of course. I have attached a free return label; as soon as the parcel reaches us we refund you.",
-        "Thanks. Do I need the original box?",
-    ),
-    Story(
-        "returns",
-        "Exchange for a bigger size",
-        "Could I exchange {item} for one size bigger? Order {order}.",
-        "Yes, happily. I have reserved the bigger size for you; send the first one back with the label attached "
-        "and we ship the new one as soon as it is on its way.",
-    ),
-    Story(
-        "billing",
-        "Charged twice",
-        "I was charged twice for order {order}. Please refund the second payment.",
-        "You are right, the payment went through twice. I have refunded the second one today; it shows on your "
-        "statement within 3 to 5 working days.",
-        tag="refund",
-    ),
-    Story(
-        "billing",
-        "Invoice with my company address",
-        "Could you send me an invoice for order {order} with my company's address? I need it for my expenses.",
-        "Here is your invoice with the company address attached. Let me know if anything on it should change.",
-    ),
-    Story(
-        "product",
-        "Question about {item}",
-        "Is {item} machine washable? The label is hard to read.",
-        "Yes: 30 degrees, gentle cycle, and let it dry flat. Please no tumble dryer.",
-    ),
-    Story(
-        "product",
-        "Arrived damaged",
-        "{item} arrived damaged, the box was crushed and it is broken. What can I do?",
-        "I am sorry it arrived like that. I have sent a replacement today; there is no need to send the broken one "
-        "back.",
-        "The replacement is here and it is perfect, thanks.",
-        tag="damaged",
-        offer=True,
-    ),
-    Story(
-        "order",
-        "Change my delivery address",
-        "I just ordered {item} (order {order}) and noticed the old address. Can you change it before it ships?",
-        "Done: I changed the address on your order before it left the warehouse.",
-    ),
-    Story(
-        "order",
-        "Discount code did not work",
-        "The code from your newsletter was not accepted at checkout for order {order}.",
-        "The code had expired a day early by mistake. I have refunded the difference to your card.",
-        offer=True,
-    ),
-    Story(
-        "complaint",
-        "Very disappointed",
-        "This is the second time my order arrives late and nobody answered my last email. I am very disappointed.",
-        "I am sorry, you should have had an answer much sooner. Your order is on its way with express delivery "
-        "at our cost.",
-        "OK, thanks for sorting it out.",
-        tag="escalated",
-        offer=True,
-    ),
-    Story(
-        "other",
-        "Do you ship to Switzerland?",
-        "Hi! Do you deliver to Switzerland, and how much does shipping cost?",
-        "Yes, we do: shipping to Switzerland costs 14.90 and takes 3 to 5 working days; customs are included.",
-    ),
-)
 CONSUMER_LAG = timedelta(minutes=20)  # the consumer catches up at least this often (simulated time)
-COMMENTS = {
-    5: ("Fast and friendly, thank you!", "Great service.", None, None),
-    4: ("Quick answer.", None, None),
-    3: ("Took a while, but sorted in the end.", None),
-    2: ("Too slow, I had to ask twice.", None),
-    1: ("Nobody answered for days.",),
-}
+OPEN_SHARE = 0.12  # of the tickets, the latest arrivals: still being worked on when the demo ends
+OPEN_WINDOW = timedelta(hours=36)  # when they came in: a busy day and a half
+OVERDUE_PER = 100  # one forgotten, overdue ticket per this many tickets
+VIP_SHARE = 0.04  # customers the stage's rules make urgent (*@vip.example)
+
+
+class Fate(Enum):
+    DONE = "worked to the end"
+    NEW = "not answered yet"
+    PENDING = "answered with a question; the customer has not written back"
+    WAITING = "the customer wrote back; the next answer is due"
+    OVERDUE = "forgotten: never answered, its SLA breached"
 
 
 @dataclass(order=True)
@@ -217,6 +67,7 @@ class Loader:
         self.seq = itertools.count()
         self.wakes: dict[str, object] = {}  # ticket id -> the wake last put in the queue
         self.dirty: set[str] = set()  # tickets whose effects the consumer has not seen yet
+        self.created: list[str] = []
         self.counts = {
             "tickets": 0,
             "replies": 0,
@@ -273,15 +124,25 @@ class Loader:
         if ticket_id in self.dirty:
             self.drain()
 
+    def minutes(self, priority: str, metric: str) -> float:
+        return float(self.services.settings.sla.target(priority, metric).minutes)
+
+    def target(self, priority: str, metric: str) -> timedelta:
+        return timedelta(minutes=self.minutes(priority, metric))
+
+    def left(self) -> timedelta:
+        return self.end - self.services.clock.now()
+
     # Customers and agents
 
-    def inquiry(self, n: int) -> None:
+    def inquiry(self, n: int, fate: Fate) -> None:
         rng, story = self.rng, self.rng.choice(STORIES)
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         values = {"item": rng.choice(ITEMS), "order": f"A-{rng.randint(10000, 99999)}"}
+        domain = "vip.example" if rng.random() < VIP_SHARE else "example.com"
         fields = {
             "name": f"{first} {last}",
-            "email": f"{_slug(first)}.{_slug(last)}{n % 7 or ''}@example.com",
+            "email": f"{slug(first)}.{slug(last)}{n % 7 or ''}@{domain}",
             "subject": story.subject.format(**values),
             "message": story.message.format(**values),
             "category": story.category,
@@ -299,13 +160,26 @@ class Loader:
         created = self.services.intake.submit(fields, idempotency_key=None, sender=None)
         self.counts["tickets"] += 1
         ticket_id = created["id"]
+        self.created.append(ticket_id)
         self.changed(ticket_id)
-        target = self.services.settings.sla.target(created["priority"], "first_response").minutes
-        if self.rng.random() < 0.12:  # answered late: the breach and its escalation happen on time
+        target = self.minutes(created["priority"], "first_response")
+        if fate is Fate.OVERDUE:
+            return  # its warning, breach and escalation fire on time; nobody answers
+        # Only the forgotten are overdue: a ticket open longer than its targets allow waits on its customer.
+        if fate in (Fate.NEW, Fate.WAITING) and self.left() >= 0.9 * self.target(created["priority"], "resolution"):
+            fate = Fate.PENDING
+        if fate is Fate.NEW:
+            if self.left() < 0.9 * timedelta(minutes=target):
+                return  # due later, or soon: in the inbox, unanswered
+            fate = Fate.WAITING  # answered, and the customer wrote back
+        if self.rng.random() < 0.12 and fate is Fate.DONE:  # answered late: the breach and its escalation on time
             delay = target * self.rng.uniform(1.05, 1.6)
         else:
             delay = max(10.0, target * self.rng.uniform(0.03, 0.6))
-        self.at(self.services.clock.now() + timedelta(minutes=delay), lambda: self.first_answer(ticket_id, story))
+        if fate is not Fate.DONE:  # answered before the demo ends, whatever the target
+            delay = min(delay, self.left().total_seconds() / 60 * 0.5)
+        later = self.services.clock.now() + timedelta(minutes=delay)
+        self.at(later, lambda: self.first_answer(ticket_id, story, fate))
 
     def agent(self, ticket_id: str):
         """Who answers (the assignee, once the consumer assigned one) and the ticket as it is."""
@@ -313,34 +187,45 @@ class Loader:
         ticket = self.services.store.ticket(ticket_id)
         return Actor("operator", ticket.assignee or "kim@shop.example"), ticket
 
-    def first_answer(self, ticket_id: str, story: Story) -> None:
+    def first_answer(self, ticket_id: str, story: Story, fate: Fate) -> None:
         (actor, ticket), tickets = self.agent(ticket_id), self.services.tickets
         if ticket.callback and ticket.callback.get("status") == "requested":
             tickets.log_call(ticket_id, {"outcome": "reached", "summary": "Called back; " + story.answer}, actor)
             self.counts["calls"] += 1
         if story.tag:
             tickets.patch(ticket_id, {"tags": [story.tag]}, None, actor)
-        wait = story.again is not None and self.rng.random() < 0.7
-        body = {"body": story.answer, "resolve": not wait}
-        if story.offer and self.rng.random() < 0.6:
+        wait = fate is not Fate.DONE or (story.again is not None and self.rng.random() < 0.7)
+        body = {"body": story.question if fate in (Fate.PENDING, Fate.WAITING) else story.answer, "resolve": not wait}
+        if story.offer and self.rng.random() < 0.6 and fate is Fate.DONE:
             body["offer"] = {"type": "coupon", "description": "10% off your next order", "code": "SORRY10"}
         tickets.reply(ticket_id, body, actor)
         self.counts["replies"] += 1
-        if wait:
-            if self.rng.random() < 0.4:
-                tickets.patch(ticket_id, {"status": "pending"}, None, actor)
-            self.changed(ticket_id)
-            later = self.services.clock.now() + timedelta(hours=self.rng.uniform(2, 30))
-            self.at(later, lambda: self.customer_again(ticket_id, story))
-        else:
+        if not wait:
             self.resolved(ticket_id)
+            return
+        if fate is Fate.PENDING or (fate is Fate.DONE and self.rng.random() < 0.4):
+            tickets.patch(ticket_id, {"status": "pending"}, None, actor)
+        self.changed(ticket_id)
+        now = self.services.clock.now()
+        if fate is Fate.PENDING:
+            return  # the customer has not answered yet
+        if fate is Fate.WAITING:  # wrote back recently enough that the next answer is not overdue yet
+            next_target = self.minutes(ticket.clock_priority, "next_response")
+            back = self.end - timedelta(minutes=next_target * self.rng.uniform(0.1, 0.8))
+            later = max(back, now + (self.end - now) * self.rng.uniform(0.3, 0.9))
+        else:
+            later = now + timedelta(hours=self.rng.uniform(2, 30))
+        self.at(later, lambda: self.customer_again(ticket_id, story, fate))
 
-    def customer_again(self, ticket_id: str, story: Story) -> None:
-        self.services.tickets.customer_wrote(ticket_id, story.again or "Thanks!")
+    def customer_again(self, ticket_id: str, story: Story, fate: Fate) -> None:
+        text = story.details if fate is Fate.WAITING else (story.again or "Thanks, that is what I needed.")
+        self.services.tickets.customer_wrote(ticket_id, text)
         self.counts["customer_messages"] += 1
         self.changed(ticket_id)
+        if fate is Fate.WAITING:
+            return  # the next answer is the inbox's
         ticket = self.services.store.ticket(ticket_id)
-        target = self.services.settings.sla.target(ticket.clock_priority, "next_response").minutes
+        target = self.minutes(ticket.clock_priority, "next_response")
         delay = target * (self.rng.uniform(1.05, 1.3) if self.rng.random() < 0.1 else self.rng.uniform(0.05, 0.5))
         self.at(self.services.clock.now() + timedelta(minutes=delay), lambda: self.close_out(ticket_id, story))
 
@@ -371,38 +256,52 @@ class Loader:
         self.counts["ratings"] += 1
         self.changed(ticket_id)
 
+    def queue_left(self) -> dict[str, int]:
+        """The tickets still to work on when the demo ends, by status, and how many are overdue."""
+        tickets = [self.services.store.ticket(t) for t in self.created]
+        open_ = [t for t in tickets if t is not None and t.status in OPEN_STATUSES]
+        by_status = Counter(t.status for t in open_)
+        overdue = sum(1 for t in open_ if any(c.breached_at and c.due_at for c in t.clocks.values()))
+        return {"total": len(open_), **{s: by_status[s] for s in OPEN_STATUSES}, "overdue": overdue}
+
+
+def arrivals(rng: random.Random, tickets: int, begin: datetime, end: datetime) -> list[tuple[datetime, Fate]]:
+    """When each customer writes and what becomes of it, oldest first: the
+    latest arrivals (in the last OPEN_WINDOW) are the open queue, and one in
+    every OVERDUE_PER, from a few days before, was forgotten."""
+    open_count = round(tickets * OPEN_SHARE)
+    window = min(OPEN_WINDOW, (end - begin) / 4)
+    days = (end - begin - window) / timedelta(days=1)
+    earlier = sorted(moment(rng, begin, days) for _ in range(tickets - open_count))
+    latest = sorted(moment(rng, end - window, window / timedelta(days=1)) for _ in range(open_count))
+    chosen = [Fate.DONE] * len(earlier) + rng.choices((Fate.NEW, Fate.PENDING, Fate.WAITING), (4, 3, 3), k=open_count)
+    for n in range(tickets // OVERDUE_PER):
+        chosen[max(0, len(earlier) - 3 - 4 * n)] = Fate.OVERDUE
+    return list(zip(earlier + latest, chosen, strict=True))
+
 
 def load(services, *, tickets: int = 200, days: int = 30, seed: int = 11) -> dict:
     """`tickets` inquiries spread over the last `days` days (busier on
     weekdays and in working hours), worked through to now."""
-    from .. import container as wiring
+    from chalicelib import container as wiring
 
     started = time.perf_counter()
     end = services.clock.now()
     begin = end - timedelta(days=days)
-    simulated = wiring.Container(services.settings, FixedClock(begin))
+    # The past is not delivered to the stage's webhooks again: what they get is what happens now.
+    simulated = LocalContainer(replace(services.settings, webhooks=()), FixedClock(begin))
     rng = random.Random(seed)
     loader = Loader(simulated, rng, end)
-    moments = sorted(_moment(rng, begin, days) for _ in range(tickets))
-    for n, moment in enumerate(moments):
-        loader.at(moment, lambda n=n: loader.inquiry(n))
+    for n, (at, fate) in enumerate(arrivals(rng, tickets, begin, end)):
+        loader.at(at, lambda n=n, fate=fate: loader.inquiry(n, fate))
     wiring.use(simulated)  # the stream consumer and the handlers now see the simulated time
     try:
         loader.run()
+        left = loader.queue_left()
     finally:
         wiring.use(services)
-    return loader.counts | {"since": iso(begin), "until": iso(end), "seconds": round(time.perf_counter() - started, 1)}
-
-
-def _slug(name: str) -> str:
-    return "".join(c for c in normalise(name) if "a" <= c <= "z")
-
-
-def _moment(rng: random.Random, begin: datetime, days: int) -> datetime:
-    """A time customers write: mostly weekdays, mostly 7:00-22:00 UTC."""
-    while True:
-        moment = begin + timedelta(days=rng.uniform(0, days))
-        weekday_ok = moment.weekday() < 5 or rng.random() < 0.4
-        hour_ok = 7 <= moment.hour < 22 or rng.random() < 0.15
-        if weekday_ok and hour_ok:
-            return moment
+    return (
+        loader.counts
+        | {"queue": left}
+        | {"since": iso(begin), "until": iso(end), "seconds": round(time.perf_counter() - started, 1)}
+    )

@@ -1,7 +1,7 @@
-"""`make run`: the whole stack in one foreground process.
+"""`make run` (`python -m local.devserver`): the whole stack in one foreground process.
 
 moto's server on AWS_PORT (the AWS of the local stage), the Chalice app in
-stage `local` on PORT, and a background tick that, every second, feeds the
+stage `local` on PORT with the dev routes and the local services, and a background tick that, every second, feeds the
 table's stream to `on_change` and fires due EventBridge schedules (the mail
 retries and the reconciler run once per minute of the dev clock). Ctrl-C stops all of it.
 """
@@ -75,26 +75,28 @@ def main() -> int:
     for name in [k for k in os.environ if k.startswith("AWS_PROFILE") or k == "AWS_CONFIG_FILE"]:
         del os.environ[name]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("werkzeug", "botocore", "urllib3"):
+    for noisy in ("werkzeug", "botocore", "urllib3", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     sys.path.insert(0, str(ROOT))
 
-    from chalicelib.dev.emulator import SerialisedMotoServer
+    from local.emulator import SerialisedMotoServer
 
     emulator = SerialisedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     emulator.start()
+    emulator.dispatch_in_process()  # this process's own calls skip the socket
 
     from chalice.cli.factory import CLIFactory
 
-    from chalicelib.container import container
-    from chalicelib.dev.provision import provision, seed
-    from chalicelib.dev.routes import run_due
+    from local.container import install
+    from local.provision import provision, seed
+    from local.routes import register
+    from local.scheduler import run_due
 
-    services = container()
+    services = install()
     provision(services.settings)
     seed(services)  # the stage's demo agents and macros: assignment and answers work from the start
     config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="local")
-    api = local_server(config.chalice_app, config, port)
+    api = local_server(register(config.chalice_app), config, port)
 
     stopping = threading.Event()
 

@@ -1,31 +1,43 @@
-"""Routes of the local stage only (registered by app.py when CARELINE_STAGE=local)."""
+"""The local stage's own routes (the dev mailbox, clock, tokens, inbound mail,
+events and webhook receiver, and the static admin page, widget and example
+shop), registered on the app by `make run` and the tests: never deployed."""
 
 from __future__ import annotations
 
 import functools
 import json
 import os
-import threading
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from chalice import Blueprint, Response
+from chalice import Blueprint, Chalice, Response
 
-from ..api.errors import endpoint
-from ..api.http import json_response, static_site_headers
-from ..auth import ROLES, issue_local_token
-from ..clock import iso
-from ..container import container
-from ..domain.errors import FieldError, InvalidInput, NotFound
-from ..domain.formats import is_email
-from ..log import bound
-from . import stream
+from chalicelib.api.errors import endpoint
+from chalicelib.api.http import json_response, static_site_headers
+from chalicelib.auth import ROLES
+from chalicelib.clock import iso
+from chalicelib.container import container
+from chalicelib.domain.errors import FieldError, InvalidInput, NotFound
+from chalicelib.domain.formats import is_email
+from chalicelib.log import bound
+
+from .scheduler import RUNNING, run_due, settle
+from .tokens import issue_local_token
 
 dev = Blueprint(__name__)
 # `curl -d '{...}'` sends a form content type; the dev routes read JSON whatever it says.
 ANY_BODY = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
 MAX_ADVANCE_MINUTES = 366 * 24 * 60
+
+
+def register(app: Chalice) -> Chalice:
+    """The app with the dev routes added (once: Chalice refuses a route twice)."""
+    if not any(
+        entry.view_function.__module__ == __name__ for methods in app.routes.values() for entry in methods.values()
+    ):
+        app.register_blueprint(dev)
+    return app
 
 
 def _json_object(request) -> dict | None:
@@ -50,7 +62,7 @@ def handled(view):
 def mailbox():
     from .mailbox import sent_messages
 
-    settle(container())
+    settle()
     return json_response(200, sent_messages())
 
 
@@ -58,7 +70,7 @@ def mailbox():
 def events():
     from .events import published
 
-    settle(container())
+    settle()
     return json_response(200, published())
 
 
@@ -82,7 +94,7 @@ def webhook_receiver():
 def webhook_deliveries():
     from .webhooks import received
 
-    settle(container())
+    settle()
     return json_response(200, received())
 
 
@@ -96,7 +108,7 @@ def advance_clock():
             [FieldError("advance_minutes", f"must be a number of minutes from 0 to {MAX_ADVANCE_MINUTES}")]
         )
     services = container()
-    settle(services)
+    settle()
     services.clock.advance(timedelta(minutes=minutes))
     return json_response(200, {"now": iso(services.clock.now()), "fired": run_due(services, everything=True)})
 
@@ -104,8 +116,8 @@ def advance_clock():
 @dev.route("/_dev/demo", methods=["POST"], content_types=ANY_BODY)
 @handled
 def demo():
-    """Load demo tickets over the last days (`make demo`): see dev/demo.py."""
-    from .demo import load
+    """Load demo tickets over the last days (`make demo`): see local/simulation.py."""
+    from .simulation import load
 
     body = _json_object(dev.current_request)
     limits = {"tickets": (1, 1000, 200), "days": (1, 90, 30), "seed": (0, 2**31, 11)}
@@ -118,8 +130,8 @@ def demo():
     if errors:
         raise InvalidInput(errors)
     services = container()
-    with _RUNNING:  # the background tick waits: the stack runs on the demo's clock meanwhile
-        stream.drain()
+    with RUNNING:  # the background tick waits: the stack runs on the demo's clock meanwhile
+        settle()
         return json_response(200, load(services, **values))
 
 
@@ -141,10 +153,6 @@ def token():
     )
 
 
-_ROUNDS = 50
-_RUNNING = threading.RLock()  # the dev clock route, the dev mailbox and the background tick take turns
-
-
 @dev.route("/_dev/inbound", methods=["POST"], content_types=["message/rfc822", *ANY_BODY])
 @handled
 def inbound():
@@ -155,7 +163,7 @@ def inbound():
     services = container()
     with bound(function="on_inbound_email"):  # what it stands in for
         decision = services.inbound.handle(raw)
-    settle(services)
+    settle()
     return json_response(200, decision)
 
 
@@ -181,7 +189,7 @@ def mail_event():
 
 # The admin page and the widget are static files; in AWS CloudFront serves
 # them from S3, locally these routes do (same origin as the API).
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 STATIC_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -245,57 +253,3 @@ def widget_file(name):
 @handled
 def example_storefront():
     return _static("widget", "example.html")
-
-
-def settle(services=None) -> None:
-    """Everything caused so far has finished: the stream is drained."""
-    with _RUNNING:
-        stream.drain()
-
-
-def run_due(services, *, everything: bool = False) -> list[dict]:
-    """Everything AWS would have run by now: due one-time schedules, the
-    reconciler and the mail retries, each change's effects included. The
-    background tick (every second) runs the reconciler and the retries at
-    most once a minute of the dev clock, as their AWS rates would: each reads
-    indexes that the emulator scans whole."""
-    global _periodic_at
-    with _RUNNING:
-        now = services.clock.now()
-        periodic = everything or _periodic_at is None or now - _periodic_at >= PERIODIC
-        if periodic:
-            _periodic_at = now
-        return _run_due(services, periodic)
-
-
-PERIODIC = timedelta(minutes=1)
-_periodic_at = None
-
-
-def _run_due(services, periodic: bool = True) -> list[dict]:
-    from .local_scheduler import fire_due
-
-    stream.drain()
-    fired: list[dict] = []
-    for _ in range(_ROUNDS):  # an action's effects may arm a next action that is already due
-        round_ = fire_due(services.settings.scheduler_group, services.clock.now, services.timers.fire)
-        stream.drain()
-        if periodic:
-            reconciled = services.timers.reconcile()
-            stream.drain()
-            round_ += [
-                {
-                    "schedule": "reconcile",
-                    "at": iso(services.clock.now()),
-                    "payload": {"ticket_id": r["ticket_id"]},
-                    "result": r,
-                }
-                for r in reconciled["acted"]
-            ]
-            for sent in services.delivery.retry_due():
-                round_.append({"schedule": "retry_mail", "at": iso(services.clock.now()), "payload": {"sent": sent}})
-        stream.drain()
-        fired += round_
-        if not any(item.get("result", {}).get("action") not in ("ignored", "rearmed") for item in round_):
-            break
-    return fired
