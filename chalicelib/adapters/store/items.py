@@ -45,6 +45,20 @@ def refused(error: Exception) -> bool:
     return code == "ConditionalCheckFailedException"
 
 
+def retried(error: BaseException) -> bool:
+    """The client sent the request more than once (an earlier answer was
+    lost), so what DynamoDB answered last may be about its own earlier
+    attempt. botocore counts the retries in the answer's metadata; pynamodb
+    keeps botocore's error as the cause of its own."""
+    seen: BaseException | None = error
+    while seen is not None:
+        metadata = (getattr(seen, "response", None) or {}).get("ResponseMetadata", {})
+        if metadata.get("RetryAttempts"):
+            return True
+        seen = getattr(seen, "cause", None) or seen.__cause__
+    return False
+
+
 def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
     wake = wake_of(ticket, rules)
     n = shard(ticket.id)

@@ -19,14 +19,22 @@ from ...domain.ticket import ERASED, PRIORITIES, Change, Rules, Ticket
 from ..tables import TICKET_SK, Claim, TicketTable, transaction_connection
 from .claims import IntakeClaims, RateWindow
 from .deliveries import DeliveryRecord, to_delivery
-from .items import StoredEntry, entry_item, entry_key, to_item, to_stored_entry, to_ticket
+from .items import StoredEntry, entry_item, entry_key, retried, to_item, to_stored_entry, to_ticket
 
 
-class StaleTicket(Exception):
+class Refused(Exception):
+    """A condition of the change's transaction said no. `after_retry`: the
+    client had sent it before (an answer was lost), so the refusal may be
+    of the transaction's own earlier, committed attempt."""
+
+    after_retry = False
+
+
+class StaleTicket(Refused):
     """The ticket changed since it was read (its version moved on)."""
 
 
-class Claimed(Exception):
+class Claimed(Refused):
     """A key the change claims is taken already (a reference, a Message-ID...)."""
 
     def __init__(self, key: str) -> None:
@@ -34,7 +42,7 @@ class Claimed(Exception):
         self.key = key
 
 
-class RateLimited(Exception):
+class RateLimited(Refused):
     def __init__(self, window: RateWindow) -> None:
         super().__init__(window.key)
         self.window = window
@@ -209,20 +217,24 @@ def _raise_refusal(error: TransactWriteError, labels: list[object]) -> None:
     """Turn a cancelled transaction into the reason that matters to the caller."""
     reasons = error.cancellation_reasons or []
     codes = [r.code if r else None for r in reasons]
+    refusal: Refused | None = None
     # No reasons at all (a transaction cancelled for another cause) match no label.
     for label, code in zip(labels, codes, strict=False):
         if code != "ConditionalCheckFailed":
             continue
-        if label is StaleTicket:
-            raise StaleTicket() from error
-        if isinstance(label, RateWindow):
-            raise RateLimited(label) from error
-        if isinstance(label, str) and label not in ("entry", "tag", "scrub"):
-            raise Claimed(label) from error
-        if label == "entry":
-            raise StaleTicket() from error
-    if "TransactionConflict" in codes:
-        raise StaleTicket() from error
+        if label is StaleTicket or label == "entry":
+            refusal = StaleTicket()
+        elif isinstance(label, RateWindow):
+            refusal = RateLimited(label)
+        elif isinstance(label, str) and label not in ("tag", "scrub"):
+            refusal = Claimed(label)
+        if refusal is not None:
+            break
+    if refusal is None and "TransactionConflict" in codes:
+        refusal = StaleTicket()
+    if refusal is not None:
+        refusal.after_retry = retried(error)
+        raise refusal from error
 
 
 def _intake_items(
