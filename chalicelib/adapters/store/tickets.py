@@ -7,19 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ...clock import iso
 from ...domain.listing import Fetch, Plan
 from ...domain.ticket import ERASED, PRIORITIES, Change, Rules, Ticket
-from ..tables import TICKET_SK, Claim, TicketTable, transaction_connection
+from ..tables import SHARDS, TICKET_SK, Claim, TicketTable, transaction_connection
 from .claims import IntakeClaims, RateWindow
 from .deliveries import DeliveryRecord, to_delivery
-from .items import StoredEntry, entry_item, entry_key, retried, to_item, to_stored_entry, to_ticket
+from .items import REDO, StoredEntry, entry_item, entry_key, retried, to_item, to_stored_entry, to_ticket
 
 
 class Refused(Exception):
@@ -190,6 +191,16 @@ class TicketStore:
             return values, results.last_evaluated_key is None
 
         return fetch
+
+    def unsettled(self, until: datetime) -> dict[str, list[str]]:
+        """Tickets with entries whose effects were not all done by `until`
+        (their redo markers on `by_retry`, every shard): ticket id -> the
+        entries' sort keys, oldest first."""
+        found: dict[str, list[str]] = {}
+        for n in range(SHARDS):
+            for key in TicketTable.by_retry.query(f"{REDO}#{n}", TicketTable.retry_at <= f"{iso(until)}#~"):
+                found.setdefault(key.pk, []).append(key.sk)
+        return {ticket_id: sorted(sks) for ticket_id, sks in found.items()}
 
     def ticket_ids_of(self, email: str, limit: int | None = None) -> list[str]:
         return [key.pk for key in TicketTable.by_customer.query(email, scan_index_forward=False, limit=limit)]
