@@ -82,12 +82,6 @@ def drain() -> int:
                 return handled
 
 
-def waiting() -> int:
-    """Records read and not yet handled for good (a batch backing off holds them)."""
-    with _lock:
-        return sum(len(b.records) for shard in _shards.values() for b in shard.waiting)
-
-
 def _current_shards() -> list[Shard]:
     """The tickets table's stream shards, as a poll starts."""
     streams = client("dynamodbstreams")

@@ -37,7 +37,7 @@ READ_TIMEOUT = timedelta(seconds=5)  # adapters/aws.py and adapters/tables.py: t
 
 @dataclass
 class Fault:
-    service: str
+    service: str  # a client's name ("dynamodb", "sesv2", ...), or "*": the whole emulator
     kind: str
     operation: str | None = None  # any operation of the service unless named
     times: int | None = None  # this many requests, then the service is back (None: for the window)
@@ -51,7 +51,7 @@ class Fault:
             raise ValueError(f"unknown fault {self.kind!r}; one of {KINDS}")
 
     def applies(self, service: str, operation: str, now: datetime) -> bool:
-        if service != self.service or (self.operation and operation != self.operation):
+        if self.service not in ("*", service) or (self.operation and operation != self.operation):
             return False
         if self.times is not None and self.times <= 0:
             return False

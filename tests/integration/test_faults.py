@@ -201,3 +201,49 @@ def test_a_customers_email_under_a_passing_fault_is_added_once(
     recover(services, clock, settle)
     thread = services.store.collection(ticket["id"]).entries
     assert [e.entry.body for e in thread if e.entry.direction == "in"] == ["Where is my parcel?", "Still waiting!"]
+
+
+def test_intake_whose_answers_are_lost_for_four_seconds_finds_out_and_is_201_once(client, services, mailbox, faults):
+    # The issue's case: every DynamoDB answer lost for 4 s. The request sends its transaction again
+    # (same token) until DynamoDB answers, and answers 201 for what it stored: a 503 means not stored.
+    faults.outage("dynamodb", "lost", 4)
+    response = client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(FORM))
+    assert response.status_code == 201, response.body
+    assert services.store.ticket_ids_of("ann@example.com") == [response.json_body["id"]]
+    assert len(customer_mail(mailbox)) == 1
+
+
+def test_a_form_refused_while_dynamodb_is_down_carries_a_one_time_key_and_sent_again_makes_one_ticket(
+    client, services, clock, mailbox, faults
+):
+    import re
+    from html import unescape
+    from urllib.parse import urlencode
+
+    browser = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    }
+    faults.outage("dynamodb", "outage", 60)
+    refused = client.http.post("/inquiries", headers=browser, body=urlencode(FORM))
+    assert refused.status_code == 503 and "Retry-After" in refused.headers
+    page = refused.body.decode()
+    [key] = re.findall(r'<input type="hidden" name="form_key" value="([^"]+)">', page)
+    clock.advance(timedelta(minutes=1))  # DynamoDB is back; the customer sends the form again, as the page asks
+    assert services.store.ticket_ids_of("ann@example.com") == []  # a 503 means not stored
+    form = FORM | {"form_key": unescape(key)}
+    first = client.http.post("/inquiries", headers=browser, body=urlencode(form))
+    again = client.http.post("/inquiries", headers=browser, body=urlencode(form))  # and once more, by the browser
+    assert first.status_code == again.status_code == 201
+    reference = re.search(r"CL-[0-9A-Z]+", first.body.decode()).group(0)
+    assert reference in again.body.decode()  # the first ticket, not a second
+    assert len(services.store.ticket_ids_of("ann@example.com")) == 1
+    assert len(customer_mail(mailbox)) == 1
+
+
+def test_a_form_key_too_long_is_refused_by_name(client):
+    response = client.http.post(
+        "/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(FORM | {"form_key": "k" * 129})
+    )
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json_body["errors"]] == ["form_key"]
