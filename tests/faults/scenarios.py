@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -119,6 +120,7 @@ HEADER = (
 def run(scenario: Scenario, client: Any, services: Any, clock: Any, faults: Any) -> Result:
     """Customers write in while the fault lasts; the local stage runs on for
     RECOVERY after it ends; what each customer got is counted."""
+    random.seed(scenario.name)  # botocore's retry jitter, and so the table, the same every run
     result = Result(scenario)
     refused: list[str] = []  # the addresses of refused requests
     for n in range(scenario.before):  # taken just before: their effects meet the fault
