@@ -175,3 +175,23 @@ def test_a_batch_whose_invocation_fails_is_split_to_find_the_record_that_breaks_
     assert sorted(m["to"][0] for m in mailbox.unsettled()) == [f"Ann Lee <c{n}@example.com>" for n in (0, 1, 3)]
     [record] = failures(settings)
     assert record["DDBStreamBatchInfo"]["batchSize"] == 1
+
+
+def test_an_older_ticket_redone_late_keeps_the_customers_newer_contact_data(
+    client, services, settings, settle, clock, mailbox, broken_for, operator
+):
+    older = post(client, "ann@example.com")
+    broken_for.add(older["id"])
+    give_up(settle, clock)  # the first ticket's effects wait for the reconcile job
+    broken_for.clear()
+    clock.advance(timedelta(hours=1))
+    client.http.post(
+        "/inquiries",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(FORM | {"email": "ann@example.com", "name": "Ann Lee-Meyer", "phone": "+49 30 1234567"}),
+    )
+    settle()
+    assert services.recovery.run()["ranges"] == 1  # the older ticket's, done now
+    contact = client.http.get("/customers/ann@example.com", headers=operator()).json_body
+    assert (contact["name"], contact["phone"]) == ("Ann Lee-Meyer", "+49 30 1234567")
+    assert len(acknowledgements(mailbox, "ann@example.com")) == 2
