@@ -17,7 +17,7 @@ INSTALL = $(BIN)/uv pip install --python
 CHECKOV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV)/.installed-$(shell sha1sum requirements-checkov.txt | cut -c1-12)
 
-.PHONY: run demo lint test test-fast bench infra deploy smoke fuzz load mutation clean
+.PHONY: run demo lint test test-fast bench infra deploy smoke fuzz load faults mutation clean
 
 $(UV_STAMP):
 	@echo "First run: creating $(VENV) with $(PYTHON) and installing uv $(UV_VERSION) (the installer) into it"
@@ -87,6 +87,12 @@ fuzz: $(STAMP)
 
 load: $(STAMP)
 	$(BIN)/python -m bench.load
+
+# Every outage scenario through the fault proxy (tests/faults/; make test runs
+# the fast subset): prints the table docs/reliability.md shows, and writes it
+# to test-artifacts/faults.md.
+faults: $(STAMP)
+	CARELINE_FAULTS=all $(BIN)/python -m pytest tests/integration/test_fault_scenarios.py -p tests.faults.report
 
 # Mutation check of the write path's core (pyproject.toml [tool.mutmut]; the
 # method and the last score are in docs/reliability.md). Slow: not part of

@@ -216,9 +216,13 @@ def retry_mail(event):
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="reconcile")
 def reconcile(event):
-    """Act on timed actions whose schedule never fired; re-create missing schedules."""
+    """Act on timed actions whose schedule never fired; re-create missing schedules;
+    redo the effects of changes the stream consumer could not finish."""
     with bound(function="reconcile"):
-        container().timers.reconcile()
+        try:
+            container().timers.reconcile()
+        finally:  # effects are redone even when a schedule repair fails
+            container().recovery.run()
 
 
 @app.on_sqs_message(queue_arn=WEBHOOK_QUEUE_ARN, name="deliver_webhooks", batch_size=10)

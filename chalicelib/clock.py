@@ -4,6 +4,7 @@ stage can move time forward."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -11,10 +12,17 @@ from typing import Protocol
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
+    def sleep(self, seconds: float) -> None:
+        """Wait (a retry's pause): real time passes, or a test's clock moves."""
+        ...
+
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 class OffsetClock:
@@ -27,6 +35,9 @@ class OffsetClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
     def advance(self, delta: timedelta) -> datetime:
         if delta < timedelta():
@@ -44,6 +55,10 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self._now
+
+    def sleep(self, seconds: float) -> None:
+        """A pause takes no real time: the clock moves instead."""
+        self.advance(timedelta(seconds=seconds))
 
     def advance(self, delta: timedelta) -> datetime:
         self._now += delta

@@ -80,6 +80,8 @@ class Settings:
     webhooks: tuple[Endpoint, ...] = ()  # every outgoing event is POSTed to these, signed (docs/events.md)
     attachments_bucket: str = ""  # customers' and operators' files, under each ticket's id
     origin_secret: str | None = None  # CloudFront's header on each request it forwards (api/http.py source_ip)
+    # The stream consumer's on-failure queue, which the reconcile job reads (services/recovery.py)
+    change_failures_arn: str | None = None
 
     @property
     def ticket_rules(self) -> Rules:
@@ -162,6 +164,8 @@ def settings_from(stage: str, document: dict[str, Any], env: Mapping[str, str], 
         webhooks=_webhooks(stage, document.get("webhooks", ()), public_url),
         attachments_bucket=need("CARELINE_ATTACHMENTS_BUCKET", "careline-local-attachments-local"),
         origin_secret=env.get("CARELINE_ORIGIN_SECRET") or None,
+        change_failures_arn=env.get("CARELINE_CHANGE_FAILURES_ARN")
+        or (f"arn:aws:sqs:us-east-1:123456789012:careline-{stage}-on_change-failures" if stage == "local" else None),
     )
 
 

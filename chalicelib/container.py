@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .services.intake import IntakeService
     from .services.mail_events import MailEvents
     from .services.metrics import MetricsService
+    from .services.recovery import Recovery
     from .services.search import SearchIndex
     from .services.tickets import TicketService
     from .services.timers import Timers
@@ -231,6 +232,13 @@ class Container:
             self.bus,
             self.counters,
         )
+
+    @cached_property
+    def recovery(self) -> Recovery:
+        """Effects redone: failed stream ranges and changes left unsettled (the reconcile job)."""
+        from .services.recovery import Recovery
+
+        return Recovery(self.settings, self.clock, self.store, self.consumer)
 
     @cached_property
     def search(self) -> SearchIndex:

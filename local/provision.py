@@ -1,7 +1,7 @@
 """Creates the local stage's AWS resources in the emulator from the same
 definitions the app uses: the table models (with the tickets table's
 stream), the sender identity, the scheduler group, the event bus, the
-attachments bucket."""
+attachments bucket, the stream consumer's on-failure queue."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ def provision(settings: Settings) -> None:
     if settings.attachments_bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
         s3.create_bucket(Bucket=settings.attachments_bucket)
         s3.put_bucket_versioning(Bucket=settings.attachments_bucket, VersioningConfiguration={"Status": "Enabled"})
+    if settings.change_failures_arn:  # where local/stream.py puts the batches it gives up on
+        client("sqs").create_queue(QueueName=settings.change_failures_arn.rsplit(":", 1)[-1])
 
 
 def seed(services) -> dict[str, int]:

@@ -126,34 +126,26 @@ def mailbox(services, settle):
 
 
 @pytest.fixture
-def failing():
-    """Make one AWS operation answer with an AWS error code, the way a
-    throttled or broken service does (botocore raises a ClientError)."""
-    from botocore.awsrequest import AWSResponse
+def faults(services, clock):
+    """The fault-injecting proxy between the app and the emulator
+    (tests/faults/proxy.py), its windows and botocore's retry pauses on the test's clock."""
+    from tests.faults.proxy import FaultProxy, installed
 
-    from chalicelib.adapters.aws import client as aws_client
+    with installed(FaultProxy(clock)) as proxy:
+        yield proxy
 
-    registered = []
+
+@pytest.fixture
+def failing(faults):
+    """Make one AWS operation answer with an AWS error code until told to
+    stop, the way a throttled or broken service does (through the proxy)."""
+    from tests.faults.proxy import Fault
 
     def fail(service: str, operation: str, code: str = "ThrottlingException"):
-        def answer(**_):
-            return (
-                AWSResponse("https://aws.invalid", 400, {}, None),
-                {
-                    "Error": {"Code": code, "Message": f"{operation} failed in a test"},
-                    "ResponseMetadata": {"HTTPStatusCode": 400},
-                },
-            )
+        fault = faults.add(Fault(service, "throttled", operation=operation, code=code))
+        return lambda: fault in faults.faults and faults.faults.remove(fault)
 
-        events = aws_client(service).meta.events
-        name = f"before-call.{service}.{operation}"
-        events.register(name, answer)
-        registered.append((events, name, answer))
-        return lambda: events.unregister(name, answer)
-
-    yield fail
-    for events, name, handler in registered:
-        events.unregister(name, handler)
+    return fail
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ APP_FILES = (str(ROOT / "chalicelib") + "/", str(ROOT / "app.py"))
 DEV_FILES = str(ROOT / "local") + "/"
 REGION, ACCOUNT = "us-east-1", "123456789012"
 CALLS: list[Call] = []
+_STREAM_SEEN: list[str] = []  # GetRecords names no stream: the one its iterator came from
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,10 @@ def iam_requests(service: str, operation: str, params: dict) -> list[tuple[str, 
         return [
             (f"sqs:{operation}", f"arn:aws:sqs:{REGION}:{ACCOUNT}:{params['QueueUrl'].rstrip('/').rsplit('/', 1)[-1]}")
         ]
+    if service == "dynamodbstreams":  # IAM's actions for streams are dynamodb's, on the stream's ARN
+        if "StreamArn" in params:
+            _STREAM_SEEN[:] = [params["StreamArn"]]
+        return [(f"dynamodb:{operation}", params.get("StreamArn") or (_STREAM_SEEN or ["*"])[0])]
     if service == "events" and operation == "PutEvents":
         return [
             ("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{entry.get('EventBusName', 'default')}")

@@ -19,11 +19,13 @@ if TYPE_CHECKING:
 
 # Short timeouts and few retries: a request path must not hang on a slow
 # dependency; what fails is retried by the stream and the repair jobs instead.
-_RETRIES = {"mode": "standard", "max_attempts": 3}
+# Attempts are counted with `total_max_attempts`: botocore reads the retries'
+# `max_attempts` as the number of *retries* (3 would be 4 attempts, 1 would be 2).
+_RETRIES = {"mode": "standard", "total_max_attempts": 3}
 _OVERRIDES: dict[str, dict[str, Any]] = {
     # SES has no idempotency key: a retry after a lost answer would send the
-    # mail twice. The mailer retries only what SES surely refused.
-    "sesv2": {"retries": {"mode": "standard", "max_attempts": 1}},
+    # mail twice. One attempt; the mailer retries only what SES surely refused.
+    "sesv2": {"retries": {"mode": "standard", "total_max_attempts": 1}},
     # Streams calls carry a table ARN; the account-based endpoint boto3 would
     # derive from it is not one the local emulator answers on.
     "dynamodbstreams": {"account_id_endpoint_mode": "disabled"},

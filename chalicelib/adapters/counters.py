@@ -2,41 +2,43 @@
 family), each counter a top-level number moved with ADD. pynamodb models
 need declared attributes, so this adapter speaks to DynamoDB directly.
 
-A stream batch folds into one update per item. Each item remembers the
-batch it last applied (its first record and the last record applied), so a
-batch Lambda delivers again after a failure or a crash (the same first
-record) adds only what it has not added yet."""
+Counters move exactly once per change: a change's deltas are added in the
+same transaction that settles its entry, removing the entry's redo marker
+(store/items.py) on the condition that it is still there. A change whose
+effects are done again (a redelivered batch, a failed range re-read, the
+reconcile job) finds its entry settled, and its deltas are left out. A
+batch's entries settle together, one transaction per chunk, so a batch
+still makes one update per counter item."""
 
 from __future__ import annotations
 
+import hashlib
+import random
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
-from typing import Any, Final
+from typing import Any
 
 from .aws import client
 from .tables import table_name
 
-# Each counter item's batch mark, under MARK:
-# {"first": <eventID of the batch's first record>, "through": <last sequence number applied>}
-MARK = "applied"
-
-
-class _Batch(Enum):
-    NEW = "new"
-
-
-NEW_BATCH: Final = _Batch.NEW  # the usual case: this item has not seen this batch yet
 _MAX_PER_UPDATE = 90  # counters per UpdateExpression: well within DynamoDB's 4 KB expression limit
+_MAX_ITEMS = 100  # items per transaction
+_CONFLICT_ATTEMPTS = 5  # a transaction that met another on a counter item is sent again
 
 
 @dataclass(frozen=True)
-class Contribution:
-    """One stream record's counter deltas: (day, family) -> counter -> delta."""
+class Settlement:
+    """A change's entry whose effects are done, and its counter deltas:
+    (day, family) -> counter -> delta. `marked`: the entry carries a redo
+    marker (entries written before the marker existed do not, and are
+    counted without a guard)."""
 
-    sequence: int
+    ticket_id: str
+    sk: str
     deltas: Mapping[tuple[str, str], Mapping[str, int]]
+    marked: bool = True
 
 
 def family_of(counter: str) -> str:
@@ -47,26 +49,17 @@ def family_of(counter: str) -> str:
 
 
 class MetricCounters:
-    """The per-day counters: moved by the stream consumer, once per batch; read
-    by the metrics; rewritten whole by the recompute command."""
+    """The per-day counters: moved as the stream consumer settles changes;
+    read by the metrics; rewritten whole by the recompute command."""
 
-    def apply(self, batch_first: str, contributions: Sequence[Contribution]) -> None:
-        """Add a batch's contributions, once, whatever the batch was before: one
-        update per item, and a read only when the batch is delivered again."""
-        items: dict[tuple[str, str], list[tuple[int, Mapping[str, int]]]] = {}
-        for contribution in contributions:
-            for key, deltas in contribution.deltas.items():
-                items.setdefault(key, []).append((contribution.sequence, deltas))
-        for key, parts in items.items():
-            last = max(sequence for sequence, _ in parts)
-            mark = {"first": batch_first, "through": str(last)}
-            if _update(key, _total(parts, -1), NEW_BATCH, mark):
-                continue
-            for _ in range(5):  # this batch again: add what it has not added yet
-                seen = _mark(key)
-                through = int(seen["through"]) if seen and seen.get("first") == batch_first else -1
-                if last <= through or _update(key, _total(parts, through), seen, mark):
-                    break
+    def settle(self, settlements: Sequence[Settlement]) -> int:
+        """Add each change's deltas and remove its entry's marker, in one
+        transaction per chunk, once: an entry settled already is left out
+        (its deltas with it). How many were settled now."""
+        settled = 0
+        for chunk in _chunks([s for s in settlements if s.marked or s.deltas]):
+            settled += _settle(chunk)
+        return settled
 
     def read(self, days: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
         """day -> family -> counter -> value, for every item of those days."""
@@ -102,65 +95,86 @@ class MetricCounters:
             dynamodb.put_item(TableName=name, Item=item)
 
 
-def _total(parts: list[tuple[int, Mapping[str, int]]], through: int) -> dict[str, int]:
-    total: Counter[str] = Counter()
-    for sequence, deltas in parts:
-        if sequence > through:
-            total.update(deltas)
-    return {k: v for k, v in total.items() if v}
+def _chunks(settlements: list[Settlement]) -> list[list[Settlement]]:
+    """Settlements in transactions DynamoDB takes: at most _MAX_ITEMS items
+    (entries and counter items), at most _MAX_PER_UPDATE counters an item."""
+    chunks: list[list[Settlement]] = []
+    chunk: list[Settlement] = []
+    counters: dict[tuple[str, str], set[str]] = {}
+    for settlement in settlements:
+        merged = {key: counters.get(key, set()) | set(deltas) for key, deltas in settlement.deltas.items()}
+        items = len(chunk) + 1 + len(counters.keys() | merged.keys())
+        if chunk and (items > _MAX_ITEMS or any(len(names) > _MAX_PER_UPDATE for names in merged.values())):
+            chunks.append(chunk)
+            chunk, counters, merged = [], {}, {key: set(deltas) for key, deltas in settlement.deltas.items()}
+        chunk.append(settlement)
+        counters |= merged
+    if chunk:
+        chunks.append(chunk)
+    return chunks
 
 
-def _mark(key: tuple[str, str]) -> dict[str, str] | None:
-    item = (
-        client("dynamodb")
-        .get_item(
-            TableName=table_name("metrics"),
-            Key={"day": {"S": key[0]}, "family": {"S": key[1]}},
-            ConsistentRead=True,
-            ProjectionExpression="#m",
-            ExpressionAttributeNames={"#m": MARK},
-        )
-        .get("Item", {})
-    )
-    mark = item.get(MARK, {}).get("M")
-    return {k: v["S"] for k, v in mark.items()} if mark else None
-
-
-def _update(
-    key: tuple[str, str], deltas: Mapping[str, int], seen: Mapping[str, str] | _Batch | None, mark: Mapping[str, str]
-) -> bool:
-    """ADD the deltas and move the mark, if the mark is still what was read
-    (or, for NEW_BATCH, is not this batch's)."""
+def _settle(chunk: list[Settlement]) -> int:
+    """One chunk; entries found settled already are dropped and the rest sent again."""
     dynamodb = client("dynamodb")
-    names: dict[str, str] = {"#m": MARK}
-    values: dict[str, Any] = {":mark": {"M": {k: {"S": v} for k, v in mark.items()}}}
-    adds = []
-    for i, (counter, delta) in enumerate(sorted(deltas.items())[:_MAX_PER_UPDATE]):
-        names[f"#c{i}"] = counter
-        values[f":c{i}"] = {"N": str(delta)}
-        adds.append(f"#c{i} :c{i}")
-    expression = "SET #m = :mark" + (" ADD " + ", ".join(adds) if adds else "")
-    if seen is NEW_BATCH:
-        condition = "attribute_not_exists(#m) OR #m.#first <> :first"
-        names["#first"] = "first"
-        values[":first"] = {"S": mark["first"]}
-    elif seen is None:
-        condition = "attribute_not_exists(#m)"
-    else:
-        condition = "#m = :seen"
-        values[":seen"] = {"M": {k: {"S": v} for k, v in seen.items()}}
-    try:
-        dynamodb.update_item(
-            TableName=table_name("metrics"),
-            Key={"day": {"S": key[0]}, "family": {"S": key[1]}},
-            UpdateExpression=expression,
-            ConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
+    remaining = list(chunk)
+    for _ in range(_CONFLICT_ATTEMPTS):
+        items, owners = _transaction(remaining)
+        if not items:
+            return 0
+        token = hashlib.sha256("|".join(f"{s.ticket_id}#{s.sk}" for s in remaining).encode()).hexdigest()[:36]
+        try:
+            dynamodb.transact_write_items(TransactItems=items, ClientRequestToken=token)
+            return sum(1 for s in remaining if s.marked)
+        except dynamodb.exceptions.TransactionCanceledException as error:
+            codes = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+            done = {id(owners[i]) for i, code in enumerate(codes) if code == "ConditionalCheckFailed" and owners[i]}
+            if done:  # settled before (a redelivery, or our own attempt whose answer was lost)
+                remaining = [s for s in remaining if id(s) not in done]
+            elif "TransactionConflict" in codes:
+                time.sleep(random.uniform(0, 0.05))
+            else:
+                raise
+    raise RuntimeError("counters: the transaction kept meeting others; the stream delivers the batch again")
+
+
+def _transaction(settlements: list[Settlement]) -> tuple[list[dict[str, Any]], list[Settlement | None]]:
+    """The transaction's items (each entry's settle, then each counter
+    item's ADD) and, for each, the settlement it settles (None for counters)."""
+    items: list[dict[str, Any]] = []
+    owners: list[Settlement | None] = []
+    totals: dict[tuple[str, str], Counter[str]] = {}
+    for settlement in settlements:
+        for key, deltas in settlement.deltas.items():
+            totals.setdefault(key, Counter()).update(deltas)
+        if settlement.marked:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": table_name("tickets"),
+                        "Key": {"pk": {"S": settlement.ticket_id}, "sk": {"S": settlement.sk}},
+                        "UpdateExpression": "REMOVE g_retry, retry_at",
+                        "ConditionExpression": "attribute_exists(g_retry)",
+                    }
+                }
+            )
+            owners.append(settlement)
+    for (day, family), total in sorted(totals.items()):
+        moved = {name: delta for name, delta in sorted(total.items()) if delta}
+        if not moved:
+            continue
+        names = {f"#c{i}": name for i, name in enumerate(moved)}
+        values = {f":c{i}": {"N": str(delta)} for i, delta in enumerate(moved.values())}
+        items.append(
+            {
+                "Update": {
+                    "TableName": table_name("metrics"),
+                    "Key": {"day": {"S": day}, "family": {"S": family}},
+                    "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(moved))),
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            }
         )
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        return False
-    if len(deltas) > _MAX_PER_UPDATE:  # rare: a day's first batch touching very many counters
-        rest = dict(sorted(deltas.items())[_MAX_PER_UPDATE:])
-        return _update(key, rest, mark, mark)
-    return True
+        owners.append(None)
+    return items, owners

@@ -2,9 +2,12 @@
 
 A `CarelineError` (domain/errors.py) answers its status with
 `{"errors": [{"field", "message", "code"}]}` and its headers, CORS included
-on public routes. Anything else is unexpected: logged with the request id
-and answered 500 with that id only. Every log line a request writes carries
-the function and the request id."""
+on public routes. A dependency that cannot answer just now (pynamodb's and
+botocore's errors for an unreachable service, a lost answer, throttling or
+a failure inside the service: `recognised`) is ServiceUnavailable: 503 with
+Retry-After, never 500. Anything else is unexpected: logged with the
+request id and answered 500 with that id only. Every log line a request
+writes carries the function and the request id."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from typing import Any
 from chalice import Response
 
 from ..container import container
-from ..domain.errors import CarelineError, UnsupportedMediaType
+from ..domain.errors import TRY_AGAIN_CODES, CarelineError, ServiceUnavailable, UnsupportedMediaType
 from ..log import bound, logger
 from .http import header, json_response, stage_cors
 
@@ -27,6 +30,33 @@ log = logger(__name__)
 def request_id(request: Any) -> str:
     context = getattr(request, "context", None) or {}
     return str(context.get("requestId") or uuid.uuid4())
+
+
+def recognised(error: BaseException) -> CarelineError | None:
+    """The answer an error deserves, if it is one the table knows: a
+    CarelineError itself, or an AWS dependency failing for now (looked for
+    along the chain of causes: pynamodb wraps botocore's errors)."""
+    if isinstance(error, CarelineError):
+        return error
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, (ConnectionError, HTTPClientError)):
+            return _unavailable(seen)
+        if isinstance(seen, ClientError):
+            response = seen.response or {}
+            code = response.get("Error", {}).get("Code")
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            if code in TRY_AGAIN_CODES or status >= 500:
+                return _unavailable(seen)
+        seen = getattr(seen, "cause", None) or seen.__cause__ or seen.__context__
+    return None
+
+
+def _unavailable(cause: BaseException) -> ServiceUnavailable:
+    log.warning("a dependency failed", extra={"event": "request.unavailable", "error": str(cause)[:300]})
+    return ServiceUnavailable("This could not be done just now; please try again in a moment.")
 
 
 def error_response(error: CarelineError, headers: dict[str, str] | None = None) -> Response:
@@ -48,9 +78,10 @@ def endpoint(cors: Callable[[Any], dict[str, str]] | None = None, function: str 
                 headers = cors(request) if cors else {}
                 try:
                     response = view(request, *args)
-                except CarelineError as error:
-                    return error_response(error, headers)
-                except Exception:
+                except Exception as error:
+                    known = recognised(error)
+                    if known is not None:
+                        return error_response(known, headers)
                     log.exception("unexpected error", extra={"event": "request.failed"})
                     return json_response(
                         500,

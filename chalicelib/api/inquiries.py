@@ -4,14 +4,17 @@ the form again with what went wrong, every value kept."""
 
 from __future__ import annotations
 
+import secrets
+
 from chalice import Response
 
 from ..clock import parse_iso
 from ..container import container
 from ..domain.errors import CarelineError, Conflict, PayloadTooLarge, ServiceUnavailable, TooManyRequests
 from ..domain.inquiry import parse_body
+from ..services.intake import form_key
 from . import pages
-from .errors import endpoint
+from .errors import endpoint, recognised
 from .http import header, html_page, json_response, prefers_html, source_ip, stage_cors
 
 
@@ -30,10 +33,11 @@ def post(request) -> Response:
             idempotency_key=header(request, "idempotency-key"),
             sender=source_ip(request, services.settings.origin_secret),
         )
-    except CarelineError as error:
-        if not prefers_html(request):
+    except Exception as error:
+        known = recognised(error)
+        if known is None or not prefers_html(request):
             raise  # the one error table answers scripts
-        return _form_again(error, fields, services)
+        return _form_again(known, fields, services)
     if prefers_html(request):
         return _thank_you(answer, services.settings)
     return json_response(201, answer)
@@ -54,8 +58,18 @@ def _form_again(error: CarelineError, fields: dict, services) -> Response:
         notice = "We could not take your message just now; nothing was sent. Your message is kept below."
     else:
         title = "Please check your message"
+    # The form again carries a one-time key: sent again, it cannot make a second
+    # ticket. The same key while nothing was stored; a new one once the first
+    # form was taken (409: whatever is sent now is another message).
+    key = None if isinstance(error, Conflict) else form_key(fields)
     page = pages.form_page(
-        settings.brand, title, fields, [] if notice else error.errors, [notice] if notice else [], settings.categories
+        settings.brand,
+        title,
+        fields,
+        [] if notice else error.errors,
+        [notice] if notice else [],
+        settings.categories,
+        form_key=key or secrets.token_urlsafe(18),
     )
     return html_page(error.status, page, error.headers)
 

@@ -95,9 +95,11 @@ def form_page(
     errors: list[FieldError] = (),
     notices: list[str] = (),
     categories: tuple[str, ...] = (),
+    form_key: str = "",
 ) -> str:
     """The contact form again: every value kept, each problem beside its field
-    and listed (with links to the fields) at the top."""
+    and listed (with links to the fields) at the top; `form_key`, the form's
+    one-time key, in a hidden field."""
     by_field: dict[str, list[str]] = {}
     for error in errors:
         by_field.setdefault(_form_name(error.field), []).append(error.message)
@@ -132,6 +134,8 @@ def form_page(
         '<div class="hp" aria-hidden="true"><label>Leave this empty '
         '<input name="website" tabindex="-1" autocomplete="off"></label></div>'
     )
+    if form_key:
+        controls.append(f'<input type="hidden" name="form_key" value="{escape(form_key)}">')
     parts.append(
         f'<form method="post" accept-charset="utf-8" novalidate>{"".join(controls)}{honeypot}'
         '<button type="submit">Send</button></form>'

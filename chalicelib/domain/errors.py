@@ -130,6 +130,29 @@ class ServiceUnavailable(CarelineError):
         self.retry_after_seconds = retry_after_seconds
 
 
+# AWS error codes that mean "not now" rather than "no": the service is
+# throttling, overloaded or failing inside. A request that meets one (or
+# cannot reach the service at all, or loses its answer) is answered
+# ServiceUnavailable with Retry-After (api/errors.py recognises them).
+TRY_AGAIN_CODES = frozenset(
+    {
+        "InternalServerError",
+        "InternalFailure",
+        "InternalError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+        "TransactionInProgressException",
+        "SlowDown",
+    }
+)
+
+
 ERRORS: tuple[type[CarelineError], ...] = (
     InvalidInput,
     Unauthorized,

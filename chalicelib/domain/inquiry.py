@@ -17,7 +17,7 @@ _PATTERN_MESSAGES = {
     "callback.phone": "may contain only digits, spaces and + ( ) - . /",
     "locale": "must be a language tag, like de-DE",
 }
-_OPTIONAL_STRINGS = ("subject", "channel", "category", "order_id", "phone", "locale", "timezone")
+_OPTIONAL_STRINGS = ("subject", "channel", "category", "order_id", "phone", "locale", "timezone", "form_key")
 _FORM_NESTED = re.compile(r"^(callback)\[(phone|window)\]$")
 # A name reaches a To: header. Whitespace a person may paste into it (tabs,
 # line breaks of any kind, Unicode spaces) folds to one space; every other

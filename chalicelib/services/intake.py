@@ -48,7 +48,7 @@ class IntakeService:
             errors.extend(invalid.errors)
         if errors:
             raise InvalidInput(errors)
-        return self.open(inquiry, idempotency_key=idempotency_key, sender=sender)
+        return self.open(inquiry, idempotency_key=idempotency_key or form_key(fields), sender=sender)
 
     def new_id(self) -> str:
         """An id for a ticket about to be opened (its files are stored under it first)."""
@@ -153,6 +153,14 @@ class IntakeService:
         if sender:
             windows.append(window("sender", sender, self._settings.per_sender))
         return tuple(windows)
+
+
+def form_key(fields: Mapping[str, Any]) -> str | None:
+    """A plain form's one-time key (its hidden `form_key`): a post without an
+    Idempotency-Key header uses it as one, so a form sent again (after a
+    503, or by the browser) returns the first ticket."""
+    key = fields.get("form_key")
+    return key.strip() or None if isinstance(key, str) else None
 
 
 def _body_hash(document: dict[str, Any]) -> str:

@@ -68,6 +68,29 @@ class Timers:
             return False
         return True
 
+    def restore(
+        self,
+        ticket_id: str,
+        ticket: tickets.Ticket | None,
+        once: tuple[tickets.Schedule | None, str | None],
+    ) -> bool:
+        """After a change's effects are done out of order (redone later): the
+        ticket's schedule made what it needs now, and what the change once
+        armed or meant to remove (`once`: its arm and disarm) deleted unless
+        that is still it."""
+        wake = tickets.wake_of(ticket, self._settings.ticket_rules) if ticket else None
+        current = wake.name(ticket_id) if wake else None
+        arm, disarm = once
+        stale = {name for name in (arm.name if arm else None, disarm) if name and name != current}
+        try:
+            for name in sorted(stale):
+                self._scheduler.delete(name)
+        except SchedulerError as error:
+            log.warning("schedule not in step", extra={"error": str(error), "event": "schedule"})
+            self._schedules.flag_schedule_repair(ticket_id, min(stale), self._clock.now())
+            return False
+        return self.follow(wake.schedule(ticket_id) if wake else None, None, ticket_id)
+
     def fire(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """What a schedule invokes. The ticket is read again and the action
         taken only if it is still the ticket's next and due: duplicate, stale

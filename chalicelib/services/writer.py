@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..adapters.store.claims import IntakeClaims
 from ..adapters.store.items import entry_key
-from ..adapters.store.tickets import Claimed, Collection, StaleTicket, TicketStore, Unavailable
+from ..adapters.store.tickets import Collection, Refused, StaleTicket, TicketStore, Unavailable
 from ..clock import Clock
 from ..domain.errors import NotFound, PreconditionFailed, ServiceUnavailable
 from ..domain.ticket import Change, Ticket
@@ -24,7 +23,11 @@ from ..log import logger
 
 log = logger(__name__)
 ATTEMPTS = 8  # writers without If-Match retry on a stale version; jittered so they spread out
-AMBIGUOUS_RETRIES = 2  # a write whose answer was lost is sent again, as the same transaction
+# How long a write whose answer was lost is sent again before the request
+# gives up: well inside API Gateway's 29 s, and longer than DynamoDB's usual
+# hiccups. The pauses between sends double from FIRST_PAUSE_SECONDS to 2 s.
+UNKNOWN_OUTCOME_BUDGET = timedelta(seconds=8)
+FIRST_PAUSE_SECONDS = 0.1
 
 Decide = Callable[[Ticket, Collection | None, datetime], Change | None]
 
@@ -81,36 +84,44 @@ class TicketWriter:
                 if if_match is not None:
                     current = self._store.ticket(ticket_id)
                     raise PreconditionFailed(current.version if current else if_match) from None
-                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+                self._clock.sleep(random.uniform(0, 0.01 * (attempt + 1)))
                 continue
             return Written(change.after, change, collection)
         current = self._store.ticket(ticket_id)
         raise PreconditionFailed(current.version if current else 0)
 
     def _commit(self, change: Change, claims: IntakeClaims | None) -> str:
-        """One transaction, idempotent by its token: an answer lost after the
-        write committed is sent again as the same transaction, and a retry
-        that finds its own entry stored knows the first attempt committed."""
+        """One transaction, idempotent by its token. When DynamoDB's answer
+        is lost, the outcome is unknown: the same transaction (same token) is
+        sent again until DynamoDB answers, for UNKNOWN_OUTCOME_BUDGET, since
+        within ten minutes of a commit DynamoDB answers a repeat of it with
+        success and does nothing. A refusal of a repeat is looked into: our
+        own entry stored means the first attempt committed. So the caller
+        hears "not stored" (ServiceUnavailable) only when it was not, unless
+        DynamoDB stays silent for the whole budget."""
         after = change.after
+        sk = entry_key(after.updated_at, after.version)
         token = hashlib.sha256(f"{after.id}#{after.version}#{after.updated_at.isoformat()}".encode()).hexdigest()[:36]
-        for attempt in range(AMBIGUOUS_RETRIES + 1):
+        started, pause, sent = self._clock.now(), FIRST_PAUSE_SECONDS, 0
+        while True:
+            sent += 1
             try:
                 return self._store.commit(change, intake=claims, token=token)
-            except (StaleTicket, Claimed):
-                if attempt and self._store.entry_exists(after.id, entry_key(after.updated_at, after.version)):
-                    return entry_key(after.updated_at, after.version)  # our own earlier commit
+            except Refused as refusal:
+                if (sent > 1 or refusal.after_retry) and self._store.entry_exists(after.id, sk):
+                    return sk  # our own earlier commit
                 raise
             except Unavailable as error:
                 log.warning("ticket write not acknowledged", extra={"ticket_id": after.id, "error": str(error)})
-                if attempt == AMBIGUOUS_RETRIES:
-                    if self._committed(after):
-                        return entry_key(after.updated_at, after.version)
+                if self._clock.now() - started >= UNKNOWN_OUTCOME_BUDGET:
+                    if self._committed(after.id, sk):
+                        return sk
                     raise ServiceUnavailable() from error
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+            self._clock.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
-    def _committed(self, after: Ticket) -> bool:
+    def _committed(self, ticket_id: str, sk: str) -> bool:
         try:
-            return self._store.entry_exists(after.id, entry_key(after.updated_at, after.version))
+            return self._store.entry_exists(ticket_id, sk)
         except Exception:  # still unreachable: nothing can be said to have been written
             return False

@@ -103,6 +103,15 @@ def queue_alarms(stage: str, resources: dict) -> dict:
                 statistic="Maximum",
                 threshold=900,
             )
+        elif lid == "OnChangeDeadLetters":  # the reconcile job redoes them: an alarm when it cannot
+            made[f"{lid}Alarm"] = alarm(
+                "Failed stream batches are not being redone",
+                "AWS/SQS",
+                "ApproximateAgeOfOldestMessage",
+                queue,
+                statistic="Maximum",
+                threshold=900,
+            )
         else:
             made[f"{lid}Alarm"] = alarm(
                 f"{resource['Properties']['QueueName']} holds messages",

@@ -49,7 +49,24 @@ FUNCTIONS: dict[str, Function] = {
         "s3", ("inbound", "tables", "files_write", "files_delete"), "mail SES stored in the inbound bucket"
     ),
     "retry_mail": Function("rate", ("tables", "mail", "secret", "files_read"), "emails whose send failed"),
-    "reconcile": Function("rate", ("tables", "schedules"), "repairs schedules; acts on what never fired"),
+    # It also redoes what on_change could not finish: the failed ranges of the
+    # on-failure queue, read again from the stream, and changes left unsettled.
+    "reconcile": Function(
+        "rate",
+        (
+            "tables",
+            "schedules",
+            "search_postings",
+            "mail",
+            "secret",
+            "events",
+            "files_read",
+            "files_delete",
+            "change_failures",
+            "stream_replay",
+        ),
+        "repairs schedules, acts on what never fired, redoes effects left undone",
+    ),
     "deliver_webhooks": Function(
         "sqs", ("webhook_secrets", "webhook_backoff", "delivered_webhooks"), "signed webhook deliveries"
     ),
@@ -94,6 +111,17 @@ def filter_patterns() -> tuple[dict, ...]:
     return FILTER_PATTERNS
 
 
+def stream_error_handling() -> dict:
+    """The mapping's retries and bisection, as the consumer states them (local/stream.py follows the same)."""
+    importable()
+    from chalicelib.services import consumer
+
+    return {
+        "MaximumRetryAttempts": consumer.STREAM_RETRY_ATTEMPTS,
+        "BisectBatchOnFunctionError": consumer.STREAM_BISECT_ON_ERROR,
+    }
+
+
 def environment(stage: str) -> dict:
     """The deployment's settings every function reads (Chalice adds the stage's own)."""
     return {
@@ -108,6 +136,8 @@ def environment(stage: str) -> dict:
         "CARELINE_COGNITO_CLIENT_ID": {"Ref": "AdminClient"},
         "CARELINE_EVENT_BUS": names(stage)["bus"],
         "CARELINE_ATTACHMENTS_BUCKET": {"Ref": "AttachmentsBucket"},
+        # on_change's on-failure queue, which the reconcile job reads
+        "CARELINE_CHANGE_FAILURES_ARN": {"Fn::GetAtt": [f"{logical_id('on_change')}DeadLetters", "Arn"]},
         "CARELINE_MAIL_CONFIGURATION_SET": names(stage)["configuration_set"],
         # CloudFront sends it with every request it forwards (infra/stack/site.py): only
         # such a request's viewer address counts for the per-sender limit.
@@ -194,8 +224,7 @@ def _stream_source(lid: str) -> dict:
             "Stream": {"Fn::GetAtt": [table_logical_id(STREAMED_TABLE), "StreamArn"]},
             "StartingPosition": "TRIM_HORIZON",
             "FunctionResponseTypes": ["ReportBatchItemFailures"],
-            "MaximumRetryAttempts": 10,
-            "BisectBatchOnFunctionError": False,
+            **stream_error_handling(),
             "DestinationConfig": {
                 "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": [f"{lid}DeadLetters", "Arn"]}}
             },

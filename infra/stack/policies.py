@@ -106,6 +106,22 @@ def code_statements(stage: str, capability: str) -> list[dict]:
         ],
         # the customer's address is marked undeliverable
         "bounces": [allow("dynamodb:UpdateItem", table["customers"], sid="Bounces")],
+        # the stream consumer's failed batches, whose position Lambda puts there
+        "change_failures": [
+            allow(
+                ["sqs:ReceiveMessage", "sqs:DeleteMessage"],
+                arn("sqs", dead_letter_queue(stage, "on_change")),
+                sid="ChangeFailures",
+            )
+        ],
+        # a failed batch's range, read again while the stream holds it
+        "stream_replay": [
+            allow(
+                ["dynamodb:GetShardIterator", "dynamodb:GetRecords"],
+                arn("dynamodb", f"table/{n['tables']}{STREAMED_TABLE}/stream/*"),
+                sid="StreamReplay",
+            )
+        ],
     }
     return statements[capability]
 

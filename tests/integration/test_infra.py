@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from chalicelib.services import consumer
 from infra import build
 from infra.stack.alarms import LOG_RETENTION_DAYS
 from infra.stack.api import API_RATE_LIMIT
@@ -171,8 +172,14 @@ def test_every_asynchronous_function_has_a_dead_letter_queue_with_an_alarm_in_pr
             assert mapping["Stream"] == {"Fn::GetAtt": ["TicketsTable", "StreamArn"]}
             assert mapping["StartingPosition"] == "TRIM_HORIZON"  # records written before the mapping are seen
             assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-            assert mapping["BisectBatchOnFunctionError"] is False and mapping["MaximumRetryAttempts"] > 0
-            assert mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0] in queues
+            # As the consumer states it, and the local stream reader follows it (local/stream.py).
+            assert mapping["BisectBatchOnFunctionError"] is consumer.STREAM_BISECT_ON_ERROR is True
+            assert mapping["MaximumRetryAttempts"] == consumer.STREAM_RETRY_ATTEMPTS > 0
+            destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+            assert destination["Fn::GetAtt"][0] in queues
+            # ... and the reconcile job reads that queue.
+            variables = resources[logical_id("reconcile")]["Properties"]["Environment"]["Variables"]
+            assert variables["CARELINE_CHANGE_FAILURES_ARN"] == destination
             assert resources["TicketsTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
             assert (f"{logical_id(chalice_name)}IteratorAgeAlarm" in resources) is (stage == "prod")
         elif trigger == "sqs":

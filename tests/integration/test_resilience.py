@@ -155,3 +155,24 @@ def test_two_retry_workers_taking_the_same_emails_send_each_once(
     monkeypatch.setattr(services.delivery_store, "deliveries_due", lambda *_: seen_by_both)
     assert services.delivery.retry_due() == [f"{second}/{deliveries(services, second)[0].sk}"]  # skips Ann's, not Bob's
     assert [m["to"] for m in mailbox()] == [["Ann Lee <bob@example.com>"]]
+
+
+def test_ses_whose_answer_is_lost_is_asked_once_and_the_customer_gets_one_email(client, services, faults, mailbox):
+    # SES has no idempotency key: a retry after a lost answer sends the mail again.
+    from tests.faults.proxy import Fault
+
+    faults.add(Fault("sesv2", "lost", operation="SendEmail", times=1))
+    ticket_id = post(client).json_body["id"]
+    assert len(mailbox()) == 1
+    assert faults.reached("sesv2", "SendEmail") == 1
+    assert deliveries(services, ticket_id)[0].state == "unconfirmed"  # it may have gone out: never sent again
+
+
+def test_every_client_counts_attempts_not_retries(services):
+    # botocore reads retries' max_attempts as retries (N + 1 attempts); total_max_attempts counts attempts.
+    from chalicelib.adapters.tables import TicketTable
+
+    expected = {"sesv2": 1, "dynamodb": 3, "scheduler": 3, "events": 3, "s3": 3, "dynamodbstreams": 3, "sqs": 3}
+    found = {name: aws_client(name).meta.config.retries["total_max_attempts"] for name in expected}
+    assert found == expected
+    assert TicketTable._get_connection().connection.client.meta.config.retries["total_max_attempts"] == 4

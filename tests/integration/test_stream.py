@@ -3,13 +3,15 @@ a batch again after a crash, and again from a reported failure; nothing a
 customer or the numbers see may happen twice, and nothing may be lost."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
 from chalicelib.adapters.aws import client as aws_client
-from chalicelib.adapters.counters import Contribution, MetricCounters
+from chalicelib.adapters.counters import MetricCounters, Settlement
+from chalicelib.adapters.stream import lambda_record
 from chalicelib.services.consumer import actionable
-from local.stream import _as_lambda_record
+from tests.conftest import START
 from tests.logs import log_lines
 
 FORM = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}
@@ -25,7 +27,7 @@ def records(settings):
                 StreamArn=stream["StreamArn"], ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
             )["ShardIterator"]
             page = streams.get_records(ShardIterator=iterator)
-            found += [_as_lambda_record(r, stream["StreamArn"]) for r in page["Records"]]
+            found += [lambda_record(r, stream["StreamArn"]) for r in page["Records"]]
     return found
 
 
@@ -117,7 +119,7 @@ def test_events_or_counters_failing_redo_the_batch_without_doubling_anything(
     if first_run_fails == "events":
         target, name = services.bus, "publish"
     else:
-        target, name = services.counters, "apply"
+        target, name = services.counters, "settle"
     original = getattr(target, name)
 
     def fail(*args, **kwargs):
@@ -132,17 +134,25 @@ def test_events_or_counters_failing_redo_the_batch_without_doubling_anything(
     assert len(mailbox.unsettled()) == 1 and volume() == 1
 
 
-def test_a_batch_moving_more_counters_than_one_update_holds_counts_each_once(services):
-    day = "2026-11-24"
-    many = {f"volume:category:c{n:03}": 1 for n in range(200)}  # more than one UpdateExpression takes
-    counters = services.counters
-    first = [Contribution(1, {(day, "all"): many})]
-    counters.apply("batch-1", first)
-    counters.apply("batch-1", first)  # Lambda delivers the batch again
-    assert counters.read([day])[day]["all"] == many
-    longer = [*first, Contribution(2, {(day, "all"): {"volume:category:c199": 1, "volume:channel:web": 1}})]
-    counters.apply("batch-1", longer)  # again after a failure, one record longer: only the new one is added
-    assert counters.read([day])[day]["all"] == many | {"volume:category:c199": 2, "volume:channel:web": 1}
+def test_a_batch_larger_than_one_transaction_settles_and_counts_each_change_once(services, settings):
+    # 150 changes moving 120 distinct counters: more items than one transaction takes, more
+    # counters than one update holds; settled in chunks, each change counted once, again nothing.
+    day, tickets = "2026-11-24", aws_client("dynamodb")
+    for n in range(150):
+        marker = {"g_retry": {"S": "redo#0"}, "retry_at": {"S": f"2026-11-24T09:00:00Z#t{n}"}}
+        tickets.put_item(
+            TableName=settings.table_prefix + "tickets", Item={"pk": {"S": f"t{n}"}, "sk": {"S": "e"}} | marker
+        )
+    settlements = [
+        Settlement(f"t{n}", "e", {(day, "all"): {"volume:channel:web": 1, f"volume:category:c{n % 120:03}": 1}})
+        for n in range(150)
+    ]
+    assert services.counters.settle(settlements) == 150
+    assert services.counters.settle(settlements) == 0  # delivered again: every entry is settled
+    counted = services.counters.read([day])[day]["all"]
+    assert counted["volume:channel:web"] == 150
+    assert [counted[f"volume:category:c{n:03}"] for n in (0, 29, 30, 119)] == [2, 2, 1, 1]
+    assert services.store.unsettled(START + timedelta(days=1)) == {}
 
 
 def test_an_empty_batch_is_no_failure(services):

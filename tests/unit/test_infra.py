@@ -105,8 +105,11 @@ def test_each_policy_grants_exactly_the_stages_tables(stage):
             actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
             if statement["Sid"] == "Stream":  # the consumer's event source, read by Lambda with its role
                 assert (set(actions), statement["Resource"]) == (set(STREAM_ACTIONS), stream), name
-            elif statement["Sid"] == "SearchPostings":  # batch writes: the consumer's, to the search table only
-                assert name == "on_change" and actions == ["dynamodb:BatchWriteItem"], name
+            elif statement["Sid"] == "StreamReplay":  # the reconcile job reads a failed range again
+                replay = {"dynamodb:GetShardIterator", "dynamodb:GetRecords"}
+                assert (set(actions), statement["Resource"]) == (replay, stream)
+            elif statement["Sid"] == "SearchPostings":  # batch writes: the consumer's (and its redo's), to search only
+                assert name in ("on_change", "reconcile") and actions == ["dynamodb:BatchWriteItem"], name
                 assert statement["Resource"] == [f"arn:aws:dynamodb:*:*:table/{prefix}search"]
             elif any(a.startswith("dynamodb:") for a in actions):
                 assert set(actions) <= set(TABLE_ACTIONS), actions  # no Scan, other batch writes or table admin

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
 from ...domain.ticket import Ticket
 from ..tables import Customer
+from .items import refused
 
 
 def mail_stopped(customer: Customer | None) -> str | None:
@@ -28,9 +29,10 @@ class CustomerStore:
             return None
 
     def remember_customer(self, ticket: Ticket) -> str | None:
-        """Contact data for next time: the newest values win; the same values
-        again change nothing (a redelivered record). Why the address takes no
-        more mail, if it does not (`mail_stopped`)."""
+        """Contact data for next time: the newest values win (a ticket older
+        than the last one seen, its effects redone late, changes nothing); the
+        same values again change nothing (a redelivered record). Why the
+        address takes no more mail, if it does not (`mail_stopped`)."""
         actions: list[Action] = [
             Customer.name.set(ticket.customer_name),
             Customer.last_seen.set(ticket.created_at),
@@ -44,7 +46,15 @@ class CustomerStore:
             if value:
                 actions.append(attribute.set(value))
         customer = Customer(ticket.customer_email)
-        customer.update(actions=actions)  # pynamodb reads the item's new values back into it
+        try:  # pynamodb reads the item's new values back into it
+            customer.update(
+                actions=actions,
+                condition=Customer.last_seen.does_not_exist() | (Customer.last_seen <= ticket.created_at),
+            )
+        except UpdateError as error:
+            if not refused(error):
+                raise
+            return mail_stopped(self.customer(ticket.customer_email))  # a newer ticket's data stays
         return mail_stopped(customer)
 
     def mark_bounced(self, email: str, now: datetime, reason: str = "bounce") -> None:

@@ -13,7 +13,7 @@ from pynamodb.expressions.update import Action
 
 from ...clock import iso
 from ..tables import SHARDS, TicketTable
-from .items import refused, shard
+from .items import refused, retried, shard
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,11 @@ class DeliveryStore:
         try:
             item.save(condition=TicketTable.sk.does_not_exist())
         except PutError as error:
-            if refused(error):
-                return False
-            try:  # did it happen all the same? Then the claim is ours.
+            if refused(error) and not retried(error):
+                return False  # another attempt at this email took it first
+            # The answer was lost, or a retry of the put was refused: did our
+            # first attempt happen all the same? Then the claim is ours.
+            try:
                 stored = TicketTable.get(ticket_id, sk, consistent_read=True)
             except DoesNotExist:
                 raise error from None

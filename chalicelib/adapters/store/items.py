@@ -26,6 +26,7 @@ class StoredEntry:
     entry: Entry
     effects: Effects = field(default_factory=Effects)
     version: int | None = None
+    unsettled: bool = False  # its effects are not all done yet (see `redo_key`)
 
 
 def shard(ticket_id: str) -> int:
@@ -43,6 +44,20 @@ def refused(error: Exception) -> bool:
     response = getattr(getattr(error, "cause", None), "response", None) or {}
     code: str | None = response.get("Error", {}).get("Code")
     return code == "ConditionalCheckFailedException"
+
+
+def retried(error: BaseException) -> bool:
+    """The client sent the request more than once (an earlier answer was
+    lost), so what DynamoDB answered last may be about its own earlier
+    attempt. botocore counts the retries in the answer's metadata; pynamodb
+    keeps botocore's error as the cause of its own."""
+    seen: BaseException | None = error
+    while seen is not None:
+        metadata = (getattr(seen, "response", None) or {}).get("ResponseMetadata", {})
+        if metadata.get("RetryAttempts"):
+            return True
+        seen = getattr(seen, "cause", None) or seen.__cause__
+    return False
 
 
 def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
@@ -134,8 +149,24 @@ def to_ticket(item: TicketTable) -> Ticket:
     )
 
 
+# An entry whose effects are not all done carries the redo marker: its place
+# on the sparse `by_retry` index (`redo#<shard>`, by the change's time), put
+# with the change in its transaction and removed by the stream consumer, in
+# one transaction with the entry's counters, once every effect is done
+# (adapters/counters.py `settle`). The reconcile job reads the index for
+# entries left unsettled too long and has their effects redone.
+REDO = "redo"
+
+
+def redo_key(ticket_id: str, created_at: datetime) -> tuple[str, str]:
+    """The marker's index key: (g_retry, retry_at)."""
+    return f"{REDO}#{shard(ticket_id)}", f"{iso(created_at)}#{ticket_id}"
+
+
 def entry_item(ticket_id: str, sk: str, change: Change) -> TicketTable:
     entry = change.entry
+    effects = effects_document(change.effects)
+    g_retry, retry_at = redo_key(ticket_id, change.after.updated_at) if effects else (None, None)
     return TicketTable(
         ticket_id,
         sk,
@@ -147,7 +178,9 @@ def entry_item(ticket_id: str, sk: str, change: Change) -> TicketTable:
         data=dict(entry.data) or None,
         created_at=change.after.updated_at,
         version=change.after.version,
-        effects=effects_document(change.effects),
+        effects=effects,
+        g_retry=g_retry,
+        retry_at=retry_at,
     )
 
 
@@ -165,6 +198,7 @@ def to_stored_entry(item: TicketTable) -> StoredEntry:
         ),
         effects_of(item.effects),
         int(item.version) if item.version is not None else None,
+        unsettled=item.g_retry is not None,
     )
 
 

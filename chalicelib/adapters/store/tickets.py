@@ -7,26 +7,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ...clock import iso
 from ...domain.listing import Fetch, Plan
 from ...domain.ticket import ERASED, PRIORITIES, Change, Rules, Ticket
-from ..tables import TICKET_SK, Claim, TicketTable, transaction_connection
+from ..tables import SHARDS, TICKET_SK, Claim, TicketTable, transaction_connection
 from .claims import IntakeClaims, RateWindow
 from .deliveries import DeliveryRecord, to_delivery
-from .items import StoredEntry, entry_item, entry_key, to_item, to_stored_entry, to_ticket
+from .items import REDO, StoredEntry, entry_item, entry_key, retried, to_item, to_stored_entry, to_ticket
 
 
-class StaleTicket(Exception):
+class Refused(Exception):
+    """A condition of the change's transaction said no. `after_retry`: the
+    client had sent it before (an answer was lost), so the refusal may be
+    of the transaction's own earlier, committed attempt."""
+
+    after_retry = False
+
+
+class StaleTicket(Refused):
     """The ticket changed since it was read (its version moved on)."""
 
 
-class Claimed(Exception):
+class Claimed(Refused):
     """A key the change claims is taken already (a reference, a Message-ID...)."""
 
     def __init__(self, key: str) -> None:
@@ -34,7 +43,7 @@ class Claimed(Exception):
         self.key = key
 
 
-class RateLimited(Exception):
+class RateLimited(Refused):
     def __init__(self, window: RateWindow) -> None:
         super().__init__(window.key)
         self.window = window
@@ -183,6 +192,16 @@ class TicketStore:
 
         return fetch
 
+    def unsettled(self, until: datetime) -> dict[str, list[str]]:
+        """Tickets with entries whose effects were not all done by `until`
+        (their redo markers on `by_retry`, every shard): ticket id -> the
+        entries' sort keys, oldest first."""
+        found: dict[str, list[str]] = {}
+        for n in range(SHARDS):
+            for key in TicketTable.by_retry.query(f"{REDO}#{n}", TicketTable.retry_at <= f"{iso(until)}#~"):
+                found.setdefault(key.pk, []).append(key.sk)
+        return {ticket_id: sorted(sks) for ticket_id, sks in found.items()}
+
     def ticket_ids_of(self, email: str, limit: int | None = None) -> list[str]:
         return [key.pk for key in TicketTable.by_customer.query(email, scan_index_forward=False, limit=limit)]
 
@@ -209,20 +228,24 @@ def _raise_refusal(error: TransactWriteError, labels: list[object]) -> None:
     """Turn a cancelled transaction into the reason that matters to the caller."""
     reasons = error.cancellation_reasons or []
     codes = [r.code if r else None for r in reasons]
+    refusal: Refused | None = None
     # No reasons at all (a transaction cancelled for another cause) match no label.
     for label, code in zip(labels, codes, strict=False):
         if code != "ConditionalCheckFailed":
             continue
-        if label is StaleTicket:
-            raise StaleTicket() from error
-        if isinstance(label, RateWindow):
-            raise RateLimited(label) from error
-        if isinstance(label, str) and label not in ("entry", "tag", "scrub"):
-            raise Claimed(label) from error
-        if label == "entry":
-            raise StaleTicket() from error
-    if "TransactionConflict" in codes:
-        raise StaleTicket() from error
+        if label is StaleTicket or label == "entry":
+            refusal = StaleTicket()
+        elif isinstance(label, RateWindow):
+            refusal = RateLimited(label)
+        elif isinstance(label, str) and label not in ("tag", "scrub"):
+            refusal = Claimed(label)
+        if refusal is not None:
+            break
+    if refusal is None and "TransactionConflict" in codes:
+        refusal = StaleTicket()
+    if refusal is not None:
+        refusal.after_retry = retried(error)
+        raise refusal from error
 
 
 def _intake_items(
