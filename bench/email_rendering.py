@@ -24,7 +24,7 @@ _FACTS = (
     " locale='de-DE')"
 )
 _STEPS = [
-    "from chalicelib.domain import emails",
+    "from chalicelib.views import emails",
     "import babel.dates",
     f"emails.acknowledgement({_FACTS})",
 ]
@@ -40,7 +40,7 @@ def _sample() -> list[float]:
 
 
 def _warm_render_ms(renders: int = 200) -> float:
-    from chalicelib.domain.emails import AcknowledgementFacts, acknowledgement
+    from chalicelib.views.emails import AcknowledgementFacts, acknowledgement
 
     due = datetime(2026, 11, 25, 9, tzinfo=UTC)
     started = time.perf_counter()
@@ -80,7 +80,7 @@ def report(result: dict) -> list[str]:
     first = result["import_babel_ms"] + result["first_render_ms"]
     return [
         f"email rendering (median of {result['runs']} fresh interpreters)",
-        f"  import domain.emails (no Babel)  {result['import_emails_ms']:7.1f} ms",
+        f"  import views.emails (no Babel)  {result['import_emails_ms']:7.1f} ms",
         f"  import babel.dates               {result['import_babel_ms']:7.1f} ms",
         f"  first localised email (CLDR)     {result['first_render_ms']:7.1f} ms",
         f"  each further email               {result['warm_render_ms']:7.2f} ms",

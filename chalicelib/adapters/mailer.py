@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
-from ..domain.emails import Email
+from ..views.emails import Email
 from .aws import client
 
 

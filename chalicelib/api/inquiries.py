@@ -10,7 +10,7 @@ from ..clock import parse_iso
 from ..container import container
 from ..domain.errors import CarelineError, Conflict, PayloadTooLarge, ServiceUnavailable, TooManyRequests
 from ..domain.inquiry import parse_body
-from . import pages
+from ..views import pages
 from .errors import endpoint
 from .http import header, html_page, json_response, prefers_html, source_ip, stage_cors
 

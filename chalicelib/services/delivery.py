@@ -17,25 +17,24 @@ from ..adapters.files import FileError
 from ..adapters.mailer import MailerError, MailerUncertain, SesMailer, Unsendable
 from ..adapters.store.claims import ClaimStore
 from ..adapters.store.customers import CustomerStore, mail_stopped
-from ..adapters.store.deliveries import DeliveryRecord, DeliveryStore, delivery_key
+from ..adapters.store.deliveries import DeliveryStore, delivery_key
 from ..adapters.store.directory import DirectoryStore
 from ..adapters.store.items import StoredEntry
 from ..adapters.store.tickets import Collection, TicketStore
 from ..clock import Clock
 from ..config import Settings
-from ..domain import emails
-from ..domain.emails import Email
 from ..domain.feedback import make_token
 from ..domain.inbound import LOOP_CAP, LOOP_WINDOW
 from ..domain.ticket import Ticket
 from ..log import logger
+from ..views import emails
+from ..views.emails import Email
 from .attachments import Attachments, FileGone
 from .directory import display_name
 
 log = logger(__name__)
 BACKOFF_MINUTES = (1, 2, 4, 8, 15, 30, 60)  # then hourly
 GIVE_UP_AFTER = 48  # attempts: about two days of trying
-STALE_SENDING = timedelta(minutes=10)  # a send this old without an outcome never finished
 CUSTOMER = "customer"
 AUTOMATIC = ("acknowledgement", "resolution", "follow_up")
 
@@ -315,10 +314,3 @@ def refused_since(collection: Collection, before_sk: str) -> tuple[tuple[str, st
     return tuple(
         f for e in collection.entries if last_out < e.sk < before_sk and e.entry.direction == "in" for f in refused(e)
     )
-
-
-def delivery_state(delivery: DeliveryRecord, now: datetime) -> str:
-    """What the ticket view says of an email: a send that never finished is unconfirmed."""
-    if delivery.state == "sending" and now - delivery.created_at > STALE_SENDING:
-        return "unconfirmed"
-    return delivery.state

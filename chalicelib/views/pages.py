@@ -49,7 +49,7 @@ _REQUIRED = {"name", "email", "message"}
 
 def readable(moment: datetime, timezone: str) -> str:
     """Every date and time these pages show goes through here (one place to localise)."""
-    from ..domain.emails import readable_time
+    from .emails import readable_time
 
     return readable_time(moment, timezone)
 

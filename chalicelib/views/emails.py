@@ -1,7 +1,7 @@
 """Email composition: what each email says, in text and HTML, in the
 customer's language (operators' notices in the shop's). Pure: the mailer
 turns an `Email` into MIME and sends it. Every text comes from the
-catalogues (`domain.i18n`); every value placed in HTML is escaped."""
+catalogues (`views.i18n`); every value placed in HTML is escaped."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from html import escape
 from typing import Any
 
 from ..clock import iso
+from ..domain.inbound import MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES
 from .i18n import DEFAULT_LOCALE, Language, catalogue, languages, resolve
-from .inbound import MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES
 
 # The contract marks every automatic email so (operators' notices too): mail
 # systems then never answer them, and Careline's own inbound ignores them.
