@@ -1,5 +1,5 @@
 """The customer's rating page and its answers, in the customer's language:
-texts from the catalogues, laid out by `templates/pages/feedback/`. Nothing
+texts from the catalogues, laid out by `templates/pages/`. Nothing
 is loaded from elsewhere (no script, style sheet or image); the page's own
 style is allowed by its hash (`api.http.page_headers`)."""
 
@@ -24,7 +24,9 @@ ERROR_KEYS = {"csat": "feedback_error_csat", "nps": "feedback_error_nps", "comme
 
 
 def _page(template: str, lang: Language, title: str, **values: object) -> str:
-    return render(f"pages/feedback/{template}.html", lang=lang, title=title, style=trusted(PAGE_STYLE), **values)
+    return render(
+        f"pages/{template}.html", lang_code=lang.code, title=title, brand=None, style=trusted(PAGE_STYLE), **values
+    )
 
 
 def rating_page(

@@ -1,7 +1,7 @@
 """The public API's HTML pages, for a browser's plain form post (no
 JavaScript): the thank-you page, and the contact form again with every value
 kept and each problem beside its field (400), or with a notice saying when to
-send it again (429, 503). Laid out by `templates/pages/storefront/`, every
+send it again (429, 503). Laid out by `templates/pages/`, every
 value escaped; `http.html_page` adds the security headers, whose
 Content-Security-Policy allows exactly the stylesheet below by its hash."""
 
@@ -56,7 +56,7 @@ def readable(moment: datetime, timezone: str) -> str:
 
 
 def _page(template: str, title: str, brand: str | None, **values: object) -> str:
-    return render(f"pages/storefront/{template}.html", title=title, brand=brand, style=trusted(PAGE_CSS), **values)
+    return render(f"pages/{template}.html", lang_code="en", title=title, brand=brand, style=trusted(PAGE_CSS), **values)
 
 
 def message_page(title: str, paragraphs: list[str], brand: str | None = None) -> str:
