@@ -31,7 +31,7 @@ REGION = "us-east-1"
 
 # A deployed stage (only `local` imports the dev routes), with what only a
 # deployment knows filled with placeholders. The endpoint is the emulator.
-_STAGE_ENV = {
+STAGE_ENV = {
     "CARELINE_STAGE": "prod",
     "CARELINE_TABLE_PREFIX": "careline-prod-",
     "CARELINE_SCHEDULER_GROUP": "careline-prod",
@@ -129,7 +129,7 @@ def emulator():
         # Bytecode is written and reused, as in a Lambda package: a shell that
         # turns it off would make every run recompile the app.
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env |= _STAGE_ENV | {"AWS_ENDPOINT_URL": endpoint}
+        env |= STAGE_ENV | {"AWS_ENDPOINT_URL": endpoint}
         setup = (
             "from chalicelib.config import load_settings\nfrom local.provision import provision\n"
             "provision(load_settings())\n"

@@ -1,5 +1,6 @@
-"""SES v2 mailer: sends an `Email` as raw MIME, so both parts and every
-header (Message-ID, Reply-To, Auto-Submitted) reach the recipient."""
+"""SES v2 mailer: sends an email (`views.emails.Email`, or anything shaped
+as `Email` below) as raw MIME, so both parts and every header (Message-ID,
+Reply-To, Auto-Submitted) reach the recipient."""
 
 from __future__ import annotations
 
@@ -9,9 +10,26 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from typing import Protocol
 
-from ..domain.emails import Email
 from .aws import client
+
+
+class Email(Protocol):
+    """What the mailer sends: the views compose it."""
+
+    @property
+    def to_address(self) -> str: ...
+    @property
+    def to_name(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def html(self) -> str: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
 
 
 class MailerError(Exception):

@@ -17,7 +17,7 @@ PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
 def _html(status: int, body: str) -> Response:
-    from ..domain.feedback_page import PAGE_STYLE
+    from ..views.feedback_page import PAGE_STYLE
 
     # Its own style, allowed by hash: no 'unsafe-inline'; no referrer; no framing.
     return Response(
@@ -29,8 +29,8 @@ def _html(status: int, body: str) -> Response:
 
 def _refusal(request, error: CarelineError) -> Response:
     """No ticket to say whose language: the browser's."""
-    from ..domain.feedback_page import refusal_page
-    from ..domain.i18n import negotiate
+    from ..views.feedback_page import refusal_page
+    from ..views.i18n import negotiate
 
     lang = negotiate(header(request, "accept-language"), container().settings.locale)
     return _html(error.status, refusal_page(lang, isinstance(error, Gone)))
@@ -43,8 +43,8 @@ def _cors(request) -> dict[str, str]:
 @endpoint(cors=_cors)
 def page(request, token: str) -> Response:
     # The pages and their catalogues load with the first page, not with the app.
-    from ..domain.feedback_page import rating_page
-    from ..domain.i18n import resolve
+    from ..views.feedback_page import rating_page
+    from ..views.i18n import resolve
 
     services = container()
     try:
@@ -59,8 +59,8 @@ def page(request, token: str) -> Response:
 
 @endpoint(cors=_cors)
 def record(request, token: str) -> Response:
-    from ..domain.feedback_page import rating_page, thanks_page
-    from ..domain.i18n import resolve
+    from ..views.feedback_page import rating_page, thanks_page
+    from ..views.i18n import resolve
 
     services = container()
     html = prefers_html(request)

@@ -70,7 +70,7 @@ def _digest(css: str) -> str:
 
 def html_page(status: int, page: str, headers: dict[str, str] | None = None) -> Response:
     """A page from `pages`: its security headers come last, so no caller weakens them."""
-    from .pages import PAGE_CSS
+    from ..views.pages import PAGE_CSS
 
     # A lone surrogate (JSON's "\ud800") echoed back could not be encoded: replace it.
     body = page.encode("utf-8", "replace").decode("utf-8")
@@ -79,7 +79,7 @@ def html_page(status: int, page: str, headers: dict[str, str] | None = None) -> 
 
 def html_response(status: int, title: str, paragraphs: list[str], headers: dict[str, str] | None = None) -> Response:
     """A small standalone page; every string is escaped."""
-    from .pages import message_page
+    from ..views.pages import message_page
 
     return html_page(status, message_page(title, paragraphs), headers)
 

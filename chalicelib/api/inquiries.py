@@ -13,7 +13,7 @@ from ..container import container
 from ..domain.errors import CarelineError, Conflict, PayloadTooLarge, ServiceUnavailable, TooManyRequests
 from ..domain.inquiry import parse_body
 from ..services.intake import form_key
-from . import pages
+from ..views import pages
 from .errors import endpoint, recognised
 from .http import header, html_page, json_response, prefers_html, source_ip, stage_cors
 

@@ -14,7 +14,7 @@ from ..config import Settings
 from ..domain import ticket as tickets
 from ..domain.errors import NotFound
 from ..domain.ticket import ERASED_DOMAIN, Actor, Change, Ticket
-from .tickets import summary, ticket_view
+from ..views.tickets import summary, ticket_view
 from .writer import TicketWriter
 
 HISTORY_LIMIT = 50

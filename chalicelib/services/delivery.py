@@ -12,30 +12,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from ..adapters.files import FileError
 from ..adapters.mailer import MailerError, MailerUncertain, SesMailer, Unsendable
 from ..adapters.store.claims import ClaimStore
 from ..adapters.store.customers import CustomerStore, mail_stopped
-from ..adapters.store.deliveries import DeliveryRecord, DeliveryStore, delivery_key
+from ..adapters.store.deliveries import DeliveryStore, delivery_key
 from ..adapters.store.directory import DirectoryStore
 from ..adapters.store.items import StoredEntry
 from ..adapters.store.tickets import Collection, TicketStore
 from ..clock import Clock
 from ..config import Settings
-from ..domain import emails
-from ..domain.emails import Email
-from ..domain.feedback import make_token
 from ..domain.inbound import LOOP_CAP, LOOP_WINDOW
 from ..domain.ticket import Ticket
 from ..log import logger
+from ..views.compose import Occasion, compose
+from ..views.emails import Email
 from .attachments import Attachments, FileGone
 from .directory import display_name
 
 log = logger(__name__)
 BACKOFF_MINUTES = (1, 2, 4, 8, 15, 30, 60)  # then hourly
 GIVE_UP_AFTER = 48  # attempts: about two days of trying
-STALE_SENDING = timedelta(minutes=10)  # a send this old without an outcome never finished
 CUSTOMER = "customer"
 AUTOMATIC = ("acknowledgement", "resolution", "follow_up")
 
@@ -199,126 +198,7 @@ class MailDelivery:
                 return f"more than {limit} automatic emails to this address in {window}"
         return None
 
-    # Composition: the ticket as it is now, the entry that asked for the email.
-
     def compose(self, mail: str, to: str, collection: Collection, entry: StoredEntry, now: datetime) -> Email:
-        ticket, s = collection.ticket, self._settings
-        ticket_url = f"{s.admin_url}#/tickets/{ticket.id}"
-        customer = f"{ticket.customer_name} <{ticket.customer_email}>"
-        if mail == "acknowledgement":
-            callback = ticket.callback or {}
-            return emails.acknowledgement(
-                emails.AcknowledgementFacts(
-                    brand=s.brand,
-                    reference=ticket.reference,
-                    name=ticket.customer_name,
-                    email=ticket.customer_email,
-                    message=entry.entry.body or "",
-                    subject=ticket.subject,
-                    order_id=ticket.order_id,
-                    callback_phone=callback.get("phone"),
-                    callback_window=callback.get("window"),
-                    first_response_due=datetime.fromisoformat(entry.entry.data["first_response_due"]),
-                    timezone=ticket.timezone or s.timezone,
-                    refused_attachments=refused(entry),
-                    locale=ticket.locale,
-                    shop_locale=s.locale,
-                )
-            )
-        if mail in ("reply", "resolution"):
-            author = entry.entry.author
-            status = entry.entry.data.get("changes", {}).get("status", [None, None])
-            facts = emails.ReplyFacts(
-                brand=s.brand,
-                reference=ticket.reference,
-                name=ticket.customer_name,
-                email=ticket.customer_email,
-                subject=ticket.subject,
-                body=entry.entry.body or "",
-                operator=display_name(self._directory, author) if "@" in author else None,
-                resolved=mail == "resolution" or status[1] == "resolved",
-                thread_ids=self._thread_ids(collection, entry.sk),
-                offer=entry.entry.data.get("offer"),
-                refused_attachments=refused_since(collection, entry.sk),
-                locale=ticket.locale,
-                shop_locale=s.locale,
-            )
-            return emails.operator_reply(facts) if mail == "reply" else emails.resolution_notice(facts)
-        if mail == "follow_up":
-            token = make_token(ticket.id, now + timedelta(days=s.feedback_token_days), self._signing_key())
-            return emails.follow_up(
-                emails.FollowUpFacts(
-                    brand=s.brand,
-                    reference=ticket.reference,
-                    name=ticket.customer_name,
-                    email=ticket.customer_email,
-                    subject=ticket.subject,
-                    feedback_url=f"{s.public_url}/feedback/{token}",
-                    thread_ids=self._thread_ids(collection, entry.sk),
-                    locale=ticket.locale,
-                    shop_locale=s.locale,
-                )
-            )
-        if mail in ("sla_warning", "sla_breach"):
-            return emails.sla_notice(
-                emails.SlaNoticeFacts(
-                    reference=ticket.reference,
-                    ticket_url=ticket_url,
-                    customer=customer,
-                    metric=entry.entry.data["metric"],
-                    kind=mail.removeprefix("sla_"),
-                    due=datetime.fromisoformat(entry.entry.data["due"]),
-                    now=entry.created_at,
-                    timezone=s.timezone,
-                    to_address=to,
-                    shop_locale=s.locale,
-                )
-            )
-        if mail == "low_rating":
-            return emails.low_rating_notice(
-                ticket.reference, customer, dict(ticket.feedback or {}), to, ticket_url, shop_locale=s.locale
-            )
-        if mail == "assigned":
-            return emails.assignment_notice(
-                ticket.reference, customer, ticket.subject, to, ticket_url, shop_locale=s.locale
-            )
-        raise ValueError(f"unknown email {mail!r}")
-
-    def _thread_ids(self, collection: Collection, before_sk: str) -> tuple[str, ...]:
-        """Message-IDs of the customer conversation before this email, oldest first."""
-        found: list[tuple[str, str]] = []
-        for stored in collection.entries:
-            mid = stored.entry.data.get("message_id")
-            if stored.entry.direction == "in" and mid and stored.sk < before_sk:
-                found.append((stored.sk, mid))
-        for delivery in collection.deliveries:
-            if delivery.to == CUSTOMER and delivery.entry_sk < before_sk and delivery.state in ("sent", "unconfirmed"):
-                found.append((delivery.sk, delivery.message_id))
-        return tuple(mid for _, mid in sorted(found))
-
-
-def refused(stored: StoredEntry) -> tuple[tuple[str, str], ...]:
-    """Files the customer sent that were kept out, to tell them so."""
-    return tuple((a["name"], a["refused"]) for a in stored.entry.data.get("attachments") or () if a.get("refused"))
-
-
-def refused_since(collection: Collection, before_sk: str) -> tuple[tuple[str, str], ...]:
-    """Files kept out of the customer's messages since our last email to them."""
-    last_out = max(
-        (
-            d.entry_sk
-            for d in collection.deliveries
-            if d.to == CUSTOMER and d.entry_sk < before_sk and d.state in ("sent", "unconfirmed")
-        ),
-        default="",
-    )
-    return tuple(
-        f for e in collection.entries if last_out < e.sk < before_sk and e.entry.direction == "in" for f in refused(e)
-    )
-
-
-def delivery_state(delivery: DeliveryRecord, now: datetime) -> str:
-    """What the ticket view says of an email: a send that never finished is unconfirmed."""
-    if delivery.state == "sending" and now - delivery.created_at > STALE_SENDING:
-        return "unconfirmed"
-    return delivery.state
+        """The email as it goes out now (a reply's preview is this same email)."""
+        signer = partial(display_name, self._directory)
+        return compose(Occasion(mail, to, collection, entry, now, self._settings, signer, self._signing_key))

@@ -9,12 +9,12 @@ from ..adapters.store.directory import DirectoryStore
 from ..adapters.store.tickets import TicketStore
 from ..adapters.tables import Directory
 from ..clock import Clock, iso
-from ..domain.emails import agent_display_name
 from ..domain.errors import FieldError, InvalidInput
 from ..domain.formats import is_email
 from ..domain.macros import check_placeholders
 from ..domain.ticket import Actor
 from ..domain.validation import check
+from ..views.emails import agent_display_name
 
 MACRO_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 

@@ -14,6 +14,7 @@ from ..clock import Clock
 from ..domain import metrics
 from ..domain import ticket as tickets
 from ..domain.errors import FieldError, InvalidInput
+from ..views.metrics import AGENT_COLUMNS, DAILY_COLUMNS, csv_text
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -56,8 +57,8 @@ class MetricsService:
             raise InvalidInput([FieldError("table", "must be daily or agents")])
         report = self.report(since, until)
         if table == "agents":
-            return metrics.csv_text(report["agents"], metrics.AGENT_COLUMNS)
-        return metrics.csv_text(report["daily"], metrics.DAILY_COLUMNS)
+            return csv_text(report["agents"], AGENT_COLUMNS)
+        return csv_text(report["daily"], DAILY_COLUMNS)
 
     def backlog(self) -> dict[str, dict[str, int]]:
         """Open tickets now, by status and by priority."""

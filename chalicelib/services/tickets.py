@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from ..adapters.secrets import SigningKey
-from ..adapters.store.deliveries import DeliveryRecord
 from ..adapters.store.directory import DirectoryStore
 from ..adapters.store.items import StoredEntry, entry_key
 from ..adapters.store.postings import PostingStore
@@ -17,14 +16,14 @@ from ..adapters.store.tickets import Collection, TicketStore
 from ..clock import Clock, iso
 from ..config import Settings
 from ..domain import cursor as cursors
-from ..domain import listing, search, story
+from ..domain import listing, search
 from ..domain import ticket as tickets
 from ..domain.errors import FieldError, InvalidInput, NotFound
 from ..domain.listing import FILTERS
 from ..domain.macros import first_name, render
 from ..domain.ticket import Actor, Ticket
 from ..domain.validation import check, one_of
-from .delivery import delivery_state
+from ..views.tickets import summary, ticket_view
 from .directory import display_name
 from .writer import TicketWriter, Written
 
@@ -302,181 +301,3 @@ def _matches(ticket: Ticket, filters: Mapping[str, str]) -> bool:
         elif getattr(ticket, name) != value:
             return False
     return True
-
-
-def summary(ticket: Ticket, now: datetime) -> dict[str, Any]:
-    due = tickets.due_times(ticket)
-    return {
-        "id": ticket.id,
-        "reference": ticket.reference,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "channel": ticket.channel,
-        "category": ticket.category,
-        "subject": ticket.subject,
-        "preview": ticket.preview,
-        "assignee": ticket.assignee,
-        "tags": sorted(ticket.tags),
-        "version": ticket.version,
-        "customer": {"name": ticket.customer_name, "email": ticket.customer_email},
-        "created_at": iso(ticket.created_at),
-        "updated_at": iso(ticket.updated_at),
-        "first_response_due": _iso(due.get("first_response")),
-        "resolution_due": _iso(due.get("resolution")),
-        "sla_badge": sla_badge(ticket, now),
-        "linked_to": ticket.linked_to,
-        "callback": dict(ticket.callback) if ticket.callback else None,
-    }
-
-
-def sla_badge(ticket: Ticket, now: datetime) -> dict[str, Any] | None:
-    """The most urgent running target, seen from the server's clock: breached
-    (red), due soon (within the warning share: amber) or on track."""
-    urgent = listing.most_urgent(ticket)
-    if urgent is None:
-        return None
-    metric, clock = urgent
-    minutes = int((clock.due_at - now).total_seconds() // 60)
-    state = (
-        "breached"
-        if clock.breached_at or now >= clock.due_at
-        else ("warning" if clock.warn_at is not None and now >= clock.warn_at else "ok")
-    )
-    return {
-        "metric": metric,
-        "state": state,
-        "due_at": iso(clock.due_at),
-        "warn_at": _iso(clock.warn_at),
-        "remaining_minutes": max(minutes, 0),
-        "overdue_minutes": max(-minutes, 0),
-    }
-
-
-def ticket_view(
-    collection: Collection, settings: Settings, now: datetime, names: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """The whole ticket; `names` are the operators' display names (else
-    made from their addresses) for the events told in words."""
-    ticket = collection.ticket
-    view = summary(ticket, now) | {
-        "customer": {
-            "name": ticket.customer_name,
-            "email": ticket.customer_email,
-            "phone": ticket.phone,
-            "locale": ticket.locale,
-            "timezone": ticket.timezone,
-        },
-        "order_id": ticket.order_id,
-        "first_responded_at": _iso(ticket.first_responded_at),
-        "resolved_at": _iso(ticket.resolved_at),
-        "messages": [],
-        "notes": [],
-        "events": [],
-        "notices": [],
-        "calls": [],
-        "offers": [],
-        "sla": sla_view(ticket, settings, now),
-        "feedback": dict(ticket.feedback) if ticket.feedback else None,
-        "server_time": iso(now),
-    }
-    deliveries: dict[str, list[DeliveryRecord]] = {}
-    for delivery in collection.deliveries:
-        deliveries.setdefault(delivery.entry_sk, []).append(delivery)
-    for stored in collection.entries:
-        entry, data = stored.entry, dict(stored.entry.data)
-        item = {"id": stored.sk, "created_at": iso(stored.created_at), "author": entry.author}
-        if entry.kind == "note":
-            view["notes"].append(item | {"body": entry.body})
-        elif entry.kind == "call":
-            view["calls"].append(item | {"summary": entry.body, "outcome": data.get("outcome")})
-        elif entry.kind == "message":
-            mails = [d for d in deliveries.get(stored.sk, []) if d.to == "customer"]
-            view["messages"].append(
-                item
-                | {
-                    "direction": entry.direction,
-                    "body": entry.body,
-                    "subject": data.get("subject"),
-                    "channel": data.get("channel"),
-                    "attachments": [_file(a) for a in data.get("attachments") or ()],
-                    "delivery": _delivery(mails[0], now) if mails and entry.direction == "out" else None,
-                }
-            )
-        if entry.kind == "event" or data.get("changes") or entry.event == "created":
-            view["events"].append(
-                item
-                | {
-                    "event": entry.event,
-                    "text": story.describe(entry.event, entry.author, data, names or {}),
-                    "data": {
-                        k: v
-                        for k, v in data.items()
-                        if k in ("changes", "metric", "due", "notified", "reason", "outcome", "csat", "nps", "macro")
-                    },
-                }
-            )
-        if data.get("offer"):
-            view["offers"].append(item | dict(data["offer"]))
-        for delivery in deliveries.get(stored.sk, []):
-            sent = {
-                "id": delivery.sk,
-                "created_at": iso(delivery.created_at),
-                "kind": delivery.mail,
-                "delivery": _delivery(delivery, now),
-            }
-            if delivery.to != "customer":
-                view["notices"].append(sent | {"to": delivery.to})
-            elif entry.direction != "out":  # Careline's own email to the customer: acknowledgement, follow-up...
-                view["messages"].append(
-                    sent | {"direction": "out", "author": "system", "body": None, "subject": None, "attachments": []}
-                )
-    return view
-
-
-def _file(listed: Mapping[str, Any]) -> dict[str, Any]:
-    """A file on a message: name, type, size, SHA-256 (GET /tickets/{id}/attachments/{sha256}), why refused."""
-    return {k: v for k, v in listed.items() if k in ("name", "type", "size", "sha256", "refused")}
-
-
-def _delivery(delivery: DeliveryRecord, now: datetime) -> dict[str, Any]:
-    return {
-        "status": delivery_state(delivery, now),
-        "attempts": delivery.attempts,
-        "last_error": delivery.last_error,
-        "next_attempt_at": _iso(delivery.retry_at),
-    }
-
-
-def sla_view(ticket: Ticket, settings: Settings, now: datetime) -> dict[str, Any]:
-    priority = ticket.clock_priority
-    metrics = {}
-    for metric, clock in ticket.clocks.items():
-        target = settings.sla.target(priority, metric)
-        metrics[metric] = {
-            "state": clock.state,
-            "target_minutes": target.minutes,
-            "clock": "business" if target.business else "calendar",
-            "started_at": iso(clock.started_at),
-            "due_at": _iso(clock.due_at),
-            "warn_at": _iso(clock.warn_at),
-            "warned_at": _iso(clock.warned_at),
-            "breached_at": _iso(clock.breached_at),
-            "ended_at": _iso(clock.ended_at),
-            "elapsed_minutes": clock.elapsed,
-            "used_minutes_before_pause": round(clock.consumed, 2),
-            "remaining_minutes": max(int((clock.due_at - now).total_seconds() // 60), 0) if clock.due_at else None,
-            "overdue_minutes": max(int((now - clock.due_at).total_seconds() // 60), 0) if clock.due_at else None,
-        }
-    wake = tickets.wake_of(ticket, settings.ticket_rules)
-    event = {"metric": wake.metric, "kind": wake.sla_kind, "at": iso(wake.at)} if wake and wake.kind == "sla" else None
-    return {
-        "priority_basis": priority,
-        "paused": ticket.status == "pending",
-        "metrics": metrics,
-        "next_event": event,
-        "badge": sla_badge(ticket, now),
-    }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return iso(moment) if moment else None

@@ -11,7 +11,7 @@ def test_babel_is_loaded_only_when_a_date_is_written():
     """Cold start: the API's import and the JSON answer of an intake never pay for Babel."""
     script = (
         "import sys, app\n"
-        "from chalicelib.domain.i18n import resolve\n"
+        "from chalicelib.views.i18n import resolve\n"
         "resolve('de-DE').t('greeting', name='Ann')\n"
         "print('babel' in sys.modules)\n"
     )

@@ -6,9 +6,11 @@ from collections import Counter
 
 import pytest
 
-from chalicelib.domain import listing, metrics, story
+from chalicelib.domain import listing, metrics
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.sketch import bucket
+from chalicelib.views import story
+from chalicelib.views.metrics import csv_text
 
 # Listing plans
 
@@ -171,7 +173,7 @@ def test_agent_rows_from_their_own_counters():
 
 
 def test_csv_has_a_header_empty_cells_for_none_and_defuses_formulas():
-    text = metrics.csv_text(
+    text = csv_text(
         [{"email": "a@b.c", "name": "=HYPERLINK(1)", "handled": 2}], ("email", "name", "handled", "csat_score")
     )
     assert text == "email,name,handled,csat_score\r\na@b.c,'=HYPERLINK(1),2,\r\n"

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.domain.emails import AcknowledgementFacts, acknowledgement
 from chalicelib.domain.sla import warning_still_useful
+from chalicelib.views.emails import AcknowledgementFacts, acknowledgement
 
 DUE = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -67,7 +67,8 @@ def test_callback_request_is_confirmed():
 
 # --- One voice per email (issue 12, item 4) -----------------------------------------------------
 
-from chalicelib.domain.emails import (  # noqa: E402
+from chalicelib.domain.macros import render  # noqa: E402
+from chalicelib.views.emails import (  # noqa: E402
     FollowUpFacts,
     ReplyFacts,
     SlaNoticeFacts,
@@ -79,7 +80,6 @@ from chalicelib.domain.emails import (  # noqa: E402
     resolution_notice,
     sla_notice,
 )
-from chalicelib.domain.macros import render  # noqa: E402
 
 
 def reply(body, **changes):

@@ -1,8 +1,8 @@
 """The rating page in the customer's language: the same catalogue as the
 emails, every value escaped, errors beside their fields with answers kept."""
 
-from chalicelib.domain.feedback_page import rating_page, refusal_page, thanks_page
-from chalicelib.domain.i18n import resolve
+from chalicelib.views.feedback_page import rating_page, refusal_page, thanks_page
+from chalicelib.views.i18n import resolve
 
 GERMAN, ENGLISH = resolve("de-DE"), resolve("en-GB")
 

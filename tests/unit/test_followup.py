@@ -1,7 +1,7 @@
 """The follow-up email after resolution: it thanks, asks whether anything is
 still unresolved and links every score, with the customer's words escaped."""
 
-from chalicelib.domain.emails import FollowUpFacts, follow_up
+from chalicelib.views.emails import FollowUpFacts, follow_up
 
 
 def test_the_follow_up_thanks_asks_and_links_every_score_with_customer_words_escaped():

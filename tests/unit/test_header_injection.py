@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.adapters.mailer import to_mime
-from chalicelib.domain.emails import AcknowledgementFacts, acknowledgement
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.inquiry import validate_inquiry
+from chalicelib.views.emails import AcknowledgementFacts, acknowledgement
 
 HEADERS = {"From", "To", "Reply-To", "Subject", "Date", "Message-ID", "Auto-Submitted", "MIME-Version", "Content-Type"}
 # Every character class that has broken or forged a header somewhere, mixed with ordinary text.

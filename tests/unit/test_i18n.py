@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.domain import i18n
-from chalicelib.domain.i18n import catalogue, languages, negotiate, placeholders, resolve
+from chalicelib.views import i18n
+from chalicelib.views.i18n import catalogue, languages, negotiate, placeholders, resolve
 from tests.conftest import ROOT
 
 SOURCE = "\n".join(p.read_text() for p in (ROOT / "chalicelib").rglob("*.py"))

@@ -1,16 +1,17 @@
 """The public API's HTML pages, for a browser's plain form post (no
 JavaScript): the thank-you page, and the contact form again with every value
 kept and each problem beside its field (400), or with a notice saying when to
-send it again (429, 503). Pure: strings in, escaped HTML out; `http.html_page`
-adds the security headers, whose Content-Security-Policy allows exactly the
-stylesheet below by its hash."""
+send it again (429, 503). Laid out by `templates/pages/`, every
+value escaped; `http.html_page` adds the security headers, whose
+Content-Security-Policy allows exactly the stylesheet below by its hash."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from html import escape
 
 from ..domain.errors import FieldError
+from .render import render, trusted
 
 PAGE_CSS = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:38rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
@@ -49,33 +50,22 @@ _REQUIRED = {"name", "email", "message"}
 
 def readable(moment: datetime, timezone: str) -> str:
     """Every date and time these pages show goes through here (one place to localise)."""
-    from ..domain.emails import readable_time
+    from .emails import readable_time
 
     return readable_time(moment, timezone)
 
 
-def document(title: str, brand: str | None, body: str) -> str:
-    head_title = f"{title} · {brand}" if brand else title
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(head_title)}</title><style>{PAGE_CSS}</style></head><body><main>"
-        + (f'<p class="brand">{escape(brand)}</p>' if brand else "")
-        + f"<h1>{escape(title)}</h1>{body}</main></body></html>"
-    )
+def _page(template: str, title: str, brand: str | None, **values: object) -> str:
+    return render(f"pages/{template}.html", lang_code="en", title=title, brand=brand, style=trusted(PAGE_CSS), **values)
 
 
 def message_page(title: str, paragraphs: list[str], brand: str | None = None) -> str:
-    return document(title, brand, "".join(f"<p>{escape(p)}</p>" for p in paragraphs))
+    return _page("layout", title, brand, paragraphs=paragraphs)
 
 
 def thank_you_page(brand: str, reference: str, due: datetime, timezone: str) -> str:
-    return document(
-        "Thank you, we have your request",
-        brand,
-        f"<p>Your reference is <strong>{escape(reference)}</strong>.</p>"
-        f"<p>You will hear from us by {escape(readable(due, timezone))} at the latest. "
-        "We have also sent you a confirmation by email.</p>",
+    return _page(
+        "thank_you", "Thank you, we have your request", brand, reference=reference, due=readable(due, timezone)
     )
 
 
@@ -91,9 +81,9 @@ def retry_notice(seconds: int, now: datetime, timezone: str) -> str:
 def form_page(
     brand: str,
     title: str,
-    fields: dict,
-    errors: list[FieldError] = (),
-    notices: list[str] = (),
+    fields: object,
+    errors: Sequence[FieldError] = (),
+    notices: Sequence[str] = (),
     categories: tuple[str, ...] = (),
     form_key: str = "",
 ) -> str:
@@ -103,21 +93,18 @@ def form_page(
     by_field: dict[str, list[str]] = {}
     for error in errors:
         by_field.setdefault(_form_name(error.field), []).append(error.message)
-    parts = [f'<p class="notice" role="status">{escape(n)}</p>' for n in notices]
-    if errors:
-        labels = {name: label for name, label, *_ in _FORM_FIELDS + _MORE_FIELDS}
-        order = list(labels)  # the form's order, then whatever concerns no field of it
-        errors = sorted(
-            errors, key=lambda e: order.index(_form_name(e.field)) if _form_name(e.field) in labels else len(order)
+    labels = {name: label for name, label, *_ in _FORM_FIELDS + _MORE_FIELDS}
+    order = list(labels)  # the form's order, then whatever concerns no field of it
+    # Each problem links to its field; one that concerns no field of the form names what it concerns.
+    problems: list[dict[str, str | None]] = [
+        {"anchor": _id(name), "label": labels[name], "message": e.message}
+        if name in labels
+        else {"anchor": None, "label": e.field, "message": e.message}
+        for e, name in sorted(
+            ((e, _form_name(e.field)) for e in errors),
+            key=lambda pair: order.index(pair[1]) if pair[1] in labels else len(order),
         )
-        items = "".join(
-            f'<li><a href="#{_id(_form_name(e.field))}">{escape(labels.get(_form_name(e.field), e.field))}: '
-            f"{escape(e.message)}</a></li>"
-            if _form_name(e.field) in labels
-            else f"<li>{escape(e.field)}: {escape(e.message)}</li>"
-            for e in errors
-        )
-        parts.append(f'<div class="problems" role="alert"><h2>Please check</h2><ul>{items}</ul></div>')
+    ]
     controls = [
         _control(name, label, kind, autocomplete, _value(fields, name), by_field.get(name, []))
         for name, label, kind, autocomplete in _FORM_FIELDS
@@ -129,38 +116,27 @@ def form_page(
                 _control(name, label, kind, "", value, by_field[name], categories if name == "category" else ())
             )
         elif value:
-            controls.append(f'<input type="hidden" name="{name}" value="{escape(value)}">')
-    honeypot = (
-        '<div class="hp" aria-hidden="true"><label>Leave this empty '
-        '<input name="website" tabindex="-1" autocomplete="off"></label></div>'
-    )
+            controls.append({"hidden": True, "name": name, "value": value})
     if form_key:
-        controls.append(f'<input type="hidden" name="form_key" value="{escape(form_key)}">')
-    parts.append(
-        f'<form method="post" accept-charset="utf-8" novalidate>{"".join(controls)}{honeypot}'
-        '<button type="submit">Send</button></form>'
-    )
-    return document(title, brand, "".join(parts))
+        controls.append({"hidden": True, "name": "form_key", "value": form_key})
+    return _page("form", title, brand, notices=notices, problems=problems, controls=controls)
 
 
 def _control(
     name: str, label: str, kind: str, autocomplete: str, value: str, problems: list[str], choices: tuple[str, ...] = ()
-) -> str:
-    ident = _id(name)
-    attributes = f' id="{ident}" name="{name}"' + (" required" if name in _REQUIRED else "")
-    if autocomplete:
-        attributes += f' autocomplete="{autocomplete}"'
-    if problems:
-        attributes += f' aria-invalid="true" aria-describedby="{ident}-error"'
-    if kind == "textarea":
-        control = f'<textarea{attributes} rows="6">{escape(value)}</textarea>'
-    elif choices:
-        options = "".join(f"<option{' selected' if c == value else ''}>{escape(c)}</option>" for c in choices)
-        control = f'<select{attributes}><option value="">(choose)</option>{options}</select>'
-    else:
-        control = f'<input type="{kind}"{attributes} value="{escape(value)}">'
-    error = f'<p class="error" id="{ident}-error">{escape(" ".join(problems))}</p>' if problems else ""
-    return f'<label for="{ident}">{escape(label)}</label>{control}{error}'
+) -> dict[str, object]:
+    return {
+        "hidden": False,
+        "id": _id(name),
+        "name": name,
+        "label": label,
+        "kind": kind,
+        "required": name in _REQUIRED,
+        "autocomplete": autocomplete,
+        "value": value,
+        "problems": " ".join(problems),
+        "choices": choices,
+    }
 
 
 def _form_name(field: str) -> str:
@@ -173,7 +149,7 @@ def _id(name: str) -> str:
     return "f-" + name.replace("[", "-").replace("]", "")
 
 
-def _value(fields: dict, name: str) -> str:
+def _value(fields: object, name: str) -> str:
     """What the customer sent for a form field, as text ("" for anything else)."""
     head, _, rest = name.partition("[")
     value = fields.get(head) if isinstance(fields, dict) else None

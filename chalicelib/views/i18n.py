@@ -1,5 +1,5 @@
 """The language a customer is written to, and dates, times and durations
-in it. Texts come from one catalogue per language (`chalicelib/locales/<code>.json`);
+in it. Texts come from one catalogue per language (`chalicelib/views/locales/<code>.json`);
 dates and times from CLDR through Babel.
 
 Catalogues are JSON, not gettext: keys are names (`ack_intro`), not English
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 # English with day-month dates and 24-hour times: unambiguous to any reader.
 DEFAULT_LOCALE = "en-GB"
 REFERENCE_LANGUAGE = "en"  # the catalogue every other one must match key for key

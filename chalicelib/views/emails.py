@@ -1,7 +1,9 @@
-"""Email composition: what each email says, in text and HTML, in the
-customer's language (operators' notices in the shop's). Pure: the mailer
-turns an `Email` into MIME and sends it. Every text comes from the
-catalogues (`domain.i18n`); every value placed in HTML is escaped."""
+"""What each email says, in the customer's language (operators' notices in
+the shop's): every text from the catalogues (`views.i18n`), laid out in
+text and HTML by the templates `templates/email/<kind>.txt` and `.html`
+(`views.render`: HTML escapes every value). Pure: the mailer turns an
+`Email` into MIME and sends it; `views.compose` says which email a change
+asked for."""
 
 from __future__ import annotations
 
@@ -10,17 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from html import escape
 from typing import Any
 
 from ..clock import iso
+from ..domain.inbound import MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES
 from .i18n import DEFAULT_LOCALE, Language, catalogue, languages, resolve
-from .inbound import MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES
+from .render import render
 
 # The contract marks every automatic email so (operators' notices too): mail
 # systems then never answer them, and Careline's own inbound ignores them.
 AUTO_REPLIED = {"Auto-Submitted": "auto-replied"}
-BODY_STYLE = "font-family:sans-serif;line-height:1.5;color:#1a1a1a"
 CSAT_KEYS = {1: "csat_1", 2: "csat_2", 3: "csat_3", 4: "csat_4", 5: "csat_5"}
 METRIC_KEYS = {
     "first_response": "sla_first_response",
@@ -35,7 +36,7 @@ REFUSAL_KEYS = {
     "count": "attachment_refused_count",
     "storage": "attachment_refused_storage",
 }
-_SLOT = "\x00"  # where markup goes into a sentence that is escaped as a whole
+_SLOT = "\x00"  # where markup goes into a catalogue sentence
 
 
 @dataclass(frozen=True)
@@ -57,26 +58,13 @@ def readable_time(moment: datetime, timezone: str, locale: str | None = None, sh
     return resolve(locale, shop_locale).when(moment, timezone)
 
 
-def _document(lang: Language, inner: str) -> str:
-    return f'<!doctype html><html lang="{lang.code}"><body style="{BODY_STYLE}">{inner}</body></html>'
-
-
-def _paragraph(text: str) -> str:
-    return "<p>" + escape(text).replace("\n", "<br>") + "</p>"
-
-
-def _with_markup(sentence: str, markup: str) -> str:
-    """A catalogue sentence escaped, with markup where its `_SLOT` value was."""
-    return escape(sentence).replace(_SLOT, markup)
-
-
-def _quote_style() -> str:
-    return "white-space:pre-wrap;border-left:3px solid #ccc;margin:0;padding-left:12px"
-
-
-def _footer(lang: Language, key: str, reference: str) -> tuple[str, str]:
-    hint = lang.t(key, reference=reference)
-    return hint, f'<p style="color:#555">{escape(hint)}</p>'
+def _email(
+    template: str, lang: Language, to: tuple[str, str], subject: str, headers: dict[str, str], **words: Any
+) -> Email:
+    """The email laid out by `email/<template>.txt` and `.html` from `words`."""
+    text = render(f"email/{template}.txt", lang=lang, **words)
+    html = render(f"email/{template}.html", lang=lang, **words)
+    return Email(to[0], to[1], subject, text, html, headers)
 
 
 def refused_attachments(refused: tuple[tuple[str, str], ...], lang: Language) -> str | None:
@@ -112,8 +100,6 @@ class AcknowledgementFacts:
 
 def acknowledgement(facts: AcknowledgementFacts) -> Email:
     lang = resolve(facts.locale, facts.shop_locale)
-    due_readable = lang.when(facts.first_response_due, facts.timezone)
-    due_iso = iso(facts.first_response_due)
     subject = customer_subject(
         lang.t("ack_subject_about", subject=facts.subject) if facts.subject else lang.t("ack_subject"), facts.reference
     )
@@ -125,55 +111,31 @@ def acknowledgement(facts: AcknowledgementFacts) -> Email:
     if facts.callback_phone:
         window = f" ({facts.callback_window})" if facts.callback_window else ""
         details.append((lang.t("label_callback"), facts.callback_phone + window))
-    greeting, intro = lang.t("greeting", name=facts.name), lang.t("ack_intro", brand=facts.brand)
-    quote_intro, add_more = lang.t("ack_quote_intro"), lang.t("ack_add_more", reference=facts.reference)
-    closing = f"{lang.t('sign_off')}\n{lang.t('team_signature', brand=facts.brand)}"
-    refused = refused_attachments(facts.refused_attachments, lang)
-
-    quoted = "\n".join(f"> {line}" for line in facts.message.splitlines() or [""])
-    text = (
-        "\n".join(
-            [
-                greeting,
-                "",
-                intro,
-                "",
-                lang.t("ack_due", due=lang.when(facts.first_response_due, facts.timezone, utc=True)),
-                "",
-                *(f"{label}: {value}" for label, value in details),
-                "",
-                quote_intro,
-                quoted,
-                "",
-                *([refused, ""] if refused else []),
-                add_more,
-                "",
-                closing,
-            ]
-        )
-        + "\n"
-    )
-
-    rows = "".join(
-        f'<tr><th align="left" style="padding:2px 12px 2px 0">{escape(label)}</th><td>{escape(value)}</td></tr>'
-        for label, value in details
-    )
-    due_html = f'<time datetime="{due_iso}">{escape(due_readable)}</time>'
-    html = _document(
+    # The HTML marks the due time up as a <time> inside the catalogue's sentence.
+    before, _, after = lang.t("ack_due", due=_SLOT).partition(_SLOT)
+    return _email(
+        "acknowledgement",
         lang,
-        (
-            _paragraph(greeting)
-            + _paragraph(intro)
-            + f"<p><strong>{_with_markup(lang.t('ack_due', due=_SLOT), due_html)}</strong></p>"
-            + f"<table>{rows}</table>"
-            + _paragraph(quote_intro)
-            + f'<blockquote style="{_quote_style()}">{escape(facts.message)}</blockquote>'
-            + (_paragraph(refused) if refused else "")
-            + _paragraph(add_more)
-            + _paragraph(closing)
-        ),
+        (facts.email, facts.name),
+        subject,
+        dict(AUTO_REPLIED),
+        greeting=lang.t("greeting", name=facts.name),
+        intro=lang.t("ack_intro", brand=facts.brand),
+        due_text=lang.t("ack_due", due=lang.when(facts.first_response_due, facts.timezone, utc=True)),
+        due={
+            "before": before,
+            "iso": iso(facts.first_response_due),
+            "readable": lang.when(facts.first_response_due, facts.timezone),
+            "after": after,
+        },
+        details=details,
+        quote_intro=lang.t("ack_quote_intro"),
+        message=facts.message,
+        message_lines=facts.message.splitlines() or [""],
+        refused=refused_attachments(facts.refused_attachments, lang),
+        add_more=lang.t("ack_add_more", reference=facts.reference),
+        closing=f"{lang.t('sign_off')}\n{lang.t('team_signature', brand=facts.brand)}",
     )
-    return Email(facts.email, facts.name, subject, text, html, dict(AUTO_REPLIED))
 
 
 # --- SLA notices (to operators, in the shop's language) -----------------------------------------
@@ -211,14 +173,17 @@ def sla_notice(facts: SlaNoticeFacts) -> Email:
         f"{lang.t('label_customer')}: {facts.customer}",
         f"{lang.t('label_due')}: {lang.when(facts.due, facts.timezone, utc=True)}",
     ]
-    text = f"{headline}\n\n" + "\n".join(facts_lines) + f"\n\n{lang.t('open_ticket')}: {facts.ticket_url}\n"
-    html = _document(
+    return _email(
+        "sla_notice",
         lang,
-        f"<p><strong>{escape(headline)}</strong></p>"
-        + _paragraph("\n".join(facts_lines))
-        + f'<p><a href="{escape(facts.ticket_url)}">{escape(lang.t("open_ticket"))}</a></p>',
+        (facts.to_address, ""),
+        f"{headline} [{facts.reference}]",
+        dict(AUTO_REPLIED),
+        headline=headline,
+        facts="\n".join(facts_lines),
+        follow=lang.t("open_ticket"),
+        ticket_url=facts.ticket_url,
     )
-    return Email(facts.to_address, "", f"{headline} [{facts.reference}]", text, html, dict(AUTO_REPLIED))
 
 
 # --- Operator replies and the resolution notice: one voice --------------------------------------
@@ -297,7 +262,9 @@ def offer_line(offer: Mapping[str, Any], lang: Language) -> str:
     return f"{line} {lang.t('offer_code', code=offer['code'])}" if offer.get("code") else line
 
 
-def _letter(facts: ReplyFacts, lang: Language, body: str, extras: list[str]) -> tuple[str, str]:
+def _letter(
+    facts: ReplyFacts, lang: Language, body: str, extras: list[str], subject: str, headers: dict[str, str]
+) -> Email:
     """Greeting (unless the body greets), the body, extras, one sign-off
     (the operator's own, else the agent's name), the shop, the reply hint."""
     signer = agent_display_name(None, facts.operator) if facts.operator and "@" in facts.operator else facts.operator
@@ -309,20 +276,19 @@ def _letter(facts: ReplyFacts, lang: Language, body: str, extras: list[str]) -> 
         closing = team
     else:
         closing = "\n".join([lang.t("sign_off"), *([signer] if signer else []), team])
-    hint_text, hint_html = _footer(lang, "reply_hint", facts.reference)
-    opening = [] if greets(main) else [lang.t("greeting", name=facts.name)]
-    text = "\n\n".join([*opening, main, *extras, closing, hint_text]) + "\n"
-    # The operator's words keep their line breaks as typed; ours are paragraphs.
-    typed = '<div style="white-space:pre-wrap">{}</div>'
-    html = _document(
+    return _email(
+        "letter",
         lang,
-        "".join(map(_paragraph, opening))
-        + (typed.format(escape(main)) if main else "")
-        + "".join(map(_paragraph, extras))
-        + (typed.format(escape(closing)) if own_sign_off else _paragraph(closing))
-        + hint_html,
+        (facts.email, facts.name),
+        customer_subject(subject, facts.reference),
+        headers,
+        opening=None if greets(main) else lang.t("greeting", name=facts.name),
+        main=main,
+        extras=extras,
+        closing=closing,
+        own_sign_off=bool(own_sign_off),
+        hint=lang.t("reply_hint", reference=facts.reference),
     )
-    return text, html
 
 
 def _threading(thread_ids: tuple[str, ...]) -> dict[str, str]:
@@ -342,26 +308,16 @@ def operator_reply(facts: ReplyFacts) -> Email:
         + ([refused] if refused else [])
         + ([lang.t("resolved_line")] if facts.resolved else [])
     )
-    text, html = _letter(facts, lang, facts.body, extras)
     subject = lang.t("reply_subject_about", subject=facts.subject) if facts.subject else lang.t("reply_subject")
-    return Email(
-        facts.email, facts.name, customer_subject(subject, facts.reference), text, html, _threading(facts.thread_ids)
-    )
+    return _letter(facts, lang, facts.body, extras, subject, _threading(facts.thread_ids))
 
 
 def resolution_notice(facts: ReplyFacts) -> Email:
     """Sent when a ticket is resolved without a reply saying so."""
     lang = resolve(facts.locale, facts.shop_locale)
-    text, html = _letter(facts, lang, f"{lang.t('resolved_intro')} {lang.t('resolved_line')}", [])
     subject = lang.t("resolved_subject_about", subject=facts.subject) if facts.subject else lang.t("resolved_subject")
-    return Email(
-        facts.email,
-        facts.name,
-        customer_subject(subject, facts.reference),
-        text,
-        html,
-        AUTO_REPLIED | _threading(facts.thread_ids),
-    )
+    body = f"{lang.t('resolved_intro')} {lang.t('resolved_line')}"
+    return _letter(facts, lang, body, [], subject, AUTO_REPLIED | _threading(facts.thread_ids))
 
 
 # --- The follow-up ------------------------------------------------------------------------------
@@ -387,56 +343,23 @@ def csat_label(score: int, lang: Language) -> str:
 def follow_up(facts: FollowUpFacts) -> Email:
     """A friendly close: thanks, is anything still open, how was it."""
     lang = resolve(facts.locale, facts.shop_locale)
-    links = [(score, csat_label(score, lang), f"{facts.feedback_url}?score={score}") for score in range(1, 6)]
-    greeting = lang.t("greeting", name=facts.name)
-    intro = lang.t("follow_up_intro", reference=facts.reference, brand=facts.brand)
-    question, answer = lang.t("follow_up_open_question"), lang.t("follow_up_open_answer")
-    rate, nps = lang.t("follow_up_rate"), lang.t("follow_up_nps")
-    closing = f"{lang.t('thanks_sign_off')}\n{lang.t('team_signature', brand=facts.brand)}"
-    text = (
-        "\n".join(
-            [
-                greeting,
-                "",
-                intro,
-                "",
-                f"{question} {answer}",
-                "",
-                rate,
-                *(f"  {score} – {label}: {url}" for score, label, url in links),
-                "",
-                nps,
-                facts.feedback_url,
-                "",
-                closing,
-            ]
-        )
-        + "\n"
-    )
-    buttons = "".join(
-        f'<a href="{escape(url)}" style="display:inline-block;margin:0 6px 6px 0;padding:8px 12px;'
-        f'border:1px solid #1f5fcf;border-radius:4px;color:#1f5fcf;text-decoration:none">'
-        f"{score} · {escape(label)}</a>"
-        for score, label, url in links
-    )
-    html = _document(
-        lang,
-        _paragraph(greeting)
-        + _paragraph(intro)
-        + f"<p><strong>{escape(question)}</strong> {escape(answer)}</p>"
-        + _paragraph(rate)
-        + f"<p>{buttons}</p>"
-        + f'<p>{escape(nps)} <a href="{escape(facts.feedback_url)}">'
-        f"{escape(lang.t('follow_up_nps_link'))}</a></p>" + _paragraph(closing),
-    )
     subject = lang.t("follow_up_subject_about", subject=facts.subject) if facts.subject else lang.t("follow_up_subject")
-    return Email(
-        facts.email,
-        facts.name,
+    return _email(
+        "follow_up",
+        lang,
+        (facts.email, facts.name),
         customer_subject(subject, facts.reference),
-        text,
-        html,
         AUTO_REPLIED | _threading(facts.thread_ids),
+        greeting=lang.t("greeting", name=facts.name),
+        intro=lang.t("follow_up_intro", reference=facts.reference, brand=facts.brand),
+        question=lang.t("follow_up_open_question"),
+        answer=lang.t("follow_up_open_answer"),
+        rate=lang.t("follow_up_rate"),
+        links=[(score, csat_label(score, lang), f"{facts.feedback_url}?score={score}") for score in range(1, 6)],
+        nps=lang.t("follow_up_nps"),
+        nps_link=lang.t("follow_up_nps_link"),
+        feedback_url=facts.feedback_url,
+        closing=f"{lang.t('thanks_sign_off')}\n{lang.t('team_signature', brand=facts.brand)}",
     )
 
 
@@ -458,16 +381,16 @@ def low_rating_notice(
     said = lang.t(
         "low_rating_wrote" if comment else "low_rating_silent", customer=customer, reference=reference, scores=scores
     )
-    follow = lang.t("low_rating_follow_up")
-    text = f"{said}\n\n" + (f"{comment}\n\n" if comment else "") + f"{follow}: {ticket_url}\n"
-    html = _document(
+    return _email(
+        "low_rating",
         lang,
-        _paragraph(said)
-        + (f'<blockquote style="{_quote_style()}">{escape(comment)}</blockquote>' if comment else "")
-        + f'<p><a href="{escape(ticket_url)}">{escape(follow)}</a></p>',
-    )
-    return Email(
-        to_address, "", f"{lang.t('low_rating_subject', scores=scores)} [{reference}]", text, html, dict(AUTO_REPLIED)
+        (to_address, ""),
+        f"{lang.t('low_rating_subject', scores=scores)} [{reference}]",
+        dict(AUTO_REPLIED),
+        said=said,
+        comment=comment,
+        follow=lang.t("low_rating_follow_up"),
+        ticket_url=ticket_url,
     )
 
 
@@ -486,7 +409,13 @@ def assignment_notice(
         if subject
         else lang.t("assignment_subject_unnamed", customer=customer)
     )
-    said, follow = lang.t("assignment_body", reference=reference, customer=customer), lang.t("open_ticket")
-    text = f"{said}\n\n{follow}: {ticket_url}\n"
-    html = _document(lang, _paragraph(said) + f'<p><a href="{escape(ticket_url)}">{escape(follow)}</a></p>')
-    return Email(to_address, "", f"{headline} [{reference}]", text, html, dict(AUTO_REPLIED))
+    return _email(
+        "assigned",
+        lang,
+        (to_address, ""),
+        f"{headline} [{reference}]",
+        dict(AUTO_REPLIED),
+        said=lang.t("assignment_body", reference=reference, customer=customer),
+        follow=lang.t("open_ticket"),
+        ticket_url=ticket_url,
+    )
