@@ -65,13 +65,6 @@ def test_a_dollar_in_a_class_or_escaped_is_the_character():
     assert pattern.search("a$$") and not pattern.search("a$$\n") and not pattern.search("a")
 
 
-def test_the_stage_settings_name_the_place_and_keep_the_dollar_rule():
-    from chalicelib.config import ConfigError, _validate, load_stage_document
-
-    with pytest.raises(ConfigError, match=r"^locale: 'de-DE\\n' does not match "):
-        _validate(load_stage_document("prod") | {"locale": "de-DE\n"})
-
-
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_every_schema_is_draft_2020_12_and_names_only_formats_careline_checks(name):
     # jsonschema reads every schema as 2020-12 and skips a format it has no rule
