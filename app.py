@@ -6,6 +6,7 @@ customers' emails through `on_inbound_email`, SES's bounces and complaints
 through `on_mail_event`; `deliver_webhooks` posts the published events.
 The local stage's dev routes are added by its own server (local/), never here."""
 
+import gc
 import os
 
 from chalice import Chalice, Rate
@@ -16,6 +17,11 @@ from chalicelib.api.errors import refuse_content_type
 from chalicelib.api.http import preflight
 from chalicelib.container import container
 from chalicelib.log import bound
+
+# What the imports built lives as long as the container: frozen, the garbage
+# collector no longer scans it in every full collection (on a cold start the
+# first request's full collection alone cost about 20 ms).
+gc.freeze()
 
 app = Chalice(app_name="careline")
 

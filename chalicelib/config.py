@@ -200,12 +200,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
 
 def _validate(document: dict[str, Any]) -> None:
-    from .domain.schema import Validator
+    from .domain.validation import validator
 
-    validator = Validator(json.loads((SCHEMAS_DIR / "stage.schema.json").read_text()))
-    problems = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path])
+    problems = sorted(validator("stage").iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
     if problems:
-        raise ConfigError("; ".join(f"{'/'.join(map(str, p.path)) or '(root)'}: {p.message}" for p in problems))
+        raise ConfigError(
+            "; ".join(f"{'/'.join(map(str, p.absolute_path)) or '(root)'}: {p.message}" for p in problems)
+        )
 
 
 def _policy(raw: dict[str, Any]) -> Policy:

@@ -4,6 +4,7 @@ Cognito's; forgeries do not."""
 import json
 import time
 from datetime import timedelta
+from functools import cache
 
 import jwt
 import pytest
@@ -62,6 +63,14 @@ def test_token_of_another_issuer_is_refused(clock):
         local_verifier(URL, clock).verify(token)
 
 
+@cache
+def signing_key(kid):
+    """One RSA key for each kid for the whole run: generating one takes 50-300 ms."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 class Pool:
     """A user pool's JWKS endpoint on a local port: the keys it publishes, the
     fetches it answered, and `failing` to answer 500 instead."""
@@ -86,14 +95,14 @@ class Pool:
                 pass
 
         self._server = HTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # Polled often, so that close() returns at once rather than after serve_forever's default 0.5 s.
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
         self.issuer = f"http://127.0.0.1:{self._server.server_port}/us-east-1_pool"
 
     def publish(self, kid):
-        from cryptography.hazmat.primitives.asymmetric import rsa
         from jwt.algorithms import RSAAlgorithm
 
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        key = signing_key(kid)
         self.keys.append(json.loads(RSAAlgorithm.to_jwk(key.public_key())) | {"kid": kid, "use": "sig"})
         return key
 

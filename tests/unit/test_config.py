@@ -50,6 +50,8 @@ def test_schema_errors_name_the_path():
     assert "timezone" in broken(lambda d: d.update(timezone="Mars/Olympus"))
     assert "sender" in broken(lambda d: d.update(sender="nobody"))
     assert "limits/per_email/requests" in broken(lambda d: d["limits"]["per_email"].update(requests=0))
+    # A pattern's $ ends the string (ECMA-262), not before a final line break (Python's re).
+    assert broken(lambda d: d.update(locale="de-DE\n")).startswith("locale: 'de-DE\\n' does not match")
 
 
 def test_rules_may_only_name_configured_categories():
