@@ -27,8 +27,10 @@ async function signIn() {
     try {
       await devSignIn(email.value, role.value);
       state.me = null;
-      location.hash = "#/inbox";
-      route();
+      // One route per sign-in: a hash change routes by itself, and a second route
+      // finishing late would wipe what the operator has started typing.
+      if (location.hash === "#/inbox") route();
+      else location.hash = "#/inbox";
     } catch (error) { flash(problem(error), "error"); }
   } }, h("h1", {}, "Sign in (local stage)"), h("label", { for: "email" }, "Email"), email,
   h("label", { for: "role" }, "Role"), role, h("button", { type: "submit", id: "sign-in" }, "Sign in")));
@@ -79,7 +81,10 @@ export async function route() {
   try {
     if (!state.me) state.me = await api("GET", "/me");
     paintHeader();
-    search.value = path === "/inbox" || path === "" ? params.get("q") || "" : search.value;
+    // The box shows the listing's words, unless the operator is typing new ones.
+    if (document.activeElement !== search) {
+      search.value = path === "/inbox" || path === "" ? params.get("q") || "" : search.value;
+    }
     const [pattern, show, nav] = SCREENS.find(([pattern]) => pattern.test(path));
     const mine = nav === "inbox" && params.get("assignee") === "me" ? "mine" : nav;
     for (const link of document.querySelectorAll("[data-nav]")) {

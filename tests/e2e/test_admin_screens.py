@@ -119,6 +119,25 @@ def test_every_screen_reads_well_and_fits(stack, browser, viewport):
         assert console.unexpected() == []
 
 
+def test_what_an_operator_types_right_after_signing_in_stays_in_the_search_box(stack, desk):
+    """A slow answer from the API (a busy stage) never wipes words already typed."""
+    page, _ = desk
+    seen = []
+
+    def slow_second_me(route):
+        seen.append(route.request.url)
+        if len(seen) > 1:
+            page.wait_for_timeout(1500)
+        route.continue_()
+
+    page.route("**/me", slow_second_me)
+    sign_in(page, stack["base"], "kim@shop.example")
+    page.keyboard.press("/")
+    page.keyboard.type("parcel")
+    page.wait_for_timeout(2500)  # longer than any second look-up of the operator could take
+    assert page.input_value("#search") == "parcel"
+
+
 def test_search_finds_every_word_and_combines_with_filters(stack, desk):
     page, console = desk
     base = stack["base"]
