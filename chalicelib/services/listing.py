@@ -40,9 +40,11 @@ class ListingService:
         chosen = listing.plan(given, words, sort)
         # A cursor continues only the listing it came from.
         scope = "&".join([*(f"{k}={v}" for k, v in sorted(given.items())), "q=" + " ".join(words), "sort=" + sort])
-        after, known = self._position(cursor, scope)
+        after, known, seen = self._position(cursor, scope)
         page = listing.page(chosen, given, after, limit, self._reader.wave, known)
-        position: dict[str, Any] = {"after": page.after}
+        if page.after is None and page.count is None:  # the end: every page before counted what it showed
+            page.count, page.exact = seen + len(page.tickets), True
+        position: dict[str, Any] = {"after": page.after, "seen": seen + len(page.tickets)}
         if page.count is not None:
             position |= {"count": page.count, "exact": page.exact}
         now = self._clock.now()
@@ -65,11 +67,12 @@ class ListingService:
             },
         }
 
-    def _position(self, cursor: str | None, scope: str) -> tuple[str | None, tuple[int, bool] | None]:
+    def _position(self, cursor: str | None, scope: str) -> tuple[str | None, tuple[int, bool] | None, int]:
+        """Where the last page ended, the count it knew, and how many tickets the pages so far showed."""
         if not cursor:
-            return None, None
+            return None, None, 0
         position = cursors.decode(cursor, scope, self._signing_key.accepted())
-        after, count, exact = position.get("after"), position.get("count"), position.get("exact", True)
-        if not isinstance(after, str) or not (count is None or isinstance(count, int)):
+        after, count, exact, seen = (position.get(k) for k in ("after", "count", "exact", "seen"))
+        if not isinstance(after, str) or not isinstance(seen, int) or not (count is None or isinstance(count, int)):
             raise InvalidInput([FieldError("cursor", "is not a cursor from this listing")])
-        return after, (count, bool(exact)) if count is not None else None
+        return after, (count, exact is not False) if count is not None else None, seen

@@ -235,6 +235,33 @@ def test_filters_combine_in_any_way_and_the_inbox_counts_what_it_lists(stack, de
     assert console.unexpected() == []
 
 
+def test_a_page_that_stopped_short_says_how_far_it_looked(stack, desk):
+    """At 20,000 tickets a combination no index serves may end a page early
+    (its reads' budget): the operator sees how far it looked and can go on."""
+    page, console = desk
+    base = stack["base"]
+    real = api(base, "GET", "/tickets?limit=1", token=token(base, "kim@shop.example"))
+    short = real | {"count": None, "next_cursor": "c2", "searched_to": "2026-11-03T14:02:00Z"}
+    asked = []
+
+    def answer(route):
+        asked.append(route.request.url)
+        later = "cursor=" in route.request.url
+        route.fulfill(json=short | {"items": [], "next_cursor": None} if later else short)
+
+    page.route("**/tickets?*", answer)
+    sign_in(page, base, "kim@shop.example")
+    page.goto(f"{base}/admin/index.html#/inbox?priority=urgent&tag=refund")
+    page.wait_for_selector("nav.pager p.searched")
+    assert "Looked through tickets created since" in page.text_content("nav.pager")
+    assert page.locator("h1 .count").count() == 0  # no count it does not know
+    shot(page, "filters-stopped-short")
+    page.click("nav.pager a:has-text('More…')")
+    page.wait_for_selector("text=No tickets match.")
+    assert "cursor=c2" in asked[-1] and "priority=urgent" in asked[-1] and "tag=refund" in asked[-1]
+    assert console.unexpected() == []
+
+
 def test_agents_toggle_their_availability_and_admins_keep_the_roster(stack, browser):
     base = stack["base"]
     with opened(browser) as (page, console):

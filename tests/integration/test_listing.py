@@ -177,3 +177,21 @@ def test_a_hidden_status_is_listed_only_when_asked_for(client, operator, new_tic
         assert pages(client, agent, query)[0] == [kept["id"]], query
     assert pages(client, agent, "status=closed")[0] == [gone["id"]]
     assert pages(client, agent, "status=closed&q=parcel")[0] == [gone["id"]]
+
+
+def test_a_listing_read_in_stretches_says_how_far_it_looked_and_counts_at_its_end(
+    client, operator, inbox, services, monkeypatch
+):
+    """With read budgets far below the listing, as at 20,000 tickets: pages
+    stop short where their reads ended, say so, and the last one counts."""
+    from chalicelib.domain import listing
+
+    monkeypatch.setattr(listing, "WAVE_ENTRIES", 2)
+    monkeypatch.setattr(listing, "PAGE_ENTRIES", 4)
+    agent = operator(email=KIM)
+    shown, answers = pages(client, agent, "assignee=me&category=shipping", limit=2)
+
+    assert shown == matching(services, inbox, {"assignee": KIM, "category": "shipping"})
+    assert answers[0]["count"] is None and answers[-1]["count"] == {"value": len(shown), "exact": True}
+    short = [a for a in answers[:-1] if len(a["items"]) < 2]
+    assert short and all(a["searched_to"] for a in short)
