@@ -64,6 +64,7 @@ MISSING = 15  # tickets of sets read whole that the due slice did not reach, fet
 CHECKED_TICKETS = 48  # tickets a filtered SLA page fetches: those to show and those no set settled, to check
 CHECKED_TERMS = 24  # with words: candidates no set settled, checked on their record of terms first
 COUNT_ENTRIES = 1_000  # index entries a first page may count beyond what it read
+MOST_READS = 24  # reads of one round trip at most (8 words and every filter): the store makes them all at once
 
 
 def due_key(ticket: Any) -> str | None:

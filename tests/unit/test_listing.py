@@ -352,3 +352,15 @@ def test_a_rare_pair_among_many_tickets_pages_within_the_read_budget():
     assert [t.id for page in pages for t in page.tickets] == expected(found, filters, (), "newest")
     assert all(page.entries <= listing.PAGE_ENTRIES + 25 * 2 and page.fetched <= 25 for page in pages)
     assert sum(1 for page in pages if len(page.tickets) == 25) >= len(pages) - 2
+
+
+def test_a_round_trip_never_reads_more_than_the_store_reads_at_once():
+    """Every read of a round trip goes out at once (MOST_READS threads and
+    connections): the widest plans, 8 words with every filter, fit."""
+    words = tuple(f"word{n}" for n in range(search.MAX_QUERY_WORDS))
+    every = {"priority": "urgent", "assignee": AGENTS[0], "category": "shipping", "tag": "vip"}
+    for filters in (every, every | {"status": "open"}):
+        for sort in listing.SORTS:
+            chosen = listing.plan(filters, words, sort)
+            reads = sum(len(source.streams) for source in (*chosen.include, *chosen.exclude))
+            assert reads <= listing.MOST_READS, (filters, sort)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pynamodb.models import Model
 
-from ...domain.listing import POSTINGS, Answer, Chunk, Read
+from ...domain.listing import MOST_READS, POSTINGS, Answer, Chunk, Read
 from ..tables import Claim, Posting, TicketTable
 from .postings import PostingStore
 from .tickets import TicketStore
@@ -27,13 +27,12 @@ _INDEXES: dict[str, tuple[type[Model], str | None, str]] = {
     "by_tag": (Claim, "by_tag", "ticket_id"),
     POSTINGS: (Posting, None, "tid"),
 }
-PARALLEL = 10  # botocore's connection pool (pynamodb's max_pool_connections)
 _HIGHEST = "\U0010ffff"  # above every character: "<prefix><value>" < "<prefix><below>" < anything after
 
 
 @lru_cache(maxsize=1)
 def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="listing")
+    return ThreadPoolExecutor(max_workers=MOST_READS, thread_name_prefix="listing")
 
 
 def _below(value: str) -> str:
