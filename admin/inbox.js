@@ -7,6 +7,7 @@ import { slaBadge } from "./sla.js";
 import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
 
 const FILTERS = ["status", "priority", "assignee", "category", "tag"];
+const PAGE = 25;
 let selected = 0;
 
 export function moveSelection(step) {
@@ -92,13 +93,13 @@ function filterControls(params, agents) {
   const sort = params.get("sort") || "newest";
   const bySla = sort === "sla";
   const control = (name, label, options) => h("div", { class: "field" }, h("label", { for: `f-${name}` }, label),
-    h("select", { id: `f-${name}`, name, value: params.get(name) || "", disabled: bySla, onchange: (e) => {
+    h("select", { id: `f-${name}`, name, value: params.get(name) || "", onchange: (e) => {
       const next = new URLSearchParams(params);
       e.target.value ? next.set(name, e.target.value) : next.delete(name);
       go(next);
     } }, h("option", { value: "" }, "any"), options.map(([v, text]) => h("option", { value: v }, text))));
   const pairs = (values) => values.map((v) => [v, v]);
-  const tag = h("input", { id: "f-tag", name: "tag", value: params.get("tag") || "", size: 10, disabled: bySla,
+  const tag = h("input", { id: "f-tag", name: "tag", value: params.get("tag") || "", size: 10,
     onchange: (e) => { const next = new URLSearchParams(params); e.target.value.trim() ? next.set("tag", e.target.value.trim().toLowerCase()) : next.delete("tag"); go(next); } });
   return h("form", { class: "filters", "aria-label": "Filters and order", onsubmit: (e) => e.preventDefault() },
     control("status", "Status", pairs(STATUSES)), control("priority", "Priority", pairs(PRIORITIES)),
@@ -107,25 +108,54 @@ function filterControls(params, agents) {
     h("div", { class: "field" }, h("label", { for: "f-tag" }, "Tag"), tag),
     h("div", { class: "field" }, h("label", { for: "f-sort" }, "Order"),
       h("select", { id: "f-sort", name: "sort", value: sort, onchange: (e) => {
-        // The SLA order reads one index: it takes no filters (the API says so too).
-        const next = new URLSearchParams(e.target.value === "sla" ? { sort: "sla" } : {});
-        if (e.target.value !== "sla") for (const [k, v] of params) if (k !== "sort") next.set(k, v);
+        const next = new URLSearchParams(params);
+        e.target.value === "sla" ? next.set("sort", "sla") : next.delete("sort");
         go(next);
       } }, h("option", { value: "newest" }, "Newest first"), h("option", { value: "sla" }, "SLA due, soonest first"))),
-    bySla ? h("p", { class: "hint" }, "Open tickets by the due time of their most urgent target, overdue first. Filters do not apply to this order.") : "");
+    bySla ? h("p", { class: "hint" }, "Open tickets with a running target, by the due time of the most urgent one, overdue first.") : "");
+}
+
+function counted(count) {
+  // The API counts where its reads know the number, else says how many at least (shown to two figures).
+  if (!count) return "";
+  if (count.exact) return `${count.value.toLocaleString("en-GB")} ticket${count.value === 1 ? "" : "s"}`;
+  const unit = 10 ** Math.max(0, String(count.value).length - 2);
+  return `${(Math.floor(count.value / unit) * unit).toLocaleString("en-GB")}+ tickets`;
+}
+
+function pager(params, page, shown, bySla) {
+  const next = new URLSearchParams(params);
+  if (page.next_cursor) next.set("cursor", page.next_cursor);
+  const back = params.get("cursor") ? h("button", { type: "button", class: "secondary", onclick: () => history.back() }, "← Back") : "";
+  if (!page.next_cursor) return h("nav", { class: "pager", "aria-label": "Pages" }, back);
+  // A page of a combination no index serves reads a bounded stretch and stops there: it says how far it looked.
+  const reached = page.searched_to && shown < PAGE
+    ? h("p", { class: "hint searched" }, bySla ? `Looked through tickets due by ${when(page.searched_to)}.`
+      : `Looked through tickets created since ${when(page.searched_to)}.`)
+    : "";
+  const label = reached ? "More…" : bySla ? "Next →" : "Older →";
+  return h("nav", { class: "pager", "aria-label": "Pages" }, back, reached, h("a", { class: "button", href: `#/inbox?${next}` }, label));
 }
 
 export async function inboxView(main, params) {
   const turn = navigation.current;
-  const query = new URLSearchParams({ limit: "25" });
+  const query = new URLSearchParams({ limit: String(PAGE) });
   for (const name of [...FILTERS, "q", "sort", "cursor"]) if (params.get(name)) query.set(name, params.get(name));
-  const [page, agents] = await Promise.all([api("GET", `/tickets?${query}`), roster()]);
+  const title = params.get("q") ? `Search: ${params.get("q")}` : params.get("assignee") === "me" ? "My tickets" : "Inbox";
+  const bySla = params.get("sort") === "sla";
+  const [page, agents] = await Promise.all([api("GET", `/tickets?${query}`).catch((error) => ({ error })), roster()]);
+  if (page.error) {
+    if (page.error.status === 401) throw page.error;
+    // Never the previous listing under these filters: say what went wrong, keep the controls.
+    flash(problem(page.error), "error");
+    paint(main, turn, h("section", { class: "inbox-view" }, h("h1", {}, title), filterControls(params, agents),
+      h("p", { class: "empty" }, "This listing could not be shown.")));
+    return;
+  }
   const picked = new Set();
   const reload = () => inboxView(main, params);
   const items = page.items;
-  const title = params.get("q") ? `Search: ${params.get("q")}` : params.get("assignee") === "me" ? "My tickets" : "Inbox";
-  const next = new URLSearchParams(params);
-  if (page.next_cursor) next.set("cursor", page.next_cursor);
+  const count = counted(page.count);
   const pickAll = h("input", { type: "checkbox", id: "pick-all", "aria-label": "Select every ticket on this page",
     onchange: (e) => {
       for (const box of main.querySelectorAll("input.pick")) { box.checked = e.target.checked; }
@@ -133,16 +163,17 @@ export async function inboxView(main, params) {
       picked.changed();
     } });
   const bar = bulkBar(items, picked, agents, reload);
-  paint(main, turn, h("section", { class: "inbox-view" }, h("h1", {}, title), filterControls(params, agents), bar,
+  const searched = page.next_cursor && page.searched_to;
+  const empty = params.get("q") ? "No tickets match every word" : "No tickets match";
+  paint(main, turn, h("section", { class: "inbox-view" },
+    h("h1", {}, title, count ? h("span", { class: "count" }, ` · ${count}`) : ""), filterControls(params, agents), bar,
     items.length ? h("div", { class: "table-wrap" }, h("table", { class: "inbox" },
-      h("caption", { class: "visually-hidden" }, `${title}: ${items.length} tickets`),
+      h("caption", { class: "visually-hidden" }, `${title}: ${count || `${items.length} shown, more to look through`}`),
       h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "pick-cell" }, pickAll),
         ["Ref", "Subject", "Customer", "Status", "Priority", "Assignee", "SLA", "Created"].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, items.map((t, i) => row(t, i, picked)))))
-      : h("p", { class: "empty" }, params.get("q") ? "No tickets match every word." : "No tickets match."),
-    h("nav", { class: "pager", "aria-label": "Pages" },
-      params.get("cursor") ? h("button", { type: "button", class: "secondary", onclick: () => history.back() }, "← Newer") : "",
-      page.next_cursor ? h("a", { class: "button", href: `#/inbox?${next}` }, "Older →") : "")));
+      : h("p", { class: "empty" }, searched ? `${empty} among the tickets looked through so far.` : `${empty}.`),
+    pager(params, page, items.length, bySla)));
   selected = Math.min(selected, Math.max(items.length - 1, 0));
 }
 

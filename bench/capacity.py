@@ -192,6 +192,17 @@ class Reads:
     query: Counter = field(default_factory=Counter)
     get: Counter = field(default_factory=Counter)
     units_at: Counter = field(default_factory=Counter)  # read units by table or index
+    counted: Counter = field(default_factory=Counter)  # entries counted (Select=COUNT), not returned
+    spans: list[tuple[float, float]] = field(default_factory=list)  # each call's start and end
+
+    @property
+    def round_trips(self) -> int:
+        """The longest chain of calls each begun after the one before it
+        ended: what a caller waits for, calls made in parallel counting once."""
+        depth: list[tuple[float, int]] = []  # (end, chain length) of the calls so far, by start
+        for start, end in sorted(self.spans):
+            depth.append((end, 1 + max((n for ended, n in depth if ended <= start), default=0)))
+        return max((n for _, n in depth), default=0)
 
     @property
     def units(self) -> float:
@@ -214,16 +225,19 @@ def _base(table: str) -> str:
     return table.rsplit("-", 1)[-1]
 
 
-def _count_reads(reads: Reads, operation: str, params: dict[str, Any], answer: dict[str, Any]) -> None:
+def _count_reads(
+    reads: Reads, operation: str, params: dict[str, Any], answer: dict[str, Any], evaluated: list | None = None
+) -> None:
     """What one call read and what it is billed: a Query or Scan by the size
-    of every item it evaluates, rounded up once; GetItem and each item of a
-    BatchGetItem by its own size (a miss too: the minimum). A Select=COUNT
-    query returns no items: charged the minimum, a floor."""
+    of every item it evaluates, rounded up once (a Select=COUNT query too:
+    `evaluated` holds the items it counted); GetItem and each item of a
+    BatchGetItem by its own size (a miss too: the minimum)."""
     reads.calls[operation] += 1
     if operation in ("Query", "Scan"):
         where = _base(params["TableName"]) + (f".{params['IndexName']}" if params.get("IndexName") else "")
-        reads.query[where] += answer.get("ScannedCount", answer.get("Count", 0))
-        size = sum(item_size(item) for item in answer.get("Items", ()))
+        found = answer.get("ScannedCount", answer.get("Count", 0))
+        (reads.counted if evaluated is not None else reads.query)[where] += found
+        size = sum(item_size(item) for item in (answer.get("Items", ()) if evaluated is None else evaluated))
         reads.units_at[where] += read_units(size, bool(params.get("ConsistentRead")))
     elif operation == "GetItem":
         found = answer.get("Item")
@@ -237,19 +251,32 @@ def _count_reads(reads: Reads, operation: str, params: dict[str, Any], answer: d
 
 
 @contextmanager
-def reading() -> Iterator[Reads]:
-    """Count every DynamoDB read made in the block, through any client
-    (wrapping BaseClient._make_api_call, as `metering` does)."""
+def reading(latency: float = 0.0) -> Iterator[Reads]:
+    """Count every DynamoDB read made in the block, through any client and
+    thread (wrapping BaseClient._make_api_call, as `metering` does).
+    `latency`: seconds each DynamoDB call waits first, as a network would,
+    so that calls made in parallel overlap and `round_trips` sees them so."""
+    import threading
+    import time
     from unittest import mock
 
     from botocore.client import BaseClient
 
-    reads, call = Reads(), BaseClient._make_api_call
+    reads, call, lock = Reads(), BaseClient._make_api_call, threading.Lock()
 
     def counted(client, operation, params):
+        if client.meta.service_model.service_name != "dynamodb":
+            return call(client, operation, params)
+        start = time.perf_counter()
+        time.sleep(latency)
         answer = call(client, operation, params)
-        if client.meta.service_model.service_name == "dynamodb":
-            _count_reads(reads, operation, params, answer)
+        end = time.perf_counter()
+        evaluated = None
+        if params.get("Select") == "COUNT":  # billed by what it counted: read it again to size it
+            evaluated = call(client, operation, {k: v for k, v in params.items() if k != "Select"}).get("Items", [])
+        with lock:
+            reads.spans.append((start, end))
+            _count_reads(reads, operation, params, answer, evaluated)
         return answer
 
     with mock.patch.object(BaseClient, "_make_api_call", counted):

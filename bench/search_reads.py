@@ -1,14 +1,8 @@
-"""Search (GET /tickets?q=): what a page of results reads from the search
-index, and what the index costs in writes per ticket.
+"""Search: what the index costs in writes per ticket. (What a page of
+results reads, search words with every filter and order, is measured at
+20,000 tickets by bench/listing_reads.py, through the API.)
 
-Reads: posting lists of 1,000 and 5,000 tickets (written straight through the
-model; the words follow a Zipf-like spread, as words in support mail do),
-queried through the store and domain.listing.intersect exactly as the API
-does. Read amplification = index entries read / tickets returned; each
-Query is also billed at least half a read unit (eventually consistent, per
-4 KB), so the queries are counted too.
-
-Writes: one realistic ticket life through the API and the stream consumer
+One realistic ticket life through the API and the stream consumer
 (intake, a reply, the customer writing back, a resolving reply, the close),
 every DynamoDB write it causes sized as DynamoDB bills it (1 KB per write
 unit, transactions twice), the search table's apart from the rest."""
@@ -17,110 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-import random
 from collections import Counter
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 from .aws_calls import emulated_app
 
 JSON = {"Content-Type": "application/json"}
-VOCABULARY = 3000
-WORDS_PER_TICKET = 25
-STATUSES = (("status:closed", 0.5), ("status:resolved", 0.2), ("status:open", 0.2), ("status:new", 0.1))
-PAGE = 25
-# (name, query words by popularity rank, filters)
-QUERIES = (
-    ("one common word", (1,), ()),
-    ("one rare word", (400,), ()),
-    ("two common words", (1, 2), ()),
-    ("rare + common word", (400, 1), ()),
-    ("common word + status=open", (1,), ("status:open",)),
-    ("three mid words", (20, 30, 40), ()),
-    ("no match", (2900, 2901), ()),
-)
-
-
-def _word(rank: int) -> str:
-    return f"w{rank:04d}"
-
-
-def _store_postings(count: int, seed: int = 7) -> None:
-    """`count` tickets' postings, newest with the highest ids."""
-    from chalicelib.adapters.tables import Posting
-    from chalicelib.domain.identifiers import new_ticket_id
-
-    rng = random.Random(seed)
-    ranks = list(range(1, VOCABULARY + 1))
-    weights = [1 / r for r in ranks]  # Zipf: the n-th most common word n times rarer than the first
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    with Posting.batch_write() as batch:
-        for n in range(count):
-            ticket_id = new_ticket_id(start + timedelta(minutes=n))
-            terms = {_word(r) for r in rng.choices(ranks, weights, k=WORDS_PER_TICKET)}
-            terms.add(rng.choices([s for s, _ in STATUSES], [w for _, w in STATUSES])[0])
-            for term in terms:
-                batch.save(Posting(term, ticket_id))
-
-
-def _query_bytes(items: list[dict]) -> int:
-    return sum(_size(item) for item in items)
-
-
-@contextmanager
-def _reads():
-    """Index entries read, Query calls and read units billed, while inside."""
-    from botocore.client import BaseClient
-
-    seen, call = Counter(), BaseClient._make_api_call
-
-    def counted(client, operation, params):
-        answer = call(client, operation, params)
-        if operation == "Query":
-            seen["entries"] += answer.get("Count", 0)
-            seen["queries"] += 1
-            seen["read_units"] += 0.5 * max(1, math.ceil(_query_bytes(answer.get("Items", [])) / 4096))
-        return answer
-
-    with mock.patch.object(BaseClient, "_make_api_call", counted):
-        yield seen
-
-
-def _search(terms: tuple[str, ...], limit: int, below: str | None):
-    from chalicelib.container import container
-    from chalicelib.domain.listing import intersect
-
-    return intersect(len(terms), below, limit, container().posting_store.search_reader(terms))
-
-
-def reads(stored: int) -> dict:
-    results = {}
-    with emulated_app():
-        _store_postings(stored)
-        for name, ranks, filters in QUERIES:
-            terms = tuple(_word(r) for r in ranks) + tuple(filters)
-            with _reads() as first:
-                page = _search(terms, PAGE, None)
-            with _reads() as whole:  # every page of the listing, as an operator paging to the end
-                returned, below = 0, None
-                while True:
-                    found = _search(terms, PAGE, below)
-                    returned += len(found.ids)
-                    if found.below is None:
-                        break
-                    below = found.below
-            results[name] = {
-                "page_returned": len(page.ids),
-                "page_entries": first["entries"],
-                "page_queries": first["queries"],
-                "page_read_units": first["read_units"],
-                "all_returned": returned,
-                "all_entries": whole["entries"],
-                "all_queries": whole["queries"],
-                "amplification": round(whole["entries"] / returned, 2) if returned else None,
-            }
-    return results
 
 
 # Writes
@@ -254,23 +151,11 @@ def writes() -> dict:
 
 
 def measure() -> dict:
-    return {"reads": {stored: reads(stored) for stored in (1_000, 5_000)}, "writes": writes()}
+    return {"writes": writes()}
 
 
 def report(result: dict) -> list[str]:
-    lines = [
-        f"GET /tickets?q=: the search index read per page of {PAGE} and per whole listing "
-        "(amplification = index entries read / tickets returned)"
-    ]
-    for stored, queries in result["reads"].items():
-        for name, r in queries.items():
-            amp = "—" if r["amplification"] is None else f"{r['amplification']:.2f}"
-            lines.append(
-                f"    {stored:>6,} tickets  {name:26s} page: {r['page_returned']:3d} returned, "
-                f"{r['page_entries']:4d} entries, {r['page_queries']:3d} queries, {r['page_read_units']:5.1f} RU"
-                f" | all pages: {r['all_returned']:5d} returned, {r['all_entries']:6d} entries,"
-                f" {r['all_queries']:4d} queries, amplification {amp}"
-            )
+    lines = []
     w = result["writes"]
     lines.append(
         f"Write units of one ticket's life (intake, reply, customer writes back, resolving reply, close); "

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .services.feedback import FeedbackService
     from .services.inbound import InboundService
     from .services.intake import IntakeService
+    from .services.listing import ListingService
     from .services.mail_events import MailEvents
     from .services.metrics import MetricsService
     from .services.recovery import Recovery
@@ -139,15 +140,15 @@ class Container:
     def tickets(self) -> TicketService:
         from .services.tickets import TicketService
 
-        return TicketService(
-            self.settings,
-            self.clock,
-            self.store,
-            self.directory_store,
-            self.posting_store,
-            self.writer,
-            self.signing_key,
-        )
+        return TicketService(self.settings, self.clock, self.store, self.directory_store, self.writer)
+
+    @cached_property
+    def listing(self) -> ListingService:
+        """The inbox: GET /tickets."""
+        from .adapters.store.listing import ListingReader
+        from .services.listing import ListingService
+
+        return ListingService(self.clock, ListingReader(self.store, self.posting_store), self.signing_key)
 
     @cached_property
     def feedback(self) -> FeedbackService:

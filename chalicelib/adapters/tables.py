@@ -33,6 +33,7 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from ..domain.listing import MOST_READS
 from .aws import botocore_session, client
 
 # pynamodb builds a botocore session per connection (one per table and one for
@@ -55,6 +56,7 @@ class _TableMeta:
     connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
     read_timeout_seconds = READ_TIMEOUT_SECONDS
     max_retry_attempts = MAX_RETRY_ATTEMPTS
+    max_pool_connections = MOST_READS  # an inbox page's reads of a round trip go out at once
 
 
 def _index(name: str, hash_attr: str, range_attr: str, doc: str) -> type[GlobalSecondaryIndex[Any]]:

@@ -61,7 +61,7 @@ def list_tickets(request, principal: Principal) -> Response:
         filters["assignee"] = principal.email
     return json_response(
         200,
-        container().tickets.list(
+        container().listing.list(
             filters, int(raw_limit), params.get("cursor"), q=params.get("q"), sort=params.get("sort") or "newest"
         ),
     )

@@ -203,8 +203,8 @@ def ticket_terms(ticket: Any, texts: Iterable[str | None]) -> frozenset[str]:
     return frozenset(terms)
 
 
-def query_terms(q: str, filters: Mapping[str, str]) -> tuple[str, ...]:
-    """The terms every result must have: the query's words, then the filters."""
+def query_words(q: str) -> tuple[str, ...]:
+    """The words every result must have (filters are terms too: `filter_term`)."""
     asked = words(q)
     if not asked:
         raise InvalidInput(
@@ -212,7 +212,7 @@ def query_terms(q: str, filters: Mapping[str, str]) -> tuple[str, ...]:
         )
     if len(asked) > MAX_QUERY_WORDS:
         raise InvalidInput([FieldError("q", f"may have at most {MAX_QUERY_WORDS} words")])
-    return tuple(asked) + tuple(filter_term(name, filters[name]) for name in FILTERS if filters.get(name))
+    return tuple(asked)
 
 
 def affects(kind: str, event: str, direction: str | None, data: Mapping[str, Any]) -> bool:

@@ -24,6 +24,11 @@ STATUSES = ("new", "open", "pending", "resolved", "closed")
 OPEN_STATUSES = ("new", "open", "pending")  # work to do: SLA clocks run (pending pauses some)
 DONE_STATUSES = ("resolved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")  # ascending urgency
+# Statuses a listing shows only when asked for by name (GET /tickets?status=...):
+# tickets nobody should wade through on the way to real work. None yet; a
+# status added here leaves every default listing, its indexes and its counts
+# (domain/listing.py and the store read only this rule).
+HIDDEN_STATUSES: frozenset[str] = frozenset()
 CHANNELS = ("web", "email", "chat", "phone", "social")
 # Outgoing events (docs/events.md, schemas/event.schema.json): what changes publish.
 EVENT_TYPES = (
@@ -39,6 +44,11 @@ CALL_OUTCOMES = ("reached", "no_answer", "voicemail")
 ERASED_DOMAIN = "erased.invalid"
 ERASED = "[erased]"
 PREVIEW_CHARACTERS = 140
+
+
+def listed_statuses(asked: str | None = None) -> tuple[str, ...]:
+    """The statuses a listing shows: the one asked for, else every status but the hidden."""
+    return (asked,) if asked else tuple(s for s in STATUSES if s not in HIDDEN_STATUSES)
 
 
 @dataclass(frozen=True)

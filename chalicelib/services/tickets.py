@@ -4,26 +4,21 @@ writer; the view answers from what the change wrote."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..adapters.secrets import SigningKey
 from ..adapters.store.directory import DirectoryStore
 from ..adapters.store.items import StoredEntry, entry_key
-from ..adapters.store.postings import PostingStore
 from ..adapters.store.tickets import Collection, TicketStore
-from ..clock import Clock, iso
+from ..clock import Clock
 from ..config import Settings
-from ..domain import cursor as cursors
-from ..domain import listing, search
 from ..domain import ticket as tickets
 from ..domain.errors import FieldError, InvalidInput, NotFound
-from ..domain.listing import FILTERS
 from ..domain.macros import first_name, render
 from ..domain.ticket import Actor, Ticket
 from ..domain.validation import check, one_of
-from ..views.tickets import summary, ticket_view
+from ..views.tickets import ticket_view
 from .directory import display_name
 from .writer import TicketWriter, Written
 
@@ -35,17 +30,13 @@ class TicketService:
         clock: Clock,
         store: TicketStore,
         directory: DirectoryStore,
-        postings: PostingStore,
         writer: TicketWriter,
-        signing_key: SigningKey,
     ) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
         self._directory = directory
-        self._postings = postings
         self._writer = writer
-        self._signing_key = signing_key
 
     @property
     def _rules(self) -> tickets.Rules:
@@ -58,71 +49,6 @@ class TicketService:
         if collection is None:
             raise NotFound(f"no ticket {ticket_id}", field="ticket_id")
         return self.view(collection)
-
-    def list(
-        self, filters: Mapping[str, str], limit: int, cursor: str | None, *, q: str | None = None, sort: str = "newest"
-    ) -> dict[str, Any]:
-        unknown = [
-            FieldError(name, one_of(values))
-            for name, values in (("status", tickets.STATUSES), ("priority", tickets.PRIORITIES))
-            if filters.get(name) not in (None, *values)
-        ]
-        if unknown:
-            raise InvalidInput(unknown)
-        given = {k: filters[k] for k in FILTERS if filters.get(k)}
-        if q is not None and q.strip():
-            return self._search(q, given, limit, cursor)
-        chosen = listing.plan(given, sort)
-        scope = "&".join(f"{k}={v}" for k, v in sorted(given.items())) + ("&sort=sla" if sort == "sla" else "")
-        state = (
-            listing.State.from_json(cursors.decode(cursor, scope, self._signing_key.accepted()), len(chosen.streams))
-            if cursor
-            else listing.State.start(len(chosen.streams))
-        )
-        values, state, reads = listing.page(chosen, state, limit, self._store.index_reader(chosen))
-        next_cursor = None if state.finished else cursors.encode(state.to_json(), scope, self._signing_key())
-        return self._page([listing.ticket_id(v) for v in values], given, next_cursor, reads, open_only=sort == "sla")
-
-    def _search(self, q: str, given: Mapping[str, str], limit: int, cursor: str | None) -> dict[str, Any]:
-        """Every word of `q` (and every filter), newest first, from the
-        search index: postings intersected, never a scan."""
-        if "callback" in given:
-            raise InvalidInput(
-                [
-                    FieldError(
-                        "q",
-                        "searches with status, priority, assignee, category and tag filters; not the callback queue",
-                    )
-                ]
-            )
-        terms = search.query_terms(q, given)
-        scope = "q=" + "&".join(terms)
-        below = cursors.decode(cursor, scope, self._signing_key.accepted()).get("below") if cursor else None
-        if cursor and not isinstance(below, str):
-            raise InvalidInput([FieldError("cursor", "is not a cursor from this listing")])
-        found = listing.intersect(len(terms), below, limit, self._postings.search_reader(terms))
-        next_cursor = cursors.encode({"below": found.below}, scope, self._signing_key()) if found.below else None
-        page = self._page(found.ids, given, next_cursor, found.entries)
-        page["read"]["queries"] = found.queries
-        return page
-
-    def _page(
-        self, ids: Sequence[str], given: Mapping[str, str], next_cursor: str | None, reads: int, open_only: bool = False
-    ) -> dict[str, Any]:
-        found = self._store.tickets(ids)
-        # An index follows its table within moments: a ticket that has just
-        # left this listing is not shown in it.
-        items = [
-            summary(t, self._clock.now())
-            for t in (found.get(i) for i in ids)
-            if t is not None and _matches(t, given) and (t.is_open or not open_only)
-        ]
-        return {
-            "items": items,
-            "next_cursor": next_cursor,
-            "server_time": iso(self._clock.now()),
-            "read": {"index_entries": reads, "returned": len(items)},
-        }
 
     # Changing
 
@@ -288,16 +214,3 @@ class TicketService:
     def view(self, collection: Collection) -> dict[str, Any]:
         names = {agent.name: agent.display_name for agent in self._directory.roster() if agent.display_name}
         return ticket_view(collection, self._settings, self._clock.now(), names)
-
-
-def _matches(ticket: Ticket, filters: Mapping[str, str]) -> bool:
-    for name, value in filters.items():
-        if name == "tag":
-            if value not in ticket.tags:
-                return False
-        elif name == "callback":
-            if not (ticket.is_open and ticket.callback and ticket.callback.get("status") == value):
-                return False
-        elif getattr(ticket, name) != value:
-            return False
-    return True

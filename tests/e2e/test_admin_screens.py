@@ -172,6 +172,96 @@ def test_search_finds_every_word_and_combines_with_filters(stack, desk):
     assert console.unexpected() == []
 
 
+def test_filters_combine_in_any_way_and_the_inbox_counts_what_it_lists(stack, desk):
+    """Mine → urgent, High + shipping, search words with a filter, the SLA order
+    with filters: each lists what the API lists for it, with its count."""
+    page, console = desk
+    base = stack["base"]
+    kim = token(base, "kim@shop.example")
+    made = []
+    for n, (priority, category) in enumerate([("urgent", "shipping"), ("high", "shipping"), ("urgent", "billing")]):
+        ticket = inquiry(base, name="Ida Marsh", email=f"ida{n}@example.com", message=f"Zebrawood tray number {n}")
+        change = {"priority": priority, "category": category, "assignee": "kim@shop.example"}
+        api(base, "PATCH", f"/tickets/{ticket['id']}", change, token=kim)
+        made.append(ticket)
+    api(base, "GET", "/_dev/events")  # the search index has caught up
+
+    def shown_matches(query):
+        page.wait_for_load_state("networkidle")
+        listed = api(base, "GET", f"/tickets?limit=25&{query}", token=kim)
+        expect(page.locator("tr.ticket-row")).to_have_count(len(listed["items"]))
+        refs = page.locator("tr.ticket-row td.ref").all_text_contents()
+        assert refs == [t["reference"] for t in listed["items"]], query
+        if listed["count"] and listed["count"]["exact"]:
+            n = listed["count"]["value"]
+            expect(page.locator("h1 .count")).to_have_text(f" · {n} ticket{'' if n == 1 else 's'}")
+        assert page.locator(".flash.error").count() == 0, query
+        return listed
+
+    sign_in(page, base, "kim@shop.example")
+    page.click("nav >> text=Mine")
+    page.wait_for_selector("h1:has-text('My tickets')")
+    page.select_option("#f-priority", "urgent")
+    page.wait_for_url(re.compile(r"assignee=me&priority=urgent"))
+    mine_urgent = shown_matches("assignee=me&priority=urgent")
+    assert {made[0]["id"], made[2]["id"]} <= {t["id"] for t in mine_urgent["items"]}
+    assert {t["priority"] for t in mine_urgent["items"]} == {"urgent"}
+    shot(page, "filters-mine-urgent")
+
+    page.select_option("#f-sort", "sla")  # the SLA order keeps the filters
+    page.wait_for_url(re.compile(r"sort=sla"))
+    assert "assignee=me" in page.url and "priority=urgent" in page.url
+    shown_matches("assignee=me&priority=urgent&sort=sla")
+
+    page.goto(f"{base}/admin/index.html#/inbox?priority=high&category=shipping")
+    page.wait_for_selector("h1:has-text('Inbox')")
+    high_shipping = shown_matches("priority=high&category=shipping")
+    assert made[1]["id"] in {t["id"] for t in high_shipping["items"]}
+    shot(page, "filters-high-shipping")
+
+    page.fill("#search", "zebrawood")
+    page.press("#search", "Enter")
+    page.wait_for_selector("h1:has-text('Search: zebrawood')")
+    shown_matches("q=zebrawood")
+    page.select_option("#f-category", "shipping")
+    page.wait_for_url(re.compile(r"category=shipping"))
+    assert [t["id"] for t in shown_matches("q=zebrawood&category=shipping")["items"]] == [
+        made[1]["id"],
+        made[0]["id"],
+    ]
+    page.select_option("#f-priority", "low")
+    page.wait_for_selector("text=No tickets match every word.")
+    shot(page, "filters-search-words")
+    assert console.unexpected() == []
+
+
+def test_a_page_that_stopped_short_says_how_far_it_looked(stack, desk):
+    """At 20,000 tickets a combination no index serves may end a page early
+    (its reads' budget): the operator sees how far it looked and can go on."""
+    page, console = desk
+    base = stack["base"]
+    real = api(base, "GET", "/tickets?limit=1", token=token(base, "kim@shop.example"))
+    short = real | {"count": None, "next_cursor": "c2", "searched_to": "2026-11-03T14:02:00Z"}
+    asked = []
+
+    def answer(route):
+        asked.append(route.request.url)
+        later = "cursor=" in route.request.url
+        route.fulfill(json=short | {"items": [], "next_cursor": None} if later else short)
+
+    page.route("**/tickets?*", answer)
+    sign_in(page, base, "kim@shop.example")
+    page.goto(f"{base}/admin/index.html#/inbox?priority=urgent&tag=refund")
+    page.wait_for_selector("nav.pager p.searched")
+    assert "Looked through tickets created since" in page.text_content("nav.pager")
+    assert page.locator("h1 .count").count() == 0  # no count it does not know
+    shot(page, "filters-stopped-short")
+    page.click("nav.pager a:has-text('More…')")
+    page.wait_for_selector("text=No tickets match.")
+    assert "cursor=c2" in asked[-1] and "priority=urgent" in asked[-1] and "tag=refund" in asked[-1]
+    assert console.unexpected() == []
+
+
 def test_agents_toggle_their_availability_and_admins_keep_the_roster(stack, browser):
     base = stack["base"]
     with opened(browser) as (page, console):

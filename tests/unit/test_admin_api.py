@@ -3,6 +3,8 @@ in the pure rules: the SLA-due order and the callback queue as listing
 plans, events in words, metrics per day and per agent (and as CSV)."""
 
 from collections import Counter
+from types import SimpleNamespace
+from unittest.mock import patch
 
 import pytest
 
@@ -15,35 +17,42 @@ from chalicelib.views.metrics import csv_text
 # Listing plans
 
 
-def test_sla_order_reads_the_due_shards_ascending_and_takes_no_filters():
-    chosen = listing.plan({}, "sla")
-    assert [s.key for s in chosen.streams] == [f"due#{n}" for n in range(listing.SHARDS)]
-    assert {s.index for s in chosen.streams} == {"by_due"} and not chosen.newest_first
-    with pytest.raises(InvalidInput) as refused:
-        listing.plan({"status": "open"}, "sla")
-    assert refused.value.errors[0].field == "sort" and "status+priority" in refused.value.errors[0].message
+def test_sla_order_reads_the_due_shards_ascending_and_filters_narrow_it():
+    chosen = listing.plan({}, (), "sla")
+    streams = chosen.include[0].streams
+    assert [s.key for s in streams] == [f"due#{n}" for n in range(listing.SHARDS)]
+    assert {s.index for s in streams} == {"by_due"} and chosen.order == listing.SLA and chosen.own_index
+    narrowed = listing.plan({"status": "open"}, (), "sla")
+    assert narrowed.include[0] == chosen.include[0] and not narrowed.own_index
     with pytest.raises(InvalidInput):
-        listing.plan({}, "oldest")
+        listing.plan({}, (), "oldest")
 
 
 def test_callback_queue_is_the_sparse_index_oldest_first():
     chosen = listing.plan({"callback": "requested"})
-    assert [(s.index, s.key) for s in chosen.streams] == [("by_callback", "callback")] and not chosen.newest_first
+    assert [(s.index, s.key) for s in chosen.include[0].streams] == [("by_callback", "callback")]
+    assert chosen.order == listing.OLDEST
 
 
 def test_ascending_merge_takes_the_earliest_of_the_shards():
-    shards = [
-        ["2026-11-24T10:00:00Z#B", "2026-11-24T12:00:00Z#D"],
-        ["2026-11-24T09:00:00Z#A"],
-        ["2026-11-24T11:00:00Z#C"],
-        [],
-    ]
+    shards = {
+        "due#0": ["2026-11-24T10:00:00Z#B", "2026-11-24T12:00:00Z#D"],
+        "due#1": ["2026-11-24T09:00:00Z#A"],
+        "due#2": ["2026-11-24T11:00:00Z#C"],
+        "due#3": [],
+    }
+    found = {i: SimpleNamespace(id=i, status="open", is_open=True, tags=frozenset(), clocks={}) for i in "ABCD"}
 
-    def fetch(i, after, limit):
-        return ([v for v in shards[i] if after is None or v > after][:limit], True)
+    def wave(reads, fetch, terms):
+        chunks = [
+            listing.Chunk(tuple(v for v in shards[r.stream.key] if r.after is None or v > r.after)[: r.limit])
+            for r in reads
+        ]
+        return listing.Answer(tuple(chunks), {i: found[i] for i in fetch})
 
-    values, state, _ = listing.page(listing.plan({}, "sla"), listing.State.start(4), 10, fetch)
-    assert [listing.ticket_id(v) for v in values] == ["A", "B", "C", "D"] and state.finished
+    with patch.object(listing, "most_urgent", lambda ticket: ("first_response", None)):
+        page = listing.page(listing.plan({}, (), "sla"), {}, None, 10, wave)
+    assert [t.id for t in page.tickets] == ["A", "B", "C", "D"] and page.after is None
 
 
 # Events in words

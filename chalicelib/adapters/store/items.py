@@ -14,8 +14,8 @@ from typing import Any
 
 from ...clock import iso, parse_iso
 from ...domain import sla
-from ...domain.listing import most_urgent
-from ...domain.ticket import Change, Effects, Entry, Mail, Published, Rules, Schedule, Ticket, wake_of
+from ...domain.listing import due_key, most_urgent
+from ...domain.ticket import Change, Effects, Entry, Mail, Published, Rules, Schedule, Ticket, listed_statuses, wake_of
 from ..tables import SHARDS, TICKET_SK, TicketTable
 
 
@@ -99,7 +99,7 @@ def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
         offer_days=list(ticket.offer_days) or None,
         linked_to=ticket.linked_to,
         version=ticket.version,
-        g_all=f"all#{n}",
+        g_all=f"all#{n}" if ticket.status in listed_statuses() else None,  # the default listing: hidden ones stay out
         g_cust=ticket.customer_email,
         g_asg=ticket.assignee,
         g_pri=ticket.priority,
@@ -108,7 +108,7 @@ def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
         g_wake=f"{'sla' if wake.kind == 'sla' else 'life'}#{n}" if wake else None,
         wake_at=f"{iso(wake.at)}#{ticket.id}" if wake else None,
         g_due=f"due#{n}" if urgent else None,
-        due_at=f"{iso(urgent[1].due_at)}#{ticket.id}" if urgent else None,
+        due_at=due_key(ticket),
         g_cb="callback" if callback_open else None,
     )
 

@@ -3,23 +3,18 @@ ticket), and per ticket a record of the terms it is posted under."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pynamodb.exceptions import DoesNotExist
 
-from ...domain.listing import Seek
 from ..tables import Posting
 
 
 class PostingStore:
-    def search_reader(self, terms: tuple[str, ...]) -> Seek:
-        """Seeks in the postings, for domain.listing.intersect."""
-
-        def seek(i: int, bound: str | None, inclusive: bool, limit: int) -> tuple[list[str], bool]:
-            condition = None if bound is None else (Posting.tid <= bound if inclusive else Posting.tid < bound)
-            results = Posting.query(terms[i], condition, scan_index_forward=False, limit=limit)
-            values = [item.tid for item in results]
-            return values, results.last_evaluated_key is None
-
-        return seek
+    def terms_of(self, ticket_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """What each ticket is indexed under (one BatchGetItem per 100, eventually consistent)."""
+        keys = [(f"#{i}", "#") for i in dict.fromkeys(ticket_ids)]
+        return {item.term[1:]: frozenset(item.terms or ()) for item in Posting.batch_get(keys)} if keys else {}
 
     def indexed_terms(self, ticket_id: str) -> frozenset[str]:
         try:

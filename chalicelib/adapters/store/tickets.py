@@ -15,7 +15,6 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ...clock import iso
-from ...domain.listing import Fetch, Plan
 from ...domain.ticket import ERASED, PRIORITIES, Change, Rules, Ticket
 from ..tables import SHARDS, TICKET_SK, Claim, TicketTable, transaction_connection
 from .claims import IntakeClaims, RateWindow
@@ -60,17 +59,6 @@ class Collection:
     ticket: Ticket
     entries: list[StoredEntry] = field(default_factory=list)
     deliveries: list[DeliveryRecord] = field(default_factory=list)
-
-
-_INDEXES = {
-    "by_all": (TicketTable.by_all, "g_all", "pk"),
-    "by_priority": (TicketTable.by_priority, "g_pri", "g_st"),
-    "by_assignee": (TicketTable.by_assignee, "g_asg", "g_st"),
-    "by_category": (TicketTable.by_category, "g_cat", "g_st"),
-    "by_tag": (Claim.by_tag, "g_tag", "ticket_id"),
-    "by_due": (TicketTable.by_due, "g_due", "due_at"),
-    "by_callback": (TicketTable.by_callback, "g_cb", "pk"),
-}
 
 
 class TicketStore:
@@ -165,32 +153,7 @@ class TicketStore:
             raise Unavailable(str(error)) from error
         return sk
 
-    # Reads of the indexes
-
-    def index_reader(self, chosen: Plan) -> Fetch:
-        """Reads of a listing's key ranges, for domain.listing.page."""
-
-        def fetch(i: int, after: str | None, limit: int) -> tuple[list[str], bool]:
-            stream = chosen.streams[i]
-            index, hash_name, range_name = _INDEXES[stream.index]
-            range_attr = getattr(Claim if stream.index == "by_tag" else TicketTable, range_name)
-            condition = range_attr.startswith(stream.prefix) if stream.prefix else None
-            start = None
-            if after is not None:
-                ticket_id = after.rsplit("#", 1)[-1]
-                start = {hash_name: {"S": stream.key}, range_name: {"S": stream.prefix + after}}
-                start |= (
-                    {"key": {"S": f"tag#{stream.key}#{ticket_id}"}}
-                    if stream.index == "by_tag"
-                    else {"pk": {"S": ticket_id}, "sk": {"S": TICKET_SK}}
-                )
-            results = index.query(
-                stream.key, condition, scan_index_forward=not chosen.newest_first, limit=limit, last_evaluated_key=start
-            )
-            values = [getattr(item, range_name)[len(stream.prefix) :] for item in results]
-            return values, results.last_evaluated_key is None
-
-        return fetch
+    # Reads of the indexes (listings: adapters/store/listing.py)
 
     def unsettled(self, until: datetime) -> dict[str, list[str]]:
         """Tickets with entries whose effects were not all done by `until`
