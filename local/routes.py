@@ -19,7 +19,7 @@ from chalicelib.auth import ROLES
 from chalicelib.clock import iso
 from chalicelib.container import container
 from chalicelib.domain.errors import FieldError, InvalidInput, NotFound
-from chalicelib.domain.formats import is_email
+from chalicelib.domain.text import is_email
 from chalicelib.log import bound
 
 from .scheduler import RUNNING, run_due, settle

@@ -10,8 +10,8 @@ from ..adapters.store.tickets import TicketStore
 from ..adapters.tables import Directory
 from ..clock import Clock, iso
 from ..domain.errors import FieldError, InvalidInput
-from ..domain.formats import is_email
 from ..domain.macros import check_placeholders
+from ..domain.text import is_email
 from ..domain.ticket import Actor
 from ..domain.validation import check
 from ..views.emails import agent_display_name
