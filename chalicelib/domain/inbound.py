@@ -321,7 +321,8 @@ def _new_text(message: MIMEPart) -> str:
         if part is None:
             return ""
         # Not get_content(): it raises on a charset Python does not know (a 500 once).
-        text = _readable(part.get_payload(decode=True) or b"", part.get_content_charset())
+        payload = part.get_payload(decode=True)
+        text = _readable(payload if isinstance(payload, bytes) else b"", part.get_content_charset())
     except _UNREADABLE:
         return ""
     if part.get_content_type() == "text/html":
