@@ -13,6 +13,8 @@ forever), or say nothing (a name of zero-width joiners only).
       need: ZWNJ (Persian, Indic scripts) and ZWJ (emoji sequences)
   Zl, Zp  Unicode line and paragraph separators
   Cs  lone surrogates
+  U+FFFD  what a decoder writes for bytes it could not read: the text was
+      damaged on its way (and a form post's bad bytes are refused, not replaced)
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ def forbidden_characters(value: str, *, multiline: bool) -> list[str]:
     """The characters of `value` that a field of this kind refuses, in order,
     each once. One-line fields (anything that may reach a header) refuse every
     line break; multi-line text keeps tabs and line breaks."""
-    if value.isprintable():  # the common case, decided in C
+    if value.isprintable() and REPLACEMENT not in value:  # the common case, decided in C
         return []
     found: dict[str, None] = {}
     for character in value:
+        if character == REPLACEMENT:
+            found[character] = None
         if character in found or character.isprintable():
             continue  # only C* and Z* (other than the space) are not printable: look closer at those
         category = unicodedata.category(character)
@@ -109,8 +113,8 @@ def mailbox(address: str) -> str:
 
 # Outside text: an inbound mail's name, subject and words, as its sender's
 # software wrote them. Nobody can be asked to send it again, so it is made
-# plain instead of refused: what the list above forbids goes (U+FFFD too, what
-# a decoder left for bytes it could not read), whitespace folds in a line.
+# plain instead of refused: what the list above forbids goes, whitespace folds
+# in a line.
 _WHITESPACE = re.compile(r"\s+")
 _LINE_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
@@ -128,4 +132,4 @@ def plain_text(value: str) -> str:
 
 
 def _strip(value: str, *, multiline: bool) -> set[str]:
-    return set(forbidden_characters(value, multiline=multiline)) | {REPLACEMENT}
+    return set(forbidden_characters(value, multiline=multiline))

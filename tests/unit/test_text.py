@@ -21,6 +21,7 @@ from chalicelib.domain.validation import LONE_SURROGATE, load_form, load_json, p
         ("Ann\u202eLee", False, False),
         ("Ann\ud800", False, False),
         ("Ann\x00", False, False),
+        ("Ann\ufffd", False, False),  # damaged on its way
     ],
 )
 def test_a_line_or_text_has_something_visible_and_nothing_forbidden(value, line, text):
