@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .domain.priority import Rule
 from .domain.ticket import CHANNELS, EVENT_TYPES, PRIORITIES, Rules
-from .domain.webhooks import DEFAULT_TIMEOUT_SECONDS, Endpoint
+from .domain.webhooks import DEFAULT_TIMEOUT_SECONDS, Endpoint, url_problem
 from .log import logger
 
 if TYPE_CHECKING:
@@ -249,9 +249,6 @@ def _policy(raw: dict[str, Any]) -> Policy:
     )
 
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
 def _webhooks(stage: str, raws: list[dict[str, Any]], public_url: str) -> tuple[Endpoint, ...]:
     names = [raw["name"] for raw in raws]
     repeated = sorted({n for n in names if names.count(n) > 1})
@@ -261,23 +258,19 @@ def _webhooks(stage: str, raws: list[dict[str, Any]], public_url: str) -> tuple[
 
 
 def _webhook(stage: str, raw: dict[str, Any], public_url: str) -> Endpoint:
-    """A webhook as the stage names it, held to the rules the schema cannot say."""
-    from urllib.parse import urlsplit
-
+    """A webhook as the stage names it, held to the rules the schema cannot
+    say: https to a public host (domain/webhooks.py url_problem). The local
+    stage alone may name its own API (a path) or another loopback address:
+    its endpoints carry that allowance to the delivery, no other stage's do."""
     where = f"webhooks/{raw['name']}"
-    url = raw["url"]
+    url, local = raw["url"], stage == "local"
     if url.startswith("/"):  # the local API itself: follows PORT
-        if stage != "local":
+        if not local:
             raise ConfigError(f"{where}/url: must be an https:// URL")
         url = public_url + url
-    parts = urlsplit(url)
-    if parts.scheme != "https" and not (
-        stage == "local" and parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
-    ):
-        raise ConfigError(
-            f"{where}/url: must be an https:// URL"
-            + (" (or http:// on a loopback address)" if stage == "local" else "")
-        )
+    problem = url_problem(url, loopback=local)
+    if problem:
+        raise ConfigError(f"{where}/url: {problem}")
     unknown = [e for e in raw.get("events", ()) if e not in EVENT_TYPES]
     if unknown:
         raise ConfigError(f"{where}/events: {unknown[0]!r} is not an event type ({', '.join(EVENT_TYPES)})")
@@ -290,6 +283,7 @@ def _webhook(stage: str, raw: dict[str, Any], public_url: str) -> Endpoint:
         raw["secret"],
         tuple(raw.get("events", ())),
         float(raw.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)),
+        loopback=local,
     )
 
 

@@ -18,8 +18,8 @@ from chalicelib.api.http import json_response, static_site_headers
 from chalicelib.auth import ROLES
 from chalicelib.clock import iso
 from chalicelib.container import container
-from chalicelib.domain.errors import FieldError, InvalidInput, NotFound
-from chalicelib.domain.formats import is_email
+from chalicelib.domain.errors import FieldError, InvalidInput
+from chalicelib.domain.text import is_email
 from chalicelib.log import bound
 
 from .scheduler import RUNNING, run_due, settle
@@ -199,9 +199,16 @@ STATIC_TYPES = {
 
 
 def _static(folder: str, name: str, *connect: str) -> Response:
+    """The file, or a 404 with the same security headers: every answer under
+    the site's paths carries its policy, as CloudFront's SiteHeaders puts it
+    on S3's errors too (infra/stack/site.py)."""
     path = (ROOT / folder / name).resolve()
     if path.parent != (ROOT / folder).resolve() or path.suffix not in STATIC_TYPES or not path.is_file():
-        raise NotFound("no such file", field="path")
+        return Response(
+            "Not found\n",
+            status_code=404,
+            headers={"Content-Type": "text/plain; charset=utf-8", **static_site_headers(*connect)},
+        )
     return Response(
         path.read_text(),
         status_code=200,

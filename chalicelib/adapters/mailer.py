@@ -1,35 +1,14 @@
 """SES v2 mailer: sends an email (`views.emails.Email`, or anything shaped
-as `Email` below) as raw MIME, so both parts and every header (Message-ID,
-Reply-To, Auto-Submitted) reach the recipient."""
+as `mime.Email`) as raw MIME built by `adapters/mime.py`, so both parts and
+every header (Message-ID, Reply-To, Auto-Submitted) reach the recipient."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
-from typing import Protocol
 
 from .aws import client
-
-
-class Email(Protocol):
-    """What the mailer sends: the views compose it."""
-
-    @property
-    def to_address(self) -> str: ...
-    @property
-    def to_name(self) -> str: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def html(self) -> str: ...
-    @property
-    def headers(self) -> dict[str, str]: ...
+from .mime import Email, to_mime
 
 
 class MailerError(Exception):
@@ -42,37 +21,8 @@ class MailerUncertain(Exception):
 
 
 class Unsendable(Exception):
-    """The message cannot be put into MIME at all; retrying will not help."""
-
-
-def to_mime(
-    email: Email,
-    *,
-    sender: str,
-    sender_name: str,
-    reply_to: str,
-    message_id: str,
-    date: datetime,
-    attachments: Sequence[tuple[str, str, bytes]] = (),
-) -> bytes:
-    """The message as SES sends it; `attachments`: (file name, content type, bytes)."""
-    message = EmailMessage(policy=SMTP)
-    message["From"] = Address(sender_name, addr_spec=sender)
-    message["To"] = Address(email.to_name, addr_spec=email.to_address)
-    message["Reply-To"] = reply_to
-    message["Subject"] = email.subject
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = message_id
-    for name, value in email.headers.items():
-        message[name] = value
-    message.set_content(email.text)
-    message.add_alternative(email.html, subtype="html")
-    for name, content_type, data in attachments:
-        maintype, _, subtype = content_type.partition("/")
-        if maintype == "message":  # a forwarded email travels as a file, not as a nested message
-            maintype, subtype = "application", "octet-stream"
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-    return message.as_bytes()
+    """The message cannot be put into MIME at all (mime.HeaderRefused, say);
+    retrying will not help."""
 
 
 class SesMailer:

@@ -216,7 +216,7 @@ class Directory(Model):
     class Meta(_TableMeta):
         table_name = "directory"
 
-    kind = UnicodeAttribute(hash_key=True)  # agent | macro
+    kind = UnicodeAttribute(hash_key=True)  # agent | macro | removed (an agent taken off the roster)
     name = UnicodeAttribute(range_key=True)  # agent email, or macro slug
     display_name = UnicodeAttribute(null=True)
     available = BooleanAttribute(null=True)

@@ -22,9 +22,11 @@ def authenticate(request, roles=AGENTS) -> Principal:
     scheme, _, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("a bearer token is required")
-    principal = container().verifier.verify(token.strip())
+    services = container()
+    principal = services.verifier.verify(token.strip())
     if not principal.roles & set(roles):
         raise Forbidden(f"this needs the role {' or '.join(roles)}")
+    services.directory.admit(principal.email, principal.roles)
     return principal
 
 
@@ -122,14 +124,15 @@ def list_agents(request, principal: Principal) -> Response:
 @operator_call()
 def put_agent(request, principal: Principal, email: str) -> Response:
     email = principal.email if email == "me" else unquote(email).lower()
-    if email != principal.email and "admin" not in principal.roles:
+    admin = "admin" in principal.roles
+    if email != principal.email and not admin:
         raise Forbidden("only admins set other agents' availability")
-    return json_response(200, container().directory.set_agent(email, body_of(request)))
+    return json_response(200, container().directory.set_agent(email, body_of(request), by_admin=admin))
 
 
 @operator_call(ADMINS)
 def remove_agent(request, principal: Principal, email: str) -> Response:
-    container().directory.remove_agent(unquote(email))
+    container().directory.remove_agent(unquote(email), principal.actor)
     return Response("", status_code=204)
 
 

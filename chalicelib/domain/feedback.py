@@ -64,8 +64,8 @@ def parse_rating(fields: Mapping[str, Any]) -> dict[str, Any]:
         value = value.strip() if isinstance(value, str) else value
         if name not in ("csat", "nps", "comment") or value in (None, ""):
             continue
-        if name != "comment" and isinstance(value, str) and value.isdigit():
-            value = int(value)  # a form's digits
+        if name != "comment" and isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)  # a form's digits (not "²" or "١": isdigit() says yes, int() no or yes)
         rating[name] = value
     errors = problems("feedback", rating)
     if errors:
@@ -97,11 +97,15 @@ def merge_rating(previous: Mapping[str, Any] | None, new: dict[str, Any]) -> dic
     return {k: v for k, v in (previous or {}).items() if k in ANSWERS} | new
 
 
-def needs_follow_up(previous: Mapping[str, Any] | None, merged: Mapping[str, Any]) -> bool:
-    """Tell a person when a rating turns low, and again only when the
-    customer adds new words to a low one: never twice for the same thing."""
+def needs_follow_up(previous: Mapping[str, Any] | None, merged: Mapping[str, Any], *, told: bool = False) -> bool:
+    """Tell a person the first time a rating is low, and again only when the
+    customer adds new words to a low one: never twice for the same thing, and
+    not again for a rating that went up and down again (20 quick posts of 1
+    and 5 are one unhappy customer, not ten). `told`: a person heard of a low
+    rating of this ticket before (a ticket rated before this rule knew that
+    says so by a low previous rating)."""
     if not is_low(merged):
         return False
-    if previous is None or not is_low(previous):
+    if not told and (previous is None or not is_low(previous)):
         return True
-    return merged.get("comment") != previous.get("comment") and bool(merged.get("comment"))
+    return bool(merged.get("comment")) and merged.get("comment") != (previous or {}).get("comment")

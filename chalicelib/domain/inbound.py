@@ -13,10 +13,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from email import message_from_bytes
+from email.header import decode_header
 from email.message import MIMEPart
 from email.policy import default
 from email.utils import getaddresses
 from html import unescape
+
+from .text import is_email, mailbox, plain_line, plain_text
 
 REFERENCE = re.compile(r"\[(CL-[0-9A-HJKMNP-TV-Z]{6,10})\]")
 _AUTO_SUBJECT = re.compile(
@@ -26,7 +29,13 @@ _AUTO_SUBJECT = re.compile(
 )
 _QUOTE_START = re.compile(r"^(on .+ wrote:|am .+ schrieb .+:|-+ ?original message ?-+|from: .+)$", re.I)
 _TAG = re.compile(r"<[^>]+>")
-_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]+>")  # printable ASCII, as it goes back out in In-Reply-To
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+# What the email package raises on a part or header it cannot read.
+_UNREADABLE = (ValueError, LookupError, TypeError, KeyError, IndexError, AttributeError, UnicodeError)
+# Private-use characters: never in a header as received (ASCII, or bytes escaped).
+_PLACEHOLDER = re.compile("\ue000([0-9]+)\ue001")
 _MACHINE_SENDERS = ("mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply")
 _REPORTS = ("multipart/report", "message/delivery-status", "message/disposition-notification")
 
@@ -138,18 +147,23 @@ class InboundMail:
 
 def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
     """`own_addresses`: the stage's sender, support address and team lead
-    (any form: "Shop <support@…>"); mail from them is never a customer's."""
+    (any form: "Shop <support@…>"); mail from them is never a customer's.
+    Whatever the mail holds, this answers: a header or part too broken to
+    read is read as empty, text in an unknown charset as well as it can be,
+    and names and subjects come out as plain text (domain/text.py)."""
     message = message_from_bytes(raw, policy=default)
-    name, address = (getaddresses([str(message.get("From", ""))]) or [("", "")])[0]
-    subject = " ".join(str(message.get("Subject", "")).split())
+    name, address = (_addresses(_header(message, "From") or "") or [("", "")])[0]
+    address = address.lower() if is_email(address) else ""
+    subject = plain_line(decoded(_header(message, "Subject") or ""))
     found = REFERENCE.search(subject)
     in_reply_to = _MESSAGE_ID.findall(_header(message, "In-Reply-To") or "")
+    message_id = _MESSAGE_ID.findall(_header(message, "Message-ID") or "")
     return InboundMail(
-        sender=address.strip().lower(),
-        sender_name=name.strip(),
+        sender=address,
+        sender_name=plain_line(decoded(name)),
         subject=subject,
         body=_new_text(message),
-        message_id=_header(message, "Message-ID"),
+        message_id=message_id[0] if message_id else None,
         reference=found.group(1) if found else None,
         automatic=_ours(message, own_addresses) or _automatic(message, address, subject),
         attachments=screen(_attachments(message)),
@@ -159,17 +173,54 @@ def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
 
 
 def _header(message: MIMEPart, name: str) -> str | None:
+    """The header's first value as the mail wrote it (unfolded, encoded words
+    left as they are): never parsed by the email package, whose parsing
+    raises on what a sender can write (an encoded CR/LF in a name)."""
+    wanted = name.lower()
+    for key, value in message.raw_items():
+        if key.lower() == wanted:
+            text = _FOLD.sub("", str(value)).strip()
+            return _readable(text.encode("ascii", "surrogateescape")) if not text.isascii() else text
+    return None
+
+
+def decoded(text: str) -> str:
+    """RFC 2047 encoded words decoded, each in its charset (an unknown one
+    read as UTF-8, else Latin-1): for display only; the result is outside
+    text for `plain_line`."""
+    if "=?" not in text:
+        return text
     try:
-        value = message.get(name)
-    except (IndexError, ValueError):  # a header too broken for the parser is no header
-        return None
-    return str(value).strip() if value else None
+        parts = decode_header(text)
+    except (ValueError, LookupError):  # a broken encoded word is text
+        return text
+    return "".join(part if isinstance(part, str) else _readable(part, charset) for part, charset in parts)
 
 
-def mailbox(address: str) -> str:
-    """One form per mailbox: lower case, without a +tag (support+x@ is support@)."""
-    local, _, domain = address.strip().lower().rpartition("@")
-    return f"{local.partition('+')[0]}@{domain}" if local else domain
+def _readable(data: bytes, charset: str | None = None) -> str:
+    """Bytes as text: in their charset, else UTF-8, else Latin-1 (which
+    reads any byte), so no U+FFFD is ever made up."""
+    for name in (charset, "utf-8"):
+        if name:
+            try:
+                return data.decode(name)
+            except (LookupError, UnicodeDecodeError):
+                pass
+    return data.decode("latin-1")
+
+
+def _addresses(raw: str) -> list[tuple[str, str]]:
+    """(display name, address) pairs of an address header as written. The
+    standard library's older parser does not decode (an encoded word is no
+    address), but splits an encoded word with a colon in it as if it began a
+    group: each encoded word stands aside as a placeholder meanwhile."""
+    words = _ENCODED_WORD.findall(raw)
+    numbers = iter(range(len(words)))
+    masked = _ENCODED_WORD.sub(lambda _: f"\ue000{next(numbers)}\ue001", raw)
+    return [
+        (_PLACEHOLDER.sub(lambda m: words[int(m.group(1))], name), _PLACEHOLDER.sub("=?", address).strip())
+        for name, address in getaddresses([masked])  # an address with an encoded word in it is none
+    ]
 
 
 def _ours(message: MIMEPart, own_addresses: Iterable[str]) -> str | None:
@@ -177,7 +228,7 @@ def _ours(message: MIMEPart, own_addresses: Iterable[str]) -> str | None:
     if not ours:
         return None
     for header in ("From", "Sender", "Return-Path"):
-        for _, address in getaddresses([_header(message, header) or ""]):
+        for _, address in _addresses(_header(message, header) or ""):
             if address and mailbox(address) in ours:
                 return f"from our own address ({header}: {mailbox(address)})"
     return None
@@ -193,7 +244,7 @@ def _automatic(message: MIMEPart, address: str, subject: str) -> str | None:
     if precedence in ("bulk", "list", "junk", "auto_reply"):
         return f"Precedence: {precedence}"
     for name in ("X-Auto-Response-Suppress", "X-Autoreply", "X-Autorespond"):
-        if message.get(name) is not None:
+        if _header(message, name) is not None:
             return f"{name} header"
     listed = next((k for k in message if k.lower().startswith("list-")), None)
     if listed:
@@ -222,17 +273,20 @@ def _leaves(part: MIMEPart) -> Iterator[MIMEPart]:
 def _attachments(message: MIMEPart) -> list[Attachment]:
     found = []
     for part in _leaves(message):
-        content_type = part.get_content_type()
-        disposition = part.get_content_disposition()
-        filename = part.get_filename()
-        if disposition != "attachment" and not filename and content_type in ("text/plain", "text/html"):
-            continue  # the message's own text
-        if content_type in _REPORTS:
+        try:
+            content_type = part.get_content_type()
+            disposition = part.get_content_disposition()
+            filename = part.get_filename()
+            if disposition != "attachment" and not filename and content_type in ("text/plain", "text/html"):
+                continue  # the message's own text
+            if content_type in _REPORTS:
+                continue
+            if content_type == "message/rfc822":
+                data = part.get_content().as_bytes()
+            else:
+                data = part.get_payload(decode=True) or b""
+        except _UNREADABLE:  # a part too broken to read is left out, not the whole mail
             continue
-        if content_type == "message/rfc822":
-            data = part.get_content().as_bytes()
-        else:
-            data = part.get_payload(decode=True) or b""
         found.append(
             Attachment.of(
                 filename,
@@ -261,11 +315,16 @@ def _extension(name: str) -> str:
 
 def _new_text(message: MIMEPart) -> str:
     """The customer's new words: the plain part (or the HTML one as text),
-    without the quoted earlier conversation."""
-    part = message.get_body(("plain", "html"))
-    if part is None:
+    without the quoted earlier conversation, as plain text (domain/text.py)."""
+    try:
+        part = message.get_body(("plain", "html"))
+        if part is None:
+            return ""
+        # Not get_content(): it raises on a charset Python does not know (a 500 once).
+        payload = part.get_payload(decode=True)
+        text = _readable(payload if isinstance(payload, bytes) else b"", part.get_content_charset())
+    except _UNREADABLE:
         return ""
-    text = part.get_content()
     if part.get_content_type() == "text/html":
         text = unescape(_TAG.sub("", re.sub(r"(?i)<br\s*/?>|</p>", "\n", text)))
     kept = []
@@ -274,4 +333,4 @@ def _new_text(message: MIMEPart) -> str:
             break
         if not line.startswith(">"):
             kept.append(line)
-    return "\n".join(kept).strip()
+    return plain_text("\n".join(kept)).strip()

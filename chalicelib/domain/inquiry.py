@@ -7,10 +7,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
-from .errors import FieldError, InvalidInput, PayloadTooLarge
-from .validation import MAX_BODY_BYTES, load_json, one_of, problems
+from .errors import FieldError, InvalidInput
+from .validation import load_form, load_json, one_of, problems
 
 _PATTERN_MESSAGES = {
     "phone": "may contain only digits, spaces and + ( ) - . /",
@@ -68,14 +67,8 @@ def parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
 
 
 def _form_fields(raw: bytes) -> dict[str, Any]:
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(MAX_BODY_BYTES)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput([FieldError("body", "must be UTF-8 encoded")]) from None
     fields: dict[str, Any] = {}
-    for key, value in parse_qsl(text, keep_blank_values=True):
+    for key, value in load_form(raw):
         nested = _FORM_NESTED.match(key)
         name = nested.group(1) if nested else key
         current = fields.get(name)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import feedback, sla
+from .errors import Gone
 from .metrics import TicketFacts, day, difference
 
 STATUSES = ("new", "open", "pending", "resolved", "closed")
@@ -105,7 +106,7 @@ class Ticket:
     first_responded_at: datetime | None = None
     first_responder: str | None = None
     resolved_at: datetime | None = None
-    feedback: Mapping[str, Any] | None = None  # {"csat", "nps"?, "comment"?, "at"}
+    feedback: Mapping[str, Any] | None = None  # {"csat", "nps"?, "comment"?, "at", "told"?: a person heard of it}
     followup_sent_at: datetime | None = None
     operator_replies: int = 0
     customer_messages: int = 0
@@ -534,17 +535,28 @@ def close(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
 
 def rate(ticket: Ticket, *, rating: Mapping[str, Any], now: datetime, rules: Rules) -> Change | None:
     """The customer's rating (again, if they change their mind): a later
-    rating updates only the answers it carries. An unhappy one reaches a person."""
-    previous = {k: v for k, v in (ticket.feedback or {}).items() if k != "at"} or None
+    rating updates only the answers it carries. An unhappy one reaches a
+    person, told by the entry (its scores, its words as the body): what this
+    rating said, whatever the ticket says by the time the notice goes out.
+    An erased ticket takes none: its customer's words would be stored again."""
+    if ticket.erased:
+        raise Gone("This feedback link has expired.", field="token")
+    previous = {k: v for k, v in (ticket.feedback or {}).items() if k in feedback.ANSWERS} or None
     merged = feedback.merge_rating(previous, dict(rating))
     if merged == previous:
         return None  # the same rating again: nothing new, nobody notified twice
-    after = replace(ticket, feedback=merged | {"at": now.isoformat()})
+    told = bool((ticket.feedback or {}).get("told"))
+    notify = feedback.needs_follow_up(previous, merged, told=told)
+    after = replace(ticket, feedback=merged | {"at": now.isoformat()} | ({"told": True} if told or notify else {}))
     scores = {k: v for k, v in rating.items() if k != "comment"}
-    entry = Entry("event", "feedback", CUSTOMER.label, data=scores | ({"comment": True} if "comment" in rating else {}))
-    mail = (
-        (Mail("low_rating", ticket.assignee or rules.team_lead),) if feedback.needs_follow_up(previous, merged) else ()
+    entry = Entry(
+        "event",
+        "feedback",
+        CUSTOMER.label,
+        body=rating.get("comment") or None,
+        data=scores | ({"comment": True} if "comment" in rating else {}),
     )
+    mail = (Mail("low_rating", ticket.assignee or rules.team_lead),) if notify else ()
     return _conclude(ticket, after, entry, now, rules, mail=mail, publish=("feedback.received",))
 
 

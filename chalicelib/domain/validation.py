@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import unquote_plus
 
 from .errors import FieldError, InvalidInput, PayloadTooLarge
 from .formats import FORMATS
@@ -42,9 +43,72 @@ def load_json(raw: bytes, *, max_bytes: int = MAX_BODY_BYTES, max_depth: int = M
     if _depth(raw) > max_depth:
         raise InvalidInput([FieldError("body", f"is nested more than {max_depth} levels deep")])
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        document = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise InvalidInput([FieldError("body", "is not valid JSON")]) from None
+    if _SURROGATE_ESCAPE.search(raw):  # only an escape writes one; a paired one is a character (an emoji)
+        lone = list(_lone_surrogates(document, ""))
+        if lone:
+            raise InvalidInput([FieldError(path or "body", LONE_SURROGATE) for path in lone])
+    return document
+
+
+LONE_SURROGATE = "must not contain a lone surrogate (\\ud800 to \\udfff alone is no character)"
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogates(value: object, path: str) -> Iterator[str]:
+    """Where a JSON document holds a string no encoder can write (DynamoDB
+    and SES refuse it forever): each field's path, a key counting as its field."""
+    if isinstance(value, str):
+        if not _encodable(value):
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else key
+            if not _encodable(inner):
+                yield inner.encode("utf-8", "backslashreplace").decode()
+            else:
+                yield from _lone_surrogates(item, inner)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _lone_surrogates(item, f"{path}.{index}" if path else str(index))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def load_form(raw: bytes, *, max_bytes: int = MAX_BODY_BYTES) -> list[tuple[str, str]]:
+    """A form post's fields in order, blank values kept. Percent-escapes must
+    decode as UTF-8: `name=%FF` is a 400 for `name`, never a U+FFFD stored."""
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(max_bytes)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput([FieldError("body", "must be UTF-8 encoded")]) from None
+    fields, errors = [], []
+    for pair in text.split("&"):
+        if not pair:
+            continue
+        raw_key, _, raw_value = pair.partition("=")
+        try:
+            key = unquote_plus(raw_key, errors="strict")
+        except UnicodeDecodeError:
+            errors.append(FieldError("body", "has a field name that is not UTF-8 encoded"))
+            continue
+        try:
+            fields.append((key, unquote_plus(raw_value, errors="strict")))
+        except UnicodeDecodeError:
+            errors.append(FieldError(key, "must be UTF-8 encoded (a percent-escape is not UTF-8)"))
+    if errors:
+        raise InvalidInput(errors)
+    return fields
 
 
 def _depth(raw: bytes) -> int:
@@ -159,9 +223,12 @@ def _field_error(error: ValidationError, pattern_messages: Mapping[str, str]) ->
     if kind == "maxLength":
         return FieldError(path, f"must be at most {detail:,} characters")
     if kind == "format" and detail in ("line", "text") and isinstance(error.instance, str):
-        from .formats import describe, forbidden_characters
+        from .text import describe, forbidden_characters
 
-        found = ", ".join(describe(c) for c in forbidden_characters(error.instance, multiline=detail == "text")[:3])
+        forbidden = forbidden_characters(error.instance, multiline=detail == "text")
+        if not forbidden:
+            return FieldError(path, "must contain letters, digits or signs, not only invisible characters")
+        found = ", ".join(describe(c) for c in forbidden[:3])
         return FieldError(
             path,
             (

@@ -96,7 +96,8 @@ class CustomerService:
             words = tuple(
                 e.sk
                 for e in collection.entries
-                if e.entry.kind in ("message", "call") and e.entry.body not in (None, tickets.ERASED)
+                if (e.entry.kind in ("message", "call") or e.entry.event == "feedback")
+                and e.entry.body not in (None, tickets.ERASED)
             )
             return tickets.erase(ticket, actor=actor, alias=alias, now=now, rules=rules, customer_entries=words)
 

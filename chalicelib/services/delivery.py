@@ -181,6 +181,8 @@ class MailDelivery:
         return "sent"
 
     def _refusal(self, ticket: Ticket, mail: str, to: str, bounced: object) -> str | None:
+        if mail == "low_rating" and ticket.erased:  # the notice would quote the customer's words
+            return "the customer's data was erased"
         if to != CUSTOMER:
             return None
         if ticket.erased:

@@ -9,9 +9,9 @@ from ..adapters.store.directory import DirectoryStore
 from ..adapters.store.tickets import TicketStore
 from ..adapters.tables import Directory
 from ..clock import Clock, iso
-from ..domain.errors import FieldError, InvalidInput
-from ..domain.formats import is_email
+from ..domain.errors import FieldError, Forbidden, InvalidInput
 from ..domain.macros import check_placeholders
+from ..domain.text import is_email
 from ..domain.ticket import Actor
 from ..domain.validation import check
 from ..views.emails import agent_display_name
@@ -28,18 +28,30 @@ class DirectoryService:
     def agents(self) -> list[dict[str, Any]]:
         return [_agent(a, self._store.open_tickets_of(a.name)) for a in self._directory.roster()]
 
-    def set_agent(self, email: str, body: object) -> dict[str, Any]:
+    def admit(self, email: str, roles: frozenset[str]) -> None:
+        """May this operator work? Not an agent an admin removed from the
+        roster (their token outlives the removal: Cognito signed it); an admin
+        always may (the role is Cognito's), and may add them back."""
+        if "admin" not in roles and self._directory.removed(email):
+            raise Forbidden("you were removed from the team; an admin can add you back", field="Authorization")
+
+    def set_agent(self, email: str, body: object, *, by_admin: bool = False) -> dict[str, Any]:
+        """An agent's availability (and name); set by an admin, it also takes
+        a removed agent back."""
         if not is_email(email):
             raise InvalidInput([FieldError("email", "must be a valid email address")])
         check("agent", body)
         assert isinstance(body, dict)
+        if by_admin:
+            self._directory.readmit(email.lower())
         agent = self._directory.put_agent(email.lower(), body["available"], body.get("name"), self._clock.now())
         # Answered from the write itself: the roster read may not show it yet.
         return _agent(self._directory.agent(agent.name) or agent, self._store.open_tickets_of(agent.name))
 
-    def remove_agent(self, email: str) -> None:
-        """Off the roster: no more automatic assignments; their tickets stay theirs."""
-        self._directory.delete_agent(email.lower())
+    def remove_agent(self, email: str, actor: Actor) -> None:
+        """Off the roster: no more automatic assignments, and no more work
+        here until an admin adds them back (`admit`); their tickets stay theirs."""
+        self._directory.delete_agent(email.lower(), self._clock.now(), actor.email)
 
     def me(self, email: str, roles: frozenset[str]) -> dict[str, Any]:
         """The signed-in operator: roles, roster entry (if any), signing name."""

@@ -36,6 +36,8 @@ class FeedbackService:
         ticket = self._store.ticket(ticket_id)
         if ticket is None:
             raise NotFound("This feedback link is not valid.", field="token")
+        if ticket.erased:  # its customer asked to be forgotten: nothing of theirs is taken again
+            raise Gone("This feedback link has expired.", field="token")
         return ticket
 
     def record(self, ticket: Ticket, rating: Mapping[str, Any]) -> Ticket:

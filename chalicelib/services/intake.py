@@ -21,6 +21,7 @@ from ..domain.errors import Conflict, FieldError, InvalidInput, ServiceUnavailab
 from ..domain.identifiers import new_reference, new_ticket_id
 from ..domain.inquiry import Inquiry, validate_inquiry
 from ..domain.priority import assign_priority
+from ..domain.text import mailbox
 from ..log import logger
 from .writer import TicketWriter
 
@@ -101,15 +102,16 @@ class IntakeService:
                 attachments=attachments,
             )
             answer = _answer(change.after)
+            until = now + (idempotency_for or timedelta(hours=self._settings.idempotency_hours))
             if inquiry.honeypot_filled:
                 log.info("honeypot filled: nothing stored or sent")
-                return answer
+                return self._decoy(answer, idempotency_key, digest, until)
             claims = IntakeClaims(
                 reference=change.after.reference,
                 idempotency_key=idempotency_key,
                 body_hash=digest,
                 answer=answer,
-                idempotency_until=now + (idempotency_for or timedelta(hours=self._settings.idempotency_hours)),
+                idempotency_until=until,
                 windows=windows,
             )
             try:
@@ -126,6 +128,22 @@ class IntakeService:
             log.info("ticket opened", extra={"ticket_id": ticket_id, "event": "ticket.created"})
             return answer
         raise ServiceUnavailable("could not find a free reference; please send it again")
+
+    def _decoy(
+        self, answer: dict[str, Any], idempotency_key: str | None, digest: str, until: datetime
+    ) -> dict[str, Any]:
+        """A filled honeypot's normal-looking answer. Under an Idempotency-Key
+        only that answer is kept (no ticket, nothing sent), so a replay gets
+        the same reference, as a real ticket's replay would: a different one
+        would tell the bot it was seen."""
+        if idempotency_key is None:
+            return answer
+        first = self._claims.keep_answer(f"idem#{idempotency_key}", digest, answer, until)
+        if first is None:
+            return answer
+        if first.body_hash != digest:
+            raise _reused()
+        return dict(first.response)
 
     def answered(self, inquiry: Inquiry, idempotency_key: str) -> dict[str, Any] | None:
         """The first answer to this inquiry under this key, or None if the key
@@ -149,7 +167,8 @@ class IntakeService:
                 f"rate#{kind}#{who}#{start}", limit.requests, datetime.fromtimestamp(start + length, now.tzinfo)
             )
 
-        windows = [window("email", email.lower(), self._settings.per_email)]
+        # Keyed by mailbox (domain/text.py): ann+1@, ann+2@ (and a.nn@ at Gmail) share ann@'s window.
+        windows = [window("email", mailbox(email), self._settings.per_email)]
         if sender:
             windows.append(window("sender", sender, self._settings.per_sender))
         return tuple(windows)

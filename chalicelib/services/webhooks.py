@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from ..adapters import queue
 from ..adapters.store.claims import ClaimStore
@@ -34,7 +34,11 @@ BACKOFF_SECONDS = (30, 120, 600, 1800, 3600)
 GRACE_SECONDS = 1.0  # beyond an endpoint's timeout, before its delivery counts as lost
 USER_AGENT = "Careline-Webhooks/1"
 
-Post = Callable[[str, bytes, dict[str, str], float], int]
+
+class Post(Protocol):
+    """adapters/webhook_http.py's post: (url, body, headers, timeout; the local stage's allowance) -> status."""
+
+    def __call__(self, url: str, body: bytes, headers: dict[str, str], timeout: float, *, loopback: bool) -> int: ...
 
 
 def body_of(event: Mapping[str, Any]) -> bytes:
@@ -117,7 +121,7 @@ class Webhooks:
     def _send(self, event_id: str, endpoint: Endpoint, body: bytes, headers: dict[str, str]) -> str | None:
         started = time.monotonic()
         try:
-            status = self._post(endpoint.url, body, headers, endpoint.timeout_seconds)
+            status = self._post(endpoint.url, body, headers, endpoint.timeout_seconds, loopback=endpoint.loopback)
         except DeliveryFailed as error:
             log.warning(
                 "webhook not delivered",

@@ -143,7 +143,11 @@ def _sla_notice(o: Occasion) -> Email:
 
 
 def _low_rating(o: Occasion) -> Email:
-    rating = dict(o.ticket.feedback or {})
+    """The rating that asked for the notice (its entry), not the ticket's
+    latest: a customer may have rated again before the notice went out."""
+    rating = {k: o.data[k] for k in ("csat", "nps") if k in o.data}
+    if o.entry.entry.body:
+        rating["comment"] = o.entry.entry.body
     return emails.low_rating_notice(
         o.ticket.reference, o.customer, rating, o.to, o.ticket_url, shop_locale=o.settings.locale
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from typing import Any
 
 
@@ -22,7 +23,21 @@ def _cell(value: Any) -> Any:
     # A text starting like a formula is kept as text by spreadsheets, never run.
     if value is None:
         return ""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return "'" + value if isinstance(value, str) and _formula_like(value) else value
+
+
+def _formula_like(text: str) -> bool:
+    """What a spreadsheet may read as a formula: = + - @ first, after any
+    spaces, line breaks or control characters, in any width (Excel and
+    LibreOffice take the full-width ＝ ＋ － ＠ as the signs), or a cell
+    that starts with a tab or line break at all."""
+    if text[:1] in ("\t", "\r", "\n"):
+        return True
+    for character in text:
+        if character.isspace() or unicodedata.category(character) == "Cc":
+            continue
+        return unicodedata.normalize("NFKC", character)[:1] in ("=", "+", "-", "@")
+    return False
 
 
 DAILY_COLUMNS = (

@@ -171,7 +171,8 @@ def distribution(stage: str) -> dict:
 
 def site_headers(app: str) -> dict:
     """The admin page's and widget's headers in AWS: the same policy `make run`
-    sends (chalicelib/api/http.py), calls allowed to their own origin (the API
+    sends (chalicelib/api/http.py; CloudFront adds it to whatever it forwards
+    from the bucket, a missing file's 403 as well), calls allowed to their own origin (the API
     is /api), the hosted sign-in's token endpoint and the attachments bucket
     (replies' uploads; botocore signs for the global or the regional name)."""
     importable()

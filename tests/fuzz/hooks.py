@@ -13,7 +13,7 @@ import urllib.request
 import schemathesis
 from hypothesis import strategies as st
 
-from chalicelib.domain.formats import is_line, is_text
+from chalicelib.domain.text import is_line, is_text
 
 BASE = os.environ["CARELINE_FUZZ_BASE"]
 

@@ -158,3 +158,31 @@ def test_the_running_stage_serves_its_api_description(client):
     document = response.json_body
     assert document["openapi"] == "3.1.0" and "/tickets/{ticket_id}/preview" in document["paths"]
     assert "/_dev/clock" in document["paths"]  # the local stage's own document
+
+
+def test_a_removed_agent_can_do_nothing_until_an_admin_adds_them_back(client, operator, new_ticket):
+    # Issue 24: a removed agent's token still worked, and PUT /agents/me put them back.
+    kim, admin = operator(email="kim@shop.example"), operator("admin", "lead@shop.example")
+    ticket = new_ticket()
+    assert call(client, "PUT", "/agents/me", kim, {"available": True}).status_code == 200
+    assert call(client, "DELETE", "/agents/kim@shop.example", admin).status_code == 204
+    for method, path, body in [
+        ("PUT", "/agents/me", {"available": True}),
+        ("GET", "/me", None),
+        ("GET", "/tickets", None),
+        ("POST", f"/tickets/{ticket['id']}/notes", {"body": "still here"}),
+    ]:
+        refused = call(client, method, path, kim, body)
+        assert refused.status_code == 403, (method, path)
+        assert "removed from the team" in refused.json_body["errors"][0]["message"]
+    assert call(client, "GET", "/agents", admin).json_body["items"] == []
+    assert call(client, "PUT", "/agents/kim@shop.example", admin, {"available": False}).status_code == 200
+    assert call(client, "GET", "/tickets", kim).status_code == 200
+
+
+def test_an_admin_taken_off_the_roster_is_still_an_admin(client, operator):
+    lead = operator("admin", "lead@shop.example")
+    call(client, "PUT", "/agents/me", lead, {"available": True})
+    assert call(client, "DELETE", "/agents/lead@shop.example", lead).status_code == 204
+    assert call(client, "GET", "/me", lead).json_body["on_roster"] is False
+    assert call(client, "PUT", "/agents/me", lead, {"available": True}).status_code == 200

@@ -207,6 +207,14 @@ def test_health(client):
         ({"timezone": []}, "timezone"),
         ({"timezone": "Nowhere/Else"}, "timezone"),
         ({"callback": {"phone": "123", "window": "am\u2028Bcc: x"}}, "callback.window"),
+        # Issue 24: garbage that was stored.
+        ({"name": "\u200d\u200d\u200c"}, "name"),  # joiners only: nobody's name
+        ({"subject": "\u200d"}, "subject"),
+        ({"email": "=?utf-8?q?a?=@example.com"}, "email"),  # SES refuses it on every retry
+        ({"name": "Ann\ud800"}, "name"),  # a lone surrogate: DynamoDB and SES refuse it forever
+        ({"message": "Hi \udfff"}, "message"),
+        ({"form_key": "\ud800"}, "form_key"),
+        ({"website": "\ud800"}, "website"),
     ],
 )
 def test_hostile_fields_are_refused_by_field_and_nothing_is_stored(client, services, mailbox, fields, field):
@@ -214,6 +222,20 @@ def test_hostile_fields_are_refused_by_field_and_nothing_is_stored(client, servi
     assert response.status_code == 400, response.body
     assert field in {e["field"] for e in response.json_body["errors"]}
     assert services.store.ticket_ids_of("ann@example.com") == [] and mailbox() == []
+
+
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ("name=Ann%FFLee&email=ann%40example.com&message=Hi", "name"),  # was stored as "Ann\ufffdLee"
+        ("name=Ann&email=ann%40example.com&message=%C3%28", "message"),
+        ("name=Ann&email=ann%40example.com&message=Hi&%FF=1", "body"),
+    ],
+)
+def test_a_form_post_that_is_not_utf_8_is_400_naming_the_field(client, services, body, field):
+    response = client.http.post("/inquiries", headers=BROWSER | {"Accept": "application/json"}, body=body)
+    assert response.status_code == 400 and field in {e["field"] for e in response.json_body["errors"]}
+    assert services.store.ticket_ids_of("ann@example.com") == []
 
 
 @pytest.mark.parametrize("raw", [b"[" * 1000 + b"]" * 1000, b'{"name":' * 1000 + b'"x"' + b"}" * 1000])
@@ -460,3 +482,30 @@ def test_behind_cloudfront_each_customer_has_their_own_limit_and_a_forger_has_no
     forged = JSON_HEADERS | {ORIGIN_SECRET: "guess", VIEWER_ADDRESS: "192.0.2.99"}
     answers = [post(client, FORM | {"email": f"f{n}@example.com"}, headers=forged).status_code for n in range(4)]
     assert answers == [201, 201, 201, 429]
+
+
+def test_a_honeypot_replayed_with_its_idempotency_key_gets_the_same_answer(client, services, mailbox):
+    # Issue 24: a different reference told the bot its post had been seen through.
+    headers = JSON_HEADERS | {"Idempotency-Key": "bot-1"}
+    bot = FORM | {"website": "http://cheap-pills.example"}
+    first, again = post(client, bot, headers=headers), post(client, bot, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201) and again.json_body == first.json_body
+    assert post(client, bot | {"message": "other"}, headers=headers).status_code == 409  # as for a real one
+    assert services.store.ticket(first.json_body["id"]) is None and mailbox() == []
+
+
+@pytest.mark.parametrize(
+    "variants,separate",
+    [
+        # +tags: every domain; dots: only where the provider ignores them (domain/text.py DOTLESS_DOMAINS)
+        (["ann+1@gmail.com", "a.nn@gmail.com", "ANN+x@googlemail.com", "ann@gmail.com", "a.n.n+z@gmail.com"], None),
+        (["ann+1@example.com", "ann+2@example.com", "Ann+3@Example.com", "ann@example.com", "ann+@example.com"], None),
+        (["ann@example.com"] * 5, "a.nn@example.com"),  # at example.com a.nn@ may be someone else
+    ],
+)
+def test_tag_and_dot_variants_of_an_address_share_its_rate_limit(client, variants, separate):
+    for n, email in enumerate(variants):
+        assert post(client, FORM | {"email": email, "message": f"message {n}"}).status_code == 201
+    assert post(client, FORM | {"email": variants[0], "message": "once more"}).status_code == 429
+    if separate:
+        assert post(client, FORM | {"email": separate, "message": "someone else"}).status_code == 201

@@ -106,3 +106,13 @@ def test_no_other_stage_has_dev_routes():
         ).stdout
         assert "/inquiries" in routes
         assert not any(local in routes for local in ("/_dev", "/admin", "/widget", "/shop"))
+
+
+def test_every_answer_under_the_sites_paths_carries_its_security_policy(client):
+    # Issue 24: a 404 under /admin/ had no Content-Security-Policy.
+    for path in ("/admin/index.html", "/admin/nope.js", "/admin/..%2Fapp.py", "/admin/app.py", "/widget/nope.css"):
+        answer = client.http.get(path)
+        policy = answer.headers.get("Content-Security-Policy", "")
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy, (path, answer.status_code)
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.status_code == (200 if path.endswith("index.html") else 404)

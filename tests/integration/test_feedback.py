@@ -80,11 +80,19 @@ def test_a_browser_posting_the_form_gets_pages_not_json(client, link):
         ({"csat": 2.5}, {"csat"}),
         ({"csat": True}, {"csat"}),
         ({"csat": 4, "comment": "x" * 5001}, {"comment"}),
+        # isdigit() says yes to these; int() to "²" says no (it was a 500), to "١" (Arabic-Indic one) yes
+        ({"csat": "²"}, {"csat"}),
+        ("csat=%C2%B2", {"csat"}),
+        ("csat=%D9%A1", {"csat"}),
+        ({"csat": 4, "comment": "\u200d\u200d"}, {"comment"}),
+        ({"csat": 4, "comment": "Fine\x00"}, {"comment"}),
+        ('{"csat": 4, "comment": "\\ud800"}', {"comment"}),
     ],
 )
 def test_invalid_ratings_are_400_by_field(client, link, body, fields):
     _, path = link
-    response = rate(client, path, body)
+    form = isinstance(body, str) and not body.startswith("{")
+    response = rate(client, path, body, FORM if form else JSON)
     assert response.status_code == 400 and {e["field"] for e in response.json_body["errors"]} == fields
 
 
@@ -179,3 +187,39 @@ def test_feedback_answers_follow_the_stages_allow_list(client, settings, link):
     assert "Access-Control-Allow-Origin" not in foreign.headers
     refused = rate(client, path, {"csat": 9}, JSON | {"Origin": settings.cors_origins[0]})
     assert refused.headers["Access-Control-Allow-Origin"] == settings.cors_origins[0]  # a script can read why
+
+
+def test_twenty_quick_ratings_tell_a_person_once_what_the_unhappy_one_said(client, mailbox, settings, link):
+    # Issue 24: 20 posts before the stream caught up gave 10 "Unhappy customer"
+    # emails, 3 of them reading "CSAT 5/5" (the ticket's rating when sent).
+    _, path = link
+    sent = len(mailbox())
+    for i in range(20):
+        assert rate(client, path, {"csat": 1 if i % 2 == 0 else 5}).status_code == 200
+    notices = [m for m in mailbox()[sent:] if m["to"] == [settings.team_lead_address]]
+    assert [n["subject"].split(" [")[0] for n in notices] == ["Unhappy customer: CSAT 1/5"]
+
+
+def test_each_notice_quotes_the_rating_that_asked_for_it(client, mailbox, settings, link):
+    _, path = link
+    sent = len(mailbox())
+    rate(client, path, {"csat": 1, "comment": "Nobody called."})
+    rate(client, path, {"csat": 2, "comment": "Still nobody."})  # new words: told again
+    rate(client, path, {"csat": 5, "comment": "Sorted, thanks!"})  # before the notices go out
+    notices = [m for m in mailbox()[sent:] if m["to"] == [settings.team_lead_address]]
+    assert [("CSAT 1/5" in n["subject"], "Nobody called." in n["text"]) for n in notices[:1]] == [(True, True)]
+    assert "CSAT 2/5" in notices[1]["subject"] and "Still nobody." in notices[1]["text"]
+    assert len(notices) == 2 and not any("Sorted" in n["text"] or "5/5" in n["subject"] for n in notices)
+
+
+def test_an_erased_tickets_link_is_gone_and_takes_nothing(client, operator, mailbox, settings, link):
+    # Issue 24: after erasure a comment with the customer's name and phone was
+    # stored on the erased ticket and emailed to staff.
+    ticket, path = link
+    client.http.delete("/customers/ann@example.com", headers=operator("admin", "lead@shop.example"))
+    sent = len(mailbox())
+    posted = rate(client, path, {"csat": 1, "comment": "Ann Lee here, call me on +49 30 1234"})
+    assert posted.status_code == 410 and client.http.get(path).status_code == 410
+    erased = view(client, operator, ticket)
+    assert erased["feedback"] is None and "+49 30 1234" not in json.dumps(erased)
+    assert mailbox()[sent:] == []

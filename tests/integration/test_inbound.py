@@ -158,3 +158,68 @@ def test_a_reply_delivered_again_after_its_ticket_closed_opens_nothing(client, o
     again = inbound(client, message)
     assert (again["action"], again["ticket_id"]) == ("ignored", ticket["id"])
     assert [t["id"] for t in tickets_of(client, operator, "ann@example.com")] == [ticket["id"]]
+
+
+# Hostile mail (issue 24): an encoded CR/LF in From or Subject answered 500, a
+# charset Python does not know answered 500, NUL and bidi overrides were kept.
+@pytest.mark.parametrize(
+    "message,name,subject,body",
+    [
+        (
+            raw(sender="=?utf-8?q?Evil=0D=0ABcc:_x@evil.example?= <bob@example.com>", subject="Hello"),
+            "Evil Bcc: x@evil.example",
+            "Hello",
+            "Thanks!",
+        ),
+        (
+            raw(sender="Bob <bob@example.com>", subject="=?utf-8?q?Parcel=0D=0ABcc:_x@evil.example?="),
+            "Bob",
+            "Parcel Bcc: x@evil.example",
+            "Thanks!",
+        ),
+        (
+            raw(sender="Bob <bob@example.com>", subject="=?utf-8?q?Par=00cel_=E2=80=AEkcab=E2=80=AC?="),
+            "Bob",
+            "Parcel kcab",
+            "Thanks!",
+        ),
+        (
+            raw(sender="=?x-no-such-charset?q?B=F6b?= <bob@example.com>", subject="=?x-unknown?q?Gr=FC=DFe?="),
+            "Böb",
+            "Grüße",
+            "Thanks!",
+        ),
+        (
+            b"From: Bob <bob@example.com>\r\nSubject: Hello\r\nMessage-ID: <m-2@example.com>\r\n"
+            b"Content-Type: text/plain; charset=x-no-such-charset\r\n\r\nGr\xfc\xdfe\x00 aus Berlin\r\n",
+            "Bob",
+            "Hello",
+            "Grüße aus Berlin",
+        ),
+    ],
+)
+def test_hostile_mail_is_taken_as_plain_text_never_a_500(client, operator, mailbox, message, name, subject, body):
+    response = client.http.post("/_dev/inbound", headers={"Content-Type": "message/rfc822"}, body=message)
+    assert response.status_code == 200, response.body
+    assert response.json_body["action"] == "created", response.json_body
+    view = client.http.get(f"/tickets/{response.json_body['ticket_id']}", headers=operator()).json_body
+    assert (view["customer"]["name"], view["subject"], view["messages"][0]["body"]) == (name, subject, body)
+    [ack] = mailbox()
+    assert ack["to"][0].endswith("<bob@example.com>") and "Bcc" not in ack["headers"]
+    assert set(ack["headers"]) == {
+        "From",
+        "To",
+        "Reply-To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "Auto-Submitted",
+        "MIME-Version",
+        "Content-Type",
+    }
+
+
+def test_a_sender_whose_address_is_an_encoded_word_is_no_sender(client):
+    # `=?utf-8?q?ann?=@example.com` is no address anyone can write back to (SES refuses it forever).
+    answer = inbound(client, raw(sender="=?utf-8?q?ann?=@example.com", subject="Hello"))
+    assert answer["action"] == "ignored" and answer["reason"] == "automatic mail (no sender)"

@@ -233,8 +233,16 @@ def test_the_site_in_aws_sends_the_policy_make_run_sends():
     local stage (no inline script or style, no eval), allowing calls only to
     its own origin, the hosted sign-in and the attachments bucket."""
     resources = packaging.sam("prod")["Resources"]
-    behaviour = resources["StaticSite"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
-    assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SiteHeaders"}
+    distribution = resources["StaticSite"]["Properties"]["DistributionConfig"]
+    # Every answer from the site's bucket, a missing file's 403/404 too: CloudFront
+    # applies a behaviour's policy to what it forwards from the origin, errors included.
+    static = [
+        b
+        for b in [distribution["DefaultCacheBehavior"], *distribution["CacheBehaviors"]]
+        if b["TargetOriginId"] == "static"
+    ]
+    assert static and all(b["ResponseHeadersPolicyId"] == {"Ref": "SiteHeaders"} for b in static)
+    assert "CustomErrorResponses" not in distribution  # no error page CloudFront would answer with instead
     headers = resources["SiteHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     policy = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
     directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))

@@ -83,6 +83,7 @@ def hooked(services, receiver):
                 receiver.base + path,
                 SECRET.decode(),
                 timeout_seconds=timeout,
+                loopback=True,  # the receiver is on 127.0.0.1, as the local stage's own is
                 **options.get(path.strip("/"), {}),
             )
             for path in paths
@@ -261,8 +262,8 @@ def test_an_endpoint_whose_secret_cannot_be_read_waits_for_the_retry_alone(servi
         return SECRET
 
     endpoints = [
-        Endpoint("ok", receiver.base + "/ok", "careline/local/webhooks/ok"),
-        Endpoint("missing", receiver.base + "/missing", "careline/local/webhooks/missing"),
+        Endpoint("ok", receiver.base + "/ok", "careline/local/webhooks/ok", loopback=True),
+        Endpoint("missing", receiver.base + "/missing", "careline/local/webhooks/missing", loopback=True),
     ]
     failed = Webhooks(endpoints, services.claim_store, services.clock, secret).deliver([envelope()])
     assert failed == {envelope()["id"]: {"missing": "its secret could not be read"}}
@@ -352,3 +353,57 @@ def test_the_dev_receiver_checks_signatures_and_lists_deliveries_oldest_first(cl
     listed = client.http.get("/_dev/webhooks").json_body[-2:]
     assert [(d["event_id"], d["verified"]) for d in listed] == [(envelope()["id"], True), (envelope()["id"], False)]
     assert listed[0]["event"] == envelope() and "no signature matches" in listed[1]["error"]
+
+
+# At delivery: the URL again, and what its name resolves to now (issue 24).
+
+
+def resolving(monkeypatch, answers):
+    """DNS as the test says: host name -> the addresses it resolves to."""
+    import socket
+
+    from chalicelib.adapters import webhook_http
+
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:  # an address itself (the connection's own lookup)
+            return real(host, port, *args, **kwargs)
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+            for a in answers[host]
+        ]
+
+    monkeypatch.setattr(webhook_http.socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.mark.parametrize("addresses", [["169.254.169.254"], ["127.0.0.1"], ["93.184.216.34", "10.0.0.5"], ["::1"]])
+def test_a_name_that_resolves_to_a_private_address_gets_nothing(services, receiver, monkeypatch, addresses):
+    from chalicelib.services.webhooks import Webhooks
+
+    resolving(monkeypatch, {"crm.example": addresses})
+    endpoints = [Endpoint("crm", "https://crm.example/hooks", "s")]
+    failed = Webhooks(endpoints, services.claim_store, services.clock, lambda _: SECRET).deliver([envelope()])
+    assert failed[envelope()["id"]]["crm"].startswith("refused: crm.example resolves to ")
+
+
+@pytest.mark.parametrize("url", ["https://169.254.169.254/", "https://0x7f.1/", "http://crm.example/", "https:///x"])
+def test_a_url_the_settings_would_refuse_is_refused_at_delivery_too(services, url):
+    # Endpoints can be made in code, past the settings' check.
+    from chalicelib.services.webhooks import Webhooks
+
+    failed = Webhooks([Endpoint("crm", url, "s")], services.claim_store, services.clock, lambda _: SECRET).deliver(
+        [envelope()]
+    )
+    assert failed[envelope()["id"]]["crm"].startswith("refused: the URL ")
+
+
+def test_the_delivery_goes_to_the_address_that_was_checked_under_the_hosts_name(services, receiver, monkeypatch):
+    from chalicelib.services.webhooks import Webhooks
+
+    resolving(monkeypatch, {"hooks.localhost": ["127.0.0.1"]})
+    port = receiver.base.rsplit(":", 1)[1]
+    endpoint = Endpoint("ok", f"http://hooks.localhost:{port}/ok", "s", loopback=True)
+    assert Webhooks([endpoint], services.claim_store, services.clock, lambda _: SECRET).deliver([envelope()]) == {}
+    [(headers, _)] = receiver.to("/ok")
+    assert headers["Host"] == f"hooks.localhost:{port}"

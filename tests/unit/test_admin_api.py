@@ -2,6 +2,8 @@
 in the pure rules: the SLA-due order and the callback queue as listing
 plans, events in words, metrics per day and per agent (and as CSV)."""
 
+import csv
+import io
 from collections import Counter
 from types import SimpleNamespace
 from unittest.mock import patch
@@ -186,3 +188,18 @@ def test_csv_has_a_header_empty_cells_for_none_and_defuses_formulas():
         [{"email": "a@b.c", "name": "=HYPERLINK(1)", "handled": 2}], ("email", "name", "handled", "csat_score")
     )
     assert text == "email,name,handled,csat_score\r\na@b.c,'=HYPERLINK(1),2,\r\n"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [" =1+1", "\n=1+1", "\r\n@SUM(A1)", "\u3000-1", "＝HYPERLINK(1)", "＋1", "－1", "＠SUM(A1)", "\x00=1", "\t1"],
+)
+def test_a_formula_behind_spaces_line_breaks_or_in_full_width_is_defused(name):
+    # Issue 24: a leading space, a newline or a full-width ＝ got past the guard.
+    rows = list(csv.reader(io.StringIO(csv_text([{"name": name}], ("name",)))))
+    assert rows == [["name"], ["'" + name]]
+
+
+@pytest.mark.parametrize("name", ["Kim Meyer", "1-2-3", "a=b", "", "   "])
+def test_ordinary_text_stays_as_it_is(name):
+    assert list(csv.reader(io.StringIO(csv_text([{"name": name}], ("name",))))) == [["name"], [name]]

@@ -48,3 +48,15 @@ def test_a_later_rating_updates_only_the_answers_it_carries():
 )
 def test_a_person_hears_once_of_an_unhappy_customer_and_again_only_for_new_words(previous, new, notified):
     assert needs_follow_up(previous, merge_rating(previous, new)) is notified
+
+
+@pytest.mark.parametrize(
+    "previous,new,notified",
+    [
+        ({"csat": 5}, {"csat": 1}, False),  # down again after a person was told: the same unhappy customer
+        ({"csat": 5, "comment": "Fine."}, {"csat": 1, "comment": "Broken again."}, True),  # new words
+        ({"csat": 1}, {"csat": 1, "comment": "Nobody called."}, True),
+    ],
+)
+def test_once_a_person_was_told_only_new_words_tell_them_again(previous, new, notified):
+    assert needs_follow_up(previous, merge_rating(previous, new), told=True) is notified

@@ -189,7 +189,7 @@ def test_callback_window_is_one_line():
     "address", ["ann@example.com\n", "ann@example.com\u2028", "ann\x00@example.com", "ann@exämple.com"]
 )
 def test_an_address_is_plain_ascii_on_one_line(address):
-    from chalicelib.domain.formats import is_email
+    from chalicelib.domain.text import is_email
 
     assert not is_email(address)
 

@@ -121,3 +121,58 @@ def test_webhook_settings_are_held_to_the_rules(stage, webhook, problem):
 def test_local_webhooks_may_use_loopback_http():
     [endpoint] = stage_with("local", url="http://localhost:9000/hooks", secret="long enough").webhooks
     assert endpoint.url == "http://localhost:9000/hooks" and endpoint.secret == "long enough"
+
+
+# Where a webhook may go (issue 24: prod took the metadata address, loopback,
+# private ranges, 0x7f.1, a URL without a host and one with CR/LF).
+
+
+@pytest.mark.parametrize(
+    "url,problem",
+    [
+        ("https://169.254.169.254/latest/meta-data/", "not 169.254.169.254"),
+        ("https://127.0.0.1/hooks", "not 127.0.0.1"),
+        ("https://[::1]/hooks", "not ::1"),
+        ("https://10.0.0.5/hooks", "not 10.0.0.5"),
+        ("https://0x7f.1/hooks", "not 127.0.0.1"),  # as a URL parser reads it
+        ("https://2130706433/hooks", "not 127.0.0.1"),
+        ("https://017700000001/hooks", "not 127.0.0.1"),
+        ("https://[::ffff:169.254.169.254]/", "not ::ffff:a9fe:a9fe"),
+        ("https://[fd00:ec2::254]/", "not fd00:ec2::254"),  # the instance metadata over IPv6
+        ("https://100.64.0.7/", "not 100.64.0.7"),
+        ("https://localhost/hooks", "not a loopback one"),
+        ("https://hooks.localhost/", "not a loopback one"),
+        ("https:///nohost", "must name a host"),
+        ("https://crm.example/hooks\r\nX-Evil: 1", "without spaces or control characters"),
+        ("https://crm/hooks", "by a DNS name or an IP address"),
+        ("https://1.2.3.4.5/", "by a DNS name or an IP address"),
+        ("https://ops:secret@crm.example/", "must not carry a user name or password"),
+        ("http://crm.example/hooks", "must be an https:// URL"),
+    ],
+)
+def test_a_webhook_goes_only_to_a_public_host_over_https(url, problem):
+    from chalicelib.config import ConfigError
+    from chalicelib.domain.webhooks import url_problem
+
+    assert problem in (url_problem(url) or "")
+    with pytest.raises(ConfigError, match=r"webhooks/(crm|0)/url: "):  # 0: the schema's pattern refused it first
+        stage_with("prod", url=url)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://crm.example/hooks?x=1", "https://93.184.216.34:8443/h", "https://[2606:4700::1]/"]
+)
+def test_public_hosts_by_name_or_address_are_taken(url):
+    from chalicelib.domain.webhooks import url_problem
+
+    assert url_problem(url) is None
+    assert stage_with("prod", url=url).webhooks[0].loopback is False
+
+
+def test_only_the_local_stage_may_reach_a_loopback_receiver():
+    [own] = stage_with("local", url="/_dev/webhooks", secret="long enough").webhooks
+    assert own.loopback and own.url == "https://api.example/_dev/webhooks"  # its PUBLIC_URL, as make run sets it
+    with pytest.raises(Exception, match=r"not 10\.0\.0\.5"):
+        stage_with("local", url="https://10.0.0.5/hooks", secret="long enough")  # only loopback, not the network
+    for stage in ("dev", "staging", "prod"):
+        assert all(not endpoint.loopback for endpoint in stage_with(stage).webhooks)

@@ -57,6 +57,19 @@ class ClaimStore:
             raise
         return True
 
+    def keep_answer(self, key: str, body_hash: str, answer: dict[str, Any], until: datetime) -> Claim | None:
+        """Remember an answer under a key for a while (put if absent): None
+        if kept now, else the claim that holds the key already."""
+        try:
+            Claim(key, body_hash=body_hash, response=answer, expires_at=until).save(
+                condition=Claim.key.does_not_exist()
+            )
+        except PutError as error:
+            if refused(error):
+                return self.claim(key)
+            raise
+        return None
+
     def count_window(self, key: str, limit: int, until: datetime) -> bool:
         """One more in a fixed window; False if the window is full."""
         try:

@@ -1,4 +1,5 @@
-"""The directory: the agent roster and the macros, in the `directory` table."""
+"""The directory: the agent roster, the agents removed from it, and the
+macros, in the `directory` table."""
 
 from __future__ import annotations
 
@@ -22,8 +23,21 @@ class DirectoryStore:
         agent.update(actions=actions)
         return agent
 
-    def delete_agent(self, email: str) -> None:
+    def delete_agent(self, email: str, now: datetime, by: str) -> None:
+        """Off the roster, and remembered as removed (by whom, when) first:
+        a removal that stops half-way leaves the agent shut out, not back in."""
+        Directory("removed", email, updated_at=now, updated_by=by).save()
         Directory("agent", email).delete()
+
+    def removed(self, email: str) -> bool:
+        try:
+            Directory.get("removed", email, consistent_read=True, attributes_to_get=["name"])
+        except DoesNotExist:
+            return False
+        return True
+
+    def readmit(self, email: str) -> None:
+        Directory("removed", email).delete()
 
     def agent(self, email: str) -> Directory | None:
         try:
