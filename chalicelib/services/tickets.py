@@ -19,6 +19,7 @@ from ..domain import cursor as cursors
 from ..domain import listing, search
 from ..domain import ticket as tickets
 from ..domain.errors import FieldError, InvalidInput, NotFound
+from ..domain.inquiry import DETAILS
 from ..domain.listing import FILTERS
 from ..domain.macros import first_name, render
 from ..domain.ticket import Actor, Ticket
@@ -189,10 +190,9 @@ class TicketService:
                 "first_name": first_name(ticket.customer_name),
                 "name": ticket.customer_name,
                 "reference": ticket.reference,
-                "order_id": ticket.order_id,
                 "brand": self._settings.brand,
                 "operator_name": operator_name,
-            }
+            } | {f.name: ticket.details[f.name] for f in DETAILS if f.placeholder}
             text = render(template, values, source)
             return tickets.reply(
                 ticket,

@@ -72,7 +72,7 @@ def test_no_field_reaches_a_header_it_could_break(name, subject, order_id, windo
             email=inquiry.email,
             message=inquiry.message,
             subject=inquiry.subject,
-            order_id=inquiry.order_id,
+            details=inquiry.details,
             callback_phone=inquiry.callback.phone,
             callback_window=inquiry.callback.window,
             first_response_due=datetime(2026, 11, 25, 9, tzinfo=UTC),
