@@ -115,6 +115,20 @@ FIELDS = (
         example="Europe/Berlin",
     ),
     Field(
+        "contact_time",
+        {
+            "type": "string",
+            "maxLength": 100,
+            "format": "line",
+            "description": "when the customer prefers to be reached",
+        },
+        label="label_contact_time",
+        personal=True,
+        operators=True,
+        acknowledged=True,
+        example="weekdays after 6 pm",
+    ),
+    Field(
         "callback",
         {
             "type": "object",

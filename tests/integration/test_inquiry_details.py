@@ -35,3 +35,21 @@ def test_every_detail_reaches_the_views_its_field_names_and_erasure_removes_the_
     erased = json.dumps(client.http.get(f"/tickets/{ticket['id']}", headers=operator()).json_body)
     for f in DETAILS:
         assert (f'"{f.example}"' in erased) == (not f.personal and f.operators), f.name
+
+
+def test_the_customer_says_when_to_reach_them_and_hears_it_back(client, operator, new_ticket, mailbox):
+    ticket = new_ticket(contact_time="weekdays after 6 pm")
+    view = client.http.get(f"/tickets/{ticket['id']}", headers=operator()).json_body
+    assert view["contact_time"] == "weekdays after 6 pm"
+    [acknowledgement] = mailbox()
+    assert "Preferred contact time: weekdays after 6 pm" in acknowledgement["text"]
+    assert "weekdays after 6 pm" in acknowledgement["html"]
+    too_long = client.http.post(
+        "/inquiries",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"name": "Ann", "email": "ann@example.com", "message": "Hi", "contact_time": "x" * 101}),
+    )
+    assert too_long.status_code == 400
+    assert too_long.json_body["errors"] == [
+        {"field": "contact_time", "message": "must be at most 100 characters", "code": "invalid"}
+    ]
