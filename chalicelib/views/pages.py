@@ -38,6 +38,7 @@ _FORM_FIELDS = (
     ("order_id", "Order number (if any)", "text", ""),
     ("message", "How can we help?", "textarea", ""),
     ("callback[phone]", "Call me back at (optional)", "tel", "tel"),
+    ("contact_time", "When is best to reach you? (optional)", "text", ""),
 )
 # Further contract fields: kept as hidden inputs, or shown when they have a problem.
 _MORE_FIELDS = (

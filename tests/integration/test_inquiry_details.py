@@ -5,6 +5,7 @@ the customer) and lists it under its label; the acknowledgement quotes it
 when its field says so; erasure removes it when it is personal."""
 
 import json
+from urllib.parse import urlencode
 
 from chalicelib.domain.inquiry import DETAILS
 from chalicelib.views.i18n import catalogue, resolve
@@ -53,3 +54,13 @@ def test_the_customer_says_when_to_reach_them_and_hears_it_back(client, operator
     assert too_long.json_body["errors"] == [
         {"field": "contact_time", "message": "must be at most 100 characters", "code": "invalid"}
     ]
+
+
+def test_the_shipped_form_shown_again_keeps_the_contact_time_in_its_own_field(client):
+    body = urlencode({"name": "Ann", "email": "ann@example", "message": "Hi", "contact_time": "after 6 pm"})
+    browser = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
+    response = client.http.post("/inquiries", headers=browser, body=body)
+    assert response.status_code == 400
+    page = response.body.decode()
+    assert '<label for="f-contact_time">When is best to reach you? (optional)</label>' in page
+    assert 'name="contact_time" value="after 6 pm">' in page and 'type="hidden" name="contact_time"' not in page
