@@ -255,7 +255,7 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
       h("p", {}, erased ? customer.name : h("a", { href: `#/customers/${encodeURIComponent(customer.email)}` }, customer.name)),
       h("p", { class: "wrap-anywhere" }, customer.email),
       customer.phone ? h("p", {}, h("a", { href: `tel:${customer.phone}` }, customer.phone)) : "",
-      ticket.order_id ? h("p", {}, `Order ${ticket.order_id}`) : "",
+      ...ticket.details.map((d) => h("p", { class: "wrap-anywhere" }, `${d.label}: ${d.value}`)),
       h("h2", {}, "SLA"), slaList(ticket),
       h("h2", {}, "Rating"), rating(ticket.feedback),
       h("h2", {}, "Goodwill offers"), offers(ticket.offers),

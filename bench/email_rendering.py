@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 _TIMER = "t = time.perf_counter()\n{step}\nprint((time.perf_counter() - t) * 1000)\n"
 _FACTS = (
     "emails.AcknowledgementFacts(brand='Shop', reference='CL-7K3M9QX2', name='Ann Lee', email='ann@example.com',"
-    " message='Where is my parcel?', subject='Parcel', order_id=None, callback_phone=None, callback_window=None,"
+    " message='Where is my parcel?', subject='Parcel', details=emails.Details(), callback_phone=None,"
+    " callback_window=None,"
     " first_response_due=datetime(2026, 11, 25, 9, tzinfo=timezone.utc), timezone='Europe/Berlin',"
     " locale='de-DE')"
 )
@@ -42,6 +43,7 @@ def _sample() -> list[float]:
 
 
 def _warm_render_ms(renders: int = 200) -> float:
+    from chalicelib.domain.inquiry import Details
     from chalicelib.views.emails import AcknowledgementFacts, acknowledgement
 
     due = datetime(2026, 11, 25, 9, tzinfo=UTC)
@@ -55,7 +57,7 @@ def _warm_render_ms(renders: int = 200) -> float:
                 email="ann@example.com",
                 message="Hello",
                 subject=None,
-                order_id=None,
+                details=Details(),
                 callback_phone=None,
                 callback_window=None,
                 first_response_due=due,

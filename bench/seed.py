@@ -124,7 +124,7 @@ class _Play:
     def _intake(self):
         from chalicelib.domain import ticket as tickets
         from chalicelib.domain.identifiers import new_reference, new_ticket_id
-        from chalicelib.domain.inquiry import Callback, Inquiry
+        from chalicelib.domain.inquiry import Callback, Details, Inquiry
         from chalicelib.domain.priority import assign_priority
         from local.stories import FIRST_NAMES, ITEMS, LAST_NAMES, STORIES, slug
 
@@ -146,9 +146,8 @@ class _Play:
             subject=story.subject.format(**values),
             channel=channel,
             category=story.category,
-            order_id=values["order"],
-            phone=phone,
             callback=callback,
+            details=Details({"order_id": values["order"], "phone": phone}),
         )
         priority = assign_priority(inquiry, self.settings.priority_rules, self.settings.vip_customers)
         change = tickets.open_ticket(
@@ -157,15 +156,7 @@ class _Play:
             now=self.created,
             rules=self.rules,
             priority=priority,
-            name=inquiry.name,
-            email=inquiry.email,
-            message=inquiry.message,
-            channel=channel,
-            subject=inquiry.subject,
-            category=inquiry.category,
-            phone=phone,
-            order_id=inquiry.order_id,
-            callback={"phone": callback.phone, "window": callback.window} if callback else None,
+            inquiry=inquiry,
         )
         if rng.random() < ASSIGNED:  # automatic assignment, once the consumer sees the ticket
             self._then(self.created + timedelta(minutes=rng.uniform(0.2, 3)), tickets.assign, agent=rng.choice(AGENTS))

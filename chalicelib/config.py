@@ -17,8 +17,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .domain.inquiry import CHANNELS
 from .domain.priority import Rule
-from .domain.ticket import CHANNELS, EVENT_TYPES, PRIORITIES, Rules
+from .domain.ticket import EVENT_TYPES, PRIORITIES, Rules
 from .domain.webhooks import DEFAULT_TIMEOUT_SECONDS, Endpoint, url_problem
 from .log import logger
 

@@ -3,10 +3,11 @@ operations written in infra/openapi.yaml and the JSON Schemas in
 chalicelib/schemas/ (the files the app validates with, so the document cannot
 disagree with the validation).
 
-`python -m infra.openapi` writes docs/openapi.json (every stage), its copy
-chalicelib/api/openapi.json (packaged with the functions: AWS stages serve it
-as GET /openapi.json) and docs/openapi-local.json (plus the local stage's dev
-routes);
+`python -m infra.openapi` writes chalicelib/schemas/inquiry.schema.json
+(generated from the inquiry's field definition, chalicelib/domain/inquiry.py),
+docs/openapi.json (every stage), its copy chalicelib/api/openapi.json
+(packaged with the functions: AWS stages serve it as GET /openapi.json) and
+docs/openapi-local.json (plus the local stage's dev routes);
 tests/unit/test_openapi.py fails when any of them drifts from the code or when
 a route has no entry in infra/openapi.yaml.
 """
@@ -32,11 +33,12 @@ TAGS = {"public": "public", "operators": "operators", "local": LOCAL_ONLY}  # ac
 def component(name: str) -> dict:
     """A schema file as a component. OpenAPI 3.1 speaks JSON Schema 2020-12, so
     only the file's identity goes: `$id` would rebase `$ref`s and make tools
-    look the schema up by URL, `$schema` is the document's default dialect."""
+    look the schema up by URL, `$schema` is the document's default dialect;
+    `$comment` speaks to whoever edits the file."""
     document = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
     if "$defs" in document:  # its "#/$defs/..." refs would point at the OpenAPI document's root
         raise ValueError(f"{name}.schema.json has $defs: rewrite its refs before documenting it")
-    return {k: v for k, v in document.items() if k not in ("$schema", "$id")}
+    return {k: v for k, v in document.items() if k not in ("$schema", "$id", "$comment")}
 
 
 def ref(name: str) -> dict:
@@ -291,11 +293,30 @@ def render(document: dict) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def inquiry_schema() -> str:
+    """schemas/inquiry.schema.json as the inquiry's field definition generates
+    it: a field a line, so adding one adds a line."""
+    from chalicelib.domain.inquiry import schema
+
+    def line(value) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    document = schema()
+    properties = document.pop("properties")
+    head = [f"  {line(key)}: {line(value)}," for key, value in document.items()]
+    fields = ",\n".join(f"    {line(name)}: {line(rule)}" for name, rule in properties.items())
+    return "{\n" + "\n".join(head) + '\n  "properties": {\n' + fields + "\n  }\n}\n"
+
+
 if __name__ == "__main__":
     from chalicelib.api.description import PACKAGED
 
+    (SCHEMAS / "inquiry.schema.json").write_text(inquiry_schema())  # first: the documents include it
     public_document = render(build())
     (DOCS / "openapi.json").write_text(public_document)
     PACKAGED.write_text(public_document)
     (DOCS / "openapi-local.json").write_text(render(build(include_dev=True)))
-    print("wrote docs/openapi.json, chalicelib/api/openapi.json and docs/openapi-local.json")
+    print(
+        "wrote chalicelib/schemas/inquiry.schema.json, docs/openapi.json, chalicelib/api/openapi.json "
+        "and docs/openapi-local.json"
+    )

@@ -106,10 +106,7 @@ class TicketTable(Model):
     preview = UnicodeAttribute(attr_name="pv", null=True)
     customer_email = UnicodeAttribute(attr_name="ce", null=True)
     customer_name = UnicodeAttribute(attr_name="cn", null=True)
-    phone = UnicodeAttribute(attr_name="ph", null=True)
-    order_id = UnicodeAttribute(attr_name="oid", null=True)
-    locale = UnicodeAttribute(attr_name="loc", null=True)
-    timezone = UnicodeAttribute(attr_name="tz", null=True)
+    details = JSONAttribute(attr_name="dt", null=True)  # the customer's optional details, by field name
     callback = JSONAttribute(attr_name="cb", null=True)
     assignee = UnicodeAttribute(attr_name="a", null=True)
     tags = UnicodeSetAttribute(attr_name="tg", null=True)
@@ -127,6 +124,12 @@ class TicketTable(Model):
     offer_days: ListAttribute[str] = ListAttribute(attr_name="od", null=True)
     linked_to = UnicodeAttribute(attr_name="lnk", null=True)
     version = NumberAttribute(attr_name="v", null=True)
+    # Details as tickets written before `details` hold them: read, never written
+    # (the store moves them into `details` when it next writes the ticket).
+    old_phone = UnicodeAttribute(attr_name="ph", null=True)
+    old_order_id = UnicodeAttribute(attr_name="oid", null=True)
+    old_locale = UnicodeAttribute(attr_name="loc", null=True)
+    old_timezone = UnicodeAttribute(attr_name="tz", null=True)
     # Index keys, derived from the ticket by the store.
     g_all = UnicodeAttribute(null=True)
     g_cust = UnicodeAttribute(null=True)

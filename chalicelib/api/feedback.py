@@ -52,9 +52,8 @@ def page(request, token: str) -> Response:
     except CarelineError as error:
         return _refusal(request, error)
     clicked = (request.query_params or {}).get("score")
-    return _html(
-        200, rating_page(resolve(ticket.locale, services.settings.locale), ticket.reference, ticket.feedback, clicked)
-    )
+    lang = resolve(ticket.details["locale"], services.settings.locale)
+    return _html(200, rating_page(lang, ticket.reference, ticket.feedback, clicked))
 
 
 @endpoint(cors=_cors)
@@ -70,7 +69,7 @@ def record(request, token: str) -> Response:
         if not html:
             raise
         return _refusal(request, error)
-    lang = resolve(ticket.locale, services.settings.locale)
+    lang = resolve(ticket.details["locale"], services.settings.locale)
     fields = parse_body(request.raw_body or b"", header(request, "content-type") or "application/json")
     try:
         rating = parse_rating(fields)

@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 
 from .errors import FieldError, InvalidInput
+from .inquiry import DETAILS
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
-KNOWN = ("first_name", "name", "reference", "order_id", "operator_name", "brand")
+# The ticket's own, then the customer's details that macros may use (domain/inquiry.py).
+KNOWN = ("first_name", "name", "reference", *(f.name for f in DETAILS if f.placeholder), "operator_name", "brand")
 
 
 def placeholders(text: str) -> list[str]:

@@ -1,5 +1,5 @@
-"""A ticket's life in one place: the vocabulary (statuses, priorities,
-channels), the ticket's state, every transition, and what each transition
+"""A ticket's life in one place: the vocabulary (statuses, priorities; the
+channels are the inquiry's, domain/inquiry.py), the ticket's state, every transition, and what each transition
 causes. Pure: no I/O, no clock of its own.
 
 Every transition returns a `Change`: the ticket after it, the one thread entry
@@ -19,6 +19,7 @@ from typing import Any
 
 from . import feedback, sla
 from .errors import Gone
+from .inquiry import Details, Inquiry
 from .metrics import TicketFacts, day, difference
 
 STATUSES = ("new", "open", "pending", "resolved", "closed")
@@ -30,7 +31,6 @@ PRIORITIES = ("low", "normal", "high", "urgent")  # ascending urgency
 # status added here leaves every default listing, its indexes and its counts
 # (domain/listing.py and the store read only this rule).
 HIDDEN_STATUSES: frozenset[str] = frozenset()
-CHANNELS = ("web", "email", "chat", "phone", "social")
 # Outgoing events (docs/events.md, schemas/event.schema.json): what changes publish.
 EVENT_TYPES = (
     "ticket.created",
@@ -94,10 +94,7 @@ class Ticket:
     subject: str | None = None
     preview: str | None = None
     category: str | None = None
-    phone: str | None = None
-    order_id: str | None = None
-    locale: str | None = None
-    timezone: str | None = None
+    details: Details = field(default_factory=Details)  # the customer's optional details (domain/inquiry.py)
     callback: Mapping[str, Any] | None = None  # {"phone", "window"?, "status": requested | done, "done_at"?}
     assignee: str | None = None
     tags: frozenset[str] = frozenset()
@@ -249,38 +246,27 @@ def open_ticket(
     now: datetime,
     rules: Rules,
     priority: str,
-    name: str,
-    email: str,
-    message: str,
-    channel: str,
-    subject: str | None = None,
-    category: str | None = None,
-    phone: str | None = None,
-    order_id: str | None = None,
-    locale: str | None = None,
-    timezone: str | None = None,
-    callback: Mapping[str, Any] | None = None,
+    inquiry: Inquiry,
     message_id: str | None = None,
     linked_to: str | None = None,
     attachments: tuple[Mapping[str, Any], ...] = (),
 ) -> Change:
+    subject, channel, asked = inquiry.subject, inquiry.channel, inquiry.callback
+    callback = {k: v for k, v in (("phone", asked.phone), ("window", asked.window)) if v} if asked else None
     ticket = Ticket(
         id=ticket_id,
         reference=reference,
         status="new",
         priority=priority,
         channel=channel,
-        customer_email=email.lower(),
-        customer_name=name,
+        customer_email=inquiry.email.lower(),
+        customer_name=inquiry.name,
         created_at=now,
         updated_at=now,
         subject=subject,
-        preview=_preview(message),
-        category=category,
-        phone=phone,
-        order_id=order_id,
-        locale=locale,
-        timezone=timezone,
+        preview=_preview(inquiry.message),
+        category=inquiry.category,
+        details=inquiry.details,
         callback=dict(callback, status="requested") if callback else None,
         clocks=sla.on_intake(now, rules.sla, priority),
         customer_messages=1,
@@ -295,9 +281,8 @@ def open_ticket(
         "first_response_due": promised.isoformat() if promised else None,  # what the acknowledgement promises
         "attachments": [dict(a) for a in attachments] or None,
     }
-    entry = Entry(
-        "message", "created", CUSTOMER.label, body=message, direction="in", data={k: v for k, v in data.items() if v}
-    )
+    data = {k: v for k, v in data.items() if v}
+    entry = Entry("message", "created", CUSTOMER.label, body=inquiry.message, direction="in", data=data)
     return _conclude(
         None,
         ticket,
@@ -587,10 +572,7 @@ def erase(
         customer_email=alias,
         subject=ERASED if ticket.subject else None,
         preview=None,
-        phone=None,
-        order_id=None,
-        locale=None,
-        timezone=None,
+        details=ticket.details.scrubbed(),
         callback=None,
         feedback=feedback,
     )

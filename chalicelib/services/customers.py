@@ -51,9 +51,9 @@ class CustomerService:
             newest = history[0]
             contact = {
                 "name": newest.customer_name,
-                "phone": newest.phone,
-                "locale": newest.locale,
-                "timezone": newest.timezone,
+                "phone": newest.details["phone"],
+                "locale": newest.details["locale"],
+                "timezone": newest.details["timezone"],
                 "first_seen": iso(history[-1].created_at),
                 "last_seen": iso(newest.created_at),
             }

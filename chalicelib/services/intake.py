@@ -82,21 +82,7 @@ class IntakeService:
                 now=now,
                 rules=self._settings.ticket_rules,
                 priority=priority,
-                name=inquiry.name,
-                email=inquiry.email,
-                message=inquiry.message,
-                channel=inquiry.channel,
-                subject=inquiry.subject,
-                category=inquiry.category,
-                phone=inquiry.phone,
-                order_id=inquiry.order_id,
-                locale=inquiry.locale,
-                timezone=inquiry.timezone,
-                callback={
-                    k: v for k, v in (("phone", inquiry.callback.phone), ("window", inquiry.callback.window)) if v
-                }
-                if inquiry.callback
-                else None,
+                inquiry=inquiry,
                 message_id=message_id,
                 linked_to=linked_to,
                 attachments=attachments,

@@ -15,6 +15,7 @@ from ..clock import Clock
 from ..config import Settings
 from ..domain import ticket as tickets
 from ..domain.errors import FieldError, InvalidInput, NotFound
+from ..domain.inquiry import DETAILS
 from ..domain.macros import first_name, render
 from ..domain.ticket import Actor, Ticket
 from ..domain.validation import check, one_of
@@ -115,10 +116,9 @@ class TicketService:
                 "first_name": first_name(ticket.customer_name),
                 "name": ticket.customer_name,
                 "reference": ticket.reference,
-                "order_id": ticket.order_id,
                 "brand": self._settings.brand,
                 "operator_name": operator_name,
-            }
+            } | {f.name: ticket.details[f.name] for f in DETAILS if f.placeholder}
             text = render(template, values, source)
             return tickets.reply(
                 ticket,

@@ -66,13 +66,13 @@ def _acknowledgement(o: Occasion) -> Email:
             email=ticket.customer_email,
             message=o.entry.entry.body or "",
             subject=ticket.subject,
-            order_id=ticket.order_id,
+            details=ticket.details,
             callback_phone=callback.get("phone"),
             callback_window=callback.get("window"),
             first_response_due=datetime.fromisoformat(o.data["first_response_due"]),
-            timezone=ticket.timezone or o.settings.timezone,
+            timezone=ticket.details["timezone"] or o.settings.timezone,
             refused_attachments=refused(o.entry),
-            locale=ticket.locale,
+            locale=ticket.details["locale"],
             shop_locale=o.settings.locale,
         )
     )
@@ -94,7 +94,7 @@ def _letter(o: Occasion) -> emails.ReplyFacts:
         thread_ids=thread_ids(o.collection, o.entry.sk),
         offer=o.data.get("offer"),
         refused_attachments=refused_since(o.collection, o.entry.sk),
-        locale=ticket.locale,
+        locale=ticket.details["locale"],
         shop_locale=o.settings.locale,
     )
 
@@ -119,7 +119,7 @@ def _follow_up(o: Occasion) -> Email:
             subject=ticket.subject,
             feedback_url=f"{s.public_url}/feedback/{token}",
             thread_ids=thread_ids(o.collection, o.entry.sk),
-            locale=ticket.locale,
+            locale=ticket.details["locale"],
             shop_locale=s.locale,
         )
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..clock import iso
 from ..domain.inbound import MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES
+from ..domain.inquiry import Details
 from .i18n import DEFAULT_LOCALE, Language, catalogue, languages, resolve
 from .render import render
 
@@ -88,7 +89,7 @@ class AcknowledgementFacts:
     email: str
     message: str
     subject: str | None
-    order_id: str | None
+    details: Details  # those its fields mark `acknowledged` are quoted
     callback_phone: str | None
     callback_window: str | None
     first_response_due: datetime
@@ -106,8 +107,7 @@ def acknowledgement(facts: AcknowledgementFacts) -> Email:
     details = [(lang.t("label_reference"), facts.reference)]
     if facts.subject:
         details.append((lang.t("label_subject"), facts.subject))
-    if facts.order_id:
-        details.append((lang.t("label_order"), facts.order_id))
+    details += [(lang.t(f.label), value) for f, value in facts.details.given(lambda f: f.acknowledged)]
     if facts.callback_phone:
         window = f" ({facts.callback_window})" if facts.callback_window else ""
         details.append((lang.t("label_callback"), facts.callback_phone + window))

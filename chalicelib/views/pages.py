@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 
 from ..domain.errors import FieldError
+from ..domain.inquiry import DETAILS
+from .i18n import resolve
 from .render import render, trusted
 
 PAGE_CSS = (
@@ -35,17 +38,24 @@ _FORM_FIELDS = (
     ("order_id", "Order number (if any)", "text", ""),
     ("message", "How can we help?", "textarea", ""),
     ("callback[phone]", "Call me back at (optional)", "tel", "tel"),
+    ("contact_time", "When is best to reach you? (optional)", "text", ""),
 )
 # Further contract fields: kept as hidden inputs, or shown when they have a problem.
 _MORE_FIELDS = (
-    ("phone", "Phone", "tel"),
     ("callback[window]", "When to call you", "text"),
     ("category", "Topic", "text"),
     ("channel", "Channel", "text"),
-    ("locale", "Language", "text"),
-    ("timezone", "Time zone", "text"),
 )
 _REQUIRED = {"name", "email", "message"}
+
+
+@cache
+def _more_fields() -> tuple[tuple[str, str, str], ...]:
+    """_MORE_FIELDS, then the customer's details (domain/inquiry.py) the form does not show, under their labels."""
+    shown = {name for name, *_ in _FORM_FIELDS}
+    english = resolve(None)
+    details = [(f.name, english.t(f.label) if f.label else f.name, f.input) for f in DETAILS if f.name not in shown]
+    return _MORE_FIELDS + tuple(details)
 
 
 def readable(moment: datetime, timezone: str) -> str:
@@ -93,7 +103,7 @@ def form_page(
     by_field: dict[str, list[str]] = {}
     for error in errors:
         by_field.setdefault(_form_name(error.field), []).append(error.message)
-    labels = {name: label for name, label, *_ in _FORM_FIELDS + _MORE_FIELDS}
+    labels = {name: label for name, label, *_ in _FORM_FIELDS + _more_fields()}
     order = list(labels)  # the form's order, then whatever concerns no field of it
     # Each problem links to its field; one that concerns no field of the form names what it concerns.
     problems: list[dict[str, str | None]] = [
@@ -109,7 +119,7 @@ def form_page(
         _control(name, label, kind, autocomplete, _value(fields, name), by_field.get(name, []))
         for name, label, kind, autocomplete in _FORM_FIELDS
     ]
-    for name, label, kind in _MORE_FIELDS:
+    for name, label, kind in _more_fields():
         value = _value(fields, name)
         if name in by_field:
             controls.append(

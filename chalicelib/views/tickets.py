@@ -15,8 +15,10 @@ from ..clock import iso
 from ..config import Settings
 from ..domain import listing
 from ..domain import ticket as tickets
+from ..domain.inquiry import DETAILS
 from ..domain.ticket import Ticket
 from . import story
+from .i18n import resolve
 
 STALE_SENDING = timedelta(minutes=10)  # a send this old without an outcome never finished
 
@@ -75,15 +77,16 @@ def ticket_view(
     """The whole ticket; `names` are the operators' display names (else
     made from their addresses) for the events told in words."""
     ticket = collection.ticket
+    shown, english = [f for f in DETAILS if f.operators], resolve(None)  # the admin page speaks English
     view = summary(ticket, now) | {
-        "customer": {
-            "name": ticket.customer_name,
-            "email": ticket.customer_email,
-            "phone": ticket.phone,
-            "locale": ticket.locale,
-            "timezone": ticket.timezone,
-        },
-        "order_id": ticket.order_id,
+        "customer": {"name": ticket.customer_name, "email": ticket.customer_email}
+        | {f.name: ticket.details[f.name] for f in shown if f.contact},
+        **{f.name: ticket.details[f.name] for f in shown if not f.contact},
+        # The same, labelled, for a page to list (contact data is the customer's).
+        "details": [
+            {"field": f.name, "label": english.t(f.label), "value": value}
+            for f, value in ticket.details.given(lambda f: f.operators and not f.contact)
+        ],
         "first_responded_at": _iso(ticket.first_responded_at),
         "resolved_at": _iso(ticket.resolved_at),
         "messages": [],

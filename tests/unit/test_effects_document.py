@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from chalicelib.adapters.store.items import effects_document, effects_of
 from chalicelib.domain import ticket as tickets
+from chalicelib.domain.inquiry import Inquiry
 from chalicelib.domain.ticket import Actor, Effects, Mail, Published, Schedule
 
 OPERATOR = Actor("operator", "kim@shop.example")
@@ -21,10 +22,7 @@ def changes(settings, now):
         now=now,
         rules=rules,
         priority="normal",
-        name="Ann Lee",
-        email="ann@example.com",
-        message="Where is my parcel?",
-        channel="web",
+        inquiry=Inquiry(name="Ann Lee", email="ann@example.com", message="Where is my parcel?", channel="web"),
     )
     resolved = tickets.reply(
         opened.after, actor=OPERATOR, text="On its way.", now=now + timedelta(hours=1), rules=rules, resolve=True

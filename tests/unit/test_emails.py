@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.domain.inquiry import Details
 from chalicelib.domain.sla import warning_still_useful
 from chalicelib.views.emails import AcknowledgementFacts, acknowledgement
 
@@ -18,7 +19,7 @@ def facts(**changes):
         email="ann@example.com",
         message="Where is my parcel?\nOrder placed Monday.",
         subject="Parcel",
-        order_id="A-1001",
+        details=Details({"order_id": "A-1001"}),
         callback_phone=None,
         callback_window=None,
         first_response_due=DUE,

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from chalicelib.adapters.mime import to_mime
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.inquiry import validate_inquiry
+from chalicelib.domain.inquiry import Inquiry, validate_inquiry
 from chalicelib.views.emails import AcknowledgementFacts, acknowledgement
 
 HEADERS = {"From", "To", "Reply-To", "Subject", "Date", "Message-ID", "Auto-Submitted", "MIME-Version", "Content-Type"}
@@ -72,7 +72,7 @@ def test_no_field_reaches_a_header_it_could_break(name, subject, order_id, windo
             email=inquiry.email,
             message=inquiry.message,
             subject=inquiry.subject,
-            order_id=inquiry.order_id,
+            details=inquiry.details,
             callback_phone=inquiry.callback.phone,
             callback_window=inquiry.callback.window,
             first_response_due=datetime(2026, 11, 25, 9, tzinfo=UTC),
@@ -179,11 +179,9 @@ def composed_emails() -> list[dict]:
                 now=now,
                 rules=settings.ticket_rules,
                 priority="normal",
-                name=text,
-                email="ann@example.com",
-                message=f"Where is my parcel? {text}",
-                channel="web",
-                subject=subject,
+                inquiry=Inquiry(
+                    name=text, email="ann@example.com", message=f"Where is my parcel? {text}", subject=subject
+                ),
             )
             ticket = opened.after
             due = (now + timedelta(hours=8)).isoformat()

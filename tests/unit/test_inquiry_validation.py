@@ -68,7 +68,7 @@ def test_invalid_addresses_are_rejected(address):
 
 def test_empty_optional_form_fields_count_as_absent():
     inquiry = validate_inquiry(VALID | {"subject": "", "category": " ", "phone": ""}, CATEGORIES)
-    assert inquiry.subject is None and inquiry.category is None and inquiry.phone is None
+    assert inquiry.subject is None and inquiry.category is None and inquiry.details["phone"] is None
 
 
 def test_callback_needs_a_phone_and_may_borrow_the_top_level_one():
@@ -205,7 +205,9 @@ def test_timezone_must_be_a_known_iana_zone(value):
 
 
 def test_a_known_timezone_is_kept():
-    assert validate_inquiry(VALID | {"timezone": "America/New_York"}, CATEGORIES).timezone == "America/New_York"
+    assert (
+        validate_inquiry(VALID | {"timezone": "America/New_York"}, CATEGORIES).details["timezone"] == "America/New_York"
+    )
 
 
 def test_an_empty_callback_from_a_plain_form_is_absent():

@@ -39,9 +39,9 @@ class CustomerStore:
             Customer.first_seen.set(Customer.first_seen | ticket.created_at),
         ]
         for attribute, value in (
-            (Customer.phone, ticket.phone),
-            (Customer.locale, ticket.locale),
-            (Customer.timezone, ticket.timezone),
+            (Customer.phone, ticket.details["phone"]),
+            (Customer.locale, ticket.details["locale"]),
+            (Customer.timezone, ticket.details["timezone"]),
         ):
             if value:
                 actions.append(attribute.set(value))

@@ -14,6 +14,7 @@ from typing import Any
 
 from ...clock import iso, parse_iso
 from ...domain import sla
+from ...domain.inquiry import Details
 from ...domain.listing import due_key, most_urgent
 from ...domain.ticket import Change, Effects, Entry, Mail, Published, Rules, Schedule, Ticket, listed_statuses, wake_of
 from ..tables import SHARDS, TICKET_SK, TicketTable
@@ -78,10 +79,7 @@ def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
         preview=ticket.preview,
         customer_email=ticket.customer_email,
         customer_name=ticket.customer_name,
-        phone=ticket.phone,
-        order_id=ticket.order_id,
-        locale=ticket.locale,
-        timezone=ticket.timezone,
+        details=dict(ticket.details.values) or None,
         callback=dict(ticket.callback) if ticket.callback else None,
         assignee=ticket.assignee,
         tags=set(ticket.tags) or None,
@@ -127,10 +125,7 @@ def to_ticket(item: TicketTable) -> Ticket:
         subject=item.subject,
         preview=item.preview,
         category=item.category,
-        phone=item.phone,
-        order_id=item.order_id,
-        locale=item.locale,
-        timezone=item.timezone,
+        details=details_of(item),
         callback=item.callback,
         assignee=item.assignee,
         tags=frozenset(item.tags or ()),
@@ -147,6 +142,18 @@ def to_ticket(item: TicketTable) -> Ticket:
         linked_to=item.linked_to,
         version=int(item.version or 0),
     )
+
+
+def details_of(item: TicketTable) -> Details:
+    """The ticket's details: its `details` map, and those a ticket written
+    before the map keeps as attributes of their own."""
+    written_before = {
+        "phone": item.old_phone,
+        "order_id": item.old_order_id,
+        "locale": item.old_locale,
+        "timezone": item.old_timezone,
+    }
+    return Details(written_before | (item.details or {}))
 
 
 # An entry whose effects are not all done carries the redo marker: its place
