@@ -30,6 +30,8 @@ class Email(Protocol):
     def html(self) -> str: ...
     @property
     def headers(self) -> dict[str, str]: ...
+    @property
+    def cc(self) -> Sequence[Address]: ...
 
 
 class MailerError(Exception):
@@ -59,6 +61,8 @@ def to_mime(
     message = EmailMessage(policy=SMTP)
     message["From"] = Address(sender_name, addr_spec=sender)
     message["To"] = Address(email.to_name, addr_spec=email.to_address)
+    if email.cc:
+        message["Cc"] = tuple(email.cc)  # Address objects: the header registry writes and checks them
     message["Reply-To"] = reply_to
     message["Subject"] = email.subject
     message["Date"] = format_datetime(date)
@@ -111,7 +115,8 @@ class SesMailer:
         try:
             answer = client("sesv2").send_email(
                 FromEmailAddress=self._sender,
-                Destination={"ToAddresses": [email.to_address]},
+                Destination={"ToAddresses": [email.to_address]}
+                | ({"CcAddresses": [a.addr_spec for a in email.cc]} if email.cc else {}),
                 Content={"Raw": {"Data": raw}},
                 **({"ConfigurationSetName": self._configuration_set} if self._configuration_set else {}),
             )

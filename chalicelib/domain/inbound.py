@@ -18,6 +18,8 @@ from email.policy import default
 from email.utils import getaddresses
 from html import unescape
 
+from .formats import is_email
+
 REFERENCE = re.compile(r"\[(CL-[0-9A-HJKMNP-TV-Z]{6,10})\]")
 _AUTO_SUBJECT = re.compile(
     r"^(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheit|undeliverable|"
@@ -134,6 +136,7 @@ class InboundMail:
     attachments: tuple[Attachment, ...] = ()
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()  # addresses the sender copied (never ours, nor the sender's own): the ticket's followers
 
 
 def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
@@ -155,6 +158,7 @@ def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
         attachments=screen(_attachments(message)),
         in_reply_to=in_reply_to[0] if in_reply_to else None,
         references=tuple(_MESSAGE_ID.findall(_header(message, "References") or "")),
+        cc=copied(message, address, own_addresses),
     )
 
 
@@ -164,6 +168,20 @@ def _header(message: MIMEPart, name: str) -> str | None:
     except (IndexError, ValueError):  # a header too broken for the parser is no header
         return None
     return str(value).strip() if value else None
+
+
+def copied(message: MIMEPart, sender: str, own_addresses: Iterable[str]) -> tuple[str, ...]:
+    """The Cc header's addresses, lower case, each once, in order: only valid
+    ones, never our own (the support address is Cc'd often) nor the sender's."""
+    skip = {mailbox(a) for _, a in getaddresses(list(own_addresses)) if a} | {mailbox(sender)}
+    found: list[str] = []
+    # The raw value: one broken address makes the header registry refuse the whole header.
+    raw = [str(value) for name, value in message.raw_items() if name.lower() == "cc"]
+    for _, address in getaddresses(raw):
+        address = address.strip().lower()
+        if is_email(address) and mailbox(address) not in skip and address not in found:
+            found.append(address)
+    return tuple(found)
 
 
 def mailbox(address: str) -> str:

@@ -121,9 +121,15 @@ def test_a_change_that_changes_nothing_answers_the_ticket_as_it_is(client, servi
     assert same.json_body["messages"][0]["body"] == "Where is my parcel?"
 
 
-def test_a_ticket_changed_before_every_attempt_is_412_after_the_last_with_the_version_now(
+def test_a_ticket_changed_before_every_attempt_is_busy_503_never_412_without_if_match(
     client, services, new_ticket, operator, monkeypatch
 ):
+    """Issue 24, finding 10: a caller who sent no If-Match never hears 412.
+    Against a ticket changed between each of its reads and writes, it tries
+    for the writer's budget, then the ticket is busy: 503 with Retry-After,
+    nothing stored."""
+    from chalicelib.services.writer import CONTENDED_BUDGET
+
     ticket = new_ticket()
     commit, bob = services.store.commit, Actor("operator", "bob@shop.example")
 
@@ -134,9 +140,11 @@ def test_a_ticket_changed_before_every_attempt_is_412_after_the_last_with_the_ve
         return commit(change, **kwargs)
 
     monkeypatch.setattr(services.store, "commit", contended)
+    started = services.clock.now()
     answer = client.http.request(
         "PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps({"priority": "low"})
     )
     view = services.tickets.get(ticket["id"])
-    assert (answer.status_code, answer.headers["ETag"]) == (412, f'"{view["version"]}"')
-    assert view["version"] == 1 + 8 and view["priority"] == "normal"  # eight tries, none of them hers
+    assert (answer.status_code, answer.headers["Retry-After"]) == (503, "1")
+    assert view["priority"] == "normal" and view["version"] > 2  # many tries, none of them hers
+    assert services.clock.now() - started >= CONTENDED_BUDGET
