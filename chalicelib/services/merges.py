@@ -116,10 +116,10 @@ class Merges:
             raise Conflict(f"{ticket.reference} was merged into another ticket: split there", field="ticket_id")
         visible = list(collection.everything())
         found = _message(visible, body["message"], ticket.id)
-        if found is None:
-            moved = next((s for h in collection.family() for s in h.entries if s.sk == body["message"]), None)
-            if moved is not None and moved.moved_to is not None:
-                return self._finish_split(ticket, collection.ticket.id, moved, moved.moved_to, actor)
+        if found is None:  # split off already (the same split again): finish it, answer the same ticket
+            moved = next(((h, e) for h in collection.family() for e in h.entries if e.sk == body["message"]), None)
+            if moved is not None and moved[1].moved_to is not None:
+                return self._finish_split(ticket, moved[0].ticket.id, moved[1], moved[1].moved_to, actor)
             raise InvalidInput([FieldError("message", "is not a message of this ticket")])
         holder, stored = found
         entry = stored.entry

@@ -3,12 +3,10 @@ replies, presence), merge and split, followers in Cc, tickets operators
 open, and the note on a customer."""
 
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pytest
-
+from chalicelib.domain.errors import ServiceUnavailable
 from chalicelib.domain.ticket import Actor
 from chalicelib.domain.validation import validator
 from tests.mails import mail, raw
@@ -30,23 +28,13 @@ def view(client, operator, ticket_id):
     return client.http.get(f"/tickets/{ticket_id}", headers=operator()).json_body
 
 
+def outage(*args, **kwargs):
+    """The second half of a two-ticket change, as when DynamoDB stops answering in between."""
+    raise ServiceUnavailable("DynamoDB did not answer")
+
+
 def replies_to(mailbox, reference):
     return [m for m in mailbox() if f"[{reference}]" in m["subject"] and m["subject"].startswith("Re:")]
-
-
-@pytest.fixture
-def isolated_requests(monkeypatch):
-    """Each AWS request atomic, as DynamoDB's are (moto's transactions are
-    not thread-safe); our code still interleaves between requests."""
-    from botocore.client import BaseClient
-
-    lock, make_call = threading.Lock(), BaseClient._make_api_call
-
-    def one_at_a_time(self, operation, params):
-        with lock:
-            return make_call(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", one_at_a_time)
 
 
 # No double replies
@@ -236,14 +224,8 @@ def test_a_merge_that_stops_half_way_is_finished_by_the_stream(
 ):
     """The target took the source in, then the source's change failed: no
     message is lost meanwhile, and the target's entry has it finished."""
-    from chalicelib.domain.errors import ServiceUnavailable
-
     target, source = _merged_pair(client, operator, new_ticket, clock)
     close_into = services.merges._close_into
-
-    def outage(*args, **kwargs):
-        raise ServiceUnavailable("DynamoDB did not answer")
-
     monkeypatch.setattr(services.merges, "_close_into", outage)
     failed = call(client, "POST", f"/tickets/{source['id']}/merge", operator(), {"into": target["id"]})
     assert failed.status_code == 503
@@ -478,17 +460,11 @@ def test_one_ticket_merged_into_two_at_once_goes_to_one_only(client, services, n
 def test_a_split_that_stops_half_way_is_finished_by_the_stream(
     client, operator, new_ticket, clock, services, monkeypatch, settle
 ):
-    from chalicelib.domain.errors import ServiceUnavailable
-
     ticket = new_ticket(message="Where is my parcel?")
     clock.advance(timedelta(minutes=3))
     inbound(client, raw(subject=f"Re: Parcel [{ticket['reference']}]", body="Also: can I return the mug?"))
     message = view(client, operator, ticket["id"])["messages"][-1]
     move_out = services.merges._move_out
-
-    def outage(*args, **kwargs):
-        raise ServiceUnavailable("DynamoDB did not answer")
-
     monkeypatch.setattr(services.merges, "_move_out", outage)
     failed = call(client, "POST", f"/tickets/{ticket['id']}/split", operator(), {"message": message["id"]})
     assert failed.status_code == 503

@@ -2,11 +2,8 @@
 writing to one ticket at once."""
 
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-
-import pytest
 
 from chalicelib.domain.errors import PreconditionFailed
 from chalicelib.domain.ticket import Actor
@@ -31,22 +28,6 @@ def test_paging_while_tickets_arrive_has_no_gaps_or_duplicates(client, operator,
     assert len(seen) == len(set(seen))  # no duplicates
     assert set(existing) <= set(seen)  # no gaps among what was there when paging began
     assert [i for i in seen if i in existing] == sorted(existing, reverse=True)  # newest first throughout
-
-
-@pytest.fixture
-def isolated_requests(monkeypatch):
-    """Each AWS request atomic, as DynamoDB's are. moto's are not: a failed
-    transaction restores a snapshot of whole tables, erasing what another
-    thread committed meanwhile. Our code still interleaves between requests."""
-    from botocore.client import BaseClient
-
-    lock, call = threading.Lock(), BaseClient._make_api_call
-
-    def one_at_a_time(self, operation, params):
-        with lock:
-            return call(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", one_at_a_time)
 
 
 def test_concurrent_writers_never_lose_a_write(client, services, new_ticket, isolated_requests):
