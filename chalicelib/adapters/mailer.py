@@ -113,6 +113,7 @@ class SesMailer:
         except (ValueError, TypeError) as error:
             raise Unsendable(str(error)) from error
         try:
+            # Destination is the envelope: SES delivers to these addresses, whatever the headers say.
             answer = client("sesv2").send_email(
                 FromEmailAddress=self._sender,
                 Destination={"ToAddresses": [email.to_address]}
