@@ -85,6 +85,12 @@ def list_tickets():
     return operators.list_tickets(app.current_request)
 
 
+@app.route("/tickets", methods=["POST"])
+def open_ticket():
+    """An operator writes to a customer first."""
+    return operators.open_ticket(app.current_request)
+
+
 @app.route("/tickets/{ticket_id}")
 def get_ticket(ticket_id):
     return operators.get_ticket(app.current_request, ticket_id)
@@ -114,6 +120,27 @@ def log_call(ticket_id):
 def preview_reply(ticket_id):
     """The reply as the customer would get it: placeholders filled, nothing sent."""
     return operators.preview_reply(app.current_request, ticket_id)
+
+
+@app.route("/tickets/{ticket_id}/merge", methods=["POST"])
+def merge(ticket_id):
+    return operators.merge(app.current_request, ticket_id)
+
+
+@app.route("/tickets/{ticket_id}/split", methods=["POST"])
+def split(ticket_id):
+    return operators.split(app.current_request, ticket_id)
+
+
+@app.route("/tickets/{ticket_id}/presence", methods=["PUT"])
+def presence(ticket_id):
+    """Who else has the ticket open or is writing to it (the caller is, for a while)."""
+    return operators.presence(app.current_request, ticket_id)
+
+
+@app.route("/tickets/{ticket_id}/presence", methods=["DELETE"])
+def leave(ticket_id):
+    return operators.leave(app.current_request, ticket_id)
 
 
 @app.route("/me")
@@ -154,6 +181,11 @@ def delete_macro(name):
 @app.route("/customers/{email}")
 def get_customer(email):
     return operators.get_customer(app.current_request, email)
+
+
+@app.route("/customers/{email}", methods=["PATCH"])
+def patch_customer(email):
+    return operators.patch_customer(app.current_request, email)
 
 
 @app.route("/customers/{email}/export")

@@ -4,6 +4,7 @@ import { devSignIn, finishHostedSignIn, startHostedSignIn, usesDevSignIn } from 
 import { h } from "./dom.js";
 import { agentsView, macrosView } from "./people.js";
 import { callbacksView, inboxView, moveSelection, openSelected } from "./inbox.js";
+import { outboundView } from "./collab.js";
 import { customerView } from "./customer.js";
 import { metricsView } from "./metrics.js";
 import { ticketView } from "./ticket.js";
@@ -66,6 +67,7 @@ document.getElementById("search-form").addEventListener("submit", (event) => {
 const SCREENS = [
   [/^\/tickets\/(.+)$/, (m, params) => ticketView(main, decodeURIComponent(m[1]), params), "inbox"],
   [/^\/customers\/(.+)$/, (m) => customerView(main, decodeURIComponent(m[1])), "inbox"],
+  [/^\/new$/, (m, params) => outboundView(main, params), "inbox"],
   [/^\/callbacks$/, () => callbacksView(main), "callbacks"],
   [/^\/metrics$/, (m, params) => metricsView(main, params), "metrics"],
   [/^\/agents$/, () => agentsView(main), "agents"],

@@ -2,6 +2,7 @@
 // export and the erasure, behind a confirmation that says what goes.
 import { api, download } from "./api.js";
 import { h, when } from "./dom.js";
+import { customerNote } from "./collab.js";
 import { slaBadge } from "./sla.js";
 import { confirmDialog, flash, isAdmin, problem, navigation, paint } from "./ui.js";
 
@@ -34,6 +35,8 @@ export async function customerView(main, email) {
       h("dt", {}, "Last contact"), h("dd", {}, when(customer.last_seen)),
       h("dt", {}, "Tickets"), h("dd", {}, String(customer.ticket_count)),
       customer.bounced_at ? [h("dt", {}, "Email bounced"), h("dd", { class: "error" }, when(customer.bounced_at))] : ""),
+    customerNote(customer, customer.email),
+    h("p", {}, h("a", { class: "button secondary", href: `#/new?${new URLSearchParams({ email: customer.email })}` }, "Write to this customer")),
     isAdmin() ? h("div", { class: "actions" },
       h("button", { type: "button", id: "export", class: "secondary", onclick: async () => {
         try { await download(`/customers/${encodeURIComponent(customer.email)}/export`, `customer-${customer.email}.json`); flash("Export downloaded."); }

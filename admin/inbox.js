@@ -2,6 +2,7 @@
 // Everything that shapes a listing lives in the URL, so a view can be
 // bookmarked, shared and reloaded.
 import { api } from "./api.js";
+import { mergeSelected } from "./collab.js";
 import { h, short, when } from "./dom.js";
 import { slaBadge } from "./sla.js";
 import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
@@ -62,6 +63,8 @@ function bulkBar(items, picked, agents, reload) {
   const setStatus = h("select", { id: "bulk-status", "aria-label": "Set the status of the selected tickets" },
     h("option", { value: "" }, "Set status…"), STATUSES.filter((s) => s !== "new").map((s) => h("option", { value: s }, s)));
   const apply = h("button", { type: "submit", id: "bulk-apply" }, "Apply");
+  const merge = h("button", { type: "button", id: "bulk-merge", class: "secondary",
+    onclick: () => mergeSelected(items.filter((t) => picked.has(t.id)), reload) }, "Merge…");
   const bar = h("form", { class: "bulk", "aria-label": "Change the selected tickets", onsubmit: async (event) => {
     event.preventDefault();
     const change = {};
@@ -78,7 +81,7 @@ function bulkBar(items, picked, agents, reload) {
       failed.length ? `${failed.length} failed: ${problem(failed[0].reason)}` : ""].filter(Boolean).join(" "),
     stale || failed.length ? "error" : "info");
     await reload();
-  } }, count, assignTo, setStatus, apply);
+  } }, count, assignTo, setStatus, apply, merge);
   picked.changed = () => {
     bar.hidden = picked.size === 0;
     count.textContent = `${picked.size} selected`;
@@ -166,7 +169,9 @@ export async function inboxView(main, params) {
   const searched = page.next_cursor && page.searched_to;
   const empty = params.get("q") ? "No tickets match every word" : "No tickets match";
   paint(main, turn, h("section", { class: "inbox-view" },
-    h("h1", {}, title, count ? h("span", { class: "count" }, ` · ${count}`) : ""), filterControls(params, agents), bar,
+    h("div", { class: "heading-row" }, h("h1", {}, title, count ? h("span", { class: "count" }, ` · ${count}`) : ""),
+      h("a", { class: "button secondary", href: "#/new", id: "write-first" }, "Write to a customer")),
+    filterControls(params, agents), bar,
     items.length ? h("div", { class: "table-wrap" }, h("table", { class: "inbox" },
       h("caption", { class: "visually-hidden" }, `${title}: ${count || `${items.length} shown, more to look through`}`),
       h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "pick-cell" }, pickAll),

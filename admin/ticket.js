@@ -4,6 +4,7 @@
 // the customer, SLA, rating, offers, history and events in words.
 import { api } from "./api.js";
 import { countdown, duration, h, when, words } from "./dom.js";
+import { customerNote, followers, meanwhile, mergePanel, presence, splitButton } from "./collab.js";
 import { attachmentList, replyFiles } from "./files.js";
 import { METRICS, slaBadge } from "./sla.js";
 import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
@@ -31,18 +32,22 @@ function delivery(item) {
   return h("span", { class: `delivery delivery-${d.status}` }, ` · ${text}`);
 }
 
-function threadItem(ticketId, kind, item) {
+function threadItem(ticket, kind, item) {
+  // A merged ticket's message says where it came from.
+  const from = item.reference ? h("span", { class: "from-ticket" }, ` · from ${item.reference}`) : "";
   if (kind === "message" && item.author === "system") {
     return h("article", { class: "msg msg-system" }, h("p", {}, SYSTEM_MAIL[item.kind] || `Careline sent an email (${words(item.kind)})`,
-      " · ", when(item.created_at), delivery(item)));
+      " · ", when(item.created_at), from, delivery(item)));
   }
-  const heading = kind === "message" ? (item.direction === "in" ? `${who(item)} wrote` : `${who(item)} replied`)
+  const writer = item.from ? `${item.from} (following)` : who(item);
+  const heading = kind === "message" ? (item.direction === "in" ? `${writer} wrote` : `${who(item)} replied`)
     : kind === "note" ? `Internal note by ${who(item)}` : `${who(item)} called: ${OUTCOMES[item.outcome] || item.outcome}`;
   const cls = kind === "message" ? `msg msg-${item.direction === "in" ? "customer" : "operator"}` : `msg msg-${kind}`;
   const body = kind === "call" ? item.summary : item.body;
   return h("article", { class: cls }, h("header", {}, h("strong", {}, heading), " · ", when(item.created_at),
-    item.channel && item.direction === "in" ? ` · by ${item.channel}` : "", delivery(item)),
-  body ? h("p", { class: "body" }, body) : "", kind === "message" ? attachmentList(ticketId, item.attachments) : "");
+    item.channel && item.direction === "in" ? ` · by ${item.channel}` : "", from, delivery(item),
+    kind === "message" ? [" ", splitButton(ticket, item)] : ""),
+  body ? h("p", { class: "body" }, body) : "", kind === "message" ? attachmentList(ticket.id, item.attachments) : "");
 }
 
 function slaList(ticket) {
@@ -120,7 +125,8 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
   // Tags
   const newTag = h("input", { id: "new-tag", name: "tag", size: 12, pattern: "[a-z0-9][a-z0-9_\\-]{0,39}", autocomplete: "off",
     "aria-describedby": "tag-hint" });
-  const setTags = async (tags, done) => { if (await patch(ticket, { tags }, done)) again(); };
+  const update = async (change, done) => { if (await patch(ticket, change, done)) again(); };
+  const setTags = (tags, done) => update({ tags }, done);
   const tagBox = h("div", { class: "tag-editor" },
     h("ul", { class: "tags", "aria-label": "Tags" }, ticket.tags.map((tag) => h("li", { class: "tag" }, tag,
       h("button", { type: "button", class: "remove", "aria-label": `Remove tag ${tag}`,
@@ -173,6 +179,7 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
       const shown = await api("POST", `/tickets/${ticket.id}/preview`, body);
       if (seq !== previewSeq) return null;
       preview.replaceChildren(h("p", { class: "subject" }, h("span", { class: "quiet" }, "Subject: "), shown.subject),
+        shown.cc && shown.cc.length ? h("p", { class: "cc" }, h("span", { class: "quiet" }, "Cc: "), shown.cc.join(", ")) : "",
         h("pre", { class: "mail-text" }, shown.text));
       return shown;
     } catch (error) {
@@ -193,6 +200,10 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
   resolve.addEventListener("change", later);
   const files = replyFiles(ticket.id);
   let sending = false; // the reply may wait on uploads for a while: a second press must not send it twice
+  // The reply answers the ticket as this page read it: If-Match. Someone else's
+  // reply (or the customer's message) meanwhile is a 412, and nothing is sent.
+  let read = ticket;
+  const arrived = h("div", { id: "meanwhile-slot" });
   const sendReply = async (event) => {
     event?.preventDefault();
     if (sending) return;
@@ -200,13 +211,22 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
     try {
       if (files.uploading()) flash("Waiting for the files to finish uploading…");
       const attachments = await files.keys();
-      await api("POST", `/tickets/${ticket.id}/replies`, { ...draft(), ...(attachments.length ? { attachments } : {}) });
+      await api("POST", `/tickets/${ticket.id}/replies`, { ...draft(), ...(attachments.length ? { attachments } : {}) },
+        { "If-Match": String(read.version) });
       const sent = attachments.length ? ` with ${attachments.length} file${attachments.length > 1 ? "s" : ""}` : "";
       flash(resolve.checked ? `Reply sent${sent}; ticket resolved.` : `Reply sent${sent}.`);
       again();
     } catch (error) {
-      files.refused(error);
-      flash(problem(error), "error");
+      if (error.status === 412) {
+        const fresh = await api("GET", `/tickets/${encodeURIComponent(ticket.id)}`);
+        arrived.replaceChildren(meanwhile(read, fresh));
+        read = fresh; // sending again answers the ticket as it is now
+        flash("Not sent: the ticket changed while you were writing. Your reply is kept.", "error");
+        arrived.scrollIntoView({ block: "start" });
+      } else {
+        files.refused(error);
+        flash(problem(error), "error");
+      }
     } finally { sending = false; }
   };
   const noteBody = h("textarea", { id: "note-body", rows: 3 });
@@ -220,11 +240,18 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
   }
 
   const customer = ticket.customer;
+  const mergedInto = ticket.merged_into ? ticket.events.find((e) => e.event === "merged_into") : null;
   paint(main, turn, h("div", { class: "ticket" },
     h("section", { class: "conversation", "aria-labelledby": "ticket-title" },
       h("h1", { id: "ticket-title" }, `${ticket.reference} · ${ticket.subject || ticket.preview || "(empty message)"}`),
       h("p", { class: "summary-line" }, h("span", { class: `status status-${ticket.status}` }, ticket.status), " ",
         h("span", { class: `priority priority-${ticket.priority}` }, ticket.priority), " ", slaBadge(ticket.sla_badge)),
+      presence(ticket.id, turn, replyBody),
+      ticket.merged_into ? h("p", { class: "task merged", id: "merged-into" }, "Merged into ",
+        h("a", { href: `#/tickets/${ticket.merged_into}` }, mergedInto?.data?.reference || "another ticket"),
+        ": the conversation carries on there.") : "",
+      ticket.merged_from.length ? h("p", { class: "hint", id: "merged-from" }, "Merged into this ticket: ",
+        ticket.merged_from.map((m, i) => [i ? ", " : "", h("a", { href: `#/tickets/${m.id}` }, m.reference)])) : "",
       h("form", { class: "controls", onsubmit: save, "aria-label": "Ticket fields" },
         h("div", { class: "field" }, h("label", { for: "status" }, "Status"), status),
         h("div", { class: "field" }, h("label", { for: "priority" }, "Priority"), priority),
@@ -236,8 +263,9 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
         ticket.callback.status === "done" ? "Callback done: " : "Callback requested: ",
         h("a", { href: `tel:${ticket.callback.phone}` }, ticket.callback.phone),
         ticket.callback.window ? ` (${ticket.callback.window})` : "") : "",
-      h("section", { class: "thread", "aria-label": "Conversation" }, thread.map(([kind, item]) => threadItem(ticket.id, kind, item))),
-      h("form", { class: "panel reply", onsubmit: sendReply, "aria-labelledby": "reply-title" },
+      h("section", { class: "thread", "aria-label": "Conversation" }, thread.map(([kind, item]) => threadItem(ticket, kind, item))),
+      arrived,
+      h("form", { class: "panel reply", onsubmit: sendReply, "aria-labelledby": "reply-title", hidden: Boolean(ticket.merged_into) },
         h("h2", { id: "reply-title" }, "Reply"),
         h("div", { class: "row" }, h("label", { for: "macro" }, "Start from a macro"), macroPick),
         h("label", { for: "reply-body" }, "Your reply to the customer"), replyBody, files.element,
@@ -256,11 +284,14 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
       h("p", { class: "wrap-anywhere" }, customer.email),
       customer.phone ? h("p", {}, h("a", { href: `tel:${customer.phone}` }, customer.phone)) : "",
       ...ticket.details.map((d) => h("p", { class: "wrap-anywhere" }, `${d.label}: ${d.value}`)),
+      erased ? "" : customerNote(history, customer.email),
+      ticket.merged_into ? "" : followers(ticket, update),
       h("h2", {}, "SLA"), slaList(ticket),
       h("h2", {}, "Rating"), rating(ticket.feedback),
       h("h2", {}, "Goodwill offers"), offers(ticket.offers),
       h("h2", {}, "History"), h("ul", { class: "history" }, (history ? history.tickets : []).filter((t) => t.id !== ticket.id)
         .map((t) => h("li", {}, h("a", { href: `#/tickets/${t.id}` }, t.reference), ` ${t.subject || t.preview || ""} · ${t.status}`))),
+      mergePanel(ticket, history, again),
       h("h2", {}, "Events"), h("ol", { class: "events" }, ticket.events.map((e) => h("li", {},
         h("span", { class: "quiet" }, when(e.created_at)), " ", e.text))))));
   if (params.get("call")) { callForm.scrollIntoView(); outcome.focus(); }

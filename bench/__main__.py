@@ -11,6 +11,7 @@ import traceback
 from . import (
     aws_calls,
     cold_start,
+    collab,
     email_rendering,
     listing_reads,
     metrics_reads,
@@ -30,6 +31,7 @@ BENCHMARKS = [
     ("listing_reads", listing_reads),
     ("search_reads", search_reads),
     ("metrics_reads", metrics_reads),
+    ("collab", collab),
     ("sla_lifecycle", sla_lifecycle),
 ]
 

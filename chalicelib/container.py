@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from .services.intake import IntakeService
     from .services.listing import ListingService
     from .services.mail_events import MailEvents
+    from .services.merges import Merges
     from .services.metrics import MetricsService
+    from .services.presence import Presence
     from .services.recovery import Recovery
     from .services.search import SearchIndex
     from .services.tickets import TicketService
@@ -232,7 +234,23 @@ class Container:
             self.attachments,
             self.bus,
             self.counters,
+            self.merges,
         )
+
+    @cached_property
+    def merges(self) -> Merges:
+        """Merging and splitting tickets (two changes, the second done again until done)."""
+        from .services.merges import Merges
+
+        return Merges(self.settings, self.clock, self.store, self.claim_store, self.writer, self.tickets)
+
+    @cached_property
+    def presence(self) -> Presence:
+        """Who else has a ticket open, or is writing a reply to it."""
+        from .adapters.store.presence import PresenceStore
+        from .services.presence import Presence
+
+        return Presence(self.clock, PresenceStore(), self.directory_store)
 
     @cached_property
     def recovery(self) -> Recovery:

@@ -25,6 +25,7 @@ def _parse(raw: str) -> dict:
     html = message.get_body(("html",))
     return {
         "to": [str(a) for a in message.get_all("To", [])],
+        "cc": [str(a) for header in message.get_all("Cc", []) for a in header.addresses],
         "subject": str(message["Subject"]),
         "text": text.get_content().replace("\r\n", "\n") if text else "",
         "html": html.get_content().replace("\r\n", "\n") if html else "",

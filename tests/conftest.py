@@ -126,6 +126,24 @@ def mailbox(services, settle):
 
 
 @pytest.fixture
+def isolated_requests(monkeypatch):
+    """Each AWS request atomic, as DynamoDB's are. moto's are not: a failed
+    transaction restores a snapshot of whole tables, erasing what another
+    thread committed meanwhile. Our code still interleaves between requests."""
+    import threading
+
+    from botocore.client import BaseClient
+
+    lock, call = threading.Lock(), BaseClient._make_api_call
+
+    def one_at_a_time(self, operation, params):
+        with lock:
+            return call(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", one_at_a_time)
+
+
+@pytest.fixture
 def faults(services, clock):
     """The fault-injecting proxy between the app and the emulator
     (tests/faults/proxy.py), its windows and botocore's retry pauses on the test's clock."""

@@ -59,9 +59,10 @@ class SesMailer:
         except (ValueError, TypeError) as error:
             raise Unsendable(str(error)) from error
         try:
+            # Destination is the envelope: SES delivers to these addresses, whatever the headers say.
             answer = client("sesv2").send_email(
                 FromEmailAddress=self._sender,
-                Destination={"ToAddresses": [email.to_address]},
+                Destination={"ToAddresses": [email.to_address]} | ({"CcAddresses": list(email.cc)} if email.cc else {}),
                 Content={"Raw": {"Data": raw}},
                 **({"ConfigurationSetName": self._configuration_set} if self._configuration_set else {}),
             )

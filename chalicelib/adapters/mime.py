@@ -71,6 +71,8 @@ class Email(Protocol):
     def html(self) -> str: ...
     @property
     def headers(self) -> Mapping[str, HeaderValue]: ...
+    @property
+    def cc(self) -> Sequence[str]: ...  # copied addresses (plain, never parsed)
 
 
 def mailbox(display_name: str, address: str) -> Address:
@@ -97,6 +99,8 @@ def to_mime(
     message = EmailMessage(policy=POLICY)
     message["From"] = mailbox(sender_name, sender)
     message["To"] = mailbox(email.to_name, email.to_address)
+    if email.cc:
+        message["Cc"] = tuple(mailbox("", address) for address in email.cc)
     message["Reply-To"] = mailbox("", reply_to)
     message["Subject"] = email.subject
     message["Date"] = date

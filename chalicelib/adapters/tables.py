@@ -94,7 +94,7 @@ class TicketTable(Model):
 
     pk = UnicodeAttribute(hash_key=True)  # the ticket id
     sk = UnicodeAttribute(range_key=True)  # "#" for the ticket, else the entry's time-ordered key
-    kind = UnicodeAttribute(attr_name="k")  # ticket | message | note | call | event | delivery
+    kind = UnicodeAttribute(attr_name="k")  # ticket | message | note | call | event | delivery | presence
 
     # The ticket (sk "#")
     reference = UnicodeAttribute(attr_name="ref", null=True)
@@ -123,6 +123,10 @@ class TicketTable(Model):
     customer_messages = NumberAttribute(attr_name="ncm", null=True)
     offer_days: ListAttribute[str] = ListAttribute(attr_name="od", null=True)
     linked_to = UnicodeAttribute(attr_name="lnk", null=True)
+    # Collaboration (#22): followers and merges.
+    cc: ListAttribute[str] = ListAttribute(attr_name="cc", null=True)
+    merged_into = UnicodeAttribute(attr_name="mi", null=True)
+    merged_from: ListAttribute[str] = ListAttribute(attr_name="mf", null=True)
     version = NumberAttribute(attr_name="v", null=True)
     # Details as tickets written before `details` hold them: read, never written
     # (the store moves them into `details` when it next writes the ticket).
@@ -150,6 +154,12 @@ class TicketTable(Model):
     direction = UnicodeAttribute(attr_name="dir", null=True)
     data = JSONAttribute(attr_name="d", null=True)
     effects = JSONAttribute(attr_name="fx", null=True)  # present on every change's entry: the stream acts on it
+    moved_to = UnicodeAttribute(attr_name="mv", null=True)  # a split moved this entry to that ticket
+
+    # An operator's presence on the ticket (sk "~presence#<email>"): viewing or
+    # writing a reply, until `expires_at` (TTL: DynamoDB removes it within days,
+    # so reads compare the time themselves).
+    expires_at = TTLAttribute(attr_name="ttl", null=True)
 
     # An email's delivery (sk "<entry sk>#mail#<n>")
     mail = UnicodeAttribute(attr_name="m", null=True)
@@ -210,6 +220,9 @@ class Customer(Model):
     last_seen = UTCDateTimeAttribute()
     bounced_at = UTCDateTimeAttribute(null=True)  # SES reported the address undeliverable: mail it no more
     bounce_reason = UnicodeAttribute(null=True)  # bounce (permanent) | complaint (marked our mail as spam)
+    note = UnicodeAttribute(null=True)  # the operators' note on the customer, shown on all their tickets
+    note_by = UnicodeAttribute(null=True)
+    note_at = UTCDateTimeAttribute(null=True)
 
 
 class Directory(Model):

@@ -74,23 +74,62 @@ def get_ticket(request, principal: Principal, ticket_id: str) -> Response:
     return _ticket_response(container().tickets.get(ticket_id))
 
 
+def if_match(request) -> int | None:
+    """The version an If-Match header names (`3`, `"3"` or `W/"3"`), or None without one."""
+    raw = header(request, "if-match")
+    if raw is None:
+        return None
+    digits = raw.strip().removeprefix("W/").strip('"')
+    if not digits.isdigit():
+        raise InvalidInput([FieldError("If-Match", "must be the ticket's version, like 3")])
+    return int(digits)
+
+
 @operator_call()
 def patch_ticket(request, principal: Principal, ticket_id: str) -> Response:
-    raw = header(request, "if-match")
-    if_match = None
-    if raw is not None:
-        digits = raw.strip().removeprefix("W/").strip('"')
-        if not digits.isdigit():
-            raise InvalidInput([FieldError("If-Match", "must be the ticket's version, like 3")])
-        if_match = int(digits)
-    return _ticket_response(container().tickets.patch(ticket_id, body_of(request), if_match, principal.actor))
+    return _ticket_response(container().tickets.patch(ticket_id, body_of(request), if_match(request), principal.actor))
 
 
 @operator_call()
 def reply(request, principal: Principal, ticket_id: str) -> Response:
-    body = body_of(request)
+    body, version = body_of(request), if_match(request)
     files = container().attachments.for_reply(ticket_id, body)  # none named: no S3 client is built
-    return _ticket_response(container().tickets.reply(ticket_id, body, principal.actor, files), 201)
+    return _ticket_response(container().tickets.reply(ticket_id, body, principal.actor, files, version), 201)
+
+
+@operator_call()
+def open_ticket(request, principal: Principal) -> Response:
+    """An operator writes to a customer first: a new ticket, its first message emailed."""
+    services = container()
+    ticket_id = services.customers.write_to(body_of(request), principal.actor)
+    view = services.tickets.get(ticket_id)
+    response = _ticket_response(view, 201)
+    response.headers["Location"] = f"/tickets/{ticket_id}"
+    return response
+
+
+@operator_call()
+def merge(request, principal: Principal, ticket_id: str) -> Response:
+    return _ticket_response(container().merges.merge(ticket_id, body_of(request), principal.actor))
+
+
+@operator_call()
+def split(request, principal: Principal, ticket_id: str) -> Response:
+    view = container().merges.split(ticket_id, body_of(request), principal.actor)
+    response = _ticket_response(view, 201)
+    response.headers["Location"] = f"/tickets/{view['id']}"
+    return response
+
+
+@operator_call()
+def presence(request, principal: Principal, ticket_id: str) -> Response:
+    return json_response(200, container().presence.here(ticket_id, principal.email, body_of(request)))
+
+
+@operator_call()
+def leave(request, principal: Principal, ticket_id: str) -> Response:
+    container().presence.leave(ticket_id, principal.email)
+    return Response("", status_code=204)
 
 
 @operator_call()
@@ -155,6 +194,11 @@ def delete_macro(request, principal: Principal, name: str) -> Response:
 @operator_call()
 def get_customer(request, principal: Principal, email: str) -> Response:
     return json_response(200, container().customers.get(unquote(email)))
+
+
+@operator_call()
+def patch_customer(request, principal: Principal, email: str) -> Response:
+    return json_response(200, container().customers.set_note(unquote(email), body_of(request), principal.actor))
 
 
 @operator_call(ADMINS)

@@ -143,6 +143,7 @@ class InboundMail:
     attachments: tuple[Attachment, ...] = ()
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()  # addresses the sender copied (never ours, nor the sender's own): the ticket's followers
 
 
 def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
@@ -169,6 +170,7 @@ def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
         attachments=screen(_attachments(message)),
         in_reply_to=in_reply_to[0] if in_reply_to else None,
         references=tuple(_MESSAGE_ID.findall(_header(message, "References") or "")),
+        cc=copied(message, address, own_addresses),
     )
 
 
@@ -221,6 +223,20 @@ def _addresses(raw: str) -> list[tuple[str, str]]:
         (_PLACEHOLDER.sub(lambda m: words[int(m.group(1))], name), _PLACEHOLDER.sub("=?", address).strip())
         for name, address in getaddresses([masked])  # an address with an encoded word in it is none
     ]
+
+
+def copied(message: MIMEPart, sender: str, own_addresses: Iterable[str]) -> tuple[str, ...]:
+    """The Cc header's addresses, lower case, each once, in order: only valid
+    ones, never our own (the support address is Cc'd often) nor the sender's."""
+    skip = {mailbox(a) for _, a in getaddresses(list(own_addresses)) if a} | {mailbox(sender)}
+    found: list[str] = []
+    # The raw value: one broken address makes the header registry refuse the whole header.
+    for raw in (str(value) for name, value in message.raw_items() if name.lower() == "cc"):
+        for _, address in _addresses(raw):
+            address = address.lower()
+            if is_email(address) and mailbox(address) not in skip and address not in found:
+                found.append(address)
+    return tuple(found)
 
 
 def _ours(message: MIMEPart, own_addresses: Iterable[str]) -> str | None:

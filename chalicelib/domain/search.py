@@ -217,5 +217,10 @@ def query_words(q: str) -> tuple[str, ...]:
 
 def affects(kind: str, event: str, direction: str | None, data: Mapping[str, Any]) -> bool:
     """Whether a thread entry can change what its ticket is found by: the
-    customer's message, a change of a filtered field, the erasure."""
-    return (kind == "message" and direction == "in") or bool(data.get("changes")) or event == "erased"
+    customer's message, a change of a filtered field, the erasure, a ticket's
+    start (an operator's first message too), a merge or a split."""
+    return (
+        (kind == "message" and direction == "in")
+        or bool(data.get("changes"))
+        or event in ("erased", "created", "merged", "split")
+    )

@@ -239,7 +239,8 @@ def on_customer_message(clocks: Clocks, now: datetime, policy: Policy, priority:
     clocks = _map(clocks, PAUSED_BY_PENDING, lambda c: resume(c, now, policy, priority))
     first = clocks.get("first_response")
     waiting = clocks.get("next_response")
-    if first is not None and first.outcome and (waiting is None or waiting.outcome):
+    # No first-response clock: a conversation an operator started, answered from its first message.
+    if (first is None or first.outcome) and (waiting is None or waiting.outcome):
         clocks = clocks | {"next_response": start("next_response", now, policy, priority)}
     return clocks
 
@@ -249,6 +250,13 @@ def end(clocks: Clocks, now: datetime, policy: Policy, priority: str) -> Clocks:
     still owed is no longer owed (cancelled)."""
     clocks = _map(clocks, ("resolution",), lambda c: stop(c, now, policy, priority))
     return _map(clocks, ("first_response", "next_response"), lambda c: stop(c, now, policy, priority, achieved=False))
+
+
+def cancel(clocks: Clocks, now: datetime, policy: Policy, priority: str) -> Clocks:
+    """Nothing is owed on this ticket any more (it was merged into another,
+    which owes it now): every clock still running stops, cancelled, neither
+    achieved nor breached; breaches recorded before stay."""
+    return _map(clocks, METRICS, lambda c: stop(c, now, policy, priority, achieved=False))
 
 
 def reopen(clocks: Clocks, now: datetime, policy: Policy, priority: str) -> Clocks:

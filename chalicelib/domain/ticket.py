@@ -18,9 +18,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import feedback, sla
-from .errors import Gone
+from .errors import Conflict, FieldError, Gone
+from .files import key_of
 from .inquiry import Details, Inquiry
 from .metrics import TicketFacts, day, difference
+from .text import mailbox
 
 STATUSES = ("new", "open", "pending", "resolved", "closed")
 OPEN_STATUSES = ("new", "open", "pending")  # work to do: SLA clocks run (pending pauses some)
@@ -40,11 +42,14 @@ EVENT_TYPES = (
     "sla.warning",
     "sla.breached",
     "feedback.received",
+    "ticket.merged",
+    "ticket.split",
 )
 CALL_OUTCOMES = ("reached", "no_answer", "voicemail")
 ERASED_DOMAIN = "erased.invalid"
 ERASED = "[erased]"
 PREVIEW_CHARACTERS = 140
+MAX_FOLLOWERS = 10  # addresses in a ticket's `cc`
 
 
 def listed_statuses(asked: str | None = None) -> tuple[str, ...]:
@@ -109,6 +114,10 @@ class Ticket:
     customer_messages: int = 0
     offer_days: tuple[str, ...] = ()
     linked_to: str | None = None  # an earlier ticket this one continues
+    # Collaboration (#22): followers copied on operator replies, and merges.
+    cc: tuple[str, ...] = ()  # followers' addresses (lower case), in the order they came
+    merged_into: str | None = None  # this ticket was merged into that one: closed, its words live on there
+    merged_from: tuple[str, ...] = ()  # tickets merged into this one, oldest first (their threads show here)
     version: int = 0
 
     @property
@@ -165,6 +174,21 @@ class Effects:
     assign: bool = False  # choose an agent for this ticket
     remember_customer: bool = False  # save the contact data for next time
     purge_files: bool = False  # remove every file kept under the ticket (erasure)
+    # The other ticket's half of a change that touches two (a merge, a split),
+    # done again until done: {"kind": "merge", "source", "target"} or
+    # {"kind": "split", "ticket", "home", "entry", "to"}.
+    counterpart: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A thread entry a split moved to a new ticket: the ticket whose
+    collection holds it (the split ticket's own, or one merged into it), its
+    key, and the new ticket."""
+
+    ticket_id: str
+    sk: str
+    to: str
 
 
 @dataclass(frozen=True)
@@ -175,6 +199,7 @@ class Change:
     effects: Effects
     claims: tuple[str, ...] = ()  # keys the change claims for good (an inbound Message-ID)
     scrub: tuple[str, ...] = ()  # thread entries whose words the change erases
+    moves: tuple[Moved, ...] = ()  # thread entries the change marks as moved to another ticket
 
 
 # The ticket's one timed action at a time: its next SLA event while open,
@@ -227,7 +252,7 @@ def wake_of(ticket: Ticket | None, rules: Rules) -> Wake | None:
 
 
 def follow_up_wanted(ticket: Ticket) -> bool:
-    return not ticket.erased and "spam" not in ticket.tags
+    return not ticket.erased and "spam" not in ticket.tags and ticket.merged_into is None
 
 
 def due_times(ticket: Ticket) -> dict[str, datetime | None]:
@@ -250,6 +275,7 @@ def open_ticket(
     message_id: str | None = None,
     linked_to: str | None = None,
     attachments: tuple[Mapping[str, Any], ...] = (),
+    cc: tuple[str, ...] = (),
 ) -> Change:
     subject, channel, asked = inquiry.subject, inquiry.channel, inquiry.callback
     callback = {k: v for k, v in (("phone", asked.phone), ("window", asked.window)) if v} if asked else None
@@ -271,6 +297,7 @@ def open_ticket(
         clocks=sla.on_intake(now, rules.sla, priority),
         customer_messages=1,
         linked_to=linked_to,
+        cc=followers((), cc, inquiry.email),
     )
     promised = ticket.clocks["first_response"].due_at
     data = {
@@ -310,6 +337,7 @@ def reply(
 ) -> Change:
     """An operator's answer, emailed (with the files it lists); `resolve`
     resolves in the same step."""
+    _not_merged(ticket)
     priority = ticket.clock_priority
     after = replace(
         ticket,
@@ -337,7 +365,8 @@ def reply(
 
 def update(ticket: Ticket, *, actor: Actor, fields: Mapping[str, Any], now: datetime, rules: Rules) -> Change | None:
     """An operator's (or the system's) change of status, priority, assignee,
-    category or tags; None when nothing changes."""
+    category, tags or followers (`cc`); None when nothing changes."""
+    _not_merged(ticket)
     after, changes = ticket, {}
     if "priority" in fields and fields["priority"] != ticket.priority:
         changes["priority"] = [ticket.priority, fields["priority"]]
@@ -357,6 +386,11 @@ def update(ticket: Ticket, *, actor: Actor, fields: Mapping[str, Any], now: date
     if "tags" in fields and frozenset(fields["tags"]) != ticket.tags:
         changes["tags"] = [sorted(ticket.tags), sorted(fields["tags"])]
         after = replace(after, tags=frozenset(fields["tags"]))
+    if "cc" in fields:
+        cc = followers((), fields["cc"], ticket.customer_email)
+        if cc != ticket.cc:
+            changes["cc"] = [list(ticket.cc), list(cc)]
+            after = replace(after, cc=cc)
     if not changes:
         return None
     resolved_now = after.status == "resolved" and ticket.status != "resolved"
@@ -374,6 +408,7 @@ def note(ticket: Ticket, *, actor: Actor, text: str, now: datetime, rules: Rules
 def log_call(ticket: Ticket, *, actor: Actor, outcome: str, summary: str, now: datetime, rules: Rules) -> Change:
     """A phone call with the customer: reaching them completes a requested
     callback and is a response."""
+    _not_merged(ticket)
     after, changes = ticket, {}
     if outcome == "reached":
         priority = ticket.clock_priority
@@ -401,23 +436,31 @@ def customer_wrote(
     message_id: str | None = None,
     channel: str = "email",
     attachments: tuple[Mapping[str, Any], ...] = (),
+    cc: tuple[str, ...] = (),
+    sender: str | None = None,
 ) -> Change:
-    """The customer wrote again: paused clocks run, an answered customer is
-    owed a next response, a pending or resolved ticket is open again."""
+    """The customer wrote again (or a follower, `sender`, answered all):
+    paused clocks run, an answered customer is owed a next response, a
+    pending or resolved ticket is open again; addresses the mail copied
+    (`cc`) follow the ticket from now on."""
     priority = ticket.clock_priority
     after = replace(
         ticket,
         clocks=sla.on_customer_message(dict(ticket.clocks), now, rules.sla, priority),
         customer_messages=ticket.customer_messages + 1,
+        cc=followers(ticket.cc, cc, ticket.customer_email),
     )
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     if ticket.status in ("pending", "resolved"):
         changes["status"] = [ticket.status, "open"]
         after = _move(after, "open", now, rules)
+    if after.cc != ticket.cc:
+        changes["cc"] = [list(ticket.cc), list(after.cc)]
     data: dict[str, Any] = {
         "subject": subject,
         "message_id": message_id,
         "channel": channel,
+        "from": sender if sender and sender != ticket.customer_email else None,
         "attachments": [dict(a) for a in attachments] or None,
         "changes": changes or None,
     }
@@ -575,9 +618,264 @@ def erase(
         details=ticket.details.scrubbed(),
         callback=None,
         feedback=feedback,
+        cc=(),
     )
     entry = Entry("event", "erased", actor.label, data={"reason": "customer's request"})
     return _conclude(ticket, after, entry, now, rules, scrub=customer_entries, purge_files=True)
+
+
+# Collaboration (#22): followers, merges, splits, tickets operators open.
+
+
+def followers(current: Iterable[str], added: Iterable[str], customer: str) -> tuple[str, ...]:
+    """The ticket's followers after `added` join `current`: lower case, each
+    once, in the order they came, never the customer, at most MAX_FOLLOWERS
+    (the first ones stay). Who may follow (not our own addresses, valid ones)
+    is the caller's to check."""
+    kept: list[str] = []
+    for address in (*current, *added):
+        address = address.strip().lower()
+        if address and address != customer.lower() and address not in kept:
+            kept.append(address)
+    return tuple(kept[:MAX_FOLLOWERS])
+
+
+def follower_problems(addresses: Iterable[str], *, customer: str, own: Iterable[str]) -> list[FieldError]:
+    """What stops these addresses (an operator's `cc`) following a ticket:
+    the customer gets every reply anyway, and our own addresses never
+    follow (mail to them would come back as a customer's)."""
+    ours = {mailbox(a) for a in own}
+    problems = []
+    for n, address in enumerate(addresses):
+        if address.lower() == customer.lower():
+            problems.append(FieldError(f"cc.{n}", "is the customer's own address: every reply goes to them anyway"))
+        elif mailbox(address) in ours:
+            problems.append(FieldError(f"cc.{n}", "is one of our own addresses: it cannot follow a ticket"))
+    return problems
+
+
+def merge_refusal(source: Ticket, target: Ticket) -> str | None:
+    """Why `source` cannot be merged into `target`; None when it can (or
+    already was: merging again is the same merge)."""
+    if source.id == target.id:
+        return "a ticket cannot be merged into itself"
+    if target.merged_into is not None:
+        return f"{target.reference} was merged into another ticket; merge into that one"
+    if source.merged_into is not None and source.merged_into != target.id:
+        return f"{source.reference} was merged into another ticket already"
+    if target.id in source.merged_from:
+        return f"{target.reference} was merged into {source.reference}; it cannot take it in"
+    if source.customer_email != target.customer_email:
+        # One customer's words on another's ticket would escape that customer's export and erasure.
+        return "the tickets are different customers'; only one customer's tickets merge"
+    return None
+
+
+def absorb(target: Ticket, source: Ticket, *, actor: Actor, now: datetime, rules: Rules) -> Change | None:
+    """The first half of a merge: the target takes in the source's thread
+    (read with its own from now on), tags and followers; a customer the
+    source still owed an answer is owed it here. None when taken in already.
+    The source's half (`merge_away`) follows, done again until done."""
+    if source.id in target.merged_from:
+        return None
+    after = replace(
+        target,
+        merged_from=(*target.merged_from, source.id),
+        tags=target.tags | source.tags,
+        cc=followers(target.cc, source.cc, target.customer_email),
+        customer_messages=target.customer_messages + source.customer_messages,
+        operator_replies=target.operator_replies + source.operator_replies,
+    )
+    changes: dict[str, list[Any]] = {}
+    if after.tags != target.tags:
+        changes["tags"] = [sorted(target.tags), sorted(after.tags)]
+    if after.cc != target.cc:
+        changes["cc"] = [list(target.cc), list(after.cc)]
+    if _owes_answer(source):
+        after = replace(after, clocks=sla.on_customer_message(dict(after.clocks), now, rules.sla, after.clock_priority))
+        if target.status in ("pending", *DONE_STATUSES):
+            changes["status"] = [target.status, "open"]
+            after = _move(after, "open", now, rules)
+    data: dict[str, Any] = {"ticket_id": source.id, "reference": source.reference}
+    entry = Entry("event", "merged", actor.label, data=data | ({"changes": changes} if changes else {}))
+    return _conclude(
+        target,
+        after,
+        entry,
+        now,
+        rules,
+        claims=(f"merge#{source.id}",),  # one target per source, whatever races
+        counterpart={"kind": "merge", "source": source.id, "target": target.id},
+    )
+
+
+def merge_away(source: Ticket, target: Ticket, *, actor: Actor, now: datetime, rules: Rules) -> Change | None:
+    """The second half of a merge: the source closes into the target, owing
+    nothing (its clocks cancelled, its schedules gone, no follow-up); later
+    mail about it joins the target. None when done already."""
+    if source.merged_into == target.id:
+        return None
+    after = replace(
+        source,
+        status="closed",
+        merged_into=target.id,
+        clocks=sla.cancel(dict(source.clocks), now, rules.sla, source.clock_priority),
+    )
+    data: dict[str, Any] = {"ticket_id": target.id, "reference": target.reference}
+    if source.status != "closed":
+        data["changes"] = {"status": [source.status, "closed"]}
+    return _conclude(
+        source, after, Entry("event", "merged_into", actor.label, data=data), now, rules, publish=("ticket.merged",)
+    )
+
+
+def split_off(
+    ticket: Ticket,
+    message: Entry,
+    *,
+    home: str,
+    sk: str,
+    ticket_id: str,
+    reference: str,
+    actor: Actor,
+    now: datetime,
+    rules: Rules,
+    subject: str | None = None,
+) -> Change:
+    """The first half of a split: a customer's message (`sk` in the
+    collection of `home`: the ticket's own, or a ticket merged into it)
+    opens a new ticket for the same customer, its own request from now on:
+    no acknowledgement, the operator who split it owns it. The message
+    leaves the old ticket next (`split_out`), done again until done."""
+    body = message.body or ""
+    new = replace(
+        ticket,
+        id=ticket_id,
+        reference=reference,
+        status="open",
+        created_at=now,
+        updated_at=now,
+        subject=subject or ticket.subject,
+        preview=_preview(body),
+        callback=None,
+        assignee=actor.email if actor.kind == "operator" else None,
+        tags=frozenset(),
+        clocks=sla.on_intake(now, rules.sla, ticket.priority),
+        sla_priority=None,
+        first_responded_at=None,
+        first_responder=None,
+        resolved_at=None,
+        feedback=None,
+        followup_sent_at=None,
+        operator_replies=0,
+        customer_messages=1,
+        offer_days=(),
+        linked_to=None,
+        merged_into=None,
+        merged_from=(),
+        version=0,
+    )
+    # The files stay where the message's mail put them: each names its key.
+    files = [{**a, "key": key_of(home, a)} for a in message.data.get("attachments") or ()]
+    data = {
+        "channel": message.data.get("channel") or ticket.channel,
+        "subject": message.data.get("subject"),
+        "message_id": message.data.get("message_id"),
+        "from": message.data.get("from"),
+        "attachments": files or None,
+        "split_from": {"ticket_id": ticket.id, "reference": ticket.reference, "by": actor.label},
+    }
+    entry = Entry(
+        "message", "created", message.author, body=body, direction="in", data={k: v for k, v in data.items() if v}
+    )
+    return _conclude(
+        None,
+        new,
+        entry,
+        now,
+        rules,
+        publish=("ticket.created",),
+        claims=(f"split#{home}#{sk}",),  # a message opens one new ticket, whatever races
+        counterpart={"kind": "split", "ticket": ticket.id, "home": home, "entry": sk, "to": ticket_id},
+    )
+
+
+def split_out(
+    ticket: Ticket, message: Entry, *, home: str, sk: str, to: Ticket, actor: Actor, now: datetime, rules: Rules
+) -> Change:
+    """The second half of a split: the message leaves this ticket's thread
+    for the new one (`to`), said in the thread; a split is undone only by
+    another."""
+    after = replace(ticket, customer_messages=max(ticket.customer_messages - (message.direction == "in"), 0))
+    data = {"ticket_id": to.id, "reference": to.reference, "entry": sk}
+    return _conclude(
+        ticket,
+        after,
+        Entry("event", "split", actor.label, data=data),
+        now,
+        rules,
+        publish=("ticket.split",),
+        moves=(Moved(home, sk, to.id),),
+    )
+
+
+def open_outbound(
+    *,
+    ticket_id: str,
+    reference: str,
+    now: datetime,
+    rules: Rules,
+    actor: Actor,
+    email: str,
+    name: str,
+    subject: str,
+    text: str,
+    status: str = "pending",
+    cc: tuple[str, ...] = (),
+) -> Change:
+    """An operator starts a conversation with a customer: the first message
+    is theirs, emailed (no acknowledgement: nobody asked for anything); its
+    status is what the operator expects next (pending: waiting on the
+    customer's answer)."""
+    ticket = Ticket(
+        id=ticket_id,
+        reference=reference,
+        status="open",
+        priority="normal",
+        channel="email",
+        customer_email=email.lower(),
+        customer_name=name,
+        created_at=now,
+        updated_at=now,
+        subject=subject,
+        preview=_preview(text),
+        assignee=actor.email if actor.kind == "operator" else None,
+        clocks={"resolution": sla.start("resolution", now, rules.sla, "normal")},
+        first_responded_at=now,
+        first_responder=actor.email or None,
+        operator_replies=1,
+        cc=followers((), cc, email),
+    )
+    if status != "open":
+        ticket = _move(ticket, status, now, rules)
+    entry = Entry(
+        "message", "created", actor.label, body=text, direction="out", data={"subject": subject, "outbound": True}
+    )
+    return _conclude(None, ticket, entry, now, rules, mail=(Mail("reply", "customer"),), publish=("ticket.created",))
+
+
+def _not_merged(ticket: Ticket) -> None:
+    """A merged ticket is history: its work goes on where it was merged (or in a split from there)."""
+    if ticket.merged_into is not None:
+        raise Conflict(f"{ticket.reference} was merged into another ticket: work on that one", field="ticket_id")
+
+
+def _owes_answer(ticket: Ticket) -> bool:
+    """The customer waits for an answer on this ticket: it is new or open and
+    a response clock has not ended."""
+    return ticket.status in ("new", "open") and any(
+        clock.outcome is None for metric, clock in ticket.clocks.items() if metric != "resolution"
+    )
 
 
 # What every transition causes.
@@ -615,6 +913,8 @@ def _conclude(
     claims: tuple[str, ...] = (),
     scrub: tuple[str, ...] = (),
     purge_files: bool = False,
+    counterpart: Mapping[str, str] | None = None,
+    moves: tuple[Moved, ...] = (),
 ) -> Change:
     after = replace(after, version=(before.version if before else 0) + 1, updated_at=now)
     old_wake, new_wake = wake_of(before, rules), wake_of(after, rules)
@@ -640,8 +940,9 @@ def _conclude(
         assign=assign,
         remember_customer=remember_customer,
         purge_files=purge_files,
+        counterpart=counterpart,
     )
-    return Change(before, after, entry, effects, claims, scrub)
+    return Change(before, after, entry, effects, claims, scrub, moves)
 
 
 def _detail(kind: str, before: Ticket | None, after: Ticket, entry: Entry) -> dict[str, Any]:
@@ -669,6 +970,12 @@ def _detail(kind: str, before: Ticket | None, after: Ticket, entry: Entry) -> di
         detail["due"] = entry.data.get("due")
     elif kind == "feedback.received":
         detail |= {k: v for k, v in entry.data.items() if k in ("csat", "nps")}
+    elif kind == "ticket.merged":
+        detail["merged_into"] = after.merged_into
+    elif kind == "ticket.split":
+        detail["split_to"] = entry.data.get("ticket_id")
+    elif kind == "ticket.created" and "split_from" in entry.data:
+        detail["split_from"] = entry.data["split_from"]["ticket_id"]
     return detail
 
 

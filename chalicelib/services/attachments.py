@@ -119,17 +119,18 @@ class Attachments:
         collection = self._store.collection(ticket_id)
         if collection is None:
             raise NotFound(f"no ticket {ticket_id}", field="ticket_id")
+        # The thread as it reads: a merged ticket's files are this one's too, kept where they came.
         listed = [
-            a
-            for stored in collection.entries
+            (holder.ticket.id, a)
+            for holder, stored in collection.everything()
             for a in stored.entry.data.get("attachments") or ()
             if a.get("sha256") == sha256
         ]
-        kept = next((a for a in listed if not a.get("refused")), None)
+        home, kept = next(((h, a) for h, a in listed if not a.get("refused")), (ticket_id, None))
         if kept is None:
-            why = f"it was not kept ({listed[0]['refused']})" if listed else "no file of the ticket has this SHA-256"
+            why = f"it was not kept ({listed[0][1]['refused']})" if listed else "no file of the ticket has this SHA-256"
             raise NotFound(why, field="sha256")
-        url = self._files.download_link(key_of(ticket_id, kept), kept["name"], kept["type"], DOWNLOAD_SECONDS)
+        url = self._files.download_link(key_of(home, kept), kept["name"], kept["type"], DOWNLOAD_SECONDS)
         return {
             "url": url,
             "expires_at": iso(self._clock.now() + timedelta(seconds=DOWNLOAD_SECONDS)),

@@ -33,6 +33,7 @@ from ..log import bound, logger
 from .assignment import Assignment, Workloads
 from .attachments import Attachments
 from .delivery import UNKNOWN, MailDelivery
+from .merges import Merges
 from .search import SearchIndex
 from .timers import Timers
 
@@ -81,6 +82,7 @@ class Consumer:
         attachments: Attachments,
         bus: EventBus,
         counters: MetricCounters,
+        merges: Merges,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -92,6 +94,7 @@ class Consumer:
         self._attachments = attachments
         self._bus = bus
         self._counters = counters
+        self._merges = merges
 
     def handle(self, records: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, str]]]:
         """A batch of stream records; the first that failed, for Lambda to
@@ -167,6 +170,8 @@ class Consumer:
             self._assignment.assign(ticket_id, workloads, collection.ticket if collection else None)
         if fx.purge_files:
             self._attachments.purge(ticket_id)
+        if fx.counterpart:  # a merge's or split's other ticket: done now if the request could not
+            self._merges.complete(fx.counterpart, stored.entry.author)
         self._search.follow(ticket_id, stored.entry, collection)
         return True
 

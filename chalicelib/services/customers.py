@@ -9,11 +9,16 @@ from typing import Any
 
 from ..adapters.store.customers import CustomerStore
 from ..adapters.store.tickets import Collection, TicketStore
+from ..adapters.tables import Customer
 from ..clock import Clock, iso
 from ..config import Settings
 from ..domain import ticket as tickets
-from ..domain.errors import NotFound
+from ..domain.errors import FieldError, InvalidInput, NotFound
+from ..domain.identifiers import new_ticket_id
+from ..domain.text import mailbox
 from ..domain.ticket import ERASED_DOMAIN, Actor, Change, Ticket
+from ..domain.validation import check
+from ..views.emails import agent_display_name
 from ..views.tickets import summary, ticket_view
 from .writer import TicketWriter
 
@@ -22,7 +27,12 @@ HISTORY_LIMIT = 50
 
 class CustomerService:
     def __init__(
-        self, settings: Settings, clock: Clock, store: TicketStore, customers: CustomerStore, writer: TicketWriter
+        self,
+        settings: Settings,
+        clock: Clock,
+        store: TicketStore,
+        customers: CustomerStore,
+        writer: TicketWriter,
     ) -> None:
         self._settings = settings
         self._clock = clock
@@ -65,10 +75,59 @@ class CustomerService:
             | {
                 "bounced_at": iso(customer.bounced_at) if customer and customer.bounced_at else None,
                 "bounce_reason": customer.bounce_reason if customer and customer.bounced_at else None,
+                "note": _note(customer),
                 "ticket_count": self._store.count_tickets_of(email),
                 "tickets": [summary(t, self._clock.now()) for t in history],
             }
         )
+
+    def set_note(self, email: str, body: object, actor: Actor) -> dict[str, Any]:
+        """The operators' note on a customer (`{"note": ""}` removes it),
+        shown on all their tickets; the customer as `get` shows them."""
+        check("customer-patch", body)
+        assert isinstance(body, dict)
+        email = email.lower()
+        ids = self._store.ticket_ids_of(email, 1)
+        newest = self._store.tickets(ids).get(ids[0]) if ids else None
+        if newest is None and self._customers.customer(email) is None:
+            raise NotFound(f"no customer {email}", field="email")
+        note = body["note"].strip() or None
+        self._customers.set_note(email, note, actor.label, self._clock.now(), newest)
+        return self.get(email)
+
+    def write_to(self, body: object, actor: Actor) -> str:
+        """An operator starts a conversation with a customer by their address:
+        a new ticket whose first message is the operator's, emailed to them
+        (and the followers); its id."""
+        check("outbound", body)
+        assert isinstance(body, dict)
+        email = body["email"].lower()
+        cc = tuple(body.get("cc") or ())
+        errors = tickets.follower_problems(cc, customer=email, own=self._settings.own_addresses)
+        if mailbox(email) in {mailbox(a) for a in self._settings.own_addresses}:
+            errors.append(FieldError("email", "is one of our own addresses"))
+        if errors:
+            raise InvalidInput(errors)
+        known = self._customers.customer(email)
+        name = body.get("name") or (known.name if known is not None and known.name else agent_display_name(None, email))
+        rules, now = self._settings.ticket_rules, self._clock.now()
+        ticket_id = new_ticket_id(now)
+        change = self._writer.open_new(
+            lambda reference: tickets.open_outbound(
+                ticket_id=ticket_id,
+                reference=reference,
+                now=now,
+                rules=rules,
+                actor=actor,
+                email=email,
+                name=name,
+                subject=body["subject"],
+                text=body["body"],
+                status=body.get("status") or "pending",
+                cc=cc,
+            )
+        )
+        return change.after.id
 
     def export(self, email: str) -> dict[str, Any]:
         """Everything stored about the customer, as JSON (a data-access request)."""
@@ -105,3 +164,9 @@ class CustomerService:
             self._writer.apply(ticket_id, decide, with_thread=True)
         self._customers.forget_customer(email)
         return {"erased_tickets": len(ids), "alias": alias}
+
+
+def _note(customer: Customer | None) -> dict[str, Any] | None:
+    if customer is None or not customer.note:
+        return None
+    return {"text": customer.note, "by": customer.note_by, "at": iso(customer.note_at) if customer.note_at else None}

@@ -92,11 +92,18 @@ class InboundService:
             files = self._attachments.keep(ticket.id, mail.attachments)
             try:
                 self._tickets.customer_wrote(
-                    ticket.id, text, message_id=mail.message_id, subject=mail.subject, attachments=files
+                    ticket.id,
+                    text,
+                    message_id=mail.message_id,
+                    subject=mail.subject,
+                    attachments=files,
+                    cc=mail.cc,
+                    sender=mail.sender,
                 )
             except Claimed:  # the same mail, delivered twice at once, was quicker
                 return _ignored(ADDED_ALREADY, ticket.id)
-            return {"ticket_id": ticket.id, "action": "appended", "reason": f"reply to {ticket.reference}"}
+            merged = f"{mail.reference}, merged into " if mail.reference != ticket.reference else ""
+            return {"ticket_id": ticket.id, "action": "appended", "reason": f"reply to {merged}{ticket.reference}"}
         subject = mail.subject
         if mail.reference:
             subject = subject.replace(f"[{mail.reference}]", "").strip()
@@ -152,6 +159,7 @@ class InboundService:
             linked_to=linked_to,
             attachments=files,
             ticket_id=new_id,
+            cc=mail.cc,
         )
         answer = None
         try:
@@ -166,14 +174,15 @@ class InboundService:
         return answer
 
     def _named_ticket(self, mail: InboundMail) -> Ticket | None:
-        """The ticket the subject's reference names, if its customer wrote."""
+        """The ticket the subject's reference names, if its customer (or one
+        of its followers) wrote: for a merged ticket, the one it was merged into."""
         if not mail.reference:
             return None
         ticket_id = self._claims.ticket_id_for_reference(mail.reference)
         ticket = self._store.ticket(ticket_id) if ticket_id else None
-        if ticket is None or ticket.customer_email != mail.sender:
+        if ticket is None or mail.sender not in (ticket.customer_email, *ticket.cc):
             return None
-        return ticket
+        return self._tickets.belongs_to(ticket)
 
 
 def _ignored(reason: str, ticket_id: str | None = None) -> Decision:

@@ -17,7 +17,7 @@ from ..adapters.store.tickets import Claimed, RateLimited
 from ..clock import Clock, iso
 from ..config import Limit, Settings
 from ..domain import ticket as tickets
-from ..domain.errors import Conflict, FieldError, InvalidInput, ServiceUnavailable, TooManyRequests
+from ..domain.errors import Conflict, FieldError, InvalidInput, TooManyRequests
 from ..domain.identifiers import new_reference, new_ticket_id
 from ..domain.inquiry import Inquiry, validate_inquiry
 from ..domain.priority import assign_priority
@@ -27,7 +27,6 @@ from .writer import TicketWriter
 
 log = logger(__name__)
 MAX_IDEMPOTENCY_KEY = 128
-_REFERENCE_ATTEMPTS = 5
 
 
 class IntakeService:
@@ -66,6 +65,7 @@ class IntakeService:
         attachments: tuple[Mapping[str, Any], ...] = (),
         ticket_id: str | None = None,
         idempotency_for: timedelta | None = None,
+        cc: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         """Store a valid inquiry as a new ticket (the web form's, or a new
         email's); the key is remembered for the stage's idempotency window
@@ -75,10 +75,11 @@ class IntakeService:
         ticket_id = ticket_id or new_ticket_id(now)
         digest = _body_hash(inquiry.canonical())
         windows = self._rate_windows(inquiry.email, sender, now) if self._settings.rate_limits else ()
-        for _ in range(_REFERENCE_ATTEMPTS):
-            change = tickets.open_ticket(
+
+        def build(reference: str) -> tickets.Change:
+            return tickets.open_ticket(
                 ticket_id=ticket_id,
-                reference=new_reference(),
+                reference=reference,
                 now=now,
                 rules=self._settings.ticket_rules,
                 priority=priority,
@@ -86,34 +87,36 @@ class IntakeService:
                 message_id=message_id,
                 linked_to=linked_to,
                 attachments=attachments,
+                cc=cc,
             )
-            answer = _answer(change.after)
-            until = now + (idempotency_for or timedelta(hours=self._settings.idempotency_hours))
-            if inquiry.honeypot_filled:
-                log.info("honeypot filled: nothing stored or sent")
-                return self._decoy(answer, idempotency_key, digest, until)
-            claims = IntakeClaims(
+
+        until = now + (idempotency_for or timedelta(hours=self._settings.idempotency_hours))
+
+        if inquiry.honeypot_filled:
+            log.info("honeypot filled: nothing stored or sent")
+            return self._decoy(_answer(build(new_reference()).after), idempotency_key, digest, until)
+
+        def claims(change: tickets.Change) -> IntakeClaims:
+            return IntakeClaims(
                 reference=change.after.reference,
                 idempotency_key=idempotency_key,
                 body_hash=digest,
-                answer=answer,
+                answer=_answer(change.after),
                 idempotency_until=until,
                 windows=windows,
             )
-            try:
-                self._writer.create(change, claims)
-            except Claimed as taken:
-                if taken.key.startswith("ref#"):
-                    continue  # another ticket has this reference: draw again
-                first = self._first_answer(idempotency_key, digest) if idempotency_key else None
-                if first is None:  # taken, and expired since: no first answer to give
-                    raise _reused() from None
-                return first
-            except RateLimited as limited:
-                raise TooManyRequests(max(1, int((limited.window.ends_at - now).total_seconds()))) from None
-            log.info("ticket opened", extra={"ticket_id": ticket_id, "event": "ticket.created"})
-            return answer
-        raise ServiceUnavailable("could not find a free reference; please send it again")
+
+        try:
+            change = self._writer.open_new(build, claims)
+        except Claimed:
+            first = self._first_answer(idempotency_key, digest) if idempotency_key else None
+            if first is None:  # taken, and expired since: no first answer to give
+                raise _reused() from None
+            return first
+        except RateLimited as limited:
+            raise TooManyRequests(max(1, int((limited.window.ends_at - now).total_seconds()))) from None
+        log.info("ticket opened", extra={"ticket_id": ticket_id, "event": "ticket.created"})
+        return _answer(change.after)
 
     def _decoy(
         self, answer: dict[str, Any], idempotency_key: str | None, digest: str, until: datetime

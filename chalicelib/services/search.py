@@ -31,8 +31,10 @@ class SearchIndex:
         new = created and collection is not None and len(collection.entries) == 1
         terms: frozenset[str] = frozenset()
         if collection is not None:
-            texts = [
-                e.entry.body for e in collection.entries if e.entry.kind == "message" and e.entry.direction == "in"
+            texts = [  # the thread as it reads: merged tickets' messages too, not those split off
+                e.entry.body
+                for _, e in collection.everything()
+                if e.entry.kind == "message" and e.entry.direction == "in"
             ]
             terms = search.ticket_terms(collection.ticket, texts)
         indexed: frozenset[str] = frozenset() if new else self._postings.indexed_terms(ticket_id)

@@ -23,6 +23,8 @@ from ..views.tickets import ticket_view
 from .directory import display_name
 from .writer import TicketWriter, Written
 
+MAX_MERGE_HOPS = 10  # a chain of merges is short: each merge refuses a merged target
+
 
 class TicketService:
     def __init__(
@@ -56,25 +58,38 @@ class TicketService:
     def patch(self, ticket_id: str, body: object, if_match: int | None, actor: Actor) -> dict[str, Any]:
         check("ticket-patch", body)
         assert isinstance(body, dict)
-        if body.get("category") is not None and body["category"] not in self._settings.categories:
-            raise InvalidInput([FieldError("category", one_of(self._settings.categories))])
-        rules = self._rules
-        return self._answer(
-            self._writer.apply(
-                ticket_id,
-                lambda t, c, now: tickets.update(t, actor=actor, fields=body, now=now, rules=rules),
-                if_match=if_match,
-                with_thread=True,
+        settings, rules = self._settings, self._rules
+
+        def decide(ticket: Ticket, _: Collection | None, now: datetime) -> tickets.Change | None:
+            errors = []
+            if body.get("category") is not None and body["category"] not in settings.categories:
+                errors.append(FieldError("category", one_of(settings.categories)))
+            errors += tickets.follower_problems(
+                body.get("cc") or (), customer=ticket.customer_email, own=settings.own_addresses
             )
-        )
+            if errors:
+                raise InvalidInput(errors)
+            return tickets.update(ticket, actor=actor, fields=body, now=now, rules=rules)
+
+        return self._answer(self._writer.apply(ticket_id, decide, if_match=if_match, with_thread=True))
 
     def reply(
-        self, ticket_id: str, body: object, actor: Actor, files: tuple[Mapping[str, Any], ...] = ()
+        self,
+        ticket_id: str,
+        body: object,
+        actor: Actor,
+        files: tuple[Mapping[str, Any], ...] = (),
+        if_match: int | None = None,
     ) -> dict[str, Any]:
         """An operator's answer, emailed. `macro` starts from a shared answer,
         placeholders are filled per ticket, `offer` adds a goodwill gesture,
-        `files` (services/attachments.py's checked uploads) go with the email."""
-        return self._answer(self._writer.apply(ticket_id, self._replying(body, actor, files), with_thread=True))
+        `files` (services/attachments.py's checked uploads) go with the email.
+        With `if_match`, a ticket changed meanwhile is 412 and nothing is sent
+        (the operator reads what arrived first); without, the reply is
+        applied on the ticket as it is."""
+        return self._answer(
+            self._writer.apply(ticket_id, self._replying(body, actor, files), if_match=if_match, with_thread=True)
+        )
 
     def preview(self, ticket_id: str, body: object, actor: Actor, compose: Callable[..., Any]) -> dict[str, Any]:
         """The reply as the customer would get it, stored nowhere: the decision
@@ -90,7 +105,12 @@ class TicketService:
         email = compose(
             "reply", "customer", Collection(change.after, collection.entries, collection.deliveries), entry, now
         )
-        return {"body": change.entry.body, "subject": email.subject, "text": email.text}
+        return {
+            "body": change.entry.body,
+            "subject": email.subject,
+            "text": email.text,
+            "cc": [address.addr_spec for address in email.cc],
+        }
 
     def _replying(
         self, body: object, actor: Actor, files: tuple[Mapping[str, Any], ...] = ()
@@ -177,14 +197,38 @@ class TicketService:
         message_id: str | None = None,
         subject: str | None = None,
         attachments: tuple[Mapping[str, Any], ...] = (),
+        cc: tuple[str, ...] = (),
+        sender: str | None = None,
     ) -> Written:
         rules = self._rules
         return self._writer.apply(
             ticket_id,
             lambda t, c, now: tickets.customer_wrote(
-                t, text=text, now=now, rules=rules, subject=subject, message_id=message_id, attachments=attachments
+                t,
+                text=text,
+                now=now,
+                rules=rules,
+                subject=subject,
+                message_id=message_id,
+                attachments=attachments,
+                cc=cc,
+                sender=sender,
             ),
         )
+
+    def belongs_to(self, ticket: Ticket) -> Ticket:
+        """The ticket a customer's words about `ticket` join now (their mail,
+        their status page): the ticket itself, or the one it was merged into
+        (and that one's, if merged again). The one place this redirect is
+        decided; it reads only for a merged ticket."""
+        for _ in range(MAX_MERGE_HOPS):
+            if ticket.merged_into is None:
+                break
+            target = self._store.ticket(ticket.merged_into)
+            if target is None:
+                break
+            ticket = target
+        return ticket
 
     def link(self, ticket_id: str, continued_in: str, reference: str) -> None:
         """A closed ticket the customer wrote to again points to the new one (once)."""
@@ -207,7 +251,7 @@ class TicketService:
     def _answer(self, written: Written) -> dict[str, Any]:
         collection = written.collection
         assert collection is not None
-        if written.change is not None:
+        if written.change is not None or written.ticket.merged_from:  # the writer reads the ticket's own thread
             collection = self._store.collection(written.ticket.id) or collection
         return self.view(collection)
 

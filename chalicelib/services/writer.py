@@ -15,18 +15,27 @@ from datetime import datetime, timedelta
 
 from ..adapters.store.claims import IntakeClaims
 from ..adapters.store.items import entry_key
-from ..adapters.store.tickets import Collection, Refused, StaleTicket, TicketStore, Unavailable
+from ..adapters.store.tickets import Claimed, Collection, Refused, StaleTicket, TicketStore, Unavailable
 from ..clock import Clock
 from ..domain.errors import NotFound, PreconditionFailed, ServiceUnavailable
+from ..domain.identifiers import new_reference
 from ..domain.ticket import Change, Ticket
 from ..log import logger
 
 log = logger(__name__)
-ATTEMPTS = 8  # writers without If-Match retry on a stale version; jittered so they spread out
+# Writers without If-Match apply their change on the ticket as it is: a
+# concurrent change means read again, decide again, write again, for up to
+# CONTENDED_BUDGET, the pauses jittered so the writers spread out (full
+# jitter, doubling from FIRST_CONTENDED_PAUSE to MAX_CONTENDED_PAUSE). A caller
+# without If-Match never hears 412: past the budget the ticket is busy (503).
+CONTENDED_BUDGET = timedelta(seconds=10)
+FIRST_CONTENDED_PAUSE = 0.01
+MAX_CONTENDED_PAUSE = 0.5
 # How long a write whose answer was lost is sent again before the request
 # gives up: well inside API Gateway's 29 s, and longer than DynamoDB's usual
 # hiccups. The pauses between sends double from FIRST_PAUSE_SECONDS to 2 s.
 UNKNOWN_OUTCOME_BUDGET = timedelta(seconds=8)
+REFERENCE_ATTEMPTS = 5
 FIRST_PAUSE_SECONDS = 0.1
 
 Decide = Callable[[Ticket, Collection | None, datetime], Change | None]
@@ -51,6 +60,24 @@ class TicketWriter:
         """Store a new ticket with what it claims; its entry's key."""
         return self._commit(change, claims)
 
+    def open_new(
+        self, build: Callable[[str], Change], claims: Callable[[Change], IntakeClaims] | None = None
+    ) -> Change:
+        """Store a new ticket (`build` makes it under the reference it is
+        given) under a fresh reference, drawn again while another ticket has
+        it; the change stored. Other refusals are the caller's (Claimed,
+        RateLimited)."""
+        for _ in range(REFERENCE_ATTEMPTS):
+            change = build(new_reference())
+            try:
+                self.create(change, claims(change) if claims else IntakeClaims(change.after.reference))
+            except Claimed as taken:
+                if taken.key.startswith("ref#"):
+                    continue  # another ticket has this reference: draw again
+                raise
+            return change
+        raise ServiceUnavailable("could not find a free reference; please send it again")
+
     def apply(
         self,
         ticket_id: str,
@@ -58,15 +85,19 @@ class TicketWriter:
         *,
         if_match: int | None = None,
         with_thread: bool = False,
+        merged: bool = False,
         known: Ticket | None = None,
     ) -> Written:
         """Read the ticket (with its thread if the decision needs it), decide,
         write; again from a fresh read if someone changed it meanwhile. With
         If-Match, a change made meanwhile is the caller's to see (412).
-        `known`: the ticket as the caller already holds it, decided on first
-        without a read (its version guards the write like any read's)."""
-        for attempt in range(ATTEMPTS):
-            collection = self._store.collection(ticket_id) if with_thread else None
+        `merged`: the thread with the tickets merged into it (their own
+        collections). `known`: the ticket as the caller already holds it,
+        decided on first without a read (its version guards the write like
+        any read's)."""
+        started, attempt = self._clock.now(), 0
+        while True:
+            collection = self._store.collection(ticket_id, merged=merged) if with_thread else None
             if attempt == 0 and known is not None and collection is None:
                 ticket: Ticket | None = known
             else:
@@ -84,11 +115,16 @@ class TicketWriter:
                 if if_match is not None:
                     current = self._store.ticket(ticket_id)
                     raise PreconditionFailed(current.version if current else if_match) from None
-                self._clock.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+                if self._clock.now() - started >= CONTENDED_BUDGET:
+                    log.warning("ticket too busy to change", extra={"ticket_id": ticket_id, "attempts": attempt + 1})
+                    raise ServiceUnavailable(
+                        "the ticket is being changed by many at once; please send it again", retry_after_seconds=1
+                    ) from None
+                pause = min(MAX_CONTENDED_PAUSE, FIRST_CONTENDED_PAUSE * 2 ** min(attempt, 10))
+                self._clock.sleep(random.uniform(0, pause))
+                attempt += 1
                 continue
             return Written(change.after, change, collection)
-        current = self._store.ticket(ticket_id)
-        raise PreconditionFailed(current.version if current else 0)
 
     def _commit(self, change: Change, claims: IntakeClaims | None) -> str:
         """One transaction, idempotent by its token. When DynamoDB's answer

@@ -78,7 +78,7 @@ def _acknowledgement(o: Occasion) -> Email:
     )
 
 
-def _letter(o: Occasion) -> emails.ReplyFacts:
+def _letter(o: Occasion, cc: tuple[str, ...] = ()) -> emails.ReplyFacts:
     """An operator's reply and the resolution notice: one voice."""
     ticket, author = o.ticket, o.entry.entry.author
     status = o.data.get("changes", {}).get("status", [None, None])
@@ -96,11 +96,14 @@ def _letter(o: Occasion) -> emails.ReplyFacts:
         refused_attachments=refused_since(o.collection, o.entry.sk),
         locale=ticket.details["locale"],
         shop_locale=o.settings.locale,
+        cc=cc,
+        first=bool(o.data.get("outbound")),
     )
 
 
 def _reply(o: Occasion) -> Email:
-    return emails.operator_reply(_letter(o))
+    """An operator's reply: to the customer, the ticket's followers in Cc."""
+    return emails.operator_reply(_letter(o, o.ticket.cc))
 
 
 def _resolution(o: Occasion) -> Email:
@@ -175,13 +178,14 @@ def thread_ids(collection: Collection, before_sk: str) -> tuple[str, ...]:
     """Message-IDs of the customer conversation before this email, oldest
     first: the customer's mail client threads the reply into it."""
     found: list[tuple[str, str]] = []
-    for stored in collection.entries:
-        mid = stored.entry.data.get("message_id")
-        if stored.entry.direction == "in" and mid and stored.sk < before_sk:
-            found.append((stored.sk, mid))
-    for delivery in collection.deliveries:
-        if _reached_customer(delivery.to, delivery.state) and delivery.entry_sk < before_sk:
-            found.append((delivery.sk, delivery.message_id))
+    for holder in collection.family():  # merged tickets' conversations are this one's
+        for stored in holder.entries:
+            mid = stored.entry.data.get("message_id")
+            if stored.entry.direction == "in" and mid and stored.sk < before_sk:
+                found.append((stored.sk, mid))
+        for delivery in holder.deliveries:
+            if _reached_customer(delivery.to, delivery.state) and delivery.entry_sk < before_sk:
+                found.append((delivery.sk, delivery.message_id))
     return tuple(mid for _, mid in sorted(found))
 
 

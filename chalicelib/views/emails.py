@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -48,6 +48,7 @@ class Email:
     text: str
     html: str
     headers: dict[str, str] = field(default_factory=dict)
+    cc: tuple[str, ...] = ()  # copied: the ticket's followers, on operator replies only
 
 
 def customer_subject(text: str, reference: str) -> str:
@@ -204,6 +205,8 @@ class ReplyFacts:
     locale: str | None = None
     shop_locale: str = DEFAULT_LOCALE
     refused_attachments: tuple[tuple[str, str], ...] = ()  # since the last email: (file name, reason)
+    cc: tuple[str, ...] = ()  # the followers' addresses, copied on an operator's reply
+    first: bool = False  # the operator writes first (an outbound ticket): the subject is theirs as it is
 
 
 def agent_display_name(name: str | None, email: str) -> str:
@@ -308,8 +311,12 @@ def operator_reply(facts: ReplyFacts) -> Email:
         + ([refused] if refused else [])
         + ([lang.t("resolved_line")] if facts.resolved else [])
     )
-    subject = lang.t("reply_subject_about", subject=facts.subject) if facts.subject else lang.t("reply_subject")
-    return _letter(facts, lang, facts.body, extras, subject, _threading(facts.thread_ids))
+    if facts.first and facts.subject:
+        subject = facts.subject
+    else:
+        subject = lang.t("reply_subject_about", subject=facts.subject) if facts.subject else lang.t("reply_subject")
+    letter = _letter(facts, lang, facts.body, extras, subject, _threading(facts.thread_ids))
+    return replace(letter, cc=facts.cc)
 
 
 def resolution_notice(facts: ReplyFacts) -> Email:

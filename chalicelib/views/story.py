@@ -37,6 +37,12 @@ def changed(changes: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
                 phrases.append(f"assigned it to {who(new, names)}")
             else:
                 phrases.append(f"unassigned it from {who(old, names)}")
+        elif field == "cc":
+            added, removed = [a for a in new if a not in old], [a for a in old if a not in new]
+            if added:
+                phrases.append(f"added {_joined(added)} as follower{'s' if len(added) > 1 else ''}")
+            if removed:
+                phrases.append(f"removed the follower{'s' if len(removed) > 1 else ''} {_joined(removed)}")
         elif field == "tags":
             added, removed = sorted(set(new) - set(old)), sorted(set(old) - set(new))
             if added:
@@ -57,12 +63,24 @@ def describe(event: str, author: str | None, data: Mapping[str, Any], names: Map
     phrases = changed(data.get("changes") or {}, names)
     also = f" and {_joined(phrases)}" if phrases else ""
     metric = METRICS.get(data.get("metric") or "", "reply")
+    if event == "created" and data.get("split_from"):
+        source = data["split_from"]
+        return f"{who(source.get('by'), names)} split this message off {source.get('reference') or 'another ticket'}"
+    if event == "created" and data.get("outbound"):
+        return f"{actor} wrote to the customer first"
     if event == "created":
         return f"The customer wrote in by {CHANNELS.get(data.get('channel') or 'web', 'the web form')}"
+    if event == "merged":
+        return f"{actor} merged {data.get('reference') or 'a ticket'} into this one{also}"
+    if event == "merged_into":
+        return f"{actor} merged this ticket into {data.get('reference') or 'another'}, which carries on"
+    if event == "split":
+        return f"{actor} moved a message of the customer's to a new ticket, {data.get('reference') or ''}".rstrip(", ")
     if event == "replied":
         return f"{actor} replied to the customer{also}"
     if event == "customer_wrote":
-        return f"The customer wrote again{', which ' + _joined(phrases) if phrases else ''}"
+        writer = f"{data['from']}, a follower," if data.get("from") else "The customer"
+        return f"{writer} wrote again{', which ' + _joined(phrases) if phrases else ''}"
     if event == "call":
         return f"{actor} called and {OUTCOMES.get(data.get('outcome') or '', 'logged a call')}{also}"
     if event == "sla_warning":

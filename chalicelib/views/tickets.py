@@ -45,6 +45,8 @@ def summary(ticket: Ticket, now: datetime) -> dict[str, Any]:
         "sla_badge": sla_badge(ticket, now),
         "linked_to": ticket.linked_to,
         "callback": dict(ticket.callback) if ticket.callback else None,
+        "cc": list(ticket.cc),
+        "merged_into": ticket.merged_into,
     }
 
 
@@ -97,20 +99,25 @@ def ticket_view(
         "offers": [],
         "sla": sla_view(ticket, settings, now),
         "feedback": dict(ticket.feedback) if ticket.feedback else None,
+        "merged_from": [{"id": m.ticket.id, "reference": m.ticket.reference} for m in collection.family()][1:],
         "server_time": iso(now),
     }
-    deliveries: dict[str, list[DeliveryRecord]] = {}
-    for delivery in collection.deliveries:
-        deliveries.setdefault(delivery.entry_sk, []).append(delivery)
-    for stored in collection.entries:
+    deliveries: dict[tuple[str, str], list[DeliveryRecord]] = {}
+    for holder in collection.family():
+        for delivery in holder.deliveries:
+            deliveries.setdefault((holder.ticket.id, delivery.entry_sk), []).append(delivery)
+    for holder, stored in sorted(collection.everything(), key=lambda found: found[1].sk):
         entry, data = stored.entry, dict(stored.entry.data)
         item = {"id": stored.sk, "created_at": iso(stored.created_at), "author": entry.author}
+        if holder is not collection:  # a merged ticket's: said where it came from
+            item |= {"ticket_id": holder.ticket.id, "reference": holder.ticket.reference}
+        sent_for = deliveries.get((holder.ticket.id, stored.sk), [])
         if entry.kind == "note":
             view["notes"].append(item | {"body": entry.body})
         elif entry.kind == "call":
             view["calls"].append(item | {"summary": entry.body, "outcome": data.get("outcome")})
         elif entry.kind == "message":
-            mails = [d for d in deliveries.get(stored.sk, []) if d.to == "customer"]
+            mails = [d for d in sent_for if d.to == "customer"]
             view["messages"].append(
                 item
                 | {
@@ -118,11 +125,13 @@ def ticket_view(
                     "body": entry.body,
                     "subject": data.get("subject"),
                     "channel": data.get("channel"),
+                    "from": data.get("from"),  # a follower who wrote, not the customer
                     "attachments": [_file(a) for a in data.get("attachments") or ()],
                     "delivery": _delivery(mails[0], now) if mails and entry.direction == "out" else None,
                 }
             )
-        if entry.kind == "event" or data.get("changes") or entry.event == "created":
+        # A merged ticket's own history stays on it; here its words count, and the merge says when they came.
+        if holder is collection and (entry.kind == "event" or data.get("changes") or entry.event == "created"):
             view["events"].append(
                 item
                 | {
@@ -131,19 +140,33 @@ def ticket_view(
                     "data": {
                         k: v
                         for k, v in data.items()
-                        if k in ("changes", "metric", "due", "notified", "reason", "outcome", "csat", "nps", "macro")
+                        if k
+                        in (
+                            "changes",
+                            "metric",
+                            "due",
+                            "notified",
+                            "reason",
+                            "outcome",
+                            "csat",
+                            "nps",
+                            "macro",
+                            "ticket_id",
+                            "reference",
+                            "split_from",
+                        )
                     },
                 }
             )
         if data.get("offer"):
             view["offers"].append(item | dict(data["offer"]))
-        for delivery in deliveries.get(stored.sk, []):
+        for delivery in sent_for:
             sent = {
                 "id": delivery.sk,
                 "created_at": iso(delivery.created_at),
                 "kind": delivery.mail,
                 "delivery": _delivery(delivery, now),
-            }
+            } | {k: item[k] for k in ("ticket_id", "reference") if k in item}
             if delivery.to != "customer":
                 view["notices"].append(sent | {"to": delivery.to})
             elif entry.direction != "out":  # Careline's own email to the customer: acknowledgement, follow-up...

@@ -372,7 +372,7 @@ def test_a_reference_already_taken_is_drawn_again_and_a_run_of_them_is_503_with_
 ):
     import itertools
 
-    from chalicelib.services import intake
+    from chalicelib.services import writer  # where a new ticket's reference is drawn
 
     def send(email):
         return client.http.post(
@@ -380,11 +380,11 @@ def test_a_reference_already_taken_is_drawn_again_and_a_run_of_them_is_503_with_
         )
 
     taken = send("first@example.com").json_body["reference"]
-    monkeypatch.setattr(intake, "new_reference", iter([taken, "CL-FRESH234"]).__next__)
+    monkeypatch.setattr(writer, "new_reference", iter([taken, "CL-FRESH234"]).__next__)
     second = send("second@example.com")
     assert (second.status_code, second.json_body["reference"]) == (201, "CL-FRESH234")
 
-    monkeypatch.setattr(intake, "new_reference", itertools.repeat(taken).__next__)
+    monkeypatch.setattr(writer, "new_reference", itertools.repeat(taken).__next__)
     unlucky = send("third@example.com")
     assert unlucky.status_code == 503 and "Retry-After" in unlucky.headers
     assert services.store.ticket_ids_of("third@example.com") == []

@@ -89,7 +89,7 @@ def test_mailbox_lists_every_email_oldest_first(client, mailbox):
     listed = client.http.get("/_dev/mail").json_body
     assert [m["to"] for m in listed] == [["Ann <ann@example.com>"], ["Bob <bob@example.com>"]]
     # The contract's fields, and the files each email carries (a compatible extension).
-    assert set(listed[0]) == {"to", "subject", "text", "html", "headers", "attachments"}
+    assert set(listed[0]) == {"to", "cc", "subject", "text", "html", "headers", "attachments"}
     assert listed[0]["attachments"] == []
 
 

@@ -19,6 +19,11 @@ BODIES = {
     ("/tickets/{ticket_id}/uploads", "POST"): {"name": "label.pdf", "type": "application/pdf"},
     ("/agents/{email}", "PUT"): {"available": True},
     ("/macros/{name}", "PUT"): {"title": "Parcel late", "body": "We are on it."},
+    ("/tickets", "POST"): {"email": "bob@example.com", "subject": "Your order", "body": "It is late."},
+    ("/tickets/{ticket_id}/merge", "POST"): {"into": "01KB1XQ7V9N3E5M2T8A4C6D0FG"},
+    ("/tickets/{ticket_id}/split", "POST"): {"message": "2026-11-24T09:00:00.000000Z#000001"},
+    ("/tickets/{ticket_id}/presence", "PUT"): {"state": "viewing"},
+    ("/customers/{email}", "PATCH"): {"note": "Prefers phone calls."},
 }
 
 

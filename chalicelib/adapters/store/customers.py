@@ -70,5 +70,24 @@ class CustomerStore:
             ]
         )
 
+    def set_note(self, email: str, note: str | None, by: str, at: datetime, newest: Ticket | None) -> Customer:
+        """The operators' note on the customer (None removes it). A customer
+        known only from a ticket so far gets a record from it (`newest`),
+        which their contact data, saved from that ticket, then agrees with."""
+        actions: list[Action] = [
+            Customer.note.set(note) if note else Customer.note.remove(),
+            Customer.note_by.set(by),
+            Customer.note_at.set(at),
+        ]
+        if newest is not None:
+            actions += [
+                Customer.name.set(Customer.name | newest.customer_name),
+                Customer.first_seen.set(Customer.first_seen | newest.created_at),
+                Customer.last_seen.set(Customer.last_seen | newest.created_at),
+            ]
+        customer = Customer(email)
+        customer.update(actions=actions)
+        return customer
+
     def forget_customer(self, email: str) -> None:
         Customer(email).delete()

@@ -28,6 +28,7 @@ class StoredEntry:
     effects: Effects = field(default_factory=Effects)
     version: int | None = None
     unsettled: bool = False  # its effects are not all done yet (see `redo_key`)
+    moved_to: str | None = None  # a split moved it to that ticket: it is no longer this one's
 
 
 def shard(ticket_id: str) -> int:
@@ -96,6 +97,9 @@ def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
         customer_messages=ticket.customer_messages or None,
         offer_days=list(ticket.offer_days) or None,
         linked_to=ticket.linked_to,
+        cc=list(ticket.cc) or None,
+        merged_into=ticket.merged_into,
+        merged_from=list(ticket.merged_from) or None,
         version=ticket.version,
         g_all=f"all#{n}" if ticket.status in listed_statuses() else None,  # the default listing: hidden ones stay out
         g_cust=ticket.customer_email,
@@ -140,6 +144,9 @@ def to_ticket(item: TicketTable) -> Ticket:
         customer_messages=int(item.customer_messages or 0),
         offer_days=tuple(item.offer_days or ()),
         linked_to=item.linked_to,
+        cc=tuple(item.cc or ()),
+        merged_into=item.merged_into,
+        merged_from=tuple(item.merged_from or ()),
         version=int(item.version or 0),
     )
 
@@ -206,6 +213,7 @@ def to_stored_entry(item: TicketTable) -> StoredEntry:
         effects_of(item.effects),
         int(item.version) if item.version is not None else None,
         unsettled=item.g_retry is not None,
+        moved_to=item.moved_to,
     )
 
 
@@ -239,6 +247,8 @@ def effects_document(effects: Effects) -> dict[str, Any]:
         document["customer"] = True
     if effects.purge_files:
         document["purge_files"] = True
+    if effects.counterpart:
+        document["counterpart"] = dict(effects.counterpart)
     return document
 
 
@@ -260,4 +270,5 @@ def effects_of(document: Mapping[str, Any] | None) -> Effects:
         assign=bool(document.get("assign")),
         remember_customer=bool(document.get("customer")),
         purge_files=bool(document.get("purge_files")),
+        counterpart=document.get("counterpart"),
     )

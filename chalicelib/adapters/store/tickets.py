@@ -21,6 +21,8 @@ from .claims import IntakeClaims, RateWindow
 from .deliveries import DeliveryRecord, to_delivery
 from .items import REDO, StoredEntry, entry_item, entry_key, retried, to_item, to_stored_entry, to_ticket
 
+MAX_MERGED = 50  # tickets read into one thread: merges of merges end there
+
 
 class Refused(Exception):
     """A condition of the change's transaction said no. `after_retry`: the
@@ -42,6 +44,10 @@ class Claimed(Refused):
         self.key = key
 
 
+class MovedAlready(Refused):
+    """A thread entry the change moves was moved (or is gone) already."""
+
+
 class RateLimited(Refused):
     def __init__(self, window: RateWindow) -> None:
         super().__init__(window.key)
@@ -54,11 +60,28 @@ class Unavailable(Exception):
 
 @dataclass
 class Collection:
-    """A ticket with its thread and deliveries, as one Query reads them."""
+    """A ticket with its thread and deliveries, as one Query reads them; and
+    the collections of the tickets merged into it (one Query each), whose
+    threads are its own now."""
 
     ticket: Ticket
     entries: list[StoredEntry] = field(default_factory=list)
     deliveries: list[DeliveryRecord] = field(default_factory=list)
+    merged: list[Collection] = field(default_factory=list)
+
+    def everything(self) -> Iterator[tuple[Collection, StoredEntry]]:
+        """Every entry of the thread as it reads now, with the collection that
+        holds it: this ticket's and its merged tickets' (and theirs), less
+        what a split moved away."""
+        for holder in self.family():
+            for stored in holder.entries:
+                if stored.moved_to is None:
+                    yield holder, stored
+
+    def family(self) -> Iterator[Collection]:
+        yield self
+        for merged in self.merged:
+            yield from merged.family()
 
 
 class TicketStore:
@@ -73,8 +96,26 @@ class TicketStore:
         except DoesNotExist:
             return None
 
-    def collection(self, ticket_id: str) -> Collection | None:
-        """The ticket, its thread and its deliveries: one consistent Query."""
+    def collection(self, ticket_id: str, *, merged: bool = True) -> Collection | None:
+        """The ticket, its thread and its deliveries: one consistent Query;
+        with `merged`, one more for each ticket merged into it (and into those)."""
+        found = self._partition(ticket_id)
+        if found is not None and merged:
+            seen = {ticket_id}
+            waiting = [found]
+            while waiting:
+                holder = waiting.pop()
+                for source in holder.ticket.merged_from:
+                    if source in seen or len(seen) > MAX_MERGED:
+                        continue
+                    seen.add(source)
+                    part = self._partition(source)
+                    if part is not None:
+                        holder.merged.append(part)
+                        waiting.append(part)
+        return found
+
+    def _partition(self, ticket_id: str) -> Collection | None:
         found: Collection | None = None
         entries, deliveries = [], []
         for item in TicketTable.query(ticket_id, consistent_read=True):
@@ -82,7 +123,7 @@ class TicketStore:
                 found = Collection(to_ticket(item))
             elif item.kind == "delivery":
                 deliveries.append(to_delivery(item))
-            elif item.kind != "repair":
+            elif item.kind not in ("repair", "presence"):
                 entries.append(to_stored_entry(item))
         if found is not None:
             found.entries, found.deliveries = entries, deliveries
@@ -127,6 +168,15 @@ class TicketStore:
             intake_puts, window_updates = _intake_items(intake, after.id)
             puts += intake_puts
             updates += window_updates
+        for moved in change.moves:
+            updates.append(
+                (
+                    "moved",
+                    TicketTable(moved.ticket_id, moved.sk),
+                    [TicketTable.moved_to.set(moved.to)],
+                    TicketTable.sk.exists() & TicketTable.moved_to.does_not_exist(),
+                )
+            )
         for entry_sk in change.scrub:
             updates.append(
                 (
@@ -198,6 +248,8 @@ def _raise_refusal(error: TransactWriteError, labels: list[object]) -> None:
             continue
         if label is StaleTicket or label == "entry":
             refusal = StaleTicket()
+        elif label == "moved":
+            refusal = MovedAlready()
         elif isinstance(label, RateWindow):
             refusal = RateLimited(label)
         elif isinstance(label, str) and label not in ("tag", "scrub"):
