@@ -90,6 +90,12 @@ def get_ticket(ticket_id):
     return operators.get_ticket(app.current_request, ticket_id)
 
 
+@app.route("/tickets/{ticket_id}/orders")
+def ticket_orders(ticket_id):
+    """The customer's recent orders and the ticket's order, from the shop's store."""
+    return operators.ticket_orders(app.current_request, ticket_id)
+
+
 @app.route("/tickets/{ticket_id}", methods=["PATCH"])
 def patch_ticket(ticket_id):
     return operators.patch_ticket(app.current_request, ticket_id)

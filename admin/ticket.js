@@ -5,6 +5,7 @@
 import { api } from "./api.js";
 import { countdown, duration, h, when, words } from "./dom.js";
 import { attachmentList, replyFiles } from "./files.js";
+import { ordersPanel } from "./orders.js";
 import { METRICS, slaBadge } from "./sla.js";
 import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
 
@@ -256,6 +257,7 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
       h("p", { class: "wrap-anywhere" }, customer.email),
       customer.phone ? h("p", {}, h("a", { href: `tel:${customer.phone}` }, customer.phone)) : "",
       ticket.order_id ? h("p", {}, `Order ${ticket.order_id}`) : "",
+      h("h2", {}, "Orders"), ordersPanel(ticket.id),
       h("h2", {}, "SLA"), slaList(ticket),
       h("h2", {}, "Rating"), rating(ticket.feedback),
       h("h2", {}, "Goodwill offers"), offers(ticket.offers),

@@ -5,7 +5,7 @@ no AWS client exists until a call needs it."""
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from .clock import Clock, SystemClock
@@ -14,7 +14,7 @@ from .config import Settings, load_settings
 if TYPE_CHECKING:
     from .adapters.bus import EventBus
     from .adapters.counters import MetricCounters
-    from .adapters.secrets import SigningKey, WebhookSecrets
+    from .adapters.secrets import IntegrationSecrets, SigningKey, WebhookSecrets
     from .adapters.store.claims import ClaimStore
     from .adapters.store.customers import CustomerStore
     from .adapters.store.deliveries import DeliveryStore
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .services.intake import IntakeService
     from .services.mail_events import MailEvents
     from .services.metrics import MetricsService
+    from .services.purchases import PurchaseHistory
     from .services.recovery import Recovery
     from .services.search import SearchIndex
     from .services.tickets import TicketService
@@ -121,6 +122,12 @@ class Container:
 
         return WebhookSecrets(from_secrets_manager=True)
 
+    @cached_property
+    def integration_secrets(self) -> IntegrationSecrets:
+        from .adapters.secrets import IntegrationSecrets
+
+        return IntegrationSecrets(self.settings.integrations_secret_arn)
+
     # Services
 
     @cached_property
@@ -147,7 +154,23 @@ class Container:
             self.posting_store,
             self.writer,
             self.signing_key,
+            lambda: self.purchases,
         )
+
+    @cached_property
+    def purchases(self) -> PurchaseHistory:
+        """The orders beside a ticket, from the stage's store (none configured: none shown)."""
+        from .adapters.commerce import ShopifyStore, WooCommerceStore
+        from .services.purchases import PurchaseHistory
+
+        shop = self.settings.commerce
+        credentials = partial(self.integration_secrets, "commerce")  # read when the store is first asked
+        store = None
+        if shop is not None and shop.platform == "shopify":
+            store = ShopifyStore(shop.url, credentials, shop.timeout_seconds, shop.api_version)
+        elif shop is not None:
+            store = WooCommerceStore(shop.url, credentials, shop.timeout_seconds)
+        return PurchaseHistory(self.settings, self.clock, self.store, store)
 
     @cached_property
     def feedback(self) -> FeedbackService:

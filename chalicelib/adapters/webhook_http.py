@@ -1,30 +1,23 @@
-"""Webhook deliveries over HTTP: one POST, its own timeout, no redirects
-followed (a delivery goes where the stage says, nowhere else) and no proxy
-from the environment. Standard library only: nothing to load at cold start."""
+"""Webhook deliveries over HTTP: one POST with its own timeout, through the
+outbound opener (no redirects, no proxy: adapters/outbound.py)."""
 
 from __future__ import annotations
 
 import urllib.error
 import urllib.request
 
+from .outbound import opener
+
 
 class DeliveryFailed(Exception):
     """The endpoint did not take the delivery (no answer, or not a 2xx)."""
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None  # the 3xx itself is the answer: a failure
-
-
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects)
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
     """POST the body; the answer's status (2xx), else DeliveryFailed saying why."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with _opener.open(request, timeout=timeout) as answer:
+        with opener.open(request, timeout=timeout) as answer:
             answer.read(64 * 1024)  # let the endpoint finish its answer; what it says is not ours to keep
             status: int = answer.status
             return status

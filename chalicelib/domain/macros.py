@@ -9,7 +9,9 @@ import re
 from .errors import FieldError, InvalidInput
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
-KNOWN = ("first_name", "name", "reference", "order_id", "operator_name", "brand")
+# Filled from the shop's store (services/purchases.py): asked only when a reply uses them.
+ORDER_PLACEHOLDERS = frozenset({"order_status", "tracking_url"})
+KNOWN = ("first_name", "name", "reference", "order_id", "operator_name", "brand", "order_status", "tracking_url")
 
 
 def placeholders(text: str) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..adapters.secrets import SigningKey
 from ..adapters.store.directory import DirectoryStore
@@ -20,12 +20,15 @@ from ..domain import listing, search
 from ..domain import ticket as tickets
 from ..domain.errors import FieldError, InvalidInput, NotFound
 from ..domain.listing import FILTERS
-from ..domain.macros import first_name, render
+from ..domain.macros import ORDER_PLACEHOLDERS, first_name, placeholders, render
 from ..domain.ticket import Actor, Ticket
 from ..domain.validation import check, one_of
 from ..views.tickets import summary, ticket_view
 from .directory import display_name
 from .writer import TicketWriter, Written
+
+if TYPE_CHECKING:
+    from .purchases import PurchaseHistory
 
 
 class TicketService:
@@ -38,6 +41,7 @@ class TicketService:
         postings: PostingStore,
         writer: TicketWriter,
         signing_key: SigningKey,
+        purchases: Callable[[], PurchaseHistory] | None = None,
     ) -> None:
         self._settings = settings
         self._clock = clock
@@ -46,6 +50,7 @@ class TicketService:
         self._postings = postings
         self._writer = writer
         self._signing_key = signing_key
+        self._purchases = purchases  # built when a reply first uses {{order_status}} or {{tracking_url}}
 
     @property
     def _rules(self) -> tickets.Rules:
@@ -193,6 +198,8 @@ class TicketService:
                 "brand": self._settings.brand,
                 "operator_name": operator_name,
             }
+            if self._purchases is not None and ORDER_PLACEHOLDERS & set(placeholders(template)):
+                values |= self._purchases().placeholder_values(ticket, template, source)
             text = render(template, values, source)
             return tickets.reply(
                 ticket,

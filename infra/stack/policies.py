@@ -8,7 +8,7 @@ from infra.stack import iam
 from infra.stack.data import STREAMED_TABLE, models
 from infra.stack.functions import ASYNC_TRIGGERS, FUNCTIONS, dead_letter_queue
 from infra.stack.iam import allow, arn
-from infra.stack.naming import function_name, names, sender
+from infra.stack.naming import function_name, integrations, names, sender
 
 # What the functions do to items. Transactions need no action of their own:
 # IAM checks each Put/Update/Delete/ConditionCheck inside. Scan serves only
@@ -80,6 +80,16 @@ def code_statements(stage: str, capability: str) -> list[dict]:
                 sid="SigningSecret",
             )
         ],
+        # the third parties' credentials, when the stage connects any (identity.integrations_secret)
+        "integrations_secret": [
+            allow(
+                "secretsmanager:GetSecretValue",
+                arn("secretsmanager", f"secret:{n['integrations_secret']}-??????"),
+                sid="IntegrationsSecret",
+            )
+        ]
+        if integrations(stage)
+        else [],
         "inbound": [allow("s3:GetObject", f"arn:aws:s3:::{n['inbound_prefix']}*/*", sid="InboundMail")],
         # the attachments bucket: files under each ticket's id
         "files_read": [allow("s3:GetObject", objects, sid="FilesRead")],
