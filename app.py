@@ -157,6 +157,22 @@ def delete_macro(name):
     return operators.delete_macro(app.current_request, name)
 
 
+@app.route("/views")
+def list_views():
+    """The team's saved views and the operator's own, with their counts."""
+    return operators.list_views(app.current_request)
+
+
+@app.route("/views/{scope}/{name}", methods=["PUT"])
+def put_view(scope, name):
+    return operators.put_view(app.current_request, scope, name)
+
+
+@app.route("/views/{scope}/{name}", methods=["DELETE"])
+def delete_view(scope, name):
+    return operators.delete_view(app.current_request, scope, name)
+
+
 @app.route("/customers/{email}")
 def get_customer(email):
     return operators.get_customer(app.current_request, email)

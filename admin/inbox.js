@@ -3,16 +3,20 @@
 // bookmarked, shared and reloaded.
 import { api } from "./api.js";
 import { h, short, when } from "./dom.js";
+import { keepFresh, signatureOf } from "./live.js";
 import { slaBadge } from "./sla.js";
 import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
+import { viewControls, viewOf } from "./views.js";
 
 const FILTERS = ["status", "priority", "assignee", "category", "tag"];
 let selected = 0;
+let selectedId = null; // the selected row's ticket: a refreshed list keeps it selected wherever it moved
 
 export function moveSelection(step) {
   const rows = [...document.querySelectorAll(".ticket-row")];
   if (!rows.length) return false;
   selected = Math.max(0, Math.min(rows.length - 1, selected + step));
+  selectedId = rows[selected].dataset.id;
   rows.forEach((row, i) => row.classList.toggle("current", i === selected));
   rows[selected].scrollIntoView({ block: "nearest" });
   return true;
@@ -123,17 +127,19 @@ export async function inboxView(main, params) {
   const picked = new Set();
   const reload = () => inboxView(main, params);
   const items = page.items;
-  const title = params.get("q") ? `Search: ${params.get("q")}` : params.get("assignee") === "me" ? "My tickets" : "Inbox";
+  if (selectedId && items.some((t) => t.id === selectedId)) selected = items.findIndex((t) => t.id === selectedId);
+  const view = viewOf(params);
+  const title = view ? view.title : params.get("q") ? `Search: ${params.get("q")}` : params.get("assignee") === "me" ? "My tickets" : "Inbox";
   const next = new URLSearchParams(params);
   if (page.next_cursor) next.set("cursor", page.next_cursor);
-  const pickAll = h("input", { type: "checkbox", id: "pick-all", "aria-label": "Select every ticket on this page",
+  const pickAll = h("input", { type: "checkbox", id: "pick-all", "aria-label": "Select every ticket on this page", dataset: { derived: "1" },
     onchange: (e) => {
       for (const box of main.querySelectorAll("input.pick")) { box.checked = e.target.checked; }
       items.forEach((t) => (e.target.checked ? picked.add(t.id) : picked.delete(t.id)));
       picked.changed();
     } });
   const bar = bulkBar(items, picked, agents, reload);
-  paint(main, turn, h("section", { class: "inbox-view" }, h("h1", {}, title), filterControls(params, agents), bar,
+  paint(main, turn, h("section", { class: "inbox-view" }, h("h1", {}, title), filterControls(params, agents), viewControls(params), bar,
     items.length ? h("div", { class: "table-wrap" }, h("table", { class: "inbox" },
       h("caption", { class: "visually-hidden" }, `${title}: ${items.length} tickets`),
       h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "pick-cell" }, pickAll),
@@ -144,6 +150,9 @@ export async function inboxView(main, params) {
       params.get("cursor") ? h("button", { type: "button", class: "secondary", onclick: () => history.back() }, "← Newer") : "",
       page.next_cursor ? h("a", { class: "button", href: `#/inbox?${next}` }, "Older →") : "")));
   selected = Math.min(selected, Math.max(items.length - 1, 0));
+  selectedId = items[selected] ? items[selected].id : null;
+  keepFresh(main, turn, { signature: signatureOf(items), repaint: reload,
+    read: async () => signatureOf((await api("GET", `/tickets?${query}`)).items) });
 }
 
 export async function callbacksView(main) {

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .services.search import SearchIndex
     from .services.tickets import TicketService
     from .services.timers import Timers
+    from .services.views import SavedViews
     from .services.webhooks import Webhooks
     from .services.writer import TicketWriter
 
@@ -183,6 +184,13 @@ class Container:
         from .services.directory import DirectoryService
 
         return DirectoryService(self.directory_store, self.store, self.clock)
+
+    @cached_property
+    def views(self) -> SavedViews:
+        """Saved views, counted with the inbox's own listing."""
+        from .services.views import SavedViews
+
+        return SavedViews(self.directory_store, self.tickets.list, self.clock)
 
     @cached_property
     def customers(self) -> CustomerService:

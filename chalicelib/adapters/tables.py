@@ -209,17 +209,19 @@ class Customer(Model):
 
 class Directory(Model):
     """Small shared lists read whole by one Query on `kind`: the agent roster
-    (availability for automatic assignment, display names) and the macros."""
+    (availability for automatic assignment, display names), the macros, and
+    the saved views (the team's, and each operator's own)."""
 
     class Meta(_TableMeta):
         table_name = "directory"
 
-    kind = UnicodeAttribute(hash_key=True)  # agent | macro
-    name = UnicodeAttribute(range_key=True)  # agent email, or macro slug
+    kind = UnicodeAttribute(hash_key=True)  # agent | macro | view (shared) | view#<email> (an operator's own)
+    name = UnicodeAttribute(range_key=True)  # agent email, or macro or view slug
     display_name = UnicodeAttribute(null=True)
     available = BooleanAttribute(null=True)
     title = UnicodeAttribute(null=True)
     body = UnicodeAttribute(null=True)
+    filters = JSONAttribute(attr_name="f", null=True)  # a view's inbox filters
     updated_at = UTCDateTimeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
 

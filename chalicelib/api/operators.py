@@ -156,6 +156,23 @@ def delete_macro(request, principal: Principal, name: str) -> Response:
 
 
 @operator_call()
+def list_views(request, principal: Principal) -> Response:
+    return json_response(200, {"items": container().views.views(principal.email)})
+
+
+@operator_call()
+def put_view(request, principal: Principal, scope: str, name: str) -> Response:
+    admin = "admin" in principal.roles
+    return json_response(200, container().views.put(scope, name, body_of(request), principal.actor, admin))
+
+
+@operator_call()
+def delete_view(request, principal: Principal, scope: str, name: str) -> Response:
+    container().views.delete(scope, name, principal.actor, "admin" in principal.roles)
+    return Response("", status_code=204)
+
+
+@operator_call()
 def get_customer(request, principal: Principal, email: str) -> Response:
     return json_response(200, container().customers.get(unquote(email)))
 
