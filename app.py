@@ -188,6 +188,12 @@ def erase_customer(email):
     return operators.erase_customer(app.current_request, email)
 
 
+@app.route("/audit")
+def audit_trail():
+    """The audit trail (admins): exports, erasures, roster, role, macro and view changes, merges, spam marks."""
+    return operators.audit_trail(app.current_request)
+
+
 @app.route("/metrics")
 def get_metrics():
     return operators.get_metrics(app.current_request)

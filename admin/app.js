@@ -1,5 +1,6 @@
 // Careline's operator page: hash routes, one module per screen, no framework.
 import { api, session } from "./api.js";
+import { auditView } from "./audit.js";
 import { devSignIn, finishHostedSignIn, startHostedSignIn, usesDevSignIn } from "./auth.js";
 import { h } from "./dom.js";
 import { agentsView, macrosView } from "./people.js";
@@ -71,6 +72,7 @@ const SCREENS = [
   [/^\/metrics$/, (m, params) => metricsView(main, params), "metrics"],
   [/^\/agents$/, () => agentsView(main), "agents"],
   [/^\/macros$/, () => macrosView(main), "macros"],
+  [/^\/audit$/, (m, params) => auditView(main, params), "audit"],
   [/^/, (m, params) => inboxView(main, params), "inbox"],
 ];
 

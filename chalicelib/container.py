@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .auth import TokenVerifier
     from .services.assignment import Assignment
     from .services.attachments import Attachments
+    from .services.audit import AuditTrail
     from .services.consumer import Consumer
     from .services.customers import CustomerService
     from .services.delivery import MailDelivery
@@ -183,20 +184,28 @@ class Container:
     def directory(self) -> DirectoryService:
         from .services.directory import DirectoryService
 
-        return DirectoryService(self.directory_store, self.store, self.clock)
+        return DirectoryService(self.directory_store, self.store, self.clock, self.audit)
 
     @cached_property
     def views(self) -> SavedViews:
         """Saved views, counted with the inbox's own listing."""
         from .services.views import SavedViews
 
-        return SavedViews(self.directory_store, self.tickets.list, self.clock)
+        return SavedViews(self.directory_store, self.tickets.list, self.clock, self.audit)
 
     @cached_property
     def customers(self) -> CustomerService:
         from .services.customers import CustomerService
 
-        return CustomerService(self.settings, self.clock, self.store, self.customer_store, self.writer)
+        return CustomerService(self.settings, self.clock, self.store, self.customer_store, self.writer, self.audit)
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        """The audit trail: `audit.record(actor, kind, subject, detail)` from any use case."""
+        from .adapters.store.audit import AuditStore
+        from .services.audit import AuditTrail
+
+        return AuditTrail(AuditStore(), self.clock, self.settings.audit_retention_days, self.signing_key)
 
     @cached_property
     def metrics(self) -> MetricsService:

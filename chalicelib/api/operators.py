@@ -130,12 +130,12 @@ def put_agent(request, principal: Principal, email: str) -> Response:
     email = principal.email if email == "me" else unquote(email).lower()
     if email != principal.email and "admin" not in principal.roles:
         raise Forbidden("only admins set other agents' availability")
-    return json_response(200, container().directory.set_agent(email, body_of(request)))
+    return json_response(200, container().directory.set_agent(email, body_of(request), principal.actor))
 
 
 @operator_call(ADMINS)
 def remove_agent(request, principal: Principal, email: str) -> Response:
-    container().directory.remove_agent(unquote(email))
+    container().directory.remove_agent(unquote(email), principal.actor)
     return Response("", status_code=204)
 
 
@@ -151,7 +151,7 @@ def put_macro(request, principal: Principal, name: str) -> Response:
 
 @operator_call(ADMINS)
 def delete_macro(request, principal: Principal, name: str) -> Response:
-    container().directory.delete_macro(name)
+    container().directory.delete_macro(name, principal.actor)
     return Response("", status_code=204)
 
 
@@ -179,12 +179,19 @@ def get_customer(request, principal: Principal, email: str) -> Response:
 
 @operator_call(ADMINS)
 def export_customer(request, principal: Principal, email: str) -> Response:
-    return json_response(200, container().customers.export(unquote(email)))
+    return json_response(200, container().customers.export(unquote(email), principal.actor))
 
 
 @operator_call(ADMINS)
 def erase_customer(request, principal: Principal, email: str) -> Response:
     return json_response(200, container().customers.erase(unquote(email), principal.actor))
+
+
+@operator_call(ADMINS)
+def audit_trail(request, principal: Principal) -> Response:
+    """Who did what, when: newest first, by person and kind."""
+    params = request.query_params or {}
+    return json_response(200, container().audit.list(params.get("person"), params.get("kind"), params.get("cursor")))
 
 
 @operator_call()

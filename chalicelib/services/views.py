@@ -16,6 +16,7 @@ from ..clock import Clock, iso
 from ..domain.errors import CarelineError, FieldError, Forbidden, InvalidInput, NotFound
 from ..domain.ticket import Actor
 from ..domain.validation import check
+from .audit import AuditTrail
 
 VIEW_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 SCOPES = ("mine", "shared")
@@ -27,10 +28,11 @@ Listing = Callable[..., dict[str, Any]]
 
 
 class SavedViews:
-    def __init__(self, directory: DirectoryStore, listing: Listing, clock: Clock) -> None:
+    def __init__(self, directory: DirectoryStore, listing: Listing, clock: Clock, audit: AuditTrail) -> None:
         self._directory = directory
         self._listing = listing
         self._clock = clock
+        self._audit = audit
 
     def views(self, email: str) -> list[dict[str, Any]]:
         """The team's views and the operator's own, each with its count now."""
@@ -54,11 +56,13 @@ class SavedViews:
             updated_by=actor.email,
         )
         self._directory.put_view(view)
+        self._audit.record(actor, "view.saved", f"{scope}/{name}", {"title": view.title, "filters": filters})
         return _view(view) | {"count": self._count(filters, actor.email)}
 
     def delete(self, scope: str, name: str, actor: Actor, admin: bool) -> None:
         if not self._directory.delete_view(self._kind(scope, name, actor, admin), name):
             raise NotFound(f"no view {scope}/{name}", field="name")
+        self._audit.record(actor, "view.deleted", f"{scope}/{name}")
 
     def _kind(self, scope: str, name: str, actor: Actor, admin: bool) -> str:
         if scope not in SCOPES:

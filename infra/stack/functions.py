@@ -39,9 +39,10 @@ FUNCTIONS: dict[str, Function] = {
     # signs cursors, and does nothing else (no mail, schedule or event).
     # The API also signs links to download and upload files (S3 checks them
     # against its role) and reads the uploads a reply attaches.
-    # It also reads the shop's store for the orders beside a ticket, with the stage's integrations secret.
+    # It also reads the shop's store for the orders beside a ticket, with the stage's integrations secret,
+    # and keeps the audit trail (adds records, reads them; never changes one).
     "api_handler": Function(
-        "api", ("tables", "secret", "files_read", "files_write", "integrations_secret"), "the API's routes"
+        "api", ("tables", "secret", "files_read", "files_write", "integrations_secret", "audit"), "the API's routes"
     ),
     "on_change": Function(
         "stream",

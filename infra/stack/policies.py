@@ -24,6 +24,7 @@ TABLE_ACTIONS = [
     "dynamodb:ConditionCheckItem",
 ]
 INDEX_ACTIONS = ["dynamodb:Query"]  # indexes are only ever queried
+AUDIT_TABLE = "audit"
 STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
 
 
@@ -43,6 +44,17 @@ def code_statements(stage: str, capability: str) -> list[dict]:
     objects, bucket = f"arn:aws:s3:::{n['attachments_prefix']}*/*", f"arn:aws:s3:::{n['attachments_prefix']}*"
     statements = {
         "tables": _tables(n["tables"]),
+        # the audit trail is written and read, never changed or deleted (its records expire by TTL)
+        "audit": [
+            allow(
+                ["dynamodb:PutItem", "dynamodb:Query"],
+                [
+                    arn("dynamodb", f"table/{n['tables']}{AUDIT_TABLE}"),
+                    arn("dynamodb", f"table/{n['tables']}{AUDIT_TABLE}/index/*"),
+                ],
+                sid="AuditTrail",
+            )
+        ],
         # a change's postings in batches of 25
         "search_postings": [allow(["dynamodb:BatchWriteItem"], [table["search"]], sid="SearchPostings")],
         # only as the stage's sender, through the stage's identity
@@ -137,8 +149,10 @@ def code_statements(stage: str, capability: str) -> list[dict]:
 
 
 def _tables(prefix: str) -> list[dict]:
-    tables = {base: arn("dynamodb", f"table/{prefix}{base}") for base in models()}
-    indexes = [f"{tables[base]}/index/*" for base, model in models().items() if model._indexes]
+    """Every table but the audit trail's (capability "audit")."""
+    shared = {base: model for base, model in models().items() if base != AUDIT_TABLE}
+    tables = {base: arn("dynamodb", f"table/{prefix}{base}") for base in shared}
+    indexes = [f"{tables[base]}/index/*" for base, model in shared.items() if model._indexes]
     return [
         allow(TABLE_ACTIONS, list(tables.values()), sid="Tables"),
         allow(INDEX_ACTIONS, indexes, sid="Indexes"),

@@ -4,7 +4,7 @@ the local store, never holding the ticket up; saved views in the navigation
 with their counts; the inbox and the open ticket staying true by themselves
 (the page's clock is Playwright's, so 15 s pass at once) without losing a
 draft, a tick, the selection or the scroll; a ticket opened on a phone
-starting at its heading. Screenshots at 1280 and 390 px land in
+starting at its heading; the audit trail for admins. Screenshots at 1280 and 390 px land in
 test-artifacts/browser/ (team-*.png)."""
 
 import re
@@ -13,6 +13,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from chalicelib.domain.ticket import erased_alias
 from tests.e2e.browsing import DESKTOP, PHONE, api, opened, require_chromium, sign_in, token
 from tests.e2e.test_admin_screens import inquiry, screen
 from tests.stack import shared_stack
@@ -203,3 +204,42 @@ def test_a_ticket_opened_on_a_phone_starts_at_its_heading_and_back_returns_to_th
         page.wait_for_selector("tr.ticket-row")
         assert abs(page.evaluate("window.scrollY") - left_at) < 5
         assert console.unexpected() == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_admins_read_the_audit_trail_by_person_and_kind(stack, browser, viewport):
+    base, size = stack["base"], width(viewport)
+    customer = f"gil.{size}@example.com"
+    inquiry(base, name="Gil Adler", email=customer)
+    with opened(browser, viewport) as (page, console):
+        sign_in(page, base, "lead@shop.example", "admin")
+        page.goto(f"{base}/admin/index.html#/customers/{customer}")
+        with page.expect_download():
+            page.click("#export")
+        page.goto(f"{base}/admin/index.html#/agents")
+        page.get_by_role("button", name="Sam Okafor available").click()  # Sam is away: now available
+        expect(page.locator(".flash")).to_contain_text("Sam Okafor is now available")
+        page.get_by_role("link", name="Audit").click()
+        rows = page.locator("table.audit-list tbody tr")
+        expect(rows.first).to_contain_text("changed an agent's roster entry")
+        expect(rows.first).to_contain_text("available: no → yes")
+        expect(rows.nth(1)).to_contain_text("exported a customer's data")
+        expect(rows.nth(1)).to_contain_text(erased_alias(customer))
+        assert customer not in page.inner_text("table.audit-list")
+        page.select_option("#a-kind", "customer.exported")
+        expect(rows.first).to_contain_text("exported a customer's data")
+        expect(page.locator("table.audit-list")).not_to_contain_text("roster entry")
+        page.goto(f"{base}/admin/index.html#/audit?person=sam%40shop.example")
+        expect(rows.first).to_contain_text("Sam Okafor")  # about Sam: the roster change
+        screen(page, f"team-audit-{size}", "table.audit-list")
+        api(
+            base,
+            "PUT",
+            "/agents/sam%40shop.example",
+            {"available": False},
+            token=token(base, "lead@shop.example", "admin"),
+        )
+        assert console.unexpected() == []
+    with opened(browser, viewport) as (page, console):
+        sign_in(page, base, "kim@shop.example")  # an agent: no audit trail in the navigation
+        expect(page.get_by_role("link", name="Audit")).to_be_hidden()

@@ -46,6 +46,16 @@ class DirectoryStore:
     def delete_macro(self, name: str) -> None:
         Directory("macro", name).delete()
 
+    def roles_seen(self, email: str) -> frozenset[str] | None:
+        """An operator's roles as last seen at sign-in; None before their first."""
+        try:
+            return frozenset(Directory.get("operator", email).roles or ())
+        except DoesNotExist:
+            return None
+
+    def remember_roles(self, email: str, roles: frozenset[str], now: datetime) -> None:
+        Directory("operator", email, roles=set(roles), updated_at=now).save()
+
     def views(self, email: str) -> list[Directory]:
         """The team's views, then the operator's own: two Queries."""
         return list(Directory.query(SHARED_VIEWS)) + list(Directory.query(own_views(email)))
