@@ -96,6 +96,12 @@ def get_ticket(ticket_id):
     return operators.get_ticket(app.current_request, ticket_id)
 
 
+@app.route("/tickets/{ticket_id}/orders")
+def ticket_orders(ticket_id):
+    """The customer's recent orders and the ticket's order, from the shop's store."""
+    return operators.ticket_orders(app.current_request, ticket_id)
+
+
 @app.route("/tickets/{ticket_id}", methods=["PATCH"])
 def patch_ticket(ticket_id):
     return operators.patch_ticket(app.current_request, ticket_id)
@@ -178,6 +184,22 @@ def delete_macro(name):
     return operators.delete_macro(app.current_request, name)
 
 
+@app.route("/views")
+def list_views():
+    """The team's saved views and the operator's own, with their counts."""
+    return operators.list_views(app.current_request)
+
+
+@app.route("/views/{scope}/{name}", methods=["PUT"])
+def put_view(scope, name):
+    return operators.put_view(app.current_request, scope, name)
+
+
+@app.route("/views/{scope}/{name}", methods=["DELETE"])
+def delete_view(scope, name):
+    return operators.delete_view(app.current_request, scope, name)
+
+
 @app.route("/customers/{email}")
 def get_customer(email):
     return operators.get_customer(app.current_request, email)
@@ -196,6 +218,12 @@ def export_customer(email):
 @app.route("/customers/{email}", methods=["DELETE"])
 def erase_customer(email):
     return operators.erase_customer(app.current_request, email)
+
+
+@app.route("/audit")
+def audit_trail():
+    """The audit trail (admins): exports, erasures, roster, role, macro and view changes, merges, spam marks."""
+    return operators.audit_trail(app.current_request)
 
 
 @app.route("/metrics")

@@ -1,5 +1,6 @@
 // Careline's operator page: hash routes, one module per screen, no framework.
 import { api, session } from "./api.js";
+import { auditView } from "./audit.js";
 import { devSignIn, finishHostedSignIn, startHostedSignIn, usesDevSignIn } from "./auth.js";
 import { h } from "./dom.js";
 import { agentsView, macrosView } from "./people.js";
@@ -9,6 +10,7 @@ import { customerView } from "./customer.js";
 import { metricsView } from "./metrics.js";
 import { ticketView } from "./ticket.js";
 import { flash, isAdmin, navigated, navigation, problem, state } from "./ui.js";
+import { markCurrentView, refreshViews } from "./views.js";
 
 const main = document.getElementById("main");
 const search = document.getElementById("search");
@@ -72,6 +74,7 @@ const SCREENS = [
   [/^\/metrics$/, (m, params) => metricsView(main, params), "metrics"],
   [/^\/agents$/, () => agentsView(main), "agents"],
   [/^\/macros$/, () => macrosView(main), "macros"],
+  [/^\/audit$/, (m, params) => auditView(main, params), "audit"],
   [/^/, (m, params) => inboxView(main, params), "inbox"],
 ];
 
@@ -81,19 +84,26 @@ export async function route() {
   const params = new URLSearchParams(query);
   if (!session.token) return signIn();
   try {
-    if (!state.me) state.me = await api("GET", "/me");
+    if (!state.me) {
+      state.me = await api("GET", "/me");
+      await refreshViews(); // the views in the navigation, with their counts
+    }
     paintHeader();
+    markCurrentView();
     // The box shows the listing's words, unless the operator is typing new ones.
     if (document.activeElement !== search) {
       search.value = path === "/inbox" || path === "" ? params.get("q") || "" : search.value;
     }
     const [pattern, show, nav] = SCREENS.find(([pattern]) => pattern.test(path));
-    const mine = nav === "inbox" && params.get("assignee") === "me" ? "mine" : nav;
+    // A saved view is current in the views' own navigation, not as the inbox or Mine.
+    const mine = nav === "inbox" && params.get("view") ? "view" : nav === "inbox" && params.get("assignee") === "me" ? "mine" : nav;
     for (const link of document.querySelectorAll("[data-nav]")) {
       if (link.dataset.nav === mine) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");
     }
     await show(path.match(pattern), params);
+    // A screen opens at its heading (a ticket opened from far down the inbox too); back to a screen, where it was left.
+    if (!params.get("call")) window.scrollTo(0, scrolls.get(location.hash) || 0);
   } catch (error) {
     if (error.status === 401) { session.clear(); state.me = null; flash("Please sign in again."); return signIn(); }
     flash(problem(error), "error");
@@ -120,11 +130,20 @@ document.addEventListener("keydown", (event) => {
 let pendingG = false;
 
 document.getElementById("signout").addEventListener("click", () => {
+  document.getElementById("views-nav").hidden = true;
   session.clear();
   state.me = null;
   state.agents = null;
   location.hash = "#/";
   route();
 });
-window.addEventListener("hashchange", () => { navigated(); route(); });
+// Where each screen was scrolled to when left, so that going back returns there.
+const scrolls = new Map();
+let shownHash = location.hash;
+window.addEventListener("hashchange", () => {
+  scrolls.set(shownHash, window.scrollY);
+  shownHash = location.hash;
+  navigated();
+  route();
+});
 finishHostedSignIn().catch(() => false).then(route);

@@ -4,17 +4,21 @@
 import { api } from "./api.js";
 import { mergeSelected } from "./collab.js";
 import { h, short, when } from "./dom.js";
+import { keepFresh, signatureOf } from "./live.js";
 import { slaBadge } from "./sla.js";
 import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
+import { viewControls, viewOf } from "./views.js";
 
 const FILTERS = ["status", "priority", "assignee", "category", "tag"];
 const PAGE = 25;
 let selected = 0;
+let selectedId = null; // the selected row's ticket: a refreshed list keeps it selected wherever it moved
 
 export function moveSelection(step) {
   const rows = [...document.querySelectorAll(".ticket-row")];
   if (!rows.length) return false;
   selected = Math.max(0, Math.min(rows.length - 1, selected + step));
+  selectedId = rows[selected].dataset.id;
   rows.forEach((row, i) => row.classList.toggle("current", i === selected));
   rows[selected].scrollIntoView({ block: "nearest" });
   return true;
@@ -144,7 +148,8 @@ export async function inboxView(main, params) {
   const turn = navigation.current;
   const query = new URLSearchParams({ limit: String(PAGE) });
   for (const name of [...FILTERS, "q", "sort", "cursor"]) if (params.get(name)) query.set(name, params.get(name));
-  const title = params.get("q") ? `Search: ${params.get("q")}` : params.get("assignee") === "me" ? "My tickets" : "Inbox";
+  const view = viewOf(params);
+  const title = view ? view.title : params.get("q") ? `Search: ${params.get("q")}` : params.get("assignee") === "me" ? "My tickets" : "Inbox";
   const bySla = params.get("sort") === "sla";
   const [page, agents] = await Promise.all([api("GET", `/tickets?${query}`).catch((error) => ({ error })), roster()]);
   if (page.error) {
@@ -158,8 +163,9 @@ export async function inboxView(main, params) {
   const picked = new Set();
   const reload = () => inboxView(main, params);
   const items = page.items;
+  if (selectedId && items.some((t) => t.id === selectedId)) selected = items.findIndex((t) => t.id === selectedId);
   const count = counted(page.count);
-  const pickAll = h("input", { type: "checkbox", id: "pick-all", "aria-label": "Select every ticket on this page",
+  const pickAll = h("input", { type: "checkbox", id: "pick-all", "aria-label": "Select every ticket on this page", dataset: { derived: "1" },
     onchange: (e) => {
       for (const box of main.querySelectorAll("input.pick")) { box.checked = e.target.checked; }
       items.forEach((t) => (e.target.checked ? picked.add(t.id) : picked.delete(t.id)));
@@ -171,7 +177,7 @@ export async function inboxView(main, params) {
   paint(main, turn, h("section", { class: "inbox-view" },
     h("div", { class: "heading-row" }, h("h1", {}, title, count ? h("span", { class: "count" }, ` · ${count}`) : ""),
       h("a", { class: "button secondary", href: "#/new", id: "write-first" }, "Write to a customer")),
-    filterControls(params, agents), bar,
+    filterControls(params, agents), viewControls(params), bar,
     items.length ? h("div", { class: "table-wrap" }, h("table", { class: "inbox" },
       h("caption", { class: "visually-hidden" }, `${title}: ${count || `${items.length} shown, more to look through`}`),
       h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "pick-cell" }, pickAll),
@@ -180,6 +186,9 @@ export async function inboxView(main, params) {
       : h("p", { class: "empty" }, searched ? `${empty} among the tickets looked through so far.` : `${empty}.`),
     pager(params, page, items.length, bySla)));
   selected = Math.min(selected, Math.max(items.length - 1, 0));
+  selectedId = items[selected] ? items[selected].id : null;
+  keepFresh(main, turn, { signature: signatureOf(items), repaint: reload,
+    read: async () => signatureOf((await api("GET", `/tickets?${query}`)).items) });
 }
 
 export async function callbacksView(main) {

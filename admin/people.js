@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { h, when } from "./dom.js";
 import { confirmDialog, flash, isAdmin, problem, roster, state, navigation, paint } from "./ui.js";
 
-const PLACEHOLDERS = ["first_name", "name", "reference", "order_id", "operator_name", "brand"];
+const PLACEHOLDERS = ["first_name", "name", "reference", "order_id", "operator_name", "brand", "order_status", "tracking_url"];
 
 export async function agentsView(main) {
   const turn = navigation.current;

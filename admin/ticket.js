@@ -6,6 +6,8 @@ import { api } from "./api.js";
 import { countdown, duration, h, when, words } from "./dom.js";
 import { customerNote, followers, meanwhile, mergePanel, presence, splitButton } from "./collab.js";
 import { attachmentList, replyFiles } from "./files.js";
+import { keepFresh, signatureOf } from "./live.js";
+import { ordersPanel } from "./orders.js";
 import { METRICS, slaBadge } from "./sla.js";
 import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
 
@@ -161,11 +163,10 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
   const resolve = h("input", { id: "resolve", type: "checkbox" });
   const preview = h("div", { class: "preview-mail", id: "preview", "aria-live": "polite" },
     h("p", { class: "quiet" }, "Type a reply or pick a macro: the email the customer gets appears here."));
-  let usedMacro = null;
   const draft = () => {
     const body = { body: replyBody.value, resolve: resolve.checked };
     if (offerText.value.trim()) body.offer = { type: "coupon", description: offerText.value.trim(), ...(offerCode.value ? { code: offerCode.value } : {}) };
-    if (usedMacro) body.macro = usedMacro;
+    if (macroPick.value) body.macro = macroPick.value; // read from the form: a refreshed ticket keeps it
     return body;
   };
   let previewSeq = 0;
@@ -190,10 +191,9 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
   let timer;
   const later = () => { clearTimeout(timer); timer = setTimeout(() => showPreview(draft()), 400); };
   macroPick.addEventListener("change", async () => {
-    usedMacro = macroPick.value || null;
-    if (!usedMacro) return;
+    if (!macroPick.value) return;
     // The server fills the placeholders for this ticket; the box gets the finished words.
-    const shown = await showPreview({ ...draft(), body: "", macro: usedMacro });
+    const shown = await showPreview({ ...draft(), body: "", macro: macroPick.value });
     if (shown) replyBody.value = shown.body;
   });
   for (const input of [replyBody, offerText, offerCode]) input.addEventListener("input", later);
@@ -286,6 +286,7 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
       ...ticket.details.map((d) => h("p", { class: "wrap-anywhere" }, `${d.label}: ${d.value}`)),
       erased ? "" : customerNote(history, customer.email),
       ticket.merged_into ? "" : followers(ticket, update),
+      h("h2", {}, "Orders"), ordersPanel(ticket.id),
       h("h2", {}, "SLA"), slaList(ticket),
       h("h2", {}, "Rating"), rating(ticket.feedback),
       h("h2", {}, "Goodwill offers"), offers(ticket.offers),
@@ -295,4 +296,7 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
       h("h2", {}, "Events"), h("ol", { class: "events" }, ticket.events.map((e) => h("li", {},
         h("span", { class: "quiet" }, when(e.created_at)), " ", e.text))))));
   if (params.get("call")) { callForm.scrollIntoView(); outcome.focus(); }
+  keepFresh(main, turn, { signature: signatureOf(ticket), repaint: () => ticketView(main, id),
+    read: async () => signatureOf(await api("GET", `/tickets/${encodeURIComponent(id)}`)),
+    busy: () => sending || files.uploading() || Boolean(main.querySelector(".chosen")) });
 }

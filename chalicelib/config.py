@@ -42,6 +42,16 @@ class Limit:
 
 
 @dataclass(frozen=True)
+class Commerce:
+    """The shop's store, read for the orders beside a ticket (adapters/commerce.py)."""
+
+    platform: str  # shopify | woocommerce
+    url: str
+    timeout_seconds: float = 2.5
+    api_version: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     stage: str
     brand: str
@@ -83,6 +93,10 @@ class Settings:
     origin_secret: str | None = None  # CloudFront's header on each request it forwards (api/http.py source_ip)
     # The stream consumer's on-failure queue, which the reconcile job reads (services/recovery.py)
     change_failures_arn: str | None = None
+    commerce: Commerce | None = None  # no store: the ticket shows no orders
+    # The stage's third-party credentials (a JSON object, a part per integration); None in stage local
+    integrations_secret_arn: str | None = None
+    audit_retention_days: int = 400
 
     @property
     def ticket_rules(self) -> Rules:
@@ -167,6 +181,9 @@ def settings_from(stage: str, document: dict[str, Any], env: Mapping[str, str], 
         origin_secret=env.get("CARELINE_ORIGIN_SECRET") or None,
         change_failures_arn=env.get("CARELINE_CHANGE_FAILURES_ARN")
         or (f"arn:aws:sqs:us-east-1:123456789012:careline-{stage}-on_change-failures" if stage == "local" else None),
+        commerce=_commerce(stage, document.get("commerce"), public_url),
+        integrations_secret_arn=env.get("CARELINE_INTEGRATIONS_SECRET_ARN") or None,
+        audit_retention_days=document.get("audit_retention_days", 400),
     )
 
 
@@ -286,6 +303,19 @@ def _webhook(stage: str, raw: dict[str, Any], public_url: str) -> Endpoint:
         float(raw.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)),
         loopback=local,
     )
+
+
+def _commerce(stage: str, raw: dict[str, Any] | None, public_url: str) -> Commerce | None:
+    if raw is None:
+        return None
+    url = raw["url"]
+    if url.startswith("/"):  # the local store the local API serves: follows PORT
+        if stage != "local":
+            raise ConfigError("commerce/url: must be an https:// URL")
+        url = public_url + url
+    elif not url.startswith("https://") and stage != "local":
+        raise ConfigError("commerce/url: must be an https:// URL (the credentials travel with every call)")
+    return Commerce(raw["platform"], url.rstrip("/"), float(raw.get("timeout_seconds", 2.5)), raw.get("api_version"))
 
 
 def _rule(raw: dict[str, Any], categories: tuple[str, ...]) -> Rule:

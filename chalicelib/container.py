@@ -5,7 +5,7 @@ no AWS client exists until a call needs it."""
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from .clock import Clock, SystemClock
@@ -14,7 +14,7 @@ from .config import Settings, load_settings
 if TYPE_CHECKING:
     from .adapters.bus import EventBus
     from .adapters.counters import MetricCounters
-    from .adapters.secrets import SigningKey, WebhookSecrets
+    from .adapters.secrets import IntegrationSecrets, SigningKey, WebhookSecrets
     from .adapters.store.claims import ClaimStore
     from .adapters.store.customers import CustomerStore
     from .adapters.store.deliveries import DeliveryStore
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .auth import TokenVerifier
     from .services.assignment import Assignment
     from .services.attachments import Attachments
+    from .services.audit import AuditTrail
     from .services.consumer import Consumer
     from .services.customers import CustomerService
     from .services.delivery import MailDelivery
@@ -37,10 +38,12 @@ if TYPE_CHECKING:
     from .services.merges import Merges
     from .services.metrics import MetricsService
     from .services.presence import Presence
+    from .services.purchases import PurchaseHistory
     from .services.recovery import Recovery
     from .services.search import SearchIndex
     from .services.tickets import TicketService
     from .services.timers import Timers
+    from .services.views import SavedViews
     from .services.webhooks import Webhooks
     from .services.writer import TicketWriter
 
@@ -124,6 +127,12 @@ class Container:
 
         return WebhookSecrets(from_secrets_manager=True)
 
+    @cached_property
+    def integration_secrets(self) -> IntegrationSecrets:
+        from .adapters.secrets import IntegrationSecrets
+
+        return IntegrationSecrets(self.settings.integrations_secret_arn)
+
     # Services
 
     @cached_property
@@ -142,7 +151,9 @@ class Container:
     def tickets(self) -> TicketService:
         from .services.tickets import TicketService
 
-        return TicketService(self.settings, self.clock, self.store, self.directory_store, self.writer)
+        return TicketService(
+            self.settings, self.clock, self.store, self.directory_store, self.writer, lambda: self.purchases
+        )
 
     @cached_property
     def listing(self) -> ListingService:
@@ -151,6 +162,21 @@ class Container:
         from .services.listing import ListingService
 
         return ListingService(self.clock, ListingReader(self.store, self.posting_store), self.signing_key)
+
+    @cached_property
+    def purchases(self) -> PurchaseHistory:
+        """The orders beside a ticket, from the stage's store (none configured: none shown)."""
+        from .adapters.commerce import ShopifyStore, WooCommerceStore
+        from .services.purchases import PurchaseHistory
+
+        shop = self.settings.commerce
+        credentials = partial(self.integration_secrets, "commerce")  # read when the store is first asked
+        store = None
+        if shop is not None and shop.platform == "shopify":
+            store = ShopifyStore(shop.url, credentials, shop.timeout_seconds, shop.api_version)
+        elif shop is not None:
+            store = WooCommerceStore(shop.url, credentials, shop.timeout_seconds)
+        return PurchaseHistory(self.settings, self.clock, self.store, store)
 
     @cached_property
     def feedback(self) -> FeedbackService:
@@ -162,13 +188,28 @@ class Container:
     def directory(self) -> DirectoryService:
         from .services.directory import DirectoryService
 
-        return DirectoryService(self.directory_store, self.store, self.clock)
+        return DirectoryService(self.directory_store, self.store, self.clock, self.audit)
+
+    @cached_property
+    def views(self) -> SavedViews:
+        """Saved views, counted with the inbox's own listing."""
+        from .services.views import SavedViews
+
+        return SavedViews(self.directory_store, self.listing.list, self.clock, self.audit)
 
     @cached_property
     def customers(self) -> CustomerService:
         from .services.customers import CustomerService
 
-        return CustomerService(self.settings, self.clock, self.store, self.customer_store, self.writer)
+        return CustomerService(self.settings, self.clock, self.store, self.customer_store, self.writer, self.audit)
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        """The audit trail: `audit.record(actor, kind, subject, detail)` from any use case."""
+        from .adapters.store.audit import AuditStore
+        from .services.audit import AuditTrail
+
+        return AuditTrail(AuditStore(), self.clock, self.settings.audit_retention_days, self.signing_key)
 
     @cached_property
     def metrics(self) -> MetricsService:

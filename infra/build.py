@@ -51,6 +51,7 @@ def template(stage: str) -> dict:
         **alarms.alerts(stage),
         **events.schedules(stage),
         **identity.signing_secret(stage),
+        **identity.integrations_secret(stage),
         **identity.operators(stage),
         **mail.outgoing(stage, functions.handler("on_mail_event"), functions.handler("retry_mail")),
         **mail.incoming(stage, functions.handler("on_inbound_email")),

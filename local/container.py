@@ -8,7 +8,7 @@ from functools import cached_property
 
 from chalicelib import container as wiring
 from chalicelib.adapters.bus import EventBus
-from chalicelib.adapters.secrets import WebhookSecrets
+from chalicelib.adapters.secrets import IntegrationSecrets, WebhookSecrets
 from chalicelib.auth import TokenVerifier
 from chalicelib.clock import Clock, OffsetClock
 from chalicelib.config import Settings, load_settings
@@ -31,6 +31,13 @@ class LocalContainer(wiring.Container):
     @cached_property
     def webhook_secrets(self) -> WebhookSecrets:
         return WebhookSecrets(from_secrets_manager=False)  # the stage names the secrets themselves
+
+    @cached_property
+    def integration_secrets(self) -> IntegrationSecrets:
+        """The local store's credentials (local/shop.py), as AWS stages keep theirs in Secrets Manager."""
+        from .shop import CREDENTIALS
+
+        return IntegrationSecrets(None, CREDENTIALS)
 
     @cached_property
     def verifier(self) -> TokenVerifier:

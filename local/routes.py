@@ -187,6 +187,56 @@ def mail_event():
     return json_response(200, on_mail_event({"Records": [record]}, None))
 
 
+# The local shop (local/shop.py): Shopify's and WooCommerce's APIs as the
+# stage's store, and how it behaves (slow, silent) for trying the page.
+
+
+@dev.route(
+    "/_dev/shop-api/shopify/admin/api/{version}/graphql.json", methods=["POST"], content_types=["application/json"]
+)
+def shop_shopify(version):
+    from .shop import answer_shopify
+
+    request = dev.current_request
+    status, document = answer_shopify(dict(request.headers or {}), request.raw_body or b"")
+    return json_response(status, document)
+
+
+@dev.route("/_dev/shop-api/woocommerce/wp-json/wc/v3/orders")
+def shop_woocommerce_orders():
+    from .shop import answer_woocommerce
+
+    request = dev.current_request
+    return json_response(*answer_woocommerce("/orders", request.query_params or {}, dict(request.headers or {})))
+
+
+@dev.route("/_dev/shop-api/woocommerce/wp-json/wc/v3/orders/{order_id}")
+def shop_woocommerce_order(order_id):
+    from .shop import answer_woocommerce
+
+    request = dev.current_request
+    return json_response(*answer_woocommerce(f"/orders/{order_id}", {}, dict(request.headers or {})))
+
+
+@dev.route("/_dev/shop", methods=["POST"], content_types=ANY_BODY)
+@handled
+def shop_behaviour():
+    """`{"delay_ms": N}` answers each call N ms late; `{"silent": true}` answers none (until told otherwise)."""
+    from .shop import behave
+
+    body = _json_object(dev.current_request)
+    delay = None if body is None else body.get("delay_ms", 0)
+    silent = None if body is None else body.get("silent", False)
+    errors = []
+    if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay <= 60_000:
+        errors.append(FieldError("delay_ms", "must be a whole number of milliseconds from 0 to 60000"))
+    if not isinstance(silent, bool):
+        errors.append(FieldError("silent", "must be true or false"))
+    if errors:
+        raise InvalidInput(errors)
+    return json_response(200, behave(delay, silent))
+
+
 # The admin page and the widget are static files; in AWS CloudFront serves
 # them from S3, locally these routes do (same origin as the API).
 ROOT = Path(__file__).resolve().parent.parent

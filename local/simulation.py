@@ -32,7 +32,7 @@ from enum import Enum
 from chalicelib.clock import FixedClock, iso
 from chalicelib.domain.ticket import OPEN_STATUSES, Actor, wake_of
 
-from . import stream
+from . import shop, stream
 from .container import LocalContainer
 from .stories import COMMENTS, FIRST_NAMES, ITEMS, LAST_NAMES, STORIES, Story, moment, slug
 
@@ -158,6 +158,9 @@ class Loader:
         elif rng.random() < 0.25:
             fields["channel"] = "email"
         created = self.services.intake.submit(fields, idempotency_key=None, sender=None)
+        shop.record(
+            fields["email"], fields["name"], values["order"], values["item"], story.order, self.services.clock.now()
+        )
         self.counts["tickets"] += 1
         ticket_id = created["id"]
         self.created.append(ticket_id)

@@ -83,6 +83,8 @@ class Story:
     # When the first answer needs something from the customer first: the agent's question, the customer's reply.
     question: str = "Thank you for getting in touch. So I can look into it, could you tell me your order number?"
     details: str = "Sorry, here it is: the order number is on the confirmation I attached."
+    # Where the order the customer writes about stands in the shop (local/shop.py); None: there is no such order.
+    order: str | None = "delivered"
 
 
 STORIES = (
@@ -96,6 +98,7 @@ STORIES = (
         "Still nothing here, and the tracking says the same as before.",
         question="Could you check the address on the order for me? The carrier says it could not find the street.",
         details="The address is right, but the house number is 12b, not 12. Could that be it?",
+        order="in_transit",
     ),
     Story(
         "shipping",
@@ -141,6 +144,7 @@ STORIES = (
             "I am sorry about that. Could you send me the last four digits of the card, so I can find both payments?"
         ),
         details="It is the card ending in 4421.",
+        order="shipped",
     ),
     Story(
         "billing",
@@ -181,6 +185,7 @@ STORIES = (
         "Done: I changed the address on your order before it left the warehouse.",
         question="I can still change it. What is the new address, with the postcode?",
         details="Gartenweg 3, 80331 Munich, please.",
+        order="processing",
     ),
     Story(
         "order",
@@ -190,6 +195,7 @@ STORIES = (
         offer=True,
         question="Sorry about that. Which code did you try, and what did the checkout say?",
         details="It was SPRING15, and it said the code is not valid.",
+        order="processing",
     ),
     Story(
         "complaint",
@@ -205,6 +211,7 @@ STORIES = (
             "arrived late the first time, so I can see what went wrong?"
         ),
         details="It was my order from March, the one with the blue jacket.",
+        order="out_for_delivery",
     ),
     Story(
         "other",
@@ -213,6 +220,7 @@ STORIES = (
         "Yes, we do: shipping to Switzerland costs 14.90 and takes 3 to 5 working days; customs are included.",
         question="Yes, we do. Is it for a private address or a business one? The customs paperwork differs.",
         details="A private address in Zurich.",
+        order=None,
     ),
 )
 COMMENTS = {

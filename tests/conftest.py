@@ -70,14 +70,14 @@ _sessions_hooked = False
 
 @pytest.fixture
 def settings():
-    """The local stage's settings, without its webhook: that is `make run`'s
-    own receiver, and in-process tests have no HTTP server (the port may even
-    be another stack's). Webhook tests name receivers of their own."""
+    """The local stage's settings, without its webhook and its store: those are
+    `make run`'s own routes, and in-process tests have no HTTP server (the port
+    may even be another stack's). Webhook and store tests name their own."""
     from dataclasses import replace
 
     from chalicelib.config import load_settings
 
-    return replace(load_settings(), webhooks=())
+    return replace(load_settings(), webhooks=(), commerce=None)
 
 
 @pytest.fixture

@@ -6,9 +6,12 @@ already mailed."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from .aws import client
 
@@ -68,3 +71,28 @@ class WebhookSecrets:
                 value = client("secretsmanager").get_secret_value(SecretId=name)["SecretString"].encode()
                 known = self._read[name] = (value, time.monotonic())
         return known[0]
+
+
+class IntegrationSecrets:
+    """The stage's third-party credentials: one Secrets Manager secret holding
+    a JSON object with a part per integration (`{"commerce": {...}}`), so a
+    stage pays for one secret however many it connects. Read once per
+    container and hour, like the webhook secrets; `parts` stand in for it
+    where there is no Secrets Manager (stage local, tests)."""
+
+    def __init__(self, secret_arn: str | None, parts: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        self._secret_arn = secret_arn
+        self._parts = parts
+        self._read: tuple[dict[str, Any], float] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, part: str) -> Mapping[str, str]:
+        """One integration's credentials; empty when the secret has none for it (its calls are then refused)."""
+        if self._parts is not None or not self._secret_arn:
+            return (self._parts or {}).get(part, {})
+        with self._lock:
+            if self._read is None or time.monotonic() - self._read[1] > REFRESH_SECONDS:
+                value = client("secretsmanager").get_secret_value(SecretId=self._secret_arn)["SecretString"]
+                self._read = (json.loads(value), time.monotonic())
+            found = self._read[0].get(part)
+        return found if isinstance(found, dict) else {}

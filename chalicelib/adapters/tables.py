@@ -30,7 +30,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from ..domain.listing import MOST_READS
@@ -59,8 +59,11 @@ class _TableMeta:
     max_pool_connections = MOST_READS  # an inbox page's reads of a round trip go out at once
 
 
-def _index(name: str, hash_attr: str, range_attr: str, doc: str) -> type[GlobalSecondaryIndex[Any]]:
-    meta = type("Meta", (), {"index_name": name, "projection": KeysOnlyProjection()})
+def _index(
+    name: str, hash_attr: str, range_attr: str, doc: str, whole: bool = False
+) -> type[GlobalSecondaryIndex[Any]]:
+    """An index with keys only, or (`whole`) with the whole item."""
+    meta = type("Meta", (), {"index_name": name, "projection": AllProjection() if whole else KeysOnlyProjection()})
     return type(
         f"Index_{name}",
         (GlobalSecondaryIndex,),
@@ -227,17 +230,20 @@ class Customer(Model):
 
 class Directory(Model):
     """Small shared lists read whole by one Query on `kind`: the agent roster
-    (availability for automatic assignment, display names) and the macros."""
+    (availability for automatic assignment, display names), the macros, and
+    the saved views (the team's, and each operator's own)."""
 
     class Meta(_TableMeta):
         table_name = "directory"
 
-    kind = UnicodeAttribute(hash_key=True)  # agent | macro | removed (an agent taken off the roster)
-    name = UnicodeAttribute(range_key=True)  # agent email, or macro slug
+    kind = UnicodeAttribute(hash_key=True)  # agent | removed | macro | view (shared) | view#<email> (own) | operator
+    name = UnicodeAttribute(range_key=True)  # agent email, or macro or view slug
     display_name = UnicodeAttribute(null=True)
     available = BooleanAttribute(null=True)
     title = UnicodeAttribute(null=True)
     body = UnicodeAttribute(null=True)
+    filters = JSONAttribute(attr_name="f", null=True)  # a view's inbox filters
+    roles = UnicodeSetAttribute(attr_name="r", null=True)  # an operator's roles as last seen at sign-in
     updated_at = UTCDateTimeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
 
@@ -269,6 +275,35 @@ class Posting(Model):
     terms = UnicodeSetAttribute(attr_name="t", null=True)  # on the ticket's own item only
 
 
+# The audit trail's indexes hold whole records: the page shows them as they are.
+AuditByActor = _index("by_actor", "actor", "at", "One actor's records, newest first.", whole=True)
+AuditBySubject = _index("by_subject", "subject", "at", "The records about one subject, newest first.", whole=True)
+AuditByKind = _index("by_kind", "kind", "at", "One kind's records, newest first.", whole=True)
+
+
+class AuditRecord(Model):
+    """The audit trail (domain/audit.py): who did what, when, to what. One
+    partition read newest first (a shop's team writes a handful of records a
+    day, far below what one partition takes), an index per filter, each
+    record gone after the stage's audit_retention_days (TTL). A person's
+    records are those by them (by_actor) and about them (by_subject)."""
+
+    class Meta(_TableMeta):
+        table_name = "audit"
+
+    trail = UnicodeAttribute(hash_key=True)  # "audit": the one trail
+    at = UnicodeAttribute(range_key=True)  # "<ISO time>#<sequence>": newest first is key order
+    actor = UnicodeAttribute()  # an operator's address, or "system"
+    kind = UnicodeAttribute()
+    subject = UnicodeAttribute()  # what it was done to: an address, a macro's name, a customer's pseudonym...
+    detail = JSONAttribute(null=True)
+    expires_at = TTLAttribute()
+
+    by_actor = AuditByActor()
+    by_subject = AuditBySubject()
+    by_kind = AuditByKind()
+
+
 MODELS: dict[str, type[Model]] = {
     "tickets": TicketTable,
     "claims": Claim,
@@ -276,6 +311,7 @@ MODELS: dict[str, type[Model]] = {
     "directory": Directory,
     "metrics": Tally,
     "search": Posting,
+    "audit": AuditRecord,
 }
 
 

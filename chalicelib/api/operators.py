@@ -86,6 +86,12 @@ def if_match(request) -> int | None:
 
 
 @operator_call()
+def ticket_orders(request, principal: Principal, ticket_id: str) -> Response:
+    """The customer's orders from the shop's store; asked apart from the ticket so a slow store never holds it up."""
+    return json_response(200, container().purchases.for_ticket(ticket_id))
+
+
+@operator_call()
 def patch_ticket(request, principal: Principal, ticket_id: str) -> Response:
     return _ticket_response(container().tickets.patch(ticket_id, body_of(request), if_match(request), principal.actor))
 
@@ -166,7 +172,7 @@ def put_agent(request, principal: Principal, email: str) -> Response:
     admin = "admin" in principal.roles
     if email != principal.email and not admin:
         raise Forbidden("only admins set other agents' availability")
-    return json_response(200, container().directory.set_agent(email, body_of(request), by_admin=admin))
+    return json_response(200, container().directory.set_agent(email, body_of(request), principal.actor, by_admin=admin))
 
 
 @operator_call(ADMINS)
@@ -187,7 +193,24 @@ def put_macro(request, principal: Principal, name: str) -> Response:
 
 @operator_call(ADMINS)
 def delete_macro(request, principal: Principal, name: str) -> Response:
-    container().directory.delete_macro(name)
+    container().directory.delete_macro(name, principal.actor)
+    return Response("", status_code=204)
+
+
+@operator_call()
+def list_views(request, principal: Principal) -> Response:
+    return json_response(200, {"items": container().views.views(principal.email)})
+
+
+@operator_call()
+def put_view(request, principal: Principal, scope: str, name: str) -> Response:
+    admin = "admin" in principal.roles
+    return json_response(200, container().views.put(scope, name, body_of(request), principal.actor, admin))
+
+
+@operator_call()
+def delete_view(request, principal: Principal, scope: str, name: str) -> Response:
+    container().views.delete(scope, name, principal.actor, "admin" in principal.roles)
     return Response("", status_code=204)
 
 
@@ -203,12 +226,19 @@ def patch_customer(request, principal: Principal, email: str) -> Response:
 
 @operator_call(ADMINS)
 def export_customer(request, principal: Principal, email: str) -> Response:
-    return json_response(200, container().customers.export(unquote(email)))
+    return json_response(200, container().customers.export(unquote(email), principal.actor))
 
 
 @operator_call(ADMINS)
 def erase_customer(request, principal: Principal, email: str) -> Response:
     return json_response(200, container().customers.erase(unquote(email), principal.actor))
+
+
+@operator_call(ADMINS)
+def audit_trail(request, principal: Principal) -> Response:
+    """Who did what, when: newest first, by person and kind."""
+    params = request.query_params or {}
+    return json_response(200, container().audit.list(params.get("person"), params.get("kind"), params.get("cursor")))
 
 
 @operator_call()

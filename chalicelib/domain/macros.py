@@ -10,8 +10,18 @@ from .errors import FieldError, InvalidInput
 from .inquiry import DETAILS
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
-# The ticket's own, then the customer's details that macros may use (domain/inquiry.py).
-KNOWN = ("first_name", "name", "reference", *(f.name for f in DETAILS if f.placeholder), "operator_name", "brand")
+# Filled from the shop's store (services/purchases.py): asked only when a reply uses them.
+ORDER_PLACEHOLDERS = frozenset({"order_status", "tracking_url"})
+# The ticket's own, then the customer's details that macros may use (domain/inquiry.py), then the store's.
+KNOWN = (
+    "first_name",
+    "name",
+    "reference",
+    *(f.name for f in DETAILS if f.placeholder),
+    "operator_name",
+    "brand",
+    *sorted(ORDER_PLACEHOLDERS),
+)
 
 
 def placeholders(text: str) -> list[str]:

@@ -12,6 +12,7 @@ what every transition causes, so no caller can forget a consequence.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -47,6 +48,14 @@ EVENT_TYPES = (
 )
 CALL_OUTCOMES = ("reached", "no_answer", "voicemail")
 ERASED_DOMAIN = "erased.invalid"
+
+
+def erased_alias(email: str) -> str:
+    """The pseudonym erasure gives a customer: the same for the same address,
+    nothing of the address left in it (the audit trail names customers so)."""
+    return f"erased-{hashlib.sha256(email.strip().lower().encode()).hexdigest()[:12]}@{ERASED_DOMAIN}"
+
+
 ERASED = "[erased]"
 PREVIEW_CHARACTERS = 140
 MAX_FOLLOWERS = 10  # addresses in a ticket's `cc`

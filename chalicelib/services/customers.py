@@ -1,9 +1,9 @@
 """Customer records: contact data and history for operators; export and
-erasure on request (admins), audited on every ticket they touch."""
+erasure on request (admins), audited on every ticket they touch and in the
+audit trail (under the customer's pseudonym, never their address)."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +16,11 @@ from ..domain import ticket as tickets
 from ..domain.errors import FieldError, InvalidInput, NotFound
 from ..domain.identifiers import new_ticket_id
 from ..domain.text import mailbox
-from ..domain.ticket import ERASED_DOMAIN, Actor, Change, Ticket
+from ..domain.ticket import Actor, Change, Ticket, erased_alias
 from ..domain.validation import check
 from ..views.emails import agent_display_name
 from ..views.tickets import summary, ticket_view
+from .audit import AuditTrail
 from .writer import TicketWriter
 
 HISTORY_LIMIT = 50
@@ -33,12 +34,14 @@ class CustomerService:
         store: TicketStore,
         customers: CustomerStore,
         writer: TicketWriter,
+        audit: AuditTrail,
     ) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
         self._customers = customers
         self._writer = writer
+        self._audit = audit
 
     def get(self, email: str) -> dict[str, Any]:
         email = email.lower()
@@ -129,14 +132,16 @@ class CustomerService:
         )
         return change.after.id
 
-    def export(self, email: str) -> dict[str, Any]:
-        """Everything stored about the customer, as JSON (a data-access request)."""
+    def export(self, email: str, actor: Actor) -> dict[str, Any]:
+        """Everything stored about the customer, as JSON (a data-access
+        request); recorded in the audit trail before any of it leaves."""
         contact = self.get(email)
         views = []
         for ticket_id in self._store.ticket_ids_of(contact["email"]):
             collection = self._store.collection(ticket_id)
             if collection is not None:
                 views.append(ticket_view(collection, self._settings, self._clock.now()))
+        self._audit.record(actor, "customer.exported", erased_alias(contact["email"]), {"tickets": len(views)})
         return contact | {"tickets": views}
 
     def erase(self, email: str, actor: Actor) -> dict[str, Any]:
@@ -147,7 +152,7 @@ class CustomerService:
         ids = self._store.ticket_ids_of(email)
         if self._customers.customer(email) is None and not ids:
             raise NotFound(f"no customer {email}", field="email")
-        alias = f"erased-{hashlib.sha256(email.encode()).hexdigest()[:12]}@{ERASED_DOMAIN}"
+        alias = erased_alias(email)
         rules = self._settings.ticket_rules
 
         def decide(ticket: Ticket, collection: Collection | None, now: datetime) -> Change:
@@ -163,6 +168,7 @@ class CustomerService:
         for ticket_id in ids:
             self._writer.apply(ticket_id, decide, with_thread=True)
         self._customers.forget_customer(email)
+        self._audit.record(actor, "customer.erased", alias, {"tickets": len(ids)})
         return {"erased_tickets": len(ids), "alias": alias}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..adapters.store.directory import DirectoryStore
 from ..adapters.store.items import StoredEntry, entry_key
@@ -16,7 +16,7 @@ from ..config import Settings
 from ..domain import ticket as tickets
 from ..domain.errors import FieldError, InvalidInput, NotFound
 from ..domain.inquiry import DETAILS
-from ..domain.macros import first_name, render
+from ..domain.macros import ORDER_PLACEHOLDERS, first_name, placeholders, render
 from ..domain.ticket import Actor, Ticket
 from ..domain.validation import check, one_of
 from ..views.tickets import ticket_view
@@ -24,6 +24,9 @@ from .directory import display_name
 from .writer import TicketWriter, Written
 
 MAX_MERGE_HOPS = 10  # a chain of merges is short: each merge refuses a merged target
+
+if TYPE_CHECKING:
+    from .purchases import PurchaseHistory
 
 
 class TicketService:
@@ -34,12 +37,14 @@ class TicketService:
         store: TicketStore,
         directory: DirectoryStore,
         writer: TicketWriter,
+        purchases: Callable[[], PurchaseHistory] | None = None,
     ) -> None:
         self._settings = settings
         self._clock = clock
         self._store = store
         self._directory = directory
         self._writer = writer
+        self._purchases = purchases  # built when a reply first uses {{order_status}} or {{tracking_url}}
 
     @property
     def _rules(self) -> tickets.Rules:
@@ -139,6 +144,8 @@ class TicketService:
                 "brand": self._settings.brand,
                 "operator_name": operator_name,
             } | {f.name: ticket.details[f.name] for f in DETAILS if f.placeholder}
+            if self._purchases is not None and ORDER_PLACEHOLDERS & set(placeholders(template)):
+                values |= self._purchases().placeholder_values(ticket, template, source)
             text = render(template, values, source)
             return tickets.reply(
                 ticket,

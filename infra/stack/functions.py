@@ -16,6 +16,7 @@ from infra.stack.naming import (
     boundary_arn,
     function_name,
     importable,
+    integrations,
     lambda_arn,
     logical_id,
     names,
@@ -38,7 +39,11 @@ FUNCTIONS: dict[str, Function] = {
     # signs cursors, and does nothing else (no mail, schedule or event).
     # The API also signs links to download and upload files (S3 checks them
     # against its role) and reads the uploads a reply attaches.
-    "api_handler": Function("api", ("tables", "secret", "files_read", "files_write"), "the API's routes"),
+    # It also reads the shop's store for the orders beside a ticket, with the stage's integrations secret,
+    # and keeps the audit trail (adds records, reads them; never changes one).
+    "api_handler": Function(
+        "api", ("tables", "secret", "files_read", "files_write", "integrations_secret", "audit"), "the API's routes"
+    ),
     "on_change": Function(
         "stream",
         ("tables", "search_postings", "mail", "schedules", "secret", "events", "files_read", "files_delete"),
@@ -142,6 +147,7 @@ def environment(stage: str) -> dict:
         # CloudFront sends it with every request it forwards (infra/stack/site.py): only
         # such a request's viewer address counts for the per-sender limit.
         "CARELINE_ORIGIN_SECRET": stack_uuid(),
+        **({"CARELINE_INTEGRATIONS_SECRET_ARN": {"Ref": "IntegrationsSecret"}} if integrations(stage) else {}),
     }
 
 

@@ -1,12 +1,15 @@
 """Who is who: the signing secret (feedback links, paging cursors) with its
-rotation, and the Cognito user pool operators sign in with."""
+rotation, the third parties' credentials, and the Cognito user pool
+operators sign in with."""
 
 from __future__ import annotations
+
+import json
 
 from infra.stack import iam
 from infra.stack.alarms import alarm, log_group, watched
 from infra.stack.data import retained
-from infra.stack.naming import LAMBDA_RUNTIME, RETAINED_STAGES, ROOT, boundary_arn, names
+from infra.stack.naming import LAMBDA_RUNTIME, RETAINED_STAGES, ROOT, boundary_arn, integrations, names
 
 # The signing secret rotates on this period; the app accepts the current and
 # the previous key, so a link signed just before a rotation verifies for at
@@ -93,6 +96,28 @@ def signing_secret(stage: str) -> dict:
             f"{rotator} failed", "AWS/Lambda", "Errors", {"FunctionName": rotator}, period=3600
         )
     return made
+
+
+def integrations_secret(stage: str) -> dict:
+    """One secret for every third party the stage connects (a JSON object, a
+    part per integration: `{"commerce": {"access_token": ...}}`), made only
+    when the settings connect one: a secret costs $0.40 a month idle. The
+    template puts empty parts; the operator puts the credentials once
+    (docs/operations.md, "Connect the shop's store"), and a stack update that
+    leaves this template unchanged never touches them."""
+    parts = integrations(stage)
+    if not parts:
+        return {}
+    secret = {
+        "Type": "AWS::SecretsManager::Secret",
+        "Properties": {
+            "Name": names(stage)["integrations_secret"],
+            "Description": f"Careline {stage}: third parties' credentials ({', '.join(parts)})",
+            "SecretString": json.dumps({part: {} for part in parts}),
+        },
+    }
+    # Deleted with the stack, as the signing secret is: its fixed name would fail a stack created again.
+    return {"IntegrationsSecret": retained(secret, False)}
 
 
 def operators(stage: str) -> dict:

@@ -44,6 +44,11 @@ def stage_document(stage: str) -> dict:
     return json.loads((ROOT / "chalicelib" / "stages" / f"{stage}.json").read_text())
 
 
+def integrations(stage: str) -> tuple[str, ...]:
+    """The third parties the stage's settings connect that need credentials (today: the shop's store)."""
+    return ("commerce",) if stage_document(stage).get("commerce") else ()
+
+
 def sender(stage: str) -> str:
     return stage_document(stage)["sender"]
 
@@ -63,6 +68,7 @@ def names(stage: str) -> dict[str, str]:
         "alerts": f"{base}-alerts",
         "mail_events": f"{base}-mail-events",
         "secret": f"{app}/{stage}/signing-secret",
+        "integrations_secret": f"{app}/{stage}/integrations",  # third-party credentials, when the stage has any
         "inbound_prefix": f"{base}-inbound-",  # + account id and the stack's: bucket names are global
         "attachments_prefix": f"{base}-attachments-",  # + account id and the stack's
         "mail_domain": sender(stage).rpartition("@")[2],

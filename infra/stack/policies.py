@@ -8,7 +8,7 @@ from infra.stack import iam
 from infra.stack.data import STREAMED_TABLE, models
 from infra.stack.functions import ASYNC_TRIGGERS, FUNCTIONS, dead_letter_queue
 from infra.stack.iam import allow, arn
-from infra.stack.naming import function_name, names, sender
+from infra.stack.naming import function_name, integrations, names, sender
 
 # What the functions do to items. Transactions need no action of their own:
 # IAM checks each Put/Update/Delete/ConditionCheck inside. Scan serves only
@@ -24,6 +24,7 @@ TABLE_ACTIONS = [
     "dynamodb:ConditionCheckItem",
 ]
 INDEX_ACTIONS = ["dynamodb:Query"]  # indexes are only ever queried
+AUDIT_TABLE = "audit"
 STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
 
 
@@ -43,6 +44,17 @@ def code_statements(stage: str, capability: str) -> list[dict]:
     objects, bucket = f"arn:aws:s3:::{n['attachments_prefix']}*/*", f"arn:aws:s3:::{n['attachments_prefix']}*"
     statements = {
         "tables": _tables(n["tables"]),
+        # the audit trail is written and read, never changed or deleted (its records expire by TTL)
+        "audit": [
+            allow(
+                ["dynamodb:PutItem", "dynamodb:Query"],
+                [
+                    arn("dynamodb", f"table/{n['tables']}{AUDIT_TABLE}"),
+                    arn("dynamodb", f"table/{n['tables']}{AUDIT_TABLE}/index/*"),
+                ],
+                sid="AuditTrail",
+            )
+        ],
         # a change's postings in batches of 25
         "search_postings": [allow(["dynamodb:BatchWriteItem"], [table["search"]], sid="SearchPostings")],
         # only as the stage's sender, through the stage's identity
@@ -80,6 +92,16 @@ def code_statements(stage: str, capability: str) -> list[dict]:
                 sid="SigningSecret",
             )
         ],
+        # the third parties' credentials, when the stage connects any (identity.integrations_secret)
+        "integrations_secret": [
+            allow(
+                "secretsmanager:GetSecretValue",
+                arn("secretsmanager", f"secret:{n['integrations_secret']}-??????"),
+                sid="IntegrationsSecret",
+            )
+        ]
+        if integrations(stage)
+        else [],
         "inbound": [allow("s3:GetObject", f"arn:aws:s3:::{n['inbound_prefix']}*/*", sid="InboundMail")],
         # the attachments bucket: files under each ticket's id
         "files_read": [allow("s3:GetObject", objects, sid="FilesRead")],
@@ -127,8 +149,10 @@ def code_statements(stage: str, capability: str) -> list[dict]:
 
 
 def _tables(prefix: str) -> list[dict]:
-    tables = {base: arn("dynamodb", f"table/{prefix}{base}") for base in models()}
-    indexes = [f"{tables[base]}/index/*" for base, model in models().items() if model._indexes]
+    """Every table but the audit trail's (capability "audit")."""
+    shared = {base: model for base, model in models().items() if base != AUDIT_TABLE}
+    tables = {base: arn("dynamodb", f"table/{prefix}{base}") for base in shared}
+    indexes = [f"{tables[base]}/index/*" for base, model in shared.items() if model._indexes]
     return [
         allow(TABLE_ACTIONS, list(tables.values()), sid="Tables"),
         allow(INDEX_ACTIONS, indexes, sid="Indexes"),

@@ -36,3 +36,19 @@ def test_the_operations_page_shows_the_price_table_and_its_date():
     assert {name: float(dollars) for name, dollars in rows.items()} == {
         name: dollars for name, (dollars, _, _) in costs.PRICES.items()
     }
+
+
+def test_connecting_the_shops_store_costs_one_secret_and_prod_stays_in_budget(monkeypatch):
+    from infra.stack import identity, naming
+
+    plain = naming.stage_document
+    monkeypatch.setattr(
+        naming,
+        "stage_document",
+        lambda stage: plain(stage) | {"commerce": {"platform": "shopify", "url": "https://s.example"}},
+    )
+    template = packaging.expanded("prod")
+    template["Resources"] |= identity.integrations_secret("prod")
+    before = costs.total(costs.idle_costs(packaging.expanded("prod")))
+    after = costs.total(costs.idle_costs(template))
+    assert round(after - before, 2) == costs.price("secret") and after <= BUDGET["prod"]

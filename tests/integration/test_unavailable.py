@@ -24,6 +24,7 @@ BODIES = {
     ("/tickets/{ticket_id}/split", "POST"): {"message": "2026-11-24T09:00:00.000000Z#000001"},
     ("/tickets/{ticket_id}/presence", "PUT"): {"state": "viewing"},
     ("/customers/{email}", "PATCH"): {"note": "Prefers phone calls."},
+    ("/views/{scope}/{name}", "PUT"): {"title": "My open tickets", "filters": {"status": "open"}},
 }
 
 
@@ -36,6 +37,7 @@ def test_every_operator_route_answers_503_with_retry_after_while_dynamodb_is_dow
         path.replace("{ticket_id}", ticket["id"])
         .replace("{email}", "ann@example.com" if path.startswith("/customers") else "kim@shop.example")
         .replace("{name}", "parcel-late")
+        .replace("{scope}", "mine")
         .replace("{sha256}", "0" * 64)
     )
     headers = operator("admin", "lead@shop.example")

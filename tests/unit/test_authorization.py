@@ -42,7 +42,7 @@ class _Clock:
 
 def test_an_agent_removed_elsewhere_is_refused_within_a_minute_and_a_warm_function_reads_the_roster_once_a_minute():
     roster, clock = _Roster(), _Clock()
-    service = DirectoryService(roster, store=None, clock=clock)
+    service = DirectoryService(roster, store=None, clock=clock, audit=None)
     agent = frozenset({"agent"})
     for _ in range(5):
         service.admit("kim@shop.example", agent)

@@ -21,4 +21,4 @@ def test_a_customer_whose_only_indexed_ticket_is_gone_is_not_found(settings, clo
             return {}
 
     with pytest.raises(NotFound):
-        CustomerService(settings, clock, Tickets(), Customers(), writer=None).get("ann@example.com")
+        CustomerService(settings, clock, Tickets(), Customers(), writer=None, audit=None).get("ann@example.com")

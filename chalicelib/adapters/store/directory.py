@@ -1,11 +1,11 @@
-"""The directory: the agent roster, the agents removed from it, and the
-macros, in the `directory` table."""
+"""The directory: the agent roster, the agents removed from it, the macros
+and the saved views, in the `directory` table."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DeleteError, DoesNotExist
 from pynamodb.expressions.update import Action
 
 from ..tables import Directory
@@ -59,3 +59,37 @@ class DirectoryStore:
 
     def delete_macro(self, name: str) -> None:
         Directory("macro", name).delete()
+
+    def roles_seen(self, email: str) -> frozenset[str] | None:
+        """An operator's roles as last seen at sign-in; None before their first."""
+        try:
+            return frozenset(Directory.get("operator", email).roles or ())
+        except DoesNotExist:
+            return None
+
+    def remember_roles(self, email: str, roles: frozenset[str], now: datetime) -> None:
+        Directory("operator", email, roles=set(roles), updated_at=now).save()
+
+    def views(self, email: str) -> list[Directory]:
+        """The team's views, then the operator's own: two Queries."""
+        return list(Directory.query(SHARED_VIEWS)) + list(Directory.query(own_views(email)))
+
+    def put_view(self, view: Directory) -> None:
+        view.save()
+
+    def delete_view(self, kind: str, name: str) -> bool:
+        """Whether there was such a view."""
+        try:
+            Directory(kind, name).delete(condition=Directory.kind.exists())
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+SHARED_VIEWS = "view"
+
+
+def own_views(email: str) -> str:
+    return f"view#{email.lower()}"
