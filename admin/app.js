@@ -79,7 +79,7 @@ const SCREENS = [
 ];
 
 export async function route() {
-  navigation.next();
+  const turn = navigation.next();
   const [path, query = ""] = location.hash.slice(1).split("?");
   const params = new URLSearchParams(query);
   if (!session.token) return signIn();
@@ -87,6 +87,8 @@ export async function route() {
     if (!state.me) {
       state.me = await api("GET", "/me");
       await refreshViews(); // the views in the navigation, with their counts
+      // The operator moved on meanwhile: that navigation's route shows its screen, not this one.
+      if (turn !== navigation.current) return;
     }
     paintHeader();
     markCurrentView();
