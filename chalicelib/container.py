@@ -283,7 +283,7 @@ class Container:
         """Merging and splitting tickets (two changes, the second done again until done)."""
         from .services.merges import Merges
 
-        return Merges(self.settings, self.clock, self.store, self.claim_store, self.writer, self.tickets)
+        return Merges(self.settings, self.clock, self.store, self.claim_store, self.writer, self.tickets, self.audit)
 
     @cached_property
     def presence(self) -> Presence:

@@ -34,6 +34,7 @@ from ..domain.identifiers import new_ticket_id
 from ..domain.ticket import Actor, Change, Ticket
 from ..domain.validation import check
 from ..log import logger
+from .audit import AuditTrail
 from .tickets import TicketService
 from .writer import TicketWriter
 
@@ -54,6 +55,7 @@ class Merges:
         claims: ClaimStore,
         writer: TicketWriter,
         tickets_service: TicketService,
+        audit: AuditTrail,
     ) -> None:
         self._settings = settings
         self._clock = clock
@@ -61,6 +63,7 @@ class Merges:
         self._claims = claims
         self._writer = writer
         self._tickets = tickets_service
+        self._audit = audit
 
     @property
     def _rules(self) -> tickets.Rules:
@@ -88,6 +91,7 @@ class Merges:
         except Claimed:  # the claim and the target's change are one transaction: another target has it
             raise Conflict(f"{source.reference} is being merged into another ticket already", field="into") from None
         self._close_into(source.id, target, actor, known=source)
+        self._audit.record(actor, "ticket.merged", target.reference, {"merged": source.reference})
         log.info("tickets merged", extra={"ticket_id": source.id, "event": "ticket.merged", "target": target.id})
         return self._tickets.get(source.id)
 
@@ -145,13 +149,15 @@ class Merges:
             )
 
         try:
-            created = self._writer.open_new(build).after.id
+            created = self._writer.open_new(build).after
+            self._audit.record(actor, "ticket.split", ticket.reference, {"into": created.reference})
+            created_id = created.id
         except Claimed:  # split already (or at this very moment): finish that one
             claim = self._claims.claim(f"split#{holder.ticket.id}#{stored.sk}")
             if claim is None or claim.ticket_id is None:
                 raise Conflict("this message is being split off already; try again in a moment") from None
-            created = claim.ticket_id
-        return self._finish_split(ticket, holder.ticket.id, stored, created, actor)
+            created_id = claim.ticket_id
+        return self._finish_split(ticket, holder.ticket.id, stored, created_id, actor)
 
     def _finish_split(self, ticket: Ticket, home: str, stored: StoredEntry, to_id: str, actor: Actor) -> dict[str, Any]:
         self._move_out(ticket.id, home, stored, to_id, actor)

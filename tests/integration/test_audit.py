@@ -127,3 +127,20 @@ def test_records_expire_after_the_stages_retention(services, clock):
     (record,) = AuditRecord.query("audit")
     assert record.expires_at == clock.now() + timedelta(days=services.settings.audit_retention_days)
     assert services.settings.audit_retention_days == 400
+
+
+def test_a_merge_and_a_split_are_recorded_by_the_tickets_references(client, admin, new_ticket, clock):
+    target = new_ticket()
+    clock.advance(timedelta(minutes=5))
+    source = new_ticket(message="Also: can I return the mug?")
+    assert call(client, "POST", f"/tickets/{source['id']}/merge", admin, {"into": target["id"]}).status_code == 200
+    messages = call(client, "GET", f"/tickets/{target['id']}", admin).json_body["messages"]
+    mug = next(m for m in messages if m.get("reference") == source["reference"])
+    split = call(client, "POST", f"/tickets/{target['id']}/split", admin, {"message": mug["id"]})
+    assert split.status_code == 201, split.body
+    assert call(client, "POST", f"/tickets/{target['id']}/split", admin, {"message": mug["id"]}).status_code == 201
+    assert seen(client, admin, "?kind=ticket.merged") == [("lead@shop.example", "ticket.merged", target["reference"])]
+    records = trail(client, admin, "?kind=ticket.split")["items"]
+    assert [(r["subject"], r["detail"]) for r in records] == [
+        (target["reference"], {"into": split.json_body["reference"]})  # once, though asked twice
+    ]
