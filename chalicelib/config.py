@@ -88,6 +88,7 @@ class Settings:
     )
     mail_configuration_set: str | None = None  # SES's: bounces and complaints reach on_mail_event
     locale: str = "en-GB"  # the shop's language: its operators' notices, and customers whose own is not offered
+    tone: str = "formal"  # how customers are greeted where a language distinguishes (German: Frau Schmidt / Jürgen)
     webhooks: tuple[Endpoint, ...] = ()  # every outgoing event is POSTed to these, signed (docs/events.md)
     attachments_bucket: str = ""  # customers' and operators' files, under each ticket's id
     origin_secret: str | None = None  # CloudFront's header on each request it forwards (api/http.py source_ip)
@@ -146,6 +147,7 @@ def settings_from(stage: str, document: dict[str, Any], env: Mapping[str, str], 
         team_lead_address=document["team_lead_address"],
         timezone=document["timezone"],
         locale=document.get("locale", "en-GB"),
+        tone=document.get("tone", "formal"),
         cors_origins=tuple(document["cors_origins"]),
         thank_you_url=document.get("thank_you_url"),
         categories=categories,
