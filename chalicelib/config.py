@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .domain.inquiry import CHANNELS
-from .domain.priority import Rule
+from .domain.priority import Rule, keyword_list
 from .domain.ticket import EVENT_TYPES, PRIORITIES, Rules
 from .domain.webhooks import DEFAULT_TIMEOUT_SECONDS, Endpoint, url_problem
 from .log import logger
@@ -330,7 +330,7 @@ def _rule(raw: dict[str, Any], categories: tuple[str, ...]) -> Rule:
         raise ConfigError(f"priority_rules: channel {bad_channels[0]!r} is not a channel")
     return Rule(
         priority=raw["priority"],
-        keywords=tuple(k.lower() for k in when.get("keywords", ())),
+        keywords=keyword_list(when.get("keywords", ())),
         categories=tuple(when.get("category", ())),
         channels=tuple(when.get("channel", ())),
         callback=bool(when.get("callback")),

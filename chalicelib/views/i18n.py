@@ -24,6 +24,7 @@ from ..domain.macros import name_parts
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 # English with day-month dates and 24-hour times: unambiguous to any reader.
 DEFAULT_LOCALE = "en-GB"
+MAX_TAG = 35  # the inquiry's `locale` field takes at most this
 REFERENCE_LANGUAGE = "en"  # the catalogue every other one must match key for key
 _TAG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$")
 SALUTATION_KEYS = {"ms": "salutation_ms", "mr": "salutation_mr"}  # domain/inquiry.py's salutation values
@@ -140,6 +141,13 @@ def resolve(tag: str | None, shop_locale: str = DEFAULT_LOCALE) -> Language:
 def negotiate(accept_language: str | None, shop_locale: str = DEFAULT_LOCALE) -> Language:
     """A browser's Accept-Language (for pages that know no customer yet): the
     first tag, by preference, that a catalogue speaks."""
+    return resolve(customer_tag(accept_language), shop_locale)
+
+
+def customer_tag(accept_language: str | None) -> str | None:
+    """The customer's language from an Accept-Language or Content-Language
+    header: their most preferred tag that a catalogue speaks, else their most
+    preferred well-formed tag (kept: operators see it), else None."""
     ranked = []
     for position, item in enumerate((accept_language or "").split(",")):
         tag, _, params = item.strip().partition(";")
@@ -147,13 +155,10 @@ def negotiate(accept_language: str | None, shop_locale: str = DEFAULT_LOCALE) ->
             quality = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
         except ValueError:
             quality = 0.0
-        if quality > 0:
-            ranked.append((-quality, position, tag.strip()))
-    for _, _, tag in sorted(ranked):
-        parsed = _parse(tag)
-        if parsed and parsed[0] in languages():
-            return resolve(tag, shop_locale)
-    return resolve(None, shop_locale)
+        parsed = _parse(tag.strip())
+        if quality > 0 and parsed is not None and len(tag.strip()) <= MAX_TAG:
+            ranked.append((parsed[0] not in languages(), -quality, position, tag.strip()))
+    return min(ranked)[-1] if ranked else None
 
 
 def _parse(tag: str | None) -> tuple[str, str | None] | None:
