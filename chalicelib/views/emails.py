@@ -239,11 +239,10 @@ def _greeting_pattern() -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _sign_off_pattern() -> re.Pattern[str]:
     words = {w for code in languages() for w in catalogue(code)["sign_off_words"]}
-    # The phrase alone ("Kind regards,", "Thanks!"; "Thanks." only with a name under it),
-    # or with a short name after it ("Best, Kim").
+    # The phrase alone ("Kind regards,", "Thanks!", "thanks."), or with a short name after it ("Best, Kim").
     return re.compile(
         r"^(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")"
-        r"(?P<alone>[\s,!]*$)?(?P<dot>\s*\.$)?(?:,\s*\S.{0,40}$)?",
+        r"(?P<alone>[\s,.!]*$)?(?:,\s*\S.{0,40}$)?",
         re.I,
     )
 
@@ -261,9 +260,9 @@ class Closing:
 
 
 def split_sign_off(body: str, signer: str | None, phrase: str) -> Closing:
-    """Exactly one sign-off, never a sentence taken for one. The operator's
-    own block (a sign-off phrase among the last four lines, then their name)
-    stays theirs, their name added when it has none; a message signed with
+    """Exactly one sign-off. The operator's own block (a sign-off phrase
+    among the last four lines, then their name) stays theirs, starting with
+    a capital and their name added when it has none; a message signed with
     the name alone ("… Kim") gets `phrase` above the name; else `phrase`
     and the signer close it."""
     rows = body.strip().splitlines()
@@ -271,8 +270,9 @@ def split_sign_off(body: str, signer: str | None, phrase: str) -> Closing:
     names = {signer, signer.split()[0]} if signer else set()
     for i in filled[1:][-4:]:  # the first line is the message (or its greeting), never a sign-off
         found = _sign_off_pattern().match(rows[i].strip())
-        if found and found.end() == len(rows[i].strip()) and (not found["dot"] or i != filled[-1]):
+        if found and found.end() == len(rows[i].strip()):
             block = [line.strip() for line in rows[i:] if line.strip()]
+            block[0] = block[0][0].upper() + block[0][1:]  # "thanks." closes as "Thanks."
             if len(block) == 1 and found["alone"] is not None and signer:
                 block.append(signer)
             return Closing("\n".join(rows[:i]).rstrip(), "\n".join(block), True)
