@@ -58,7 +58,8 @@ def test_inquiry_is_stored_acknowledged_and_scheduled(client, services, settings
     assert f"[{answer['reference']}]" in mail["subject"]
     assert mail["headers"]["Auto-Submitted"] == "auto-replied"
     assert "Hello Ann," in mail["text"] and "> Where is my parcel?" in mail["text"]
-    assert "2026-11-25T09:00:00Z" in mail["text"] and "Wednesday, 25 November 2026 at 10:00" in mail["html"]
+    assert "by Wednesday, 25 November 2026 at 10:00 (Berlin time) at the latest" in mail["text"]
+    assert "2026-11-25T09:00:00Z" not in mail["text"] and '<time datetime="2026-11-25T09:00:00Z">' in mail["html"]
 
     [schedule] = schedules(settings)
     assert schedule["ScheduleExpression"] == "at(2026-11-25T04:12:00)"  # 80 % of 24 h
