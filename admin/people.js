@@ -6,6 +6,8 @@ import { h, when } from "./dom.js";
 import { confirmDialog, flash, isAdmin, problem, roster, state, navigation, paint } from "./ui.js";
 
 const PLACEHOLDERS = ["first_name", "name", "reference", "order_id", "operator_name", "brand", "order_status", "tracking_url"];
+// Languages customers write in, beside the shop's own (chalicelib/views/locales/).
+const LANGUAGES = { en: "English", de: "German" };
 
 export async function agentsView(main) {
   const turn = navigation.current;
@@ -74,10 +76,18 @@ function macroForm(main, macro) {
   const title = h("input", { id: "macro-title", required: true, maxlength: 100, value: macro ? macro.title : "", size: 30 });
   const body = h("textarea", { id: "macro-body", required: true, rows: 8, "aria-describedby": "macro-help" });
   body.value = macro ? macro.body : "";
+  // The same answer in the customers' other languages: a customer who writes one gets its text.
+  const texts = Object.entries(LANGUAGES).map(([code, language]) => {
+    const box = h("textarea", { id: `macro-text-${code}`, rows: 5, "aria-describedby": "macro-help" });
+    box.value = (macro && macro.texts && macro.texts[code]) || "";
+    return [code, language, box];
+  });
   return h("form", { class: "panel", id: "macro-form", "aria-labelledby": "macro-form-title", onsubmit: async (e) => {
     e.preventDefault();
     try {
-      await api("PUT", `/macros/${encodeURIComponent(slug.value)}`, { title: title.value, body: body.value });
+      const given = Object.fromEntries(texts.filter(([, , box]) => box.value.trim()).map(([code, , box]) => [code, box.value]));
+      await api("PUT", `/macros/${encodeURIComponent(slug.value)}`,
+        { title: title.value, body: body.value, ...(Object.keys(given).length ? { texts: given } : {}) });
       flash(`Macro ${title.value} saved.`);
       macrosView(main);
     } catch (error) { flash(problem(error), "error"); }
@@ -85,6 +95,7 @@ function macroForm(main, macro) {
   h("label", { for: "macro-name" }, "Name"), slug, h("span", { id: "macro-name-hint", class: "hint" }, "lower-case letters, digits and dashes"),
   h("label", { for: "macro-title" }, "Title"), title,
   h("label", { for: "macro-body" }, "Text"), body,
+  texts.map(([code, language, box]) => [h("label", { for: box.id }, `Text in ${language} (optional: for customers who write ${language})`), box]),
   h("p", { id: "macro-help", class: "hint" }, "Placeholders, filled in per ticket: ", PLACEHOLDERS.map((p) => h("code", {}, `{{${p}}}`)).reduce(
     (all, code) => (all.length ? [...all, " ", code] : [code]), [])),
   h("div", { class: "actions" }, h("button", { type: "submit", id: "save-macro" }, "Save macro"),

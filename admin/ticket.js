@@ -158,14 +158,19 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
   const replyBody = h("textarea", { id: "reply-body", name: "body", rows: 8 });
   const macroPick = h("select", { id: "macro", name: "macro" }, h("option", { value: "" }, "none"),
     macros.items.map((m) => h("option", { value: m.name }, m.title)));
+  // The offer's type words it for the customer: a refund is no thank-you gift.
+  const offerType = h("select", { id: "offer-type", name: "offer-type", "aria-label": "Kind of offer" },
+    [["coupon", "Voucher"], ["refund", "Refund"], ["shipping", "Free shipping"], ["gift", "Gift"], ["other", "Other"]]
+      .map(([value, label]) => h("option", { value }, label)));
   const offerText = h("input", { id: "offer", name: "offer", placeholder: "e.g. 10% off your next order", size: 30 });
   const offerCode = h("input", { id: "offer-code", name: "offer-code", size: 10, pattern: "[A-Za-z0-9_\\-]*" });
   const resolve = h("input", { id: "resolve", type: "checkbox" });
   const preview = h("div", { class: "preview-mail", id: "preview", "aria-live": "polite" },
     h("p", { class: "quiet" }, "Type a reply or pick a macro: the email the customer gets appears here."));
+  let macroWarning = null; // the customer's language the picked macro has no text in
   const draft = () => {
     const body = { body: replyBody.value, resolve: resolve.checked };
-    if (offerText.value.trim()) body.offer = { type: "coupon", description: offerText.value.trim(), ...(offerCode.value ? { code: offerCode.value } : {}) };
+    if (offerText.value.trim()) body.offer = { type: offerType.value, description: offerText.value.trim(), ...(offerCode.value ? { code: offerCode.value } : {}) };
     if (macroPick.value) body.macro = macroPick.value; // read from the form: a refreshed ticket keeps it
     return body;
   };
@@ -179,7 +184,12 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
     try {
       const shown = await api("POST", `/tickets/${ticket.id}/preview`, body);
       if (seq !== previewSeq) return null;
-      preview.replaceChildren(h("p", { class: "subject" }, h("span", { class: "quiet" }, "Subject: "), shown.subject),
+      if (body.macro && !body.body.trim()) macroWarning = shown.language_missing || null;
+      preview.replaceChildren(
+        macroWarning ? h("p", { class: "error", id: "macro-language", role: "alert" },
+          `This macro has no text in the customer's language (${macroWarning}): the email below mixes languages. ` +
+          "Write the reply in their language, or add that text to the macro, before sending.") : "",
+        h("p", { class: "subject" }, h("span", { class: "quiet" }, "Subject: "), shown.subject),
         shown.cc && shown.cc.length ? h("p", { class: "cc" }, h("span", { class: "quiet" }, "Cc: "), shown.cc.join(", ")) : "",
         h("pre", { class: "mail-text" }, shown.text));
       return shown;
@@ -191,12 +201,14 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
   let timer;
   const later = () => { clearTimeout(timer); timer = setTimeout(() => showPreview(draft()), 400); };
   macroPick.addEventListener("change", async () => {
+    macroWarning = null;
     if (!macroPick.value) return;
     // The server fills the placeholders for this ticket; the box gets the finished words.
     const shown = await showPreview({ ...draft(), body: "", macro: macroPick.value });
     if (shown) replyBody.value = shown.body;
   });
   for (const input of [replyBody, offerText, offerCode]) input.addEventListener("input", later);
+  offerType.addEventListener("change", later);
   resolve.addEventListener("change", later);
   const files = replyFiles(ticket.id);
   let sending = false; // the reply may wait on uploads for a while: a second press must not send it twice
@@ -269,7 +281,7 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
         h("h2", { id: "reply-title" }, "Reply"),
         h("div", { class: "row" }, h("label", { for: "macro" }, "Start from a macro"), macroPick),
         h("label", { for: "reply-body" }, "Your reply to the customer"), replyBody, files.element,
-        h("div", { class: "row wrap" }, h("label", { for: "offer" }, "Goodwill offer"), offerText,
+        h("div", { class: "row wrap" }, h("label", { for: "offer" }, "Goodwill offer"), offerType, offerText,
           h("label", { for: "offer-code" }, "Code"), offerCode),
         h("div", { class: "row" }, resolve, h("label", { for: "resolve" }, "Resolve with this reply")),
         h("h3", {}, "Preview"), preview,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .domain.inquiry import CHANNELS
-from .domain.priority import Rule
+from .domain.priority import Rule, keyword_list
 from .domain.ticket import EVENT_TYPES, PRIORITIES, Rules
 from .domain.webhooks import DEFAULT_TIMEOUT_SECONDS, Endpoint, url_problem
 from .log import logger
@@ -88,6 +88,7 @@ class Settings:
     )
     mail_configuration_set: str | None = None  # SES's: bounces and complaints reach on_mail_event
     locale: str = "en-GB"  # the shop's language: its operators' notices, and customers whose own is not offered
+    tone: str = "formal"  # how customers are greeted where a language distinguishes (German: Frau Schmidt / Jürgen)
     webhooks: tuple[Endpoint, ...] = ()  # every outgoing event is POSTed to these, signed (docs/events.md)
     attachments_bucket: str = ""  # customers' and operators' files, under each ticket's id
     origin_secret: str | None = None  # CloudFront's header on each request it forwards (api/http.py source_ip)
@@ -146,6 +147,7 @@ def settings_from(stage: str, document: dict[str, Any], env: Mapping[str, str], 
         team_lead_address=document["team_lead_address"],
         timezone=document["timezone"],
         locale=document.get("locale", "en-GB"),
+        tone=document.get("tone", "formal"),
         cors_origins=tuple(document["cors_origins"]),
         thank_you_url=document.get("thank_you_url"),
         categories=categories,
@@ -328,7 +330,7 @@ def _rule(raw: dict[str, Any], categories: tuple[str, ...]) -> Rule:
         raise ConfigError(f"priority_rules: channel {bad_channels[0]!r} is not a channel")
     return Rule(
         priority=raw["priority"],
-        keywords=tuple(k.lower() for k in when.get("keywords", ())),
+        keywords=keyword_list(when.get("keywords", ())),
         categories=tuple(when.get("category", ())),
         channels=tuple(when.get("channel", ())),
         callback=bool(when.get("callback")),

@@ -39,6 +39,12 @@
       else body[key] = value;
     });
     if (body.callback && !body.callback.phone && !body.callback.window) delete body.callback;
+    // The customer's own language and time zone, unless the shop's form sets them:
+    // the acknowledgement is written in that language, with due times in that zone.
+    if (!body.locale && navigator.language) body.locale = navigator.language;
+    if (!body.timezone) {
+      try { body.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || undefined; } catch (e) { /* old browser */ }
+    }
     return body;
   }
 
@@ -62,7 +68,8 @@
           if (response.status === 201) {
             var due = new Date(data.first_response_due);
             text(result, "Thank you! Your reference is " + data.reference + ". We will answer by " +
-              due.toLocaleString(undefined, { dateStyle: "full", timeStyle: "short" }) + ". We have emailed you a confirmation.");
+              due.toLocaleString(undefined, { weekday: "long", year: "numeric", month: "long", day: "numeric",
+                hour: "numeric", minute: "2-digit", timeZoneName: "short" }) + ". We have emailed you a confirmation.");
             result.className = "careline-ok";
             form.reset();
             key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();

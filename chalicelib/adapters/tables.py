@@ -244,6 +244,7 @@ class Directory(Model):
     body = UnicodeAttribute(null=True)
     filters = JSONAttribute(attr_name="f", null=True)  # a view's inbox filters
     roles = UnicodeSetAttribute(attr_name="r", null=True)  # an operator's roles as last seen at sign-in
+    texts = JSONAttribute(attr_name="tx", null=True)  # a macro's text per language code ("de"), beside its body
     updated_at = UTCDateTimeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
 

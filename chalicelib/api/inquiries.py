@@ -14,6 +14,7 @@ from ..domain.errors import CarelineError, Conflict, PayloadTooLarge, ServiceUna
 from ..domain.inquiry import parse_body
 from ..services.intake import form_key
 from ..views import pages
+from ..views.i18n import customer_tag
 from .errors import endpoint, recognised
 from .http import header, html_page, json_response, prefers_html, source_ip, stage_cors
 
@@ -27,7 +28,11 @@ def post(request) -> Response:
     services = container()
     fields: dict = {}
     try:
-        fields = parse_body(request.raw_body or b"", header(request, "content-type") or "application/json")
+        content_type = header(request, "content-type") or "application/json"
+        fields = parse_body(request.raw_body or b"", content_type)
+        if content_type.startswith("application/x-www-form-urlencoded") and not fields.get("locale"):
+            # A plain form post (no script to send the browser's language): the browser's header says it.
+            fields["locale"] = customer_tag(header(request, "accept-language"))
         answer = services.intake.submit(
             fields,
             idempotency_key=header(request, "idempotency-key"),

@@ -144,6 +144,9 @@ class InboundMail:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()  # addresses the sender copied (never ours, nor the sender's own): the ticket's followers
+    languages: str | None = (
+        None  # Content-Language, else Accept-Language, as written (views.i18n.customer_tag reads it)
+    )
 
 
 def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
@@ -171,6 +174,7 @@ def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
         in_reply_to=in_reply_to[0] if in_reply_to else None,
         references=tuple(_MESSAGE_ID.findall(_header(message, "References") or "")),
         cc=copied(message, address, own_addresses),
+        languages=_header(message, "Content-Language") or _header(message, "Accept-Language"),
     )
 
 

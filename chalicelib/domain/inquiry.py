@@ -111,6 +111,19 @@ FIELDS = (
         example="de-DE",
     ),
     Field(
+        "salutation",
+        {
+            "enum": ["ms", "mr"],
+            "description": 'how the customer is addressed: a formal German greeting then reads "Guten Tag Frau '
+            'Schmidt,"; absent, it names them in full',
+        },
+        label="label_salutation",
+        personal=True,
+        operators=True,
+        contact=True,
+        example="ms",
+    ),
+    Field(
         "timezone",
         {
             "type": "string",

@@ -36,8 +36,26 @@ def check_placeholders(text: str, field: str) -> None:
         )
 
 
+# Lower-case words that belong to a surname ("von Berg", "van der Meer").
+_SURNAME_PARTICLES = frozenset(
+    {"von", "van", "der", "den", "de", "del", "della", "di", "da", "du", "le", "la", "zu", "ter", "ten"}
+)
+
+
+def name_parts(name: str) -> tuple[str, str | None]:
+    """(first name, surname or None) of a name as the customer wrote it: "Jürgen Schmidt" →
+    ("Jürgen", "Schmidt"); "Anna von Berg" → ("Anna", "von Berg"); "Cher" → ("Cher", None)."""
+    words = name.split()
+    if len(words) < 2:
+        return (words[0] if words else name), None
+    start = len(words) - 1
+    while start > 1 and words[start - 1] in _SURNAME_PARTICLES:
+        start -= 1
+    return words[0], " ".join(words[start:])
+
+
 def first_name(name: str) -> str:
-    return name.split()[0] if name.split() else name
+    return name_parts(name)[0]
 
 
 def render(text: str, values: dict[str, str | None], field: str) -> str:

@@ -109,8 +109,17 @@ class DirectoryService:
         check("macro", body)
         assert isinstance(body, dict)
         check_placeholders(body["body"], "body")
+        texts = body.get("texts") or {}
+        for code, text in texts.items():
+            check_placeholders(text, f"texts.{code}")
         macro = Directory(
-            "macro", name, title=body["title"], body=body["body"], updated_at=self._clock.now(), updated_by=actor.email
+            "macro",
+            name,
+            title=body["title"],
+            body=body["body"],
+            texts=texts or None,
+            updated_at=self._clock.now(),
+            updated_by=actor.email,
         )
         self._directory.put_macro(macro)
         self._audit.record(actor, "macro.saved", name, {"title": body["title"]})
@@ -146,6 +155,12 @@ def _macro(macro: Directory) -> dict[str, Any]:
         "name": macro.name,
         "title": macro.title,
         "body": macro.body,
+        "texts": macro_texts(macro),
         "updated_at": iso(macro.updated_at) if macro.updated_at else None,
         "updated_by": macro.updated_by,
     }
+
+
+def macro_texts(macro: Directory) -> dict[str, str]:
+    """The macro's text per language code, beside its body (the shop's language)."""
+    return dict(macro.texts or {})

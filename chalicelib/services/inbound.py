@@ -25,6 +25,7 @@ from ..domain.inbound import InboundMail, parse
 from ..domain.inquiry import Inquiry, validate_inquiry
 from ..domain.ticket import Ticket, mail_claim
 from ..log import logger
+from ..views.i18n import customer_tag
 from .attachments import Attachments
 from .intake import IntakeService
 from .tickets import TicketService
@@ -113,7 +114,7 @@ class InboundService:
             "message": text,
             "subject": subject[:200],
             "channel": "email",
-        }
+        } | self._language_and_zone(mail)
         try:
             inquiry = validate_inquiry(fields, self._settings.categories)
         except InvalidInput as invalid:
@@ -172,6 +173,16 @@ class InboundService:
         if (answer is None or answer["id"] != new_id) and files:
             self._attachments.purge(new_id)
         return answer
+
+    def _language_and_zone(self, mail: InboundMail) -> dict[str, str]:
+        """The mail's language (its Content-Language or Accept-Language), else
+        the one the sender's last ticket had; their last ticket's time zone."""
+        found = {"locale": customer_tag(mail.languages)}
+        last_ids = self._store.ticket_ids_of(mail.sender, 1) if mail.sender else []
+        last = self._store.tickets(last_ids).get(last_ids[0]) if last_ids else None
+        if last is not None:
+            found = {"locale": found["locale"] or last.details["locale"], "timezone": last.details["timezone"]}
+        return {k: v for k, v in found.items() if v}
 
     def _named_ticket(self, mail: InboundMail) -> Ticket | None:
         """The ticket the subject's reference names, if its customer (or one

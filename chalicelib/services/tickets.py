@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..adapters.store.directory import DirectoryStore
 from ..adapters.store.items import StoredEntry, entry_key
 from ..adapters.store.tickets import Collection, TicketStore
+from ..adapters.tables import Directory
 from ..clock import Clock
 from ..config import Settings
 from ..domain import ticket as tickets
@@ -19,8 +20,9 @@ from ..domain.inquiry import DETAILS
 from ..domain.macros import ORDER_PLACEHOLDERS, first_name, placeholders, render
 from ..domain.ticket import Actor, Ticket
 from ..domain.validation import check, one_of
+from ..views.i18n import resolve
 from ..views.tickets import ticket_view
-from .directory import display_name
+from .directory import display_name, macro_texts
 from .writer import TicketWriter, Written
 
 MAX_MERGE_HOPS = 10  # a chain of merges is short: each merge refuses a merged target
@@ -99,7 +101,9 @@ class TicketService:
     def preview(self, ticket_id: str, body: object, actor: Actor, compose: Callable[..., Any]) -> dict[str, Any]:
         """The reply as the customer would get it, stored nowhere: the decision
         a reply makes, composed as the stream consumer composes the email
-        (`compose` is services.delivery's)."""
+        (`compose` is services.delivery's). `language_missing`: the customer's
+        language, when the macro has no text in it (its body stands in): the
+        operator sees it before sending."""
         decide = self._replying(body, actor)
         collection = self._store.collection(ticket_id)
         if collection is None:
@@ -110,12 +114,20 @@ class TicketService:
         email = compose(
             "reply", "customer", Collection(change.after, collection.entries, collection.deliveries), entry, now
         )
-        return {
+        answer = {
             "body": change.entry.body,
             "subject": email.subject,
             "text": email.text,
             "cc": [address.addr_spec for address in email.cc],
         }
+        assert isinstance(body, dict)  # checked by _replying
+        macro = (
+            self._directory.get_macro(body["macro"])
+            if body.get("macro") and not (body.get("body") or "").strip()
+            else None
+        )
+        missing = self._macro_text(macro, change.after)[1] if macro is not None else None
+        return answer | ({"language_missing": missing} if missing else {})
 
     def _replying(
         self, body: object, actor: Actor, files: tuple[Mapping[str, Any], ...] = ()
@@ -128,15 +140,12 @@ class TicketService:
             macro = self._directory.get_macro(body["macro"])
             if macro is None:
                 raise InvalidInput([FieldError("macro", "no such macro")])
-        if typed:
-            template, source = typed, "body"
-        elif macro is not None and macro.body is not None:  # a macro always has a body (its schema)
-            template, source = macro.body, "macro"
-        else:
+        if not typed and (macro is None or macro.body is None):  # a macro always has a body (its schema)
             raise InvalidInput([FieldError("body", "is required (or name a macro)")])
         rules, operator_name = self._rules, display_name(self._directory, actor.email)
 
         def decide(ticket: Ticket, _: Collection | None, now: datetime) -> tickets.Change:
+            template, source = (typed, "body") if typed else (self._macro_text(macro, ticket)[0], "macro")
             values = {
                 "first_name": first_name(ticket.customer_name),
                 "name": ticket.customer_name,
@@ -160,6 +169,17 @@ class TicketService:
             )
 
         return decide
+
+    def _macro_text(self, macro: Directory | None, ticket: Ticket) -> tuple[str, str | None]:
+        """The macro's text in the customer's language, and the language it
+        lacks (None when it has it): then its body, in the shop's language,
+        which the preview flags before the operator sends it."""
+        assert macro is not None and macro.body is not None
+        customer = resolve(ticket.details["locale"], self._settings.locale).code
+        texts = macro_texts(macro)
+        if customer in texts:
+            return texts[customer], None
+        return macro.body, (None if customer == resolve(None, self._settings.locale).code else customer)
 
     def note(self, ticket_id: str, body: object, actor: Actor) -> dict[str, Any]:
         check("note", body)

@@ -72,6 +72,8 @@ def _acknowledgement(o: Occasion) -> Email:
             first_response_due=datetime.fromisoformat(o.data["first_response_due"]),
             timezone=ticket.details["timezone"] or o.settings.timezone,
             refused_attachments=refused(o.entry),
+            salutation=ticket.details["salutation"],
+            tone=o.settings.tone,
             locale=ticket.details["locale"],
             shop_locale=o.settings.locale,
         )
@@ -94,6 +96,8 @@ def _letter(o: Occasion, cc: tuple[str, ...] = ()) -> emails.ReplyFacts:
         thread_ids=thread_ids(o.collection, o.entry.sk),
         offer=o.data.get("offer"),
         refused_attachments=refused_since(o.collection, o.entry.sk),
+        salutation=ticket.details["salutation"],
+        tone=o.settings.tone,
         locale=ticket.details["locale"],
         shop_locale=o.settings.locale,
         cc=cc,
@@ -122,6 +126,8 @@ def _follow_up(o: Occasion) -> Email:
             subject=ticket.subject,
             feedback_url=f"{s.public_url}/feedback/{token}",
             thread_ids=thread_ids(o.collection, o.entry.sk),
+            salutation=ticket.details["salutation"],
+            tone=s.tone,
             locale=ticket.details["locale"],
             shop_locale=s.locale,
         )

@@ -37,6 +37,8 @@ REFUSAL_KEYS = {
     "count": "attachment_refused_count",
     "storage": "attachment_refused_storage",
 }
+# An offer is worded by its type (the reply schema's): a refund is no thank-you gift; "gift" and "other" are.
+OFFER_KEYS = {"refund": "offer_refund", "coupon": "offer_coupon", "shipping": "offer_shipping"}
 _SLOT = "\x00"  # where markup goes into a catalogue sentence
 
 
@@ -53,7 +55,11 @@ class Email:
 
 def customer_subject(text: str, reference: str) -> str:
     """Every customer email's subject carries `[<reference>]` so replies find their ticket."""
-    return f"{text} [{reference}]"
+    return f"{text.strip()} [{reference}]"
+
+
+def greeting(facts: AcknowledgementFacts | ReplyFacts | FollowUpFacts, lang: Language) -> str:
+    return lang.greeting(facts.name, salutation=facts.salutation, tone=facts.tone)
 
 
 def readable_time(moment: datetime, timezone: str, locale: str | None = None, shop_locale: str = DEFAULT_LOCALE) -> str:
@@ -98,6 +104,8 @@ class AcknowledgementFacts:
     locale: str | None = None  # the customer's BCP 47 tag, as given
     shop_locale: str = DEFAULT_LOCALE
     refused_attachments: tuple[tuple[str, str], ...] = ()  # (file name, reason) the customer should know of
+    salutation: str | None = None  # "ms" or "mr", when the customer said (domain/inquiry.py)
+    tone: str = "formal"  # the shop's: how a language that distinguishes greets (Settings.tone)
 
 
 def acknowledgement(facts: AcknowledgementFacts) -> Email:
@@ -120,9 +128,9 @@ def acknowledgement(facts: AcknowledgementFacts) -> Email:
         (facts.email, facts.name),
         subject,
         dict(AUTO_REPLIED),
-        greeting=lang.t("greeting", name=facts.name),
+        greeting=greeting(facts, lang),
         intro=lang.t("ack_intro", brand=facts.brand),
-        due_text=lang.t("ack_due", due=lang.when(facts.first_response_due, facts.timezone, utc=True)),
+        due_text=lang.t("ack_due", due=lang.when(facts.first_response_due, facts.timezone)),
         due={
             "before": before,
             "iso": iso(facts.first_response_due),
@@ -207,6 +215,8 @@ class ReplyFacts:
     refused_attachments: tuple[tuple[str, str], ...] = ()  # since the last email: (file name, reason)
     cc: tuple[str, ...] = ()  # the followers' addresses, copied on an operator's reply
     first: bool = False  # the operator writes first (an outbound ticket): the subject is theirs as it is
+    salutation: str | None = None  # "ms" or "mr", when the customer said (domain/inquiry.py)
+    tone: str = "formal"  # the shop's: how a language that distinguishes greets (Settings.tone)
 
 
 def agent_display_name(name: str | None, email: str) -> str:
@@ -229,9 +239,10 @@ def _greeting_pattern() -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _sign_off_pattern() -> re.Pattern[str]:
     words = {w for code in languages() for w in catalogue(code)["sign_off_words"]}
-    # The phrase alone ("Kind regards,", "Thanks!") or with a short name after a comma ("Best, Kim").
+    # The phrase alone ("Kind regards,", "Thanks!", "thanks."), or with a short name after it ("Best, Kim").
     return re.compile(
-        r"^(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")(?:[\s,.!]*$|\s*,\s*\S.{0,40}$)",
+        r"^(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")"
+        r"(?P<alone>[\s,.!]*$)?(?:,\s*\S.{0,40}$)?",
         re.I,
     )
 
@@ -241,27 +252,67 @@ def greets(body: str) -> bool:
     return bool(_greeting_pattern().match(first))
 
 
-def split_sign_off(body: str, signer: str | None) -> tuple[str, str, bool]:
-    """(the message, the operator's own sign-off block or "", whether they
-    signed). A sign-off phrase among the last four lines starts the block;
-    a last line that is, or ends with, the agent's name signs without one."""
+@dataclass(frozen=True)
+class Closing:
+    main: str  # the message without the operator's sign-off
+    sign_off: str  # the sign-off phrase and name(s) that close it
+    own: bool  # the operator wrote this sign-off (kept as typed)
+
+
+def split_sign_off(body: str, signer: str | None, phrase: str) -> Closing:
+    """Exactly one sign-off. The operator's own block (a sign-off phrase
+    among the last four lines, then their name) stays theirs, starting with
+    a capital and their name added when it has none; a message signed with
+    the name alone ("… Kim") gets `phrase` above the name; else `phrase`
+    and the signer close it."""
     rows = body.strip().splitlines()
     filled = [i for i, line in enumerate(rows) if line.strip()]
+    names = {signer, signer.split()[0]} if signer else set()
     for i in filled[1:][-4:]:  # the first line is the message (or its greeting), never a sign-off
-        if _sign_off_pattern().match(rows[i].strip()):
-            return "\n".join(rows[:i]).rstrip(), "\n".join(rows[i:]).strip(), True
-    if signer and filled:
+        found = _sign_off_pattern().match(rows[i].strip())
+        if found and found.end() == len(rows[i].strip()):
+            block = [line.strip() for line in rows[i:] if line.strip()]
+            block[0] = block[0][0].upper() + block[0][1:]  # "thanks." closes as "Thanks."
+            if len(block) == 1 and found["alone"] is not None and signer:
+                block.append(signer)
+            return Closing("\n".join(rows[:i]).rstrip(), "\n".join(block), True)
+    if filled and names:
         last = rows[filled[-1]].strip()
-        names = {signer, signer.split()[0]}
-        if last in names:
-            return "\n".join(rows[: filled[-1]]).rstrip(), last, True
-        if any(re.search(rf"(^|\s){re.escape(n)}[.!]?$", last) for n in names):
-            return body.strip(), "", True
-    return body.strip(), "", False
+        for name in sorted(names, key=len, reverse=True):
+            before = last.removesuffix(name).strip()
+            phrase_before = _sign_off_pattern().match(before) if last.endswith(name) and before else None
+            if phrase_before and phrase_before.end() == len(before):  # "Cheers Kim"
+                return Closing("\n".join(rows[: filled[-1]]).rstrip(), last, True)
+            signed = re.search(rf"(^|(?<=[.!?])\s+){re.escape(name)}[.!]?$", last)
+            if signed:
+                rows[filled[-1]] = last[: signed.start()].rstrip()
+                return Closing("\n".join(rows).strip(), f"{phrase}\n{name}", False)
+    return Closing(body.strip(), "\n".join([phrase, *([signer] if signer else [])]), False)
+
+
+def sentence_start(main: str, greeted: bool) -> str:
+    """The first sentence after a greeting starts with a capital letter:
+    after ours, the message's first line; after the operator's own greeting
+    on a line of its own, the line after it."""
+    rows = main.splitlines()
+    filled = [i for i, line in enumerate(rows) if line.strip()]
+    if not greeted:
+        if len(filled) < 2 or not rows[filled[0]].rstrip().endswith((",", "!", ":")):
+            return main
+        filled = filled[1:]
+    if filled:
+        rows[filled[0]] = _FIRST_WORD.sub(lambda m: m[1] + m[2][0].upper() + m[2][1:], rows[filled[0]], count=1)
+    return "\n".join(rows)
+
+
+# A first word in lower case only ("your", "vielen"), not "iPhone" nor "https:".
+_FIRST_WORD = re.compile(r"^(\s*)([^\W\d_A-Z]*[a-zß-ÿ][^\W\d_]*)(?=[\s,.!?;]|$)")
 
 
 def offer_line(offer: Mapping[str, Any], lang: Language) -> str:
-    line = lang.t("offer", description=offer["description"])
+    """Worded by what is offered: a refund is no thank-you gift."""
+    key = OFFER_KEYS.get(offer.get("type") or "", "offer_gift")
+    line = lang.t(key, description=offer["description"].strip().rstrip(".!"))
     return f"{line} {lang.t('offer_code', code=offer['code'])}" if offer.get("code") else line
 
 
@@ -272,24 +323,20 @@ def _letter(
     (the operator's own, else the agent's name), the shop, the reply hint."""
     signer = agent_display_name(None, facts.operator) if facts.operator and "@" in facts.operator else facts.operator
     team = lang.t("team_signature", brand=facts.brand)
-    main, own_sign_off, signed = split_sign_off(body, signer)
-    if own_sign_off:
-        closing = own_sign_off if facts.brand.lower() in own_sign_off.lower() else f"{own_sign_off}\n{team}"
-    elif signed:
-        closing = team
-    else:
-        closing = "\n".join([lang.t("sign_off"), *([signer] if signer else []), team])
+    closing = split_sign_off(body, signer, lang.t("sign_off"))
+    signature = closing.sign_off if facts.brand.lower() in closing.sign_off.lower() else f"{closing.sign_off}\n{team}"
+    ours = not greets(closing.main)
     return _email(
         "letter",
         lang,
         (facts.email, facts.name),
         customer_subject(subject, facts.reference),
         headers,
-        opening=None if greets(main) else lang.t("greeting", name=facts.name),
-        main=main,
+        opening=greeting(facts, lang) if ours else None,
+        main=sentence_start(closing.main, greeted=ours),
         extras=extras,
-        closing=closing,
-        own_sign_off=bool(own_sign_off),
+        closing=signature,
+        own_sign_off=closing.own,
         hint=lang.t("reply_hint", reference=facts.reference),
     )
 
@@ -323,7 +370,7 @@ def resolution_notice(facts: ReplyFacts) -> Email:
     """Sent when a ticket is resolved without a reply saying so."""
     lang = resolve(facts.locale, facts.shop_locale)
     subject = lang.t("resolved_subject_about", subject=facts.subject) if facts.subject else lang.t("resolved_subject")
-    body = f"{lang.t('resolved_intro')} {lang.t('resolved_line')}"
+    body = f"{lang.t('resolved_line')} {lang.t('resolved_thanks')}"
     return _letter(facts, lang, body, [], subject, AUTO_REPLIED | _threading(facts.thread_ids))
 
 
@@ -341,6 +388,8 @@ class FollowUpFacts:
     thread_ids: tuple[str, ...]
     locale: str | None = None
     shop_locale: str = DEFAULT_LOCALE
+    salutation: str | None = None  # "ms" or "mr", when the customer said (domain/inquiry.py)
+    tone: str = "formal"  # the shop's: how a language that distinguishes greets (Settings.tone)
 
 
 def csat_label(score: int, lang: Language) -> str:
@@ -357,7 +406,7 @@ def follow_up(facts: FollowUpFacts) -> Email:
         (facts.email, facts.name),
         customer_subject(subject, facts.reference),
         AUTO_REPLIED | _threading(facts.thread_ids),
-        greeting=lang.t("greeting", name=facts.name),
+        greeting=greeting(facts, lang),
         intro=lang.t("follow_up_intro", reference=facts.reference, brand=facts.brand),
         question=lang.t("follow_up_open_question"),
         answer=lang.t("follow_up_open_answer"),

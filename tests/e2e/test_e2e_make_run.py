@@ -49,7 +49,11 @@ def test_inquiry_acknowledgement_and_sla_through_the_running_stack(stack):
     status, mail = call(base, "GET", "/_dev/mail")
     # The customer's acknowledgement (the stack's demo agents get an assignment notice too).
     [ack] = [m for m in mail if f"[{ticket['reference']}]" in m["subject"] and "ann@example.com" in m["to"][0]]
-    assert ack["to"] == ["Ann Lee <ann@example.com>"] and ticket["first_response_due"] in ack["text"]
+    assert ack["to"] == ["Ann Lee <ann@example.com>"] and "(Berlin time) at the latest" in ack["text"]
+    # The instant is in the HTML's machine-readable <time>, never in the customer's sentence.
+    assert (
+        ticket["first_response_due"] not in ack["text"] and f'datetime="{ticket["first_response_due"]}"' in ack["html"]
+    )
 
     status, moved = call(base, "POST", "/_dev/clock", {"advance_minutes": 24 * 60 + 1})
     assert status == 200

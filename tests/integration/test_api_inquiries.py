@@ -57,8 +57,9 @@ def test_inquiry_is_stored_acknowledged_and_scheduled(client, services, settings
     assert mail["to"] == ["Ann Lee <ann@example.com>"]
     assert f"[{answer['reference']}]" in mail["subject"]
     assert mail["headers"]["Auto-Submitted"] == "auto-replied"
-    assert "Hello Ann Lee," in mail["text"] and "> Where is my parcel?" in mail["text"]
-    assert "2026-11-25T09:00:00Z" in mail["text"] and "Wednesday, 25 November 2026 at 10:00" in mail["html"]
+    assert "Hello Ann," in mail["text"] and "> Where is my parcel?" in mail["text"]
+    assert "by Wednesday, 25 November 2026 at 10:00 (Berlin time) at the latest" in mail["text"]
+    assert "2026-11-25T09:00:00Z" not in mail["text"] and '<time datetime="2026-11-25T09:00:00Z">' in mail["html"]
 
     [schedule] = schedules(settings)
     assert schedule["ScheduleExpression"] == "at(2026-11-25T04:12:00)"  # 80 % of 24 h
@@ -92,7 +93,7 @@ def test_plain_html_form_gets_a_thank_you_page(client):
     page = response.body.decode()
     assert "Your reference is <strong>CL-" in page and "Careline Demo Shop" in page
     # 09:00 UTC is 10:00 in the shop's time zone (Europe/Berlin)
-    assert "Wednesday, 25 November 2026 at 10:00 (CET, Europe/Berlin)" in page
+    assert "Wednesday, 25 November 2026 at 10:00 (Berlin time)" in page
 
 
 def test_plain_html_form_is_redirected_to_the_stages_thank_you_page(client, services):
@@ -417,6 +418,7 @@ def test_every_field_of_the_form_reaches_the_ticket_and_the_acknowledgement(clie
         "phone": "+49 30 1234",
         "locale": "de",
         "timezone": "Europe/Berlin",
+        "salutation": "ms",
         "callback": {"phone": "+49 30 5678", "window": "weekdays after 17:00"},
     }
     answer = post(client, fields).json_body
@@ -432,12 +434,13 @@ def test_every_field_of_the_form_reaches_the_ticket_and_the_acknowledgement(clie
         "email": "ann@example.com",
         "phone": "+49 30 1234",
         "locale": "de",
+        "salutation": "ms",
         "timezone": "Europe/Berlin",
     }
     assert view["callback"] == {"phone": "+49 30 5678", "window": "weekdays after 17:00", "status": "requested"}
     [mail] = mailbox()  # in German, due times in Berlin time, with the call she asked for
-    assert "Wrong size" in mail["subject"] and "Guten Tag Ann Lee," in mail["text"]
-    assert f"14:00 (MEZ, Europe/Berlin; {answer['first_response_due']})" in mail["text"]
+    assert "Wrong size" in mail["subject"] and "Guten Tag Frau Lee," in mail["text"]
+    assert "14:00 (Ortszeit Berlin) von uns." in mail["text"] and answer["first_response_due"] not in mail["text"]
     assert "Bestellung: A-1042" in mail["text"] and "Rückruf: +49 30 5678 (weekdays after 17:00)" in mail["text"]
 
 

@@ -12,7 +12,7 @@ def test_babel_is_loaded_only_when_a_date_is_written():
     script = (
         "import sys, app\n"
         "from chalicelib.views.i18n import resolve\n"
-        "resolve('de-DE').t('greeting', name='Ann')\n"
+        "resolve('de-DE').greeting('Ann Lee', salutation='ms')\n"
         "print('babel' in sys.modules)\n"
     )
     run = subprocess.run(

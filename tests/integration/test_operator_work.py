@@ -114,7 +114,8 @@ def test_macro_reply_reads_as_a_person_wrote_it(client, operator, new_ticket, ma
         {"macro": "where-is-my-parcel"},
     ).json_body
     text = mailbox()[-1]["text"]
-    assert "Hi Ann, your order A-1001 is on its way. I'll keep an eye on it. Kim" in text
+    # Signed by the name alone: the name moves under one sign-off, written once.
+    assert "Hi Ann, your order A-1001 is on its way. I'll keep an eye on it.\n\nKind regards,\nKim\n" in text
     assert "{{" not in text and view["status"] == "open"
 
 
@@ -145,7 +146,8 @@ def test_goodwill_offer_is_in_the_email_and_recorded(client, operator, new_ticke
         },
     ).json_body
     assert (
-        "As a small thank-you for your patience: 10% off your next order. Your code: SORRY10" in mailbox()[-1]["text"]
+        "As a small thank-you for your patience, here is a voucher: 10% off your next order. Your code: SORRY10"
+        in mailbox()[-1]["text"]
     )
     [offer] = view["offers"]
     assert {k: offer[k] for k in ("type", "description", "code", "author")} == {

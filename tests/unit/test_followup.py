@@ -10,7 +10,7 @@ def test_the_follow_up_thanks_asks_and_links_every_score_with_customer_words_esc
         FollowUpFacts(
             brand="Shop & Co",
             reference="CL-ABC123",
-            name='Ann <b>"Lee"</b>',
+            name='<b>"Ann"</b> Lee',
             email="ann@example.com",
             subject="<script>alert(1)</script>",
             feedback_url=url,
@@ -23,6 +23,6 @@ def test_the_follow_up_thanks_asks_and_links_every_score_with_customer_words_esc
         assert "Is anything still unresolved?" in part and "reply to this email" in part
         assert [f"{url}?score={n}" in part for n in range(1, 6)] == [True] * 5  # one link per CSAT score
         assert "(0–10)" in part  # NPS on the same page
-    assert 'Hello Ann <b>"Lee"</b>,' in mail.text
-    assert "Ann &lt;b&gt;&quot;Lee&quot;&lt;/b&gt;" in mail.html and "<b>" not in mail.html
+    assert 'Hello <b>"Ann"</b>,' in mail.text
+    assert "Hello &lt;b&gt;&quot;Ann&quot;&lt;/b&gt;," in mail.html and "<b>" not in mail.html
     assert "Shop &amp; Co" in mail.html and "<script>" not in mail.html

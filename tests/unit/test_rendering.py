@@ -34,9 +34,10 @@ def test_html_escapes_every_value_and_the_text_part_keeps_it_as_written():
         )
     )
     escaped = "&lt;b&gt;&quot;Ann&quot; &amp; &#x27;Bo&#x27;&lt;/b&gt;"
-    # The greeting, the body, the offer and its code, the team's signature.
-    assert "<b>" not in email.html and email.html.count(escaped) == 5
-    assert email.text.count(HOSTILE) == 5 and "&lt;" not in email.text
+    # The body, the offer and its code, the team's signature; the greeting names the first word.
+    assert "<b>" not in email.html and email.html.count(escaped) == 4
+    assert "<p>Hello &lt;b&gt;&quot;Ann&quot;,</p>" in email.html
+    assert email.text.count(HOSTILE) == 4 and "&lt;" not in email.text
     # The template's own line breaks are not output; the operator's are kept.
     assert email.html.count("\n") == 1 and f"{escaped}\nsecond line" in email.html
 
