@@ -47,7 +47,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from unittest import mock
 
 from .aws_calls import AGENTS, ROOT, Tally, counting_calls, emulated_app, operator_headers
@@ -70,7 +69,9 @@ PLATFORM_LINES = (
     "REPORT RequestId: 6f3c2a9e-5b1d-4c8e-9a7f-0d2e4b6c8a1f\tDuration: 41.52 ms\tBilled Duration: 42 ms\t"
     "Memory Size: 512 MB\tMax Memory Used: 118 MB\t",
 )
-TRACED_REPORT_SUFFIX = "\nXRAY TraceId: 1-675f0c2a-4b7e9d1f3a6c8e2b5d0f7a9c\tSegmentId: 3b8f1d6e9a2c4f70\tSampled: true\t"
+TRACED_REPORT_SUFFIX = (
+    "\nXRAY TraceId: 1-675f0c2a-4b7e9d1f3a6c8e2b5d0f7a9c\tSegmentId: 3b8f1d6e9a2c4f70\tSampled: true\t"
+)
 LOG_EVENT_OVERHEAD = 26  # bytes CloudWatch Logs bills per event beside its text
 ACCESS_LOG_LINE = (  # infra/stack/api.py ACCESS_LOG_FORMAT with a typical request's values
     '{"requestId":"6f3c2a9e-5b1d-4c8e-9a7f-0d2e4b6c8a1f","ip":"203.0.113.7","method":"GET",'
@@ -261,7 +262,9 @@ def _lifecycle(people: _People, recorder: _Recorder, services, n: int) -> None:
     people.usage.inbound_mails += 1
     people.usage.inbound_chunks += -(-len(mail) // 262144)  # SES bills incoming mail in 256 KB chunks
     with recorder.invocation("on_inbound_email"):
-        on_inbound_email({"Records": [{"s3": {"bucket": {"name": INBOUND_BUCKET}, "object": {"key": f"mail/{n}"}}}]}, None)
+        on_inbound_email(
+            {"Records": [{"s3": {"bucket": {"name": INBOUND_BUCKET}, "object": {"key": f"mail/{n}"}}}]}, None
+        )
     drain()
     later(1)
 
@@ -459,7 +462,9 @@ def price(usage: Usage, lifecycles: int, init_seconds: float) -> dict:
     line("EventBridge", events * _price("eventbridge_event"), f"{events:.1f} events published")
     sqs = sum(n for (service, _), n in calls.items() if service == "sqs") * per
     line("SQS", sqs * _price("sqs_request"), f"{sqs:.1f} requests (no webhook configured)")
-    s3_puts = mails + sum(n for (svc, op), n in calls.items() if svc == "s3" and op in ("PutObject", "CopyObject")) * per
+    s3_puts = (
+        mails + sum(n for (svc, op), n in calls.items() if svc == "s3" and op in ("PutObject", "CopyObject")) * per
+    )
     s3_gets = sum(n for (svc, op), n in calls.items() if svc == "s3" and op == "GetObject") * per
     line(
         "S3",

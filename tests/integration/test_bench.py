@@ -148,7 +148,5 @@ def test_the_cost_benchmark_prices_what_a_lifecycle_did_and_closes_with_its_line
     assert float(lines["SES out"].split()[0]) >= 4 and lines["SES in"] == "1.0 emails"
     assert "(5% sampled)" in lines["X-Ray"] and result["write_units"] > 100
     assert {"DynamoDB writes", "Lambda duration", "API Gateway", "CloudFront", "CloudWatch Logs", "KMS"} <= set(lines)
-    assert re.fullmatch(
-        r"cost: \$\d+\.\d\d per 1,000 lifecycles, non-email \$\d+\.\d{3}", cost.report(result)[-1]
-    )
+    assert re.fullmatch(r"cost: \$\d+\.\d\d per 1,000 lifecycles, non-email \$\d+\.\d{3}", cost.report(result)[-1])
     assert costs.PRICES_FILE == cost.ROOT / "infra" / "prices.json"  # one price table
