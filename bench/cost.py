@@ -15,7 +15,8 @@ SES's bucket notification invokes.
 The admin page's own reads are the ones admin/*.js makes for this work:
 the inbox before each visit, then the ticket and the customer's history; a
 preview while the reply is typed; after a reply or a change the ticket view
-loads again. What the page reads once per sign-in (its files, the operator,
+loads again; while the ticket is open, its presence heartbeats (for an
+assumed time on the page, SECONDS_ON_TICKET). What the page reads once per sign-in (its files, the operator,
 the roster, the macros) is shared by the tickets of the measured session.
 
 What is measured, and what is assumed (each stated where it is used):
@@ -83,6 +84,10 @@ ACCESS_LOG_LINE = (  # infra/stack/api.py ACCESS_LOG_FORMAT with a typical reque
 # inbox, then the ticket view's reads, the ticket and the customer's history (ticket.js
 # ticketView), which load again after a reply or a change.
 ADMIN_SIGN_IN = ("me", "agents", "macros")
+# An open ticket page says it is there (collab.js presence): at once, when typing starts, every
+# heartbeat_seconds the API asks for, and once more on leaving. How long it stays open is assumed:
+# reading the thread before a reply, typing it (presence "typing"), checking a ticket before resolving it
+SECONDS_ON_TICKET = {"reading": 60, "typing": 90, "resolve": 30}
 ADMIN_FILES = 15  # the page's files (index.html, its modules, style, icon), once per sign-in
 WIDGET_FILES = 1  # the form's script on the shop's page, once per inquiry
 EMAIL_SERVICES = ("SES out", "SES in")
@@ -195,15 +200,29 @@ class _People:
         return found
 
     def visit(self, ticket_id: str, email: str) -> dict:
-        """The operator opens the ticket from the inbox."""
+        """The operator opens the ticket from the inbox; the page says it is there."""
         self.api("operator", "GET", "/tickets?limit=25&assignee=me")
         return self.view(ticket_id, email)
 
-    def reply(self, ticket_id: str, email: str, text: str) -> dict:
+    def present(self, ticket_id: str, state: str, seconds: int) -> None:
+        """The page's heartbeats for `seconds` in `state`: one at once, then every interval the API names."""
+        path = f"/tickets/{ticket_id}/presence"
+        interval = self.api("operator", "PUT", path, {"state": state})["heartbeat_seconds"]
+        for _ in range(seconds // interval):
+            self.api("operator", "PUT", path, {"state": state})
+
+    def leave(self, ticket_id: str) -> None:
+        self.api("operator", "DELETE", f"/tickets/{ticket_id}/presence")
+
+    def reply(self, ticket_id: str, email: str, text: str, version: int) -> dict:
         body = {"body": text, "resolve": False}
+        self.present(ticket_id, "viewing", SECONDS_ON_TICKET["reading"])
+        self.present(ticket_id, "typing", SECONDS_ON_TICKET["typing"])
         self.api("operator", "POST", f"/tickets/{ticket_id}/preview", body)  # the preview while typing
-        self.api("operator", "POST", f"/tickets/{ticket_id}/replies", body)
-        return self.view(ticket_id, email)  # the view loads again
+        self.api("operator", "POST", f"/tickets/{ticket_id}/replies", body, self.agent | {"If-Match": str(version)})
+        found = self.view(ticket_id, email)  # the view loads again
+        self.leave(ticket_id)
+        return found
 
 
 def _lifecycle(people: _People, recorder: _Recorder, services, n: int) -> None:
@@ -236,12 +255,13 @@ def _lifecycle(people: _People, recorder: _Recorder, services, n: int) -> None:
     ticket = people.api("customer", "POST", "/inquiries", inquiry, form)
     drain()
     later(1)
-    people.visit(ticket["id"], email)
+    shown = people.visit(ticket["id"], email)
     people.reply(
         ticket["id"],
         email,
         "Hi Ann, I checked with the carrier: your parcel is in the local depot and will be "
         "delivered tomorrow morning. I'll keep an eye on it for you.",
+        shown["version"],
     )
     drain()
     later(2)
@@ -268,8 +288,13 @@ def _lifecycle(people: _People, recorder: _Recorder, services, n: int) -> None:
     drain()
     later(1)
 
-    people.visit(ticket["id"], email)
-    people.reply(ticket["id"], email, "Yes: the depot confirmed it is on tomorrow's first round. Sorry for the wait!")
+    shown = people.visit(ticket["id"], email)
+    people.reply(
+        ticket["id"],
+        email,
+        "Yes: the depot confirmed it is on tomorrow's first round. Sorry for the wait!",
+        shown["version"],
+    )
     drain()
     later(20)
     shown = people.visit(ticket["id"], email)
@@ -280,7 +305,9 @@ def _lifecycle(people: _People, recorder: _Recorder, services, n: int) -> None:
         {"status": "resolved"},
         people.agent | {"If-Match": str(shown["version"])},
     )
+    people.present(ticket["id"], "viewing", SECONDS_ON_TICKET["resolve"])
     people.view(ticket["id"], email)
+    people.leave(ticket["id"])
     drain()
 
     later(48)  # the follow-up
