@@ -214,7 +214,9 @@ class _People:
     def leave(self, ticket_id: str) -> None:
         self.api("operator", "DELETE", f"/tickets/{ticket_id}/presence")
 
-    def reply(self, ticket_id: str, email: str, text: str, version: int) -> dict:
+    def answer(self, ticket_id: str, email: str, text: str) -> dict:
+        """From the inbox to the ticket, read, type and send a reply."""
+        version = self.visit(ticket_id, email)["version"]
         body = {"body": text, "resolve": False}
         self.present(ticket_id, "viewing", SECONDS_ON_TICKET["reading"])
         self.present(ticket_id, "typing", SECONDS_ON_TICKET["typing"])
@@ -255,13 +257,11 @@ def _lifecycle(people: _People, recorder: _Recorder, services, n: int) -> None:
     ticket = people.api("customer", "POST", "/inquiries", inquiry, form)
     drain()
     later(1)
-    shown = people.visit(ticket["id"], email)
-    people.reply(
+    people.answer(
         ticket["id"],
         email,
         "Hi Ann, I checked with the carrier: your parcel is in the local depot and will be "
         "delivered tomorrow morning. I'll keep an eye on it for you.",
-        shown["version"],
     )
     drain()
     later(2)
@@ -288,13 +288,7 @@ def _lifecycle(people: _People, recorder: _Recorder, services, n: int) -> None:
     drain()
     later(1)
 
-    shown = people.visit(ticket["id"], email)
-    people.reply(
-        ticket["id"],
-        email,
-        "Yes: the depot confirmed it is on tomorrow's first round. Sorry for the wait!",
-        shown["version"],
-    )
+    people.answer(ticket["id"], email, "Yes: the depot confirmed it is on tomorrow's first round. Sorry for the wait!")
     drain()
     later(20)
     shown = people.visit(ticket["id"], email)
