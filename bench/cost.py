@@ -15,8 +15,9 @@ SES's bucket notification invokes.
 The admin page's own reads are the ones admin/*.js makes for this work:
 the inbox before each visit, then the ticket and the customer's history; a
 preview while the reply is typed; after a reply or a change the ticket view
-loads again; while the ticket is open, its presence heartbeats (for an
-assumed time on the page, SECONDS_ON_TICKET). What the page reads once per sign-in (its files, the operator,
+loads again; while the ticket is open, its presence heartbeats and the
+page's re-reads that keep it true, and the saved views' counts while signed
+in (for an assumed time on the page, SECONDS_ON_TICKET). What the page reads once per sign-in (its files, the operator,
 the roster, the macros) is shared by the tickets of the measured session.
 
 What is measured, and what is assumed (each stated where it is used):
@@ -83,7 +84,9 @@ ACCESS_LOG_LINE = (  # infra/stack/api.py ACCESS_LOG_FORMAT with a typical reque
 # and the macros (app.js route, ui.js roster and macroList); for each visit to a ticket the
 # inbox, then the ticket view's reads, the ticket and the customer's history (ticket.js
 # ticketView), which load again after a reply or a change.
-ADMIN_SIGN_IN = ("me", "agents", "macros")
+ADMIN_SIGN_IN = ("me", "agents", "macros", "views")
+LIVE_SECONDS = 15  # live.js: the open ticket is read again this often while the page is visible
+VIEWS_SECONDS = 60  # views.js: the saved views' counts, this often while signed in
 # An open ticket page says it is there (collab.js presence): at once, when typing starts, every
 # heartbeat_seconds the API asks for, and once more on leaving. How long it stays open is assumed:
 # reading the thread before a reply, typing it (presence "typing"), checking a ticket before resolving it
@@ -174,6 +177,7 @@ class _People:
     def __init__(self, client, recorder: _Recorder, usage: Usage) -> None:
         self.client, self.recorder, self.usage = client, recorder, usage
         self.agent = operator_headers(client, AGENTS[0], "agent")
+        self.signed_in_seconds = 0
 
     def api(self, who: str, method: str, path: str, body=None, headers=None) -> dict:
         headers = headers if headers is not None else self.agent
@@ -194,9 +198,10 @@ class _People:
             self.api("operator", "GET", f"/{read}")
 
     def view(self, ticket_id: str, email: str) -> dict:
-        """The ticket view's reads: the ticket and the customer's history."""
+        """The ticket view's reads: the ticket, the customer's history, the shop's orders."""
         found = self.api("operator", "GET", f"/tickets/{ticket_id}")
         self.api("operator", "GET", f"/customers/{email}")
+        self.api("operator", "GET", f"/tickets/{ticket_id}/orders")
         return found
 
     def visit(self, ticket_id: str, email: str) -> dict:
@@ -210,6 +215,12 @@ class _People:
         interval = self.api("operator", "PUT", path, {"state": state})["heartbeat_seconds"]
         for _ in range(seconds // interval):
             self.api("operator", "PUT", path, {"state": state})
+        for _ in range(seconds // LIVE_SECONDS):  # the page stays true: the ticket read again
+            self.api("operator", "GET", f"/tickets/{ticket_id}")
+        self.signed_in_seconds += seconds
+        while self.signed_in_seconds >= VIEWS_SECONDS:  # the saved views' counts, meanwhile
+            self.signed_in_seconds -= VIEWS_SECONDS
+            self.api("operator", "GET", "/views")
 
     def leave(self, ticket_id: str) -> None:
         self.api("operator", "DELETE", f"/tickets/{ticket_id}/presence")
