@@ -136,6 +136,7 @@ document.getElementById("signout").addEventListener("click", () => {
   session.clear();
   state.me = null;
   state.agents = null;
+  state.macros = null;
   location.hash = "#/";
   route();
 });

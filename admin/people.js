@@ -3,7 +3,7 @@
 // change them (and each agent their own availability and name).
 import { api } from "./api.js";
 import { h, when } from "./dom.js";
-import { confirmDialog, flash, isAdmin, problem, roster, state, navigation, paint } from "./ui.js";
+import { confirmDialog, flash, isAdmin, macroList, problem, roster, state, navigation, paint } from "./ui.js";
 
 const PLACEHOLDERS = ["first_name", "name", "reference", "order_id", "operator_name", "brand", "order_status", "tracking_url"];
 // Languages customers write in, beside the shop's own (chalicelib/views/locales/).
@@ -104,7 +104,7 @@ function macroForm(main, macro) {
 
 export async function macrosView(main, editing = undefined) {
   const turn = navigation.current;
-  const { items } = await api("GET", "/macros");
+  const items = await macroList(true);
   const admin = isAdmin();
   const rows = items.map((m) => h("tr", {},
     h("td", { "data-label": "Title" }, h("strong", {}, m.title), h("span", { class: "preview" }, m.body.split("\n").find((l) => l.trim()) || "")),

@@ -9,7 +9,7 @@ import { attachmentList, replyFiles } from "./files.js";
 import { keepFresh, signatureOf } from "./live.js";
 import { ordersPanel } from "./orders.js";
 import { METRICS, slaBadge } from "./sla.js";
-import { agentName, CATEGORIES, flash, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
+import { agentName, CATEGORIES, flash, macroList, PRIORITIES, problem, roster, STATUSES, navigation, paint } from "./ui.js";
 
 const SYSTEM_MAIL = {
   acknowledgement: "Careline confirmed the request by email, with the time a reply is due",
@@ -96,7 +96,7 @@ async function patch(ticket, change, done) {
 export async function ticketView(main, id, params = new URLSearchParams()) {
   const turn = navigation.current;
   const [ticket, macros, agents] = await Promise.all([api("GET", `/tickets/${encodeURIComponent(id)}`),
-    api("GET", "/macros").catch(() => ({ items: [] })), roster()]);
+    macroList().then((items) => ({ items })).catch(() => ({ items: [] })), roster()]);
   const erased = ticket.customer.email.endsWith("@erased.invalid");
   const history = erased ? null : await api("GET", `/customers/${encodeURIComponent(ticket.customer.email)}`).catch(() => null);
   const again = () => ticketView(main, id);

@@ -6,13 +6,20 @@ export const STATUSES = ["new", "open", "pending", "resolved", "closed"];
 export const PRIORITIES = ["low", "normal", "high", "urgent"];
 export const CATEGORIES = (window.CARELINE && window.CARELINE.categories) || [];
 
-// The signed-in operator ({email, roles, available, display_name}) and the roster, read once per sign-in.
-export const state = { me: null, agents: null };
+// The signed-in operator ({email, roles, available, display_name}), the roster and the macros, read once per
+// sign-in: each is an API request (and dollars, bench/cost.py) every ticket view would otherwise repeat.
+export const state = { me: null, agents: null, macros: null };
 export const isAdmin = () => Boolean(state.me && state.me.roles.includes("admin"));
 
 export async function roster(fresh = false) {
   if (fresh || !state.agents) state.agents = (await api("GET", "/agents")).items;
   return state.agents;
+}
+
+// The macros screen reads them afresh, and so after an edit; a ticket view uses what this sign-in read.
+export async function macroList(fresh = false) {
+  if (fresh || !state.macros) state.macros = (await api("GET", "/macros")).items;
+  return state.macros;
 }
 
 export function agentName(email) {

@@ -12,6 +12,7 @@ from . import (
     aws_calls,
     cold_start,
     collab,
+    cost,
     email_rendering,
     listing_reads,
     metrics_reads,
@@ -33,6 +34,7 @@ BENCHMARKS = [
     ("metrics_reads", metrics_reads),
     ("collab", collab),
     ("sla_lifecycle", sla_lifecycle),
+    ("cost", cost),  # last: its line closes the report
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,10 +41,16 @@ UNSET = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_CONFIG_FILE", "CARELINE_PUBLIC_
 class Tally:
     calls: Counter = field(default_factory=Counter)  # (service, operation) -> count
     clients: int = 0  # botocore clients created
+    entries: Counter = field(default_factory=Counter)  # (service, operation) -> items a call carries (PutEvents)
+    spans: list[tuple[str, float, float]] = field(default_factory=list)  # (service, start, end) of each call
 
     @property
     def total(self) -> int:
         return sum(self.calls.values())
+
+    def seconds(self, service: str | None = None) -> float:
+        """Time spent inside calls (of one service), overlapping calls counted once each."""
+        return sum(end - start for name, start, end in self.spans if service in (None, name))
 
 
 @contextmanager
@@ -63,8 +70,14 @@ def counting_calls() -> Iterator[Tally]:
     call, create = BaseClient._make_api_call, Session.create_client
 
     def counted_call(client, operation_name, api_params):
-        tally.calls[(client.meta.service_model.service_name, operation_name)] += 1
-        return call(client, operation_name, api_params)
+        service = client.meta.service_model.service_name
+        tally.calls[(service, operation_name)] += 1
+        tally.entries[(service, operation_name)] += len(api_params.get("Entries", ())) or 1
+        start = time.perf_counter()
+        try:
+            return call(client, operation_name, api_params)
+        finally:
+            tally.spans.append((service, start, time.perf_counter()))
 
     def counted_create(session, *args, **kwargs):
         tally.clients += 1

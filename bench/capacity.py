@@ -197,12 +197,7 @@ class Reads:
 
     @property
     def round_trips(self) -> int:
-        """The longest chain of calls each begun after the one before it
-        ended: what a caller waits for, calls made in parallel counting once."""
-        depth: list[tuple[float, int]] = []  # (end, chain length) of the calls so far, by start
-        for start, end in sorted(self.spans):
-            depth.append((end, 1 + max((n for ended, n in depth if ended <= start), default=0)))
-        return max((n for _, n in depth), default=0)
+        return round_trips(self.spans)
 
     @property
     def units(self) -> float:
@@ -215,6 +210,20 @@ class Reads:
     @property
     def fetched(self) -> int:
         return sum(self.get.values())
+
+
+def round_trips(spans: list[tuple[float, float]]) -> int:
+    """The longest chain of calls each begun after the one before it
+    ended: what a caller waits for, calls made in parallel counting once."""
+    return round(longest_chain([(start, end, 1.0) for start, end in spans]))
+
+
+def longest_chain(spans: list[tuple[float, float, float]]) -> float:
+    """The heaviest chain of (start, end, weight) calls each begun after the one before it ended."""
+    depth: list[tuple[float, float]] = []  # (end, chain weight) of the calls so far, by start
+    for start, end, weight in sorted(spans):
+        depth.append((end, weight + max((w for ended, w in depth if ended <= start), default=0.0)))
+    return max((w for _, w in depth), default=0.0)
 
 
 def read_units(size: int, consistent: bool) -> float:

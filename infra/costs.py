@@ -16,21 +16,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-PRICES_DATE = "2026-12"
+PRICES_FILE = Path(__file__).with_name("prices.json")  # the one price table: bench/cost.py reads it too
+_TABLE = json.loads(PRICES_FILE.read_text())
+PRICES_DATE = _TABLE["date"]
 HOURS_PER_MONTH = 730  # AWS's own month for monthly prices
 # name: (dollars, per what, the pricing page)
-PRICES: dict[str, tuple[float, str, str]] = {
-    "alarm": (0.10, "alarm metric a month (standard resolution)", "CloudWatch"),
-    "custom_metric": (0.30, "custom metric a month", "CloudWatch"),
-    "kms_key": (1.00, "customer-managed key a month", "KMS"),
-    "secret": (0.40, "secret a month", "Secrets Manager"),
-    "lambda_request": (0.20, "million invocations", "Lambda"),
-    "lambda_gb_second": (0.0000166667, "GB-second (x86_64)", "Lambda"),
-    "lambda_gb_second_arm": (0.0000133334, "GB-second (arm64)", "Lambda"),
-    "xray_trace": (5.00, "million traces recorded", "X-Ray"),
-    "log_ingestion": (0.50, "GB ingested", "CloudWatch Logs"),
-    "sqs_request": (0.40, "million requests (standard queue)", "SQS"),
-}
+PRICES: dict[str, tuple[float, str, str]] = {name: tuple(row) for name, row in _TABLE["prices"].items()}  # type: ignore[misc]
 # How an idle scheduled run and an idle queue behave (measured or documented):
 IDLE_RUN_SECONDS = 0.2  # a scheduled job that finds nothing to do, billed duration, warm
 IDLE_RUN_LOG_BYTES = 600  # START, END, REPORT and one line of the job's own
@@ -76,6 +67,7 @@ FREE_WHEN_IDLE = {
     "AWS::SQS::Queue": "per request; a queue nothing polls makes none",
     "AWS::SQS::QueuePolicy": "free",
     "AWS::Scheduler::ScheduleGroup": "per invocation, 14 million free a month",
+    "AWS::XRay::SamplingRule": "free; the traces it records are priced per trace",
     "AWS::SecretsManager::RotationSchedule": "one rotation run every 90 days",
 }
 RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")

@@ -16,8 +16,12 @@ from ..clock import Clock, iso
 from ..domain.validation import check
 from .directory import display_name
 
-HEARTBEAT_SECONDS = 15  # how often an open ticket page says it is there
-TTL_SECONDS = 45  # gone after three heartbeats missed (a closed tab, a lost network)
+HEARTBEAT_SECONDS = 15  # how often an open ticket page says it is there while it shares the ticket or types
+# Alone and only reading, it says so every minute: each heartbeat is an API request (bench/cost.py:
+# at 15 s they were half of what a ticket's life cost besides email). Whoever arrives sees it at once.
+ALONE_HEARTBEAT_SECONDS = 60
+MISSED_BEATS = 3  # gone after three heartbeats missed (a closed tab, a lost network)
+TTL_SECONDS = MISSED_BEATS * HEARTBEAT_SECONDS
 
 
 class Presence:
@@ -35,8 +39,9 @@ class Presence:
         present = self._store.present(ticket_id, now)
         mine = next((s for s in present if s.email == email), None)
         since = mine.since if mine is not None and mine.state == state else now
-        self._store.put(ticket_id, Seen(email, state, since, now, now + timedelta(seconds=TTL_SECONDS)))
         others = sorted((s for s in present if s.email != email), key=lambda s: (s.state != "typing", s.since))
+        beat = HEARTBEAT_SECONDS if others or state == "typing" else ALONE_HEARTBEAT_SECONDS
+        self._store.put(ticket_id, Seen(email, state, since, now, now + timedelta(seconds=MISSED_BEATS * beat)))
         return {
             "others": [
                 {
@@ -48,7 +53,7 @@ class Presence:
                 }
                 for s in others
             ],
-            "heartbeat_seconds": HEARTBEAT_SECONDS,
+            "heartbeat_seconds": beat,
             "server_time": iso(now),
         }
 

@@ -134,3 +134,19 @@ def test_the_inbox_benchmark_counts_what_the_api_says_it_read(monkeypatch):
     assert listing_reads.verdict({"pages": [page]}) == "PASS"
     assert listing_reads.verdict({"pages": [page, page | {"trips": 4}]}) == "FAIL"
     assert listing_reads.verdict({"pages": [page | {"units": 50.5}]}) == "FAIL"
+
+
+def test_the_cost_benchmark_prices_what_a_lifecycle_did_and_closes_with_its_line():
+    import re
+
+    from bench import cost
+    from infra import costs
+
+    result = cost.measure(lifecycles=1)
+    lines = {service: how for service, _, how in result["lines"]}
+    # Counted where they are sent, not assumed: at least the customer's acknowledgement, two replies, follow-up.
+    assert float(lines["SES out"].split()[0]) >= 4 and lines["SES in"] == "1.0 emails"
+    assert "(5% sampled)" in lines["X-Ray"] and result["write_units"] > 100
+    assert {"DynamoDB writes", "Lambda duration", "API Gateway", "CloudFront", "CloudWatch Logs", "KMS"} <= set(lines)
+    assert re.fullmatch(r"cost: \$\d+\.\d\d per 1,000 lifecycles, non-email \$\d+\.\d{3}", cost.report(result)[-1])
+    assert costs.PRICES_FILE == cost.ROOT / "infra" / "prices.json"  # one price table

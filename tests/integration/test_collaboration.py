@@ -133,6 +133,25 @@ def test_operators_see_who_else_has_the_ticket_open_or_is_writing(client, operat
     assert call(client, "PUT", path, kim, {"state": "dancing"}).status_code == 400
 
 
+def test_a_page_alone_on_a_ticket_says_so_every_minute_and_every_15_s_once_it_is_shared(
+    client, operator, new_ticket, clock
+):
+    """Each heartbeat is a billed request (bench/cost.py): a reader alone beats each minute;
+    whoever arrives sees them at once, and from then on both beat every 15 s, as a writer does."""
+    ticket = new_ticket()
+    path = f"/tickets/{ticket['id']}/presence"
+    kim, lou = operator(email=KIM), operator(email=LOU)
+    assert call(client, "PUT", path, kim, {"state": "viewing"}).json_body["heartbeat_seconds"] == 60
+    assert call(client, "PUT", path, kim, {"state": "typing"}).json_body["heartbeat_seconds"] == 15
+    call(client, "PUT", path, kim, {"state": "viewing"})
+    clock.advance(timedelta(seconds=170))  # Kim alone, reading: still there before three minutes pass
+    seen = call(client, "PUT", path, lou, {"state": "viewing"}).json_body
+    assert [o["email"] for o in seen["others"]] == [KIM] and seen["heartbeat_seconds"] == 15
+    assert call(client, "PUT", path, kim, {"state": "viewing"}).json_body["heartbeat_seconds"] == 15
+    clock.advance(timedelta(seconds=46))  # shared, Kim's page closed without a word: gone after 45 s
+    assert call(client, "PUT", path, lou, {"state": "viewing"}).json_body["others"] == []
+
+
 def ticket_version(client, operator, ticket):
     return view(client, operator, ticket["id"])["version"]
 

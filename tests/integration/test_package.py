@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 from tests.integration import packaging
 
@@ -95,3 +96,31 @@ print(json.dumps({"modules": len(modules), "services": services, "loaded": sorte
     result = json.loads(done.stdout)
     assert result["modules"] > 50 and {"bus", "verifier", "webhooks", "consumer"} <= set(result["services"])
     assert _local_only(set(result["loaded"])) == set()
+
+
+def test_babel_ships_its_data_for_the_shipped_languages_only(tmp_path):
+    """The deploy's package keeps Babel's data for root and the languages the app writes in
+    (with their regions), none for the other ~700 locales CLDR has."""
+    import shutil
+
+    import babel
+
+    from infra import deploy
+
+    project = tmp_path / "project"
+    shutil.copytree(packaging.project(), project, ignore=shutil.ignore_patterns("out-*"))
+    # Chalice copies vendor/ into the zip as it is: Babel, as the requirements would install it.
+    shutil.copytree(Path(babel.__file__).parent, project / "vendor" / "babel")
+    every = {p.stem for p in (Path(babel.__file__).parent / "locale-data").glob("*.dat")}
+    deploy.package("prod", tmp_path / "out", project)
+    with zipfile.ZipFile(tmp_path / "out" / "deployment.zip") as package:
+        shipped = {
+            n.removeprefix("babel/locale-data/").removesuffix(".dat")
+            for n in package.namelist()
+            if n.startswith("babel/locale-data/") and n.endswith(".dat")
+        }
+        assert "babel/global.dat" in package.namelist()
+    assert deploy.shipped_languages() == {"en", "de"}
+    assert {"root", "en", "en_GB", "en_001", "de", "de_AT"} <= shipped
+    assert {locale.split("_")[0] for locale in shipped} == {"root", "en", "de"}
+    assert len(every) > 700 and len(shipped) < 150
