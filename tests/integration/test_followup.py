@@ -11,12 +11,7 @@ import pytest
 
 from chalicelib.adapters.aws import client as aws_client
 from local.stream import drain
-
-
-def advance(client, minutes):
-    return client.http.post(
-        "/_dev/clock", headers={"Content-Type": "application/json"}, body=json.dumps({"advance_minutes": minutes})
-    ).json_body
+from tests.calls import advance, view
 
 
 def actions(moved):
@@ -33,10 +28,6 @@ def resolve(client, operator, ticket):
 
 def patch(client, operator, ticket, body):
     return client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps(body))
-
-
-def view(client, operator, ticket):
-    return client.http.get(f"/tickets/{ticket['id']}", headers=operator()).json_body
 
 
 def follow_ups(mailbox):
@@ -75,7 +66,7 @@ def test_one_follow_up_two_days_after_resolution_then_the_ticket_closes(
     assert "Is anything still unresolved?" in mail["text"] and mail["headers"]["Auto-Submitted"] == "auto-replied"
     assert [f"score={n}" in mail["text"] for n in range(1, 6)] == [True] * 5
     assert actions(advance(client, 24 * 60)) == ["closed"]
-    closed = view(client, operator, ticket)
+    closed = view(client, operator, ticket["id"])
     assert closed["status"] == "closed" and closed["resolved_at"] == "2026-11-24T09:00:00Z"  # closing keeps it
     assert [m["delivery"]["status"] for m in closed["messages"] if m.get("kind") == "follow_up"] == ["sent"]
     assert len(follow_ups(mailbox)) == 1 and lifecycle_schedules(settings, ticket) == []
@@ -90,7 +81,7 @@ def test_a_customer_who_writes_again_gets_no_follow_up_and_the_ticket_stays_open
     assert lifecycle_schedules(settings, ticket) == []  # reopening cancelled the follow-up
     advance(client, 5 * 24 * 60)
     assert not follow_ups(mailbox)
-    assert view(client, operator, ticket)["status"] == "open"
+    assert view(client, operator, ticket["id"])["status"] == "open"
 
 
 def test_resolved_again_a_ticket_closes_again_but_is_never_followed_up_twice(
@@ -144,7 +135,7 @@ def test_stale_early_and_duplicate_invocations_do_nothing(client, operator, new_
     assert lifecycle_schedules(settings, ticket) == ["followup"]
     assert actions(advance(client, 48 * 60)) == ["followed_up"]
     assert fire({"type": "followup", "ticket_id": ticket["id"]})["reason"] == "no longer due"
-    assert view(client, operator, ticket)["status"] == "resolved"
+    assert view(client, operator, ticket["id"])["status"] == "resolved"
 
 
 def test_a_change_at_the_same_moment_does_not_cost_the_follow_up(
