@@ -8,15 +8,12 @@ import socket
 import pytest
 
 from tests.e2e.browsing import call
-from tests.stack import running_stack
+from tests.stack import own_stack
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def stack():
-    with running_stack() as running:
-        yield running
+stack = own_stack()
 
 
 def test_inquiry_acknowledgement_and_sla_through_the_running_stack(stack):
