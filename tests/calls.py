@@ -4,7 +4,8 @@ dev clock; and what Scheduler holds afterwards. The e2e tests call the
 running stack instead (tests/e2e/browsing.py)."""
 
 import json
-from urllib.parse import urlencode
+import re
+from urllib.parse import urlencode, urlparse
 
 from chalicelib.adapters.aws import client as aws_client
 from chalicelib.adapters.counters import MetricCounters
@@ -35,9 +36,16 @@ def call(client, method, path, headers, body=None, **extra):
     return client.http.request(method, path, headers=headers | extra, body=body)
 
 
-def view(client, operator, ticket_id):
-    """The ticket as an agent sees it."""
+def view(client, operator, ticket):
+    """The ticket (as `submit` answered it, or its id) as an agent sees it."""
+    ticket_id = ticket["id"] if isinstance(ticket, dict) else ticket
     return client.http.get(f"/tickets/{ticket_id}", headers=operator()).json_body
+
+
+def resolve(client, operator, ticket):
+    """An agent's last reply, resolving the ticket."""
+    reply = json.dumps({"body": "Refund issued.", "resolve": True})
+    client.http.post(f"/tickets/{ticket['id']}/replies", headers=operator(), body=reply)
 
 
 def inbound(client, message: bytes):
@@ -45,6 +53,19 @@ def inbound(client, message: bytes):
     answer = client.http.post("/_dev/inbound", headers={"Content-Type": "message/rfc822"}, body=message)
     assert answer.status_code == 200, answer.body
     return answer.json_body
+
+
+def follow_ups(mailbox):
+    """The satisfaction follow-ups sent so far."""
+    return [m for m in mailbox() if m["subject"].startswith("How did we do?")]
+
+
+def follow_up_link(mailbox, score=None):
+    """The single follow-up email and the path of its link (for one score, or the page)."""
+    [mail] = follow_ups(mailbox)
+    links = re.findall(r"http://\S+/feedback/\S+", mail["text"])
+    path = urlparse(next(link for link in links if score is None or link.endswith(f"score={score}"))).path
+    return mail, path
 
 
 def advance(client, minutes):

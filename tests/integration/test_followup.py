@@ -3,53 +3,30 @@ close after a quiet period, both through the dev clock; a customer who
 writes again gets neither."""
 
 import json
-import re
 from dataclasses import replace
-from urllib.parse import urlparse
 
 import pytest
 
 from chalicelib.adapters.aws import client as aws_client
 from local.stream import drain
-from tests.calls import advance, view
+from tests.calls import advance, follow_up_link, follow_ups, resolve, schedules, view
 
 
 def actions(moved):
     return [f["result"]["action"] for f in moved["fired"] if f["schedule"] != "retry_mail"]
 
 
-def resolve(client, operator, ticket):
-    client.http.post(
-        f"/tickets/{ticket['id']}/replies",
-        headers=operator(),
-        body=json.dumps({"body": "Refund issued.", "resolve": True}),
-    )
-
-
 def patch(client, operator, ticket, body):
     return client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps(body))
 
 
-def follow_ups(mailbox):
-    return [m for m in mailbox() if m["subject"].startswith("How did we do?")]
-
-
-def follow_up_link(mailbox, score=None):
-    """The single follow-up email and the path of its link (for one score, or the page)."""
-    [mail] = follow_ups(mailbox)
-    links = re.findall(r"http://\S+/feedback/\S+", mail["text"])
-    path = urlparse(next(link for link in links if score is None or link.endswith(f"score={score}"))).path
-    return mail, path
-
-
 def lifecycle_schedules(settings, ticket):
-    drain()  # schedules follow a change from the stream
-    listed = aws_client("scheduler").list_schedules(GroupName=settings.scheduler_group)["Schedules"]
-    return sorted(
-        s["Name"].rsplit("-", 1)[1]
-        for s in listed
-        if s["Name"].startswith(f"cl-{ticket['id']}-") and s["Name"].endswith(("close", "followup"))
-    )
+    prefix = f"cl-{ticket['id']}-"
+    return [
+        n.removeprefix(prefix)
+        for n in schedules(settings)
+        if n.startswith(prefix) and n.endswith(("close", "followup"))
+    ]
 
 
 def test_one_follow_up_two_days_after_resolution_then_the_ticket_closes(
@@ -66,7 +43,7 @@ def test_one_follow_up_two_days_after_resolution_then_the_ticket_closes(
     assert "Is anything still unresolved?" in mail["text"] and mail["headers"]["Auto-Submitted"] == "auto-replied"
     assert [f"score={n}" in mail["text"] for n in range(1, 6)] == [True] * 5
     assert actions(advance(client, 24 * 60)) == ["closed"]
-    closed = view(client, operator, ticket["id"])
+    closed = view(client, operator, ticket)
     assert closed["status"] == "closed" and closed["resolved_at"] == "2026-11-24T09:00:00Z"  # closing keeps it
     assert [m["delivery"]["status"] for m in closed["messages"] if m.get("kind") == "follow_up"] == ["sent"]
     assert len(follow_ups(mailbox)) == 1 and lifecycle_schedules(settings, ticket) == []
@@ -81,7 +58,7 @@ def test_a_customer_who_writes_again_gets_no_follow_up_and_the_ticket_stays_open
     assert lifecycle_schedules(settings, ticket) == []  # reopening cancelled the follow-up
     advance(client, 5 * 24 * 60)
     assert not follow_ups(mailbox)
-    assert view(client, operator, ticket["id"])["status"] == "open"
+    assert view(client, operator, ticket)["status"] == "open"
 
 
 def test_resolved_again_a_ticket_closes_again_but_is_never_followed_up_twice(
@@ -135,7 +112,7 @@ def test_stale_early_and_duplicate_invocations_do_nothing(client, operator, new_
     assert lifecycle_schedules(settings, ticket) == ["followup"]
     assert actions(advance(client, 48 * 60)) == ["followed_up"]
     assert fire({"type": "followup", "ticket_id": ticket["id"]})["reason"] == "no longer due"
-    assert view(client, operator, ticket["id"])["status"] == "resolved"
+    assert view(client, operator, ticket)["status"] == "resolved"
 
 
 def test_a_change_at_the_same_moment_does_not_cost_the_follow_up(
