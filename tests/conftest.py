@@ -184,18 +184,11 @@ def operator(client):
 def new_ticket(client, settle):
     """A ticket as the customer's form creates it, once its effects are done
     (acknowledgement, schedule, assignment), as `make run` shows it a moment later."""
-    import json
+    from tests.calls import submit
 
     def create(**fields):
-        body = {
-            "name": "Ann Lee",
-            "email": "ann@example.com",
-            "message": "Where is my parcel?",
-            "subject": "Parcel",
-        } | fields
-        response = client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(body))
-        assert response.status_code == 201, response.body
+        ticket = submit(client, **fields)
         settle()
-        return response.json_body
+        return ticket
 
     return create

@@ -1,7 +1,7 @@
 """Builds emails' MIME with `chalicelib/adapters/mime.py` under whichever
 Python runs it and counts what a recipient would get that Careline did not
 write: header lines, addresses. Standard library only, like the module it
-checks: tests/unit/test_header_injection.py runs it under every Python from
+checks: tests/integration/test_header_injection.py runs it under every Python from
 3.11 to 3.14 it finds.
 
     python3.13 -I tests/header_probe.py < cases.json   # prints one JSON summary

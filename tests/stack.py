@@ -11,6 +11,8 @@ from collections import deque
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -67,6 +69,19 @@ def running_stack(env: dict[str, str] | None = None):
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def own_stack(env: dict[str, str] | None = None):
+    """A test module's own `make run` stack as its `stack` fixture (`stack = own_stack()`),
+    for tests that stop it or need settings the run's shared one has not."""
+
+    @pytest.fixture(scope="module")
+    def stack():
+        """This module's own `make run` stack: its base URL, process and output."""
+        with running_stack(env) as running:
+            yield running
+
+    return stack
 
 
 _shared: dict | None = None

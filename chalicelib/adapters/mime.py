@@ -12,7 +12,7 @@ is not plain words goes out as encoded words Careline wrote, which a mail
 client decodes back to exactly that text.
 
 Standard library only: the tests run this module under every Python from
-3.11 to 3.14 they find (tests/unit/test_header_injection.py)."""
+3.11 to 3.14 they find (tests/integration/test_header_injection.py)."""
 
 from __future__ import annotations
 

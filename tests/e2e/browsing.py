@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 
@@ -90,16 +91,59 @@ def fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def call(base: str, method: str, path: str, body=None, token: str | None = None, content_type="application/json"):
+    """A call to the running stack: its status and JSON answer, whatever the status.
+    `body` goes as JSON, or as it is when it is bytes (a form, an email)."""
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    headers = {"Content-Type": content_type, **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as answer:
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
 def api(base: str, method: str, path: str, body=None, token: str | None = None):
-    request = urllib.request.Request(
-        base + path,
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    """A call that must succeed: its JSON answer."""
+    status, answer = call(base, method, path, body, token)
+    assert status < 400, f"{method} {path} answered {status}: {answer}"
+    return answer
+
+
+def inbound(base: str, raw: bytes) -> dict:
+    """A customer's email arriving (as SES hands it over): what Careline did with it."""
+    status, answer = call(base, "POST", "/_dev/inbound", raw, content_type="message/rfc822")
+    assert status == 200, answer
+    return answer
+
+
+def inquiry(base: str, **fields) -> dict:
+    """A customer's request, once its effects are done (the search index among them), as
+    an operator would see it a moment later: the dev routes answer after the stream settles."""
+    created = api(
+        base, "POST", "/inquiries", {"name": "Ann Lee", "email": "ann@example.com", "message": "Hello"} | fields
     )
-    with urllib.request.urlopen(request, timeout=120) as answer:
-        raw = answer.read()
-        return json.loads(raw) if raw else None
+    api(base, "GET", "/_dev/events")
+    return created
+
+
+def with_demo(running: dict) -> dict:
+    """The run's stack with the demo's tickets in it (loaded once per run), so every screen has something on it."""
+    if not running.get("demo"):
+        running["demo"] = api(running["base"], "POST", "/_dev/demo", {"tickets": 24, "days": 10, "seed": 5})
+    return running
+
+
+def screen(page, name: str, ready: str | None = None) -> None:
+    """The page once `ready` shows and the network is quiet: its screenshot, no
+    sideways scrolling, nothing serious or critical for axe-core."""
+    if ready:
+        page.wait_for_selector(ready)
+    page.wait_for_load_state("networkidle")
+    shot(page, name)
+    assert fits(page), f"{name} scrolls sideways"
+    assert serious_violations(page) == [], name
 
 
 def token(base: str, email: str, role: str = "agent") -> str:

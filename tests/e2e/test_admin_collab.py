@@ -13,11 +13,11 @@ import pytest
 from tests.e2e.browsing import (
     PHONE,
     api,
-    fits,
+    inbound,
+    inquiry,
     opened,
     require_chromium,
-    serious_violations,
-    shot,
+    screen,
     sign_in,
 )
 
@@ -30,28 +30,13 @@ def customer():
     return f"ann.{uuid.uuid4().hex[:8]}@example.com"
 
 
-def inquiry(base, email, message, subject):
-    created = api(
-        base, "POST", "/inquiries", {"name": "Ann Lee", "email": email, "message": message, "subject": subject}
-    )
-    api(base, "GET", "/_dev/events")  # the stream settled: acknowledged, assigned, indexed
-    return created
-
-
 def mails(base, reference):
     return [m for m in api(base, "GET", "/_dev/mail") if f"[{reference}]" in m["subject"]]
 
 
-def checked(page, name):
-    page.wait_for_load_state("networkidle")
-    shot(page, name)
-    assert fits(page), f"{name} scrolls sideways"
-    assert serious_violations(page) == [], name
-
-
 def test_operators_see_each_other_and_the_second_reply_is_not_sent(stack, browser):
     base = stack["base"]
-    ticket = inquiry(base, customer(), "My parcel A-1001 has not arrived.", "Parcel")
+    ticket = inquiry(base, email=customer(), message="My parcel A-1001 has not arrived.", subject="Parcel")
     with opened(browser) as (lou, lou_console), opened(browser) as (kim, kim_console):
         sign_in(lou, base, LOU)
         lou.goto(f"{base}/admin#/tickets/{ticket['id']}")
@@ -61,7 +46,7 @@ def test_operators_see_each_other_and_the_second_reply_is_not_sent(stack, browse
         sign_in(kim, base, KIM)
         kim.goto(f"{base}/admin#/tickets/{ticket['id']}")
         kim.wait_for_selector("#presence:has-text('Lou Brandt is writing a reply to this customer')")
-        checked(kim, "collab-1-presence")
+        screen(kim, "collab-1-presence")
         kim.fill("#reply-body", "Hi Ann, your parcel arrives tomorrow.")
         kim.click("#send-reply")
         kim.wait_for_selector(".flash:has-text('Reply sent')")
@@ -70,7 +55,7 @@ def test_operators_see_each_other_and_the_second_reply_is_not_sent(stack, browse
         lou.wait_for_selector("#meanwhile:has-text('Hi Ann, your parcel arrives tomorrow.')")
         assert lou.input_value("#reply-body") == "Hi Ann, I am asking the courier now."  # the draft is kept
         assert len([m for m in mails(base, ticket["reference"]) if m["subject"].startswith("Re:")]) == 1
-        checked(lou, "collab-2-stale-reply")
+        screen(lou, "collab-2-stale-reply")
         lou.fill("#reply-body", "Hi Ann, to add to Kim's answer: the courier confirmed it.")
         lou.click("#send-reply")
         lou.wait_for_selector(".flash:has-text('Reply sent')")
@@ -80,7 +65,7 @@ def test_operators_see_each_other_and_the_second_reply_is_not_sent(stack, browse
             sign_in(phone, base, "sam@shop.example")
             phone.goto(f"{base}/admin#/tickets/{ticket['id']}")
             phone.wait_for_selector("#presence:has-text('have this ticket open')")  # Kim and Lou
-            checked(phone, "collab-1-presence-phone")
+            screen(phone, "collab-1-presence-phone")
             assert phone_console.unexpected() == []
         assert lou_console.unexpected("412") == [] and kim_console.unexpected() == []
 
@@ -88,9 +73,9 @@ def test_operators_see_each_other_and_the_second_reply_is_not_sent(stack, browse
 def test_merging_from_the_ticket_and_from_the_inbox(stack, browser):
     base = stack["base"]
     email = customer()
-    first = inquiry(base, email, "My parcel A-1001 has not arrived.", "Parcel")
-    second = inquiry(base, email, "Also, the invoice for A-1001 is wrong.", "Invoice")
-    third = inquiry(base, email, "And the parcel box was wet.", "Box")
+    first = inquiry(base, email=email, message="My parcel A-1001 has not arrived.", subject="Parcel")
+    second = inquiry(base, email=email, message="Also, the invoice for A-1001 is wrong.", subject="Invoice")
+    third = inquiry(base, email=email, message="And the parcel box was wet.", subject="Box")
     with opened(browser) as (page, console):
         sign_in(page, base, KIM)
         page.goto(f"{base}/admin#/tickets/{first['id']}")
@@ -99,7 +84,7 @@ def test_merging_from_the_ticket_and_from_the_inbox(stack, browser):
         page.click("dialog.confirm button[value=yes]")
         page.wait_for_selector(f".from-ticket:has-text('from {second['reference']}')")
         page.wait_for_selector(f"#merged-from:has-text('{second['reference']}')")
-        checked(page, "collab-3-merge")
+        screen(page, "collab-3-merge")
 
         # From the inbox: the customer's tickets found, two selected, merged into one.
         page.goto(f"{base}/admin#/inbox?q={email}")
@@ -116,30 +101,19 @@ def test_merging_from_the_ticket_and_from_the_inbox(stack, browser):
         f"From: Ann Lee <{email}>\r\nTo: support@careline.example\r\nSubject: Re: Box [{third['reference']}]\r\n"
         f"Message-ID: <{uuid.uuid4().hex}@example.com>\r\n\r\nIt is dry now."
     ).encode()
-    landed = api_raw(base, raw)
+    landed = inbound(base, raw)
     assert (landed["action"], landed["ticket_id"]) == ("appended", first["id"])
 
     with opened(browser, PHONE) as (phone, console):
         sign_in(phone, base, KIM)
         phone.goto(f"{base}/admin#/tickets/{first['id']}")
         phone.wait_for_selector("article:has-text('It is dry now.')")
-        checked(phone, "collab-3-merge-phone")
+        screen(phone, "collab-3-merge-phone")
         phone.goto(f"{base}/admin#/tickets/{third['id']}")
         phone.wait_for_selector(f"#merged-into:has-text('{first['reference']}')")
         assert phone.is_hidden("form.reply")
-        checked(phone, "collab-4-merged-phone")
+        screen(phone, "collab-4-merged-phone")
         assert console.unexpected() == []
-
-
-def api_raw(base, raw: bytes):
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(
-        base + "/_dev/inbound", data=raw, method="POST", headers={"Content-Type": "message/rfc822"}
-    )
-    with urllib.request.urlopen(request, timeout=120) as answer:
-        return json.loads(answer.read())
 
 
 def test_an_agent_writes_to_a_customer_first(stack, browser):
@@ -153,7 +127,7 @@ def test_an_agent_writes_to_a_customer_first(stack, browser):
         page.fill("#out-subject", "Your order A-2002 is delayed")
         page.fill("#out-body", "Hello Ann, the courier is two days late. Would you like to wait or get a refund?")
         page.fill("#out-cc", "tom@example.com")
-        checked(page, "collab-5-outbound")
+        screen(page, "collab-5-outbound")
         page.click("#send-outbound")
         page.wait_for_selector("h1:has-text('Your order A-2002 is delayed')")
         reference = page.text_content("h1").split(" ")[0]

@@ -7,8 +7,6 @@ At desktop width and at 390 px, with no console error and nothing serious
 or critical for axe-core. Screenshots land in test-artifacts/browser/."""
 
 import hashlib
-import json
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from tests.e2e.browsing import (
     PHONE,
     api,
     fits,
+    inbound,
     opened,
     require_chromium,
     serious_violations,
@@ -36,14 +35,6 @@ MANUAL = b"%PDF-1.7\n" + bytes(range(256)) * 300  # binary, so a text round trip
 LABEL = b"%PDF-1.4\nreturn label " + bytes(range(256)) * 40
 
 
-def customer_mail(base: str, raw: bytes) -> dict:
-    request = urllib.request.Request(
-        f"{base}/_dev/inbound", data=raw, method="POST", headers={"Content-Type": "message/rfc822"}
-    )
-    with urllib.request.urlopen(request, timeout=120) as answer:
-        return json.loads(answer.read())
-
-
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -53,7 +44,7 @@ def test_an_operator_downloads_a_customers_file_and_replies_with_one(browser, vi
     base = shared_stack()["base"]
     width = viewport["width"]
     customer = f"rosa-{width}-{uuid.uuid4().hex[:6]}@example.com"
-    decision = customer_mail(
+    decision = inbound(
         base,
         mail(
             ("manual.pdf", "application/pdf", MANUAL),

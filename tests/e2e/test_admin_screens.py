@@ -18,12 +18,14 @@ from tests.e2e.browsing import (
     PHONE,
     api,
     fits,
+    inquiry,
     opened,
     require_chromium,
-    serious_violations,
+    screen,
     shot,
     sign_in,
     token,
+    with_demo,
 )
 from tests.stack import shared_stack
 
@@ -33,11 +35,7 @@ require_chromium()
 
 @pytest.fixture(scope="module")
 def stack():
-    running = shared_stack()
-    base = running["base"]
-    if not running.get("demo"):  # a few weeks of tickets, so every screen has something on it
-        running["demo"] = api(base, "POST", "/_dev/demo", {"tickets": 24, "days": 10, "seed": 5})
-    return running
+    return with_demo(shared_stack())
 
 
 @pytest.fixture
@@ -50,24 +48,6 @@ def desk(browser):
 def phone(browser):
     with opened(browser, PHONE) as seen:
         yield seen
-
-
-def inquiry(base, **fields):
-    """A customer's request, once its effects are done (the search index among them), as
-    an operator would see it a moment later: the dev routes answer after the stream settles."""
-    created = api(
-        base, "POST", "/inquiries", {"name": "Ann Lee", "email": "ann@example.com", "message": "Hello"} | fields
-    )
-    api(base, "GET", "/_dev/events")
-    return created
-
-
-def screen(page, name, ready):
-    page.wait_for_selector(ready)
-    page.wait_for_load_state("networkidle")
-    shot(page, name)
-    assert fits(page), f"{name} scrolls sideways"
-    assert serious_violations(page) == [], name
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])

@@ -14,8 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chalicelib.domain.ticket import erased_alias
-from tests.e2e.browsing import DESKTOP, PHONE, api, opened, require_chromium, sign_in, token
-from tests.e2e.test_admin_screens import inquiry, screen
+from tests.e2e.browsing import DESKTOP, PHONE, api, inquiry, opened, require_chromium, screen, sign_in, token, with_demo
 from tests.stack import shared_stack
 
 pytestmark = pytest.mark.e2e
@@ -25,11 +24,7 @@ REFRESH_MS = 15_000  # admin/live.js
 
 @pytest.fixture(scope="module")
 def stack():
-    """The run's stack, with the demo's tickets in it (loaded once per run)."""
-    running = shared_stack()
-    if not running.get("demo"):
-        running["demo"] = api(running["base"], "POST", "/_dev/demo", {"tickets": 24, "days": 10, "seed": 5})
-    return running
+    return with_demo(shared_stack())
 
 
 def width(viewport):

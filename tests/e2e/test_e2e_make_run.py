@@ -1,36 +1,19 @@
 """End to end: `make run` as a newcomer starts it, used over HTTP by the
 contract alone, then stopped with Ctrl-C."""
 
-import json
 import os
 import signal
 import socket
-import urllib.error
-import urllib.request
 
 import pytest
 
-from tests.stack import running_stack
+from tests.e2e.browsing import call
+from tests.stack import own_stack
 
 pytestmark = pytest.mark.e2e
 
 
-def call(base, method, path, body=None, content_type="application/json"):
-    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        base + path, data=data, method=method, headers={"Content-Type": content_type} if data is not None else {}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=20) as answer:
-            return answer.status, json.loads(answer.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with running_stack() as running:
-        yield running
+stack = own_stack()
 
 
 def test_inquiry_acknowledgement_and_sla_through_the_running_stack(stack):
@@ -42,7 +25,7 @@ def test_inquiry_acknowledgement_and_sla_through_the_running_stack(stack):
         "POST",
         "/inquiries",
         b"name=Ann+Lee&email=ann%40example.com&message=Where+is+my+parcel%3F",
-        "application/x-www-form-urlencoded",
+        content_type="application/x-www-form-urlencoded",
     )
     assert status == 201 and ticket["status"] == "new"
 

@@ -7,15 +7,12 @@ import pytest
 
 from bench import load
 from tests.fuzz.__main__ import fuzz
-from tests.stack import loopback_only, running_stack
+from tests.stack import loopback_only, own_stack
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def stack():
-    with running_stack({"CARELINE_RATE_LIMITS": "off"}) as running:
-        yield running
+stack = own_stack({"CARELINE_RATE_LIMITS": "off"})
 
 
 def test_a_short_fuzz_of_every_operation_finds_no_server_error(stack):

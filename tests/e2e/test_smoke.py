@@ -8,15 +8,12 @@ import pytest
 
 from infra import smoke
 from tests.conftest import ROOT
-from tests.stack import running_stack
+from tests.stack import own_stack
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def stack():
-    with running_stack() as running:
-        yield running
+stack = own_stack()
 
 
 def test_make_smoke_passes_on_the_local_stack(stack):

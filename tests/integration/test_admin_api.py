@@ -3,12 +3,9 @@ over the API: the SLA-due order, the callback queue, reply previews, the
 signed-in operator, the roster, events in words, metrics per day and per
 agent (and as CSV), the served API description."""
 
-import json
 from datetime import timedelta
 
-
-def call(client, method, path, headers, body=None):
-    return client.http.request(method, path, headers=headers, body=json.dumps(body) if body is not None else b"")
+from tests.calls import call
 
 
 def test_sla_order_lists_open_tickets_most_overdue_first(client, operator, new_ticket, services, settle):

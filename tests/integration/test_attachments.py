@@ -10,20 +10,11 @@ import json
 import pytest
 import requests
 
+from tests.calls import inbound, view
 from tests.mails import mail
 
 PDF = b"%PDF-1.7\n" + bytes(17 * 1024 * 1024)  # 17 MB: a scanned manual
 PHOTO = b"\xff\xd8\xff\xe0" + b"broken mug" * 5000
-
-
-def inbound(client, raw):
-    answer = client.http.post("/_dev/inbound", headers={"Content-Type": "message/rfc822"}, body=raw)
-    assert answer.status_code == 200, answer.body
-    return answer.json_body
-
-
-def view(client, operator, ticket_id):
-    return client.http.get(f"/tickets/{ticket_id}", headers=operator()).json_body
 
 
 def objects(settings, prefix=""):

@@ -10,10 +10,7 @@ import pytest
 
 from chalicelib.adapters.tables import AuditRecord
 from chalicelib.domain.ticket import erased_alias
-
-
-def call(client, method, path, headers, body=None):
-    return client.http.request(method, path, headers=headers, body=json.dumps(body) if body is not None else b"")
+from tests.calls import call
 
 
 @pytest.fixture

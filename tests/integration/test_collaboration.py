@@ -9,23 +9,10 @@ from datetime import timedelta
 from chalicelib.domain.errors import ServiceUnavailable
 from chalicelib.domain.ticket import Actor
 from chalicelib.domain.validation import validator
+from tests.calls import call, inbound, view
 from tests.mails import mail, raw
 
 KIM, LOU = "kim@shop.example", "lou@shop.example"
-
-
-def call(client, method, path, headers, body=None, **extra):
-    return client.http.request(
-        method, path, headers=headers | extra, body=json.dumps(body) if body is not None else b""
-    )
-
-
-def inbound(client, message: bytes):
-    return client.http.post("/_dev/inbound", headers={"Content-Type": "message/rfc822"}, body=message).json_body
-
-
-def view(client, operator, ticket_id):
-    return client.http.get(f"/tickets/{ticket_id}", headers=operator()).json_body
 
 
 def outage(*args, **kwargs):

@@ -6,11 +6,8 @@ flagged before sending."""
 import json
 from urllib.parse import urlencode
 
+from tests.calls import inbound
 from tests.mails import raw
-
-
-def inbound(client, message: bytes):
-    return client.http.post("/_dev/inbound", headers={"Content-Type": "message/rfc822"}, body=message).json_body
 
 
 def acknowledgement_to(mailbox, address):

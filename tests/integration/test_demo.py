@@ -1,11 +1,7 @@
 """A stack that is not empty: the local stage's demo roster and macros, and
 demo tickets worked through simulated weeks by the app's own services."""
 
-import json
-
-
-def call(client, method, path, headers, body=None):
-    return client.http.request(method, path, headers=headers, body=json.dumps(body) if body is not None else b"")
+from tests.calls import call
 
 
 def test_the_local_stage_starts_with_its_demo_agents_and_macros_once(client, operator, services, new_ticket):

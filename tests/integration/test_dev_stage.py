@@ -5,15 +5,10 @@ import subprocess
 import sys
 
 from local.tokens import local_verifier
+from tests.calls import advance
 from tests.conftest import ROOT
 
 FORM = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}
-
-
-def advance(client, minutes):
-    return client.http.post(
-        "/_dev/clock", headers={"Content-Type": "application/json"}, body=json.dumps({"advance_minutes": minutes})
-    )
 
 
 def test_advancing_the_clock_fires_due_sla_schedules_through_the_scheduler_handler(client, services, mailbox):
@@ -21,11 +16,11 @@ def test_advancing_the_clock_fires_due_sla_schedules_through_the_scheduler_handl
         "/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(FORM)
     ).json_body
 
-    assert advance(client, 60).json_body["fired"] == []  # nothing due yet
-    warned = advance(client, 19 * 60).json_body
+    assert advance(client, 60)["fired"] == []  # nothing due yet
+    warned = advance(client, 19 * 60)
     assert warned["now"] == "2026-11-25T05:00:00Z"
     assert [(f["payload"]["kind"], f["result"]["action"]) for f in warned["fired"]] == [("warning", "sla_warning")]
-    breached = advance(client, 5 * 60).json_body
+    breached = advance(client, 5 * 60)
     assert [f["result"]["action"] for f in breached["fired"]] == ["sla_breach"]
 
     notices = [m for m in mailbox() if m["to"] == [services.settings.team_lead_address]]

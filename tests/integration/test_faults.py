@@ -12,10 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters.aws import client as aws_client
+from tests.calls import FORM, schedules
 from tests.faults.proxy import Fault
-
-FORM = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?", "subject": "Parcel"}
 
 
 def once(service, operation, kind, times=1):
@@ -46,13 +44,6 @@ def recover(services, clock, settle):
         services.delivery.retry_due()
         services.timers.reconcile()
     settle()
-
-
-def schedules(services):
-    return [
-        s["Name"]
-        for s in aws_client("scheduler").list_schedules(GroupName=services.settings.scheduler_group)["Schedules"]
-    ]
 
 
 def customer_mail(mailbox, address="ann@example.com"):
@@ -94,7 +85,7 @@ def test_intake_under_a_passing_fault(client, services, clock, mailbox, settle, 
         assert services.store.collection(ticket_id).deliveries[0].state == "unconfirmed"
     else:
         assert len(acknowledgements) == 1
-    assert schedules(services) == [f"cl-{ticket_id}-fr-warn"]
+    assert schedules(services.settings) == [f"cl-{ticket_id}-fr-warn"]
 
 
 def test_intake_when_dynamodb_stays_down_is_503_and_nothing_exists(client, services, mailbox, inject):
@@ -149,7 +140,7 @@ def test_operator_steps_under_a_passing_fault(
     ]  # stored once
     assert len(customer_mail(mailbox)) == before + 1  # the reply, exactly once
     expected = [f"cl-{ticket['id']}-followup"] if step == "resolve" else [f"cl-{ticket['id']}-res-warn"]
-    assert schedules(services) == expected
+    assert schedules(services.settings) == expected
 
 
 SLA_FAULTS = [
@@ -173,7 +164,7 @@ def test_an_sla_warning_under_a_passing_fault_warns_once(
     recover(services, clock, settle)
     warnings = [m for m in mailbox() if m["subject"].startswith("SLA warning")]
     assert len(warnings) == 1
-    assert schedules(services) == [f"cl-{ticket['id']}-fr-breach"]
+    assert schedules(services.settings) == [f"cl-{ticket['id']}-fr-breach"]
 
 
 INBOUND_FAULTS = [

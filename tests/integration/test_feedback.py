@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain.feedback import ExpiredToken, UnknownToken, make_token, read_token
-from tests.integration.test_followup import advance, follow_up_link, resolve, view
+from tests.calls import advance, follow_up_link, resolve, view
 
 JSON = {"Content-Type": "application/json"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -3,62 +3,30 @@ close after a quiet period, both through the dev clock; a customer who
 writes again gets neither."""
 
 import json
-import re
 from dataclasses import replace
-from urllib.parse import urlparse
 
 import pytest
 
 from chalicelib.adapters.aws import client as aws_client
 from local.stream import drain
-
-
-def advance(client, minutes):
-    return client.http.post(
-        "/_dev/clock", headers={"Content-Type": "application/json"}, body=json.dumps({"advance_minutes": minutes})
-    ).json_body
+from tests.calls import advance, follow_up_link, follow_ups, resolve, schedules, view
 
 
 def actions(moved):
     return [f["result"]["action"] for f in moved["fired"] if f["schedule"] != "retry_mail"]
 
 
-def resolve(client, operator, ticket):
-    client.http.post(
-        f"/tickets/{ticket['id']}/replies",
-        headers=operator(),
-        body=json.dumps({"body": "Refund issued.", "resolve": True}),
-    )
-
-
 def patch(client, operator, ticket, body):
     return client.http.request("PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps(body))
 
 
-def view(client, operator, ticket):
-    return client.http.get(f"/tickets/{ticket['id']}", headers=operator()).json_body
-
-
-def follow_ups(mailbox):
-    return [m for m in mailbox() if m["subject"].startswith("How did we do?")]
-
-
-def follow_up_link(mailbox, score=None):
-    """The single follow-up email and the path of its link (for one score, or the page)."""
-    [mail] = follow_ups(mailbox)
-    links = re.findall(r"http://\S+/feedback/\S+", mail["text"])
-    path = urlparse(next(link for link in links if score is None or link.endswith(f"score={score}"))).path
-    return mail, path
-
-
 def lifecycle_schedules(settings, ticket):
-    drain()  # schedules follow a change from the stream
-    listed = aws_client("scheduler").list_schedules(GroupName=settings.scheduler_group)["Schedules"]
-    return sorted(
-        s["Name"].rsplit("-", 1)[1]
-        for s in listed
-        if s["Name"].startswith(f"cl-{ticket['id']}-") and s["Name"].endswith(("close", "followup"))
-    )
+    prefix = f"cl-{ticket['id']}-"
+    return [
+        n.removeprefix(prefix)
+        for n in schedules(settings)
+        if n.startswith(prefix) and n.endswith(("close", "followup"))
+    ]
 
 
 def test_one_follow_up_two_days_after_resolution_then_the_ticket_closes(

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.calls import inbound
 from tests.mails import raw
 
 
@@ -17,10 +18,6 @@ def test_at_most_ten_automatic_emails_to_one_address_in_three_hours(client, cloc
         clock.advance(timedelta(minutes=10))  # apart enough for the per-address rate limit
     acknowledged = [m for m in mailbox() if m["to"] == ["Ann Lee <ann@example.com>"]]
     assert len(acknowledged) == 10
-
-
-def inbound(client, message: bytes):
-    return client.http.post("/_dev/inbound", headers={"Content-Type": "message/rfc822"}, body=message).json_body
 
 
 def test_a_reply_joins_its_ticket_and_reopens_it_when_resolved(client, operator, new_ticket):

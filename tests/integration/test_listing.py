@@ -3,10 +3,11 @@ order the admin page offers answers 200 with exactly the matching tickets
 over its pages (contract section 6), counted where the reads know it."""
 
 import itertools
-import json
 from datetime import timedelta
 
 import pytest
+
+from tests.calls import call
 
 KIM, LOU = "kim@shop.example", "lou@shop.example"
 # (priority, assignee, category, tags, status, words): a small shop's inbox, oldest first
@@ -22,10 +23,6 @@ TICKETS = [
     ("urgent", KIM, "shipping", [], "open", "parcel damaged"),
     ("normal", LOU, "shipping", ["vip"], "pending", "parcel wrong address"),
 ]
-
-
-def call(client, method, path, headers, body=None):
-    return client.http.request(method, path, headers=headers, body=json.dumps(body) if body is not None else b"")
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ are refused by field."""
 import json
 from datetime import timedelta
 
-from tests.integration.test_followup import advance
+from tests.calls import advance
 
 
 def op(client, operator, method, path, body=None):

@@ -1,12 +1,8 @@
 """Operators work tickets through the authenticated API (contract section 3)."""
 
-import json
-
 import pytest
 
-
-def call(client, method, path, headers, body=None):
-    return client.http.request(method, path, headers=headers, body=json.dumps(body) if body is not None else b"")
+from tests.calls import call
 
 
 def test_ticket_shows_thread_events_sla_and_version(client, operator, new_ticket):

@@ -3,9 +3,7 @@ operators and admins use them."""
 
 import json
 
-
-def call(client, method, path, headers, body=None):
-    return client.http.request(method, path, headers=headers, body=json.dumps(body) if body is not None else b"")
+from tests.calls import call
 
 
 def available(client, operator, *emails):

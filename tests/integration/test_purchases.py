@@ -11,10 +11,7 @@ from datetime import timedelta
 import pytest
 
 from local import shop
-
-
-def call(client, method, path, headers, body=None):
-    return client.http.request(method, path, headers=headers, body=json.dumps(body) if body is not None else b"")
+from tests.calls import call
 
 
 @pytest.fixture

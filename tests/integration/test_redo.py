@@ -10,24 +10,9 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.adapters.aws import client as aws_client
-from chalicelib.adapters.counters import MetricCounters
 from chalicelib.adapters.queue import queue_url
 from chalicelib.services.consumer import STREAM_RETRY_ATTEMPTS
-
-FORM = {"name": "Ann Lee", "message": "Where is my parcel?", "subject": "Parcel"}
-
-
-def post(client, email):
-    response = client.http.post(
-        "/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(FORM | {"email": email})
-    )
-    assert response.status_code == 201, response.body
-    return response.json_body
-
-
-def volume():
-    day = "2026-11-24"
-    return MetricCounters().read([day]).get(day, {}).get("all", {}).get("volume:channel:web", 0)
+from tests.calls import FORM, submit, volume
 
 
 def failures(settings):
@@ -72,10 +57,10 @@ def give_up(settle, clock):
 def test_a_failing_batch_is_retried_with_backoff_then_only_its_position_goes_to_the_queue(
     client, services, settings, settle, clock, mailbox, broken_for
 ):
-    first = post(client, "ann@example.com")
+    first = submit(client, email="ann@example.com")
     broken_for.add(first["id"])
     settle()
-    second = post(client, "bob@example.com")  # behind the failing batch in its shard: it waits
+    second = submit(client, email="bob@example.com")  # behind the failing batch in its shard: it waits
     settle()
     assert acknowledgements(mailbox, "bob@example.com") == []
     clock.advance(timedelta(seconds=1))
@@ -97,7 +82,7 @@ def test_a_failing_batch_is_retried_with_backoff_then_only_its_position_goes_to_
 def test_the_reconcile_job_reads_a_failed_range_again_and_does_its_effects_once(
     client, services, settings, settle, clock, mailbox, broken_for
 ):
-    ticket = post(client, "ann@example.com")
+    ticket = submit(client, email="ann@example.com")
     broken_for.add(ticket["id"])
     give_up(settle, clock)
     assert len(failures(settings)) == 1 and volume() == 0
@@ -119,7 +104,7 @@ def test_the_reconcile_job_reads_a_failed_range_again_and_does_its_effects_once(
 def test_a_change_whose_failure_record_is_lost_is_found_by_its_redo_marker(
     client, services, settings, settle, clock, mailbox, broken_for
 ):
-    ticket = post(client, "ann@example.com")
+    ticket = submit(client, email="ann@example.com")
     broken_for.add(ticket["id"])
     give_up(settle, clock)
     aws_client("sqs").purge_queue(QueueUrl=queue_url(settings.change_failures_arn))  # or past the stream's 24 h
@@ -138,7 +123,7 @@ def test_a_change_whose_failure_record_is_lost_is_found_by_its_redo_marker(
 def test_a_change_redone_after_later_ones_gets_the_schedule_the_ticket_needs_now(
     client, services, settings, settle, clock, mailbox, operator, broken_for
 ):
-    ticket = post(client, "ann@example.com")
+    ticket = submit(client, email="ann@example.com")
     broken_for.add(ticket["id"])
     give_up(settle, clock)  # the intake's effects (its first-response schedule among them) never happened
     broken_for.clear()
@@ -159,7 +144,7 @@ def test_a_batch_whose_invocation_fails_is_split_to_find_the_record_that_breaks_
 ):
     import app
 
-    ids = [post(client, f"c{n}@example.com")["id"] for n in range(4)]
+    ids = [submit(client, email=f"c{n}@example.com")["id"] for n in range(4)]
     poison = ids[2]
     on_change, seen = app.on_change, []
 
@@ -180,7 +165,7 @@ def test_a_batch_whose_invocation_fails_is_split_to_find_the_record_that_breaks_
 def test_an_older_ticket_redone_late_keeps_the_customers_newer_contact_data(
     client, services, settings, settle, clock, mailbox, broken_for, operator
 ):
-    older = post(client, "ann@example.com")
+    older = submit(client, email="ann@example.com")
     broken_for.add(older["id"])
     give_up(settle, clock)  # the first ticket's effects wait for the reconcile job
     broken_for.clear()

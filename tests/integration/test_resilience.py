@@ -5,13 +5,8 @@ import json
 from datetime import datetime, timedelta
 
 from chalicelib.adapters.aws import client as aws_client
+from tests.calls import FORM, post
 from tests.logs import log_lines
-
-FORM = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}
-
-
-def post(client):
-    return client.http.post("/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(FORM))
 
 
 def deliveries(services, ticket_id):

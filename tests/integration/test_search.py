@@ -1,10 +1,6 @@
 """Search: GET /tickets?q= over the index the stream consumer keeps."""
 
-import json
-
-
-def call(client, method, path, headers, body=None):
-    return client.http.request(method, path, headers=headers, body=json.dumps(body) if body is not None else b"")
+from tests.calls import call
 
 
 def test_search_finds_by_every_word_reference_email_and_name_newest_first(client, operator, new_ticket):

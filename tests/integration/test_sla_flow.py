@@ -6,27 +6,12 @@ import json
 from datetime import timedelta
 
 from chalicelib.adapters.aws import client as aws_client
-from local.stream import drain
-
-
-def advance(client, minutes):
-    return client.http.post(
-        "/_dev/clock", headers={"Content-Type": "application/json"}, body=json.dumps({"advance_minutes": minutes})
-    ).json_body
+from tests.calls import advance, schedules
+from tests.calls import view as ticket
 
 
 def actions(moved):
     return [(f["payload"].get("metric"), f["result"]["action"]) for f in moved["fired"]]
-
-
-def schedules(settings):
-    drain()  # schedules follow a change from the stream
-    listed = aws_client("scheduler").list_schedules(GroupName=settings.scheduler_group)["Schedules"]
-    return sorted(s["Name"] for s in listed)
-
-
-def ticket(client, operator, ticket_id):
-    return client.http.get(f"/tickets/{ticket_id}", headers=operator()).json_body
 
 
 def test_warning_then_breach_notifies_and_escalates(client, operator, new_ticket, settings, mailbox):

@@ -8,13 +8,12 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.adapters.aws import client as aws_client
-from chalicelib.adapters.counters import MetricCounters, Settlement
+from chalicelib.adapters.counters import Settlement
 from chalicelib.adapters.stream import lambda_record
 from chalicelib.services.consumer import actionable
+from tests.calls import submit, volume
 from tests.conftest import START
 from tests.logs import log_lines
-
-FORM = {"name": "Ann Lee", "email": "ann@example.com", "message": "Where is my parcel?"}
 
 
 def records(settings):
@@ -31,18 +30,6 @@ def records(settings):
     return found
 
 
-def post(client, **fields):
-    response = client.http.post(
-        "/inquiries", headers={"Content-Type": "application/json"}, body=json.dumps(FORM | fields)
-    )
-    assert response.status_code == 201
-    return response.json_body
-
-
-def volume(day="2026-11-24"):
-    return MetricCounters().read([day]).get(day, {}).get("all", {}).get("volume:channel:web", 0)
-
-
 def test_a_batch_delivered_twice_mails_schedules_and_counts_once(client, services, settings, mailbox, settle):
     from app import on_change
 
@@ -50,7 +37,7 @@ def test_a_batch_delivered_twice_mails_schedules_and_counts_once(client, service
         return client.http.get("/_dev/events").json_body[earlier:]
 
     earlier = len(client.http.get("/_dev/events").json_body)
-    ids = [post(client, email=f"c{n}@example.com")["id"] for n in range(3)]
+    ids = [submit(client, email=f"c{n}@example.com")["id"] for n in range(3)]
     batch = records(settings)
     settle()  # the first delivery, as the local poller makes it
     sent, published = len(mailbox()), len(events())
@@ -70,10 +57,10 @@ def test_a_batch_delivered_twice_mails_schedules_and_counts_once(client, service
 def test_a_longer_batch_after_a_failure_counts_only_what_is_new(client, services, settings, settle):
     from app import on_change
 
-    post(client, email="a@example.com")
+    submit(client, email="a@example.com")
     first = [r for r in records(settings) if actionable(r)]
     on_change({"Records": first}, None)
-    post(client, email="b@example.com")
+    submit(client, email="b@example.com")
     again = [r for r in records(settings) if actionable(r)]  # from the same first record, one more on the end
     on_change({"Records": again}, None)
     assert volume() == 2
@@ -83,7 +70,7 @@ def test_a_failing_record_is_reported_and_the_ones_before_it_are_done(client, se
     from app import on_change
 
     for n in range(3):
-        post(client, email=f"c{n}@example.com")
+        submit(client, email=f"c{n}@example.com")
     batch = [r for r in records(settings) if actionable(r)]
     deliver, failing = services.delivery.deliver, batch[1]["dynamodb"]["Keys"]["pk"]["S"]
 
@@ -114,7 +101,7 @@ def test_events_or_counters_failing_redo_the_batch_without_doubling_anything(
 ):
     from app import on_change
 
-    post(client)
+    submit(client)
     batch = [r for r in records(settings) if actionable(r)]
     if first_run_fails == "events":
         target, name = services.bus, "publish"
@@ -166,10 +153,10 @@ def test_the_consumer_keeps_what_a_customer_told_us_last_time(client, operator, 
     # phone given before, takes the newer name, and the first visit stays the first.
     from datetime import timedelta
 
-    first = post(client, phone="+49 30 1234567", locale="de-DE", timezone="Europe/Berlin")
+    first = submit(client, phone="+49 30 1234567", locale="de-DE", timezone="Europe/Berlin")
     settle()
     clock.advance(timedelta(days=3))
-    post(client, name="Ann Lee-Meyer")
+    submit(client, name="Ann Lee-Meyer")
     reply = json.dumps({"body": "It left our warehouse today."})  # an answer on the older ticket changes nothing here
     assert client.http.post(f"/tickets/{first['id']}/replies", headers=operator(), body=reply).status_code == 201
     settle()
@@ -188,7 +175,7 @@ def test_a_new_tickets_effects_read_it_once(client, services, settings, mailbox,
 
     admin = operator("admin", "lead@shop.example")
     assert client.http.put("/agents/kim@shop.example", headers=admin, body='{"available": true}').status_code == 200
-    ticket = post(client, name="Bea Kim", email="bea@example.com")
+    ticket = submit(client, name="Bea Kim", email="bea@example.com")
     reads = []
     collection = services.store.collection
     monkeypatch.setattr(services.store, "collection", lambda *a: reads.append(a) or collection(*a))
@@ -203,7 +190,7 @@ def test_a_new_tickets_effects_read_it_once(client, services, settings, mailbox,
 def test_a_ticket_erased_before_the_consumer_ran_gets_no_acknowledgement(client, services, settings, mailbox, operator):
     from app import on_change
 
-    post(client)
+    submit(client)
     erased = client.http.request("DELETE", "/customers/ann@example.com", headers=operator("admin"))
     assert erased.status_code == 200
     assert on_change({"Records": records(settings)}, None) == {"batchItemFailures": []}
@@ -211,13 +198,13 @@ def test_a_ticket_erased_before_the_consumer_ran_gets_no_acknowledgement(client,
 
 
 def test_a_ticket_changed_before_the_consumer_ran_still_keeps_its_customer(client, operator, settle):
-    ticket = post(client, phone="+49 30 1234567")
+    ticket = submit(client, phone="+49 30 1234567")
     resolved = client.http.request(
         "PATCH", f"/tickets/{ticket['id']}", headers=operator(), body=json.dumps({"status": "resolved"})
     )
     assert resolved.status_code == 200
     settle()  # the new ticket and its change in one batch
-    post(client, name="Ann Lee-Meyer")  # without the phone given before
+    submit(client, name="Ann Lee-Meyer")  # without the phone given before
     settle()
     contact = client.http.get("/customers/ann@example.com", headers=operator()).json_body
     assert (contact["name"], contact["phone"]) == ("Ann Lee-Meyer", "+49 30 1234567")
@@ -230,7 +217,7 @@ def test_a_redelivered_batch_assigns_each_new_ticket_once(client, services, sett
     for agent in ("kim@shop.example", "lou@shop.example"):
         body = json.dumps({"available": True})
         assert client.http.put(f"/agents/{agent}", headers=admin, body=body).status_code == 200
-    ids = [post(client, email=f"c{n}@example.com")["id"] for n in range(2)]
+    ids = [submit(client, email=f"c{n}@example.com")["id"] for n in range(2)]
     batch = records(settings)
     settle()
     owners = {i: client.http.get(f"/tickets/{i}", headers=operator()).json_body["assignee"] for i in ids}
@@ -252,7 +239,7 @@ def test_a_ticket_erased_after_its_batch_was_cut_gets_no_acknowledgement_and_no_
 ):
     from app import on_change
 
-    post(client)
+    submit(client)
     batch = records(settings)  # the new ticket's item and its first entry; the erasure comes in a later batch
     erased = client.http.request("DELETE", "/customers/ann@example.com", headers=operator("admin"))
     assert erased.status_code == 200
@@ -292,7 +279,7 @@ def allows(option, value):
 def test_the_event_source_filters_let_through_exactly_the_records_with_effects(client, services, settings, operator):
     from chalicelib.services.consumer import FILTER_PATTERNS
 
-    ticket = post(client)
+    ticket = submit(client)
     client.http.post(f"/tickets/{ticket['id']}/replies", headers=operator(), body=json.dumps({"body": "On its way."}))
     stream = records(settings)
     assert any(actionable(r) for r in stream) and any(not actionable(r) for r in stream)
@@ -306,7 +293,7 @@ def test_a_creation_redone_after_the_customer_was_erased_leaves_nothing_to_find_
 ):
     from app import on_change
 
-    post(client, name="Dora Quist", message="My zither arrived broken")
+    submit(client, name="Dora Quist", message="My zither arrived broken")
     creation = records(settings)
     settle()
     admin = operator("admin", "lead@shop.example")

@@ -1,13 +1,9 @@
 """Saved views: each operator's own and the team's (admins keep those),
 named combinations of the inbox's filters, listed with their counts."""
 
-import json
-
 import pytest
 
-
-def call(client, method, path, headers, body=None):
-    return client.http.request(method, path, headers=headers, body=json.dumps(body) if body is not None else b"")
+from tests.calls import call
 
 
 @pytest.fixture
