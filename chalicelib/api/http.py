@@ -77,6 +77,15 @@ def html_page(status: int, page: str, headers: dict[str, str] | None = None) -> 
     return Response(body, status_code=status, headers={**HTML, **(headers or {}), **page_headers(PAGE_CSS)})
 
 
+# A page whose address holds a customer's token: never cached, indexed or passed on as a referrer.
+PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+def private_page(status: int, body: str, style: str, headers: dict[str, str] | None = None) -> Response:
+    """A customer's own page (rating, status): private, its one style allowed by hash, no framing."""
+    return Response(body, status_code=status, headers={**HTML, **(headers or {}), **PRIVATE, **page_headers(style)})
+
+
 def html_response(status: int, title: str, paragraphs: list[str], headers: dict[str, str] | None = None) -> Response:
     """A small standalone page; every string is escaped."""
     from ..views.pages import message_page
