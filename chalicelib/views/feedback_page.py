@@ -16,7 +16,7 @@ PAGE_STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
     ".brand{font-weight:600;color:#444;margin:0 0 1.5rem}a{color:#1f5fcf}"
     "fieldset{border:1px solid #c5cad1;border-radius:6px;margin:0 0 1rem;padding:.5rem 1rem}"
-    "label{display:inline-block;margin:.25rem .75rem .25rem 0}textarea{width:100%;font:inherit}"
+    "label{display:inline-block;margin:.25rem .75rem .25rem 0}textarea{width:100%;box-sizing:border-box;font:inherit}"
     "button{font:inherit;padding:.6rem 1.2rem;background:#1f5fcf;color:#fff;border:0;border-radius:4px}"
     ".error{color:#b00020;font-weight:600;margin:.25rem 0}"
     ":focus-visible{outline:3px solid #ffbf47}"
