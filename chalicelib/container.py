@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from .services.feedback import FeedbackService
     from .services.inbound import InboundService
     from .services.intake import IntakeService
-    from .services.listing import ListingService
     from .services.links import Links
+    from .services.listing import ListingService
     from .services.mail_events import MailEvents
     from .services.merges import Merges
     from .services.metrics import MetricsService

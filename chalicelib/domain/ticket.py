@@ -1044,11 +1044,11 @@ def _move(ticket: Ticket, status: str, now: datetime, rules: Rules) -> Ticket:
     starts the wait's count); spam has none, and released they start afresh."""
     old, priority, clocks = ticket.status, ticket.clock_priority, dict(ticket.clocks)
     resolved_at = ticket.resolved_at
-    waiting = {"pending_since": now if status == "pending" else None, "reminded_at": None}
+    ticket = replace(ticket, pending_since=now if status == "pending" else None, reminded_at=None)  # a new wait
     if status == SPAM:
-        return replace(ticket, status=status, clocks={}, resolved_at=None, **waiting)
+        return replace(ticket, status=status, clocks={}, resolved_at=None)
     if old == SPAM:
-        return replace(ticket, status=status, clocks=sla.on_intake(now, rules.sla, priority), **waiting)
+        return replace(ticket, status=status, clocks=sla.on_intake(now, rules.sla, priority))
     if status in DONE_STATUSES:
         clocks = sla.end(clocks, now, rules.sla, priority)
         resolved_at = now if status == "resolved" or resolved_at is None else resolved_at  # closing keeps it
@@ -1059,7 +1059,7 @@ def _move(ticket: Ticket, status: str, now: datetime, rules: Rules) -> Ticket:
             clocks = sla.wait(clocks, now, rules.sla, priority)
         elif old == "pending":
             clocks = sla.stop_waiting(clocks, now, rules.sla, priority)
-    return replace(ticket, status=status, clocks=clocks, resolved_at=resolved_at, **waiting)
+    return replace(ticket, status=status, clocks=clocks, resolved_at=resolved_at)
 
 
 def _conclude(

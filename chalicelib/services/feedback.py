@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..domain.errors import Gone
 from ..domain.feedback import FEEDBACK
 from ..domain.ticket import Ticket
 from .links import Links

@@ -82,8 +82,8 @@ class InboundService:
         mail = parse(raw, own_addresses=self._settings.own_addresses)
         if mail.automatic:  # machines and our own addresses never open, reopen or get an answer
             return _ignored(f"automatic mail ({mail.automatic})")
-        files = any(not a.inline and (a.kept or a.refused == "virus") for a in mail.attachments)
-        text = mail.body or (ATTACHMENTS_ONLY if files else "")
+        sent_files = any(not a.inline and (a.kept or a.refused == "virus") for a in mail.attachments)
+        text = mail.body or (ATTACHMENTS_ONLY if sent_files else "")
         if not text:
             return _ignored("no text in the message")
         # Spam (SES's verdict, or a sender an operator blocked) joins no ticket: it is a spam ticket of its own.

@@ -13,6 +13,7 @@ from chalicelib.domain import ticket as tickets
 from chalicelib.domain.errors import Conflict, InvalidInput, PayloadTooLarge
 from chalicelib.domain.feedback import STATUS, ExpiredToken, UnknownToken, make_token, read_token, status_token
 from chalicelib.domain.inbound import parse
+from chalicelib.domain.inquiry import Details, Inquiry
 from chalicelib.domain.status import MAX_UPLOAD_BYTES, check, read_post
 from chalicelib.views import emails
 from tests.mails import mail, raw
@@ -27,18 +28,14 @@ def rules(settings):
     return settings.ticket_rules
 
 
-def opened(rules, **fields):
+def opened(rules):
     return tickets.open_ticket(
         ticket_id="01KB1X00000000000000000000",
         reference="CL-7K3M9QX2",
         now=T0,
         rules=rules,
         priority="normal",
-        name="Ann Lee",
-        email="ann@example.com",
-        message="Where is my parcel?",
-        channel="web",
-        **fields,
+        inquiry=Inquiry(name="Ann Lee", email="ann@example.com", message="Where is my parcel?", channel="web"),
     )
 
 
@@ -238,7 +235,7 @@ def note(**changes):
 def test_every_customer_email_kind_ends_with_the_status_link_in_its_language(locale, footer):
     url = "https://shop.example/api/status/T0KEN"
     ack = emails.AcknowledgementFacts(
-        "Demo Shop", "CL-1", "Ann", "a@x.example", "Hi", None, None, None, None, T0, "UTC", locale, status_url=url
+        "Demo Shop", "CL-1", "Ann", "a@x.example", "Hi", None, Details(), None, None, T0, "UTC", locale, status_url=url
     )
     letter = emails.ReplyFacts(
         "Demo Shop", "CL-1", "Ann", "a@x.example", None, "Hi", None, False, (), locale=locale, status_url=url

@@ -89,6 +89,7 @@ class CustomerStore:
         customer = Customer(email)
         customer.update(actions=actions)
         return customer
+
     def blocked(self, email: str) -> bool:
         """An operator marked a ticket of this address as spam (and has not released it)."""
         customer = self.customer(email.lower())

@@ -46,6 +46,8 @@ class Claimed(Refused):
 
 class MovedAlready(Refused):
     """A thread entry the change moves was moved (or is gone) already."""
+
+
 class Blocked(Refused):
     """The sender is one an operator marked as spam (their customer record says so)."""
 
