@@ -88,9 +88,10 @@ class StatusPages:
         self._signing_key = signing_key
 
     def ticket_for(self, token: str) -> Ticket:
-        """The ticket a link is for: 404 when forged, unknown, erased or
-        spam (nothing of it is shown any more), 410 when expired."""
-        ticket = self._links.ticket_for(token, STATUS, "link")
+        """The ticket a link is for (or the one it was merged into): 404 when
+        forged, unknown, erased or spam (nothing of it is shown any more), 410 when expired."""
+        # A ticket merged into another lives on there: its page is that one's.
+        ticket = self._tickets.belongs_to(self._links.ticket_for(token, STATUS, "link"))
         if ticket.erased or ticket.status == tickets.SPAM:
             raise NotFound("This link is not valid.", field="token")
         return ticket
@@ -116,7 +117,8 @@ class StatusPages:
                 body=stored.entry.body or "",
                 files=tuple(stored.entry.data.get("attachments") or ()),
             )
-            for stored in collection.entries
+            # The thread as it reads now: with the tickets merged into this one, less what a split moved away.
+            for stored in sorted((stored for _, stored in collection.everything()), key=lambda s: s.created_at)
             if stored.entry.kind == "message"
         )
         waiting = ticket.status == "pending" and ticket.pending_since is not None

@@ -244,3 +244,21 @@ def test_a_spam_tickets_old_link_shows_nothing(client, operator, new_ticket, mai
     patch(client, operator, ticket, {"status": "spam"})
     assert client.http.get(path).status_code == 404
     assert client.http.post(path, headers=JSON, body='{"message": "hello"}').status_code == 404
+
+
+def test_a_merged_tickets_link_shows_the_ticket_it_lives_on_in_and_a_message_joins_that_one(
+    client, operator, new_ticket, mailbox
+):
+    target = new_ticket(message="My parcel A-1001 has not arrived.")
+    source = new_ticket(message="Also, the invoice for A-1001 is wrong.", subject="Invoice")
+    source_path = status_path(customer_mail(mailbox)[-1])  # the link in the source's acknowledgement
+    merged = client.http.post(
+        f"/tickets/{source['id']}/merge", headers=operator() | JSON, body=json.dumps({"into": target["id"]})
+    )
+    assert merged.status_code == 200
+    html = client.http.get(source_path, headers=BROWSER).body.decode()
+    assert f"Your request {target['reference']}" in html  # the one it lives on in, with both messages
+    assert "My parcel A-1001 has not arrived." in html and "Also, the invoice for A-1001 is wrong." in html
+    answer = client.http.post(source_path, headers=JSON, body=json.dumps({"message": "The right address is ..."}))
+    assert answer.status_code == 200 and answer.json_body["reference"] == target["reference"]
+    assert "The right address is ..." in [m["body"] for m in view(client, operator, target)["messages"]]
