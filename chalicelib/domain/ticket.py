@@ -667,8 +667,7 @@ def remind(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
     """Waiting on the customer for `pending_reminder_after`: one reminder,
     saying when the request will be resolved if they do not answer (late,
     past that time, it is resolved instead)."""
-    wake = wake_of(ticket, rules)
-    if wake is None or wake.kind != "remind" or wake.at > now:
+    if not _due(ticket, "remind", now, rules):
         return None
     resolves = resolves_at(ticket, rules)
     if now >= resolves:
@@ -685,10 +684,16 @@ def remind(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
 
 def resolve_unanswered(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
     """Waiting on the customer for `pending_resolve_after`: resolved, with the resolution email."""
-    wake = wake_of(ticket, rules)
-    if wake is None or wake.kind != "autoresolve" or wake.at > now:
+    if not _due(ticket, "autoresolve", now, rules):
         return None
     return _unanswered(ticket, now, rules)
+
+
+def _due(ticket: Ticket, kind: str, now: datetime, rules: Rules) -> bool:
+    """Whether the ticket's one timed action now is `kind` and its time has
+    come (a duplicate, stale or early schedule does nothing)."""
+    wake = wake_of(ticket, rules)
+    return wake is not None and wake.kind == kind and wake.at <= now
 
 
 def _unanswered(ticket: Ticket, now: datetime, rules: Rules) -> Change | None:
@@ -697,8 +702,7 @@ def _unanswered(ticket: Ticket, now: datetime, rules: Rules) -> Change | None:
 
 def follow_up(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
     """Two days after resolution: is anything still open, how did we do."""
-    wake = wake_of(ticket, rules)
-    if wake is None or wake.kind != "followup" or wake.at > now:
+    if not _due(ticket, "followup", now, rules):
         return None
     return _conclude(
         ticket,
@@ -712,8 +716,7 @@ def follow_up(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
 
 def close(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
     """A quiet resolved ticket closes by itself."""
-    wake = wake_of(ticket, rules)
-    if wake is None or wake.kind != "close" or wake.at > now:
+    if not _due(ticket, "close", now, rules):
         return None
     return update(ticket, actor=SYSTEM, fields={"status": "closed"}, now=now, rules=rules)
 
