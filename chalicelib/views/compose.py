@@ -163,6 +163,8 @@ def _note(o: Occasion) -> emails.NoteFacts:
         resolves_at=datetime.fromisoformat(resolves) if resolves else None,
         locale=ticket.details["locale"],
         shop_locale=o.settings.locale,
+        salutation=ticket.details["salutation"],
+        tone=o.settings.tone,
     )
 
 

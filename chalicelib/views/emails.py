@@ -59,7 +59,7 @@ def customer_subject(text: str, reference: str) -> str:
     return f"{text.strip()} [{reference}]"
 
 
-def greeting(facts: AcknowledgementFacts | ReplyFacts | FollowUpFacts, lang: Language) -> str:
+def greeting(facts: AcknowledgementFacts | ReplyFacts | FollowUpFacts | NoteFacts, lang: Language) -> str:
     return lang.greeting(facts.name, salutation=facts.salutation, tone=facts.tone)
 
 
@@ -453,6 +453,8 @@ class NoteFacts:
     resolves_at: datetime | None = None  # the pending reminder: resolved then without an answer
     locale: str | None = None
     shop_locale: str = DEFAULT_LOCALE
+    salutation: str | None = None  # "ms" or "mr", when the customer said (domain/inquiry.py)
+    tone: str = "formal"  # the shop's: how a language that distinguishes greets (Settings.tone)
 
 
 def _note(facts: NoteFacts, lang: Language, subjects: tuple[str, str], paragraphs: list[str]) -> Email:
@@ -465,7 +467,7 @@ def _note(facts: NoteFacts, lang: Language, subjects: tuple[str, str], paragraph
         customer_subject(subject, facts.reference),
         AUTO_REPLIED | _threading(facts.thread_ids),
         facts.status_url,
-        greeting=lang.t("greeting", name=facts.name),
+        greeting=greeting(facts, lang),
         paragraphs=paragraphs,
         closing=f"{lang.t('sign_off')}\n{lang.t('team_signature', brand=facts.brand)}",
     )
