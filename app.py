@@ -11,7 +11,7 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib.api import feedback, inquiries, operators
+from chalicelib.api import feedback, inquiries, operators, status
 from chalicelib.api.description import api_description as described
 from chalicelib.api.errors import refuse_content_type
 from chalicelib.api.http import preflight
@@ -24,6 +24,8 @@ from chalicelib.log import bound
 gc.freeze()
 
 app = Chalice(app_name="careline")
+# A status page's form carries files: API Gateway must pass its body as bytes.
+app.api.binary_types.append("multipart/form-data")
 
 FORM_TYPES = ["application/json", "application/x-www-form-urlencoded"]
 # Chalice needs a literal stream ARN when it packages the app; the deploy
@@ -78,6 +80,35 @@ def post_feedback(token):
 @app.route("/feedback/{token}", methods=["OPTIONS"])
 def feedback_preflight(token):
     return preflight(app.current_request, container().settings, "GET, POST, OPTIONS")
+
+
+@app.route("/status/{token}")
+def status_page(token):
+    """The customer's page for their request, behind the link in every email; opening it records nothing."""
+    return status.page(app.current_request, token)
+
+
+@app.route("/status/{token}", methods=["POST"], content_types=[*FORM_TYPES, "multipart/form-data"])
+def post_status(token):
+    """The customer writes (with files), or says the problem is solved."""
+    return status.post(app.current_request, token)
+
+
+@app.route("/status/{token}", methods=["OPTIONS"])
+def status_preflight(token):
+    return preflight(app.current_request, container().settings, "GET, POST, OPTIONS")
+
+
+@app.route("/status/{token}/link", methods=["POST"], content_types=FORM_TYPES)
+def status_link(token):
+    """An expired link's owner asks for a fresh one: emailed to the request's own address."""
+    return status.fresh_link(app.current_request, token)
+
+
+@app.route("/status/{token}/files/{sha256}")
+def status_file(token, sha256):
+    """A file of the conversation: a redirect to a download link valid for minutes."""
+    return status.download(app.current_request, token, sha256)
 
 
 @app.route("/tickets")

@@ -9,7 +9,7 @@ import { bytes, h } from "./dom.js";
 import { flash, problem } from "./ui.js";
 
 const REFUSED = { type: "a file type we do not accept", empty: "empty", size: "too large", total: "over the message's size limit",
-  count: "too many files", storage: "it could not be stored" };
+  count: "too many files", storage: "it could not be stored", virus: "the virus scan flagged the email" };
 
 // The upload form's refusals are the API's words, said of this file.
 const FIELDS = { type: (file) => `its type (${file.type || "unknown"})`, name: () => "its name" };

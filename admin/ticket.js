@@ -15,6 +15,8 @@ const SYSTEM_MAIL = {
   acknowledgement: "Careline confirmed the request by email, with the time a reply is due",
   resolution: "Careline told the customer the request is resolved",
   follow_up: "Careline asked whether anything is still open, and for a rating",
+  pending_reminder: "Careline reminded the customer that we are waiting for their answer",
+  status_link: "Careline emailed the customer a fresh link to their request's page",
   reply: "Careline sent the reply",
 };
 const CSAT = { 1: "very dissatisfied", 2: "dissatisfied", 3: "neutral", 4: "satisfied", 5: "very satisfied" };
@@ -104,8 +106,11 @@ export async function ticketView(main, id, params = new URLSearchParams()) {
     ...ticket.calls.map((c) => ["call", c])].sort((a, b) => a[1].id.localeCompare(b[1].id));
 
   // Fields
+  // Spam goes back only to new (released: "not spam"); nothing else ever goes back to new.
+  const spam = ticket.status === "spam";
   const status = h("select", { id: "status", name: "status", value: ticket.status },
-    STATUSES.filter((s) => s !== "new" || ticket.status === "new").map((s) => h("option", { value: s }, s)));
+    STATUSES.filter((s) => (spam ? ["new", "spam"].includes(s) : s !== "new" || ticket.status === "new"))
+      .map((s) => h("option", { value: s }, spam && s === "new" ? "new (not spam: acknowledge it now)" : s)));
   const priority = h("select", { id: "priority", name: "priority", value: ticket.priority }, PRIORITIES.map((p) => h("option", { value: p }, p)));
   const known = agents.map((a) => a.email);
   const assignee = h("select", { id: "assignee", name: "assignee", value: ticket.assignee || "" }, h("option", { value: "" }, "nobody"),

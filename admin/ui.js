@@ -2,7 +2,8 @@
 import { api, ApiError } from "./api.js";
 import { h } from "./dom.js";
 
-export const STATUSES = ["new", "open", "pending", "resolved", "closed"];
+// "spam" is quarantine: listed only when asked for; a spam ticket is released ("not spam") back to "new".
+export const STATUSES = ["new", "open", "pending", "resolved", "closed", "spam"];
 export const PRIORITIES = ["low", "normal", "high", "urgent"];
 export const CATEGORIES = (window.CARELINE && window.CARELINE.categories) || [];
 

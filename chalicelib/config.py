@@ -98,6 +98,10 @@ class Settings:
     # The stage's third-party credentials (a JSON object, a part per integration); None in stage local
     integrations_secret_arn: str | None = None
     audit_retention_days: int = 400
+    pending_reminder_hours: int = 72  # a ticket waiting on the customer reminds them once after this long
+    pending_resolve_hours: int = 168  # ... and is resolved after this long
+    status_token_days: int = 30  # how long the status page link in an email works
+    shop_url: str | None = None  # the shop itself: pages link back to it
 
     @property
     def ticket_rules(self) -> Rules:
@@ -107,6 +111,8 @@ class Settings:
             follow_up_after=timedelta(hours=self.follow_up_after_hours),
             close_after=timedelta(hours=self.close_after_hours),
             team_lead=self.team_lead_address,
+            pending_reminder_after=timedelta(hours=self.pending_reminder_hours),
+            pending_resolve_after=timedelta(hours=self.pending_resolve_hours),
         )
 
     @property
@@ -139,6 +145,11 @@ def settings_from(stage: str, document: dict[str, Any], env: Mapping[str, str], 
         raise ConfigError(f"{name} must be set for stage {stage!r}")
 
     public_url = need("CARELINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    lifecycle = document.get("lifecycle", {})
+    reminder, resolve = lifecycle.get("pending_reminder_hours", 72), lifecycle.get("pending_resolve_hours", 168)
+    if reminder >= resolve:
+        raise ConfigError("lifecycle/pending_reminder_hours: must be less than pending_resolve_hours")
+    shop_url = document.get("shop_url")
     return Settings(
         stage=stage,
         brand=document["brand"],
@@ -155,9 +166,14 @@ def settings_from(stage: str, document: dict[str, Any], env: Mapping[str, str], 
         per_sender=Limit(**document["limits"]["per_sender"]),
         idempotency_hours=document["idempotency_hours"],
         sla=policy,
-        close_after_hours=document.get("lifecycle", {}).get("close_after_hours", 72),
-        follow_up_after_hours=document.get("lifecycle", {}).get("follow_up_after_hours", 48),
-        feedback_token_days=document.get("lifecycle", {}).get("feedback_token_days", 30),
+        close_after_hours=lifecycle.get("close_after_hours", 72),
+        follow_up_after_hours=lifecycle.get("follow_up_after_hours", 48),
+        feedback_token_days=lifecycle.get("feedback_token_days", 30),
+        pending_reminder_hours=reminder,
+        pending_resolve_hours=resolve,
+        status_token_days=lifecycle.get("status_token_days", 30),
+        # A path is the local API's own (its example shop), following PORT.
+        shop_url=public_url + shop_url if shop_url and shop_url.startswith("/") else shop_url,
         priority_rules=rules,
         vip_customers=tuple(v.lower() for v in document.get("vip_customers", ())),
         table_prefix=env.get("CARELINE_TABLE_PREFIX") or f"careline-{stage}-",

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .services.feedback import FeedbackService
     from .services.inbound import InboundService
     from .services.intake import IntakeService
+    from .services.links import Links
     from .services.listing import ListingService
     from .services.mail_events import MailEvents
     from .services.merges import Merges
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from .services.purchases import PurchaseHistory
     from .services.recovery import Recovery
     from .services.search import SearchIndex
+    from .services.status import StatusPages
     from .services.tickets import TicketService
     from .services.timers import Timers
     from .services.views import SavedViews
@@ -145,7 +147,7 @@ class Container:
     def intake(self) -> IntakeService:
         from .services.intake import IntakeService
 
-        return IntakeService(self.settings, self.clock, self.claim_store, self.writer)
+        return IntakeService(self.settings, self.clock, self.claim_store, self.writer, self.customer_store)
 
     @cached_property
     def tickets(self) -> TicketService:
@@ -179,10 +181,35 @@ class Container:
         return PurchaseHistory(self.settings, self.clock, self.store, store)
 
     @cached_property
+    def links(self) -> Links:
+        from .services.links import Links
+
+        return Links(self.clock, self.store, self.signing_key)
+
+    @cached_property
     def feedback(self) -> FeedbackService:
         from .services.feedback import FeedbackService
 
-        return FeedbackService(self.settings, self.clock, self.store, self.tickets, self.signing_key)
+        return FeedbackService(self.links, self.tickets)
+
+    @cached_property
+    def status(self) -> StatusPages:
+        """The customer's status page."""
+        from .services.status import StatusPages
+
+        return StatusPages(
+            self.settings,
+            self.clock,
+            self.links,
+            self.store,
+            self.claim_store,
+            self.directory_store,
+            self.writer,
+            self.tickets,
+            self.intake,
+            self.attachments,
+            self.signing_key,
+        )
 
     @cached_property
     def directory(self) -> DirectoryService:

@@ -103,6 +103,11 @@ def checks(base: str) -> list[tuple[str, Callable[[], None]]]:
         answer = request("GET", f"{state['api']}/feedback/not-a-valid-token")
         expect(answer.status == 404, f"GET /feedback/<bad token> answered {answer.status}, not 404")
 
+    def bad_status_token():
+        # Every customer email links {site}/api/status/<token>: the site must route it to the API.
+        answer = request("GET", f"{state['api']}/status/not-a-valid-token")
+        expect(answer.status == 404, f"GET /status/<bad token> answered {answer.status}, not 404")
+
     def operators_need_a_token():
         answer = request("GET", f"{state['api']}/tickets")
         expect(answer.status == 401, f"GET /tickets without a token answered {answer.status}, not 401")
@@ -113,6 +118,7 @@ def checks(base: str) -> list[tuple[str, Callable[[], None]]]:
         ("health", health),
         ("inquiry answered 201 with a reference", inquiry),
         ("bad feedback token answered 404", bad_feedback_token),
+        ("bad status page token answered 404", bad_status_token),
         ("operator API answers 401 without a token", operators_need_a_token),
     ]
 

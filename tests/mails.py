@@ -2,7 +2,9 @@
 bytes, as SES stores them or `POST /_dev/inbound` takes them) and SES's
 event records about the emails Careline sent (bounces, complaints)."""
 
+import re
 from email.message import EmailMessage
+from urllib.parse import urlparse
 
 
 def raw(sender="Ann Lee <ann@example.com>", subject="Re: Parcel", body="Thanks!", **headers):
@@ -97,3 +99,9 @@ def complaint(*addresses):
             "arrivalDate": "2026-11-24T09:04:58.000Z",
         },
     )
+
+
+def status_path(sent: dict) -> str:
+    """The path of the status page link a sent customer email carries (its text part; the HTML's is the same)."""
+    [link] = re.findall(r"https?://\S+/status/\S+", sent["text"])
+    return urlparse(link).path

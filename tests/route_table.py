@@ -11,6 +11,11 @@ PUBLIC = {
     ("/feedback/{token}", "GET"),
     ("/feedback/{token}", "POST"),
     ("/feedback/{token}", "OPTIONS"),
+    ("/status/{token}", "GET"),
+    ("/status/{token}", "POST"),
+    ("/status/{token}", "OPTIONS"),
+    ("/status/{token}/link", "POST"),
+    ("/status/{token}/files/{sha256}", "GET"),
 }
 
 

@@ -137,6 +137,8 @@ class TicketTable(Model):
     old_order_id = UnicodeAttribute(attr_name="oid", null=True)
     old_locale = UnicodeAttribute(attr_name="loc", null=True)
     old_timezone = UnicodeAttribute(attr_name="tz", null=True)
+    pending_since = UTCDateTimeAttribute(attr_name="pds", null=True)
+    reminded_at = UTCDateTimeAttribute(attr_name="rem", null=True)
     # Index keys, derived from the ticket by the store.
     g_all = UnicodeAttribute(null=True)
     g_cust = UnicodeAttribute(null=True)
@@ -226,6 +228,8 @@ class Customer(Model):
     note = UnicodeAttribute(null=True)  # the operators' note on the customer, shown on all their tickets
     note_by = UnicodeAttribute(null=True)
     note_at = UTCDateTimeAttribute(null=True)
+    # An operator marked a ticket of theirs as spam: their mail and forms are quarantined.
+    spam_since = UTCDateTimeAttribute(null=True)
 
 
 class Directory(Model):

@@ -10,21 +10,20 @@ from ..domain.errors import CarelineError, Gone, InvalidInput
 from ..domain.feedback import parse_rating
 from ..domain.inquiry import parse_body
 from .errors import endpoint
-from .http import header, json_response, page_headers, prefers_html, stage_cors
-
-# The token is in the address: never cached, indexed or passed on as a referrer.
-PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+from .http import header, json_response, prefers_html, private_page, stage_cors
 
 
 def _html(status: int, body: str) -> Response:
     from ..views.feedback_page import PAGE_STYLE
 
-    # Its own style, allowed by hash: no 'unsafe-inline'; no referrer; no framing.
-    return Response(
-        body,
-        status_code=status,
-        headers={"Content-Type": "text/html; charset=utf-8", **PRIVATE, **page_headers(PAGE_STYLE)},
-    )
+    return private_page(status, body, PAGE_STYLE)
+
+
+def _shop():
+    from ..views.pages import Shop
+
+    settings = container().settings
+    return Shop(settings.brand, settings.shop_url)
 
 
 def _refusal(request, error: CarelineError) -> Response:
@@ -33,7 +32,7 @@ def _refusal(request, error: CarelineError) -> Response:
     from ..views.i18n import negotiate
 
     lang = negotiate(header(request, "accept-language"), container().settings.locale)
-    return _html(error.status, refusal_page(lang, isinstance(error, Gone)))
+    return _html(error.status, refusal_page(lang, _shop(), isinstance(error, Gone)))
 
 
 def _cors(request) -> dict[str, str]:
@@ -53,7 +52,7 @@ def page(request, token: str) -> Response:
         return _refusal(request, error)
     clicked = (request.query_params or {}).get("score")
     lang = resolve(ticket.details["locale"], services.settings.locale)
-    return _html(200, rating_page(lang, ticket.reference, ticket.feedback, clicked))
+    return _html(200, rating_page(lang, _shop(), ticket.reference, ticket.feedback, clicked))
 
 
 @endpoint(cors=_cors)
@@ -77,8 +76,9 @@ def record(request, token: str) -> Response:
         if not html:
             raise
         # The form again, each problem beside its field, every answer kept.
-        return _html(400, rating_page(lang, ticket.reference, fields, errors=(e.field for e in invalid.errors)))
+        errors = (e.field for e in invalid.errors)
+        return _html(400, rating_page(lang, _shop(), ticket.reference, fields, errors=errors))
     services.feedback.record(ticket, rating)
     if html:
-        return _html(200, thanks_page(lang))
+        return _html(200, thanks_page(lang, _shop()))
     return json_response(200, {"status": "recorded", "reference": ticket.reference, "feedback": rating})

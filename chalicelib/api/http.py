@@ -40,7 +40,8 @@ def page_headers(*stylesheets: str) -> dict[str, str]:
     back to this origin."""
     styles = " ".join(f"'sha256-{_digest(css)}'" for css in stylesheets) or "'none'"
     return _protected(
-        f"default-src 'none'; style-src {styles}; img-src 'self'; form-action 'self'; "
+        # data: for the pages' empty icon (templates/pages/layout.html), which spares the browser a /favicon.ico
+        f"default-src 'none'; style-src {styles}; img-src 'self' data:; form-action 'self'; "
         "base-uri 'none'; frame-ancestors 'none'",
         referrer="no-referrer",
     )
@@ -75,6 +76,15 @@ def html_page(status: int, page: str, headers: dict[str, str] | None = None) -> 
     # A lone surrogate (JSON's "\ud800") echoed back could not be encoded: replace it.
     body = page.encode("utf-8", "replace").decode("utf-8")
     return Response(body, status_code=status, headers={**HTML, **(headers or {}), **page_headers(PAGE_CSS)})
+
+
+# A page whose address holds a customer's token: never cached, indexed or passed on as a referrer.
+PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+def private_page(status: int, body: str, style: str, headers: dict[str, str] | None = None) -> Response:
+    """A customer's own page (rating, status): private, its one style allowed by hash, no framing."""
+    return Response(body, status_code=status, headers={**HTML, **(headers or {}), **PRIVATE, **page_headers(style)})
 
 
 def html_response(status: int, title: str, paragraphs: list[str], headers: dict[str, str] | None = None) -> Response:

@@ -90,6 +90,9 @@ def _thank_you(answer: dict, settings) -> Response:
     return html_page(
         201,
         pages.thank_you_page(
-            settings.brand, answer["reference"], parse_iso(answer["first_response_due"]), settings.timezone
+            pages.Shop(settings.brand, settings.shop_url),
+            answer["reference"],
+            parse_iso(answer["first_response_due"]),
+            settings.timezone,
         ),
     )

@@ -1,5 +1,6 @@
-"""Feedback links: signed (HMAC with the stage secret), scoped to one ticket,
-expiring. A link is only an invitation: opening it records nothing."""
+"""Customers' links (the rating page, the status page): signed (HMAC with
+the stage secret) for one purpose, scoped to one ticket, expiring. A link is
+only an invitation: opening it records nothing."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .errors import FieldError, InvalidInput
 from .validation import problems
+
+FEEDBACK, STATUS = "feedback", "status"  # what a link is for: its signature says so
 
 
 class UnknownToken(Exception):
@@ -30,28 +33,41 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def make_token(ticket_id: str, expires_at: datetime, key: bytes) -> str:
+def make_token(ticket_id: str, expires_at: datetime, key: bytes, purpose: str = FEEDBACK) -> str:
+    """A link's token: signed for one purpose (a rating link opens no status page)."""
     payload = f"{ticket_id}.{int(expires_at.timestamp())}".encode()
-    return _b64(payload) + "." + _b64(hmac.new(key, b"feedback:" + payload, hashlib.sha256).digest()[:16])
+    return _b64(payload) + "." + _b64(_sign(key, purpose, payload))
 
 
-def read_token(token: str, keys: bytes | Sequence[bytes], now: datetime) -> str:
+def status_token(ticket_id: str, now: datetime, days: int, key: bytes) -> str:
+    """The token of the ticket's status page (`/status/{token}`), valid `days` from now."""
+    return make_token(ticket_id, now + timedelta(days=days), key, purpose=STATUS)
+
+
+def _sign(key: bytes, purpose: str, payload: bytes) -> bytes:
+    return hmac.new(key, f"{purpose}:".encode() + payload, hashlib.sha256).digest()[:16]
+
+
+def read_token(
+    token: str, keys: bytes | Sequence[bytes], now: datetime, purpose: str = FEEDBACK, *, expired_ok: bool = False
+) -> str:
     """The ticket id the token is for; any accepted key (the current or the
-    previous, across a rotation) may have signed it."""
+    previous, across a rotation) may have signed it. `expired_ok`: a genuine
+    expired token still names its ticket (to send its owner a fresh link)."""
     try:
         encoded, signature = token.split(".")
         payload = _unb64(encoded)
         given = _unb64(signature)
         if not any(
-            hmac.compare_digest(given, hmac.new(key, b"feedback:" + payload, hashlib.sha256).digest()[:16])
+            hmac.compare_digest(given, _sign(key, purpose, payload))
             for key in ([keys] if isinstance(keys, bytes) else keys)
         ):
             raise UnknownToken()
         ticket_id, expires = payload.decode().rsplit(".", 1)
         expires_at = datetime.fromtimestamp(int(expires), UTC)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, OverflowError, OSError):
         raise UnknownToken() from None
-    if now >= expires_at:
+    if now >= expires_at and not expired_ok:
         raise ExpiredToken()
     return ticket_id
 

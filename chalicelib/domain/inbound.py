@@ -69,7 +69,12 @@ MAX_MESSAGE_BYTES = 30 * 1024 * 1024
 MAX_FILES = 20
 # Why an attachment is kept out (the lead's note on the ticket and the customer's next email say it in words).
 # "storage": kept, but it could not be stored (services/attachments.py), so it is not on the ticket either.
-REFUSALS = ("type", "empty", "size", "total", "count", "storage")
+# "virus": SES's virus scan failed the mail: none of its files is ever stored.
+REFUSALS = ("type", "empty", "size", "total", "count", "storage", "virus")
+# SES's verdicts on a received mail (receipt rule with ScanEnabled): PASS, FAIL,
+# GRAY or PROCESSING_FAILED, in headers SES puts at the top of the stored mail,
+# above the sender's own. Only FAIL quarantines; a missing verdict passes.
+SPAM_VERDICT, VIRUS_VERDICT = "X-SES-Spam-Verdict", "X-SES-Virus-Verdict"
 
 # The loop cap: however an automatic answer slipped through, one address
 # gets at most this many automatic emails in this long.
@@ -147,6 +152,7 @@ class InboundMail:
     languages: str | None = (
         None  # Content-Language, else Accept-Language, as written (views.i18n.customer_tag reads it)
     )
+    verdict: str | None = None  # why SES's scan says it is spam ("virus_verdict", "spam_verdict"), or None
 
 
 def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
@@ -162,6 +168,10 @@ def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
     found = REFERENCE.search(subject)
     in_reply_to = _MESSAGE_ID.findall(_header(message, "In-Reply-To") or "")
     message_id = _MESSAGE_ID.findall(_header(message, "Message-ID") or "")
+    verdict = _verdict(message)
+    attachments = screen(_attachments(message))
+    if verdict == "virus_verdict":
+        attachments = tuple(replace(a, refused="virus") for a in attachments)
     return InboundMail(
         sender=address,
         sender_name=plain_line(decoded(name)),
@@ -170,12 +180,26 @@ def parse(raw: bytes, own_addresses: Iterable[str] = ()) -> InboundMail:
         message_id=message_id[0] if message_id else None,
         reference=found.group(1) if found else None,
         automatic=_ours(message, own_addresses) or _automatic(message, address, subject),
-        attachments=screen(_attachments(message)),
+        attachments=attachments,
         in_reply_to=in_reply_to[0] if in_reply_to else None,
         references=tuple(_MESSAGE_ID.findall(_header(message, "References") or "")),
         cc=copied(message, address, own_addresses),
         languages=_header(message, "Content-Language") or _header(message, "Accept-Language"),
+        verdict=verdict,
     )
+
+
+def _verdict(message: MIMEPart) -> str | None:
+    """SES's verdict: the first (topmost) of each header is SES's own; a
+    sender's copy further down never overrides it."""
+    for header, reason in ((VIRUS_VERDICT, "virus_verdict"), (SPAM_VERDICT, "spam_verdict")):
+        try:
+            found = message.get_all(header) or []
+        except (IndexError, ValueError):  # too broken for the parser: no verdict
+            found = []
+        if found and str(found[0]).strip().upper() == "FAIL":
+            return reason
+    return None
 
 
 def _header(message: MIMEPart, name: str) -> str | None:

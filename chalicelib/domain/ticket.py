@@ -19,21 +19,26 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import feedback, sla
-from .errors import Conflict, FieldError, Gone
+from .errors import Conflict, FieldError, Gone, InvalidInput
 from .files import key_of
 from .inquiry import Details, Inquiry
 from .metrics import TicketFacts, day, difference
 from .text import mailbox
 
-STATUSES = ("new", "open", "pending", "resolved", "closed")
+STATUSES = ("new", "open", "pending", "resolved", "closed", "spam")
 OPEN_STATUSES = ("new", "open", "pending")  # work to do: SLA clocks run (pending pauses some)
 DONE_STATUSES = ("resolved", "closed")
+# Quarantined mail and forms: never acknowledged or answered, no SLA, not
+# counted; kept for operators to look at, and released ("not spam") to new.
+SPAM = "spam"
+# Why a ticket is spam (its first entry's data "spam"); an operator's mark is its own event.
+SPAM_REASONS = ("spam_verdict", "virus_verdict", "blocked_sender")
 PRIORITIES = ("low", "normal", "high", "urgent")  # ascending urgency
 # Statuses a listing shows only when asked for by name (GET /tickets?status=...):
-# tickets nobody should wade through on the way to real work. None yet; a
+# tickets nobody should wade through on the way to real work (spam). A
 # status added here leaves every default listing, its indexes and its counts
 # (domain/listing.py and the store read only this rule).
-HIDDEN_STATUSES: frozenset[str] = frozenset()
+HIDDEN_STATUSES: frozenset[str] = frozenset({SPAM})
 # Outgoing events (docs/events.md, schemas/event.schema.json): what changes publish.
 EVENT_TYPES = (
     "ticket.created",
@@ -92,6 +97,10 @@ class Rules:
     follow_up_after: timedelta
     close_after: timedelta
     team_lead: str
+    # Waiting on the customer: one reminder after this long, resolved after that
+    # long (calendar time from the moment the ticket became pending).
+    pending_reminder_after: timedelta = timedelta(hours=72)
+    pending_resolve_after: timedelta = timedelta(hours=168)
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,10 @@ class Ticket:
     merged_into: str | None = None  # this ticket was merged into that one: closed, its words live on there
     merged_from: tuple[str, ...] = ()  # tickets merged into this one, oldest first (their threads show here)
     version: int = 0
+    # While pending: since when (the reminder and the automatic resolution count
+    # from here), and when the customer was reminded (once per wait).
+    pending_since: datetime | None = None
+    reminded_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -156,7 +169,9 @@ class Entry:
 
 @dataclass(frozen=True)
 class Mail:
-    kind: str  # acknowledgement | reply | resolution | follow_up | sla_warning | sla_breach | low_rating | assigned
+    # acknowledgement | reply | resolution | follow_up | pending_reminder | status_link (to the customer);
+    # sla_warning | sla_breach | low_rating | assigned (to operators)
+    kind: str
     to: str  # "customer", or an operator's address
 
 
@@ -187,6 +202,7 @@ class Effects:
     # done again until done: {"kind": "merge", "source", "target"} or
     # {"kind": "split", "ticket", "home", "entry", "to"}.
     counterpart: Mapping[str, str] | None = None
+    block_sender: bool | None = None  # the customer's address marked as spam (True) or released (False)
 
 
 @dataclass(frozen=True)
@@ -211,13 +227,14 @@ class Change:
     moves: tuple[Moved, ...] = ()  # thread entries the change marks as moved to another ticket
 
 
-# The ticket's one timed action at a time: its next SLA event while open,
-# then the follow-up, then the automatic close.
+# The ticket's one timed action at a time: its next SLA event while open
+# (and, while waiting on the customer, the reminder or the automatic
+# resolution, whichever comes first), then the follow-up, then the automatic close.
 
 
 @dataclass(frozen=True)
 class Wake:
-    kind: str  # sla | followup | close
+    kind: str  # sla | remind | autoresolve | followup | close
     at: datetime
     metric: str | None = None
     sla_kind: str | None = None  # warning | breach
@@ -246,11 +263,13 @@ _SHORT = {"first_response": "fr", "next_response": "nr", "resolution": "res", "w
 
 
 def wake_of(ticket: Ticket | None, rules: Rules) -> Wake | None:
-    if ticket is None:
+    if ticket is None or ticket.status == SPAM:
         return None
     if ticket.is_open:
         event = sla.next_event(dict(ticket.clocks))
-        return Wake("sla", event.at, event.metric, event.kind) if event else None
+        wakes = [Wake("sla", event.at, event.metric, event.kind)] if event else []
+        waiting = _waiting(ticket, rules)
+        return min([*wakes, waiting], key=lambda w: w.at) if waiting else (wakes[0] if wakes else None)
     if ticket.resolved_at is None:
         return None
     if ticket.followup_sent_at is None and follow_up_wanted(ticket):
@@ -258,6 +277,22 @@ def wake_of(ticket: Ticket | None, rules: Rules) -> Wake | None:
     if ticket.status == "resolved":
         return Wake("close", ticket.resolved_at + rules.close_after)
     return None
+
+
+def _waiting(ticket: Ticket, rules: Rules) -> Wake | None:
+    """A pending ticket's next step: remind the customer once, then resolve."""
+    if ticket.status != "pending" or ticket.pending_since is None:
+        return None
+    remind_at = ticket.pending_since + rules.pending_reminder_after
+    if ticket.reminded_at is None and remind_at < resolves_at(ticket, rules):
+        return Wake("remind", remind_at)
+    return Wake("autoresolve", resolves_at(ticket, rules))
+
+
+def resolves_at(ticket: Ticket, rules: Rules) -> datetime:
+    """When a pending ticket is resolved unless the customer answers first."""
+    assert ticket.pending_since is not None  # only a pending ticket is waiting
+    return ticket.pending_since + rules.pending_resolve_after
 
 
 def follow_up_wanted(ticket: Ticket) -> bool:
@@ -332,6 +367,15 @@ def open_ticket(
     )
 
 
+def quarantined(change: Change, *, reason: str, now: datetime, rules: Rules) -> Change:
+    """A new ticket that is spam (`reason`, one of SPAM_REASONS): kept for
+    operators in status spam, and nothing else: no acknowledgement, no SLA,
+    no assignment, no event, no contact data kept, not counted."""
+    after = replace(change.after, status=SPAM, clocks={})
+    data = {k: v for k, v in change.entry.data.items() if k != "first_response_due"} | {"spam": reason}
+    return _conclude(None, after, replace(change.entry, data=data), now, rules, claims=change.claims)
+
+
 def reply(
     ticket: Ticket,
     *,
@@ -345,8 +389,12 @@ def reply(
     attachments: tuple[Mapping[str, Any], ...] = (),
 ) -> Change:
     """An operator's answer, emailed (with the files it lists); `resolve`
-    resolves in the same step."""
+    resolves in the same step. A closed ticket opens again: the customer's
+    answer to this email must find it (mail to a closed ticket would start a
+    new one). Spam is never answered: it is released first."""
     _not_merged(ticket)
+    if ticket.status == SPAM:
+        raise Conflict("this ticket is spam: release it (status new) before replying", field="status")
     priority = ticket.clock_priority
     after = replace(
         ticket,
@@ -356,7 +404,7 @@ def reply(
         operator_replies=ticket.operator_replies + 1,
         offer_days=ticket.offer_days + ((day(now),) if offer else ()),
     )
-    target = "resolved" if resolve else ("open" if ticket.status == "new" else ticket.status)
+    target = "resolved" if resolve else ("open" if ticket.status in ("new", "closed") else ticket.status)
     changes: dict[str, list[Any]] = {}
     if target != ticket.status:
         changes["status"] = [ticket.status, target]
@@ -372,10 +420,25 @@ def reply(
     return _conclude(ticket, after, entry, now, rules, mail=(Mail("reply", "customer"),), publish=("ticket.replied",))
 
 
-def update(ticket: Ticket, *, actor: Actor, fields: Mapping[str, Any], now: datetime, rules: Rules) -> Change | None:
+def update(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    fields: Mapping[str, Any],
+    now: datetime,
+    rules: Rules,
+    reason: str | None = None,
+) -> Change | None:
     """An operator's (or the system's) change of status, priority, assignee,
-    category, tags or followers (`cc`); None when nothing changes."""
+    category, tags or followers (`cc`); None when nothing changes. Status
+    spam quarantines the ticket and blocks its sender; spam goes back only to
+    new (released: not spam), which acknowledges it then, with its SLA from then."""
     _not_merged(ticket)
+    status = fields.get("status", ticket.status)
+    if status != ticket.status and ticket.status == SPAM and status != "new":
+        raise InvalidInput([FieldError("status", "a spam ticket is released first: set its status to new")])
+    if status == "new" and ticket.status not in ("new", SPAM):
+        raise InvalidInput([FieldError("status", "only a spam ticket goes back to new (released as not spam)")])
     after, changes = ticket, {}
     if "priority" in fields and fields["priority"] != ticket.priority:
         changes["priority"] = [ticket.priority, fields["priority"]]
@@ -402,10 +465,36 @@ def update(ticket: Ticket, *, actor: Actor, fields: Mapping[str, Any], now: date
             after = replace(after, cc=cc)
     if not changes:
         return None
+    data: dict[str, Any] = {"changes": changes} | ({"reason": reason} if reason else {})
+    if SPAM in (ticket.status, after.status) and ticket.status != after.status:
+        return _spam_move(ticket, after, actor, data, now, rules)
     resolved_now = after.status == "resolved" and ticket.status != "resolved"
     mail = (Mail("resolution", "customer"),) if resolved_now and not ticket.erased else ()
+    return _conclude(ticket, after, Entry("event", "updated", actor.label, data=data), now, rules, mail=mail)
+
+
+def _spam_move(
+    ticket: Ticket, after: Ticket, actor: Actor, data: dict[str, Any], now: datetime, rules: Rules
+) -> Change:
+    """Marked as spam: its sender's later mail and forms are quarantined too.
+    Released: the request it was all along, acknowledged now (with the
+    time a reply is due, counted from now), assigned, its sender unblocked."""
+    if after.status == SPAM:
+        return _conclude(
+            ticket, after, Entry("event", "marked_spam", actor.label, data=data), now, rules, block_sender=True
+        )
+    due = after.clocks["first_response"].due_at
+    data = data | ({"first_response_due": due.isoformat()} if due else {})
     return _conclude(
-        ticket, after, Entry("event", "updated", actor.label, data={"changes": changes}), now, rules, mail=mail
+        ticket,
+        after,
+        Entry("event", "released", actor.label, data=data),
+        now,
+        rules,
+        mail=() if ticket.erased else (Mail("acknowledgement", "customer"),),
+        assign=True,
+        remember_customer=not ticket.erased,
+        block_sender=False,
     )
 
 
@@ -485,6 +574,33 @@ def customer_wrote(
     return _conclude(ticket, after, entry, now, rules, claims=claims)
 
 
+def customer_solved(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
+    """The customer says on their status page that the problem is solved:
+    resolved, with no email saying so (they have just told us; the page
+    thanks them, and the follow-up still asks how it went). None when it is
+    not open (said twice, or resolved meanwhile)."""
+    if not ticket.is_open:
+        return None
+    after = _move(ticket, "resolved", now, rules)
+    data = {"changes": {"status": [ticket.status, "resolved"]}}
+    return _conclude(ticket, after, Entry("event", "customer_solved", CUSTOMER.label, data=data), now, rules)
+
+
+def link_requested(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
+    """The customer's status link expired and they asked for a fresh one: it
+    is emailed to the ticket's own address (never one they name)."""
+    if ticket.erased or ticket.status == SPAM:
+        return None
+    return _conclude(
+        ticket,
+        ticket,
+        Entry("event", "status_link", CUSTOMER.label),
+        now,
+        rules,
+        mail=(Mail("status_link", "customer"),),
+    )
+
+
 def mail_claim(message_id: str) -> str:
     """The key a customer's mail claims when it joins a ticket, for good: the
     same mail arriving again (SES, Lambda and a re-drive all may deliver it
@@ -547,10 +663,46 @@ def sla_event(ticket: Ticket, payload: Mapping[str, Any], *, now: datetime, rule
     )
 
 
+def remind(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
+    """Waiting on the customer for `pending_reminder_after`: one reminder,
+    saying when the request will be resolved if they do not answer (late,
+    past that time, it is resolved instead)."""
+    if not _due(ticket, "remind", now, rules):
+        return None
+    resolves = resolves_at(ticket, rules)
+    if now >= resolves:
+        return _unanswered(ticket, now, rules)
+    return _conclude(
+        ticket,
+        replace(ticket, reminded_at=now),
+        Entry("event", "pending_reminder", SYSTEM.label, data={"resolves_at": resolves.isoformat()}),
+        now,
+        rules,
+        mail=(Mail("pending_reminder", "customer"),),
+    )
+
+
+def resolve_unanswered(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
+    """Waiting on the customer for `pending_resolve_after`: resolved, with the resolution email."""
+    if not _due(ticket, "autoresolve", now, rules):
+        return None
+    return _unanswered(ticket, now, rules)
+
+
+def _due(ticket: Ticket, kind: str, now: datetime, rules: Rules) -> bool:
+    """Whether the ticket's one timed action now is `kind` and its time has
+    come (a duplicate, stale or early schedule does nothing)."""
+    wake = wake_of(ticket, rules)
+    return wake is not None and wake.kind == kind and wake.at <= now
+
+
+def _unanswered(ticket: Ticket, now: datetime, rules: Rules) -> Change | None:
+    return update(ticket, actor=SYSTEM, fields={"status": "resolved"}, now=now, rules=rules, reason="no answer")
+
+
 def follow_up(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
     """Two days after resolution: is anything still open, how did we do."""
-    wake = wake_of(ticket, rules)
-    if wake is None or wake.kind != "followup" or wake.at > now:
+    if not _due(ticket, "followup", now, rules):
         return None
     return _conclude(
         ticket,
@@ -564,8 +716,7 @@ def follow_up(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
 
 def close(ticket: Ticket, *, now: datetime, rules: Rules) -> Change | None:
     """A quiet resolved ticket closes by itself."""
-    wake = wake_of(ticket, rules)
-    if wake is None or wake.kind != "close" or wake.at > now:
+    if not _due(ticket, "close", now, rules):
         return None
     return update(ticket, actor=SYSTEM, fields={"status": "closed"}, now=now, rules=rules)
 
@@ -892,9 +1043,15 @@ def _owes_answer(ticket: Ticket) -> bool:
 
 def _move(ticket: Ticket, status: str, now: datetime, rules: Rules) -> Ticket:
     """A new status and what it does to the clocks: done ends them, reopening
-    runs the resolution clock again, waiting on the customer pauses."""
+    runs the resolution clock again, waiting on the customer pauses (and
+    starts the wait's count); spam has none, and released they start afresh."""
     old, priority, clocks = ticket.status, ticket.clock_priority, dict(ticket.clocks)
     resolved_at = ticket.resolved_at
+    ticket = replace(ticket, pending_since=now if status == "pending" else None, reminded_at=None)  # a new wait
+    if status == SPAM:
+        return replace(ticket, status=status, clocks={}, resolved_at=None)
+    if old == SPAM:
+        return replace(ticket, status=status, clocks=sla.on_intake(now, rules.sla, priority))
     if status in DONE_STATUSES:
         clocks = sla.end(clocks, now, rules.sla, priority)
         resolved_at = now if status == "resolved" or resolved_at is None else resolved_at  # closing keeps it
@@ -924,6 +1081,7 @@ def _conclude(
     purge_files: bool = False,
     counterpart: Mapping[str, str] | None = None,
     moves: tuple[Moved, ...] = (),
+    block_sender: bool | None = None,
 ) -> Change:
     after = replace(after, version=(before.version if before else 0) + 1, updated_at=now)
     old_wake, new_wake = wake_of(before, rules), wake_of(after, rules)
@@ -950,6 +1108,7 @@ def _conclude(
         remember_customer=remember_customer,
         purge_files=purge_files,
         counterpart=counterpart,
+        block_sender=block_sender,
     )
     return Change(before, after, entry, effects, claims, scrub, moves)
 
@@ -989,8 +1148,8 @@ def _detail(kind: str, before: Ticket | None, after: Ticket, entry: Entry) -> di
 
 
 def facts(ticket: Ticket | None) -> TicketFacts | None:
-    """What the metrics need of a ticket (and nothing personal)."""
-    if ticket is None:
+    """What the metrics need of a ticket (and nothing personal); spam counts for nothing."""
+    if ticket is None or ticket.status == SPAM:
         return None
     return TicketFacts(
         created=ticket.created_at,

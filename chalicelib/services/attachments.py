@@ -112,8 +112,10 @@ class Attachments:
             "expires_at": iso(self._clock.now() + timedelta(seconds=UPLOAD_SECONDS)),
         }
 
-    def download(self, ticket_id: str, sha256: str) -> dict[str, Any]:
-        """A link to download one of the ticket's files, valid for minutes."""
+    def download(self, ticket_id: str, sha256: str, *, messages_only: bool = False) -> dict[str, Any]:
+        """A link to download one of the ticket's files, valid for minutes
+        (`messages_only`: the customer's status page, where only the files of
+        the conversation are theirs to see)."""
         if not is_sha256(sha256):
             raise NotFound("a file is named by its SHA-256: 64 hexadecimal digits", field="sha256")
         collection = self._store.collection(ticket_id)
@@ -123,6 +125,7 @@ class Attachments:
         listed = [
             (holder.ticket.id, a)
             for holder, stored in collection.everything()
+            if stored.entry.kind == "message" or not messages_only
             for a in stored.entry.data.get("attachments") or ()
             if a.get("sha256") == sha256
         ]

@@ -1,8 +1,8 @@
 """The stream consumer: every change's entry, read from the `tickets`
 table's stream, turned into its effects. The request wrote once; this does
 the rest: emails, the ticket's schedule, the customer's contact data,
-automatic assignment, the search index, outgoing events and the metric
-counters.
+automatic assignment, the search index, outgoing events, the metric
+counters, and a spam mark on the sender.
 
 Idempotent under redelivery: an email is claimed before it is sent, a
 schedule is put by name, contact data is set (not added), assignment only
@@ -29,6 +29,7 @@ from ..adapters.store.customers import CustomerStore
 from ..adapters.store.items import StoredEntry, stream_entry
 from ..adapters.store.tickets import TicketStore
 from ..config import Settings
+from ..domain.ticket import SPAM
 from ..log import bound, logger
 from .assignment import Assignment, Workloads
 from .attachments import Attachments
@@ -150,12 +151,19 @@ class Consumer:
         serves every effect) and makes its schedule what it needs now, not
         what this change once armed."""
         collection, fx, bounced = None, stored.effects, UNKNOWN
-        if redo or fx.remember_customer or fx.mail:
+        if redo or fx.remember_customer or fx.mail or fx.block_sender is not None:
             collection = self._store.collection(ticket_id)
         if redo and collection is not None:
             current = next((e for e in collection.entries if e.sk == stored.sk), None)
             if current is not None and not current.unsettled:
                 return False
+        if fx.block_sender is not None and collection is not None:
+            # As the ticket is now (a mark and its release redone out of order agree).
+            ticket = collection.ticket
+            if ticket.status == SPAM:
+                self._customers.block(ticket.customer_email, stored.created_at)
+            else:
+                self._customers.unblock(ticket.customer_email)
         if fx.remember_customer and collection is not None and not collection.ticket.erased:
             bounced = self._customers.remember_customer(collection.ticket)
         for index, mail in enumerate(fx.mail):

@@ -79,6 +79,8 @@ class CustomerService:
                 "bounced_at": iso(customer.bounced_at) if customer and customer.bounced_at else None,
                 "bounce_reason": customer.bounce_reason if customer and customer.bounced_at else None,
                 "note": _note(customer),
+                # An operator marked a ticket of theirs as spam: their mail and forms are quarantined.
+                "spam_since": iso(customer.spam_since) if customer and customer.spam_since else None,
                 "ticket_count": self._store.count_tickets_of(email),
                 "tickets": [summary(t, self._clock.now()) for t in history],
             }

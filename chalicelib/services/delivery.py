@@ -36,7 +36,7 @@ log = logger(__name__)
 BACKOFF_MINUTES = (1, 2, 4, 8, 15, 30, 60)  # then hourly
 GIVE_UP_AFTER = 48  # attempts: about two days of trying
 CUSTOMER = "customer"
-AUTOMATIC = ("acknowledgement", "resolution", "follow_up")
+AUTOMATIC = ("acknowledgement", "resolution", "follow_up", "pending_reminder", "status_link")
 
 
 UNKNOWN = object()  # not read yet: whether the customer's address takes mail (see store.customers.mail_stopped)

@@ -1,6 +1,8 @@
 """SES inbound mail to the support address: a customer's reply joins its
 ticket, new mail opens a ticket (channel email), and automatic mail, mail
-from our own addresses and a message already seen are ignored. Every
+from our own addresses and a message already seen are ignored. Spam (SES's
+spam or virus verdict FAIL, or a sender an operator marked as spam) becomes
+a spam ticket of its own that nothing answers; a virus's files are never stored. Every
 decision is an event on a ticket or, when no ticket results, a log line.
 The files a mail carries are stored under its ticket before the message is
 written (services/attachments.py), and only once: a mail is first looked up
@@ -80,10 +82,13 @@ class InboundService:
         mail = parse(raw, own_addresses=self._settings.own_addresses)
         if mail.automatic:  # machines and our own addresses never open, reopen or get an answer
             return _ignored(f"automatic mail ({mail.automatic})")
-        text = mail.body or (ATTACHMENTS_ONLY if any(a.kept and not a.inline for a in mail.attachments) else "")
+        sent_files = any(not a.inline and (a.kept or a.refused == "virus") for a in mail.attachments)
+        text = mail.body or (ATTACHMENTS_ONLY if sent_files else "")
         if not text:
             return _ignored("no text in the message")
-        ticket = self._named_ticket(mail)
+        # Spam (SES's verdict, or a sender an operator blocked) joins no ticket: it is a spam ticket of its own.
+        quarantine = mail.verdict or ("blocked_sender" if self._intake.blocked(mail.sender) else None)
+        ticket = None if quarantine else self._named_ticket(mail)
         if ticket is not None and mail.message_id:
             # Before the status: the ticket the mail joined may have closed since.
             joined = self._claims.claim(mail_claim(mail.message_id))
@@ -132,9 +137,13 @@ class InboundService:
                     if ticket is not None:  # in case the first delivery stopped before it
                         self._tickets.link(ticket.id, first["id"], first["reference"])
                     return _ignored(f"this message opened {first['reference']} already", first["id"])
-        answer = self._open(inquiry, mail, key, linked_to=ticket.id if ticket is not None else None)
+        answer = self._open(
+            inquiry, mail, key, linked_to=ticket.id if ticket is not None else None, quarantine=quarantine
+        )
         if answer is None:
             return _ignored("too many new messages from this address just now")
+        if quarantine:
+            return {"ticket_id": answer["id"], "action": "created", "reason": f"quarantined as spam ({quarantine})"}
         if ticket is not None:
             self._tickets.link(ticket.id, answer["id"], answer["reference"])
             return {
@@ -145,7 +154,7 @@ class InboundService:
         return {"ticket_id": answer["id"], "action": "created", "reason": "matches no open ticket"}
 
     def _open(
-        self, inquiry: Inquiry, mail: InboundMail, key: str | None, linked_to: str | None
+        self, inquiry: Inquiry, mail: InboundMail, key: str | None, linked_to: str | None, quarantine: str | None
     ) -> dict[str, Any] | None:
         """A new ticket for the mail, its files stored under its id first: the
         intake's answer (the first ticket's if the same mail, delivered twice
@@ -161,6 +170,7 @@ class InboundService:
             attachments=files,
             ticket_id=new_id,
             cc=mail.cc,
+            quarantine=quarantine,
         )
         answer = None
         try:

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..adapters.store.claims import ClaimStore, IntakeClaims, RateWindow
-from ..adapters.store.tickets import Claimed, RateLimited
+from ..adapters.store.customers import CustomerStore
+from ..adapters.store.tickets import Blocked, Claimed, RateLimited
 from ..clock import Clock, iso
 from ..config import Limit, Settings
 from ..domain import ticket as tickets
@@ -30,11 +31,14 @@ MAX_IDEMPOTENCY_KEY = 128
 
 
 class IntakeService:
-    def __init__(self, settings: Settings, clock: Clock, claims: ClaimStore, writer: TicketWriter) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, claims: ClaimStore, writer: TicketWriter, customers: CustomerStore
+    ) -> None:
         self._settings = settings
         self._clock = clock
         self._claims = claims
         self._writer = writer
+        self._customers = customers
 
     def submit(self, fields: Mapping[str, Any], *, idempotency_key: str | None, sender: str | None) -> dict[str, Any]:
         """The 201 answer for a valid inquiry (the first answer again for a
@@ -49,6 +53,10 @@ class IntakeService:
         if errors:
             raise InvalidInput(errors)
         return self.open(inquiry, idempotency_key=idempotency_key or form_key(fields), sender=sender)
+
+    def blocked(self, email: str) -> bool:
+        """An operator marked a ticket from this address as spam: what it sends is quarantined."""
+        return self._customers.blocked(email)
 
     def new_id(self) -> str:
         """An id for a ticket about to be opened (its files are stored under it first)."""
@@ -66,18 +74,25 @@ class IntakeService:
         ticket_id: str | None = None,
         idempotency_for: timedelta | None = None,
         cc: tuple[str, ...] = (),
+        quarantine: str | None = None,
     ) -> dict[str, Any]:
         """Store a valid inquiry as a new ticket (the web form's, or a new
         email's); the key is remembered for the stage's idempotency window
-        unless the caller needs it longer."""
+        unless the caller needs it longer. `quarantine` (why it is spam, one of
+        domain.ticket.SPAM_REASONS) stores it as spam: the answer looks the
+        same, and nothing else follows. A sender an operator marked as spam
+        is found in the same transaction (Blocked), and quarantined then."""
         now = self._clock.now()
         priority = assign_priority(inquiry, self._settings.priority_rules, self._settings.vip_customers)
         ticket_id = ticket_id or new_ticket_id(now)
         digest = _body_hash(inquiry.canonical())
         windows = self._rate_windows(inquiry.email, sender, now) if self._settings.rate_limits else ()
 
+        # The answer each drawn reference gets: a spam ticket's looks like any other (it tells a spammer nothing).
+        shown: dict[str, dict[str, Any]] = {}
+
         def build(reference: str) -> tickets.Change:
-            return tickets.open_ticket(
+            change = tickets.open_ticket(
                 ticket_id=ticket_id,
                 reference=reference,
                 now=now,
@@ -89,25 +104,35 @@ class IntakeService:
                 attachments=attachments,
                 cc=cc,
             )
+            shown[reference] = _answer(change.after)
+            if quarantine:
+                return tickets.quarantined(change, reason=quarantine, now=now, rules=self._settings.ticket_rules)
+            return change
 
         until = now + (idempotency_for or timedelta(hours=self._settings.idempotency_hours))
 
         if inquiry.honeypot_filled:
             log.info("honeypot filled: nothing stored or sent")
-            return self._decoy(_answer(build(new_reference()).after), idempotency_key, digest, until)
+            decoy = build(new_reference())
+            return self._decoy(shown[decoy.after.reference], idempotency_key, digest, until)
 
         def claims(change: tickets.Change) -> IntakeClaims:
             return IntakeClaims(
                 reference=change.after.reference,
                 idempotency_key=idempotency_key,
                 body_hash=digest,
-                answer=_answer(change.after),
+                answer=shown[change.after.reference],
                 idempotency_until=until,
                 windows=windows,
+                unless_blocked=None if quarantine else inquiry.email,
             )
 
         try:
-            change = self._writer.open_new(build, claims)
+            try:
+                change = self._writer.open_new(build, claims)
+            except Blocked:  # an operator marked the sender as spam: stored as spam (build and claims read it)
+                quarantine = "blocked_sender"
+                change = self._writer.open_new(build, claims)
         except Claimed:
             first = self._first_answer(idempotency_key, digest) if idempotency_key else None
             if first is None:  # taken, and expired since: no first answer to give
@@ -115,8 +140,11 @@ class IntakeService:
             return first
         except RateLimited as limited:
             raise TooManyRequests(max(1, int((limited.window.ends_at - now).total_seconds()))) from None
-        log.info("ticket opened", extra={"ticket_id": ticket_id, "event": "ticket.created"})
-        return _answer(change.after)
+        log.info(
+            f"spam quarantined ({quarantine})" if quarantine else "ticket opened",
+            extra={"ticket_id": ticket_id, "event": "ticket.spam" if quarantine else "ticket.created"},
+        )
+        return shown[change.after.reference]
 
     def _decoy(
         self, answer: dict[str, Any], idempotency_key: str | None, digest: str, until: datetime

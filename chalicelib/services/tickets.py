@@ -226,7 +226,9 @@ class TicketService:
         attachments: tuple[Mapping[str, Any], ...] = (),
         cc: tuple[str, ...] = (),
         sender: str | None = None,
+        channel: str = "email",
     ) -> Written:
+        """The customer wrote again: an emailed reply, or a message on their status page (channel web)."""
         rules = self._rules
         return self._writer.apply(
             ticket_id,
@@ -240,6 +242,7 @@ class TicketService:
                 attachments=attachments,
                 cc=cc,
                 sender=sender,
+                channel=channel,
             ),
         )
 

@@ -1,6 +1,7 @@
 """A ticket's timed actions on EventBridge Scheduler: one one-time schedule
-per ticket at a time (its next SLA warning or breach, then the follow-up,
-then the automatic close), what a schedule does when it fires, and the
+per ticket at a time (its next SLA warning or breach, or while it waits on
+the customer their reminder and the automatic resolution; then the
+follow-up, then the automatic close), what a schedule does when it fires, and the
 repair of schedules that failed or went missing."""
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ TRANSITIONS: dict[str, Transition] = {
     "sla": tickets.sla_event,
     "followup": lambda t, payload, now, rules: tickets.follow_up(t, now=now, rules=rules),
     "close": lambda t, payload, now, rules: tickets.close(t, now=now, rules=rules),
+    "remind": lambda t, payload, now, rules: tickets.remind(t, now=now, rules=rules),
+    "autoresolve": lambda t, payload, now, rules: tickets.resolve_unanswered(t, now=now, rules=rules),
 }
+# What a fired schedule did, as its answer says it (an update says the status it set: closed, resolved).
+ACTIONS = {"follow_up": "followed_up", "pending_reminder": "reminded"}
 
 
 class Timers:
@@ -112,9 +117,9 @@ class Timers:
         written = self._writer.apply(ticket_id, lambda t, _, now: transition(t, payload, now=now, rules=rules))
         if written.change is None:
             return {"action": "ignored", "reason": "no longer due"}
-        action = written.change.entry.event
+        event = written.change.entry.event
         return {
-            "action": {"updated": "closed", "follow_up": "followed_up"}.get(action, action),
+            "action": written.change.after.status if event == "updated" else ACTIONS.get(event, event),
             "ticket_id": ticket_id,
         } | ({"metric": wake.metric} if wake.metric else {})
 

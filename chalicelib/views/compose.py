@@ -13,7 +13,7 @@ from typing import Any
 from ..adapters.store.items import StoredEntry
 from ..adapters.store.tickets import Collection
 from ..config import Settings
-from ..domain.feedback import make_token
+from ..domain.feedback import make_token, status_token
 from ..domain.ticket import CUSTOMER, Ticket
 from . import emails
 from .emails import Email
@@ -48,6 +48,12 @@ class Occasion:
     def customer(self) -> str:
         return f"{self.ticket.customer_name} <{self.ticket.customer_email}>"
 
+    @property
+    def status_url(self) -> str:
+        """The ticket's status page, signed afresh for every email (contract: every customer email links it)."""
+        token = status_token(self.ticket.id, self.now, self.settings.status_token_days, self.signing_key())
+        return f"{self.settings.public_url}/status/{token}"
+
 
 def compose(occasion: Occasion) -> Email:
     composer = COMPOSERS.get(occasion.mail)
@@ -57,25 +63,32 @@ def compose(occasion: Occasion) -> Email:
 
 
 def _acknowledgement(o: Occasion) -> Email:
+    """On intake, or when an operator released a spam ticket (its first message is quoted then)."""
     ticket, callback = o.ticket, o.ticket.callback or {}
+    opening = (
+        o.entry
+        if o.entry.entry.event == "created"
+        else next(e for e in o.collection.entries if e.entry.event == "created")
+    )
     return emails.acknowledgement(
         emails.AcknowledgementFacts(
             brand=o.settings.brand,
             reference=ticket.reference,
             name=ticket.customer_name,
             email=ticket.customer_email,
-            message=o.entry.entry.body or "",
+            message=opening.entry.body or "",
             subject=ticket.subject,
             details=ticket.details,
             callback_phone=callback.get("phone"),
             callback_window=callback.get("window"),
             first_response_due=datetime.fromisoformat(o.data["first_response_due"]),
             timezone=ticket.details["timezone"] or o.settings.timezone,
-            refused_attachments=refused(o.entry),
+            refused_attachments=refused(opening),
             salutation=ticket.details["salutation"],
             tone=o.settings.tone,
             locale=ticket.details["locale"],
             shop_locale=o.settings.locale,
+            status_url=o.status_url,
         )
     )
 
@@ -102,6 +115,7 @@ def _letter(o: Occasion, cc: tuple[str, ...] = ()) -> emails.ReplyFacts:
         shop_locale=o.settings.locale,
         cc=cc,
         first=bool(o.data.get("outbound")),
+        status_url=o.status_url,
     )
 
 
@@ -130,7 +144,27 @@ def _follow_up(o: Occasion) -> Email:
             tone=s.tone,
             locale=ticket.details["locale"],
             shop_locale=s.locale,
+            status_url=o.status_url,
         )
+    )
+
+
+def _note(o: Occasion) -> emails.NoteFacts:
+    ticket, resolves = o.ticket, o.data.get("resolves_at")
+    return emails.NoteFacts(
+        brand=o.settings.brand,
+        reference=ticket.reference,
+        name=ticket.customer_name,
+        email=ticket.customer_email,
+        subject=ticket.subject,
+        status_url=o.status_url,
+        thread_ids=thread_ids(o.collection, o.entry.sk),
+        timezone=ticket.details["timezone"] or o.settings.timezone,
+        resolves_at=datetime.fromisoformat(resolves) if resolves else None,
+        locale=ticket.details["locale"],
+        shop_locale=o.settings.locale,
+        salutation=ticket.details["salutation"],
+        tone=o.settings.tone,
     )
 
 
@@ -173,6 +207,8 @@ COMPOSERS: Mapping[str, Callable[[Occasion], Email]] = {
     "reply": _reply,
     "resolution": _resolution,
     "follow_up": _follow_up,
+    "pending_reminder": lambda o: emails.pending_reminder(_note(o)),
+    "status_link": lambda o: emails.status_link(_note(o)),
     "sla_warning": _sla_notice,
     "sla_breach": _sla_notice,
     "low_rating": _low_rating,

@@ -36,6 +36,7 @@ REFUSAL_KEYS = {
     "total": "attachment_refused_total",
     "count": "attachment_refused_count",
     "storage": "attachment_refused_storage",
+    "virus": "attachment_refused_virus",
 }
 # An offer is worded by its type (the reply schema's): a refund is no thank-you gift; "gift" and "other" are.
 OFFER_KEYS = {"refund": "offer_refund", "coupon": "offer_coupon", "shipping": "offer_shipping"}
@@ -58,7 +59,7 @@ def customer_subject(text: str, reference: str) -> str:
     return f"{text.strip()} [{reference}]"
 
 
-def greeting(facts: AcknowledgementFacts | ReplyFacts | FollowUpFacts, lang: Language) -> str:
+def greeting(facts: AcknowledgementFacts | ReplyFacts | FollowUpFacts | NoteFacts, lang: Language) -> str:
     return lang.greeting(facts.name, salutation=facts.salutation, tone=facts.tone)
 
 
@@ -67,11 +68,22 @@ def readable_time(moment: datetime, timezone: str, locale: str | None = None, sh
 
 
 def _email(
-    template: str, lang: Language, to: tuple[str, str], subject: str, headers: dict[str, str], **words: Any
+    template: str,
+    lang: Language,
+    to: tuple[str, str],
+    subject: str,
+    headers: dict[str, str],
+    status_url: str | None = None,
+    **words: Any,
 ) -> Email:
-    """The email laid out by `email/<template>.txt` and `.html` from `words`."""
+    """The email laid out by `email/<template>.txt` and `.html` from `words`.
+    A customer's email ends with the link to their request's status page
+    (`status_url`): the HTML layout's footer, and `email/footer.txt` after the text."""
+    footer = {"text": lang.t("status_footer"), "link": lang.t("status_footer_link"), "url": status_url}
     text = render(f"email/{template}.txt", lang=lang, **words)
-    html = render(f"email/{template}.html", lang=lang, **words)
+    html = render(f"email/{template}.html", lang=lang, footer=footer if status_url else None, **words)
+    if status_url:
+        text = text.rstrip("\n") + "\n\n" + render("email/footer.txt", footer=footer)
     return Email(to[0], to[1], subject, text, html, headers)
 
 
@@ -106,6 +118,7 @@ class AcknowledgementFacts:
     refused_attachments: tuple[tuple[str, str], ...] = ()  # (file name, reason) the customer should know of
     salutation: str | None = None  # "ms" or "mr", when the customer said (domain/inquiry.py)
     tone: str = "formal"  # the shop's: how a language that distinguishes greets (Settings.tone)
+    status_url: str | None = None  # their request's page (the signed link)
 
 
 def acknowledgement(facts: AcknowledgementFacts) -> Email:
@@ -128,6 +141,7 @@ def acknowledgement(facts: AcknowledgementFacts) -> Email:
         (facts.email, facts.name),
         subject,
         dict(AUTO_REPLIED),
+        facts.status_url,
         greeting=greeting(facts, lang),
         intro=lang.t("ack_intro", brand=facts.brand),
         due_text=lang.t("ack_due", due=lang.when(facts.first_response_due, facts.timezone)),
@@ -217,6 +231,7 @@ class ReplyFacts:
     first: bool = False  # the operator writes first (an outbound ticket): the subject is theirs as it is
     salutation: str | None = None  # "ms" or "mr", when the customer said (domain/inquiry.py)
     tone: str = "formal"  # the shop's: how a language that distinguishes greets (Settings.tone)
+    status_url: str | None = None
 
 
 def agent_display_name(name: str | None, email: str) -> str:
@@ -332,6 +347,7 @@ def _letter(
         (facts.email, facts.name),
         customer_subject(subject, facts.reference),
         headers,
+        facts.status_url,
         opening=greeting(facts, lang) if ours else None,
         main=sentence_start(closing.main, greeted=ours),
         extras=extras,
@@ -390,6 +406,7 @@ class FollowUpFacts:
     shop_locale: str = DEFAULT_LOCALE
     salutation: str | None = None  # "ms" or "mr", when the customer said (domain/inquiry.py)
     tone: str = "formal"  # the shop's: how a language that distinguishes greets (Settings.tone)
+    status_url: str | None = None
 
 
 def csat_label(score: int, lang: Language) -> str:
@@ -406,6 +423,7 @@ def follow_up(facts: FollowUpFacts) -> Email:
         (facts.email, facts.name),
         customer_subject(subject, facts.reference),
         AUTO_REPLIED | _threading(facts.thread_ids),
+        facts.status_url,
         greeting=greeting(facts, lang),
         intro=lang.t("follow_up_intro", reference=facts.reference, brand=facts.brand),
         question=lang.t("follow_up_open_question"),
@@ -417,6 +435,66 @@ def follow_up(facts: FollowUpFacts) -> Email:
         feedback_url=facts.feedback_url,
         closing=f"{lang.t('thanks_sign_off')}\n{lang.t('team_signature', brand=facts.brand)}",
     )
+
+
+# --- Notes about the request: the pending reminder, a fresh status link -----------------------
+
+
+@dataclass(frozen=True)
+class NoteFacts:
+    brand: str
+    reference: str
+    name: str
+    email: str
+    subject: str | None
+    status_url: str
+    thread_ids: tuple[str, ...]
+    timezone: str
+    resolves_at: datetime | None = None  # the pending reminder: resolved then without an answer
+    locale: str | None = None
+    shop_locale: str = DEFAULT_LOCALE
+    salutation: str | None = None  # "ms" or "mr", when the customer said (domain/inquiry.py)
+    tone: str = "formal"  # the shop's: how a language that distinguishes greets (Settings.tone)
+
+
+def _note(facts: NoteFacts, lang: Language, subjects: tuple[str, str], paragraphs: list[str]) -> Email:
+    """`subjects`: the catalogue's subject, and the one that names the request's own."""
+    subject = lang.t(subjects[1], subject=facts.subject) if facts.subject else lang.t(subjects[0])
+    return _email(
+        "note",
+        lang,
+        (facts.email, facts.name),
+        customer_subject(subject, facts.reference),
+        AUTO_REPLIED | _threading(facts.thread_ids),
+        facts.status_url,
+        greeting=greeting(facts, lang),
+        paragraphs=paragraphs,
+        closing=f"{lang.t('sign_off')}\n{lang.t('team_signature', brand=facts.brand)}",
+    )
+
+
+def pending_reminder(facts: NoteFacts) -> Email:
+    """We asked the customer something days ago: once, a friendly nudge, and
+    when the request will be resolved if they do not answer."""
+    lang = resolve(facts.locale, facts.shop_locale)
+    assert facts.resolves_at is not None  # a reminder says when
+    return _note(
+        facts,
+        lang,
+        ("reminder_subject", "reminder_subject_about"),
+        [
+            lang.t("reminder_intro", reference=facts.reference),
+            lang.t("reminder_how"),
+            lang.t("reminder_resolves", when=lang.when(facts.resolves_at, facts.timezone)),
+        ],
+    )
+
+
+def status_link(facts: NoteFacts) -> Email:
+    """The fresh link a customer asked for on an expired status page."""
+    lang = resolve(facts.locale, facts.shop_locale)
+    paragraphs = [lang.t("link_intro", reference=facts.reference), lang.t("link_rest")]
+    return _note(facts, lang, ("link_subject", "link_subject_about"), paragraphs)
 
 
 # --- Low ratings (to operators, in the shop's language) -----------------------------------------

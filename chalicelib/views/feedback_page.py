@@ -9,12 +9,14 @@ from collections.abc import Iterable, Mapping
 
 from .emails import csat_label
 from .i18n import Language
+from .pages import Shop
 from .render import render, trusted
 
 PAGE_STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
+    ".brand{font-weight:600;color:#444;margin:0 0 1.5rem}a{color:#1f5fcf}"
     "fieldset{border:1px solid #c5cad1;border-radius:6px;margin:0 0 1rem;padding:.5rem 1rem}"
-    "label{display:inline-block;margin:.25rem .75rem .25rem 0}textarea{width:100%;font:inherit}"
+    "label{display:inline-block;margin:.25rem .75rem .25rem 0}textarea{width:100%;box-sizing:border-box;font:inherit}"
     "button{font:inherit;padding:.6rem 1.2rem;background:#1f5fcf;color:#fff;border:0;border-radius:4px}"
     ".error{color:#b00020;font-weight:600;margin:.25rem 0}"
     ":focus-visible{outline:3px solid #ffbf47}"
@@ -23,14 +25,20 @@ SCORES = tuple(str(n) for n in range(1, 6))
 ERROR_KEYS = {"csat": "feedback_error_csat", "nps": "feedback_error_nps", "comment": "feedback_error_comment"}
 
 
-def _page(template: str, lang: Language, title: str, **values: object) -> str:
+def _page(template: str, lang: Language, title: str, shop: Shop, **values: object) -> str:
     return render(
-        f"pages/{template}.html", lang_code=lang.code, title=title, brand=None, style=trusted(PAGE_STYLE), **values
+        f"pages/{template}.html",
+        lang_code=lang.code,
+        title=title,
+        brand=shop.brand,
+        style=trusted(PAGE_STYLE),
+        **values,
     )
 
 
 def rating_page(
     lang: Language,
+    shop: Shop,
     reference: str,
     answers: Mapping[str, object] | None,
     clicked: str | None = None,
@@ -46,6 +54,7 @@ def rating_page(
         "rating",
         lang,
         lang.t("feedback_title"),
+        shop,
         problems={name: lang.t(ERROR_KEYS[name]) for name in errors},
         check_title=lang.t("feedback_check_title"),
         intro=lang.t("feedback_intro", reference=reference),
@@ -59,11 +68,20 @@ def rating_page(
     )
 
 
-def thanks_page(lang: Language) -> str:
-    return _page("layout", lang, lang.t("feedback_thanks_title"), paragraphs=[lang.t("feedback_thanks")])
+def thanks_page(lang: Language, shop: Shop) -> str:
+    return _page(
+        "layout",
+        lang,
+        lang.t("feedback_thanks_title"),
+        shop,
+        paragraphs=[lang.t("feedback_thanks")],
+        back=shop.back(lang),
+    )
 
 
-def refusal_page(lang: Language, expired: bool) -> str:
+def refusal_page(lang: Language, shop: Shop, expired: bool) -> str:
     """An expired (410) or unknown (404) link: said kindly, nothing to fill in."""
     said = lang.t("feedback_expired" if expired else "feedback_unknown")
-    return _page("layout", lang, lang.t("feedback_refusal_title"), paragraphs=[said, lang.t("feedback_refusal_rest")])
+    return _page(
+        "layout", lang, lang.t("feedback_refusal_title"), shop, paragraphs=[said, lang.t("feedback_refusal_rest")]
+    )

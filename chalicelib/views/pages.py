@@ -8,12 +8,13 @@ Content-Security-Policy allows exactly the stylesheet below by its hash."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 from ..domain.errors import FieldError
 from ..domain.inquiry import DETAILS
-from .i18n import resolve
+from .i18n import Language, resolve
 from .render import render, trusted
 
 PAGE_CSS = (
@@ -27,7 +28,7 @@ PAGE_CSS = (
     ".notice{background:#fff4e0;border-left:4px solid #c77700;padding:.6rem 1rem}"
     "button{font:inherit;margin-top:1rem;padding:.6rem 1.2rem;background:#1f5fcf;color:#fff;border:0;border-radius:4px;"
     "justify-self:start}:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}"
-    ".hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}"
+    ".hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}a{color:#1f5fcf}"
 )
 
 # The shipped storefront form's fields, always shown, in its order.
@@ -58,6 +59,23 @@ def _more_fields() -> tuple[tuple[str, str, str], ...]:
     return _MORE_FIELDS + tuple(details)
 
 
+@dataclass(frozen=True)
+class Shop:
+    """Whose pages these are: the shop's name on each, and a way back to its site."""
+
+    brand: str
+    url: str | None = None
+
+    def back(self, lang: Language | None = None) -> dict[str, str] | None:
+        """The link back to the shop ("Back to Careline Demo Shop"), in the page's language."""
+        if not self.url:
+            return None
+        return {
+            "url": self.url,
+            "text": lang.t("page_back_to_shop", brand=self.brand) if lang else f"Back to {self.brand}",
+        }
+
+
 def readable(moment: datetime, timezone: str) -> str:
     """Every date and time these pages show goes through here (one place to localise)."""
     from .emails import readable_time
@@ -73,9 +91,14 @@ def message_page(title: str, paragraphs: list[str], brand: str | None = None) ->
     return _page("layout", title, brand, paragraphs=paragraphs)
 
 
-def thank_you_page(brand: str, reference: str, due: datetime, timezone: str) -> str:
+def thank_you_page(shop: Shop, reference: str, due: datetime, timezone: str) -> str:
     return _page(
-        "thank_you", "Thank you, we have your request", brand, reference=reference, due=readable(due, timezone)
+        "thank_you",
+        "Thank you, we have your request",
+        shop.brand,
+        reference=reference,
+        due=readable(due, timezone),
+        back=shop.back(),
     )
 
 

@@ -12,6 +12,7 @@ from .emails import agent_display_name
 METRICS = {"first_response": "first response", "next_response": "next response", "resolution": "resolution"}
 CHANNELS = {"web": "the web form", "email": "email", "chat": "chat", "phone": "phone", "social": "social media"}
 OUTCOMES = {"reached": "reached the customer", "no_answer": "got no answer", "voicemail": "left a voicemail"}
+SPAM = {"spam_verdict": "SES's spam check", "virus_verdict": "SES's virus scan", "blocked_sender": "a blocked sender"}
 
 
 def who(author: str | None, names: Mapping[str, str]) -> str:
@@ -69,7 +70,8 @@ def describe(event: str, author: str | None, data: Mapping[str, Any], names: Map
     if event == "created" and data.get("outbound"):
         return f"{actor} wrote to the customer first"
     if event == "created":
-        return f"The customer wrote in by {CHANNELS.get(data.get('channel') or 'web', 'the web form')}"
+        wrote = f"The customer wrote in by {CHANNELS.get(data.get('channel') or 'web', 'the web form')}"
+        return f"{wrote}: quarantined as spam ({SPAM.get(data['spam'], data['spam'])})" if data.get("spam") else wrote
     if event == "merged":
         return f"{actor} merged {data.get('reference') or 'a ticket'} into this one{also}"
     if event == "merged_into":
@@ -80,7 +82,18 @@ def describe(event: str, author: str | None, data: Mapping[str, Any], names: Map
         return f"{actor} replied to the customer{also}"
     if event == "customer_wrote":
         writer = f"{data['from']}, a follower," if data.get("from") else "The customer"
-        return f"{writer} wrote again{', which ' + _joined(phrases) if phrases else ''}"
+        where = " on their status page" if data.get("channel") == "web" else ""
+        return f"{writer} wrote again{where}{', which ' + _joined(phrases) if phrases else ''}"
+    if event == "customer_solved":
+        return "The customer said on their page that the problem is solved, which resolved it"
+    if event == "marked_spam":
+        return f"{actor} marked it as spam: the sender's mail and forms are quarantined from now on"
+    if event == "released":
+        return f"{actor} released it (not spam): acknowledged now, its SLA counting from now"
+    if event == "pending_reminder":
+        return "Careline reminded the customer that we are waiting for their answer"
+    if event == "status_link":
+        return "The customer asked for a fresh link to their status page: Careline emailed it"
     if event == "call":
         return f"{actor} called and {OUTCOMES.get(data.get('outcome') or '', 'logged a call')}{also}"
     if event == "sla_warning":
@@ -104,6 +117,8 @@ def describe(event: str, author: str | None, data: Mapping[str, Any], names: Map
         return f"{actor} erased the customer's personal data ({data.get('reason') or 'on request'})"
     if event == "continued":
         return f"The customer wrote again after it closed: continued in {data.get('reference') or 'a new ticket'}"
+    if phrases and data.get("reason") == "no answer":
+        return f"Nobody answered while we waited on the customer: {actor} {_joined(phrases)}"
     if phrases:
         return f"{actor} {_joined(phrases)}"
     return f"{actor}: {event.replace('_', ' ')}"

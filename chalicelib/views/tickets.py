@@ -147,6 +147,7 @@ def ticket_view(
                             "due",
                             "notified",
                             "reason",
+                            "spam",
                             "outcome",
                             "csat",
                             "nps",

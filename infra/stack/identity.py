@@ -13,7 +13,7 @@ from infra.stack.naming import LAMBDA_RUNTIME, RETAINED_STAGES, ROOT, boundary_a
 
 # The signing secret rotates on this period; the app accepts the current and
 # the previous key, so a link signed just before a rotation verifies for at
-# least this long (test_infra checks it covers feedback_token_days).
+# least this long (test_infra checks it covers feedback_token_days and status_token_days).
 SECRET_ROTATION_DAYS = 90
 
 

@@ -196,13 +196,18 @@ def composed_emails() -> list[dict]:
                 "sla_breach": Entry("event", "sla_breach", "system", data={"metric": "resolution", "due": due}),
                 "low_rating": Entry("event", "feedback", "customer", body=text, data={"csat": 1, "comment": True}),
                 "assigned": Entry("event", "assigned", "system"),
+                "pending_reminder": Entry(
+                    "event", "pending_reminder", "system", data={"resolves_at": (now + timedelta(days=4)).isoformat()}
+                ),
+                "status_link": Entry("event", "status_link", "customer"),
             }
             assert set(entries) == set(COMPOSERS), "a new kind of email needs its case here"
             for kind, entry in entries.items():
                 stored = StoredEntry(entry_key(now, 2), now, entry)
                 to = (
                     "customer"
-                    if kind in ("acknowledgement", "reply", "resolution", "follow_up")
+                    if kind
+                    in ("acknowledgement", "reply", "resolution", "follow_up", "pending_reminder", "status_link")
                     else "kim@shop.example"
                 )
                 occasion = Occasion(

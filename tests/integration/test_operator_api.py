@@ -132,7 +132,7 @@ def test_stale_if_match_is_412_and_a_current_one_applies(client, operator, new_t
 @pytest.mark.parametrize(
     "body,field",
     [
-        ({"status": "new"}, "status"),
+        ({"status": "archived"}, "status"),
         ({"priority": "asap"}, "priority"),
         ({"assignee": "kim"}, "assignee"),
         ({"category": "gossip"}, "category"),
@@ -146,6 +146,13 @@ def test_invalid_patches_name_the_field(client, operator, new_ticket, body, fiel
     response = call(client, "PATCH", f"/tickets/{ticket['id']}", operator(), body)
     assert response.status_code == 400
     assert field in {e["field"] for e in response.json_body["errors"]}
+
+
+def test_only_a_spam_ticket_goes_back_to_new(client, operator, new_ticket):
+    ticket = new_ticket()
+    call(client, "PATCH", f"/tickets/{ticket['id']}", operator(), {"status": "open"})
+    response = call(client, "PATCH", f"/tickets/{ticket['id']}", operator(), {"status": "new"})
+    assert response.status_code == 400 and [e["field"] for e in response.json_body["errors"]] == ["status"]
 
 
 def test_invalid_reply_and_note_bodies_are_400(client, operator, new_ticket):

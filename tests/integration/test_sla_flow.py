@@ -60,8 +60,9 @@ def test_pending_pauses_and_the_customer_resumes(client, operator, new_ticket, s
     client.http.request(
         "PATCH", f"/tickets/{created['id']}", headers=operator(), body=json.dumps({"status": "pending"})
     )
-    assert schedules(settings) == []  # nothing runs while we wait on the customer
-    assert actions(advance(client, 10 * 24 * 60)) == []
+    # No SLA runs while we wait on the customer: only their reminder, 72 hours on.
+    assert schedules(settings) == [f"cl-{created['id']}-remind"]
+    assert actions(advance(client, 2 * 24 * 60)) == []
     paused = ticket(client, operator, created["id"])["sla"]["metrics"]["resolution"]
     assert (paused["state"], paused["used_minutes_before_pause"]) == ("paused", 60)
 

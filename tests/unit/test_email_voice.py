@@ -21,7 +21,7 @@ from chalicelib.views.compose import COMPOSERS, Occasion, compose
 from chalicelib.views.i18n import catalogue, languages, resolve
 
 NOW = datetime(2026, 12, 7, 11, 5, tzinfo=UTC)
-CUSTOMER_KINDS = ("acknowledgement", "reply", "resolution", "follow_up")
+CUSTOMER_KINDS = ("acknowledgement", "reply", "resolution", "follow_up", "pending_reminder", "status_link")
 # What operators type: plain, with their own greeting, their own sign-off, a
 # last sentence that only looks like one ("thanks."), a bare name, both.
 BODIES = {
@@ -51,6 +51,8 @@ def entries(due: str) -> dict[str, Entry]:
         "sla_breach": Entry("event", "sla_breach", "system", data={"metric": "resolution", "due": due}),
         "low_rating": Entry("event", "feedback", "customer", body="slow", data={"csat": 1, "comment": True}),
         "assigned": Entry("event", "assigned", "system"),
+        "pending_reminder": Entry("event", "pending_reminder", "system", data={"resolves_at": due}),
+        "status_link": Entry("event", "status_link", "customer"),
     }
 
 

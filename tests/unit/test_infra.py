@@ -181,12 +181,13 @@ def test_policy_and_template_name_the_same_resources(stage):
         assert not fnmatch(f"arn:aws:logs:eu-central-1:123456789012:log-group:/aws/lambda/{name}-x:log-stream:y", logs)
 
 
-def test_the_secret_rotates_no_faster_than_feedback_links_live():
+def test_the_secret_rotates_no_faster_than_feedback_and_status_links_live():
     from chalicelib.config import load_stage_document
 
     for stage in STAGES:  # a link signed just before a rotation verifies with the previous key until the next
-        days = load_stage_document(stage).get("lifecycle", {}).get("feedback_token_days", 30)
-        assert days <= SECRET_ROTATION_DAYS
+        lifecycle = load_stage_document(stage).get("lifecycle", {})
+        assert lifecycle.get("feedback_token_days", 30) <= SECRET_ROTATION_DAYS
+        assert lifecycle.get("status_token_days", 30) <= SECRET_ROTATION_DAYS
 
 
 @pytest.mark.parametrize("stage", STAGES)

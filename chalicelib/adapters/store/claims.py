@@ -34,6 +34,9 @@ class IntakeClaims:
     answer: dict[str, Any] | None = None
     idempotency_until: datetime | None = None
     windows: tuple[RateWindow, ...] = ()
+    # The sender's address, checked in the same transaction to be one no
+    # operator marked as spam (else: Blocked, and the ticket is quarantined).
+    unless_blocked: str | None = None
 
 
 class ClaimStore:

@@ -1,5 +1,6 @@
-"""Customers: contact data kept for next time, and why mail to an address
-stopped (a bounce or a complaint), in the `customers` table."""
+"""Customers: contact data kept for next time, why mail to an address
+stopped (a bounce or a complaint), and whether an operator marked the
+address as a spammer, in the `customers` table."""
 
 from __future__ import annotations
 
@@ -88,6 +89,30 @@ class CustomerStore:
         customer = Customer(email)
         customer.update(actions=actions)
         return customer
+
+    def blocked(self, email: str) -> bool:
+        """An operator marked a ticket of this address as spam (and has not released it)."""
+        customer = self.customer(email.lower())
+        return customer is not None and customer.spam_since is not None
+
+    def block(self, email: str, now: datetime) -> None:
+        """The address's later mail and forms are quarantined as spam. A
+        sender never seen before (spam is not remembered) gets a record saying so."""
+        Customer(email.lower()).update(
+            actions=[
+                Customer.spam_since.set(Customer.spam_since | now),
+                Customer.name.set(Customer.name | email.lower()),
+                Customer.first_seen.set(Customer.first_seen | now),
+                Customer.last_seen.set(Customer.last_seen | now),
+            ]
+        )
+
+    def unblock(self, email: str) -> None:
+        try:
+            Customer(email.lower()).update(actions=[Customer.spam_since.remove()], condition=Customer.email.exists())
+        except UpdateError as error:
+            if not refused(error):  # no record: nothing to unblock
+                raise
 
     def forget_customer(self, email: str) -> None:
         Customer(email).delete()

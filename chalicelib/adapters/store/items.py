@@ -101,6 +101,8 @@ def to_item(ticket: Ticket, rules: Rules) -> TicketTable:
         merged_into=ticket.merged_into,
         merged_from=list(ticket.merged_from) or None,
         version=ticket.version,
+        pending_since=ticket.pending_since,
+        reminded_at=ticket.reminded_at,
         g_all=f"all#{n}" if ticket.status in listed_statuses() else None,  # the default listing: hidden ones stay out
         g_cust=ticket.customer_email,
         g_asg=ticket.assignee,
@@ -148,6 +150,8 @@ def to_ticket(item: TicketTable) -> Ticket:
         merged_into=item.merged_into,
         merged_from=tuple(item.merged_from or ()),
         version=int(item.version or 0),
+        pending_since=item.pending_since,
+        reminded_at=item.reminded_at,
     )
 
 
@@ -249,6 +253,8 @@ def effects_document(effects: Effects) -> dict[str, Any]:
         document["purge_files"] = True
     if effects.counterpart:
         document["counterpart"] = dict(effects.counterpart)
+    if effects.block_sender is not None:
+        document["block_sender"] = effects.block_sender
     return document
 
 
@@ -271,4 +277,5 @@ def effects_of(document: Mapping[str, Any] | None) -> Effects:
         remember_customer=bool(document.get("customer")),
         purge_files=bool(document.get("purge_files")),
         counterpart=document.get("counterpart"),
+        block_sender=document.get("block_sender"),
     )

@@ -16,7 +16,7 @@ from pynamodb.transactions import TransactWrite
 
 from ...clock import iso
 from ...domain.ticket import ERASED, PRIORITIES, Change, Rules, Ticket
-from ..tables import SHARDS, TICKET_SK, Claim, TicketTable, transaction_connection
+from ..tables import SHARDS, TICKET_SK, Claim, Customer, TicketTable, transaction_connection
 from .claims import IntakeClaims, RateWindow
 from .deliveries import DeliveryRecord, to_delivery
 from .items import REDO, StoredEntry, entry_item, entry_key, retried, to_item, to_stored_entry, to_ticket
@@ -46,6 +46,10 @@ class Claimed(Refused):
 
 class MovedAlready(Refused):
     """A thread entry the change moves was moved (or is gone) already."""
+
+
+class Blocked(Refused):
+    """The sender is one an operator marked as spam (their customer record says so)."""
 
 
 class RateLimited(Refused):
@@ -150,6 +154,7 @@ class TicketStore:
         after, before = change.after, change.before
         sk = entry_key(after.updated_at, after.version)
         labels: list[object] = []  # what each transaction item stands for, in pynamodb's order
+        checks: list[tuple[object, Any, Any]] = []
         deletes: list[tuple[object, Any]] = []
         puts: list[tuple[object, Any, Any]] = []
         updates: list[tuple[object, Any, list[Action], Any]] = []
@@ -168,6 +173,8 @@ class TicketStore:
             intake_puts, window_updates = _intake_items(intake, after.id)
             puts += intake_puts
             updates += window_updates
+            if intake.unless_blocked:  # one call still: the check rides in the transaction
+                checks.append((Blocked, intake.unless_blocked.lower(), Customer.spam_since.does_not_exist()))
         for moved in change.moves:
             updates.append(
                 (
@@ -189,6 +196,9 @@ class TicketStore:
 
         try:
             with TransactWrite(connection=transaction_connection(), client_request_token=token) as tx:
+                for label, key, cond in checks:
+                    tx.condition_check(Customer, key, condition=cond)
+                    labels.append(label)
                 for label, item in deletes:
                     tx.delete(item)
                     labels.append(label)
@@ -250,6 +260,8 @@ def _raise_refusal(error: TransactWriteError, labels: list[object]) -> None:
             refusal = StaleTicket()
         elif label == "moved":
             refusal = MovedAlready()
+        elif label is Blocked:
+            refusal = Blocked()
         elif isinstance(label, RateWindow):
             refusal = RateLimited(label)
         elif isinstance(label, str) and label not in ("tag", "scrub"):
