@@ -154,7 +154,7 @@ class Container:
         from .services.tickets import TicketService
 
         return TicketService(
-            self.settings, self.clock, self.store, self.directory_store, self.writer, lambda: self.purchases
+            self.settings, self.clock, self.store, self.directory_store, self.writer, self.audit, lambda: self.purchases
         )
 
     @cached_property

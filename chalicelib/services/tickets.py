@@ -22,6 +22,7 @@ from ..domain.ticket import Actor, Ticket
 from ..domain.validation import check, one_of
 from ..views.i18n import resolve
 from ..views.tickets import ticket_view
+from .audit import AuditTrail
 from .directory import display_name, macro_texts
 from .writer import TicketWriter, Written
 
@@ -29,6 +30,9 @@ MAX_MERGE_HOPS = 10  # a chain of merges is short: each merge refuses a merged t
 
 if TYPE_CHECKING:
     from .purchases import PurchaseHistory
+
+# A ticket's move into or out of spam (domain/ticket.py's entries) -> the audit trail's kind.
+_SPAM_AUDIT = {"marked_spam": "ticket.marked_spam", "released": "ticket.unmarked_spam"}
 
 
 class TicketService:
@@ -39,6 +43,7 @@ class TicketService:
         store: TicketStore,
         directory: DirectoryStore,
         writer: TicketWriter,
+        audit: AuditTrail,
         purchases: Callable[[], PurchaseHistory] | None = None,
     ) -> None:
         self._settings = settings
@@ -46,6 +51,7 @@ class TicketService:
         self._store = store
         self._directory = directory
         self._writer = writer
+        self._audit = audit
         self._purchases = purchases  # built when a reply first uses {{order_status}} or {{tracking_url}}
 
     @property
@@ -78,7 +84,11 @@ class TicketService:
                 raise InvalidInput(errors)
             return tickets.update(ticket, actor=actor, fields=body, now=now, rules=rules)
 
-        return self._answer(self._writer.apply(ticket_id, decide, if_match=if_match, with_thread=True))
+        written = self._writer.apply(ticket_id, decide, if_match=if_match, with_thread=True)
+        spam_move = _SPAM_AUDIT.get(written.change.entry.event) if written.change else None
+        if spam_move:  # the sender is blocked or unblocked with it: who did that is the admins' to see
+            self._audit.record(actor, spam_move, written.ticket.reference)
+        return self._answer(written)
 
     def reply(
         self,

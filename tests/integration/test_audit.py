@@ -141,3 +141,17 @@ def test_a_merge_and_a_split_are_recorded_by_the_tickets_references(client, admi
     assert [(r["subject"], r["detail"]) for r in records] == [
         (target["reference"], {"into": split.json_body["reference"]})  # once, though asked twice
     ]
+
+
+def test_marking_a_ticket_as_spam_and_releasing_it_are_recorded(client, admin, new_ticket, clock):
+    ticket = new_ticket()
+    assert call(client, "PATCH", f"/tickets/{ticket['id']}", admin, {"status": "spam"}).status_code == 200
+    clock.advance(timedelta(minutes=1))
+    assert call(client, "PATCH", f"/tickets/{ticket['id']}", admin, {"status": "new"}).status_code == 200
+    assert call(client, "PATCH", f"/tickets/{ticket['id']}", admin, {"priority": "high"}).status_code == 200
+    assert seen(client, admin, "?kind=ticket.marked_spam") == [
+        ("lead@shop.example", "ticket.marked_spam", ticket["reference"])
+    ]
+    assert seen(client, admin, "?kind=ticket.unmarked_spam") == [
+        ("lead@shop.example", "ticket.unmarked_spam", ticket["reference"])
+    ]
