@@ -1,7 +1,7 @@
 """Many realistic tickets in the emulator, in seconds rather than hours.
 
 Each ticket lives its life through the domain's own transitions
-(chalicelib/domain/ticket.py), told as `make demo` tells it (its stories,
+(chalicelib/domain/ticket/), told as `make demo` tells it (its stories,
 people and times of day, local/stories.py): a customer writes in
 (priority by the stage's rules), is assigned, answered (some late, some
 never), writes back, waits, is resolved and rates; its one timed action at a

@@ -21,11 +21,11 @@ from .errors import FieldError, InvalidInput
 from .validation import load_form, load_json, one_of, problems
 
 # Where a field's value goes.
-TICKET = "ticket"  # an attribute of the ticket's own: rules act on it (domain/ticket.py)
+TICKET = "ticket"  # an attribute of the ticket's own: rules act on it (domain/ticket/)
 DETAIL = "detail"  # one of the ticket's `details`, handled by the flags below
 REQUEST = "request"  # only in the request (the honeypot, the form's one-time key)
 
-CHANNELS = ("web", "email", "chat", "phone", "social")  # where a request came in (domain/ticket.py uses them)
+CHANNELS = ("web", "email", "chat", "phone", "social")  # where a request came in (domain/ticket/ uses them)
 PHONE = {"type": "string", "maxLength": 40, "pattern": "^[0-9+()./ -]*$"}
 PHONE_MESSAGE = "may contain only digits, spaces and + ( ) - . /"
 

@@ -166,7 +166,8 @@ def plan(filters: Mapping[str, str], words: Sequence[str] = (), sort: str = "new
     else:
         include = ()
     # Without a status, postings and tags hold hidden tickets too: the hidden statuses' postings leave them out.
-    hidden = () if status else tuple(_posting("status", s) for s in sorted(tickets.HIDDEN_STATUSES))
+    shown = tickets.listed_statuses()
+    hidden = () if status else tuple(_posting("status", s) for s in sorted(tickets.STATUSES) if s not in shown)
     return Plan(NEWEST, include + tag + postings, hidden)
 
 

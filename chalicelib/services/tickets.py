@@ -31,7 +31,7 @@ MAX_MERGE_HOPS = 10  # a chain of merges is short: each merge refuses a merged t
 if TYPE_CHECKING:
     from .purchases import PurchaseHistory
 
-# A ticket's move into or out of spam (domain/ticket.py's entries) -> the audit trail's kind.
+# A ticket's move into or out of spam (domain/ticket/ entries) -> the audit trail's kind.
 _SPAM_AUDIT = {"marked_spam": "ticket.marked_spam", "released": "ticket.unmarked_spam"}
 
 

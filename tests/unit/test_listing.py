@@ -19,6 +19,7 @@ from chalicelib.domain import listing, search
 from chalicelib.domain import ticket as tickets
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.identifiers import _encode
+from chalicelib.domain.ticket import state as ticket_state
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 AGENTS = ("kim@shop.example", "lou@shop.example")
@@ -308,7 +309,7 @@ def test_the_callback_queue_stays_on_its_own_and_bad_values_are_refused_by_field
 def test_a_hidden_status_is_listed_only_when_asked_for(monkeypatch, hidden):
     """Any status the vocabulary marks hidden (#21's spam will be one) leaves
     every default listing, search and SLA order, and is listed when asked for."""
-    monkeypatch.setattr(tickets, "HIDDEN_STATUSES", frozenset({hidden}))
+    monkeypatch.setattr(ticket_state, "HIDDEN_STATUSES", frozenset({hidden}))
     found = [
         Ticket(i, status, "normal", AGENTS[0], "shipping", frozenset({"vip"}), frozenset({"parcel"}), due)
         for i, status, due in zip(
