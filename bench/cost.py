@@ -32,7 +32,9 @@ What is measured, and what is assumed (each stated where it is used):
 - log bytes: the lines the app wrote at the deployed level, plus Lambda's
   START/END/REPORT lines per invocation and API Gateway's access log line per
   request, each with CloudWatch's 26 bytes of overhead per event;
-- X-Ray: traces at the prod template's sampling rule (`sampled_share`);
+- X-Ray: API requests at the prod template's sampling rule (`sampled_share`),
+  the event-driven functions' invocations at Lambda's fixed rate (all of them
+  at a small shop's volume);
 - API Gateway, CloudFront (requests, function, bytes out): one each per API
   request; the page's static files are cached by the browser for a session.
 """
@@ -505,12 +507,23 @@ def price(usage: Usage, lifecycles: int, init_seconds: float) -> dict:
     )
 
     # X-Ray
+    # API requests: the stage's sampling rule (API Gateway decides, the API
+    # function follows). A function started by the stream, a schedule or mail
+    # gets no decision from upstream and samples at Lambda's own fixed rate,
+    # which no rule changes: one a second, then 5 % (the Lambda developer
+    # guide, "Using AWS Lambda with AWS X-Ray"). A shop's few invocations a
+    # minute are all within that reservoir, so each is traced.
     sampled = template["sampled"]
     traced_invocations = sum(
         f["count"] for name, f in by_function.items() if template["functions"][name]["traced"] and name != "api_handler"
     )
-    traces = (requests * template["api_traced"] + traced_invocations * per) * sampled
-    line("X-Ray", traces * _price("xray_trace"), f"{traces:.2f} traces ({sampled:.0%} sampled)")
+    api_traces = requests * template["api_traced"] * sampled
+    traces = api_traces + traced_invocations * per
+    line(
+        "X-Ray",
+        traces * _price("xray_trace"),
+        f"{api_traces:.2f} API traces ({sampled:.0%} sampled), {traced_invocations * per:.1f} invocations of the rest",
+    )
 
     # CloudWatch Logs
     platform = sum(len(text) + 1 + LOG_EVENT_OVERHEAD for text in PLATFORM_LINES)
