@@ -2,13 +2,14 @@
 Cognito's; forgeries do not."""
 
 import json
-import time
 from datetime import timedelta
 from functools import cache
+from types import SimpleNamespace
 
 import jwt
 import pytest
 
+import chalicelib.auth
 from chalicelib.auth import REFETCH_SECONDS, Unauthorized
 from chalicelib.domain.errors import ServiceUnavailable
 from local.tokens import issue_local_token, local_verifier
@@ -136,6 +137,21 @@ def pool():
     running.close()
 
 
+@pytest.fixture
+def elapse(monkeypatch):
+    """PyJWKClient's cooldown and the pause after a failed fetch count
+    time.monotonic(): moved on here rather than waited for."""
+    now = [1000.0]
+    stepped = SimpleNamespace(monotonic=lambda: now[0])
+    monkeypatch.setattr(jwt.jwks_client, "time", stepped)
+    monkeypatch.setattr(chalicelib.auth, "time", stepped)
+
+    def forward(seconds):
+        now[0] += seconds
+
+    return forward
+
+
 def test_cognito_tokens_verify_against_the_pools_jwks_fetched_once(clock, pool):
     key = pool.publish("pool-key-1")
     verifier = pool.verifier(clock)
@@ -157,7 +173,7 @@ def test_cognito_tokens_verify_against_the_pools_jwks_fetched_once(clock, pool):
             verifier.verify(bad)
 
 
-def test_unknown_kids_fetch_the_key_set_at_most_once_per_interval(clock, pool):
+def test_unknown_kids_fetch_the_key_set_at_most_once_per_interval(clock, pool, elapse):
     """A caller with made-up kids cannot make every request fetch the key set;
     a key the pool rotated in is found after the interval."""
     key = pool.publish("pool-key-1")
@@ -170,7 +186,7 @@ def test_unknown_kids_fetch_the_key_set_at_most_once_per_interval(clock, pool):
     assert len(pool.fetches) == 1
 
     rotated = pool.publish("pool-key-2")
-    time.sleep(0.6)
+    elapse(0.6)
     assert verifier.verify(pool.token(rotated, "pool-key-2", now)).subject == "u1"
     for n in range(20):
         with pytest.raises(Unauthorized):
@@ -178,7 +194,7 @@ def test_unknown_kids_fetch_the_key_set_at_most_once_per_interval(clock, pool):
     assert len(pool.fetches) == 2
 
 
-def test_a_key_set_that_cannot_be_fetched_answers_503_and_is_not_fetched_per_request(clock, pool):
+def test_a_key_set_that_cannot_be_fetched_answers_503_and_is_not_fetched_per_request(clock, pool, elapse):
     """Retry-After, never a 500 nor a 401 (the admin page signs the operator
     out on a 401); once it answers again, tokens verify."""
     key = pool.publish("pool-key-1")
@@ -193,19 +209,19 @@ def test_a_key_set_that_cannot_be_fetched_answers_503_and_is_not_fetched_per_req
     assert len(pool.fetches) == 1
 
     pool.failing = False
-    time.sleep(0.6)
+    elapse(0.6)
     assert verifier.verify(pool.token(key, "pool-key-1", now)).subject == "u1"
     assert len(pool.fetches) == 2
 
 
-def test_a_key_set_kept_from_before_serves_while_the_endpoint_fails(clock, pool):
+def test_a_key_set_kept_from_before_serves_while_the_endpoint_fails(clock, pool, elapse):
     """A made-up kid meeting a failing endpoint costs operators nothing: the keys already held still verify."""
     key = pool.publish("pool-key-1")
     verifier = pool.verifier(clock, interval_seconds=0.2)
     now = int(clock.now().timestamp())
     assert verifier.verify(pool.token(key, "pool-key-1", now)).subject == "u1"
     pool.failing = True
-    time.sleep(0.3)
+    elapse(0.3)
     with pytest.raises(ServiceUnavailable):
         verifier.verify(pool.token(key, "made-up", now))
     assert verifier.verify(pool.token(key, "pool-key-1", now)).subject == "u1"
