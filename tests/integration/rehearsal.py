@@ -73,6 +73,7 @@ STUBBED: dict[str, str | None] = {
     "AWS::SecretsManager::Secret": "Name",
     "AWS::CertificateManager::Certificate": None,
     "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::XRay::SamplingRule": "SamplingRule.RuleName",
 }
 KEPT_ON_DELETE = ("Retain", "RetainExceptOnCreate")
 
