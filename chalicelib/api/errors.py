@@ -118,4 +118,9 @@ def refuse_content_type(request: Any, routes: Mapping[str, Mapping[str, Any]]) -
     if not accepted or "*/*" in given or "*/*" in accepted or parts & set(accepted):
         return None
     refusal = UnsupportedMediaType(f"must be {' or '.join(accepted)}, not {given[:100]}")
-    return error_response(refusal, stage_cors(request, container().settings) if "OPTIONS" in methods else None)
+    return error_response(refusal, public_cors(request) if "OPTIONS" in methods else None)
+
+
+def public_cors(request: Any) -> dict[str, str]:
+    """The CORS headers of a public route (forms, ratings, status pages), by the stage's allow-list."""
+    return stage_cors(request, container().settings)

@@ -9,8 +9,8 @@ from ..container import container
 from ..domain.errors import CarelineError, Gone, InvalidInput
 from ..domain.feedback import parse_rating
 from ..domain.inquiry import parse_body
-from .errors import endpoint
-from .http import header, json_response, prefers_html, private_page, stage_cors
+from .errors import endpoint, public_cors
+from .http import header, json_response, prefers_html, private_page
 
 
 def _html(status: int, body: str) -> Response:
@@ -22,8 +22,7 @@ def _html(status: int, body: str) -> Response:
 def _shop():
     from ..views.pages import Shop
 
-    settings = container().settings
-    return Shop(settings.brand, settings.shop_url)
+    return Shop.of(container().settings)
 
 
 def _refusal(request, error: CarelineError) -> Response:
@@ -35,11 +34,7 @@ def _refusal(request, error: CarelineError) -> Response:
     return _html(error.status, refusal_page(lang, _shop(), isinstance(error, Gone)))
 
 
-def _cors(request) -> dict[str, str]:
-    return stage_cors(request, container().settings)
-
-
-@endpoint(cors=_cors)
+@endpoint(cors=public_cors)
 def page(request, token: str) -> Response:
     # The pages and their catalogues load with the first page, not with the app.
     from ..views.feedback_page import rating_page
@@ -55,7 +50,7 @@ def page(request, token: str) -> Response:
     return _html(200, rating_page(lang, _shop(), ticket.reference, ticket.feedback, clicked))
 
 
-@endpoint(cors=_cors)
+@endpoint(cors=public_cors)
 def record(request, token: str) -> Response:
     from ..views.feedback_page import rating_page, thanks_page
     from ..views.i18n import resolve

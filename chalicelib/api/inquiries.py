@@ -15,15 +15,11 @@ from ..domain.inquiry import parse_body
 from ..services.intake import form_key
 from ..views import pages
 from ..views.i18n import customer_tag
-from .errors import endpoint, recognised
-from .http import header, html_page, json_response, prefers_html, source_ip, stage_cors
+from .errors import endpoint, public_cors, recognised
+from .http import header, html_page, json_response, prefers_html, source_ip
 
 
-def _cors(request) -> dict[str, str]:
-    return stage_cors(request, container().settings)
-
-
-@endpoint(cors=_cors)
+@endpoint(cors=public_cors)
 def post(request) -> Response:
     services = container()
     fields: dict = {}
@@ -90,7 +86,7 @@ def _thank_you(answer: dict, settings) -> Response:
     return html_page(
         201,
         pages.thank_you_page(
-            pages.Shop(settings.brand, settings.shop_url),
+            pages.Shop.of(settings),
             answer["reference"],
             parse_iso(answer["first_response_due"]),
             settings.timezone,

@@ -14,14 +14,10 @@ from chalice import Response
 
 from ..container import container
 from ..domain.errors import CarelineError, Gone, InvalidInput
-from .errors import endpoint
-from .http import header, json_response, prefers_html, private_page, stage_cors
+from .errors import endpoint, public_cors
+from .http import header, json_response, prefers_html, private_page
 
 DONE = ("sent", "solved", "continued")
-
-
-def _cors(request) -> dict[str, str]:
-    return stage_cors(request, container().settings)
 
 
 def _html(status: int, body: str) -> Response:
@@ -33,8 +29,7 @@ def _html(status: int, body: str) -> Response:
 def _shop():
     from ..views.pages import Shop
 
-    settings = container().settings
-    return Shop(settings.brand, settings.shop_url)
+    return Shop.of(container().settings)
 
 
 def _refusal(request, error: CarelineError, token: str, to_token: str = "") -> Response:
@@ -61,7 +56,7 @@ def _page(ticket, token: str, status: int = 200, **shown) -> Response:
     return _html(status, status_page(lang, _shop(), view, token, services.clock.now(), timezone, **shown))
 
 
-@endpoint(cors=_cors)
+@endpoint(cors=public_cors)
 def page(request, token: str) -> Response:
     try:
         ticket = container().status.ticket_for(token)
@@ -71,7 +66,7 @@ def page(request, token: str) -> Response:
     return _page(ticket, token, done=done if done in DONE else None)
 
 
-@endpoint(cors=_cors)
+@endpoint(cors=public_cors)
 def post(request, token: str) -> Response:
     from ..domain.status import check, read_post
 
@@ -104,7 +99,7 @@ def post(request, token: str) -> Response:
     return Response("", status_code=303, headers={"Location": f"{target}?done={done}"})
 
 
-@endpoint(cors=_cors)
+@endpoint(cors=public_cors)
 def fresh_link(request, token: str) -> Response:
     """Email a fresh link to the ticket's own address; the same answer whatever the token was."""
     from ..views.i18n import negotiate
@@ -118,7 +113,7 @@ def fresh_link(request, token: str) -> Response:
     return _html(200, expired_page(lang, _shop(), "", sent=True))
 
 
-@endpoint(cors=_cors)
+@endpoint(cors=public_cors)
 def download(request, token: str, sha256: str) -> Response:
     services = container()
     try:

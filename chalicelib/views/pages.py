@@ -11,11 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 from ..domain.errors import FieldError
 from ..domain.inquiry import DETAILS
 from .i18n import Language, resolve
 from .render import render, trusted
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 PAGE_CSS = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:38rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
@@ -65,6 +69,11 @@ class Shop:
 
     brand: str
     url: str | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> Shop:
+        """The stage's shop (its `brand` and `shop_url`)."""
+        return cls(settings.brand, settings.shop_url)
 
     def back(self, lang: Language | None = None) -> dict[str, str] | None:
         """The link back to the shop ("Back to Careline Demo Shop"), in the page's language."""
